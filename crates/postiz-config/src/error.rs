@@ -1,0 +1,27 @@
+/// Why the configuration could not be used; every message says what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A value has the wrong type, a key is unknown, or a file cannot be parsed.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// `database.url` in a file carries a password.
+    #[error(
+        "database.url in the configuration file contains a password; remove it and set the full \
+         connection string in the SUPABASE_DB_URL environment variable instead"
+    )]
+    PasswordInFile,
+    /// A URL setting does not parse.
+    #[error("{key} is not a valid URL ({reason}); example: {example}")]
+    BadUrl {
+        /// The dotted key, e.g. `supabase.url`.
+        key: &'static str,
+        /// What the URL parser said.
+        reason: String,
+        /// A well-formed value to copy.
+        example: &'static str,
+    },
+    /// A secret variable is present but empty.
+    #[error("environment variable {0} is set but empty; unset it or give it a value")]
+    EmptySecret(&'static str),
+}

@@ -1,0 +1,167 @@
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{ConfigError, Secrets, Settings};
+
+/// Loads settings from `config.toml` (or the file named by `POSTIZ_CONFIG`) and the environment.
+pub fn load() -> Result<Settings, ConfigError> {
+    let path = std::env::var("POSTIZ_CONFIG").unwrap_or_else(|_| "config.toml".into());
+    load_from(Path::new(&path))
+}
+
+/// Loads settings with `file` as the TOML layer. A missing file is allowed: defaults apply.
+pub fn load_from(file: &Path) -> Result<Settings, ConfigError> {
+    let figment = Figment::new()
+        .merge(Toml::file(file))
+        .merge(Env::prefixed("POSTIZ__").split("__"))
+        // Supabase's own variable name wins over our section key, as hosts already set it.
+        .merge(Env::raw().only(&["SUPABASE_URL"]).map(|_| "supabase.url".into()));
+    let settings: Settings = figment.extract().map_err(Box::new)?;
+    settings.validate()?;
+    Ok(settings)
+}
+
+impl Settings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let db = parse_url("database.url", &self.database.url, "postgresql://postgres@127.0.0.1:54329/postgres")?;
+        if db.password().is_some() {
+            return Err(ConfigError::PasswordInFile);
+        }
+        parse_url("supabase.url", &self.supabase.url, "https://abcd.supabase.co")?;
+        parse_url("server.public_url", &self.server.public_url, "https://app.example.com")?;
+        Ok(())
+    }
+
+    /// The database connection string: `SUPABASE_DB_URL` when set, else `database.url`.
+    pub fn database_url(&self, secrets: &Secrets) -> SecretString {
+        match &secrets.db_url {
+            Some(url) => SecretString::from(url.expose_secret().to_owned()),
+            None => SecretString::from(self.database.url.clone()),
+        }
+    }
+}
+
+fn parse_url(key: &'static str, value: &str, example: &'static str) -> Result<url::Url, ConfigError> {
+    url::Url::parse(value).map_err(|e| ConfigError::BadUrl { key, reason: e.to_string(), example })
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    fn load_in(jail: &Jail) -> Result<Settings, ConfigError> {
+        load_from(&jail.directory().join("config.toml"))
+    }
+
+    #[test]
+    fn defaults_apply_without_a_file() {
+        Jail::expect_with(|jail| {
+            let s = load_in(jail).expect("defaults load");
+            assert_eq!(s, Settings::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn env_overrides_file_and_file_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("config.toml", "[worker]\nbatch_size = 8\nvisibility_timeout_secs = 90\n")?;
+            jail.set_env("POSTIZ__WORKER__BATCH_SIZE", "32");
+            let s = load_in(jail).expect("loads");
+            assert_eq!(s.worker.batch_size, 32, "env beats file");
+            assert_eq!(s.worker.visibility_timeout_secs, 90, "file beats default");
+            assert_eq!(s.worker.provider_timeout_secs, 30, "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn supabase_url_variable_beats_section_override() {
+        Jail::expect_with(|jail| {
+            jail.set_env("POSTIZ__SUPABASE__URL", "https://from-postiz.example");
+            jail.set_env("SUPABASE_URL", "https://abcd.supabase.co");
+            let s = load_in(jail).expect("loads");
+            assert_eq!(s.supabase.url, "https://abcd.supabase.co");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_naming_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("config.toml", "[server]\nbnd = \"127.0.0.1:1\"\n")?;
+            let err = load_in(jail).expect_err("typo must fail").to_string();
+            assert!(err.contains("bnd"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_env_key_is_rejected() {
+        Jail::expect_with(|jail| {
+            jail.set_env("POSTIZ__SUPABASE__JWT_SECRET", "s3cret");
+            let err = load_in(jail).expect_err("secrets are not settings").to_string();
+            assert!(err.contains("jwt_secret"), "{err}");
+            assert!(!err.contains("s3cret"), "the value must not be echoed: {err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("config.toml", "[local_db]\nport = \"high\"\n")?;
+            let err = load_in(jail).expect_err("type error").to_string();
+            assert!(err.contains("port"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn password_in_file_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.create_file("config.toml", "[database]\nurl = \"postgresql://postgres:hunter2@db/postgres\"\n")?;
+            let err = load_in(jail).expect_err("password in file");
+            assert!(matches!(err, ConfigError::PasswordInFile));
+            assert!(err.to_string().contains("SUPABASE_DB_URL"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_url_says_what_to_write() {
+        Jail::expect_with(|jail| {
+            jail.set_env("SUPABASE_URL", "not a url");
+            let err = load_in(jail).expect_err("bad url").to_string();
+            assert!(err.contains("supabase.url") && err.contains("https://abcd.supabase.co"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn db_url_secret_overrides_file_and_secrets_are_redacted() {
+        let secrets = Secrets::from_lookup(|k| match k {
+            "SUPABASE_DB_URL" => Some("postgresql://postgres:pw-123@db.example/postgres".into()),
+            "SUPABASE_JWT_SECRET" => Some("jwt-secret-value".into()),
+            _ => None,
+        })
+        .expect("valid");
+        let url = Settings::default().database_url(&secrets);
+        assert!(url.expose_secret().contains("db.example"));
+        let debug = format!("{secrets:?}");
+        assert!(!debug.contains("pw-123") && !debug.contains("jwt-secret-value"), "{debug}");
+        assert!(debug.contains("[REDACTED]") && debug.contains("unset"));
+    }
+
+    #[test]
+    fn empty_secret_is_an_error_naming_the_variable() {
+        let err = Secrets::from_lookup(|k| (k == "SUPABASE_JWT_SECRET").then(|| " ".into()))
+            .expect_err("empty");
+        assert!(err.to_string().contains("SUPABASE_JWT_SECRET"));
+    }
+}

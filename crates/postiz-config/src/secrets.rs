@@ -1,0 +1,68 @@
+use secrecy::SecretString;
+
+use crate::ConfigError;
+
+/// Secrets, read from the environment only and redacted in `Debug`.
+///
+/// Each is optional here; the component that needs one says so when it is missing.
+#[derive(Default)]
+pub struct Secrets {
+    /// `SUPABASE_JWT_SECRET`: legacy HS256 secret that signs user access tokens.
+    pub jwt_secret: Option<SecretString>,
+    /// `SUPABASE_ANON_KEY`: the project's anon (publishable) key.
+    pub anon_key: Option<SecretString>,
+    /// `SUPABASE_SERVICE_ROLE_KEY`: the service-role key.
+    pub service_role_key: Option<SecretString>,
+    /// `SUPABASE_DB_URL`: full database connection string, password included.
+    pub db_url: Option<SecretString>,
+    /// `POSTIZ_TOKEN_ENCRYPTION_KEYS`: `id:base64key` pairs, comma-separated, current key first.
+    pub token_encryption_keys: Option<SecretString>,
+}
+
+/// Variable names, in the order of the fields above.
+pub(crate) const SECRET_VARS: [&str; 5] = [
+    "SUPABASE_JWT_SECRET",
+    "SUPABASE_ANON_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "SUPABASE_DB_URL",
+    "POSTIZ_TOKEN_ENCRYPTION_KEYS",
+];
+
+impl Secrets {
+    /// Reads the secret variables from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the secret variables through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let read = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(v) if v.trim().is_empty() => Err(ConfigError::EmptySecret(name)),
+                Some(v) => Ok(Some(SecretString::from(v))),
+            }
+        };
+        let [jwt, anon, service, db, keys] = SECRET_VARS;
+        Ok(Self {
+            jwt_secret: read(jwt)?,
+            anon_key: read(anon)?,
+            service_role_key: read(service)?,
+            db_url: read(db)?,
+            token_encryption_keys: read(keys)?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<SecretString>| if s.is_some() { "[REDACTED]" } else { "unset" };
+        f.debug_struct("Secrets")
+            .field("jwt_secret", &shown(&self.jwt_secret))
+            .field("anon_key", &shown(&self.anon_key))
+            .field("service_role_key", &shown(&self.service_role_key))
+            .field("db_url", &shown(&self.db_url))
+            .field("token_encryption_keys", &shown(&self.token_encryption_keys))
+            .finish()
+    }
+}

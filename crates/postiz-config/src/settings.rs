@@ -1,0 +1,126 @@
+use serde::Deserialize;
+
+/// All non-secret settings, one struct per `config.toml` section.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `[server]`: the module API.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// `[database]`: where the system of record lives.
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    /// `[supabase]`: the host's Supabase project.
+    #[serde(default)]
+    pub supabase: SupabaseSettings,
+    /// `[worker]`: the publish worker.
+    #[serde(default)]
+    pub worker: WorkerSettings,
+    /// `[local_db]`: the project's private development cluster.
+    #[serde(default)]
+    pub local_db: LocalDbSettings,
+}
+
+/// `[server]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Socket address to listen on.
+    pub bind: std::net::SocketAddr,
+    /// Path prefix the host mounts the API under.
+    pub base_path: String,
+    /// Origin browsers use to reach the module (OAuth redirect URLs are built from it).
+    pub public_url: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8787)),
+            base_path: "/dashboard/postiz/api".into(),
+            public_url: "http://127.0.0.1:8787".into(),
+        }
+    }
+}
+
+/// `[database]` section. The password-carrying URL comes from `SUPABASE_DB_URL`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// Password-free connection string used when `SUPABASE_DB_URL` is not set.
+    pub url: String,
+    /// Connections per process.
+    pub pool_size: usize,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "postgresql://postgres@127.0.0.1:54329/postgres".into(),
+            pool_size: 16,
+        }
+    }
+}
+
+/// `[supabase]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupabaseSettings {
+    /// Project URL (`https://<ref>.supabase.co`); `SUPABASE_URL` overrides it.
+    pub url: String,
+    /// Expected `aud` claim of user access tokens.
+    pub jwt_audience: String,
+}
+
+impl Default for SupabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8787".into(),
+            jwt_audience: "authenticated".into(),
+        }
+    }
+}
+
+/// `[worker]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSettings {
+    /// pgmq queue drained by the publish worker.
+    pub publish_queue: String,
+    /// Messages read per batch.
+    pub batch_size: u32,
+    /// Seconds a read message stays invisible; longer than the provider timeout.
+    pub visibility_timeout_secs: u32,
+    /// Provider HTTP timeout in seconds.
+    pub provider_timeout_secs: u32,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            publish_queue: "publish".into(),
+            batch_size: 64,
+            visibility_timeout_secs: 120,
+            provider_timeout_secs: 30,
+        }
+    }
+}
+
+/// `[local_db]` section: the private PostgreSQL 15 cluster for development and tests.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocalDbSettings {
+    /// Cluster directory, relative to the repository root.
+    pub dir: String,
+    /// TCP port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Default for LocalDbSettings {
+    fn default() -> Self {
+        Self {
+            dir: ".postiz/pg".into(),
+            port: 54329,
+        }
+    }
+}

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod migrate;
+mod pool;
+mod scoped;
+pub mod sql_split;
+
+pub use pool::{PoolError, connect_pool, service_pool};
+pub use scoped::{DbRole, begin_as, enter_scope};
+
+/// Re-exported so dependents name one version of the driver.
+pub use deadpool_postgres;
+pub use tokio_postgres;

@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+mod cluster;
+mod session;
+mod template;
+mod test_database;
+
+pub use cluster::{project_root, shared_cluster};
+pub use session::Session;
+pub use test_database::{TestDatabase, TestUser};

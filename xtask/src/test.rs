@@ -1,0 +1,133 @@
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::{db, root};
+
+/// Options of the test command.
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Leave the database cluster running afterwards even if this command started it.
+    #[arg(long)]
+    pub keep_db: bool,
+}
+
+/// Totals over every suite, printed as the closing line.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+    failures: Vec<String>,
+}
+
+/// The README's second command: every test, against real services.
+pub async fn run(args: TestArgs) -> anyhow::Result<()> {
+    let (cluster, started) = db::up().await?;
+    db::print_location(&cluster, started);
+
+    let mut tally = Tally::default();
+    let outcome = suites(&mut tally).await;
+
+    if started && !args.keep_db {
+        let c = cluster.clone();
+        tokio::task::spawn_blocking(move || c.stop()).await??;
+        println!("database stopped");
+    }
+    outcome?;
+    for failure in &tally.failures {
+        println!("FAILED suite: {failure}");
+    }
+    println!("\nsummary: {} passed, {} failed, {} skipped", tally.passed, tally.failed, tally.skipped);
+    if tally.failed > 0 || !tally.failures.is_empty() {
+        bail!("tests failed");
+    }
+    Ok(())
+}
+
+async fn suites(tally: &mut Tally) -> anyhow::Result<()> {
+    cargo_tests(tally)?;
+    pgtap_tests(tally).await?;
+    Ok(())
+}
+
+/// `cargo test` over the native workspace, echoing its output and counting its results.
+fn cargo_tests(tally: &mut Tally) -> anyhow::Result<()> {
+    println!("\n== cargo test --workspace");
+    let mut child = Command::new(env_or("CARGO", "cargo"))
+        .args(["test", "--workspace", "--locked"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting cargo test")?;
+    let stdout = child.stdout.take().context("cargo test stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            tally.passed += count(rest, " passed");
+            tally.failed += count(rest, " failed");
+            tally.skipped += count(rest, " ignored");
+        }
+    }
+    if !child.wait()?.success() {
+        tally.failures.push("cargo test".into());
+    }
+    Ok(())
+}
+
+/// pgTAP files in `supabase/tests`, run by `pg_prove` against a fresh migrated database.
+async fn pgtap_tests(tally: &mut Tally) -> anyhow::Result<()> {
+    let dir = root().join("supabase/tests");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .map(|p| p.strip_prefix(root()).map(|p| p.to_path_buf()).unwrap_or(p))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Ok(());
+    }
+    println!("\n== pg_prove supabase/tests ({} files)", files.len());
+    let database = postiz_testkit::TestDatabase::new().await;
+    let url = database.url();
+    let mut child = Command::new("pg_prove")
+        .args(["--verbose", "--failures", "--dbname", &url])
+        .args(&files)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting pg_prove")?;
+    let stdout = child.stdout.take().context("pg_prove stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        // pg_prove --verbose echoes each TAP line: "ok 3 - …" / "not ok 4 - …" / "... # SKIP".
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("not ok ") {
+            tally.failed += 1;
+        } else if trimmed.starts_with("ok ") {
+            if trimmed.contains("# SKIP") { tally.skipped += 1 } else { tally.passed += 1 }
+        }
+    }
+    if !child.wait()?.success() {
+        tally.failures.push("pg_prove".into());
+    }
+    Ok(())
+}
+
+/// The number before `label` in a cargo summary such as "ok. 12 passed; 0 failed; 1 ignored".
+fn count(summary: &str, label: &str) -> u64 {
+    summary
+        .split(';')
+        .flat_map(|part| part.split('.'))
+        .find_map(|part| part.trim().strip_suffix(label.trim()).and_then(|n| n.trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+fn env_or(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.into())
+}
