@@ -12,6 +12,18 @@ pub struct TestArgs {
     /// Leave the database cluster running afterwards even if this command started it.
     #[arg(long)]
     pub keep_db: bool,
+    /// Run only these suites (default: all).
+    #[arg(long, value_enum)]
+    pub only: Vec<Suite>,
+}
+
+/// The suites of the test command.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Suite {
+    /// `cargo test --workspace`.
+    Cargo,
+    /// pgTAP files in `supabase/tests`.
+    Pgtap,
 }
 
 /// Totals over every suite, printed as the closing line.
@@ -29,7 +41,7 @@ pub async fn run(args: TestArgs) -> anyhow::Result<()> {
     db::print_location(&cluster, started);
 
     let mut tally = Tally::default();
-    let outcome = suites(&mut tally).await;
+    let outcome = suites(&args.only, &mut tally).await;
 
     if started && !args.keep_db {
         let c = cluster.clone();
@@ -47,9 +59,14 @@ pub async fn run(args: TestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn suites(tally: &mut Tally) -> anyhow::Result<()> {
-    cargo_tests(tally)?;
-    pgtap_tests(tally).await?;
+async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
+    let wanted = |s: Suite| only.is_empty() || only.contains(&s);
+    if wanted(Suite::Cargo) {
+        cargo_tests(tally)?;
+    }
+    if wanted(Suite::Pgtap) {
+        pgtap_tests(tally).await?;
+    }
     Ok(())
 }
 
