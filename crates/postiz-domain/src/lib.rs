@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+mod ids;
+mod network;
+mod post;
+
+pub use ids::{AccountId, MediaId, PostId, WorkspaceId};
+pub use network::{Network, UnknownNetwork};
+pub use post::{
+    ComposedPost, LinkedInSettings, LinkedInVisibility, MastodonSettings, MastodonVisibility,
+    MediaKind, MediaRef, NetworkSettings, PostVariant, ThreadItem, XReplySettings, XSettings,
+};
