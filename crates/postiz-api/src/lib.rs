@@ -1,3 +1,15 @@
-//! The module API as a library: an axum `Router` the thin binary (or a host) mounts under a prefix.
+//! The module API as a library: an axum `Router` that the thin binary — or a host app written in
+//! Rust — mounts under a prefix. Every user request runs its database work in one transaction as
+//! `authenticated` with the verified claims, so row-level security decides what it sees.
 
 pub mod auth;
+mod error;
+mod extract;
+pub mod request_id;
+mod router;
+pub mod routes;
+mod state;
+
+pub use error::{ApiError, FieldError};
+pub use router::router;
+pub use state::AppState;

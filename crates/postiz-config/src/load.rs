@@ -58,9 +58,18 @@ mod tests {
         load_from(&jail.directory().join("config.toml"))
     }
 
+    /// Runs `f` in a jail whose environment starts empty, so the caller's own overrides
+    /// (e.g. `POSTIZ__LOCAL_DB__PORT` in CI) cannot leak into the expectations.
+    fn jailed(f: impl FnOnce(&mut Jail) -> figment::error::Result<()>) {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            f(jail)
+        });
+    }
+
     #[test]
     fn defaults_apply_without_a_file() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             let s = load_in(jail).expect("defaults load");
             assert_eq!(s, Settings::default());
             Ok(())
@@ -69,7 +78,7 @@ mod tests {
 
     #[test]
     fn env_overrides_file_and_file_overrides_defaults() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.create_file("config.toml", "[worker]\nbatch_size = 8\nvisibility_timeout_secs = 90\n")?;
             jail.set_env("POSTIZ__WORKER__BATCH_SIZE", "32");
             let s = load_in(jail).expect("loads");
@@ -82,7 +91,7 @@ mod tests {
 
     #[test]
     fn supabase_url_variable_beats_section_override() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.set_env("POSTIZ__SUPABASE__URL", "https://from-postiz.example");
             jail.set_env("SUPABASE_URL", "https://abcd.supabase.co");
             let s = load_in(jail).expect("loads");
@@ -93,7 +102,7 @@ mod tests {
 
     #[test]
     fn unknown_key_is_rejected_naming_key() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.create_file("config.toml", "[server]\nbnd = \"127.0.0.1:1\"\n")?;
             let err = load_in(jail).expect_err("typo must fail").to_string();
             assert!(err.contains("bnd"), "{err}");
@@ -103,7 +112,7 @@ mod tests {
 
     #[test]
     fn unknown_env_key_is_rejected() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.set_env("POSTIZ__SUPABASE__JWT_SECRET", "s3cret");
             let err = load_in(jail).expect_err("secrets are not settings").to_string();
             assert!(err.contains("jwt_secret"), "{err}");
@@ -114,7 +123,7 @@ mod tests {
 
     #[test]
     fn wrong_type_names_the_key() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.create_file("config.toml", "[local_db]\nport = \"high\"\n")?;
             let err = load_in(jail).expect_err("type error").to_string();
             assert!(err.contains("port"), "{err}");
@@ -124,7 +133,7 @@ mod tests {
 
     #[test]
     fn password_in_file_is_refused() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.create_file("config.toml", "[database]\nurl = \"postgresql://postgres:hunter2@db/postgres\"\n")?;
             let err = load_in(jail).expect_err("password in file");
             assert!(matches!(err, ConfigError::PasswordInFile));
@@ -135,7 +144,7 @@ mod tests {
 
     #[test]
     fn bad_url_says_what_to_write() {
-        Jail::expect_with(|jail| {
+        jailed(|jail| {
             jail.set_env("SUPABASE_URL", "not a url");
             let err = load_in(jail).expect_err("bad url").to_string();
             assert!(err.contains("supabase.url") && err.contains("https://abcd.supabase.co"), "{err}");

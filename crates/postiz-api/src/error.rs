@@ -1,0 +1,159 @@
+//! One error shape for every response: `{"error": {"code", "message", "fields"}, "request_id"}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tokio_postgres::error::SqlState;
+
+use crate::auth::AuthError;
+use crate::request_id;
+
+/// A field-level validation problem; `field` is a dotted path into the request body.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    /// e.g. `variants.x.text`.
+    pub field: String,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+}
+
+/// An error answered to the client. Internal details are logged once here, never sent.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: Vec<FieldError>,
+    www_authenticate: bool,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+    request_id: String,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    fields: &'a [FieldError],
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), fields: Vec::new(), www_authenticate: false }
+    }
+
+    /// 400 with a machine-readable code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 422 naming the fields at fault.
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Self { fields, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message) }
+    }
+
+    /// 404: also what a member of another workspace gets, so existence never leaks.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    }
+
+    /// 403: the caller may see the resource but not do this to it.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 409.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 503: a dependency is down; the client may retry.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// 500 with a generic message; `source` is logged with the request id.
+    pub fn internal(source: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %source, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong; quote the request id when reporting it")
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let status = match e {
+            AuthError::CrossSite => StatusCode::FORBIDDEN,
+            AuthError::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        Self { www_authenticate: status == StatusCode::UNAUTHORIZED, ..Self::new(status, e.code(), e.to_string()) }
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        let Some(db) = e.as_db_error() else {
+            return Self::unavailable("the database is unreachable");
+        };
+        let code = db.code();
+        if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+            // Row-level security refused a write in a workspace the caller belongs to.
+            Self::forbidden("your role in this workspace does not allow this")
+        } else if *code == SqlState::UNIQUE_VIOLATION {
+            Self::conflict("already_exists", db.detail().unwrap_or("that already exists").to_owned())
+        } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+            Self::not_found()
+        } else if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
+            let field = db.column().or(db.constraint()).unwrap_or("body").to_owned();
+            Self::validation(vec![FieldError { field, message: db.message().to_owned() }])
+        } else if *code == SqlState::RAISE_EXCEPTION || code.code().starts_with("P0") || code.code().starts_with("22") {
+            // Our own functions raise user-facing messages; data exceptions are bad input.
+            Self::bad_request("rejected", db.message().to_owned())
+        } else if *code == SqlState::QUERY_CANCELED {
+            Self::unavailable("the request took too long")
+        } else {
+            Self::internal(&e)
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection available");
+        Self::unavailable("the database is busy; retry shortly")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner { code: self.code, message: &self.message, fields: &self.fields },
+            request_id: request_id::current(),
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.www_authenticate {
+            let value = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", self.code);
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        response
+    }
+}

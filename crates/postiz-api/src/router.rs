@@ -1,0 +1,15 @@
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+
+use crate::{AppState, request_id, routes};
+
+/// The module API, mounted under `base_path` (default `/dashboard/postiz/api`).
+pub fn router(state: AppState, base_path: &str) -> Router {
+    let api = Router::new()
+        .route("/health", get(routes::health::get))
+        .route("/session", get(routes::session::get))
+        .with_state(state);
+    let base = format!("/{}", base_path.trim_matches('/'));
+    Router::new().nest(&base, api).layer(middleware::from_fn(request_id::layer))
+}
