@@ -1,0 +1,210 @@
+//! The one HTTP boundary: a shared reqwest client, and the classification of every answer
+//! into [`ProviderError`].
+
+mod classify;
+mod guard;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postiz_domain::Network;
+use reqwest::{RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::ProviderError;
+
+pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
+pub(crate) use classify::{BodyParser, classify, generic_message};
+pub use guard::is_public_ip;
+
+/// Settings of the shared client.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// `User-Agent` sent on every request.
+    pub user_agent: String,
+    /// Time allowed to establish a connection (no request has been sent before it ends).
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, answer included.
+    pub request_timeout: Duration,
+    /// Allow user-supplied hosts (instance URLs, webhook URLs) that resolve to loopback,
+    /// private, link-local or unique-local addresses. Development and tests only.
+    pub allow_private_hosts: bool,
+    /// Pause between polls of media processing status when the network gives no hint.
+    pub poll_interval: Duration,
+    /// Give up waiting for media processing after this long (a `Transient` error: no post
+    /// was created yet).
+    pub poll_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    /// 10 s to connect, 60 s per request (uploads of large chunks included), private hosts
+    /// refused, media polled every 2 s for up to 5 minutes.
+    fn default() -> Self {
+        Self {
+            user_agent: concat!("postiz-module/", env!("CARGO_PKG_VERSION")).to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            allow_private_hosts: false,
+            poll_interval: Duration::from_secs(2),
+            poll_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl HttpSettings {
+    /// Settings for tests against local mock servers: private hosts allowed, short
+    /// timeouts, fast polling.
+    pub fn for_tests() -> Self {
+        Self {
+            allow_private_hosts: true,
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(2),
+            poll_interval: Duration::from_millis(10),
+            poll_timeout: Duration::from_secs(2),
+            ..Self::default()
+        }
+    }
+}
+
+/// Whether a request may create the visible post. Decides how a lost answer is classified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SendKind {
+    /// Reads, media uploads, logins: repeating them creates nothing the user sees, so a lost
+    /// answer is `Transient`.
+    Safe,
+    /// Creates the post (or a reply/comment): a lost answer is `OutcomeUnknown`.
+    Publish,
+}
+
+/// The shared client. Cheap to clone; every adapter gets one.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    settings: Arc<HttpSettings>,
+}
+
+/// The client could not be built (TLS backend initialisation).
+#[derive(Debug, thiserror::Error)]
+#[error("could not build the HTTP client: {0}")]
+pub struct BuildError(#[from] reqwest::Error);
+
+impl HttpClient {
+    /// Builds the client. Unless `allow_private_hosts` is set, DNS answers that point at
+    /// private addresses are dropped for every request, so a public name can't be re-pointed
+    /// at an internal service between our check and the connection.
+    pub fn new(settings: HttpSettings) -> Result<Self, BuildError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        if !settings.allow_private_hosts {
+            builder = builder.dns_resolver(Arc::new(guard::PublicOnlyResolver));
+        }
+        Ok(Self { inner: builder.build()?, settings: Arc::new(settings) })
+    }
+
+    /// A client for tests ([`HttpSettings::for_tests`]).
+    pub fn for_tests() -> Self {
+        #[expect(clippy::expect_used, reason = "building a rustls client only fails on a broken TLS setup")]
+        Self::new(HttpSettings::for_tests()).expect("HTTP client for tests")
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// Refuses a user-supplied URL (instance, PDS, webhook) whose host is or resolves to a
+    /// loopback, private, link-local or unique-local address, unless `allow_private_hosts`.
+    pub async fn check_user_url(&self, network: Network, url: &Url) -> Result<(), ProviderError> {
+        if self.settings.allow_private_hosts {
+            return Ok(());
+        }
+        guard::check_public(network, url).await
+    }
+
+    /// Sends once and classifies the answer: `Ok` only for 2xx.
+    pub(crate) async fn send(
+        &self,
+        network: Network,
+        request: RequestBuilder,
+        kind: SendKind,
+        parser: BodyParser,
+    ) -> Result<Response, ProviderError> {
+        match request.send().await {
+            Ok(response) => classify(network, response, kind, parser).await,
+            Err(err) => Err(transport_error(network, err, kind)),
+        }
+    }
+
+    /// Sends once, classifies, and decodes a JSON body. A 2xx whose body can't be read is
+    /// `OutcomeUnknown` for publishing requests (the post was probably created).
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        network: Network,
+        request: RequestBuilder,
+        kind: SendKind,
+        parser: BodyParser,
+    ) -> Result<T, ProviderError> {
+        let response = self.send(network, request, kind, parser).await?;
+        read_json(network, response, kind).await
+    }
+
+    /// Sends an idempotent read, retrying up to twice on `Transient` errors.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        network: Network,
+        make: impl Fn() -> RequestBuilder + Send + Sync,
+        parser: BodyParser,
+    ) -> Result<T, ProviderError> {
+        let mut attempt = 0;
+        loop {
+            match self.send_json(network, make(), SendKind::Safe, parser).await {
+                Err(ProviderError::Transient { .. }) if attempt < 2 => {
+                    attempt += 1;
+                    tokio::time::sleep(self.settings.poll_interval * attempt).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Decodes a JSON body from a response already classified as success.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    network: Network,
+    response: Response,
+    kind: SendKind,
+) -> Result<T, ProviderError> {
+    let bytes = match response.bytes().await {
+        Ok(b) => b,
+        Err(err) => return Err(transport_error(network, err, kind)),
+    };
+    serde_json::from_slice(&bytes).map_err(|err| {
+        let msg = format!("unexpected response body: {err}");
+        match kind {
+            SendKind::Publish => ProviderError::outcome_unknown(network, msg),
+            SendKind::Safe => ProviderError::transient(network, msg),
+        }
+    })
+}
+
+/// Classifies a failure to get an answer at all. URLs are stripped: some networks carry
+/// tokens in them.
+pub(crate) fn transport_error(network: Network, err: reqwest::Error, kind: SendKind) -> ProviderError {
+    let err = err.without_url();
+    if err.is_builder() {
+        return ProviderError::rejected(network, format!("the request could not be built ({err}); this is a bug or a bad server address"));
+    }
+    if err.is_connect() || kind == SendKind::Safe {
+        // Nothing was sent (connect failed), or repeating it is harmless.
+        return ProviderError::Transient { network, source: Box::new(err) };
+    }
+    ProviderError::OutcomeUnknown { network, source: Box::new(err) }
+}

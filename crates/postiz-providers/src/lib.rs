@@ -1,0 +1,35 @@
+#![doc = include_str!("../README.md")]
+
+mod analytics;
+mod common;
+mod connection;
+mod error;
+pub mod http;
+mod provider;
+mod publish;
+mod reconcile;
+mod registry;
+pub mod rules;
+
+pub mod bluesky;
+// pub mod linkedin;
+pub mod mastodon;
+// pub mod sandbox;
+pub mod x;
+
+pub use analytics::{Analytics, AnalyticsQuery, Metric};
+pub use connection::{
+    AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuth2Spec, OAuthClient,
+    Target, TokenSet,
+};
+pub use error::{BoxError, ProviderError};
+pub use http::{HttpClient, HttpSettings};
+pub use provider::{Capabilities, Provider, ProviderExt};
+pub use publish::{
+    AccountRef, FindQuery, PublishItem, PublishMedia, PublishRequest, PublishedItem, RemotePost,
+};
+pub use registry::Registry;
+pub use rules::{ContentRules, FieldError, validate};
+
+pub use postiz_domain::Network;
+pub use secrecy::SecretString;

@@ -1,0 +1,263 @@
+//! `validate(variant, rules)`: field-level errors that name the network and the limit.
+
+use postiz_domain::{MediaKind, MediaRef, Network, PostVariant};
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::{ContentRules, count};
+
+/// One problem with one field, worded for the person composing the post.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// Path of the field, e.g. `variants.x.text` or `variants.bluesky.thread[1].media[0]`.
+    pub field: String,
+    /// The network whose rule was broken.
+    pub network: Network,
+    /// Stable machine code: `too_long`, `too_many_bytes`, `required`, `too_many_media`,
+    /// `media_required`, `media_type`, `media_too_large`, `media_duration`, `media_aspect`,
+    /// `video_alone`, `alt_too_long`, `threads_unsupported`, `thread_too_long`,
+    /// `first_comment_unsupported`.
+    pub code: &'static str,
+    /// What is wrong and what the limit is, e.g.
+    /// "X allows 280 characters (weighted: …); this text has 301".
+    pub message: String,
+    /// The limit, when numeric.
+    pub limit: Option<u64>,
+    /// The measured value, when numeric.
+    pub actual: Option<u64>,
+}
+
+/// Checks one network's variant against that network's rules. An empty result means the
+/// network should accept the content (as far as the rules can tell without uploading).
+pub fn validate(variant: &PostVariant, rules: &ContentRules) -> Vec<FieldError> {
+    let mut v = Validator { rules, errors: Vec::new(), prefix: format!("variants.{}", rules.network.as_str()) };
+    v.item("", &variant.text, &variant.media);
+    if !variant.thread.is_empty() {
+        if !rules.thread.supported {
+            v.push(
+                "thread",
+                "threads_unsupported",
+                format!("{} does not support threads; remove the replies or publish them as separate posts", v.name()),
+                None,
+                Some(variant.thread.len() as u64),
+            );
+        } else {
+            if let Some(max) = rules.thread.max_items
+                && variant.thread.len() > max as usize
+            {
+                v.push(
+                    "thread",
+                    "thread_too_long",
+                    format!("{} allows {max} replies in a thread; this thread has {}", v.name(), variant.thread.len()),
+                    Some(u64::from(max)),
+                    Some(variant.thread.len() as u64),
+                );
+            }
+            for (i, item) in variant.thread.iter().enumerate() {
+                v.item(&format!("thread[{i}]."), &item.text, &item.media);
+            }
+        }
+    }
+    if let Some(comment) = &variant.first_comment {
+        if !rules.first_comment.supported {
+            v.push(
+                "first_comment",
+                "first_comment_unsupported",
+                format!("{} does not support a first comment; remove it", v.name()),
+                None,
+                None,
+            );
+        } else {
+            let max = rules.first_comment.max_length.unwrap_or(rules.text.max_length);
+            v.length("first_comment", comment, max);
+        }
+    }
+    v.errors
+}
+
+struct Validator<'a> {
+    rules: &'a ContentRules,
+    errors: Vec<FieldError>,
+    prefix: String,
+}
+
+impl Validator<'_> {
+    fn name(&self) -> &'static str {
+        self.rules.network.display_name()
+    }
+
+    fn push(&mut self, field: &str, code: &'static str, message: String, limit: Option<u64>, actual: Option<u64>) {
+        self.errors.push(FieldError {
+            field: format!("{}.{field}", self.prefix),
+            network: self.rules.network,
+            code,
+            message,
+            limit,
+            actual,
+        });
+    }
+
+    fn item(&mut self, path: &str, text: &str, media: &[MediaRef]) {
+        let text_field = format!("{path}text");
+        if text.trim().is_empty() && (media.is_empty() || !self.rules.text.optional_with_media) {
+            let msg = if self.rules.text.optional_with_media {
+                format!("{} needs text or media; add some", self.name())
+            } else {
+                format!("{} needs text; add some", self.name())
+            };
+            self.push(&text_field, "required", msg, None, None);
+        }
+        self.length(&text_field, text, self.rules.text.max_length);
+        if let Some(max_bytes) = self.rules.text.max_bytes
+            && text.len() > max_bytes as usize
+        {
+            self.push(
+                &text_field,
+                "too_many_bytes",
+                format!("{} allows {max_bytes} bytes of text; this text has {} (shorten it)", self.name(), text.len()),
+                Some(u64::from(max_bytes)),
+                Some(text.len() as u64),
+            );
+        }
+        self.media(&format!("{path}media"), media);
+    }
+
+    fn length(&mut self, field: &str, text: &str, max: u32) {
+        let n = count(text, self.rules.text.counting);
+        if n > max as usize {
+            self.push(
+                field,
+                "too_long",
+                format!(
+                    "{} allows {max} characters{}; this text has {n}",
+                    self.name(),
+                    self.rules.text.counting.describe()
+                ),
+                Some(u64::from(max)),
+                Some(n as u64),
+            );
+        }
+    }
+
+    fn media(&mut self, field: &str, media: &[MediaRef]) {
+        let rules = &self.rules.media;
+        let name = self.name();
+        if media.is_empty() {
+            if rules.required {
+                self.push(field, "media_required", format!("{name} needs at least one image or video; attach one"), Some(1), Some(0));
+            }
+            return;
+        }
+        if media.len() > rules.max_items as usize {
+            let msg = if rules.max_items == 0 {
+                format!("{name} does not accept media here; remove the attachments")
+            } else {
+                format!("{name} allows {} attachments; this has {} (remove some)", rules.max_items, media.len())
+            };
+            self.push(field, "too_many_media", msg, Some(u64::from(rules.max_items)), Some(media.len() as u64));
+        }
+        if rules.video_alone
+            && media.len() > 1
+            && media.iter().any(|m| matches!(m.kind, MediaKind::Video | MediaKind::Gif))
+        {
+            self.push(
+                field,
+                "video_alone",
+                format!("{name} allows a video or GIF only on its own; remove the other attachments or post them separately"),
+                Some(1),
+                Some(media.len() as u64),
+            );
+        }
+        for (i, m) in media.iter().enumerate() {
+            self.one_medium(&format!("{field}[{i}]"), m);
+        }
+    }
+
+    fn one_medium(&mut self, field: &str, m: &MediaRef) {
+        let name = self.name();
+        let kind = match m.kind {
+            MediaKind::Image => "images",
+            MediaKind::Gif => "GIFs",
+            MediaKind::Video => "videos",
+        };
+        let Some(limits) = self.rules.media.limits(m.kind) else {
+            self.push(field, "media_type", format!("{name} does not accept {kind} in this integration; remove it"), None, None);
+            return;
+        };
+        if !limits.mime_types.iter().any(|t| t.eq_ignore_ascii_case(&m.mime)) {
+            self.push(
+                field,
+                "media_type",
+                format!("{name} accepts {kind} as {}; this file is {} (convert it)", limits.mime_types.join(", "), m.mime),
+                None,
+                None,
+            );
+        }
+        if m.size_bytes > limits.max_bytes {
+            self.push(
+                field,
+                "media_too_large",
+                format!("{name} allows {kind} up to {}; this file is {} (compress it)", human_bytes(limits.max_bytes), human_bytes(m.size_bytes)),
+                Some(limits.max_bytes),
+                Some(m.size_bytes),
+            );
+        }
+        if let Some(d) = m.duration_ms {
+            if let Some(max) = limits.max_duration_ms
+                && d > max
+            {
+                self.push(field, "media_duration", format!("{name} allows {kind} up to {}; this one is {} (trim it)", seconds(max), seconds(d)), Some(max), Some(d));
+            }
+            if let Some(min) = limits.min_duration_ms
+                && d < min
+            {
+                self.push(field, "media_duration", format!("{name} needs {kind} of at least {}; this one is {}", seconds(min), seconds(d)), Some(min), Some(d));
+            }
+        }
+        if let (Some(w), Some(h)) = (m.width, m.height)
+            && h > 0
+        {
+            let ratio = f64::from(w) / f64::from(h);
+            let too_narrow = limits.min_aspect_ratio.is_some_and(|min| ratio < min - 1e-6);
+            let too_wide = limits.max_aspect_ratio.is_some_and(|max| ratio > max + 1e-6);
+            if too_narrow || too_wide {
+                self.push(
+                    field,
+                    "media_aspect",
+                    format!(
+                        "{name} accepts {kind} with a width/height ratio between {:.2} and {:.2}; this one is {w}×{h} ({ratio:.2}); crop it",
+                        limits.min_aspect_ratio.unwrap_or(0.0),
+                        limits.max_aspect_ratio.unwrap_or(f64::INFINITY)
+                    ),
+                    None,
+                    None,
+                );
+            }
+        }
+        if let (Some(alt), Some(max)) = (&m.alt, self.rules.media.alt_max_length) {
+            let n = alt.graphemes(true).count();
+            if n > max as usize {
+                self.push(field, "alt_too_long", format!("{name} allows alt text up to {max} characters; this has {n}"), Some(u64::from(max)), Some(n as u64));
+            }
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if n >= MB {
+        format!("{:.1} MB", n as f64 / MB as f64)
+    } else if n >= 1024 {
+        format!("{:.0} KB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
