@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod migrate;
+pub mod pgmq;
 mod pool;
 mod scoped;
 pub mod sql_split;
