@@ -12,9 +12,9 @@ mod registry;
 pub mod rules;
 
 pub mod bluesky;
-// pub mod linkedin;
+pub mod linkedin;
 pub mod mastodon;
-// pub mod sandbox;
+pub mod sandbox;
 pub mod x;
 
 pub use analytics::{Analytics, AnalyticsQuery, Metric};
