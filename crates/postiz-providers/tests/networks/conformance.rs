@@ -1,0 +1,262 @@
+//! The suite every adapter runs (object_store's integration suite is the model). Each
+//! function starts its own mock server, builds the adapter against it with `Case::make`,
+//! and checks one property of the contract.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use postiz_domain::MediaKind;
+use postiz_providers::{
+    AccountRef, HttpClient, HttpSettings, Provider, ProviderError, PublishItem, PublishMedia,
+    PublishRequest, SecretString,
+};
+use url::Url;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The token every test uses; no error may ever print it.
+pub const TOKEN: &str = "tok-SECRET-123";
+/// The request timeout the suite's client uses.
+pub const TIMEOUT: Duration = Duration::from_millis(800);
+
+/// How to drive one adapter through the suite.
+pub struct Case {
+    /// Fixture folder under `tests/fixtures`.
+    pub fixtures: &'static str,
+    /// Builds the adapter against a base URL.
+    pub make: fn(Url, HttpClient) -> Arc<dyn Provider>,
+    /// The account to publish as.
+    pub account: fn() -> AccountRef,
+    /// Method and path of the request that creates the post.
+    pub publish: (&'static str, &'static str),
+    /// A success answer to it.
+    pub ok: fn() -> ResponseTemplate,
+    /// The id `ok` yields.
+    pub expected_id: &'static str,
+}
+
+pub fn client() -> HttpClient {
+    HttpClient::new(HttpSettings { request_timeout: TIMEOUT, ..HttpSettings::for_tests() }).unwrap()
+}
+
+pub fn token() -> SecretString {
+    SecretString::from(TOKEN)
+}
+
+pub fn fixture(network: &str, name: &str) -> String {
+    let p = format!("{}/tests/fixtures/{network}/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {p}: {e}"))
+}
+
+
+pub fn png(name: &str) -> PublishMedia {
+    PublishMedia {
+        kind: MediaKind::Image,
+        mime: "image/png".into(),
+        filename: name.into(),
+        // ASCII bytes so body matchers that need UTF-8 can inspect multipart bodies.
+        data: Bytes::from_static(b"PNG-fake-image-bytes"),
+        alt: Some("a test image".into()),
+        width: Some(800),
+        height: Some(600),
+        public_url: None,
+    }
+}
+
+pub fn thread(key: &str, texts: &[&str]) -> PublishRequest {
+    let mut req = PublishRequest::text(key, texts[0]);
+    req.items = texts.iter().map(|t| PublishItem { text: (*t).into(), media: vec![] }).collect();
+    req
+}
+
+impl Case {
+    pub async fn start(&self) -> (MockServer, Arc<dyn Provider>) {
+        let server = MockServer::start().await;
+        let provider = (self.make)(Url::parse(&server.uri()).unwrap(), client());
+        (server, provider)
+    }
+
+    fn publish_mock(&self, response: ResponseTemplate) -> Mock {
+        Mock::given(method(self.publish.0)).and(path(self.publish.1)).respond_with(response)
+    }
+
+    async fn publish_text(&self, provider: &dyn Provider) -> Result<postiz_providers::RemotePost, ProviderError> {
+        provider.publish(&token(), &(self.account)(), &PublishRequest::text("conf-key", "hello conformance")).await
+    }
+
+    /// Asserts the error never shows the token, in Display or Debug.
+    fn no_token(err: &ProviderError) {
+        assert!(!err.to_string().contains(TOKEN), "token leaked in Display: {err}");
+        assert!(!format!("{err:?}").contains(TOKEN), "token leaked in Debug: {err:?}");
+    }
+
+    async fn error_for(&self, response: ResponseTemplate) -> ProviderError {
+        let (server, provider) = self.start().await;
+        self.publish_mock(response).expect(1).mount(&server).await;
+        let err = self.publish_text(provider.as_ref()).await.expect_err("publish should fail");
+        Self::no_token(&err);
+        assert_eq!(err.network(), provider.network());
+        err
+    }
+}
+
+/// A text post goes out once, with the bearer token, and returns the network's id.
+pub async fn publish_text(case: &Case) {
+    let (server, provider) = case.start().await;
+    Mock::given(method(case.publish.0))
+        .and(path(case.publish.1))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with((case.ok)())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let post = case.publish_text(provider.as_ref()).await.unwrap();
+    assert_eq!(post.id, case.expected_id);
+    assert_eq!(post.items.len(), 1);
+    assert_eq!(post.items[0].index, 0);
+}
+
+pub async fn maps_401_to_unauthorized(case: &Case) {
+    let body = fixture(case.fixtures, "401.json");
+    let err = case.error_for(ResponseTemplate::new(401).set_body_raw(body, "application/json")).await;
+    assert!(matches!(err, ProviderError::Unauthorized { .. }), "{err:?}");
+}
+
+pub async fn maps_400_to_rejected(case: &Case) {
+    let body = fixture(case.fixtures, "400.json");
+    let err = case.error_for(ResponseTemplate::new(400).set_body_raw(body, "application/json")).await;
+    let ProviderError::Rejected { reason, .. } = &err else { panic!("expected Rejected, got {err:?}") };
+    assert!(reason.contains("Edit the post"), "reason should say what to do: {reason}");
+}
+
+pub async fn maps_403_to_rejected(case: &Case) {
+    let body = fixture(case.fixtures, "403.json");
+    let err = case.error_for(ResponseTemplate::new(403).set_body_raw(body, "application/json")).await;
+    let ProviderError::Rejected { reason, .. } = &err else { panic!("expected Rejected, got {err:?}") };
+    assert!(reason.contains("permission") || reason.contains("refused"), "{reason}");
+}
+
+/// 429 with the network's reset header(s) → `RateLimited` with about `expected`.
+pub async fn maps_429_to_rate_limited(case: &Case, headers: &[(&str, String)], expected: Duration) {
+    let body = fixture(case.fixtures, "429.json");
+    let mut response = ResponseTemplate::new(429).set_body_raw(body, "application/json");
+    for (k, v) in headers {
+        response = response.insert_header(*k, v.as_str());
+    }
+    let err = case.error_for(response).await;
+    let ProviderError::RateLimited { retry_after: Some(wait), .. } = err else { panic!("expected RateLimited with a wait, got {err:?}") };
+    let diff = wait.as_secs_f64() - expected.as_secs_f64();
+    assert!(diff.abs() <= 2.0, "retry_after {wait:?}, expected about {expected:?}");
+    assert!(err.is_retryable());
+}
+
+pub async fn maps_429_without_reset_to_unknown_wait(case: &Case) {
+    let body = fixture(case.fixtures, "429.json");
+    let err = case.error_for(ResponseTemplate::new(429).set_body_raw(body, "application/json")).await;
+    assert!(matches!(err, ProviderError::RateLimited { retry_after: None, .. }), "{err:?}");
+}
+
+/// 5xx → `Transient`, and the publish was sent exactly once (no retry in the adapter).
+pub async fn maps_5xx_to_transient(case: &Case) {
+    for status in [500, 503] {
+        let body = fixture(case.fixtures, "503.json");
+        let err = case.error_for(ResponseTemplate::new(status).set_body_raw(body, "application/json")).await;
+        assert!(matches!(err, ProviderError::Transient { .. }), "{status}: {err:?}");
+    }
+}
+
+/// A gateway timeout on a publish may hide a created post.
+pub async fn gateway_timeout_is_outcome_unknown(case: &Case) {
+    let err = case.error_for(ResponseTemplate::new(504)).await;
+    assert!(matches!(err, ProviderError::OutcomeUnknown { .. }), "{err:?}");
+}
+
+/// No answer before the timeout, after the request was sent → `OutcomeUnknown`, sent once.
+pub async fn timeout_after_send_is_outcome_unknown(case: &Case) {
+    let err = case.error_for((case.ok)().set_delay(TIMEOUT * 2)).await;
+    assert!(matches!(err, ProviderError::OutcomeUnknown { .. }), "{err:?}");
+    assert!(err.may_have_published());
+    assert!(!err.is_retryable());
+}
+
+/// Nothing listening → nothing sent → `Transient`.
+pub async fn connection_refused_is_transient(case: &Case) {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let provider = (case.make)(Url::parse(&format!("http://{closed}")).unwrap(), client());
+    let err = case.publish_text(provider.as_ref()).await.expect_err("nothing listens");
+    assert!(matches!(err, ProviderError::Transient { .. }), "{err:?}");
+}
+
+/// The adapter's rules reject text one unit over the limit, naming the field and network.
+pub async fn validation_rejects_over_long_text(case: &Case) {
+    use postiz_providers::ProviderExt;
+    let (_server, provider) = case.start().await;
+    let rules = provider.rules();
+    let variant = postiz_domain::PostVariant { text: "a".repeat(rules.text.max_length as usize + 1), ..Default::default() };
+    let errors = provider.validate(&variant);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, "too_long");
+    assert_eq!(errors[0].field, format!("variants.{}.text", provider.network().as_str()));
+    assert!(errors[0].message.starts_with(provider.network().display_name()), "{}", errors[0].message);
+}
+
+/// Generates one `#[tokio::test]` per generic check for a network module that defines
+/// `fn case() -> Case` and `fn reset_headers() -> (Vec<(&'static str, String)>, Duration)`.
+macro_rules! conformance_suite {
+    () => {
+        mod conformance_suite {
+            use super::{case, reset_headers};
+            use crate::conformance as c;
+
+            #[tokio::test]
+            async fn publish_text() {
+                c::publish_text(&case()).await;
+            }
+            #[tokio::test]
+            async fn maps_401_to_unauthorized() {
+                c::maps_401_to_unauthorized(&case()).await;
+            }
+            #[tokio::test]
+            async fn maps_400_to_rejected() {
+                c::maps_400_to_rejected(&case()).await;
+            }
+            #[tokio::test]
+            async fn maps_403_to_rejected() {
+                c::maps_403_to_rejected(&case()).await;
+            }
+            #[tokio::test]
+            async fn maps_429_to_rate_limited() {
+                let (headers, wait) = reset_headers();
+                c::maps_429_to_rate_limited(&case(), &headers, wait).await;
+            }
+            #[tokio::test]
+            async fn maps_429_without_reset_to_unknown_wait() {
+                c::maps_429_without_reset_to_unknown_wait(&case()).await;
+            }
+            #[tokio::test]
+            async fn maps_5xx_to_transient() {
+                c::maps_5xx_to_transient(&case()).await;
+            }
+            #[tokio::test]
+            async fn gateway_timeout_is_outcome_unknown() {
+                c::gateway_timeout_is_outcome_unknown(&case()).await;
+            }
+            #[tokio::test]
+            async fn timeout_after_send_is_outcome_unknown() {
+                c::timeout_after_send_is_outcome_unknown(&case()).await;
+            }
+            #[tokio::test]
+            async fn connection_refused_is_transient() {
+                c::connection_refused_is_transient(&case()).await;
+            }
+            #[tokio::test]
+            async fn validation_rejects_over_long_text() {
+                c::validation_rejects_over_long_text(&case()).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,14 @@
+//! Contract tests for every adapter, in one test binary (one link step on a 2-core machine).
+//! Each network module runs the shared `conformance` suite, then its own request-shape tests.
+
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+#[macro_use]
+mod conformance;
+
+mod bluesky;
+mod linkedin;
+mod mastodon;
+mod sandbox;
+mod validation;
+mod x;
