@@ -1,0 +1,621 @@
+//! The row-level security matrix: every table in `postiz` (read from `pg_tables`, so a new table
+//! fails this test until it is added here) × select/insert/update/delete × eight actors, each
+//! check asserting the real outcome of a statement aimed at workspace A's fixture rows.
+//!
+//! Allowed means: a select sees the row, a write affects exactly one row. Denied means: the
+//! statement is refused with 42501 (no grant, or a `with check` violation) or touches no row
+//! (filtered by a `using` clause). Any other outcome (a constraint error, two rows) fails the test,
+//! because it would mean the check proves nothing. Every check runs inside a savepoint that is
+//! rolled back, so each one starts from the same fixture.
+//!
+//! Run with `--nocapture` to print the whole grid.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use postiz_testkit::{Session, TestDatabase, TestUser};
+use tokio_postgres::error::SqlState;
+
+const WS_A: &str = "aaaaaaaa-0000-4000-8000-000000000000";
+const WS_B: &str = "bbbbbbbb-0000-4000-8000-000000000000";
+const ACCOUNT_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000a1";
+const ACCOUNT_A2: &str = "aaaaaaaa-0000-4000-8000-0000000000a2";
+const POST_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000b1";
+const POST_A2: &str = "aaaaaaaa-0000-4000-8000-0000000000b2";
+const VARIANT_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000c1";
+const TARGET_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000d1";
+const TAG_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000e1";
+const TAG_A2: &str = "aaaaaaaa-0000-4000-8000-0000000000e2";
+const COMMENT_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000f1";
+const MEDIA_A1: &str = "aaaaaaaa-0000-4000-8000-000000000101";
+const MEDIA_A2: &str = "aaaaaaaa-0000-4000-8000-000000000102";
+const SCHEDULE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000201";
+const JOB_A1: &str = "aaaaaaaa-0000-4000-8000-000000000301";
+const INVITE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000401";
+const WEBHOOK_A1: &str = "aaaaaaaa-0000-4000-8000-000000000501";
+const API_KEY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000601";
+
+/// Who runs the statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Actor {
+    Anon,
+    Outsider,
+    Viewer,
+    Editor,
+    Admin,
+    Owner,
+    /// Owner of workspace B, nothing in A.
+    OtherOwner,
+    ServiceRole,
+}
+
+const ACTORS: [Actor; 8] = [
+    Actor::Anon,
+    Actor::Outsider,
+    Actor::Viewer,
+    Actor::Editor,
+    Actor::Admin,
+    Actor::Owner,
+    Actor::OtherOwner,
+    Actor::ServiceRole,
+];
+
+impl Actor {
+    fn short(self) -> &'static str {
+        match self {
+            Actor::Anon => "anon",
+            Actor::Outsider => "outsd",
+            Actor::Viewer => "viewr",
+            Actor::Editor => "editr",
+            Actor::Admin => "admin",
+            Actor::Owner => "owner",
+            Actor::OtherOwner => "oth.o",
+            Actor::ServiceRole => "srvce",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+const OPS: [Op; 4] = [Op::Select, Op::Insert, Op::Update, Op::Delete];
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Select => "select",
+            Op::Insert => "insert",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// Who may do something: workspace members from a minimum role up, plus service_role.
+fn from(min: Actor) -> Vec<Actor> {
+    let ladder = [Actor::Viewer, Actor::Editor, Actor::Admin, Actor::Owner];
+    let start = ladder.iter().position(|a| *a == min).expect("a workspace role");
+    let mut out = ladder[start..].to_vec();
+    out.push(Actor::ServiceRole);
+    out
+}
+
+fn service_only() -> Vec<Actor> {
+    vec![Actor::ServiceRole]
+}
+
+/// One operation on one table: the statement and who may run it.
+struct Check {
+    sql: String,
+    allowed: Vec<Actor>,
+}
+
+fn check(sql: impl Into<String>, allowed: Vec<Actor>) -> Check {
+    Check { sql: sql.into(), allowed }
+}
+
+/// A table's four checks, in `OPS` order.
+struct TableCase {
+    table: &'static str,
+    checks: [Check; 4],
+}
+
+/// The users the statements name (besides the actors).
+struct Fixture {
+    /// A viewer of A who is not an actor: the member whose role and membership are changed.
+    member2: TestUser,
+    /// A user in no workspace: the member being added.
+    newcomer: TestUser,
+}
+
+fn cases(f: &Fixture) -> Vec<TableCase> {
+    let member2 = f.member2.id;
+    let newcomer = f.newcomer.id;
+    let all_signed_in = vec![
+        Actor::Outsider,
+        Actor::Viewer,
+        Actor::Editor,
+        Actor::Admin,
+        Actor::Owner,
+        Actor::OtherOwner,
+        Actor::ServiceRole,
+    ];
+    vec![
+        TableCase {
+            table: "plans",
+            checks: [
+                check("select 1 from postiz.plans where code = 'default'", all_signed_in.clone()),
+                check("insert into postiz.plans (code, name) values ('matrix', 'Matrix')", service_only()),
+                check("update postiz.plans set name = 'Renamed' where code = 'spare'", service_only()),
+                check("delete from postiz.plans where code = 'spare'", service_only()),
+            ],
+        },
+        TableCase {
+            table: "workspaces",
+            checks: [
+                check(format!("select 1 from postiz.workspaces where id = '{WS_A}'"), from(Actor::Viewer)),
+                // Creating a workspace of one's own: any signed-in user.
+                check("insert into postiz.workspaces (name, slug) values ('New', 'matrix-new')", all_signed_in),
+                check(format!("update postiz.workspaces set name = 'Renamed' where id = '{WS_A}'"), from(Actor::Admin)),
+                check(format!("delete from postiz.workspaces where id = '{WS_A}'"), from(Actor::Owner)),
+            ],
+        },
+        TableCase {
+            table: "workspace_members",
+            checks: [
+                check(
+                    format!("select 1 from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!("insert into postiz.workspace_members (workspace_id, user_id, role) values ('{WS_A}', '{newcomer}', 'viewer')"),
+                    from(Actor::Admin),
+                ),
+                check(
+                    format!("update postiz.workspace_members set role = 'editor' where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+                    from(Actor::Admin),
+                ),
+                check(
+                    format!("delete from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+                    from(Actor::Admin),
+                ),
+            ],
+        },
+        TableCase {
+            table: "workspace_invites",
+            checks: [
+                check(format!("select 1 from postiz.workspace_invites where id = '{INVITE_A1}'"), from(Actor::Admin)),
+                check(
+                    format!("insert into postiz.workspace_invites (workspace_id, email, role, token_hash) values ('{WS_A}', 'new@example.com', 'editor', sha256('matrix'))"),
+                    from(Actor::Admin),
+                ),
+                check(format!("update postiz.workspace_invites set role = 'editor' where id = '{INVITE_A1}'"), from(Actor::Admin)),
+                check(format!("delete from postiz.workspace_invites where id = '{INVITE_A1}'"), from(Actor::Admin)),
+            ],
+        },
+        TableCase {
+            table: "social_accounts",
+            checks: [
+                check(format!("select 1 from postiz.social_accounts where id = '{ACCOUNT_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_A}', 'linkedin', 'new-1')"),
+                    from(Actor::Admin),
+                ),
+                check(format!("update postiz.social_accounts set handle = '@renamed' where id = '{ACCOUNT_A1}'"), from(Actor::Admin)),
+                check(format!("delete from postiz.social_accounts where id = '{ACCOUNT_A2}'"), from(Actor::Admin)),
+            ],
+        },
+        TableCase {
+            table: "credentials",
+            checks: [
+                check(format!("select 1 from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(
+                    format!(
+                        "insert into postiz.credentials (workspace_id, social_account_id, access_token_key_id, access_token_nonce, access_token_ciphertext) \
+                         values ('{WS_A}', '{ACCOUNT_A2}', 'k1', '\\x0102030405060708090a0b0c', '\\x01')"
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.credentials set expires_at = now() where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(format!("delete from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "posts",
+            checks: [
+                check(format!("select 1 from postiz.posts where id = '{POST_A1}'"), from(Actor::Viewer)),
+                check(format!("insert into postiz.posts (workspace_id, content) values ('{WS_A}', 'new post')"), from(Actor::Editor)),
+                check(format!("update postiz.posts set content = 'edited' where id = '{POST_A1}'"), from(Actor::Editor)),
+                check(format!("delete from postiz.posts where id = '{POST_A2}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "post_variants",
+            checks: [
+                check(format!("select 1 from postiz.post_variants where id = '{VARIANT_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.post_variants (workspace_id, post_id, network, text_override) values ('{WS_A}', '{POST_A1}', 'bluesky', 'short')"),
+                    from(Actor::Editor),
+                ),
+                check(format!("update postiz.post_variants set text_override = 'edited' where id = '{VARIANT_A1}'"), from(Actor::Editor)),
+                check(format!("delete from postiz.post_variants where id = '{VARIANT_A1}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "post_targets",
+            checks: [
+                check(format!("select 1 from postiz.post_targets where id = '{TARGET_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ('{WS_A}', '{POST_A2}', '{ACCOUNT_A1}')"),
+                    from(Actor::Editor),
+                ),
+                check(format!("update postiz.post_targets set status = 'canceled' where id = '{TARGET_A1}'"), from(Actor::Editor)),
+                check(format!("delete from postiz.post_targets where id = '{TARGET_A1}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "tags",
+            checks: [
+                check(format!("select 1 from postiz.tags where id = '{TAG_A1}'"), from(Actor::Viewer)),
+                check(format!("insert into postiz.tags (workspace_id, name) values ('{WS_A}', 'new tag')"), from(Actor::Editor)),
+                check(format!("update postiz.tags set name = 'renamed' where id = '{TAG_A1}'"), from(Actor::Editor)),
+                check(format!("delete from postiz.tags where id = '{TAG_A2}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "post_tags",
+            checks: [
+                check(format!("select 1 from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.post_tags (workspace_id, post_id, tag_id) values ('{WS_A}', '{POST_A1}', '{TAG_A2}')"),
+                    from(Actor::Editor),
+                ),
+                // A link has nothing to edit: no client may update it.
+                check(
+                    format!("update postiz.post_tags set created_at = now() where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
+                    service_only(),
+                ),
+                check(format!("delete from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "post_comments",
+            checks: [
+                check(format!("select 1 from postiz.post_comments where id = '{COMMENT_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.post_comments (workspace_id, post_id, body) values ('{WS_A}', '{POST_A1}', 'looks good')"),
+                    from(Actor::Editor),
+                ),
+                // The comment is the editor's: only its author edits it.
+                check(
+                    format!("update postiz.post_comments set body = 'edited' where id = '{COMMENT_A1}'"),
+                    vec![Actor::Editor, Actor::ServiceRole],
+                ),
+                // Its author, or an admin moderating.
+                check(
+                    format!("delete from postiz.post_comments where id = '{COMMENT_A1}'"),
+                    vec![Actor::Editor, Actor::Admin, Actor::Owner, Actor::ServiceRole],
+                ),
+            ],
+        },
+        TableCase {
+            table: "media_assets",
+            checks: [
+                check(format!("select 1 from postiz.media_assets where id = '{MEDIA_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.media_assets (workspace_id, path, mime_type, bytes, sha256) values ('{WS_A}', '{WS_A}/new.png', 'image/png', 1, sha256('new'))"),
+                    from(Actor::Editor),
+                ),
+                check(format!("update postiz.media_assets set width = 640 where id = '{MEDIA_A1}'"), from(Actor::Editor)),
+                check(format!("delete from postiz.media_assets where id = '{MEDIA_A2}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "post_media",
+            checks: [
+                check(format!("select 1 from postiz.post_media where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.post_media (workspace_id, post_id, media_id, position) values ('{WS_A}', '{POST_A1}', '{MEDIA_A2}', 1)"),
+                    from(Actor::Editor),
+                ),
+                check(
+                    format!("update postiz.post_media set alt_text = 'a cat' where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"),
+                    from(Actor::Editor),
+                ),
+                check(format!("delete from postiz.post_media where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "schedules",
+            checks: [
+                check(format!("select 1 from postiz.schedules where id = '{SCHEDULE_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.schedules (workspace_id, kind, post_id, starts_at) values ('{WS_A}', 'once', '{POST_A2}', now())"),
+                    from(Actor::Editor),
+                ),
+                check(format!("update postiz.schedules set priority = 7 where id = '{SCHEDULE_A1}'"), from(Actor::Editor)),
+                check(format!("delete from postiz.schedules where id = '{SCHEDULE_A1}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
+            table: "queue_jobs",
+            checks: [
+                check(format!("select 1 from postiz.queue_jobs where id = '{JOB_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.queue_jobs (workspace_id, target_id, occurrence, network, scheduled_at, run_at) values ('{WS_A}', '{TARGET_A1}', '2031-01-01', 'mastodon', now(), now())"),
+                    service_only(),
+                ),
+                check(format!("update postiz.queue_jobs set status = 'succeeded' where id = '{JOB_A1}'"), service_only()),
+                check(format!("delete from postiz.queue_jobs where id = '{JOB_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "analytics_events",
+            checks: [
+                check(format!("select 1 from postiz.analytics_events where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.analytics_events (workspace_id, social_account_id, metric, value, bucket_start) values ('{WS_A}', '{ACCOUNT_A1}', 'followers', 10, '2030-01-01')"),
+                    service_only(),
+                ),
+                check(format!("update postiz.analytics_events set value = 99 where target_id = '{TARGET_A1}'"), service_only()),
+                check(format!("delete from postiz.analytics_events where target_id = '{TARGET_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "webhook_events",
+            checks: [
+                check(format!("select 1 from postiz.webhook_events where id = '{WEBHOOK_A1}'"), from(Actor::Admin)),
+                check(
+                    format!("insert into postiz.webhook_events (network, payload, signature_valid, workspace_id) values ('mastodon', '{{}}', true, '{WS_A}')"),
+                    service_only(),
+                ),
+                check(format!("update postiz.webhook_events set processed_at = now() where id = '{WEBHOOK_A1}'"), service_only()),
+                check(format!("delete from postiz.webhook_events where id = '{WEBHOOK_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "api_keys",
+            checks: [
+                check(format!("select 1 from postiz.api_keys where id = '{API_KEY_A1}'"), from(Actor::Admin)),
+                check(
+                    format!("insert into postiz.api_keys (workspace_id, name, prefix, key_hash) values ('{WS_A}', 'ci', 'pzk_new0', sha256('new key'))"),
+                    from(Actor::Admin),
+                ),
+                check(format!("update postiz.api_keys set revoked_at = now() where id = '{API_KEY_A1}'"), from(Actor::Admin)),
+                check(format!("delete from postiz.api_keys where id = '{API_KEY_A1}'"), from(Actor::Admin)),
+            ],
+        },
+        TableCase {
+            table: "activity_logs",
+            checks: [
+                check(format!("select 1 from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.activity_logs (workspace_id, action, entity_type) values ('{WS_A}', 'post.failed', 'post')"),
+                    service_only(),
+                ),
+                check(
+                    format!("update postiz.activity_logs set details = '{{\"x\": 1}}' where workspace_id = '{WS_A}' and action = 'post.created'"),
+                    service_only(),
+                ),
+                check(format!("delete from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"), service_only()),
+            ],
+        },
+    ]
+}
+
+/// Workspace A with every kind of row, workspace B owned by someone else; arranged as the
+/// superuser (no claims, so triggers record no activity).
+async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
+    let su = db.superuser().await;
+    let owner = users.owner.id;
+    let other = users.other_owner.id;
+    let (admin, editor, viewer, member2) = (users.admin.id, users.editor.id, users.viewer.id, users.member2.id);
+    su.batch_execute(&format!(
+        "
+        insert into postiz.plans (code, name) values ('spare', 'Spare');
+        insert into postiz.workspaces (id, name, slug, created_by) values
+          ('{WS_A}', 'A', 'tenant-a', '{owner}'), ('{WS_B}', 'B', 'tenant-b', '{other}');
+        insert into postiz.workspace_members (workspace_id, user_id, role) values
+          ('{WS_A}', '{admin}', 'admin'), ('{WS_A}', '{editor}', 'editor'),
+          ('{WS_A}', '{viewer}', 'viewer'), ('{WS_A}', '{member2}', 'viewer');
+        insert into postiz.workspace_invites (id, workspace_id, email, role, token_hash) values
+          ('{INVITE_A1}', '{WS_A}', 'invited@example.com', 'viewer', sha256('token-a1'));
+        insert into postiz.social_accounts (id, workspace_id, network, external_account_id, handle) values
+          ('{ACCOUNT_A1}', '{WS_A}', 'mastodon', 'm-1', '@a1'),
+          ('{ACCOUNT_A2}', '{WS_A}', 'bluesky', 'b-1', '@a2');
+        insert into postiz.credentials (workspace_id, social_account_id, access_token_key_id, access_token_nonce, access_token_ciphertext)
+          values ('{WS_A}', '{ACCOUNT_A1}', 'k1', '\\x0102030405060708090a0b0c', '\\xdeadbeef');
+        insert into postiz.posts (id, workspace_id, author_id, content, scheduled_at) values
+          ('{POST_A1}', '{WS_A}', '{editor}', 'first', '2030-01-01'),
+          ('{POST_A2}', '{WS_A}', '{editor}', 'second', null);
+        insert into postiz.post_variants (id, workspace_id, post_id, network) values ('{VARIANT_A1}', '{WS_A}', '{POST_A1}', 'mastodon');
+        insert into postiz.post_targets (id, workspace_id, post_id, social_account_id) values
+          ('{TARGET_A1}', '{WS_A}', '{POST_A1}', '{ACCOUNT_A1}');
+        insert into postiz.tags (id, workspace_id, name) values ('{TAG_A1}', '{WS_A}', 'one'), ('{TAG_A2}', '{WS_A}', 'two');
+        insert into postiz.post_tags (workspace_id, post_id, tag_id) values ('{WS_A}', '{POST_A1}', '{TAG_A1}');
+        insert into postiz.post_comments (id, workspace_id, post_id, author_id, body) values
+          ('{COMMENT_A1}', '{WS_A}', '{POST_A1}', '{editor}', 'first!');
+        insert into postiz.media_assets (id, workspace_id, path, mime_type, bytes, sha256) values
+          ('{MEDIA_A1}', '{WS_A}', '{WS_A}/1.png', 'image/png', 1, sha256('1')),
+          ('{MEDIA_A2}', '{WS_A}', '{WS_A}/2.png', 'image/png', 1, sha256('2'));
+        insert into postiz.post_media (workspace_id, post_id, media_id) values ('{WS_A}', '{POST_A1}', '{MEDIA_A1}');
+        insert into postiz.schedules (id, workspace_id, kind, post_id, starts_at) values
+          ('{SCHEDULE_A1}', '{WS_A}', 'once', '{POST_A1}', '2030-01-01');
+        insert into postiz.queue_jobs (id, workspace_id, target_id, schedule_id, occurrence, network, scheduled_at, run_at) values
+          ('{JOB_A1}', '{WS_A}', '{TARGET_A1}', '{SCHEDULE_A1}', '2030-01-01', 'mastodon', '2030-01-01', '2030-01-01');
+        insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start) values
+          ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', 'likes', 3, '2030-01-01');
+        insert into postiz.webhook_events (id, network, payload, signature_valid, workspace_id, social_account_id) values
+          ('{WEBHOOK_A1}', 'mastodon', '{{}}', true, '{WS_A}', '{ACCOUNT_A1}');
+        insert into postiz.api_keys (id, workspace_id, name, prefix, key_hash) values
+          ('{API_KEY_A1}', '{WS_A}', 'ci', 'pzk_0000', sha256('key-a1'));
+        insert into postiz.activity_logs (workspace_id, actor_id, actor_kind, action, entity_type, entity_id) values
+          ('{WS_A}', '{editor}', 'user', 'post.created', 'post', '{POST_A1}');
+        "
+    ))
+    .await
+    .expect("arrange the fixture");
+    Fixture { member2: users.member2.clone(), newcomer: users.newcomer.clone() }
+}
+
+struct Users {
+    owner: TestUser,
+    admin: TestUser,
+    editor: TestUser,
+    viewer: TestUser,
+    member2: TestUser,
+    outsider: TestUser,
+    other_owner: TestUser,
+    newcomer: TestUser,
+}
+
+async fn session_for(db: &TestDatabase, users: &Users, actor: Actor) -> Session {
+    match actor {
+        Actor::Anon => db.as_anon().await,
+        Actor::Outsider => db.as_user(&users.outsider).await,
+        Actor::Viewer => db.as_user(&users.viewer).await,
+        Actor::Editor => db.as_user(&users.editor).await,
+        Actor::Admin => db.as_user(&users.admin).await,
+        Actor::Owner => db.as_user(&users.owner).await,
+        Actor::OtherOwner => db.as_user(&users.other_owner).await,
+        Actor::ServiceRole => db.as_service().await,
+    }
+}
+
+/// What a statement did.
+enum Outcome {
+    /// Rows seen (select) or affected (writes).
+    Rows(u64),
+    /// Refused with 42501: missing grant or `with check` violation.
+    Refused(String),
+    /// Anything else: the check is broken, not the policy.
+    Broken(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Rows(n) => write!(f, "{n} row(s)"),
+            Outcome::Refused(message) => write!(f, "refused: {message}"),
+            Outcome::Broken(message) => write!(f, "error: {message}"),
+        }
+    }
+}
+
+async fn run(session: &Session, op: Op, sql: &str) -> Outcome {
+    session.batch("savepoint matrix_check").await.expect("savepoint");
+    let result = match op {
+        Op::Select => session.query(sql, &[]).await.map(|rows| rows.len() as u64),
+        _ => session.execute(sql, &[]).await,
+    };
+    session.batch("rollback to savepoint matrix_check").await.expect("rollback to savepoint");
+    match result {
+        Ok(n) => Outcome::Rows(n),
+        Err(e) => match e.as_db_error() {
+            Some(db) if db.code() == &SqlState::INSUFFICIENT_PRIVILEGE => Outcome::Refused(db.message().to_owned()),
+            Some(db) => Outcome::Broken(format!("{}: {}", db.code().code(), db.message())),
+            None => Outcome::Broken(e.to_string()),
+        },
+    }
+}
+
+#[tokio::test]
+async fn every_table_every_command_every_actor() {
+    let db = TestDatabase::new().await;
+    let users = Users {
+        owner: db.create_user("owner@example.com").await,
+        admin: db.create_user("admin@example.com").await,
+        editor: db.create_user("editor@example.com").await,
+        viewer: db.create_user("viewer@example.com").await,
+        member2: db.create_user("member2@example.com").await,
+        outsider: db.create_user("outsider@example.com").await,
+        other_owner: db.create_user("other-owner@example.com").await,
+        newcomer: db.create_user("newcomer@example.com").await,
+    };
+    let fixture = arrange(&db, &users).await;
+    let cases = cases(&fixture);
+
+    // The matrix covers exactly the tables that exist.
+    let tables: BTreeSet<String> = db
+        .client()
+        .await
+        .query("select tablename::text from pg_tables where schemaname = 'postiz'", &[])
+        .await
+        .expect("list postiz tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let covered: BTreeSet<String> = cases.iter().map(|c| c.table.to_owned()).collect();
+    assert_eq!(
+        tables.difference(&covered).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "tables without RLS matrix checks: add them to cases()"
+    );
+    assert_eq!(
+        covered.difference(&tables).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "matrix checks for tables that do not exist"
+    );
+
+    let mut grid = String::new();
+    let _ = writeln!(
+        grid,
+        "{:<18} {:<6} {}",
+        "table",
+        "op",
+        ACTORS.iter().map(|a| format!("{:>5}", a.short())).collect::<Vec<_>>().join(" ")
+    );
+    let mut failures = Vec::new();
+    let (mut allowed_checks, mut denied_checks) = (0, 0);
+    let mut outcomes = vec![vec![String::new(); ACTORS.len()]; cases.len() * OPS.len()];
+
+    for (a, actor) in ACTORS.iter().enumerate() {
+        let session = session_for(&db, &users, *actor).await;
+        for (t, case) in cases.iter().enumerate() {
+            for (o, op) in OPS.iter().enumerate() {
+                let check = &case.checks[o];
+                let expect_allowed = check.allowed.contains(actor);
+                let outcome = run(&session, *op, &check.sql).await;
+                let (cell, ok) = match (&outcome, expect_allowed) {
+                    (Outcome::Rows(1), true) => ("Y", true),
+                    (Outcome::Rows(0), false) => ("-", true),
+                    (Outcome::Refused(_), false) => ("x", true),
+                    _ => ("!", false),
+                };
+                if expect_allowed { allowed_checks += 1 } else { denied_checks += 1 }
+                if !ok {
+                    failures.push(format!(
+                        "{} {} as {:?}: expected {}, got {}\n    {}",
+                        op.name(),
+                        case.table,
+                        actor,
+                        if expect_allowed { "one row" } else { "refusal or no row" },
+                        outcome,
+                        check.sql
+                    ));
+                }
+                outcomes[t * OPS.len() + o][a] = cell.to_owned();
+            }
+        }
+    }
+    for (t, case) in cases.iter().enumerate() {
+        for (o, op) in OPS.iter().enumerate() {
+            let cells = outcomes[t * OPS.len() + o].iter().map(|c| format!("{c:>5}")).collect::<Vec<_>>().join(" ");
+            let _ = writeln!(grid, "{:<18} {:<6} {}", case.table, op.name(), cells);
+        }
+    }
+    println!("{grid}Y = allowed (one row), - = filtered (no row), x = refused (42501), ! = unexpected");
+    println!(
+        "{} checks over {} tables: {} expected allowed, {} expected denied",
+        allowed_checks + denied_checks,
+        cases.len(),
+        allowed_checks,
+        denied_checks
+    );
+    assert!(failures.is_empty(), "{} RLS matrix failures:\n{}", failures.len(), failures.join("\n"));
+}
