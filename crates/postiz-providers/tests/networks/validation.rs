@@ -1,1 +1,121 @@
+//! Validation with hard text, per network.
 
+use postiz_domain::{MediaId, MediaKind, MediaRef, Network, PostVariant, ThreadItem};
+use postiz_providers::rules::{ContentRules, count};
+use postiz_providers::validate;
+
+const FAMILY: &str = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}";
+
+fn text(t: impl Into<String>) -> PostVariant {
+    PostVariant { text: t.into(), ..Default::default() }
+}
+
+fn errors(network: Network, v: &PostVariant) -> Vec<postiz_providers::FieldError> {
+    validate(v, ContentRules::for_network(network))
+}
+
+fn media(kind: MediaKind, mime: &str, size: u64) -> MediaRef {
+    MediaRef { id: MediaId(uuid::Uuid::nil()), kind, mime: mime.into(), size_bytes: size, width: Some(1000), height: Some(1000), duration_ms: None, alt: None }
+}
+
+#[test]
+fn x_counts_140_cjk_characters_as_the_full_280() {
+    assert!(errors(Network::X, &text("字".repeat(140))).is_empty());
+    let e = errors(Network::X, &text("字".repeat(141)));
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].field, "variants.x.text");
+    assert_eq!(e[0].message, "X allows 280 characters (weighted: links count as 23, emoji and CJK as 2); this text has 282");
+}
+
+#[test]
+fn x_counts_each_zwj_family_as_two() {
+    assert!(errors(Network::X, &text(FAMILY.repeat(140))).is_empty());
+    assert_eq!(errors(Network::X, &text(FAMILY.repeat(141)))[0].actual, Some(282));
+}
+
+#[test]
+fn x_counts_a_very_long_url_as_23() {
+    let url = format!("https://example.com/{}", "a".repeat(500));
+    let t = format!("{} {url}", "b".repeat(256));
+    assert_eq!(count(&t, ContentRules::for_network(Network::X).text.counting), 256 + 1 + 23);
+    assert!(errors(Network::X, &text(t)).is_empty());
+}
+
+#[test]
+fn bluesky_counts_graphemes_so_300_families_fit_but_bytes_do_not() {
+    // 300 graphemes, but 25 bytes each: over the 3000-byte limit.
+    let e = errors(Network::Bluesky, &text(FAMILY.repeat(300)));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].code, "too_many_bytes");
+    // Combining marks: "é" written as e + U+0301 is one grapheme.
+    assert!(errors(Network::Bluesky, &text("e\u{301}".repeat(300))).is_empty());
+    let e = errors(Network::Bluesky, &text("e\u{301}".repeat(301)));
+    assert_eq!(e[0].message, "Bluesky allows 300 characters; this text has 301");
+}
+
+#[test]
+fn mastodon_counts_urls_as_23_and_remote_mentions_without_domain() {
+    let long_url = format!("https://example.org/{}", "x".repeat(400));
+    let t = format!("{} {long_url} @someone@a-very-long-instance-name.example", "y".repeat(450));
+    // 450 + 1 + 23 + 1 + len("@someone") = 483
+    assert_eq!(count(&t, ContentRules::for_network(Network::Mastodon).text.counting), 483);
+    assert!(errors(Network::Mastodon, &text(t)).is_empty());
+    let e = errors(Network::Mastodon, &text("z".repeat(501)));
+    assert_eq!(e[0].message, "Mastodon allows 500 characters (links count as 23); this text has 501");
+}
+
+#[test]
+fn linkedin_allows_3000_and_no_threads() {
+    assert!(errors(Network::LinkedIn, &text("ü".repeat(3000))).is_empty());
+    let v = PostVariant { text: "hi".into(), thread: vec![ThreadItem { text: "more".into(), media: vec![] }], ..Default::default() };
+    let e = errors(Network::LinkedIn, &v);
+    assert_eq!(e[0].code, "threads_unsupported");
+    assert_eq!(e[0].field, "variants.linkedin.thread");
+}
+
+#[test]
+fn thread_items_are_checked_with_their_own_paths() {
+    let v = PostVariant {
+        text: "ok".into(),
+        thread: vec![ThreadItem { text: "fine".into(), media: vec![] }, ThreadItem { text: "字".repeat(141), media: vec![] }],
+        ..Default::default()
+    };
+    let e = errors(Network::X, &v);
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].field, "variants.x.thread[1].text");
+}
+
+#[test]
+fn media_rules_name_the_network_and_the_limit() {
+    let v = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10), media(MediaKind::Image, "image/png", 10)], ..Default::default() };
+    assert!(errors(Network::X, &v).iter().any(|e| e.code == "video_alone"));
+    let big = PostVariant { text: "i".into(), media: vec![media(MediaKind::Image, "image/png", 2_000_000)], ..Default::default() };
+    let e = errors(Network::Bluesky, &big);
+    assert_eq!(e[0].field, "variants.bluesky.media[0]");
+    assert_eq!(e[0].code, "media_too_large");
+    assert!(e[0].message.starts_with("Bluesky allows images up to"), "{}", e[0].message);
+    let video = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10)], ..Default::default() };
+    assert_eq!(errors(Network::Bluesky, &video)[0].code, "media_type");
+    let mut long = media(MediaKind::Video, "video/mp4", 10);
+    long.duration_ms = Some(200_000);
+    let e = errors(Network::X, &PostVariant { text: "v".into(), media: vec![long], ..Default::default() });
+    assert_eq!(e[0].code, "media_duration");
+    let five = PostVariant { text: "i".into(), media: (0..5).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
+    assert_eq!(errors(Network::Mastodon, &five)[0].code, "too_many_media");
+}
+
+#[test]
+fn empty_posts_and_unsupported_first_comments_are_errors() {
+    assert_eq!(errors(Network::X, &text("   "))[0].code, "required");
+    let v = PostVariant { text: "hi".into(), first_comment: Some("c".into()), ..Default::default() };
+    assert_eq!(errors(Network::Slack, &v)[0].code, "first_comment_unsupported");
+}
+
+#[test]
+fn rules_serialize_for_the_api_and_ui() {
+    let json = serde_json::to_value(ContentRules::for_network(Network::X)).unwrap();
+    assert_eq!(json["text"]["max_length"], 280);
+    assert_eq!(json["text"]["counting"], "x_weighted");
+    let back: ContentRules = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, ContentRules::for_network(Network::X));
+}
