@@ -12,6 +12,7 @@ use url::Url;
 #[non_exhaustive]
 pub enum Connection {
     /// Standard OAuth2 authorization code flow, run by the API with these endpoints.
+    #[serde(rename = "oauth2")]
     OAuth2(OAuth2Spec),
     /// Identifier + app password on a server (Bluesky): call [`crate::Provider::login`].
     AppPassword {

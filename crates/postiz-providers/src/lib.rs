@@ -28,7 +28,7 @@ pub use provider::{Capabilities, Provider, ProviderExt};
 pub use publish::{
     AccountRef, FindQuery, PublishItem, PublishMedia, PublishRequest, PublishedItem, RemotePost,
 };
-pub use registry::Registry;
+pub use registry::{NetworkDescription, Registry};
 pub use rules::{ContentRules, FieldError, validate};
 
 pub use postiz_domain::Network;

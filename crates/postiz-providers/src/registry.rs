@@ -4,9 +4,31 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use postiz_domain::{ComposedPost, Network};
+use serde::Serialize;
+use url::Url;
 
-use crate::rules::{FieldError, validate};
-use crate::Provider;
+use crate::bluesky::BlueskyProvider;
+use crate::linkedin::LinkedInProvider;
+use crate::mastodon::MastodonProvider;
+use crate::rules::{ContentRules, FieldError, validate};
+use crate::sandbox::SandboxProvider;
+use crate::x::XProvider;
+use crate::{Capabilities, Connection, HttpClient, Provider};
+
+/// What the API serves about one network: how to connect, what it accepts, what it offers.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkDescription {
+    /// The network.
+    pub network: Network,
+    /// Human name.
+    pub name: &'static str,
+    /// How accounts connect.
+    pub connection: Connection,
+    /// Content rules.
+    pub rules: ContentRules,
+    /// Optional features.
+    pub capabilities: Capabilities,
+}
 
 /// The adapters the worker and API use, keyed by network.
 #[derive(Clone, Debug, Default)]
@@ -18,6 +40,35 @@ impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Every adapter of this crate on its public endpoints, sharing one client; the sandbox
+    /// only when its URL is given (local demos and tests).
+    pub fn with_defaults(http: &HttpClient, sandbox: Option<Url>) -> Self {
+        let mut r = Self::new()
+            .with(Arc::new(XProvider::new(http.clone())))
+            .with(Arc::new(LinkedInProvider::member(http.clone())))
+            .with(Arc::new(LinkedInProvider::page(http.clone())))
+            .with(Arc::new(BlueskyProvider::new(http.clone())))
+            .with(Arc::new(MastodonProvider::new(http.clone())));
+        if let Some(url) = sandbox {
+            r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
+        }
+        r
+    }
+
+    /// Descriptions of every registered network, for the API and UI.
+    pub fn describe(&self) -> Vec<NetworkDescription> {
+        self.providers
+            .values()
+            .map(|p| NetworkDescription {
+                network: p.network(),
+                name: p.network().display_name(),
+                connection: p.connection(),
+                rules: p.rules().clone(),
+                capabilities: p.capabilities(),
+            })
+            .collect()
     }
 
     /// Adds (or replaces) the adapter for its network.
@@ -60,5 +111,28 @@ impl Registry {
             }
         }
         errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_cover_the_first_wave_and_describe_serializes() {
+        let r = Registry::with_defaults(&HttpClient::for_tests(), Some(Url::parse("http://127.0.0.1:7979").expect("url")));
+        let nets: Vec<_> = r.networks().collect();
+        assert_eq!(nets, vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Sandbox]);
+        let json = serde_json::to_value(r.describe()).expect("serialize");
+        assert_eq!(json[0]["connection"]["style"], "oauth2");
+        assert_eq!(json[0]["connection"]["pkce"], true);
+    }
+
+    #[test]
+    fn composed_posts_for_networks_without_an_adapter_are_errors() {
+        let r = Registry::new();
+        let mut post = ComposedPost::default();
+        post.variants.insert(Network::Threads, Default::default());
+        assert_eq!(r.validate(&post)[0].code, "network_unavailable");
     }
 }

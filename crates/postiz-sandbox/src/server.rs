@@ -137,17 +137,17 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
 }
 
-/// The bearer token, or a 401 response. `expired` is always refused.
-fn check_auth(headers: &HeaderMap) -> Result<String, Response> {
+/// A 401 response when the bearer token is missing or `expired`, else `None`.
+fn auth_failure(headers: &HeaderMap) -> Option<Response> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .filter(|t| !t.is_empty());
     match token {
-        None => Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token")),
-        Some("expired") => Err(error(StatusCode::UNAUTHORIZED, "token_expired", "the access token has expired")),
-        Some(t) => Ok(t.to_owned()),
+        None => Some(error(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token")),
+        Some("expired") => Some(error(StatusCode::UNAUTHORIZED, "token_expired", "the access token has expired")),
+        Some(_) => None,
     }
 }
 
@@ -183,7 +183,7 @@ struct NewPost {
 }
 
 async fn create_post(AxState(app): AxState<App>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(resp) = check_auth(&headers) {
+    if let Some(resp) = auth_failure(&headers) {
         return resp;
     }
     let header_fault = headers
@@ -267,7 +267,7 @@ struct FindParams {
 }
 
 async fn find_posts(AxState(app): AxState<App>, headers: HeaderMap, Query(q): Query<FindParams>) -> Response {
-    if let Err(resp) = check_auth(&headers) {
+    if let Some(resp) = auth_failure(&headers) {
         return resp;
     }
     let st = lock(&app.state);
@@ -281,7 +281,7 @@ async fn find_posts(AxState(app): AxState<App>, headers: HeaderMap, Query(q): Qu
 }
 
 async fn get_post(AxState(app): AxState<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(resp) = check_auth(&headers) {
+    if let Some(resp) = auth_failure(&headers) {
         return resp;
     }
     let st = lock(&app.state);
@@ -292,7 +292,7 @@ async fn get_post(AxState(app): AxState<App>, headers: HeaderMap, Path(id): Path
 }
 
 async fn delete_post(AxState(app): AxState<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(resp) = check_auth(&headers) {
+    if let Some(resp) = auth_failure(&headers) {
         return resp;
     }
     let mut st = lock(&app.state);
@@ -306,7 +306,7 @@ async fn delete_post(AxState(app): AxState<App>, headers: HeaderMap, Path(id): P
 }
 
 async fn upload_media(AxState(app): AxState<App>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(resp) = check_auth(&headers) {
+    if let Some(resp) = auth_failure(&headers) {
         return resp;
     }
     let mime = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_owned();
@@ -321,9 +321,9 @@ async fn upload_media(AxState(app): AxState<App>, headers: HeaderMap, body: Byte
 }
 
 async fn me(headers: HeaderMap) -> Response {
-    match check_auth(&headers) {
-        Ok(_) => Json(json!({"id": "sandbox-user", "handle": "sandbox", "name": "Sandbox User"})).into_response(),
-        Err(resp) => resp,
+    match auth_failure(&headers) {
+        None => Json(json!({"id": "sandbox-user", "handle": "sandbox", "name": "Sandbox User"})).into_response(),
+        Some(resp) => resp,
     }
 }
 

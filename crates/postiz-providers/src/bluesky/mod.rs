@@ -112,8 +112,7 @@ impl BlueskyProvider {
         Ok(out)
     }
 
-    async fn session_call(&self, url: Url, rb: reqwest::RequestBuilder, server: &Url) -> Result<Connected, ProviderError> {
-        let _ = url;
+    async fn session_call(&self, rb: reqwest::RequestBuilder, server: &Url) -> Result<Connected, ProviderError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Session {
@@ -188,16 +187,16 @@ impl Provider for BlueskyProvider {
         let rb = self
             .http
             .client()
-            .post(url.clone())
+            .post(url)
             .json(&json!({"identifier": credentials.identifier, "password": credentials.password.expose_secret()}));
-        self.session_call(url, rb, &server).await
+        self.session_call(rb, &server).await
     }
 
     async fn refresh(&self, _client: Option<&OAuthClient>, refresh_token: &SecretString, server: Option<&Url>) -> Result<TokenSet, ProviderError> {
         let server = self.server_for(server).await?;
         let url = Self::xrpc(&server, "com.atproto.server.refreshSession")?;
-        let rb = bearer(self.http.client().post(url.clone()), refresh_token);
-        Ok(self.session_call(url, rb, &server).await?.tokens)
+        let rb = bearer(self.http.client().post(url), refresh_token);
+        Ok(self.session_call(rb, &server).await?.tokens)
     }
 
     async fn account_info(&self, token: &SecretString, server: Option<&Url>) -> Result<AccountInfo, ProviderError> {

@@ -91,8 +91,6 @@ pub(crate) fn error_for(
         401 => ErrorClass::Unauthorized,
         429 => ErrorClass::RateLimited(None),
         408 | 500 | 503 => ErrorClass::Transient,
-        // A gateway that forwarded a publish and lost the answer: the post may exist.
-        502 | 504 if kind == SendKind::Publish => ErrorClass::Transient,
         s if s >= 500 => ErrorClass::Transient,
         _ => ErrorClass::Rejected,
     });
@@ -103,6 +101,7 @@ pub(crate) fn error_for(
             retry_after: from_body.or_else(|| retry_after_from_headers(headers, now)),
         },
         ErrorClass::Duplicate => ProviderError::Duplicate { network, reason: message },
+        // A gateway that forwarded a publish and lost the answer: the post may exist.
         ErrorClass::Transient if kind == SendKind::Publish && status == StatusCode::GATEWAY_TIMEOUT => {
             ProviderError::outcome_unknown(network, format!("HTTP 504 from a gateway: {message}"))
         }

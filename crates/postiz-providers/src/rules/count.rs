@@ -208,7 +208,7 @@ fn url_at(s: &str, style: UrlStyle) -> Option<usize> {
     let labels: Vec<&str> = host.split('.').collect();
     let valid_host = labels.len() >= 2
         && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
-    if !valid_host && !(has_scheme && host == "localhost") {
+    if !(valid_host || (has_scheme && host == "localhost")) {
         return None;
     }
     if !has_scheme {
