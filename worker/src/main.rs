@@ -1,0 +1,115 @@
+//! `postiz-worker`: publishes scheduled posts.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use postiz_providers::{HttpClient, HttpSettings, Registry};
+use postiz_worker::pacing::Pacer;
+use postiz_worker::publish::PublishContext;
+use postiz_worker::runner::{self, RunnerConfig};
+use postiz_worker::store::Store;
+
+#[derive(Parser, Debug)]
+#[command(name = "postiz-worker", about = "Publishes scheduled posts from the pgmq queue")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the worker (the default).
+    Run {
+        /// Serve Prometheus metrics on this address.
+        #[arg(long, default_value = "127.0.0.1:9187")]
+        metrics: std::net::SocketAddr,
+        /// Base URL of the sandbox network, when it is enabled.
+        #[arg(long, env = "POSTIZ_SANDBOX_URL")]
+        sandbox_url: Option<url::Url>,
+    },
+    /// Run the enqueuer once and exit (what pg_cron does every minute on Supabase).
+    EnqueueOnce,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let settings = postiz_config::load().context("loading configuration")?;
+    let secrets = postiz_config::Secrets::from_env().context("reading secrets")?;
+    let pool = postiz_db::service_pool(&settings.database_url(&secrets), settings.database.pool_size)?;
+    let worker_id = format!("{}-{}", hostname(), std::process::id());
+    let store = Store::new(pool, worker_id);
+
+    match Cli::parse().command.unwrap_or(Command::Run { metrics: "127.0.0.1:9187".parse()?, sandbox_url: None }) {
+        Command::EnqueueOnce => {
+            let n = postiz_worker::ticker::tick(&store, std::time::Duration::from_secs(60)).await?;
+            println!("enqueued {n} jobs");
+        }
+        Command::Run { metrics, sandbox_url } => {
+            let keyring = postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref())
+                .context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
+            let handle = postiz_worker::metrics::install()?;
+            tokio::spawn(async move {
+                if let Err(e) = postiz_worker::metrics::serve(metrics, handle).await {
+                    tracing::error!(error = %e, "metrics endpoint stopped");
+                }
+            });
+            tokio::spawn(postiz_worker::metrics::sample_forever(store.clone(), std::time::Duration::from_secs(5)));
+
+            let http = HttpClient::new(HttpSettings {
+                request_timeout: std::time::Duration::from_secs(u64::from(settings.worker.provider_timeout_secs)),
+                ..HttpSettings::default()
+            })?;
+            let registry = Arc::new(registry(&http, sandbox_url));
+            let ctx = PublishContext {
+                store,
+                keyring: Arc::new(keyring),
+                pacer: Arc::new(Pacer::default()),
+                retry: Default::default(),
+            };
+            let config = RunnerConfig {
+                batch_size: i32::try_from(settings.worker.batch_size).unwrap_or(64),
+                visibility_timeout_secs: i32::try_from(settings.worker.visibility_timeout_secs).unwrap_or(120),
+                ..RunnerConfig::default()
+            };
+            let stop = Arc::new(AtomicBool::new(false));
+            let flag = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {}
+                }
+                tracing::info!("stop requested");
+                flag.store(true, Ordering::Relaxed);
+            });
+            tracing::info!("worker started");
+            let stats = runner::run(ctx, registry, config, stop).await?;
+            tracing::info!(?stats, "worker stopped");
+        }
+    }
+    Ok(())
+}
+
+fn registry(http: &HttpClient, sandbox_url: Option<url::Url>) -> Registry {
+    use postiz_providers::{bluesky, linkedin, mastodon, x};
+    let mut registry = Registry::new();
+    registry
+        .register(Arc::new(x::XProvider::new(http.clone())))
+        .register(Arc::new(mastodon::MastodonProvider::new(http.clone())))
+        .register(Arc::new(bluesky::BlueskyProvider::new(http.clone())))
+        .register(Arc::new(linkedin::LinkedInProvider::member(http.clone())))
+        .register(Arc::new(linkedin::LinkedInProvider::page(http.clone())));
+    if let Some(url) = sandbox_url {
+        registry.register(Arc::new(postiz_providers::sandbox::SandboxProvider::new(http.clone(), url)));
+    }
+    registry
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map_or_else(|_| "worker".into(), |h| h.trim().to_owned())
+}

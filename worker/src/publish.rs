@@ -1,0 +1,315 @@
+//! One publish job, from claim to a recorded outcome. Idempotent: a job already done is never
+//! done again, and a job found mid-request after a crash is reconciled, not re-sent.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use postiz_domain::NetworkSettings;
+use postiz_providers::{FindQuery, Provider, ProviderError, PublishItem, PublishRequest, PublishedItem, RemotePost};
+use postiz_vault::{Binding, Field, Keyring};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::backoff::RetryPolicy;
+use crate::metrics as m;
+use crate::pacing::Pacer;
+use crate::store::{ClaimedJob, Final, Store, StoreError};
+
+/// What a job needs besides its row.
+#[derive(Debug, Clone)]
+pub struct PublishContext {
+    /// Database side.
+    pub store: Store,
+    /// Decrypts access tokens.
+    pub keyring: Arc<Keyring>,
+    /// Pacing, told about `Retry-After`.
+    pub pacer: Arc<Pacer>,
+    /// Retry policy for transient failures and rate limits.
+    pub retry: RetryPolicy,
+}
+
+/// How the job ended, for metrics and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Published (or found published).
+    Published,
+    /// Will be tried again later.
+    Retrying,
+    /// Permanently failed.
+    Failed,
+    /// Outcome unknown; the user decides.
+    Unconfirmed,
+    /// Nothing to do any more (schedule edited, post canceled).
+    Canceled,
+    /// The account must be reconnected; the job is paused.
+    NeedsReconnect,
+}
+
+impl Outcome {
+    /// Stable name for metrics and stats.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Published => "published",
+            Outcome::Retrying => "retrying",
+            Outcome::Failed => "failed",
+            Outcome::Unconfirmed => "unconfirmed",
+            Outcome::Canceled => "canceled",
+            Outcome::NeedsReconnect => "needs_reconnect",
+        }
+    }
+}
+
+/// Runs a claimed job to an outcome and records it.
+pub async fn run(ctx: &PublishContext, provider: &dyn Provider, job: ClaimedJob) -> Result<Outcome, StoreError> {
+    let span = tracing::info_span!("publish", job.id = %job.id, post.id = %job.post_id, account.id = %job.account_id,
+                                   network = %job.network, job.attempt = job.attempt);
+    let _enter = span.enter();
+    let started = Instant::now();
+    let outcome = run_inner(ctx, provider, &job).await?;
+    metrics::counter!(m::PUBLISH_OUTCOMES, "network" => job.network.to_string(), "outcome" => outcome.label()).increment(1);
+    metrics::histogram!(m::PUBLISH_DURATION, "network" => job.network.to_string()).record(started.elapsed().as_secs_f64());
+    if outcome == Outcome::Published {
+        let late = (chrono::Utc::now() - job.scheduled_at).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::histogram!(m::LATENESS, "network" => job.network.to_string()).record(late);
+    }
+    tracing::info!(outcome = outcome.label(), duration_ms = started.elapsed().as_millis() as u64, "publish job finished");
+    Ok(outcome)
+}
+
+async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJob) -> Result<Outcome, StoreError> {
+    let store = &ctx.store;
+    if job.stale {
+        store.finish(job, Final::Canceled, "schedule_changed", "The post or its schedule changed before this occurrence ran.").await?;
+        return Ok(Outcome::Canceled);
+    }
+    if job.account_status != "active" {
+        store.needs_reconnect(job, &format!("account is {}", job.account_status)).await?;
+        return Ok(Outcome::NeedsReconnect);
+    }
+    let Some(sealed) = &job.token else {
+        store.needs_reconnect(job, "no stored credentials").await?;
+        return Ok(Outcome::NeedsReconnect);
+    };
+    let binding = Binding { workspace_id: job.workspace_id, social_account_id: job.account_id, field: Field::AccessToken };
+    let token = match ctx.keyring.decrypt(sealed, &binding) {
+        Ok(t) => t,
+        Err(e) => {
+            // A key problem is ours to fix, not the user's: fail loudly, keep the token.
+            store.finish(job, Final::Failed, "credential_decrypt_failed", &e.to_string()).await?;
+            return Ok(Outcome::Failed);
+        }
+    };
+
+    let request = build_request(job);
+    let total = request.items.len() + usize::from(request.first_comment.is_some());
+    let mut live = job.published_items.clone();
+
+    // A crash (or lease expiry) while a request was out: find out what happened first.
+    if let Some(item) = job.sending_item {
+        let item = usize::try_from(item).unwrap_or(0);
+        match reconcile(provider, &token, job, &request, item).await {
+            Reconciled::Found(found) => {
+                store.record_item(job, &found).await?;
+                live.push(found);
+            }
+            Reconciled::NotFound => store.clear_sending(job).await?,
+            Reconciled::Unknown(reason) => {
+                store.finish(job, Final::Unconfirmed, "outcome_unknown", &unconfirmed_message(&reason)).await?;
+                return Ok(Outcome::Unconfirmed);
+            }
+        }
+    }
+
+    while live.len() < total {
+        let index = live.len();
+        let step = request_for(&request, index, &live);
+        store.mark_sending(job, index).await?;
+        match provider.publish(&token, &job.account, &step).await {
+            Ok(post) => {
+                let Some(item) = post.items.iter().find(|i| i.index == index).cloned().or_else(|| post.items.last().cloned()) else {
+                    store.finish(job, Final::Unconfirmed, "empty_response", "The network answered without a post id.").await?;
+                    return Ok(Outcome::Unconfirmed);
+                };
+                store.record_item(job, &item).await?;
+                live.push(item);
+            }
+            Err(ProviderError::ThreadIncomplete { published, cause, .. }) => {
+                let have = live.len();
+                for item in published.into_iter().filter(|i| i.index >= have) {
+                    store.record_item(job, &item).await?;
+                    live.push(item);
+                }
+                match handle_error(ctx, provider, &token, job, &request, index, *cause).await? {
+                    Step::Resume(item) => live.push(item),
+                    Step::Done(outcome) => return Ok(outcome),
+                }
+            }
+            Err(e) => match handle_error(ctx, provider, &token, job, &request, index, e).await? {
+                Step::Resume(item) => live.push(item),
+                Step::Done(outcome) => return Ok(outcome),
+            },
+        }
+    }
+
+    let post = RemotePost { id: live[0].id.clone(), url: live[0].url.clone(), items: live };
+    store.succeed(job, &post).await?;
+    Ok(Outcome::Published)
+}
+
+async fn handle_error(
+    ctx: &PublishContext,
+    provider: &dyn Provider,
+    token: &SecretString,
+    job: &ClaimedJob,
+    request: &PublishRequest,
+    index: usize,
+    error: ProviderError,
+) -> Result<Step, StoreError> {
+    let store = &ctx.store;
+    tracing::warn!(error = %error, item = index, "publish attempt failed");
+    match error {
+        ProviderError::Transient { .. } | ProviderError::RateLimited { .. } => {
+            let retry_after = error.retry_after();
+            if let Some(ra) = retry_after {
+                ctx.pacer.block(job.account_id, ra);
+            }
+            if ctx.retry.exhausted(job.attempt) {
+                let msg = format!("Gave up after {} attempts; last error: {error}", job.attempt);
+                store.finish(job, Final::Failed, code_of(&error), &msg).await?;
+                return Ok(Step::Done(Outcome::Failed));
+            }
+            metrics::counter!(m::RETRIES, "network" => job.network.to_string()).increment(1);
+            let delay = ctx.retry.delay(job.attempt, retry_after);
+            let secs = i32::try_from(delay.as_secs().max(1)).unwrap_or(i32::MAX);
+            let throttling = retry_after.map(|ra| serde_json::json!({"retry_after_secs": ra.as_secs()}));
+            store.retry_later(job, code_of(&error), &error.to_string(), secs, throttling).await?;
+            Ok(Step::Done(Outcome::Retrying))
+        }
+        ProviderError::Unauthorized { reason, .. } => {
+            metrics::counter!(m::TOKEN_REFRESH_FAILURES, "network" => job.network.to_string()).increment(1);
+            store.needs_reconnect(job, &reason).await?;
+            Ok(Step::Done(Outcome::NeedsReconnect))
+        }
+        ProviderError::Rejected { reason, .. } => {
+            store.finish(job, Final::Failed, "rejected", &reason).await?;
+            Ok(Step::Done(Outcome::Failed))
+        }
+        error @ (ProviderError::Duplicate { .. } | ProviderError::OutcomeUnknown { .. }) => {
+            match reconcile(provider, token, job, request, index).await {
+                Reconciled::Found(found) => {
+                    store.record_item(job, &found).await?;
+                    Ok(Step::Resume(found))
+                }
+                // The network looked and the item is not there: sending again is safe.
+                Reconciled::NotFound if !ctx.retry.exhausted(job.attempt) => {
+                    let delay = ctx.retry.delay(job.attempt, None).as_secs().max(1);
+                    store.retry_later(job, "outcome_unknown", &error.to_string(), i32::try_from(delay).unwrap_or(60), None).await?;
+                    Ok(Step::Done(Outcome::Retrying))
+                }
+                Reconciled::NotFound | Reconciled::Unknown(_) => {
+                    store.finish(job, Final::Unconfirmed, "outcome_unknown", &unconfirmed_message(&error.to_string())).await?;
+                    Ok(Step::Done(Outcome::Unconfirmed))
+                }
+            }
+        }
+        other => {
+            store.finish(job, Final::Failed, code_of(&other), &other.to_string()).await?;
+            Ok(Step::Done(Outcome::Failed))
+        }
+    }
+}
+
+/// What follows a failed request.
+enum Step {
+    /// The item turned out to be live: record it and go on with the next one.
+    Resume(PublishedItem),
+    /// The job ended (for now) with this outcome.
+    Done(Outcome),
+}
+
+enum Reconciled {
+    Found(PublishedItem),
+    NotFound,
+    Unknown(String),
+}
+
+/// Asks the network whether item `index` went out. Networks that can't tell yield `Unknown`.
+async fn reconcile(provider: &dyn Provider, token: &SecretString, job: &ClaimedJob, request: &PublishRequest, index: usize) -> Reconciled {
+    let text = request
+        .items
+        .get(index)
+        .map(|i| i.text.clone())
+        .or_else(|| request.first_comment.clone())
+        .unwrap_or_default();
+    let query = FindQuery {
+        idempotency_key: request.idempotency_key.clone(),
+        text,
+        not_before: job.sending_since.unwrap_or(job.scheduled_at) - chrono::Duration::minutes(5),
+    };
+    match tokio::time::timeout(Duration::from_secs(30), provider.find_published(token, &job.account, &query)).await {
+        Ok(Ok(Some(post))) => match post.items.iter().find(|i| i.index == index) {
+            Some(item) => Reconciled::Found(item.clone()),
+            None if index == 0 => Reconciled::Found(PublishedItem { index: 0, id: post.id, url: post.url, cid: None }),
+            // The lookup found the thread's start but cannot tell about this reply.
+            None => Reconciled::Unknown(format!("the network can look up the main post but not reply {index}")),
+        },
+        Ok(Ok(None)) => Reconciled::NotFound,
+        Ok(Err(e)) => Reconciled::Unknown(e.to_string()),
+        Err(_) => Reconciled::Unknown("the lookup timed out".into()),
+    }
+}
+
+fn unconfirmed_message(reason: &str) -> String {
+    format!(
+        "The network did not confirm whether this post went out ({reason}). Check the account: \
+         if the post is there, mark it published; if not, retry it."
+    )
+}
+
+fn code_of(e: &ProviderError) -> &'static str {
+    match e.root() {
+        ProviderError::Transient { .. } => "transient",
+        ProviderError::RateLimited { .. } => "rate_limited",
+        ProviderError::Unauthorized { .. } => "unauthorized",
+        ProviderError::Rejected { .. } => "rejected",
+        ProviderError::Duplicate { .. } => "duplicate",
+        ProviderError::OutcomeUnknown { .. } => "outcome_unknown",
+        _ => "provider_error",
+    }
+}
+
+/// The whole post for this network: main item, thread replies, first comment, settings.
+fn build_request(job: &ClaimedJob) -> PublishRequest {
+    let main = job.text_override.clone().unwrap_or_else(|| job.content.clone());
+    let mut items = vec![PublishItem { text: main, media: vec![] }];
+    if let Some(thread) = job.thread_items.as_array() {
+        items.extend(thread.iter().filter_map(|t| {
+            let text = t.get("text")?.as_str()?.to_owned();
+            Some(PublishItem { text, media: vec![] })
+        }));
+    }
+    let settings = match &job.settings {
+        Value::Object(o) if o.is_empty() => NetworkSettings::None,
+        other => serde_json::from_value(other.clone()).unwrap_or_default(),
+    };
+    PublishRequest {
+        // Stable for this occurrence on this account, across retries and workers.
+        idempotency_key: job.id.to_string(),
+        items,
+        first_comment: job.first_comment.clone().filter(|c| !c.trim().is_empty()),
+        settings,
+        already_published: vec![],
+    }
+}
+
+/// The request that publishes exactly item `index`, replying to what is already live.
+fn request_for(full: &PublishRequest, index: usize, live: &[PublishedItem]) -> PublishRequest {
+    let n = full.items.len();
+    PublishRequest {
+        idempotency_key: full.idempotency_key.clone(),
+        items: full.items[..(index + 1).min(n)].to_vec(),
+        first_comment: if index >= n { full.first_comment.clone() } else { None },
+        settings: full.settings.clone(),
+        already_published: live.to_vec(),
+    }
+}

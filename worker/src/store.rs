@@ -1,0 +1,440 @@
+//! Every SQL statement of the publish state machine, run as `service_role`.
+//!
+//! Each write that records an outcome is one transaction with the matching pgmq call, so the
+//! row and the message never disagree after a crash.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Pool;
+use postiz_db::pgmq;
+use postiz_domain::Network;
+use postiz_providers::{AccountRef, PublishedItem, RemotePost};
+use serde_json::Value;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+/// The pgmq queue of publish jobs.
+pub const PUBLISH_QUEUE: &str = "publish";
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database said no or went away.
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+    /// No connection could be had.
+    #[error("connection pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+}
+
+/// A message read from the publish queue, with the envelope decoded.
+#[derive(Debug, Clone)]
+pub struct JobMessage {
+    /// pgmq id.
+    pub msg_id: i64,
+    /// Deliveries so far.
+    pub read_ct: i32,
+    /// `queue_jobs.id`.
+    pub job_id: Uuid,
+    /// The account it publishes as (for pacing).
+    pub account_id: Uuid,
+    /// The network (for pacing).
+    pub network: Network,
+}
+
+impl JobMessage {
+    fn decode(m: &pgmq::Message) -> Option<Self> {
+        let data = m.message.get("data")?;
+        Some(Self {
+            msg_id: m.msg_id,
+            read_ct: m.read_ct,
+            job_id: data.get("job_id")?.as_str()?.parse().ok()?,
+            account_id: data.get("account_id")?.as_str()?.parse().ok()?,
+            network: serde_json::from_value(data.get("network")?.clone()).ok()?,
+        })
+    }
+}
+
+/// A job this worker now holds, with everything needed to publish it.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    /// `queue_jobs.id`.
+    pub id: Uuid,
+    /// The pgmq message.
+    pub msg_id: i64,
+    /// Workspace.
+    pub workspace_id: Uuid,
+    /// `post_targets.id`.
+    pub target_id: Uuid,
+    /// `posts.id`.
+    pub post_id: Uuid,
+    /// The social account.
+    pub account_id: Uuid,
+    /// The network.
+    pub network: Network,
+    /// This attempt's number (1 on the first).
+    pub attempt: i32,
+    /// When the occurrence was due.
+    pub scheduled_at: DateTime<Utc>,
+    /// Set when a request for this item may have reached the network before a crash.
+    pub sending_item: Option<i32>,
+    /// When that request started.
+    pub sending_since: Option<DateTime<Utc>>,
+    /// The schedule was edited/canceled, or the post or target canceled: do not publish.
+    pub stale: bool,
+    /// Items of this occurrence already live.
+    pub published_items: Vec<PublishedItem>,
+    /// Canonical text.
+    pub content: String,
+    /// The network's override of the text.
+    pub text_override: Option<String>,
+    /// Thread items (`[{"text", "media_ids"}]`).
+    pub thread_items: Value,
+    /// First comment.
+    pub first_comment: Option<String>,
+    /// Network settings.
+    pub settings: Value,
+    /// Who the post goes out as.
+    pub account: AccountRef,
+    /// `social_accounts.status`.
+    pub account_status: String,
+    /// The encrypted access token, if the account has credentials.
+    pub token: Option<postiz_vault::Sealed>,
+}
+
+/// What to do with a message whose job could not be claimed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unclaimable {
+    /// Done, canceled, paused or gone: drop the message.
+    Archive,
+    /// Another worker holds it, or it is not due yet: look again in this many seconds.
+    Later(i32),
+}
+
+/// The database side of the worker.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+    worker_id: String,
+}
+
+const CLAIM: &str = "
+with claimed as (
+  update postiz.queue_jobs j
+  set status = 'running', attempt = j.attempt + 1, started_at = coalesce(j.started_at, now()),
+      lease_until = now() + make_interval(secs => $2::double precision), worker_id = $3
+  where j.id = any($1::uuid[])
+    and j.run_at <= now() + interval '1 second'
+    and (j.status = 'queued' or (j.status = 'running' and j.lease_until < now()))
+  returning j.*
+)
+select c.id, c.msg_id, c.workspace_id, c.target_id, t.post_id, t.social_account_id, c.network,
+       c.attempt, c.scheduled_at, c.sending_item, c.sending_since, c.published_items,
+       (s.id is not null and (s.revision <> c.schedule_revision or s.status = 'canceled'))
+         or t.status = 'canceled' or p.status = 'canceled' as stale,
+       p.content, v.text_override, coalesce(v.thread_items, '[]'::jsonb) as thread_items,
+       v.first_comment, coalesce(v.settings, '{}'::jsonb) as settings,
+       coalesce(a.external_page_id, a.external_account_id) as external_id, a.handle,
+       a.meta ->> 'server_url' as server_url, a.status::text as account_status,
+       cr.access_token_key_id, cr.access_token_nonce, cr.access_token_ciphertext
+from claimed c
+join postiz.post_targets t on t.id = c.target_id
+join postiz.posts p on p.id = t.post_id
+join postiz.social_accounts a on a.id = t.social_account_id
+left join postiz.post_variants v on v.workspace_id = p.workspace_id and v.post_id = p.id and v.network = c.network
+left join postiz.credentials cr on cr.social_account_id = a.id
+left join postiz.schedules s on s.id = c.schedule_id";
+
+impl Store {
+    /// A store on a `service_role` pool; `worker_id` names this process in leases.
+    pub fn new(pool: Pool, worker_id: impl Into<String>) -> Self {
+        Self { pool, worker_id: worker_id.into() }
+    }
+
+    /// The pool (for the ticker and metrics).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Reads up to `qty` visible publish messages, hiding them for `vt_secs`.
+    pub async fn read(&self, vt_secs: i32, qty: i32) -> Result<(Vec<JobMessage>, Vec<i64>), StoreError> {
+        let client = self.pool.get().await?;
+        let raw = pgmq::read(&**client, PUBLISH_QUEUE, vt_secs, qty).await?;
+        let mut good = Vec::with_capacity(raw.len());
+        let mut malformed = Vec::new();
+        for m in &raw {
+            match JobMessage::decode(m) {
+                Some(j) => good.push(j),
+                None => malformed.push(m.msg_id),
+            }
+        }
+        Ok((good, malformed))
+    }
+
+    /// Claims the jobs of `ids` that are due and free (queued, or running under an expired
+    /// lease) for `lease_secs`, returning them with their publish payload.
+    pub async fn claim(&self, ids: &[Uuid], lease_secs: f64) -> Result<Vec<ClaimedJob>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client.query(CLAIM, &[&ids, &lease_secs, &self.worker_id]).await?;
+        Ok(rows.iter().filter_map(claimed_from_row).collect())
+    }
+
+    /// For jobs that could not be claimed: archive or look again later.
+    pub async fn unclaimable(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Unclaimable)>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "select id, status::text,
+                        ceil(extract(epoch from greatest(lease_until, run_at) - now()))::integer as wait
+                 from postiz.queue_jobs where id = any($1::uuid[])",
+                &[&ids],
+            )
+            .await?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let verdict = rows.iter().find(|r| r.get::<_, Uuid>(0) == *id).map_or(Unclaimable::Archive, |r| {
+                    let status: String = r.get(1);
+                    let wait: Option<i32> = r.get(2);
+                    match status.as_str() {
+                        "running" | "queued" => Unclaimable::Later(wait.unwrap_or(1).clamp(1, 3600)),
+                        _ => Unclaimable::Archive,
+                    }
+                });
+                (*id, verdict)
+            })
+            .collect())
+    }
+
+    /// Archives messages (done, canceled, malformed).
+    pub async fn archive(&self, msg_ids: &[i64]) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        for id in msg_ids {
+            pgmq::archive(&**client, PUBLISH_QUEUE, *id).await?;
+        }
+        Ok(())
+    }
+
+    /// Hides a message for `secs` seconds without touching its job (pacing).
+    pub async fn postpone(&self, msg_id: i64, secs: i32) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        pgmq::set_vt(&**client, PUBLISH_QUEUE, msg_id, secs).await?;
+        Ok(())
+    }
+
+    /// Records that the request for `item` is about to be sent (committed before sending).
+    pub async fn mark_sending(&self, job: &ClaimedJob, item: usize) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        let item = i32::try_from(item).unwrap_or(i32::MAX);
+        client
+            .execute(
+                "update postiz.queue_jobs set sending_item = $2, sending_since = now() where id = $1 and worker_id = $3",
+                &[&job.id, &item, &self.worker_id],
+            )
+            .await?;
+        client
+            .execute(
+                "update postiz.post_targets set status = 'publishing', attempts = attempts + 1
+                 where id = $1 and status <> 'publishing'",
+                &[&job.target_id],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a live item and clears the in-flight marker, in one statement.
+    pub async fn record_item(&self, job: &ClaimedJob, item: &PublishedItem) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        let json = serde_json::to_value(item).unwrap_or(Value::Null);
+        client
+            .execute(
+                "update postiz.queue_jobs
+                 set published_items = published_items || jsonb_build_array($2::jsonb),
+                     sending_item = null, sending_since = null
+                 where id = $1",
+                &[&job.id, &json],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Clears the in-flight marker after a failure that certainly sent nothing.
+    pub async fn clear_sending(&self, job: &ClaimedJob) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute("update postiz.queue_jobs set sending_item = null, sending_since = null where id = $1", &[&job.id])
+            .await?;
+        Ok(())
+    }
+
+    /// The job is done: target published with the post's id and URL, job succeeded, message
+    /// archived — one transaction.
+    pub async fn succeed(&self, job: &ClaimedJob, post: &RemotePost) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let items = serde_json::to_value(&post.items).unwrap_or(Value::Null);
+        let url = post.url.as_ref().map(ToString::to_string);
+        tx.execute(
+            "update postiz.post_targets
+             set status = 'published', external_id = $2, external_url = $3, published_items = $4,
+                 published_at = now(), last_error_code = null, last_error_message = null
+             where id = $1",
+            &[&job.target_id, &post.id, &url, &items],
+        )
+        .await?;
+        tx.execute(
+            "update postiz.queue_jobs
+             set status = 'succeeded', completed_at = now(), published_items = $2,
+                 sending_item = null, sending_since = null, lease_until = null
+             where id = $1",
+            &[&job.id, &items],
+        )
+        .await?;
+        pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Another attempt later: the job goes back to queued with its error, the message comes
+    /// back after `delay_secs`.
+    pub async fn retry_later(&self, job: &ClaimedJob, code: &str, message: &str, delay_secs: i32, throttling: Option<Value>) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "update postiz.queue_jobs
+             set status = 'queued', run_at = now() + make_interval(secs => $2::double precision),
+                 last_error_code = $3, last_error_message = $4, last_error_retryable = true,
+                 sending_item = null, sending_since = null, lease_until = null,
+                 throttling = coalesce($5::jsonb, throttling)
+             where id = $1",
+            &[&job.id, &f64::from(delay_secs), &code, &message, &throttling],
+        )
+        .await?;
+        tx.execute(
+            "update postiz.post_targets set status = 'queued', last_error_code = $2, last_error_message = $3 where id = $1",
+            &[&job.target_id, &code, &message],
+        )
+        .await?;
+        pgmq::set_vt(&*tx, PUBLISH_QUEUE, job.msg_id, delay_secs).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A final state other than success (`failed`, `unconfirmed`, `canceled`), message archived.
+    pub async fn finish(&self, job: &ClaimedJob, state: Final, code: &str, message: &str) -> Result<(), StoreError> {
+        let (job_status, target_status) = match state {
+            Final::Failed => ("failed", "failed"),
+            Final::Unconfirmed => ("unconfirmed", "unconfirmed"),
+            Final::Canceled => ("canceled", "canceled"),
+        };
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "update postiz.queue_jobs
+             set status = $2::text::postiz.job_status, completed_at = now(), last_error_code = $3,
+                 last_error_message = $4, last_error_retryable = false, lease_until = null
+             where id = $1",
+            &[&job.id, &job_status, &code, &message],
+        )
+        .await?;
+        if state != Final::Canceled {
+            tx.execute(
+                "update postiz.post_targets
+                 set status = $2::text::postiz.target_status, last_error_code = $3, last_error_message = $4
+                 where id = $1",
+                &[&job.target_id, &target_status, &code, &message],
+            )
+            .await?;
+        }
+        pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The account's token no longer works: mark it for reconnection, pause its waiting jobs
+    /// (they are re-enqueued on reconnect), log it — one transaction.
+    pub async fn needs_reconnect(&self, job: &ClaimedJob, reason: &str) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let message = format!("Reconnect this account: the network refused its credentials ({reason}).");
+        tx.execute(
+            "update postiz.social_accounts set status = 'needs_reconnect' where id = $1 and status = 'active'",
+            &[&job.account_id],
+        )
+        .await?;
+        tx.execute(
+            "update postiz.queue_jobs
+             set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2,
+                 last_error_retryable = false, sending_item = null, sending_since = null, lease_until = null
+             where social_account_id = $1 and status in ('queued', 'running') and (id = $3 or status = 'queued')",
+            &[&job.account_id, &message, &job.id],
+        )
+        .await?;
+        tx.execute(
+            "update postiz.post_targets t set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2
+             from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.status = 'pending'
+               and q.last_error_code = 'account_needs_reconnect'",
+            &[&job.account_id, &message],
+        )
+        .await?;
+        tx.execute(
+            "insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
+             values ($1, null, 'account.needs_reconnect', 'social_account', $2, jsonb_build_object('reason', $3::text))",
+            &[&job.workspace_id, &job.account_id, &reason],
+        )
+        .await?;
+        pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Terminal states other than success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Final {
+    /// Permanently refused or out of attempts.
+    Failed,
+    /// Sent, outcome unknown, and the network cannot tell: the user decides.
+    Unconfirmed,
+    /// The schedule or post changed; nothing was sent for this occurrence.
+    Canceled,
+}
+
+fn claimed_from_row(r: &Row) -> Option<ClaimedJob> {
+    let network: String = r.get("network");
+    let network: Network = serde_json::from_value(Value::String(network)).ok()?;
+    let published_items: Value = r.get("published_items");
+    let token = match (
+        r.get::<_, Option<String>>("access_token_key_id"),
+        r.get::<_, Option<Vec<u8>>>("access_token_nonce"),
+        r.get::<_, Option<Vec<u8>>>("access_token_ciphertext"),
+    ) {
+        (Some(key_id), Some(nonce), Some(ciphertext)) => Some(postiz_vault::Sealed { key_id, nonce, ciphertext }),
+        _ => None,
+    };
+    let server = r
+        .get::<_, Option<String>>("server_url")
+        .and_then(|s| s.parse().ok());
+    Some(ClaimedJob {
+        id: r.get("id"),
+        msg_id: r.get::<_, Option<i64>>("msg_id").unwrap_or_default(),
+        workspace_id: r.get("workspace_id"),
+        target_id: r.get("target_id"),
+        post_id: r.get("post_id"),
+        account_id: r.get("social_account_id"),
+        network,
+        attempt: r.get("attempt"),
+        scheduled_at: r.get("scheduled_at"),
+        sending_item: r.get("sending_item"),
+        sending_since: r.get("sending_since"),
+        stale: r.get::<_, Option<bool>>("stale").unwrap_or(false),
+        published_items: serde_json::from_value(published_items).unwrap_or_default(),
+        content: r.get("content"),
+        text_override: r.get("text_override"),
+        thread_items: r.get("thread_items"),
+        first_comment: r.get("first_comment"),
+        settings: r.get("settings"),
+        account: AccountRef { id: r.get("external_id"), handle: r.get("handle"), server },
+        account_status: r.get("account_status"),
+        token,
+    })
+}

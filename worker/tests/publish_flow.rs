@@ -1,0 +1,229 @@
+//! The publish pipeline end to end: schedules → enqueue → pgmq → worker → sandbox network →
+//! recorded outcome, against the real database and a real sandbox server.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use postiz_sandbox::{Fault, SandboxConfig};
+use support::{Fixture, all_jobs_final};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn scheduled_post_goes_out_once_per_account_with_links() {
+    let f = Fixture::new().await;
+    let (a, b) = (f.account("alice").await, f.account("bob").await);
+    let at = Utc::now() + chrono::Duration::milliseconds(1500);
+    let (post, _) = f.schedule_once("Hello from the scheduler", &[a, b], at).await;
+
+    let stats = f.run_until(LIMIT, all_jobs_final).await;
+
+    let report = f.sandbox.posts();
+    assert_eq!(report.posts.len(), 2, "one post per account: {report:?}");
+    assert!(report.duplicates().is_empty());
+    assert_eq!(f.target_status(post).await, ["published", "published"]);
+    let urls = f.count(&format!("select count(*) from postiz.post_targets where post_id = '{post}' and external_url like 'http%' and external_id is not null")).await;
+    assert_eq!(urls, 2);
+    assert_eq!(f.count(&format!("select count(*) from postiz.posts where id = '{post}' and status = 'published'")).await, 1);
+    let row = f
+        .admin
+        .query_one(
+            "select min(started_at - scheduled_at), bool_and(completed_at >= started_at and run_at = scheduled_at)
+             from postiz.queue_jobs where status = 'succeeded'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(1), "timings recorded in order");
+    assert_eq!(stats.outcomes.get("published"), Some(&2));
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_then_succeed() {
+    let f = Fixture::new().await;
+    let a = f.account("carol").await;
+    f.sandbox.push_fault(Fault::status(503));
+    f.sandbox.push_fault(Fault::status(502));
+    let (post, _) = f.schedule_once("Try again", &[a], Utc::now()).await;
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    assert_eq!(f.sandbox.posts().posts.len(), 1);
+    assert_eq!(f.target_status(post).await, ["published"]);
+    assert_eq!(f.count("select attempt::bigint from postiz.queue_jobs").await, 3, "two failures, then success");
+}
+
+#[tokio::test]
+async fn rate_limit_waits_for_retry_after() {
+    let f = Fixture::new().await;
+    let a = f.account("dave").await;
+    f.sandbox.push_fault(Fault::rate_limited(3));
+    let (post, _) = f.schedule_once("Slow down", &[a], Utc::now()).await;
+    let started = std::time::Instant::now();
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    assert_eq!(f.target_status(post).await, ["published"]);
+    assert!(started.elapsed() >= Duration::from_secs(3), "waited for Retry-After");
+    assert_eq!(f.count("select (throttling ->> 'retry_after_secs')::bigint from postiz.queue_jobs").await, 3);
+}
+
+#[tokio::test]
+async fn permanent_rejection_fails_at_once_with_the_networks_reason() {
+    let f = Fixture::new().await;
+    let a = f.account("erin").await;
+    f.sandbox.push_fault(Fault::status(400));
+    let (post, _) = f.schedule_once("Refused", &[a], Utc::now()).await;
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    assert_eq!(f.target_status(post).await, ["failed"]);
+    let row = f.admin.query_one("select attempt, last_error_code, last_error_message from postiz.queue_jobs", &[]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 1, "never retried");
+    assert_eq!(row.get::<_, String>(1), "rejected");
+    assert!(!row.get::<_, String>(2).is_empty());
+    assert_eq!(f.count(&format!("select count(*) from postiz.posts where id = '{post}' and status = 'failed'")).await, 1);
+}
+
+#[tokio::test]
+async fn timeout_after_the_network_accepted_is_reconciled_not_reposted() {
+    let f = Fixture::new().await;
+    let a = f.account("frank").await;
+    // The sandbox records the post, then never answers: our request times out.
+    f.sandbox.push_fault(Fault::hang().after_commit());
+    let (post, _) = f.schedule_once("Did it go out?", &[a], Utc::now()).await;
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    let report = f.sandbox.posts();
+    assert_eq!(report.posts.len(), 1, "found by reconciliation, not posted again: {report:?}");
+    assert_eq!(f.target_status(post).await, ["published"]);
+    let external: String = f.admin.query_one("select external_id from postiz.post_targets", &[]).await.unwrap().get(0);
+    assert_eq!(external, report.posts[0].id);
+}
+
+#[tokio::test]
+async fn timeout_before_anything_was_recorded_is_retried_once_looked_up() {
+    let f = Fixture::new().await;
+    let a = f.account("gina").await;
+    f.sandbox.push_fault(Fault::hang());
+    let (post, _) = f.schedule_once("Lost in transit", &[a], Utc::now()).await;
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    assert_eq!(f.sandbox.posts().posts.len(), 1);
+    assert_eq!(f.target_status(post).await, ["published"]);
+}
+
+#[tokio::test]
+async fn crash_while_a_request_was_out_recovers_without_duplicate() {
+    let f = Fixture::new().await;
+    let a = f.account("hank").await;
+    let (post, _) = f.schedule_once("Crash test", &[a], Utc::now()).await;
+    // Enqueue, then play a worker that claimed the job, sent the request (the network got it)
+    // and died before recording anything.
+    let store = f.store();
+    postiz_worker::ticker::tick(&store, Duration::from_secs(2)).await.unwrap();
+    let job: uuid::Uuid = f.admin.query_one("select id from postiz.queue_jobs", &[]).await.unwrap().get(0);
+    f.admin
+        .execute(
+            "update postiz.queue_jobs set status = 'running', attempt = 1, started_at = now(), worker_id = 'dead',
+                    lease_until = now() - interval '1 second', sending_item = 0, sending_since = now() where id = $1",
+            &[&job],
+        )
+        .await
+        .unwrap();
+    let registry = f.registry();
+    let provider = registry.get(postiz_domain::Network::Sandbox).unwrap();
+    let token = secrecy::SecretString::from("token-hank".to_owned());
+    provider
+        .publish(&token, &postiz_providers::AccountRef::new("hank"), &postiz_providers::PublishRequest::text(job.to_string(), "Crash test"))
+        .await
+        .unwrap();
+    assert_eq!(f.sandbox.posts().posts.len(), 1);
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    assert_eq!(f.sandbox.posts().posts.len(), 1, "the recovering worker found the post instead of re-sending");
+    assert_eq!(f.target_status(post).await, ["published"]);
+}
+
+#[tokio::test]
+async fn editing_a_schedule_cancels_the_job_already_enqueued() {
+    let f = Fixture::new().await;
+    let a = f.account("ivy").await;
+    let (post, schedule) = f.schedule_once("Moved", &[a], Utc::now() + chrono::Duration::seconds(1)).await;
+    postiz_worker::ticker::tick(&f.store(), Duration::from_secs(2)).await.unwrap();
+    assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'queued'").await, 1);
+
+    f.admin
+        .execute("update postiz.schedules set starts_at = now() + interval '1 hour' where id = $1", &[&schedule])
+        .await
+        .unwrap();
+    assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'canceled'").await, 1, "stale job canceled at once");
+
+    f.run_until(Duration::from_secs(4), async |_| false).await;
+    assert!(f.sandbox.posts().posts.is_empty(), "nothing fired at the old time");
+    assert_eq!(f.target_status(post).await, ["pending"], "target waits for the new time");
+    let pending: i64 = f.count(&format!("select count(*) from postiz.schedules where id = '{schedule}' and status = 'pending' and next_run_at > now() + interval '50 minutes'")).await;
+    assert_eq!(pending, 1);
+}
+
+#[tokio::test]
+async fn recurring_schedule_fires_then_moves_to_its_next_occurrence() {
+    let f = Fixture::new().await;
+    let a = f.account("jack").await;
+    let start = Utc::now() + chrono::Duration::milliseconds(500);
+    let (_, schedule) = f.schedule_recurring("Daily tip", a, start, "FREQ=DAILY", "Europe/Berlin").await;
+
+    f.run_until(LIMIT, async |c| {
+        c.query_one("select count(*) = 1 from postiz.queue_jobs where status = 'succeeded'", &[]).await.unwrap().get(0)
+    })
+    .await;
+    // Give the advancer a tick.
+    postiz_worker::ticker::advance(&f.store(), Utc::now()).await.unwrap();
+
+    assert_eq!(f.sandbox.posts().posts.len(), 1);
+    let next: chrono::DateTime<Utc> = f
+        .admin
+        .query_one("select next_run_at from postiz.schedules where id = $1", &[&schedule])
+        .await
+        .unwrap()
+        .get(0);
+    let expected = start + chrono::Duration::days(1);
+    assert!((next - expected).num_seconds().abs() <= 1, "next {next} vs {expected}");
+}
+
+#[tokio::test]
+async fn refused_credentials_pause_the_account_with_an_actionable_error() {
+    let f = Fixture::with_sandbox(SandboxConfig::default()).await;
+    let a = f.account("expired").await;
+    // The sandbox refuses the token "expired"; our account's token is "token-expired", so
+    // store that exact token instead.
+    let sealed = f.keyring.encrypt(
+        &secrecy::SecretString::from("expired".to_owned()),
+        &postiz_vault::Binding { workspace_id: f.workspace, social_account_id: a, field: postiz_vault::Field::AccessToken },
+    );
+    f.admin
+        .execute(
+            "update postiz.credentials set access_token_key_id = $2, access_token_nonce = $3, access_token_ciphertext = $4 where social_account_id = $1",
+            &[&a, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
+        )
+        .await
+        .unwrap();
+    let (post, _) = f.schedule_once("Needs a token", &[a], Utc::now()).await;
+
+    f.run_until(LIMIT, async |c| {
+        c.query_one("select count(*) = 1 from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'", &[]).await.unwrap().get(0)
+    })
+    .await;
+
+    assert!(f.sandbox.posts().posts.is_empty());
+    assert_eq!(f.count(&format!("select count(*) from postiz.social_accounts where id = '{a}' and status = 'needs_reconnect'")).await, 1);
+    assert_eq!(f.target_status(post).await, ["pending"]);
+    let msg: String = f.admin.query_one("select last_error_message from postiz.queue_jobs", &[]).await.unwrap().get(0);
+    assert!(msg.starts_with("Reconnect this account"), "{msg}");
+    assert_eq!(f.count("select count(*) from postiz.activity_logs where action = 'account.needs_reconnect'").await, 1);
+}
