@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use postiz_providers::{HttpClient, HttpSettings, Registry};
+use postiz_worker::backoff::RetryPolicy;
 use postiz_worker::pacing::Pacer;
 use postiz_worker::publish::PublishContext;
 use postiz_worker::runner::{self, RunnerConfig};
@@ -64,12 +65,16 @@ async fn main() -> anyhow::Result<()> {
                 request_timeout: std::time::Duration::from_secs(u64::from(settings.worker.provider_timeout_secs)),
                 ..HttpSettings::default()
             })?;
-            let registry = Arc::new(registry(&http, sandbox_url));
+            let registry = Arc::new(Registry::with_defaults(&http, sandbox_url));
             let ctx = PublishContext {
                 store,
                 keyring: Arc::new(keyring),
                 pacer: Arc::new(Pacer::default()),
-                retry: Default::default(),
+                retry: RetryPolicy {
+                    max_attempts: i32::try_from(settings.worker.max_attempts).unwrap_or(6),
+                    base: std::time::Duration::from_millis(settings.worker.retry_base_ms),
+                    ..RetryPolicy::default()
+                },
             };
             let config = RunnerConfig {
                 batch_size: i32::try_from(settings.worker.batch_size).unwrap_or(64),
@@ -93,21 +98,6 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn registry(http: &HttpClient, sandbox_url: Option<url::Url>) -> Registry {
-    use postiz_providers::{bluesky, linkedin, mastodon, x};
-    let mut registry = Registry::new();
-    registry
-        .register(Arc::new(x::XProvider::new(http.clone())))
-        .register(Arc::new(mastodon::MastodonProvider::new(http.clone())))
-        .register(Arc::new(bluesky::BlueskyProvider::new(http.clone())))
-        .register(Arc::new(linkedin::LinkedInProvider::member(http.clone())))
-        .register(Arc::new(linkedin::LinkedInProvider::page(http.clone())));
-    if let Some(url) = sandbox_url {
-        registry.register(Arc::new(postiz_providers::sandbox::SandboxProvider::new(http.clone(), url)));
-    }
-    registry
 }
 
 fn hostname() -> String {

@@ -93,6 +93,10 @@ pub struct WorkerSettings {
     pub visibility_timeout_secs: u32,
     /// Provider HTTP timeout in seconds.
     pub provider_timeout_secs: u32,
+    /// Attempts per job before it fails (the first included).
+    pub max_attempts: u32,
+    /// Backoff after the first failure, in milliseconds; doubles with each further one.
+    pub retry_base_ms: u64,
 }
 
 impl Default for WorkerSettings {
@@ -102,6 +106,8 @@ impl Default for WorkerSettings {
             batch_size: 64,
             visibility_timeout_secs: 120,
             provider_timeout_secs: 30,
+            max_attempts: 6,
+            retry_base_ms: 5_000,
         }
     }
 }
