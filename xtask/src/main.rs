@@ -1,5 +1,6 @@
 //! Developer tasks. `cargo xtask run` starts the module locally; `cargo xtask test` runs every test.
 
+mod bench;
 mod db;
 mod run;
 mod test;
@@ -28,6 +29,11 @@ enum Command {
     Stop,
     /// Runs every test: Rust tests, pgTAP files and the rest, against real services.
     Test(test::TestArgs),
+    /// Benchmarks that print numbers (in a database of their own; the cluster keeps running).
+    Bench {
+        #[command(subcommand)]
+        bench: bench::Bench,
+    },
 }
 
 /// The repository root.
@@ -58,5 +64,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Run => run::run().await,
         Command::Stop => run::stop().await,
         Command::Test(args) => test::run(args).await,
+        Command::Bench { bench } => bench::run(bench).await,
     }
 }

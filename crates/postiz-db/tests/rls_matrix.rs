@@ -169,19 +169,27 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             table: "workspace_members",
             checks: [
                 check(
-                    format!("select 1 from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+                    format!(
+                        "select 1 from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"
+                    ),
                     from(Actor::Viewer),
                 ),
                 check(
-                    format!("insert into postiz.workspace_members (workspace_id, user_id, role) values ('{WS_A}', '{newcomer}', 'viewer')"),
+                    format!(
+                        "insert into postiz.workspace_members (workspace_id, user_id, role) values ('{WS_A}', '{newcomer}', 'viewer')"
+                    ),
                     from(Actor::Admin),
                 ),
                 check(
-                    format!("update postiz.workspace_members set role = 'editor' where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+                    format!(
+                        "update postiz.workspace_members set role = 'editor' where workspace_id = '{WS_A}' and user_id = '{member2}'"
+                    ),
                     from(Actor::Admin),
                 ),
                 check(
-                    format!("delete from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+                    format!(
+                        "delete from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"
+                    ),
                     from(Actor::Admin),
                 ),
             ],
@@ -191,10 +199,15 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.workspace_invites where id = '{INVITE_A1}'"), from(Actor::Admin)),
                 check(
-                    format!("insert into postiz.workspace_invites (workspace_id, email, role, token_hash) values ('{WS_A}', 'new@example.com', 'editor', sha256('matrix'))"),
+                    format!(
+                        "insert into postiz.workspace_invites (workspace_id, email, role, token_hash) values ('{WS_A}', 'new@example.com', 'editor', sha256('matrix'))"
+                    ),
                     from(Actor::Admin),
                 ),
-                check(format!("update postiz.workspace_invites set role = 'editor' where id = '{INVITE_A1}'"), from(Actor::Admin)),
+                check(
+                    format!("update postiz.workspace_invites set role = 'editor' where id = '{INVITE_A1}'"),
+                    from(Actor::Admin),
+                ),
                 check(format!("delete from postiz.workspace_invites where id = '{INVITE_A1}'"), from(Actor::Admin)),
             ],
         },
@@ -203,17 +216,25 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.social_accounts where id = '{ACCOUNT_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_A}', 'linkedin', 'new-1')"),
+                    format!(
+                        "insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_A}', 'linkedin', 'new-1')"
+                    ),
                     from(Actor::Admin),
                 ),
-                check(format!("update postiz.social_accounts set handle = '@renamed' where id = '{ACCOUNT_A1}'"), from(Actor::Admin)),
+                check(
+                    format!("update postiz.social_accounts set handle = '@renamed' where id = '{ACCOUNT_A1}'"),
+                    from(Actor::Admin),
+                ),
                 check(format!("delete from postiz.social_accounts where id = '{ACCOUNT_A2}'"), from(Actor::Admin)),
             ],
         },
         TableCase {
             table: "credentials",
             checks: [
-                check(format!("select 1 from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(
+                    format!("select 1 from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"),
+                    service_only(),
+                ),
                 check(
                     format!(
                         "insert into postiz.credentials (workspace_id, social_account_id, access_token_key_id, access_token_nonce, access_token_ciphertext) \
@@ -221,16 +242,30 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     service_only(),
                 ),
-                check(format!("update postiz.credentials set expires_at = now() where social_account_id = '{ACCOUNT_A1}'"), service_only()),
-                check(format!("delete from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(
+                    format!(
+                        "update postiz.credentials set expires_at = now() where social_account_id = '{ACCOUNT_A1}'"
+                    ),
+                    service_only(),
+                ),
+                check(
+                    format!("delete from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"),
+                    service_only(),
+                ),
             ],
         },
         TableCase {
             table: "posts",
             checks: [
                 check(format!("select 1 from postiz.posts where id = '{POST_A1}'"), from(Actor::Viewer)),
-                check(format!("insert into postiz.posts (workspace_id, content) values ('{WS_A}', 'new post')"), from(Actor::Editor)),
-                check(format!("update postiz.posts set content = 'edited' where id = '{POST_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("insert into postiz.posts (workspace_id, content) values ('{WS_A}', 'new post')"),
+                    from(Actor::Editor),
+                ),
+                check(
+                    format!("update postiz.posts set content = 'edited' where id = '{POST_A1}'"),
+                    from(Actor::Editor),
+                ),
                 check(format!("delete from postiz.posts where id = '{POST_A2}'"), from(Actor::Editor)),
             ],
         },
@@ -239,10 +274,15 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.post_variants where id = '{VARIANT_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.post_variants (workspace_id, post_id, network, text_override) values ('{WS_A}', '{POST_A1}', 'bluesky', 'short')"),
+                    format!(
+                        "insert into postiz.post_variants (workspace_id, post_id, network, text_override) values ('{WS_A}', '{POST_A1}', 'bluesky', 'short')"
+                    ),
                     from(Actor::Editor),
                 ),
-                check(format!("update postiz.post_variants set text_override = 'edited' where id = '{VARIANT_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("update postiz.post_variants set text_override = 'edited' where id = '{VARIANT_A1}'"),
+                    from(Actor::Editor),
+                ),
                 check(format!("delete from postiz.post_variants where id = '{VARIANT_A1}'"), from(Actor::Editor)),
             ],
         },
@@ -251,10 +291,15 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.post_targets where id = '{TARGET_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ('{WS_A}', '{POST_A2}', '{ACCOUNT_A1}')"),
+                    format!(
+                        "insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ('{WS_A}', '{POST_A2}', '{ACCOUNT_A1}')"
+                    ),
                     from(Actor::Editor),
                 ),
-                check(format!("update postiz.post_targets set status = 'canceled' where id = '{TARGET_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("update postiz.post_targets set status = 'canceled' where id = '{TARGET_A1}'"),
+                    from(Actor::Editor),
+                ),
                 check(format!("delete from postiz.post_targets where id = '{TARGET_A1}'"), from(Actor::Editor)),
             ],
         },
@@ -262,7 +307,10 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             table: "tags",
             checks: [
                 check(format!("select 1 from postiz.tags where id = '{TAG_A1}'"), from(Actor::Viewer)),
-                check(format!("insert into postiz.tags (workspace_id, name) values ('{WS_A}', 'new tag')"), from(Actor::Editor)),
+                check(
+                    format!("insert into postiz.tags (workspace_id, name) values ('{WS_A}', 'new tag')"),
+                    from(Actor::Editor),
+                ),
                 check(format!("update postiz.tags set name = 'renamed' where id = '{TAG_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.tags where id = '{TAG_A2}'"), from(Actor::Editor)),
             ],
@@ -270,17 +318,27 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
         TableCase {
             table: "post_tags",
             checks: [
-                check(format!("select 1 from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.post_tags (workspace_id, post_id, tag_id) values ('{WS_A}', '{POST_A1}', '{TAG_A2}')"),
+                    format!("select 1 from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!(
+                        "insert into postiz.post_tags (workspace_id, post_id, tag_id) values ('{WS_A}', '{POST_A1}', '{TAG_A2}')"
+                    ),
                     from(Actor::Editor),
                 ),
                 // A link has nothing to edit: no client may update it.
                 check(
-                    format!("update postiz.post_tags set created_at = now() where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
+                    format!(
+                        "update postiz.post_tags set created_at = now() where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"
+                    ),
                     service_only(),
                 ),
-                check(format!("delete from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("delete from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
+                    from(Actor::Editor),
+                ),
             ],
         },
         TableCase {
@@ -288,7 +346,9 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.post_comments where id = '{COMMENT_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.post_comments (workspace_id, post_id, body) values ('{WS_A}', '{POST_A1}', 'looks good')"),
+                    format!(
+                        "insert into postiz.post_comments (workspace_id, post_id, body) values ('{WS_A}', '{POST_A1}', 'looks good')"
+                    ),
                     from(Actor::Editor),
                 ),
                 // The comment is the editor's: only its author edits it.
@@ -308,26 +368,41 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.media_assets where id = '{MEDIA_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.media_assets (workspace_id, path, mime_type, bytes, sha256) values ('{WS_A}', '{WS_A}/new.png', 'image/png', 1, sha256('new'))"),
+                    format!(
+                        "insert into postiz.media_assets (workspace_id, path, mime_type, bytes, sha256) values ('{WS_A}', '{WS_A}/new.png', 'image/png', 1, sha256('new'))"
+                    ),
                     from(Actor::Editor),
                 ),
-                check(format!("update postiz.media_assets set width = 640 where id = '{MEDIA_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("update postiz.media_assets set width = 640 where id = '{MEDIA_A1}'"),
+                    from(Actor::Editor),
+                ),
                 check(format!("delete from postiz.media_assets where id = '{MEDIA_A2}'"), from(Actor::Editor)),
             ],
         },
         TableCase {
             table: "post_media",
             checks: [
-                check(format!("select 1 from postiz.post_media where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.post_media (workspace_id, post_id, media_id, position) values ('{WS_A}', '{POST_A1}', '{MEDIA_A2}', 1)"),
+                    format!("select 1 from postiz.post_media where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!(
+                        "insert into postiz.post_media (workspace_id, post_id, media_id, position) values ('{WS_A}', '{POST_A1}', '{MEDIA_A2}', 1)"
+                    ),
                     from(Actor::Editor),
                 ),
                 check(
-                    format!("update postiz.post_media set alt_text = 'a cat' where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"),
+                    format!(
+                        "update postiz.post_media set alt_text = 'a cat' where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"
+                    ),
                     from(Actor::Editor),
                 ),
-                check(format!("delete from postiz.post_media where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("delete from postiz.post_media where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"),
+                    from(Actor::Editor),
+                ),
             ],
         },
         TableCase {
@@ -335,10 +410,15 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.schedules where id = '{SCHEDULE_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.schedules (workspace_id, kind, post_id, starts_at) values ('{WS_A}', 'once', '{POST_A2}', now())"),
+                    format!(
+                        "insert into postiz.schedules (workspace_id, kind, post_id, starts_at) values ('{WS_A}', 'once', '{POST_A2}', now())"
+                    ),
                     from(Actor::Editor),
                 ),
-                check(format!("update postiz.schedules set priority = 7 where id = '{SCHEDULE_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("update postiz.schedules set priority = 7 where id = '{SCHEDULE_A1}'"),
+                    from(Actor::Editor),
+                ),
                 check(format!("delete from postiz.schedules where id = '{SCHEDULE_A1}'"), from(Actor::Editor)),
             ],
         },
@@ -347,22 +427,35 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.queue_jobs where id = '{JOB_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.queue_jobs (workspace_id, target_id, occurrence, network, scheduled_at, run_at) values ('{WS_A}', '{TARGET_A1}', '2031-01-01', 'mastodon', now(), now())"),
+                    format!(
+                        "insert into postiz.queue_jobs (workspace_id, target_id, occurrence, network, scheduled_at, run_at) values ('{WS_A}', '{TARGET_A1}', '2031-01-01', 'mastodon', now(), now())"
+                    ),
                     service_only(),
                 ),
-                check(format!("update postiz.queue_jobs set status = 'succeeded' where id = '{JOB_A1}'"), service_only()),
+                check(
+                    format!("update postiz.queue_jobs set status = 'succeeded' where id = '{JOB_A1}'"),
+                    service_only(),
+                ),
                 check(format!("delete from postiz.queue_jobs where id = '{JOB_A1}'"), service_only()),
             ],
         },
         TableCase {
             table: "analytics_events",
             checks: [
-                check(format!("select 1 from postiz.analytics_events where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.analytics_events (workspace_id, social_account_id, metric, value, bucket_start) values ('{WS_A}', '{ACCOUNT_A1}', 'followers', 10, '2030-01-01')"),
+                    format!("select 1 from postiz.analytics_events where target_id = '{TARGET_A1}'"),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!(
+                        "insert into postiz.analytics_events (workspace_id, social_account_id, metric, value, bucket_start) values ('{WS_A}', '{ACCOUNT_A1}', 'followers', 10, '2030-01-01')"
+                    ),
                     service_only(),
                 ),
-                check(format!("update postiz.analytics_events set value = 99 where target_id = '{TARGET_A1}'"), service_only()),
+                check(
+                    format!("update postiz.analytics_events set value = 99 where target_id = '{TARGET_A1}'"),
+                    service_only(),
+                ),
                 check(format!("delete from postiz.analytics_events where target_id = '{TARGET_A1}'"), service_only()),
             ],
         },
@@ -371,10 +464,15 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.webhook_events where id = '{WEBHOOK_A1}'"), from(Actor::Admin)),
                 check(
-                    format!("insert into postiz.webhook_events (network, payload, signature_valid, workspace_id) values ('mastodon', '{{}}', true, '{WS_A}')"),
+                    format!(
+                        "insert into postiz.webhook_events (network, payload, signature_valid, workspace_id) values ('mastodon', '{{}}', true, '{WS_A}')"
+                    ),
                     service_only(),
                 ),
-                check(format!("update postiz.webhook_events set processed_at = now() where id = '{WEBHOOK_A1}'"), service_only()),
+                check(
+                    format!("update postiz.webhook_events set processed_at = now() where id = '{WEBHOOK_A1}'"),
+                    service_only(),
+                ),
                 check(format!("delete from postiz.webhook_events where id = '{WEBHOOK_A1}'"), service_only()),
             ],
         },
@@ -383,26 +481,45 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.api_keys where id = '{API_KEY_A1}'"), from(Actor::Admin)),
                 check(
-                    format!("insert into postiz.api_keys (workspace_id, name, prefix, key_hash) values ('{WS_A}', 'ci', 'pzk_new0', sha256('new key'))"),
+                    format!(
+                        "insert into postiz.api_keys (workspace_id, name, prefix, key_hash) values ('{WS_A}', 'ci', 'pzk_new0', sha256('new key'))"
+                    ),
                     from(Actor::Admin),
                 ),
-                check(format!("update postiz.api_keys set revoked_at = now() where id = '{API_KEY_A1}'"), from(Actor::Admin)),
+                check(
+                    format!("update postiz.api_keys set revoked_at = now() where id = '{API_KEY_A1}'"),
+                    from(Actor::Admin),
+                ),
                 check(format!("delete from postiz.api_keys where id = '{API_KEY_A1}'"), from(Actor::Admin)),
             ],
         },
         TableCase {
             table: "activity_logs",
             checks: [
-                check(format!("select 1 from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.activity_logs (workspace_id, action, entity_type) values ('{WS_A}', 'post.failed', 'post')"),
+                    format!(
+                        "select 1 from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"
+                    ),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!(
+                        "insert into postiz.activity_logs (workspace_id, action, entity_type) values ('{WS_A}', 'post.failed', 'post')"
+                    ),
                     service_only(),
                 ),
                 check(
-                    format!("update postiz.activity_logs set details = '{{\"x\": 1}}' where workspace_id = '{WS_A}' and action = 'post.created'"),
+                    format!(
+                        "update postiz.activity_logs set details = '{{\"x\": 1}}' where workspace_id = '{WS_A}' and action = 'post.created'"
+                    ),
                     service_only(),
                 ),
-                check(format!("delete from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"), service_only()),
+                check(
+                    format!(
+                        "delete from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"
+                    ),
+                    service_only(),
+                ),
             ],
         },
     ]
@@ -587,7 +704,11 @@ async fn every_table_every_command_every_actor() {
                     (Outcome::Refused(_), false) => ("x", true),
                     _ => ("!", false),
                 };
-                if expect_allowed { allowed_checks += 1 } else { denied_checks += 1 }
+                if expect_allowed {
+                    allowed_checks += 1
+                } else {
+                    denied_checks += 1
+                }
                 if !ok {
                     failures.push(format!(
                         "{} {} as {:?}: expected {}, got {}\n    {}",
