@@ -79,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
             let config = RunnerConfig {
                 batch_size: i32::try_from(settings.worker.batch_size).unwrap_or(64),
                 visibility_timeout_secs: i32::try_from(settings.worker.visibility_timeout_secs).unwrap_or(120),
+                max_in_flight: settings.worker.max_in_flight.max(1),
                 ..RunnerConfig::default()
             };
             let stop = Arc::new(AtomicBool::new(false));

@@ -97,6 +97,8 @@ pub struct WorkerSettings {
     pub max_attempts: u32,
     /// Backoff after the first failure, in milliseconds; doubles with each further one.
     pub retry_base_ms: u64,
+    /// Most publish jobs in flight at once in one worker process.
+    pub max_in_flight: usize,
 }
 
 impl Default for WorkerSettings {
@@ -108,6 +110,7 @@ impl Default for WorkerSettings {
             provider_timeout_secs: 30,
             max_attempts: 6,
             retry_base_ms: 5_000,
+            max_in_flight: 512,
         }
     }
 }
