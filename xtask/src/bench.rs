@@ -28,6 +28,8 @@ use tokio_postgres::types::ToSql;
 pub enum Bench {
     /// The calendar query (one workspace, 31 days, joined to targets and accounts).
     Calendar(CalendarArgs),
+    /// The publish worker: drain rate, CPU per job, lateness, memory.
+    Worker(crate::bench_worker::WorkerArgs),
 }
 
 /// Options of `bench calendar`.
@@ -70,6 +72,7 @@ const VARIANTS: [(&str, &str); 2] = [
 pub async fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Calendar(args) => calendar(args).await,
+        Bench::Worker(args) => crate::bench_worker::run(args).await,
     }
 }
 

@@ -1,8 +1,10 @@
 //! Developer tasks. `cargo xtask run` starts the module locally; `cargo xtask test` runs every test.
 
 mod bench;
+mod bench_worker;
 mod db;
 mod run;
+mod services;
 mod test;
 
 use std::path::PathBuf;

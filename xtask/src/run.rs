@@ -1,14 +1,44 @@
 use std::time::Duration;
 
-use crate::db;
+use crate::services::{self, LocalSecrets, Service};
+use crate::{db, settings};
 
-/// The README's first command. Starts the database (and, as they land, the API, the worker,
-/// the sandbox network and the demo host), prints where everything is, then waits for Ctrl-C
-/// or for `cargo xtask stop` from another shell.
+/// Where the sandbox network listens locally.
+const SANDBOX_BIND: &str = "127.0.0.1:7979";
+/// Where the worker serves Prometheus metrics locally.
+const METRICS_BIND: &str = "127.0.0.1:9187";
+
+/// The README's first command. Starts the database, the sandbox network, the publish worker and
+/// the module API, prints where everything is, then waits for Ctrl-C or `cargo xtask stop`.
 pub async fn run() -> anyhow::Result<()> {
+    services::stop_recorded()?; // leftovers of a previous run that was killed
     let (cluster, started) = db::up().await?;
     db::print_location(&cluster, started);
-    println!("\nrunning; press Ctrl-C (or run `cargo xtask stop`) to stop everything");
+    println!("building the services…");
+    services::build()?;
+    let s = settings()?;
+    let secrets = LocalSecrets::load_or_create()?;
+    let sandbox_url = format!("http://{SANDBOX_BIND}");
+    let env = vec![
+        ("SUPABASE_DB_URL", cluster.url("postgres", "postgres")),
+        ("SUPABASE_JWT_SECRET", secrets.jwt_secret.clone()),
+        ("POSTIZ_TOKEN_ENCRYPTION_KEYS", secrets.encryption_keys.clone()),
+        ("POSTIZ_SANDBOX_URL", sandbox_url.clone()),
+        ("RUST_LOG", "info".into()),
+    ];
+    let running: Vec<Service> = vec![
+        services::spawn("sandbox", "postiz-sandbox", &["--bind", SANDBOX_BIND], &env)?,
+        services::spawn("worker", "postiz-worker", &["run", "--metrics", METRICS_BIND], &env)?,
+        services::spawn("api", "postiz-api", &[], &env)?,
+    ];
+    services::write_pids(&running)?;
+    let mut running = running;
+
+    println!(
+        "\nrunning:\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
+        public = s.server.public_url.trim_end_matches('/'),
+        base = s.server.base_path,
+    );
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -19,18 +49,29 @@ pub async fn run() -> anyhow::Result<()> {
             }
             _ = tick.tick() => {
                 if !cluster.is_running() {
-                    println!("database stopped from elsewhere; exiting");
+                    println!("database stopped from elsewhere; stopping the services");
+                    services::stop_recorded()?;
                     return Ok(());
+                }
+                for service in &mut running {
+                    if let Ok(Some(status)) = service.child.try_wait() {
+                        println!("{} exited ({status}); see .postiz/logs/{}.log — stopping everything", service.name, service.name);
+                        return stop().await;
+                    }
                 }
             }
         }
     }
 }
 
-/// Stops everything `run` started.
+/// Stops everything `run` started: the services (gracefully), then the database.
 pub async fn stop() -> anyhow::Result<()> {
+    let stopped = tokio::task::spawn_blocking(services::stop_recorded).await??;
+    if !stopped.is_empty() {
+        println!("stopped {}", stopped.join(", "));
+    }
     let cluster = crate::cluster()?;
-    let stopped = tokio::task::spawn_blocking(move || cluster.stop()).await??;
-    println!("{}", if stopped { "database stopped" } else { "database was not running" });
+    let down = tokio::task::spawn_blocking(move || cluster.stop()).await??;
+    println!("{}", if down { "database stopped" } else { "database was not running" });
     Ok(())
 }
