@@ -136,7 +136,10 @@ pub struct Connected {
 }
 
 /// Something a connection can publish to in a second step (a LinkedIn page, a channel…).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+///
+/// `Debug` redacts the token and serialization leaves it out, so a target list can be
+/// shown to the user as is.
+#[derive(Clone, Debug, Serialize)]
 pub struct Target {
     /// Id to store as the account id when chosen.
     pub id: String,
@@ -144,4 +147,27 @@ pub struct Target {
     pub name: String,
     /// Kind, e.g. `"organization"`, `"channel"`.
     pub kind: String,
+    /// A token of the target's own to store instead of the connection's token when the
+    /// target is chosen (Facebook Page access tokens); `None` keeps the connection's token.
+    #[serde(skip)]
+    pub access_token: Option<SecretString>,
 }
+
+impl Target {
+    /// A target that publishes with the connection's own token.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, kind: impl Into<String>) -> Self {
+        Self { id: id.into(), name: name.into(), kind: kind.into(), access_token: None }
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.id == other.id
+            && self.name == other.name
+            && self.kind == other.kind
+            && self.access_token.as_ref().map(|t| t.expose_secret()) == other.access_token.as_ref().map(|t| t.expose_secret())
+    }
+}
+
+impl Eq for Target {}

@@ -5,6 +5,7 @@ mod common;
 mod connection;
 mod error;
 pub mod http;
+pub mod meta;
 mod provider;
 mod publish;
 mod reconcile;
@@ -12,6 +13,7 @@ mod registry;
 pub mod rules;
 
 pub mod bluesky;
+pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
 pub mod sandbox;

@@ -250,11 +250,7 @@ impl Provider for LinkedInProvider {
             .into_iter()
             .flatten()
             .filter_map(|e| e["organization"].as_str())
-            .map(|urn| Target {
-                id: urn.trim_start_matches("urn:li:organization:").to_owned(),
-                name: urn.to_owned(),
-                kind: "organization".into(),
-            })
+            .map(|urn| Target::new(urn.trim_start_matches("urn:li:organization:"), urn, "organization"))
             .collect())
     }
 

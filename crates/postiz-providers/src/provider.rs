@@ -74,8 +74,9 @@ pub trait Provider: Send + Sync + Debug + 'static {
     }
 
     /// Hook after a standard code exchange, e.g. swapping a short-lived token for a
-    /// long-lived one (Meta). The default returns the tokens unchanged.
-    async fn after_code_exchange(&self, tokens: TokenSet) -> Result<TokenSet, ProviderError> {
+    /// long-lived one (Meta, which needs the client's secret for it). The default returns
+    /// the tokens unchanged.
+    async fn after_code_exchange(&self, _client: &OAuthClient, tokens: TokenSet) -> Result<TokenSet, ProviderError> {
         Ok(tokens)
     }
 

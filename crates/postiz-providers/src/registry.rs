@@ -8,6 +8,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::bluesky::BlueskyProvider;
+use crate::facebook::FacebookProvider;
 use crate::linkedin::LinkedInProvider;
 use crate::mastodon::MastodonProvider;
 use crate::rules::{ContentRules, FieldError, validate};
@@ -50,7 +51,8 @@ impl Registry {
             .with(Arc::new(LinkedInProvider::member(http.clone())))
             .with(Arc::new(LinkedInProvider::page(http.clone())))
             .with(Arc::new(BlueskyProvider::new(http.clone())))
-            .with(Arc::new(MastodonProvider::new(http.clone())));
+            .with(Arc::new(MastodonProvider::new(http.clone())))
+            .with(Arc::new(FacebookProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -122,7 +124,10 @@ mod tests {
     fn defaults_cover_the_first_wave_and_describe_serializes() {
         let r = Registry::with_defaults(&HttpClient::for_tests(), Some(Url::parse("http://127.0.0.1:7979").expect("url")));
         let nets: Vec<_> = r.networks().collect();
-        assert_eq!(nets, vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Sandbox]);
+        assert_eq!(
+            nets,
+            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Sandbox]
+        );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");
         assert_eq!(json[0]["connection"]["pkce"], true);

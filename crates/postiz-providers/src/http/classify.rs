@@ -37,6 +37,10 @@ pub enum ErrorClass {
     Duplicate,
     /// Temporary failure.
     Transient,
+    /// The network failed in a way that may have left the operation partly done (Slack's
+    /// `internal_error`/`fatal_error`): `OutcomeUnknown` for a publishing request,
+    /// `Transient` otherwise.
+    MayHavePublished,
 }
 
 /// Per-network body parser: `(status, headers, body) -> details`.
@@ -69,6 +73,20 @@ async fn read_limited(mut response: Response) -> Vec<u8> {
         }
     }
     body
+}
+
+/// Classifies an error a network reports inside a success status (Slack's HTTP 200 with
+/// `{"ok": false}`, Telegram's `{"ok": false}`): the same rules as [`classify`], with the
+/// body's class deciding.
+pub(crate) fn error_in_body(
+    network: Network,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    kind: SendKind,
+    parser: BodyParser,
+) -> ProviderError {
+    error_for(network, status, headers, body, kind, parser, Utc::now())
 }
 
 /// The pure part of [`classify`], testable without a server.
@@ -106,6 +124,12 @@ pub(crate) fn error_for(
             ProviderError::outcome_unknown(network, format!("HTTP 504 from a gateway: {message}"))
         }
         ErrorClass::Transient => {
+            ProviderError::transient(network, format!("HTTP {}: {message}", status.as_u16()))
+        }
+        ErrorClass::MayHavePublished if kind == SendKind::Publish => {
+            ProviderError::outcome_unknown(network, format!("HTTP {}: {message}", status.as_u16()))
+        }
+        ErrorClass::MayHavePublished => {
             ProviderError::transient(network, format!("HTTP {}: {message}", status.as_u16()))
         }
         ErrorClass::Rejected => ProviderError::Rejected { network, reason: user_reason(network, status, &message) },
@@ -206,17 +230,26 @@ fn until(at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
 }
 
 /// Meta: `X-Business-Use-Case-Usage: {"<id>": [{"estimated_time_to_regain_access": 5, …}]}`
-/// (minutes), and the same key in `X-App-Usage`/`X-Page-Usage` style objects.
+/// (minutes). `X-App-Usage` and `X-Page-Usage` are flat objects of percentages
+/// (`call_count`, `total_cputime`, `total_time`) that carry no wait as documented; the
+/// same key is read from them too in case it is present.
 fn meta_usage(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers.get("x-business-use-case-usage")?.to_str().ok()?;
-    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
-    let minutes = v
-        .as_object()?
-        .values()
-        .filter_map(|entries| entries.as_array())
-        .flatten()
-        .filter_map(|e| e["estimated_time_to_regain_access"].as_u64())
-        .max()?;
+    let parse = |name: &str| -> Option<serde_json::Value> {
+        serde_json::from_str(headers.get(name)?.to_str().ok()?).ok()
+    };
+    let buc = parse("x-business-use-case-usage").and_then(|v| {
+        v.as_object()?
+            .values()
+            .filter_map(|entries| entries.as_array())
+            .flatten()
+            .filter_map(|e| e["estimated_time_to_regain_access"].as_u64())
+            .max()
+    });
+    let flat = ["x-app-usage", "x-page-usage"]
+        .into_iter()
+        .filter_map(|name| parse(name)?["estimated_time_to_regain_access"].as_u64())
+        .max();
+    let minutes = buc.into_iter().chain(flat).max()?;
     (minutes > 0).then(|| Duration::from_secs(minutes * 60))
 }
 
@@ -289,6 +322,14 @@ mod tests {
             r#"{"1234":[{"type":"pages","call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":7}]}"#,
         )]);
         assert_eq!(retry_after_from_headers(&h, now()), Some(Duration::from_secs(420)));
+    }
+
+    #[test]
+    fn meta_app_usage_percentages_give_no_wait_but_a_wait_key_is_read() {
+        let pct = headers(&[("x-app-usage", r#"{"call_count":100,"total_cputime":25,"total_time":25}"#)]);
+        assert_eq!(retry_after_from_headers(&pct, now()), None);
+        let wait = headers(&[("x-page-usage", r#"{"call_count":100,"estimated_time_to_regain_access":3}"#)]);
+        assert_eq!(retry_after_from_headers(&wait, now()), Some(Duration::from_secs(180)));
     }
 
     #[test]

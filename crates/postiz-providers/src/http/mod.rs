@@ -15,7 +15,7 @@ use url::Url;
 use crate::ProviderError;
 
 pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
-pub(crate) use classify::{BodyParser, classify, generic_message};
+pub(crate) use classify::{BodyParser, classify, error_in_body, generic_message};
 pub use guard::is_public_ip;
 
 /// Settings of the shared client.

@@ -21,6 +21,9 @@ pub enum Counting {
     /// Mastodon: graphemes, each `http(s)://` URL counts as 23 and a remote mention
     /// `@user@domain` counts as `@user`.
     Mastodon,
+    /// Threads: graphemes, except that an emoji counts as its number of UTF-8 bytes
+    /// (Threads posts guide: "Emojis are counted as the number of UTF-8 bytes").
+    Threads,
 }
 
 impl Counting {
@@ -30,6 +33,7 @@ impl Counting {
             Counting::Graphemes | Counting::CodePoints | Counting::Utf16 => "",
             Counting::XWeighted => " (weighted: links count as 23, emoji and CJK as 2)",
             Counting::Mastodon => " (links count as 23)",
+            Counting::Threads => " (an emoji counts as its UTF-8 bytes, up to 4 or more)",
         }
     }
 }
@@ -42,7 +46,13 @@ pub fn count(text: &str, counting: Counting) -> usize {
         Counting::Utf16 => text.encode_utf16().count(),
         Counting::XWeighted => x_weighted_length(text),
         Counting::Mastodon => mastodon_length(text),
+        Counting::Threads => threads_length(text),
     }
+}
+
+/// Threads' count: one per grapheme, but an emoji grapheme counts its UTF-8 bytes.
+pub fn threads_length(text: &str) -> usize {
+    text.graphemes(true).map(|g| if is_emoji(g) { g.len() } else { 1 }).sum()
 }
 
 /// Length of a URL after X's t.co wrapping and Mastodon's counting.
@@ -281,6 +291,15 @@ mod tests {
     fn mastodon_counts_remote_mentions_by_username_only() {
         assert_eq!(mastodon_length("hi @alice@example.social!"), "hi @alice!".len());
         assert_eq!(mastodon_length("mail bob@example.com"), "mail bob@example.com".len());
+    }
+
+    #[test]
+    fn threads_counts_emoji_as_their_utf8_bytes() {
+        assert_eq!(threads_length("héllo"), 5);
+        assert_eq!(threads_length("日本"), 2);
+        // 👋 is 4 bytes; the ZWJ family is 25.
+        assert_eq!(threads_length("hi 👋"), 3 + 4);
+        assert_eq!(threads_length("\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}"), 25);
     }
 
     #[test]

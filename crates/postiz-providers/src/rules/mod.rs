@@ -7,7 +7,7 @@ mod validate;
 use postiz_domain::{MediaKind, Network};
 use serde::{Deserialize, Serialize};
 
-pub use count::{Counting, URL_WEIGHT, count, mastodon_length, x_weighted_length};
+pub use count::{Counting, URL_WEIGHT, count, mastodon_length, threads_length, x_weighted_length};
 pub(crate) use count::{Segment, UrlStyle, split_urls};
 pub use validate::{FieldError, validate};
 
@@ -37,6 +37,9 @@ pub struct TextRules {
     pub max_bytes: Option<u32>,
     /// Text may be empty when media is attached.
     pub optional_with_media: bool,
+    /// A lower limit that applies when media is attached (Telegram captions: 1,024).
+    #[serde(default)]
+    pub caption_max_length: Option<u32>,
 }
 
 /// Media limits.

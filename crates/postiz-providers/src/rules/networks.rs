@@ -12,7 +12,7 @@ use super::{
 const MB: u64 = 1024 * 1024;
 
 fn text(max_length: u32, counting: Counting) -> TextRules {
-    TextRules { max_length, counting, max_bytes: None, optional_with_media: true }
+    TextRules { max_length, counting, max_bytes: None, optional_with_media: true, caption_max_length: None }
 }
 
 fn thread(supported: bool) -> ThreadRules {

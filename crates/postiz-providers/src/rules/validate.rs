@@ -107,7 +107,12 @@ impl Validator<'_> {
             };
             self.push(&text_field, "required", msg, None, None);
         }
-        self.length(&text_field, text, self.rules.text.max_length);
+        match self.rules.text.caption_max_length {
+            Some(caption) if !media.is_empty() && caption < self.rules.text.max_length => {
+                self.caption_length(&text_field, text, caption);
+            }
+            _ => self.length(&text_field, text, self.rules.text.max_length),
+        }
         if let Some(max_bytes) = self.rules.text.max_bytes
             && text.len() > max_bytes as usize
         {
@@ -130,6 +135,23 @@ impl Validator<'_> {
                 "too_long",
                 format!(
                     "{} allows {max} characters{}; this text has {n}",
+                    self.name(),
+                    self.rules.text.counting.describe()
+                ),
+                Some(u64::from(max)),
+                Some(n as u64),
+            );
+        }
+    }
+
+    fn caption_length(&mut self, field: &str, text: &str, max: u32) {
+        let n = count(text, self.rules.text.counting);
+        if n > max as usize {
+            self.push(
+                field,
+                "too_long",
+                format!(
+                    "{} allows {max} characters{} in a caption (text sent with media); this text has {n} (shorten it or send the text without media)",
                     self.name(),
                     self.rules.text.counting.describe()
                 ),

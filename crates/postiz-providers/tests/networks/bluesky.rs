@@ -10,7 +10,7 @@ use url::Url;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::conformance::{Case, client, fixture, png, thread, token};
+use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
 
 const DID: &str = "did:plc:abc123";
 
@@ -34,6 +34,10 @@ fn case() -> Case {
         publish: ("POST", "/xrpc/com.atproto.repo.createRecord"),
         ok: || created("3k2a"),
         expected_id: "at://did:plc:abc123/app.bsky.feed.post/3k2a",
+        auth: Auth::Bearer,
+        request: None,
+        prelude: None,
+        no_wait_429: "429.json",
     }
 }
 

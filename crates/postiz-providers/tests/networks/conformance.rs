@@ -34,6 +34,26 @@ pub struct Case {
     pub ok: fn() -> ResponseTemplate,
     /// The id `ok` yields.
     pub expected_id: &'static str,
+    /// How the publish request carries the token.
+    pub auth: Auth,
+    /// The post the suite publishes; `None` is a text post ("hello conformance").
+    pub request: Option<fn() -> PublishRequest>,
+    /// Answers to requests that come before the publishing one (containers, status polls).
+    pub prelude: Option<fn() -> Vec<Mock>>,
+    /// Fixture for "429 without a wait" (networks that put the wait in every 429 body need
+    /// a body without one).
+    pub no_wait_429: &'static str,
+}
+
+/// How a publish request carries the token.
+#[derive(Clone, Copy)]
+pub enum Auth {
+    /// `Authorization: Bearer {TOKEN}`.
+    Bearer,
+    /// `Authorization: Bot {TOKEN}` (Discord bots).
+    Bot,
+    /// In the path (Telegram's `/bot{TOKEN}/…`): `publish.1` already contains it.
+    InPath,
 }
 
 pub fn client() -> HttpClient {
@@ -73,8 +93,20 @@ pub fn thread(key: &str, texts: &[&str]) -> PublishRequest {
 impl Case {
     pub async fn start(&self) -> (MockServer, Arc<dyn Provider>) {
         let server = MockServer::start().await;
+        if let Some(prelude) = self.prelude {
+            for mock in prelude() {
+                mock.mount(&server).await;
+            }
+        }
         let provider = (self.make)(Url::parse(&server.uri()).unwrap(), client());
         (server, provider)
+    }
+
+    fn request(&self) -> PublishRequest {
+        match self.request {
+            Some(make) => make(),
+            None => PublishRequest::text("conf-key", "hello conformance"),
+        }
     }
 
     fn publish_mock(&self, response: ResponseTemplate) -> Mock {
@@ -82,7 +114,7 @@ impl Case {
     }
 
     async fn publish_text(&self, provider: &dyn Provider) -> Result<postiz_providers::RemotePost, ProviderError> {
-        provider.publish(&token(), &(self.account)(), &PublishRequest::text("conf-key", "hello conformance")).await
+        provider.publish(&token(), &(self.account)(), &self.request()).await
     }
 
     /// Asserts the error never shows the token, in Display or Debug.
@@ -104,13 +136,16 @@ impl Case {
 /// A text post goes out once, with the bearer token, and returns the network's id.
 pub async fn publish_text(case: &Case) {
     let (server, provider) = case.start().await;
-    Mock::given(method(case.publish.0))
-        .and(path(case.publish.1))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with((case.ok)())
-        .expect(1)
-        .mount(&server)
-        .await;
+    let mock = Mock::given(method(case.publish.0)).and(path(case.publish.1));
+    let mock = match case.auth {
+        Auth::Bearer => mock.and(header("authorization", format!("Bearer {TOKEN}").as_str())),
+        Auth::Bot => mock.and(header("authorization", format!("Bot {TOKEN}").as_str())),
+        Auth::InPath => {
+            assert!(case.publish.1.contains(TOKEN), "the publish path should carry the token");
+            mock
+        }
+    };
+    mock.respond_with((case.ok)()).expect(1).mount(&server).await;
     let post = case.publish_text(provider.as_ref()).await.unwrap();
     assert_eq!(post.id, case.expected_id);
     assert_eq!(post.items.len(), 1);
@@ -152,7 +187,7 @@ pub async fn maps_429_to_rate_limited(case: &Case, headers: &[(&str, String)], e
 }
 
 pub async fn maps_429_without_reset_to_unknown_wait(case: &Case) {
-    let body = fixture(case.fixtures, "429.json");
+    let body = fixture(case.fixtures, case.no_wait_429);
     let err = case.error_for(ResponseTemplate::new(429).set_body_raw(body, "application/json")).await;
     assert!(matches!(err, ProviderError::RateLimited { retry_after: None, .. }), "{err:?}");
 }
@@ -196,7 +231,24 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
     use postiz_providers::ProviderExt;
     let (_server, provider) = case.start().await;
     let rules = provider.rules();
-    let variant = postiz_domain::PostVariant { text: "a".repeat(rules.text.max_length as usize + 1), ..Default::default() };
+    let mut variant = postiz_domain::PostVariant { text: "a".repeat(rules.text.max_length as usize + 1), ..Default::default() };
+    if rules.media.required {
+        // Networks that need media (Instagram) get one valid image, so only the text fails.
+        let image = rules.media.image.as_ref().expect("a network that requires media accepts images");
+        variant.media.push(postiz_domain::MediaRef {
+            id: postiz_domain::MediaId(uuid::Uuid::nil()),
+            kind: MediaKind::Image,
+            mime: image.mime_types[0].clone(),
+            size_bytes: 1000,
+            width: Some(1000),
+            height: Some(1000),
+            duration_ms: None,
+            alt: None,
+        });
+        if let Some(caption) = rules.text.caption_max_length {
+            variant.text = "a".repeat(caption as usize + 1);
+        }
+    }
     let errors = provider.validate(&variant);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].code, "too_long");

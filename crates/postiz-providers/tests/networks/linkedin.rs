@@ -10,7 +10,7 @@ use url::Url;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Case, client, fixture, png, token};
+use crate::conformance::{Auth, Case, client, fixture, png, token};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(LinkedInProvider::member(http).with_base_url(base))
@@ -32,6 +32,10 @@ fn case() -> Case {
         publish: ("POST", "/rest/posts"),
         ok: || created("urn:li:share:6844785523593134080"),
         expected_id: "urn:li:share:6844785523593134080",
+        auth: Auth::Bearer,
+        request: None,
+        prelude: None,
+        no_wait_429: "429.json",
     }
 }
 

@@ -7,6 +7,7 @@
 mod conformance;
 
 mod bluesky;
+mod facebook;
 mod linkedin;
 mod mastodon;
 mod sandbox;

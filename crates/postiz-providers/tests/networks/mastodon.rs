@@ -11,7 +11,7 @@ use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Case, client, png, thread, token};
+use crate::conformance::{Auth, Case, client, png, thread, token};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(MastodonProvider::new(http).with_base_url(base))
@@ -29,7 +29,7 @@ fn status(id: &str) -> ResponseTemplate {
 }
 
 fn case() -> Case {
-    Case { fixtures: "mastodon", make, account, publish: ("POST", "/api/v1/statuses"), ok: || status("1100"), expected_id: "1100" }
+    Case { fixtures: "mastodon", make, account, publish: ("POST", "/api/v1/statuses"), ok: || status("1100"), expected_id: "1100", auth: Auth::Bearer, request: None, prelude: None, no_wait_429: "429.json" }
 }
 
 fn reset_headers() -> (Vec<(&'static str, String)>, Duration) {

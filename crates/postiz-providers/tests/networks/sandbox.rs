@@ -11,7 +11,7 @@ use serde_json::json;
 use url::Url;
 use wiremock::ResponseTemplate;
 
-use crate::conformance::{Case, client, png, thread, token};
+use crate::conformance::{Auth, Case, client, png, thread, token};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(SandboxProvider::new(http, base))
@@ -29,6 +29,10 @@ fn case() -> Case {
         publish: ("POST", "/api/posts"),
         ok: || ResponseTemplate::new(201).set_body_json(json!({"id": "1", "url": "http://127.0.0.1/posts/1"})),
         expected_id: "1",
+        auth: Auth::Bearer,
+        request: None,
+        prelude: None,
+        no_wait_429: "429.json",
     }
 }
 

@@ -119,3 +119,15 @@ fn rules_serialize_for_the_api_and_ui() {
     let back: ContentRules = serde_json::from_value(json).unwrap();
     assert_eq!(&back, ContentRules::for_network(Network::X));
 }
+
+#[test]
+fn facebook_counts_utf16_units_so_emoji_count_twice() {
+    // 😀 is one grapheme, one code point and two UTF-16 units.
+    assert!(errors(Network::Facebook, &text("😀".repeat(31_603))).is_empty());
+    let e = errors(Network::Facebook, &text(format!("{}a", "😀".repeat(31_603))));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].field, "variants.facebook.text");
+    assert_eq!(e[0].message, "Facebook allows 63206 characters; this text has 63207");
+    let v = PostVariant { text: "hi".into(), thread: vec![ThreadItem { text: "more".into(), media: vec![] }], ..Default::default() };
+    assert_eq!(errors(Network::Facebook, &v)[0].code, "threads_unsupported");
+}

@@ -10,7 +10,7 @@ use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Case, client, fixture, png, thread, token};
+use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(XProvider::new(http).with_base_url(base))
@@ -28,6 +28,10 @@ fn case() -> Case {
         publish: ("POST", "/2/tweets"),
         ok: || ResponseTemplate::new(201).set_body_json(json!({"data": {"id": "1445880548472328192", "text": "hello conformance"}})),
         expected_id: "1445880548472328192",
+        auth: Auth::Bearer,
+        request: None,
+        prelude: None,
+        no_wait_429: "429.json",
     }
 }
 
