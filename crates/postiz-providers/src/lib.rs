@@ -14,6 +14,7 @@ pub mod rules;
 
 pub mod bluesky;
 pub mod facebook;
+pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod sandbox;

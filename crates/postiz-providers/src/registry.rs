@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::bluesky::BlueskyProvider;
 use crate::facebook::FacebookProvider;
+use crate::instagram::InstagramProvider;
 use crate::linkedin::LinkedInProvider;
 use crate::mastodon::MastodonProvider;
 use crate::rules::{ContentRules, FieldError, validate};
@@ -52,7 +53,8 @@ impl Registry {
             .with(Arc::new(LinkedInProvider::page(http.clone())))
             .with(Arc::new(BlueskyProvider::new(http.clone())))
             .with(Arc::new(MastodonProvider::new(http.clone())))
-            .with(Arc::new(FacebookProvider::new(http.clone())));
+            .with(Arc::new(FacebookProvider::new(http.clone())))
+            .with(Arc::new(InstagramProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -126,7 +128,7 @@ mod tests {
         let nets: Vec<_> = r.networks().collect();
         assert_eq!(
             nets,
-            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Sandbox]
+            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Sandbox]
         );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");

@@ -8,6 +8,7 @@ mod conformance;
 
 mod bluesky;
 mod facebook;
+mod instagram;
 mod linkedin;
 mod mastodon;
 mod sandbox;

@@ -131,3 +131,22 @@ fn facebook_counts_utf16_units_so_emoji_count_twice() {
     let v = PostVariant { text: "hi".into(), thread: vec![ThreadItem { text: "more".into(), media: vec![] }], ..Default::default() };
     assert_eq!(errors(Network::Facebook, &v)[0].code, "threads_unsupported");
 }
+
+#[test]
+fn instagram_needs_media_and_counts_the_caption_in_utf16_units() {
+    let jpeg = || media(MediaKind::Image, "image/jpeg", 1000);
+    // 1,100 "𝕏" (mathematical double-struck X, outside the BMP) are 2,200 UTF-16 units.
+    let v = PostVariant { text: "𝕏".repeat(1100), media: vec![jpeg()], ..Default::default() };
+    assert!(errors(Network::Instagram, &v).is_empty());
+    let v = PostVariant { text: "𝕏".repeat(1101), media: vec![jpeg()], ..Default::default() };
+    let e = errors(Network::Instagram, &v);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].message, "Instagram allows 2200 characters; this text has 2202");
+    let e = errors(Network::Instagram, &text("words only"));
+    assert_eq!(e[0].code, "media_required");
+    assert_eq!(e[0].field, "variants.instagram.media");
+    let eleven = PostVariant { text: "c".into(), media: (0..11).map(|_| jpeg()).collect(), ..Default::default() };
+    assert_eq!(errors(Network::Instagram, &eleven)[0].code, "too_many_media");
+    let gif = PostVariant { text: "g".into(), media: vec![media(MediaKind::Gif, "image/gif", 10)], ..Default::default() };
+    assert_eq!(errors(Network::Instagram, &gif)[0].code, "media_type");
+}

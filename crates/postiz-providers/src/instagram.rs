@@ -1,0 +1,282 @@
+//! Instagram business and creator accounts through Facebook Login (Instagram API with
+//! Facebook Login, `graph.facebook.com`): the long-lived token exchange, Instagram accounts
+//! linked to the user's Pages as targets, and the container flow of the content
+//! publishing guide:
+//!
+//! 1. `POST /{ig-user}/media` creates a container: `image_url` (+ `alt_text`), or
+//!    `media_type=REELS` + `video_url`; carousels create one container per item
+//!    (`is_carousel_item=true`, videos as `media_type=VIDEO`), then a parent with
+//!    `media_type=CAROUSEL` and `children`;
+//! 2. `GET /{container}?fields=status_code,status` until `FINISHED`;
+//! 3. `POST /{ig-user}/media_publish {"creation_id"}` publishes it (the only step that
+//!    creates the visible post).
+//!
+//! Instagram fetches every file from its public URL (`PublishMedia::public_url`): there
+//! is no upload of bytes for feed media. No text-only posts, no threads; the first comment
+//! goes to `POST /{media}/comments`.
+
+use async_trait::async_trait;
+use postiz_domain::{MediaKind, Network};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::common::{Part, Progress, bearer, endpoint, static_url};
+use crate::connection::{AccountInfo, Connection, OAuth2Spec, OAuthClient, Target, TokenSet};
+use crate::http::{HttpClient, SendKind};
+use crate::meta::{ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, parse_error, parse_time, public_url, wait_for_container};
+use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
+use crate::reconcile::same_text;
+use crate::rules::ContentRules;
+use crate::{Capabilities, Provider, ProviderError};
+
+const NETWORK: Network = Network::Instagram;
+/// Facebook Login permissions for publishing to an Instagram professional account linked to
+/// a Page, commenting on its media and reading it back.
+const SCOPES: [&str; 5] = ["instagram_basic", "instagram_content_publish", "instagram_manage_comments", "pages_show_list", "pages_read_engagement"];
+
+/// The Instagram adapter. The account is the Instagram user id (`AccountRef::id`, from
+/// [`Provider::list_targets`]); the token is the long-lived Facebook user token.
+#[derive(Debug, Clone)]
+pub struct InstagramProvider {
+    http: HttpClient,
+    graph: Url,
+    version: String,
+}
+
+impl InstagramProvider {
+    /// An adapter for `graph.facebook.com`.
+    pub fn new(http: HttpClient) -> Self {
+        Self { http, graph: static_url("https://graph.facebook.com"), version: DEFAULT_GRAPH_VERSION.into() }
+    }
+
+    /// Points the adapter at another Graph base (tests).
+    pub fn with_base_url(mut self, base: Url) -> Self {
+        self.graph = base;
+        self
+    }
+
+    /// Changes the Graph API version (`v25.0`).
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ProviderError> {
+        endpoint(NETWORK, &self.graph, &format!("/{}{path}", self.version))
+    }
+
+    async fn container(&self, token: &SecretString, account: &AccountRef, body: Value) -> Result<String, ProviderError> {
+        // Creating a container publishes nothing: it expires unused after 24 hours.
+        let v: Value = self
+            .http
+            .send_json(NETWORK, bearer(self.http.client().post(self.url(&format!("/{}/media", account.id))?), token).json(&body), SendKind::Safe, parse_error)
+            .await?;
+        let id = v["id"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "container creation returned no id"))?.to_owned();
+        let url = self.url(&format!("/{id}"))?;
+        wait_for_container(&self.http, NETWORK, &url, token, "status_code,status", |v| {
+            ContainerState::read(v["status_code"].as_str(), v["status"].as_str())
+        })
+        .await?;
+        Ok(id)
+    }
+
+    fn item_body(media: &PublishMedia, carousel: bool) -> Result<Value, ProviderError> {
+        let url = public_url(NETWORK, media)?;
+        match media.kind {
+            MediaKind::Video if carousel => Ok(json!({"media_type": "VIDEO", "video_url": url, "is_carousel_item": true})),
+            MediaKind::Video => Ok(json!({"media_type": "REELS", "video_url": url})),
+            MediaKind::Image if carousel => Ok(json!({"image_url": url, "is_carousel_item": true})),
+            MediaKind::Image => {
+                let mut body = json!({"image_url": url});
+                if let Some(alt) = media.alt.as_deref().filter(|a| !a.is_empty()) {
+                    body["alt_text"] = json!(alt);
+                }
+                Ok(body)
+            }
+            MediaKind::Gif => Err(ProviderError::rejected(NETWORK, format!("Instagram does not accept GIFs ({}); convert it to a video", media.filename))),
+        }
+    }
+
+    /// The container for the main post: a single medium, or a carousel of 2–10.
+    async fn main_container(&self, token: &SecretString, account: &AccountRef, caption: &str, media: &[PublishMedia]) -> Result<String, ProviderError> {
+        match media {
+            [] => Err(ProviderError::rejected(NETWORK, "Instagram needs at least one image or video; attach one")),
+            [one] => {
+                let mut body = Self::item_body(one, false)?;
+                body["caption"] = json!(caption);
+                self.container(token, account, body).await
+            }
+            many if many.len() > 10 => Err(ProviderError::rejected(NETWORK, format!("Instagram allows 10 items in a carousel; this post has {}", many.len()))),
+            many => {
+                let mut children = Vec::with_capacity(many.len());
+                for m in many {
+                    children.push(self.container(token, account, Self::item_body(m, true)?).await?);
+                }
+                self.container(token, account, json!({"media_type": "CAROUSEL", "children": children.join(","), "caption": caption})).await
+            }
+        }
+    }
+
+    /// `permalink` of a published medium. A failure here leaves the URL empty: the post is
+    /// already live and must be reported as such.
+    async fn permalink(&self, token: &SecretString, id: &str) -> Option<Url> {
+        let url = self.url(&format!("/{id}")).ok()?;
+        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "permalink")]), parse_error).await.ok()?;
+        v["permalink"].as_str().and_then(|u| Url::parse(u).ok())
+    }
+}
+
+#[async_trait]
+impl Provider for InstagramProvider {
+    fn network(&self) -> Network {
+        NETWORK
+    }
+
+    fn connection(&self) -> Connection {
+        Connection::OAuth2(OAuth2Spec {
+            auth_url: endpoint(NETWORK, &static_url("https://www.facebook.com"), &format!("/{}/dialog/oauth", self.version))
+                .unwrap_or_else(|_| static_url("https://www.facebook.com/dialog/oauth")),
+            token_url: self.url("/oauth/access_token").unwrap_or_else(|_| static_url("https://graph.facebook.com/oauth/access_token")),
+            scopes: SCOPES.map(String::from).to_vec(),
+            scope_separator: ",",
+            pkce: false,
+            extra_auth_params: vec![],
+            client_auth_basic: false,
+            custom_refresh: false,
+        })
+    }
+
+    fn rules(&self) -> &ContentRules {
+        ContentRules::for_network(NETWORK)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { delete: false, post_analytics: true, account_analytics: true, find_published: true, idempotent_publish: false, targets: true }
+    }
+
+    /// Swaps the short-lived user token for a long-lived one (about 60 days; the user
+    /// reconnects after that: Facebook Login user tokens have no refresh grant).
+    async fn after_code_exchange(&self, client: &OAuthClient, tokens: TokenSet) -> Result<TokenSet, ProviderError> {
+        exchange_long_lived(&self.http, NETWORK, &self.graph, &self.version, client, tokens).await
+    }
+
+    /// The Facebook user behind the token; the Instagram account is chosen in
+    /// [`Provider::list_targets`].
+    async fn account_info(&self, token: &SecretString, _server: Option<&Url>) -> Result<AccountInfo, ProviderError> {
+        let url = self.url("/me")?;
+        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name")]), parse_error).await?;
+        Ok(AccountInfo { id: v["id"].as_str().unwrap_or_default().to_owned(), handle: None, name: v["name"].as_str().map(str::to_owned), avatar: None, server: None })
+    }
+
+    /// Instagram professional accounts linked to the user's Pages
+    /// (`/me/accounts?fields=…,instagram_business_account{id,username}`). They publish with
+    /// the user token, so targets carry no token of their own.
+    async fn list_targets(&self, token: &SecretString, _account: &AccountRef) -> Result<Vec<Target>, ProviderError> {
+        let url = self.url("/me/accounts")?;
+        let v: Value = self
+            .http
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name,instagram_business_account{id,username}"), ("limit", "100")]),
+                parse_error,
+            )
+            .await?;
+        Ok(v["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|page| {
+                let ig = &page["instagram_business_account"];
+                let id = ig["id"].as_str()?;
+                let name = match (ig["username"].as_str(), page["name"].as_str()) {
+                    (Some(u), Some(p)) => format!("@{u} ({p})"),
+                    (Some(u), None) => format!("@{u}"),
+                    _ => id.to_owned(),
+                };
+                Some(Target::new(id, name, "instagram_account"))
+            })
+            .collect())
+    }
+
+    async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError> {
+        if post.items.len() > 1 {
+            return Err(ProviderError::rejected(NETWORK, "Instagram does not support threads; remove the replies or use a carousel"));
+        }
+        let mut progress = Progress::new(NETWORK, post)?;
+        while let Some((index, part)) = progress.next() {
+            let result = async {
+                match part {
+                    Part::Item(item) => {
+                        let container = self.main_container(token, account, &item.text, &item.media).await?;
+                        let v: Value = self
+                            .http
+                            .send_json(
+                                NETWORK,
+                                bearer(self.http.client().post(self.url(&format!("/{}/media_publish", account.id))?), token).json(&json!({"creation_id": container})),
+                                SendKind::Publish,
+                                parse_error,
+                            )
+                            .await?;
+                        let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Instagram published but returned no media id"))?.to_owned();
+                        Ok(PublishedItem { index, url: self.permalink(token, &id).await, id, cid: None })
+                    }
+                    Part::Comment(text) => {
+                        let root = progress.root().map(|r| (r.id.clone(), r.url.clone())).unwrap_or_default();
+                        let v: Value = self
+                            .http
+                            .send_json(
+                                NETWORK,
+                                bearer(self.http.client().post(self.url(&format!("/{}/comments", root.0))?), token).json(&json!({"message": text})),
+                                SendKind::Publish,
+                                parse_error,
+                            )
+                            .await?;
+                        let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Instagram accepted the comment but returned no id"))?;
+                        Ok(PublishedItem { index, id: id.to_owned(), url: root.1, cid: None })
+                    }
+                }
+            }
+            .await;
+            progress.record(result)?;
+        }
+        progress.finish()
+    }
+
+    /// Media: `like_count`, `comments_count`. Account: `followers_count`, `follows_count`,
+    /// `media_count`. (Fields of the IG Media and IG User nodes; the `/insights` metrics
+    /// are left out: Meta renames and retires them often.)
+    async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
+        let (url, fields) = match query {
+            AnalyticsQuery::Post { id } => (self.url(&format!("/{id}"))?, "like_count,comments_count"),
+            AnalyticsQuery::Account => (self.url(&format!("/{}", account.id))?, "followers_count,follows_count,media_count"),
+        };
+        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", fields)]), parse_error).await?;
+        let n = |k: &str| v[k].as_u64();
+        Ok(match query {
+            AnalyticsQuery::Post { .. } => Analytics::now([("likes", n("like_count")), ("comments", n("comments_count"))]),
+            AnalyticsQuery::Account => Analytics::now([("followers", n("followers_count")), ("following", n("follows_count")), ("posts", n("media_count"))]),
+        })
+    }
+
+    /// Looks through the account's recent media (`GET /{ig-user}/media`) for one with the
+    /// same caption created since the attempt.
+    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+        let url = self.url(&format!("/{}/media", account.id))?;
+        let v: Value = self
+            .http
+            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,caption,timestamp,permalink"), ("limit", "25")]), parse_error)
+            .await?;
+        let not_before = query.not_before - chrono::Duration::seconds(5);
+        let found = v["data"].as_array().into_iter().flatten().find(|m| {
+            same_text(&query.text, m["caption"].as_str().unwrap_or_default())
+                && m["timestamp"].as_str().and_then(parse_time).is_some_and(|t| t >= not_before)
+        });
+        Ok(found.and_then(|m| {
+            let id = m["id"].as_str()?.to_owned();
+            let url = m["permalink"].as_str().and_then(|u| Url::parse(u).ok());
+            RemotePost::from_items(vec![PublishedItem { index: 0, url, id, cid: None }])
+        }))
+    }
+}

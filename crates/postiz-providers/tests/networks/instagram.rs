@@ -1,0 +1,284 @@
+//! Instagram contract tests: the container → status → `media_publish` flow, carousels, the
+//! first comment, and documented Instagram error bodies (error-codes reference).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postiz_domain::MediaKind;
+use postiz_providers::instagram::InstagramProvider;
+use postiz_providers::{AccountRef, FindQuery, HttpClient, Provider, ProviderError, PublishMedia, PublishRequest};
+use serde_json::json;
+use url::Url;
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+
+const IG: &str = "17841400000000001";
+
+fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
+    Arc::new(InstagramProvider::new(http).with_base_url(base))
+}
+
+fn account() -> AccountRef {
+    AccountRef { id: IG.into(), handle: Some("bakery".into()), server: None }
+}
+
+fn image(name: &str) -> PublishMedia {
+    let mut m = png(name);
+    m.mime = "image/jpeg".into();
+    m.public_url = Some(Url::parse(&format!("https://media.example/{name}")).unwrap());
+    m
+}
+
+fn video(name: &str) -> PublishMedia {
+    PublishMedia { kind: MediaKind::Video, mime: "video/mp4".into(), ..image(name) }
+}
+
+fn one_image() -> PublishRequest {
+    let mut req = PublishRequest::text("conf-key", "hello conformance");
+    req.items[0].media.push(image("cat.jpg"));
+    req
+}
+
+fn created(id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"id": id}))
+}
+
+fn finished(id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED", "id": id}))
+}
+
+/// The container and its status, before `media_publish`.
+fn prelude() -> Vec<Mock> {
+    vec![
+        Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(created("c1")),
+        Mock::given(method("GET")).and(path("/v25.0/c1")).and(query_param("fields", "status_code,status")).respond_with(finished("c1")),
+    ]
+}
+
+fn case() -> Case {
+    Case {
+        fixtures: "instagram",
+        make,
+        account,
+        publish: ("POST", "/v25.0/17841400000000001/media_publish"),
+        ok: || created("17920238422030506"),
+        expected_id: "17920238422030506",
+        auth: Auth::Bearer,
+        request: Some(one_image),
+        prelude: Some(prelude),
+        no_wait_429: "429.json",
+    }
+}
+
+fn reset_headers() -> (Vec<(&'static str, String)>, Duration) {
+    let usage = json!({IG: [{"type": "instagram", "call_count": 100, "total_cputime": 10, "total_time": 10, "estimated_time_to_regain_access": 3}]});
+    (vec![("x-business-use-case-usage", usage.to_string())], Duration::from_secs(180))
+}
+
+conformance_suite!();
+
+async fn setup() -> (MockServer, Arc<dyn Provider>) {
+    let server = MockServer::start().await;
+    let p = make(Url::parse(&server.uri()).unwrap(), client());
+    (server, p)
+}
+
+async fn mount_publish(server: &MockServer, container: &str, media: &str) {
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media_publish")))
+        .and(body_json(json!({"creation_id": container})))
+        .respond_with(created(media))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{media}")))
+        .and(query_param("fields", "permalink"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": format!("https://www.instagram.com/p/{media}/"), "id": media})))
+        .mount(server)
+        .await;
+}
+
+/// Instagram has no text-only posts: the adapter refuses one before sending anything.
+#[tokio::test]
+async fn a_text_post_is_refused_without_a_request() {
+    let (server, p) = setup().await;
+    let err = p.publish(&token(), &account(), &PublishRequest::text("k", "just words")).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("at least one image or video"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_image_post_creates_a_container_waits_for_it_then_publishes() {
+    let (server, p) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media")))
+        .and(header("authorization", "Bearer tok-SECRET-123"))
+        .and(body_json(json!({"image_url": "https://media.example/cat.jpg", "alt_text": "a test image", "caption": "fresh bread #bakery"})))
+        .respond_with(created("c9"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/c9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "IN_PROGRESS", "id": "c9"})))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path("/v25.0/c9")).respond_with(finished("c9")).expect(1).mount(&server).await;
+    mount_publish(&server, "c9", "m9").await;
+    let mut req = PublishRequest::text("k", "fresh bread #bakery");
+    req.items[0].media.push(image("cat.jpg"));
+    let post = p.publish(&token(), &account(), &req).await.unwrap();
+    assert_eq!(post.id, "m9");
+    assert_eq!(post.url.unwrap().as_str(), "https://www.instagram.com/p/m9/");
+}
+
+#[tokio::test]
+async fn a_single_video_is_a_reel() {
+    let (server, p) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media")))
+        .and(body_json(json!({"media_type": "REELS", "video_url": "https://media.example/clip.mp4", "caption": "watch"})))
+        .respond_with(created("cv"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path("/v25.0/cv")).respond_with(finished("cv")).expect(1).mount(&server).await;
+    mount_publish(&server, "cv", "mv").await;
+    let mut req = PublishRequest::text("k", "watch");
+    req.items[0].media.push(video("clip.mp4"));
+    assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "mv");
+}
+
+#[tokio::test]
+async fn a_carousel_creates_item_containers_then_a_parent_with_children() {
+    let (server, p) = setup().await;
+    for (body, id) in [
+        (json!({"image_url": "https://media.example/a.jpg", "is_carousel_item": true}), "ca"),
+        (json!({"media_type": "VIDEO", "video_url": "https://media.example/b.mp4", "is_carousel_item": true}), "cb"),
+        (json!({"media_type": "CAROUSEL", "children": "ca,cb", "caption": "two things"}), "cp"),
+    ] {
+        Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).and(body_json(body)).respond_with(created(id)).expect(1).mount(&server).await;
+        Mock::given(method("GET")).and(path(format!("/v25.0/{id}"))).respond_with(finished(id)).expect(1).mount(&server).await;
+    }
+    mount_publish(&server, "cp", "mp").await;
+    let mut req = PublishRequest::text("k", "two things");
+    req.items[0].media.extend([image("a.jpg"), video("b.mp4")]);
+    assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "mp");
+}
+
+/// Instagram has no reply threads: a thread is refused before anything is sent; the first
+/// comment is the documented follow-up (`POST /{media}/comments`).
+#[tokio::test]
+async fn threads_are_refused_and_the_first_comment_goes_to_the_media() {
+    let (server, p) = setup().await;
+    let mut t = thread("k", &["one", "two"]);
+    t.items[0].media.push(image("a.jpg"));
+    let err = p.publish(&token(), &account(), &t).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    for m in prelude() {
+        m.mount(&server).await;
+    }
+    mount_publish(&server, "c1", "m1").await;
+    Mock::given(method("POST"))
+        .and(path("/v25.0/m1/comments"))
+        .and(body_json(json!({"message": "#tags in the comment"})))
+        .respond_with(created("cm1"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut req = one_image();
+    req.first_comment = Some("#tags in the comment".into());
+    let post = p.publish(&token(), &account(), &req).await.unwrap();
+    assert_eq!(post.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["m1", "cm1"]);
+}
+
+#[tokio::test]
+async fn media_without_a_public_url_is_refused_before_any_request() {
+    let (server, p) = setup().await;
+    let mut req = PublishRequest::text("k", "x");
+    req.items[0].media.push(png("local.png"));
+    let err = p.publish(&token(), &account(), &req).await.unwrap_err();
+    assert!(err.to_string().contains("public address"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_container_in_error_is_rejected_with_its_reason_and_nothing_is_published() {
+    let (server, p) = setup().await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(created("ce")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/ce"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "ERROR", "status": "Error: Media upload has failed with error code 2207026", "id": "ce"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media_publish"))).respond_with(created("never")).expect(0).mount(&server).await;
+    let err = p.publish(&token(), &account(), &one_image()).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("2207026"), "{err}");
+}
+
+async fn publish_error(status: u16, name: &str) -> ProviderError {
+    let (server, p) = setup().await;
+    for m in prelude() {
+        m.mount(&server).await;
+    }
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media_publish")))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(fixture("instagram", name), "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    p.publish(&token(), &account(), &one_image()).await.unwrap_err()
+}
+
+#[tokio::test]
+async fn media_not_ready_is_transient_and_the_daily_limit_is_rate_limited() {
+    let err = publish_error(400, "400-not-ready.json").await;
+    assert!(matches!(err, ProviderError::Transient { .. }), "{err:?}");
+    let err = publish_error(400, "400-publish-limit.json").await;
+    assert!(matches!(err, ProviderError::RateLimited { .. }), "{err:?}");
+    let err = publish_error(400, "401.json").await;
+    assert!(matches!(err, ProviderError::Unauthorized { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn list_targets_offers_instagram_accounts_linked_to_pages() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/me/accounts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": "p1", "name": "Bakery", "instagram_business_account": {"id": IG, "username": "bakery"}},
+            {"id": "p2", "name": "No Instagram"}
+        ]})))
+        .mount(&server)
+        .await;
+    let targets = p.list_targets(&token(), &AccountRef::new("user")).await.unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!((targets[0].id.as_str(), targets[0].name.as_str()), (IG, "@bakery (Bakery)"));
+    assert!(targets[0].access_token.is_none());
+}
+
+#[tokio::test]
+async fn find_published_matches_a_recent_caption() {
+    let (server, p) = setup().await;
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S+0000").to_string();
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{IG}/media")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": "old", "caption": "fresh bread", "timestamp": "2020-01-01T00:00:00+0000"},
+            {"id": "new", "caption": "fresh bread", "timestamp": now, "permalink": "https://www.instagram.com/p/new/"}
+        ]})))
+        .mount(&server)
+        .await;
+    let q = FindQuery { idempotency_key: "k".into(), text: "fresh bread".into(), not_before: chrono::Utc::now() - chrono::Duration::seconds(30) };
+    let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
+    assert_eq!(found.id, "new");
+}
