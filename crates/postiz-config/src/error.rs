@@ -24,4 +24,15 @@ pub enum ConfigError {
     /// A secret variable is present but empty.
     #[error("environment variable {0} is set but empty; unset it or give it a value")]
     EmptySecret(&'static str),
+    /// An OAuth client secret variable is present but empty.
+    #[error("environment variable {0} is set but empty; unset it or give it a value")]
+    EmptyOAuthSecret(String),
+    /// An `[oauth]` setting is unusable.
+    #[error("{key}: {problem}")]
+    BadOAuth {
+        /// The dotted key, e.g. `oauth.clients.X`.
+        key: String,
+        /// What is wrong and what would be accepted.
+        problem: String,
+    },
 }

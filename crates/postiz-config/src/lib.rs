@@ -7,7 +7,8 @@ mod settings;
 
 pub use error::ConfigError;
 pub use load::{load, load_from};
-pub use secrets::Secrets;
+pub use secrets::{Secrets, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var};
 pub use settings::{
-    DatabaseSettings, LocalDbSettings, ServerSettings, Settings, SupabaseSettings, WorkerSettings,
+    DatabaseSettings, LocalDbSettings, OAuthClientSettings, OAuthSettings, ServerSettings, Settings,
+    SupabaseSettings, WorkerSettings,
 };

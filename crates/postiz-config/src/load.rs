@@ -32,7 +32,37 @@ impl Settings {
         }
         parse_url("supabase.url", &self.supabase.url, "https://abcd.supabase.co")?;
         parse_url("server.public_url", &self.server.public_url, "https://app.example.com")?;
+        if !self.oauth.redirect_url.is_empty() {
+            parse_url("oauth.redirect_url", &self.oauth.redirect_url, "https://app.example.com/dashboard/postiz/oauth/callback")?;
+        }
+        for (network, client) in &self.oauth.clients {
+            let key = format!("oauth.clients.{network}");
+            let wire = network.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && network.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !wire {
+                return Err(ConfigError::BadOAuth { key, problem: "use the network's wire name, e.g. `x`, `linkedin_page`, `facebook`".into() });
+            }
+            if client.client_id.trim().is_empty() {
+                return Err(ConfigError::BadOAuth { key: format!("{key}.client_id"), problem: "must not be empty; copy it from the network's developer console".into() });
+            }
+        }
+        if self.oauth.state_ttl_secs == 0 || self.oauth.sweep_concurrency == 0 || self.oauth.sweep_batch == 0 {
+            return Err(ConfigError::BadOAuth {
+                key: "oauth".into(),
+                problem: "state_ttl_secs, sweep_batch and sweep_concurrency must be at least 1".into(),
+            });
+        }
         Ok(())
+    }
+
+    /// Where networks redirect after consent: `oauth.redirect_url`, or the host UI's callback
+    /// page under `server.public_url`.
+    pub fn oauth_redirect_url(&self) -> String {
+        if self.oauth.redirect_url.is_empty() {
+            format!("{}/dashboard/postiz/oauth/callback", self.server.public_url.trim_end_matches('/'))
+        } else {
+            self.oauth.redirect_url.clone()
+        }
     }
 
     /// The database connection string: `SUPABASE_DB_URL` when set, else `database.url`.
@@ -165,6 +195,65 @@ mod tests {
         let debug = format!("{secrets:?}");
         assert!(!debug.contains("pw-123") && !debug.contains("jwt-secret-value"), "{debug}");
         assert!(debug.contains("[REDACTED]") && debug.contains("unset"));
+    }
+
+    #[test]
+    fn oauth_clients_load_from_file_and_env() {
+        jailed(|jail| {
+            jail.create_file(
+                "config.toml",
+                "[oauth]\nstate_ttl_secs = 300\n[oauth.clients.x]\nclient_id = \"x-id\"\n[oauth.clients.linkedin_page]\nclient_id = \"li\"\n",
+            )?;
+            jail.set_env("POSTIZ__OAUTH__CLIENTS__FACEBOOK__CLIENT_ID", "fb-id");
+            jail.set_env("POSTIZ__OAUTH__SWEEP_CONCURRENCY", "2");
+            let s = load_in(jail).expect("loads");
+            assert_eq!(s.oauth.state_ttl_secs, 300);
+            assert_eq!(s.oauth.sweep_concurrency, 2);
+            assert_eq!(s.oauth.clients["x"].client_id, "x-id");
+            assert_eq!(s.oauth.clients["linkedin_page"].client_id, "li");
+            assert_eq!(s.oauth.clients["facebook"].client_id, "fb-id");
+            assert_eq!(s.oauth_redirect_url(), "http://127.0.0.1:8787/dashboard/postiz/oauth/callback");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn oauth_client_secret_in_config_is_rejected() {
+        jailed(|jail| {
+            jail.create_file("config.toml", "[oauth.clients.x]\nclient_id = \"a\"\nclient_secret = \"leak-me\"\n")?;
+            let err = load_in(jail).expect_err("secrets are env-only").to_string();
+            assert!(err.contains("client_secret"), "{err}");
+            assert!(!err.contains("leak-me"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn oauth_bad_values_name_the_key() {
+        jailed(|jail| {
+            jail.create_file("config.toml", "[oauth.clients.X]\nclient_id = \"a\"\n")?;
+            assert!(load_in(jail).expect_err("bad name").to_string().contains("oauth.clients.X"));
+            jail.create_file("config.toml", "[oauth.clients.x]\nclient_id = \" \"\n")?;
+            assert!(load_in(jail).expect_err("empty id").to_string().contains("oauth.clients.x.client_id"));
+            jail.create_file("config.toml", "[oauth]\nredirect_url = \"nope\"\n")?;
+            assert!(load_in(jail).expect_err("bad url").to_string().contains("oauth.redirect_url"));
+            jail.create_file("config.toml", "[oauth]\nsweep_concurrency = 0\n")?;
+            assert!(load_in(jail).expect_err("zero").to_string().contains("sweep_concurrency"));
+            jail.create_file("config.toml", "[oauth]\nredirect_url = \"https://app.example/cb\"\n")?;
+            assert_eq!(load_in(jail).expect("loads").oauth_redirect_url(), "https://app.example/cb");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn oauth_client_secret_comes_from_its_own_variable() {
+        use crate::secrets::oauth_client_secret_from;
+        assert_eq!(crate::oauth_client_secret_var("linkedin_page"), "POSTIZ_OAUTH_LINKEDIN_PAGE_CLIENT_SECRET");
+        let got = oauth_client_secret_from("x", |k| (k == "POSTIZ_OAUTH_X_CLIENT_SECRET").then(|| "s3".into())).expect("ok");
+        assert_eq!(got.map(|s| s.expose_secret().to_owned()).as_deref(), Some("s3"));
+        assert!(oauth_client_secret_from("x", |_| None).expect("ok").is_none());
+        let err = oauth_client_secret_from("x", |_| Some("".into())).expect_err("empty");
+        assert!(err.to_string().contains("POSTIZ_OAUTH_X_CLIENT_SECRET"));
     }
 
     #[test]

@@ -66,3 +66,24 @@ impl std::fmt::Debug for Secrets {
             .finish()
     }
 }
+
+/// The variable holding the OAuth client secret of `network` (its wire name, e.g. `linkedin_page`):
+/// `POSTIZ_OAUTH_LINKEDIN_PAGE_CLIENT_SECRET`.
+pub fn oauth_client_secret_var(network: &str) -> String {
+    format!("POSTIZ_OAUTH_{}_CLIENT_SECRET", network.to_ascii_uppercase())
+}
+
+/// The OAuth client secret of `network` from the environment (`None` for public clients).
+pub fn oauth_client_secret(network: &str) -> Result<Option<SecretString>, ConfigError> {
+    oauth_client_secret_from(network, |name| std::env::var(name).ok())
+}
+
+/// [`oauth_client_secret`] through `lookup` (the environment, or a map in tests).
+pub fn oauth_client_secret_from(network: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Option<SecretString>, ConfigError> {
+    let name = oauth_client_secret_var(network);
+    match lookup(&name) {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Err(ConfigError::EmptyOAuthSecret(name)),
+        Some(v) => Ok(Some(SecretString::from(v))),
+    }
+}

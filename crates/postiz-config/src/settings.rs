@@ -19,6 +19,9 @@ pub struct Settings {
     /// `[local_db]`: the project's private development cluster.
     #[serde(default)]
     pub local_db: LocalDbSettings,
+    /// `[oauth]`: connecting accounts and keeping their tokens fresh.
+    #[serde(default)]
+    pub oauth: OAuthSettings,
 }
 
 /// `[server]` section.
@@ -132,4 +135,54 @@ impl Default for LocalDbSettings {
             port: 54329,
         }
     }
+}
+
+/// `[oauth]` section: OAuth client ids (secrets come from `POSTIZ_OAUTH_<NETWORK>_CLIENT_SECRET`),
+/// the connect flow and the worker's token refresh sweep.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuthSettings {
+    /// Where networks send the browser back after consent: a page of the host UI that posts
+    /// `code` and `state` to the API. Empty means `{server.public_url}/dashboard/postiz/oauth/callback`.
+    pub redirect_url: String,
+    /// How long a started connect flow stays valid, in seconds.
+    pub state_ttl_secs: u32,
+    /// Client name registered on Mastodon-style instances.
+    pub client_name: String,
+    /// Refresh tokens that expire within this many seconds (the worker's sweep).
+    pub refresh_ahead_secs: u32,
+    /// Seconds between two sweeps.
+    pub sweep_every_secs: u32,
+    /// Accounts refreshed per sweep at most.
+    pub sweep_batch: u32,
+    /// Refreshes in flight at once during a sweep.
+    pub sweep_concurrency: u32,
+    /// Pause between starting two refreshes of a sweep, in milliseconds.
+    pub sweep_pace_ms: u64,
+    /// Client ids per network wire name (`x`, `linkedin`, `facebook`, …): `[oauth.clients.x]`.
+    pub clients: std::collections::BTreeMap<String, OAuthClientSettings>,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            redirect_url: String::new(),
+            state_ttl_secs: 600,
+            client_name: "Postiz".into(),
+            refresh_ahead_secs: 3600,
+            sweep_every_secs: 60,
+            sweep_batch: 100,
+            sweep_concurrency: 4,
+            sweep_pace_ms: 200,
+            clients: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// `[oauth.clients.<network>]`: the operator's OAuth app on one network.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuthClientSettings {
+    /// The app's client id (public). Its secret is `POSTIZ_OAUTH_<NETWORK>_CLIENT_SECRET`.
+    pub client_id: String,
 }
