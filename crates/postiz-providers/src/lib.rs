@@ -18,6 +18,7 @@ pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod sandbox;
+pub mod threads;
 pub mod x;
 
 pub use analytics::{Analytics, AnalyticsQuery, Metric};

@@ -113,7 +113,10 @@ fn linkedin(network: Network) -> ContentRules {
 static LINKEDIN: LazyLock<ContentRules> = LazyLock::new(|| linkedin(Network::LinkedIn));
 static LINKEDIN_PAGE: LazyLock<ContentRules> = LazyLock::new(|| linkedin(Network::LinkedInPage));
 
-/// Facebook Pages: 63,206 characters. (Adapter not in this wave; rules from the issue.)
+/// Facebook Pages: 63,206 characters (the figure of issue 4 and of Postiz; Meta's Pages
+/// API reference gives no limit), counted in UTF-16 units as JavaScript does. No threads;
+/// a first comment. Photo and video size limits are not checked against Meta's pages
+/// (10 MB images and 1 GB videos assumed); a video or GIF goes alone.
 static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Facebook,
     text: text(63_206, Counting::Utf16),
@@ -130,8 +133,9 @@ static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(true),
 });
 
-/// Instagram business: caption 2,200; 1 medium required, carousels up to 10.
-/// (Adapter not in this wave.)
+/// Instagram business: caption 2,200; 1 medium required, carousels up to 10 (content
+/// publishing guide); JPEG images under 8 MiB (error 2207004 says so); aspect 4:5 to
+/// 1.91:1 and video limits from the media specifications as remembered, not re-checked.
 static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Instagram,
     text: text(2200, Counting::Utf16),
@@ -151,17 +155,19 @@ static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(true),
 });
 
-/// Threads: 500 characters; up to 20 carousel items. (Adapter not in this wave.)
+/// Threads (posts guide): 500 characters, an emoji counting as its UTF-8 bytes; a
+/// carousel of up to 20 images and videos; images JPEG/PNG up to 8 MB, videos MOV/MP4 up
+/// to 1 GB and 5 minutes (media specifications). Media are fetched from public URLs.
 static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Threads,
-    text: text(500, Counting::Utf16),
+    text: text(500, Counting::Threads),
     media: MediaRules {
         max_items: 20,
         required: false,
         video_alone: false,
         image: Some(MediaLimits::new(&["image/jpeg", "image/png"], 8 * MB)),
         gif: None,
-        video: Some(MediaLimits::new(&["video/mp4", "video/quicktime"], 1024 * MB)),
+        video: Some(MediaLimits::new(&["video/mp4", "video/quicktime"], 1024 * MB).duration_ms(0, 300_000)),
         alt_max_length: None,
     },
     thread: thread(true),

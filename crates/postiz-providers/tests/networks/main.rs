@@ -12,5 +12,6 @@ mod instagram;
 mod linkedin;
 mod mastodon;
 mod sandbox;
+mod threads;
 mod validation;
 mod x;

@@ -150,3 +150,16 @@ fn instagram_needs_media_and_counts_the_caption_in_utf16_units() {
     let gif = PostVariant { text: "g".into(), media: vec![media(MediaKind::Gif, "image/gif", 10)], ..Default::default() };
     assert_eq!(errors(Network::Instagram, &gif)[0].code, "media_type");
 }
+
+#[test]
+fn threads_counts_an_emoji_as_its_utf8_bytes() {
+    // 125 × 👋 (4 bytes each) = 500.
+    assert!(errors(Network::Threads, &text("👋".repeat(125))).is_empty());
+    let e = errors(Network::Threads, &text(format!("{}!", "👋".repeat(125))));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].actual, Some(501));
+    // Accented and CJK text counts one per character.
+    assert!(errors(Network::Threads, &text("é".repeat(300) + &"字".repeat(200))).is_empty());
+    let twenty_one = PostVariant { text: "c".into(), media: (0..21).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
+    assert_eq!(errors(Network::Threads, &twenty_one)[0].code, "too_many_media");
+}
