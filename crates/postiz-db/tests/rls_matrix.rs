@@ -28,6 +28,9 @@ const TAG_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000e1";
 const TAG_A2: &str = "aaaaaaaa-0000-4000-8000-0000000000e2";
 const COMMENT_A1: &str = "aaaaaaaa-0000-4000-8000-0000000000f1";
 const MEDIA_A1: &str = "aaaaaaaa-0000-4000-8000-000000000101";
+const OAUTH_STATE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000201";
+const PENDING_A1: &str = "aaaaaaaa-0000-4000-8000-000000000202";
+const INSTANCE_APP_1: &str = "aaaaaaaa-0000-4000-8000-000000000203";
 const MEDIA_A2: &str = "aaaaaaaa-0000-4000-8000-000000000102";
 const SCHEDULE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000201";
 const JOB_A1: &str = "aaaaaaaa-0000-4000-8000-000000000301";
@@ -252,6 +255,51 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     format!("delete from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"),
                     service_only(),
                 ),
+            ],
+        },
+        TableCase {
+            table: "oauth_states",
+            checks: [
+                check(format!("select 1 from postiz.oauth_states where id = '{OAUTH_STATE_A1}'"), service_only()),
+                check(
+                    format!(
+                        "insert into postiz.oauth_states (state_hash, user_id, workspace_id, network, redirect_uri, expires_at) \
+                         values (sha256('state-new'), '{owner}', '{WS_A}', 'x', 'https://app/cb', now() + interval '5 minutes')",
+                        owner = newcomer
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.oauth_states set used_at = now() where id = '{OAUTH_STATE_A1}'"), service_only()),
+                check(format!("delete from postiz.oauth_states where id = '{OAUTH_STATE_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "pending_connections",
+            checks: [
+                check(format!("select 1 from postiz.pending_connections where id = '{PENDING_A1}'"), service_only()),
+                check(
+                    format!(
+                        "insert into postiz.pending_connections (user_id, workspace_id, network, login, access_token_key_id, access_token_nonce, access_token_ciphertext, expires_at) \
+                         values ('{owner}', '{WS_A}', 'facebook', '{{}}', 'k1', '\\x0102030405060708090a0b0c', '\\x01', now() + interval '5 minutes')",
+                        owner = newcomer
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.pending_connections set targets = '[]' where id = '{PENDING_A1}'"), service_only()),
+                check(format!("delete from postiz.pending_connections where id = '{PENDING_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "instance_apps",
+            checks: [
+                check(format!("select 1 from postiz.instance_apps where id = '{INSTANCE_APP_1}'"), service_only()),
+                check(
+                    "insert into postiz.instance_apps (network, server_url, redirect_uri, client_id, auth_url, token_url) \
+                     values ('mastodon', 'https://other.example', 'https://app/cb', 'c2', 'https://other.example/oauth/authorize', 'https://other.example/oauth/token')",
+                    service_only(),
+                ),
+                check(format!("update postiz.instance_apps set scopes = '{{read}}' where id = '{INSTANCE_APP_1}'"), service_only()),
+                check(format!("delete from postiz.instance_apps where id = '{INSTANCE_APP_1}'"), service_only()),
             ],
         },
         TableCase {
@@ -573,6 +621,12 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{API_KEY_A1}', '{WS_A}', 'ci', 'pzk_0000', sha256('key-a1'));
         insert into postiz.activity_logs (workspace_id, actor_id, actor_kind, action, entity_type, entity_id) values
           ('{WS_A}', '{editor}', 'user', 'post.created', 'post', '{POST_A1}');
+        insert into postiz.oauth_states (id, state_hash, user_id, workspace_id, network, redirect_uri, expires_at) values
+          ('{OAUTH_STATE_A1}', sha256('state-a1'), '{admin}', '{WS_A}', 'x', 'https://app/cb', '2030-01-01');
+        insert into postiz.pending_connections (id, user_id, workspace_id, network, login, access_token_key_id, access_token_nonce, access_token_ciphertext, expires_at) values
+          ('{PENDING_A1}', '{admin}', '{WS_A}', 'facebook', '{{}}', 'k1', '\\x0102030405060708090a0b0c', '\\xdeadbeef', '2030-01-01');
+        insert into postiz.instance_apps (id, network, server_url, redirect_uri, client_id, auth_url, token_url) values
+          ('{INSTANCE_APP_1}', 'mastodon', 'https://mastodon.example', 'https://app/cb', 'c1', 'https://mastodon.example/oauth/authorize', 'https://mastodon.example/oauth/token');
         "
     ))
     .await

@@ -9,6 +9,11 @@ pub enum Field {
     RefreshToken,
     /// App password (Bluesky) or other pasted secret.
     AppPassword,
+    /// PKCE verifier of a connect flow in progress; `social_account_id` is the flow's row id.
+    PkceVerifier,
+    /// OAuth client secret from a registration on an instance (Mastodon); `workspace_id` is
+    /// nil and `social_account_id` is the registration's row id.
+    ClientSecret,
 }
 
 impl Field {
@@ -17,6 +22,8 @@ impl Field {
             Field::AccessToken => "access_token",
             Field::RefreshToken => "refresh_token",
             Field::AppPassword => "app_password",
+            Field::PkceVerifier => "pkce_verifier",
+            Field::ClientSecret => "client_secret",
         }
     }
 }
