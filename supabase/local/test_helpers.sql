@@ -86,7 +86,7 @@ $$;
 
 -- pgTAP assertion: every table of `testing_schema` has row-level security enabled.
 create or replace function tests.rls_enabled(testing_schema text) returns text
-language sql set search_path = '' as $$
+language sql set search_path = extensions, pg_catalog as $$
   select extensions.is(
     (select count(*)::int from pg_catalog.pg_tables
       where schemaname = testing_schema and not rowsecurity),
@@ -96,7 +96,7 @@ language sql set search_path = '' as $$
 $$;
 
 create or replace function tests.rls_enabled(testing_schema text, testing_table text) returns text
-language sql set search_path = '' as $$
+language sql set search_path = extensions, pg_catalog as $$
   select extensions.is(
     (select count(*)::int from pg_catalog.pg_tables
       where schemaname = testing_schema and tablename = testing_table and rowsecurity),

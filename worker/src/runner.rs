@@ -28,6 +28,8 @@ pub struct RunnerConfig {
     pub tick_every: Duration,
     /// How far ahead the enqueuer looks (messages are delayed to their exact time).
     pub horizon: Duration,
+    /// How often to look for due jobs whose message was lost.
+    pub sweep_every: Duration,
     /// How long in-flight jobs may take to finish after SIGTERM.
     pub shutdown_deadline: Duration,
     /// Run the enqueuer in this process (off when another component, e.g. pg_cron, owns it).
@@ -43,6 +45,7 @@ impl Default for RunnerConfig {
             idle_poll: Duration::from_millis(20),
             tick_every: Duration::from_secs(1),
             horizon: Duration::from_secs(2),
+            sweep_every: Duration::from_secs(30),
             shutdown_deadline: Duration::from_secs(25),
             enqueue: true,
         }
@@ -66,6 +69,7 @@ pub async fn run(
     let mut tasks: JoinSet<Option<Outcome>> = JoinSet::new();
     let mut stats = RunStats::default();
     let mut last_tick = tokio::time::Instant::now() - config.tick_every;
+    let mut last_sweep = tokio::time::Instant::now() - config.sweep_every;
     let lease = f64::from(config.visibility_timeout_secs);
 
     while !stop.load(Ordering::Relaxed) {
@@ -77,6 +81,14 @@ pub async fn run(
             last_tick = tokio::time::Instant::now();
             if let Err(e) = crate::ticker::tick(&ctx.store, config.horizon).await {
                 tracing::warn!(error = %e, "enqueue tick failed");
+            }
+        }
+        if last_sweep.elapsed() >= config.sweep_every {
+            last_sweep = tokio::time::Instant::now();
+            match ctx.store.sweep_lost().await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(count = n, "re-sent messages of jobs whose message was lost"),
+                Err(e) => tracing::warn!(error = %e, "sweep failed"),
             }
         }
         let room = config.max_in_flight.saturating_sub(tasks.len());

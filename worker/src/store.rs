@@ -289,9 +289,43 @@ impl Store {
             &[&job.id, &items],
         )
         .await?;
+        log_system(&tx, job, "target.published", serde_json::json!({"external_id": post.id, "url": url})).await?;
         pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Re-sends a message for jobs that are due or held by a dead worker but whose message is
+    /// gone (purged by hand, or lost to an operator's mistake): nothing due stays unpublished
+    /// silently. Returns how many were re-sent.
+    pub async fn sweep_lost(&self) -> Result<u64, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "select q.id, q.social_account_id, q.network from postiz.queue_jobs q
+                 where q.status in ('queued', 'running')
+                   and coalesce(q.lease_until, q.run_at) < now() - interval '2 minutes'
+                   and not exists (select 1 from pgmq.q_publish m where m.msg_id = q.msg_id)
+                 limit 500 for update of q skip locked",
+                &[],
+            )
+            .await?;
+        for row in &rows {
+            let id: Uuid = row.get(0);
+            let account: Option<Uuid> = row.get(1);
+            let network: String = row.get(2);
+            let payload = serde_json::json!({"job": "publish_post", "v": 1,
+                "data": {"job_id": id, "account_id": account, "network": network}});
+            let msg = pgmq::send(&*tx, PUBLISH_QUEUE, &payload, 0).await?;
+            tx.execute(
+                "update postiz.queue_jobs set msg_id = $2, lease_until = case when status = 'running' then now() - interval '1 second' else lease_until end where id = $1",
+                &[&id, &msg],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
     }
 
     /// Another attempt later: the job goes back to queued with its error, the message comes
@@ -337,6 +371,8 @@ impl Store {
         )
         .await?;
         if state != Final::Canceled {
+            let action = if state == Final::Failed { "target.failed" } else { "target.unconfirmed" };
+            log_system(&tx, job, action, serde_json::json!({"code": code, "message": message})).await?;
             tx.execute(
                 "update postiz.post_targets
                  set status = $2::text::postiz.target_status, last_error_code = $3, last_error_message = $4
@@ -397,6 +433,28 @@ pub enum Final {
     Unconfirmed,
     /// The schedule or post changed; nothing was sent for this occurrence.
     Canceled,
+}
+
+/// A system entry in the workspace's activity log, in the caller's transaction.
+async fn log_system(
+    tx: &deadpool_postgres::Transaction<'_>,
+    job: &ClaimedJob,
+    action: &str,
+    details: Value,
+) -> Result<(), tokio_postgres::Error> {
+    let details = serde_json::json!({"post_id": job.post_id, "network": job.network, "job_id": job.id}).as_object().cloned().map_or(details.clone(), |mut base| {
+        if let Value::Object(extra) = details {
+            base.extend(extra);
+        }
+        Value::Object(base)
+    });
+    tx.execute(
+        "insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
+         values ($1, null, $2, 'post_target', $3, $4)",
+        &[&job.workspace_id, &action, &job.target_id, &details],
+    )
+    .await?;
+    Ok(())
 }
 
 fn claimed_from_row(r: &Row) -> Option<ClaimedJob> {

@@ -227,3 +227,84 @@ async fn refused_credentials_pause_the_account_with_an_actionable_error() {
     assert!(msg.starts_with("Reconnect this account"), "{msg}");
     assert_eq!(f.count("select count(*) from postiz.activity_logs where action = 'account.needs_reconnect'").await, 1);
 }
+
+#[tokio::test]
+async fn a_thread_resumes_after_its_last_published_item() {
+    let f = Fixture::new().await;
+    let a = f.account("kate").await;
+    let at = Utc::now();
+    let (post, _) = f.schedule_once("Thread start", &[a], at).await;
+    f.admin
+        .execute(
+            "insert into postiz.post_variants (workspace_id, post_id, network, thread_items, first_comment)
+             values ($1, $2, 'sandbox', '[{\"text\": \"second\"}, {\"text\": \"third\"}]', 'comment')",
+            &[&f.workspace, &post],
+        )
+        .await
+        .unwrap();
+    // Item 0 goes out, item 1 fails with a 503: the retry must not post item 0 again.
+    f.sandbox.push_fault(Fault::slow(1));
+    f.sandbox.push_fault(Fault::status(503));
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    let report = f.sandbox.posts();
+    assert!(report.duplicates().is_empty(), "{report:?}");
+    let texts: Vec<&str> = report.posts.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(texts, ["Thread start", "second", "third", "comment"]);
+    assert_eq!(f.target_status(post).await, ["published"]);
+    let items = f.count("select jsonb_array_length(published_items)::bigint from postiz.post_targets").await;
+    assert_eq!(items, 4);
+}
+
+#[tokio::test]
+async fn a_job_whose_message_was_lost_is_swept_back_in() {
+    let f = Fixture::new().await;
+    let a = f.account("liam").await;
+    let (post, _) = f.schedule_once("Lost message", &[a], Utc::now()).await;
+    let store = f.store();
+    postiz_worker::ticker::tick(&store, Duration::from_secs(2)).await.unwrap();
+    // An operator purges the queue; the job row still says queued, three minutes overdue.
+    f.admin.batch_execute("delete from pgmq.q_publish; update postiz.queue_jobs set run_at = now() - interval '3 minutes'").await.unwrap();
+
+    assert_eq!(store.sweep_lost().await.unwrap(), 1);
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    assert_eq!(f.target_status(post).await, ["published"]);
+    assert_eq!(f.sandbox.posts().posts.len(), 1);
+}
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_jobs_before_exiting() {
+    use base64::Engine;
+    let f = Fixture::new().await;
+    let accounts = [f.account("m1").await, f.account("m2").await, f.account("m3").await];
+    for (i, a) in accounts.iter().enumerate() {
+        f.schedule_once(&format!("slow {i}"), &[*a], Utc::now()).await;
+    }
+    f.sandbox.set_mix(Some(postiz_sandbox::FaultMix { seed: 1, slow: 1.0, delay_ms: 1500, ..Default::default() }));
+    let b64 = |b: u8| base64::engine::general_purpose::STANDARD.encode([b; 32]);
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_postiz-worker"))
+        .args(["run", "--metrics", "127.0.0.1:0"])
+        .env("SUPABASE_DB_URL", f.db.url())
+        .env("POSTIZ_TOKEN_ENCRYPTION_KEYS", format!("test-current:{},test-old:{}", b64(7), b64(9)))
+        .env("POSTIZ_SANDBOX_URL", f.sandbox.url())
+        .env("POSTIZ_CONFIG", "/nonexistent/config.toml")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until all three are in flight, then ask the worker to stop.
+    let started = std::time::Instant::now();
+    while f.count("select count(*) from postiz.queue_jobs where status = 'running'").await < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20), "jobs never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    std::process::Command::new("kill").arg(worker.id().to_string()).status().unwrap();
+    // Wait off the test's runtime thread: the sandbox answering the in-flight requests runs on it.
+    let status = tokio::task::spawn_blocking(move || worker.wait()).await.unwrap().unwrap();
+
+    assert!(status.success(), "clean exit after SIGTERM: {status}");
+    assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'succeeded'").await, 3, "in-flight work finished");
+    assert_eq!(f.sandbox.posts().posts.len(), 3);
+}
