@@ -8,6 +8,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::bluesky::BlueskyProvider;
+use crate::discord::DiscordProvider;
 use crate::facebook::FacebookProvider;
 use crate::instagram::InstagramProvider;
 use crate::linkedin::LinkedInProvider;
@@ -56,7 +57,8 @@ impl Registry {
             .with(Arc::new(MastodonProvider::new(http.clone())))
             .with(Arc::new(FacebookProvider::new(http.clone())))
             .with(Arc::new(InstagramProvider::new(http.clone())))
-            .with(Arc::new(ThreadsProvider::new(http.clone())));
+            .with(Arc::new(ThreadsProvider::new(http.clone())))
+            .with(Arc::new(DiscordProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -130,7 +132,7 @@ mod tests {
         let nets: Vec<_> = r.networks().collect();
         assert_eq!(
             nets,
-            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Sandbox]
+            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Sandbox]
         );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");

@@ -174,7 +174,10 @@ static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(true),
 });
 
-/// Discord: message content 2,000 characters; 10 attachments. (Adapter not in this wave.)
+/// Discord: message `content` up to 2,000 characters (Create Message); 10 attachments;
+/// 10 MiB per upload on servers without boosts (Discord's default since 2024, not
+/// re-checked). Counting is by code points (Discord does not document its unit). Replies
+/// through `message_reference` (bot) or follow-up messages (webhook); no first comment.
 static DISCORD: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Discord,
     text: text(2000, Counting::CodePoints),

@@ -7,6 +7,7 @@
 mod conformance;
 
 mod bluesky;
+mod discord;
 mod facebook;
 mod instagram;
 mod linkedin;

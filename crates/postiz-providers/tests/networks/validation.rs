@@ -163,3 +163,15 @@ fn threads_counts_an_emoji_as_its_utf8_bytes() {
     let twenty_one = PostVariant { text: "c".into(), media: (0..21).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
     assert_eq!(errors(Network::Threads, &twenty_one)[0].code, "too_many_media");
 }
+
+#[test]
+fn discord_allows_2000_code_points_and_ten_attachments() {
+    // Each family emoji is 7 code points: 285 of them are 1,995.
+    assert!(errors(Network::Discord, &text(format!("{}abcde", FAMILY.repeat(285)))).is_empty());
+    let e = errors(Network::Discord, &text(format!("{}abcdef", FAMILY.repeat(285))));
+    assert_eq!(e[0].message, "Discord allows 2000 characters; this text has 2001");
+    let eleven = PostVariant { text: "c".into(), media: (0..11).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
+    assert_eq!(errors(Network::Discord, &eleven)[0].code, "too_many_media");
+    let v = PostVariant { text: "hi".into(), first_comment: Some("c".into()), ..Default::default() };
+    assert_eq!(errors(Network::Discord, &v)[0].code, "first_comment_unsupported");
+}
