@@ -75,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
                     base: std::time::Duration::from_millis(settings.worker.retry_base_ms),
                     ..RetryPolicy::default()
                 },
+                lease_secs: f64::from(settings.worker.visibility_timeout_secs),
             };
             let config = RunnerConfig {
                 batch_size: i32::try_from(settings.worker.batch_size).unwrap_or(64),

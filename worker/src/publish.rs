@@ -26,6 +26,8 @@ pub struct PublishContext {
     pub pacer: Arc<Pacer>,
     /// Retry policy for transient failures and rate limits.
     pub retry: RetryPolicy,
+    /// Lease (and visibility timeout) in seconds, renewed before every request.
+    pub lease_secs: f64,
 }
 
 /// How the job ended, for metrics and tests.
@@ -123,14 +125,17 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
     while live.len() < total {
         let index = live.len();
         let step = request_for(&request, index, &live);
-        store.mark_sending(job, index).await?;
+        store.mark_sending(job, index, ctx.lease_secs).await?;
         match provider.publish(&token, &job.account, &step).await {
             Ok(post) => {
                 let Some(item) = post.items.iter().find(|i| i.index == index).cloned().or_else(|| post.items.last().cloned()) else {
                     store.finish(job, Final::Unconfirmed, "empty_response", "The network answered without a post id.").await?;
                     return Ok(Outcome::Unconfirmed);
                 };
-                store.record_item(job, &item).await?;
+                // The last item is stored by `succeed` itself, in the same statement.
+                if live.len() + 1 < total {
+                    store.record_item(job, &item).await?;
+                }
                 live.push(item);
             }
             Err(ProviderError::ThreadIncomplete { published, cause, .. }) => {

@@ -221,21 +221,21 @@ impl Store {
         Ok(())
     }
 
-    /// Records that the request for `item` is about to be sent (committed before sending).
-    pub async fn mark_sending(&self, job: &ClaimedJob, item: usize) -> Result<(), StoreError> {
+    /// Records that the request for `item` is about to be sent (committed before sending), marks
+    /// the target publishing and extends the lease — one statement.
+    pub async fn mark_sending(&self, job: &ClaimedJob, item: usize, lease_secs: f64) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         let item = i32::try_from(item).unwrap_or(i32::MAX);
         client
             .execute(
-                "update postiz.queue_jobs set sending_item = $2, sending_since = now() where id = $1 and worker_id = $3",
-                &[&job.id, &item, &self.worker_id],
-            )
-            .await?;
-        client
-            .execute(
-                "update postiz.post_targets set status = 'publishing', attempts = attempts + 1
-                 where id = $1 and status <> 'publishing'",
-                &[&job.target_id],
+                "with q as (
+                   update postiz.queue_jobs
+                   set sending_item = $2, sending_since = now(), lease_until = now() + make_interval(secs => $4::double precision)
+                   where id = $1 and worker_id = $3
+                   returning target_id)
+                 update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1
+                 from q where t.id = q.target_id and t.status <> 'publishing'",
+                &[&job.id, &item, &self.worker_id, &lease_secs],
             )
             .await?;
         Ok(())
@@ -266,32 +266,32 @@ impl Store {
         Ok(())
     }
 
-    /// The job is done: target published with the post's id and URL, job succeeded, message
-    /// archived — one transaction.
+    /// The job is done: target published with the post's id and URL, job succeeded, activity
+    /// logged, message archived — one statement, so one atomic step.
     pub async fn succeed(&self, job: &ClaimedJob, post: &RemotePost) -> Result<(), StoreError> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
+        let client = self.pool.get().await?;
         let items = serde_json::to_value(&post.items).unwrap_or(Value::Null);
         let url = post.url.as_ref().map(ToString::to_string);
-        tx.execute(
-            "update postiz.post_targets
-             set status = 'published', external_id = $2, external_url = $3, published_items = $4,
-                 published_at = now(), last_error_code = null, last_error_message = null
-             where id = $1",
-            &[&job.target_id, &post.id, &url, &items],
-        )
-        .await?;
-        tx.execute(
-            "update postiz.queue_jobs
-             set status = 'succeeded', completed_at = now(), published_items = $2,
-                 sending_item = null, sending_since = null, lease_until = null
-             where id = $1",
-            &[&job.id, &items],
-        )
-        .await?;
-        log_system(&tx, job, "target.published", serde_json::json!({"external_id": post.id, "url": url})).await?;
-        pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;
-        tx.commit().await?;
+        let details = activity_details(job, serde_json::json!({"external_id": post.id, "url": url}));
+        client
+            .query_one(
+                "with t as (
+                   update postiz.post_targets
+                   set status = 'published', external_id = $3, external_url = $4, published_items = $5,
+                       published_at = now(), last_error_code = null, last_error_message = null
+                   where id = $2 returning id),
+                 q as (
+                   update postiz.queue_jobs
+                   set status = 'succeeded', completed_at = now(), published_items = $5,
+                       sending_item = null, sending_since = null, lease_until = null
+                   where id = $1 returning id),
+                 l as (
+                   insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
+                   values ($6, null, 'target.published', 'post_target', $2, $7) returning id)
+                 select pgmq.archive('publish', $8::bigint), (select count(*) from t), (select count(*) from q), (select count(*) from l)",
+                &[&job.id, &job.target_id, &post.id, &url, &items, &job.workspace_id, &details, &job.msg_id],
+            )
+            .await?;
         Ok(())
     }
 
@@ -435,6 +435,15 @@ pub enum Final {
     Canceled,
 }
 
+/// Details of a system activity entry: which post, network and job, plus `extra`.
+fn activity_details(job: &ClaimedJob, extra: Value) -> Value {
+    let mut details = serde_json::json!({"post_id": job.post_id, "network": job.network, "job_id": job.id});
+    if let (Value::Object(base), Value::Object(extra)) = (&mut details, extra) {
+        base.extend(extra);
+    }
+    details
+}
+
 /// A system entry in the workspace's activity log, in the caller's transaction.
 async fn log_system(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -442,12 +451,7 @@ async fn log_system(
     action: &str,
     details: Value,
 ) -> Result<(), tokio_postgres::Error> {
-    let details = serde_json::json!({"post_id": job.post_id, "network": job.network, "job_id": job.id}).as_object().cloned().map_or(details.clone(), |mut base| {
-        if let Value::Object(extra) = details {
-            base.extend(extra);
-        }
-        Value::Object(base)
-    });
+    let details = activity_details(job, details);
     tx.execute(
         "insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
          values ($1, null, $2, 'post_target', $3, $4)",

@@ -167,8 +167,8 @@ impl BenchDb {
         let r = self
             .admin
             .query_one(
-                "with l as (select extract(epoch from started_at - scheduled_at) * 1000 as s,
-                                   extract(epoch from completed_at - scheduled_at) * 1000 as c
+                "with l as (select (extract(epoch from started_at - scheduled_at) * 1000)::double precision as s,
+                                   (extract(epoch from completed_at - scheduled_at) * 1000)::double precision as c
                             from postiz.queue_jobs where status = 'succeeded')
                  select count(*)::bigint,
                         percentile_cont(0.5) within group (order by s), percentile_cont(0.99) within group (order by s), max(s),

@@ -136,6 +136,7 @@ impl Fixture {
             keyring: Arc::clone(&self.keyring),
             pacer: Arc::new(Pacer::default()),
             retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
+            lease_secs: 120.0,
         }
     }
 
