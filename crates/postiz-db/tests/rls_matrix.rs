@@ -185,7 +185,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                 ),
                 check(
                     format!(
-                        "update postiz.workspace_members set role = 'editor' where workspace_id = '{WS_A}' and user_id = '{member2}'"
+                        "update postiz.workspace_members set role = 'viewer' where workspace_id = '{WS_A}' and user_id = '{member2}'"
                     ),
                     from(Actor::Admin),
                 ),
@@ -587,7 +587,7 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{WS_A}', 'A', 'tenant-a', '{owner}'), ('{WS_B}', 'B', 'tenant-b', '{other}');
         insert into postiz.workspace_members (workspace_id, user_id, role) values
           ('{WS_A}', '{admin}', 'admin'), ('{WS_A}', '{editor}', 'editor'),
-          ('{WS_A}', '{viewer}', 'viewer'), ('{WS_A}', '{member2}', 'viewer');
+          ('{WS_A}', '{viewer}', 'viewer'), ('{WS_A}', '{member2}', 'editor');
         insert into postiz.workspace_invites (id, workspace_id, email, role, token_hash) values
           ('{INVITE_A1}', '{WS_A}', 'invited@example.com', 'viewer', sha256('token-a1'));
         insert into postiz.social_accounts (id, workspace_id, network, external_account_id, handle) values
