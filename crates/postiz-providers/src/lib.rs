@@ -19,6 +19,7 @@ pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
 pub mod sandbox;
+pub mod slack;
 pub mod threads;
 pub mod x;
 

@@ -15,6 +15,7 @@ use crate::linkedin::LinkedInProvider;
 use crate::mastodon::MastodonProvider;
 use crate::rules::{ContentRules, FieldError, validate};
 use crate::sandbox::SandboxProvider;
+use crate::slack::SlackProvider;
 use crate::threads::ThreadsProvider;
 use crate::x::XProvider;
 use crate::{Capabilities, Connection, HttpClient, Provider};
@@ -58,7 +59,8 @@ impl Registry {
             .with(Arc::new(FacebookProvider::new(http.clone())))
             .with(Arc::new(InstagramProvider::new(http.clone())))
             .with(Arc::new(ThreadsProvider::new(http.clone())))
-            .with(Arc::new(DiscordProvider::new(http.clone())));
+            .with(Arc::new(DiscordProvider::new(http.clone())))
+            .with(Arc::new(SlackProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -132,7 +134,7 @@ mod tests {
         let nets: Vec<_> = r.networks().collect();
         assert_eq!(
             nets,
-            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Sandbox]
+            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Slack, Network::Sandbox]
         );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");

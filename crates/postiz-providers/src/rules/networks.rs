@@ -194,11 +194,23 @@ static DISCORD: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(false),
 });
 
-/// Slack: `chat.postMessage` text 40,000 characters. (Adapter not in this wave.)
+/// Slack: `chat.postMessage` text is truncated after 40,000 characters (Slack changelog
+/// 2018-04); with images the text also goes in a `section` block, whose text is limited to
+/// 3,000 characters. Images only (Block Kit `image` blocks, fetched by Slack from public
+/// URLs: PNG, JPEG, GIF); Slack documents no byte limit for them, 10 MB is assumed; 10
+/// per message keeps well inside the 50-block limit. Replies go in the parent's thread.
 static SLACK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Slack,
-    text: text(40_000, Counting::CodePoints),
-    media: MediaRules::none(),
+    text: TextRules { caption_max_length: Some(3000), ..text(40_000, Counting::CodePoints) },
+    media: MediaRules {
+        max_items: 10,
+        required: false,
+        video_alone: false,
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png"], 10 * MB)),
+        gif: Some(MediaLimits::new(&["image/gif"], 10 * MB)),
+        video: None,
+        alt_max_length: Some(2000),
+    },
     thread: thread(true),
     first_comment: comment(false),
 });

@@ -13,6 +13,7 @@ mod instagram;
 mod linkedin;
 mod mastodon;
 mod sandbox;
+mod slack;
 mod threads;
 mod validation;
 mod x;

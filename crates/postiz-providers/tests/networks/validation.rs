@@ -175,3 +175,17 @@ fn discord_allows_2000_code_points_and_ten_attachments() {
     let v = PostVariant { text: "hi".into(), first_comment: Some("c".into()), ..Default::default() };
     assert_eq!(errors(Network::Discord, &v)[0].code, "first_comment_unsupported");
 }
+
+#[test]
+fn slack_allows_40000_characters_but_3000_next_to_images() {
+    assert!(errors(Network::Slack, &text("ü".repeat(40_000))).is_empty());
+    assert_eq!(errors(Network::Slack, &text("ü".repeat(40_001)))[0].code, "too_long");
+    let with_image = |n: usize| PostVariant { text: "é".repeat(n), media: vec![media(MediaKind::Image, "image/png", 10)], ..Default::default() };
+    assert!(errors(Network::Slack, &with_image(3000)).is_empty());
+    let e = errors(Network::Slack, &with_image(3001));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].limit, Some(3000));
+    assert!(e[0].message.starts_with("Slack allows 3000 characters in a caption"), "{}", e[0].message);
+    let video = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10)], ..Default::default() };
+    assert_eq!(errors(Network::Slack, &video)[0].code, "media_type");
+}
