@@ -44,7 +44,9 @@ impl Default for RunnerConfig {
             max_in_flight: 512,
             idle_poll: Duration::from_millis(20),
             tick_every: Duration::from_secs(1),
-            horizon: Duration::from_secs(2),
+            // Enqueued this far ahead, messages stay invisible until their exact time: a burst
+            // due in one second is already in the queue when it falls due.
+            horizon: Duration::from_secs(10),
             sweep_every: Duration::from_secs(30),
             shutdown_deadline: Duration::from_secs(25),
             enqueue: true,

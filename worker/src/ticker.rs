@@ -14,18 +14,31 @@ use crate::store::Store;
 /// down for a day must not publish a day of recurring posts at once).
 pub const CATCH_UP_GRACE: chrono::Duration = chrono::Duration::minutes(10);
 
+/// Schedules handled per enqueue call.
+const ENQUEUE_BATCH: i32 = 1000;
+
 /// One tick: enqueue what is due within `horizon`, then advance schedules. Returns the number
 /// of jobs enqueued.
 pub async fn tick(store: &Store, horizon: Duration) -> anyhow::Result<i32> {
     let client = store.pool().get().await?;
     let horizon_secs = horizon.as_secs_f64();
-    let enqueued: i32 = client
-        .query_one(
-            "select postiz_private.service_enqueue_due(make_interval(secs => $1::double precision))",
-            &[&horizon_secs],
-        )
-        .await?
-        .get(0);
+    // A burst (thousands due in the same second) takes several calls; keep going for up to a
+    // second so it is all enqueued ahead of time, then let the reader run.
+    let started = std::time::Instant::now();
+    let mut enqueued = 0;
+    loop {
+        let n: i32 = client
+            .query_one(
+                "select postiz_private.service_enqueue_due(make_interval(secs => $1::double precision), $2)",
+                &[&horizon_secs, &ENQUEUE_BATCH],
+            )
+            .await?
+            .get(0);
+        enqueued += n;
+        if n == 0 || started.elapsed() > Duration::from_secs(1) {
+            break;
+        }
+    }
     drop(client);
     advance(store, Utc::now()).await?;
     Ok(enqueued)
