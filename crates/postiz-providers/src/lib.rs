@@ -20,6 +20,7 @@ pub mod linkedin;
 pub mod mastodon;
 pub mod sandbox;
 pub mod slack;
+pub mod telegram;
 pub mod threads;
 pub mod x;
 

@@ -16,6 +16,7 @@ use crate::mastodon::MastodonProvider;
 use crate::rules::{ContentRules, FieldError, validate};
 use crate::sandbox::SandboxProvider;
 use crate::slack::SlackProvider;
+use crate::telegram::TelegramProvider;
 use crate::threads::ThreadsProvider;
 use crate::x::XProvider;
 use crate::{Capabilities, Connection, HttpClient, Provider};
@@ -60,7 +61,8 @@ impl Registry {
             .with(Arc::new(InstagramProvider::new(http.clone())))
             .with(Arc::new(ThreadsProvider::new(http.clone())))
             .with(Arc::new(DiscordProvider::new(http.clone())))
-            .with(Arc::new(SlackProvider::new(http.clone())));
+            .with(Arc::new(SlackProvider::new(http.clone())))
+            .with(Arc::new(TelegramProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -134,7 +136,7 @@ mod tests {
         let nets: Vec<_> = r.networks().collect();
         assert_eq!(
             nets,
-            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Slack, Network::Sandbox]
+            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Slack, Network::Telegram, Network::Sandbox]
         );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");

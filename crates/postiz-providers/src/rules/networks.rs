@@ -215,11 +215,13 @@ static SLACK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(false),
 });
 
-/// Telegram bots: 4,096 characters per message (1,024 for media captions, not modelled
-/// separately yet). (Adapter not in this wave.)
+/// Telegram bots (Bot API): message text 1–4,096 characters, media captions 0–1,024
+/// (counted in UTF-16 units, as Telegram measures entity offsets); media groups of 2–10
+/// photos and videos; photos up to 10 MB (`sendPhoto`), other uploads up to 50 MB.
+/// Replies through `reply_parameters`; no first comment.
 static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Telegram,
-    text: text(4096, Counting::Utf16),
+    text: TextRules { caption_max_length: Some(1024), ..text(4096, Counting::Utf16) },
     media: MediaRules {
         max_items: 10,
         required: false,

@@ -14,6 +14,7 @@ mod linkedin;
 mod mastodon;
 mod sandbox;
 mod slack;
+mod telegram;
 mod threads;
 mod validation;
 mod x;

@@ -189,3 +189,16 @@ fn slack_allows_40000_characters_but_3000_next_to_images() {
     let video = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10)], ..Default::default() };
     assert_eq!(errors(Network::Slack, &video)[0].code, "media_type");
 }
+
+#[test]
+fn telegram_allows_4096_in_a_message_but_1024_in_a_caption() {
+    // 2,048 × 😀 = 4,096 UTF-16 units.
+    assert!(errors(Network::Telegram, &text("😀".repeat(2048))).is_empty());
+    assert_eq!(errors(Network::Telegram, &text("😀".repeat(2049)))[0].actual, Some(4098));
+    let photo = |t: String| PostVariant { text: t, media: vec![media(MediaKind::Image, "image/jpeg", 10)], ..Default::default() };
+    assert!(errors(Network::Telegram, &photo("😀".repeat(512))).is_empty());
+    let e = errors(Network::Telegram, &photo("😀".repeat(513)));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!((e[0].code, e[0].limit, e[0].actual), ("too_long", Some(1024), Some(1026)));
+    assert_eq!(e[0].field, "variants.telegram.text");
+}
