@@ -1,0 +1,18 @@
+-- The Supabase CLI config never exposes postiz_private through the Data API, and nothing in it
+-- is executable by the API roles except the role helpers policies call.
+begin;
+select plan(2);
+
+select is(
+  (select count(*)::int from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'postiz_private' and has_function_privilege('anon', p.oid, 'execute')),
+  0,
+  'anon can execute nothing in postiz_private'
+);
+select ok(
+  not exists (select 1 from pg_namespace where nspname = 'postiz_private' and has_schema_privilege('anon', oid, 'usage')),
+  'anon has no usage on postiz_private'
+);
+
+select * from finish();
+rollback;
