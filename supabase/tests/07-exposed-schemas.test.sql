@@ -1,5 +1,5 @@
--- The Supabase CLI config never exposes postiz_private through the Data API, and nothing in it
--- is executable by the API roles except the role helpers policies call.
+-- Nothing in postiz_private is reachable by anon (supabase/config.toml also keeps the schema out
+-- of the Data API; crates/postiz-db/tests/supabase_config.rs checks that file).
 begin;
 select plan(2);
 
