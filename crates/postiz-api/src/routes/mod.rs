@@ -1,4 +1,6 @@
 //! One file per resource.
 
+pub mod connect;
 pub mod health;
+pub mod oauth;
 pub mod session;
