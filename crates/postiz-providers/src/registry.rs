@@ -50,6 +50,10 @@ impl Registry {
 
     /// Every adapter of this crate on its public endpoints, sharing one client; the sandbox
     /// only when its URL is given (local demos and tests).
+    ///
+    /// Discord is registered with its webhook connection (users paste a webhook URL); a
+    /// deployment that runs a Discord bot registers [`DiscordProvider::bot`] over it. Both
+    /// publish with either credential.
     pub fn with_defaults(http: &HttpClient, sandbox: Option<Url>) -> Self {
         let mut r = Self::new()
             .with(Arc::new(XProvider::new(http.clone())))
@@ -141,6 +145,27 @@ mod tests {
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");
         assert_eq!(json[0]["connection"]["pkce"], true);
+        let style = |network: &str| {
+            json.as_array().expect("array").iter().find(|d| d["network"] == network).map(|d| d["connection"]["style"].clone())
+        };
+        assert_eq!(style("facebook"), Some("oauth2".into()));
+        assert_eq!(style("instagram"), Some("oauth2".into()));
+        assert_eq!(style("threads"), Some("oauth2".into()));
+        assert_eq!(style("discord"), Some("webhook_url".into()));
+        assert_eq!(style("slack"), Some("oauth2".into()));
+        assert_eq!(style("telegram"), Some("bot_token".into()));
+        let telegram = json.as_array().expect("array").iter().find(|d| d["network"] == "telegram").expect("telegram");
+        assert_eq!(telegram["rules"]["text"]["caption_max_length"], 1024);
+    }
+
+    #[test]
+    fn a_discord_bot_replaces_the_webhook_connection() {
+        let http = HttpClient::for_tests();
+        let mut r = Registry::with_defaults(&http, None);
+        r.register(Arc::new(DiscordProvider::bot(http)));
+        let discord = r.describe().into_iter().find(|d| d.network == Network::Discord).expect("discord");
+        assert!(matches!(discord.connection, Connection::BotToken));
+        assert!(discord.capabilities.targets && discord.capabilities.find_published);
     }
 
     #[test]
