@@ -150,8 +150,10 @@ impl ContainerState {
 }
 
 /// Polls `GET {container}?fields={fields}` until the container is ready. Reads are safe:
-/// a container is not a post. Gives up with `Transient` after the poll timeout (no post was
-/// created), `Rejected` when processing failed.
+/// a container is not a post. The pause doubles from the poll interval up to 15 times it
+/// (2 s → 30 s by default): images are usually ready at once, while Threads asks for at
+/// most one status query a minute on long video processing. Gives up with `Transient`
+/// after the poll timeout (no post was created), `Rejected` when processing failed.
 pub(crate) async fn wait_for_container(
     http: &HttpClient,
     network: Network,
@@ -161,6 +163,7 @@ pub(crate) async fn wait_for_container(
     state: fn(&Value) -> ContainerState,
 ) -> Result<(), ProviderError> {
     let deadline = tokio::time::Instant::now() + http.settings().poll_timeout;
+    let mut pause = http.settings().poll_interval;
     loop {
         let v: Value = http
             .get_json(network, || bearer(http.client().get(url.clone()), token).query(&[("fields", fields)]), parse_error)
@@ -183,7 +186,8 @@ pub(crate) async fn wait_for_container(
                 if tokio::time::Instant::now() >= deadline {
                     return Err(ProviderError::transient(network, "media still processing"));
                 }
-                tokio::time::sleep(http.settings().poll_interval).await;
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(http.settings().poll_interval * 15);
             }
         }
     }
