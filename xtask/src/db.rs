@@ -16,6 +16,8 @@ pub enum DbAction {
     Status,
     /// Applies pending migrations to the development database.
     Migrate,
+    /// Empties the development database (module schemas, queues, history) and migrates again.
+    Reset,
 }
 
 pub async fn run(action: DbAction) -> anyhow::Result<()> {
@@ -32,6 +34,9 @@ pub async fn run(action: DbAction) -> anyhow::Result<()> {
         DbAction::Status => status().await?,
         DbAction::Migrate => {
             migrate(&cluster()?).await?;
+        }
+        DbAction::Reset => {
+            reset().await?;
         }
     }
     Ok(())
@@ -74,6 +79,35 @@ pub fn print_location(cluster: &LocalCluster, started: bool) {
         cluster.dir().display(),
         cluster.log_file().display(),
     );
+}
+
+/// Drops everything the migrations and the pgmq install made in the development database, then
+/// runs `up` again. For when a migration changed after it was applied locally.
+async fn reset() -> anyhow::Result<()> {
+    let cluster = cluster()?;
+    let starter = cluster.clone();
+    tokio::task::spawn_blocking(move || starter.start()).await??;
+    let (client, connection) =
+        tokio_postgres::connect(&cluster.url(postiz_localdb::SUPERUSER, "postgres"), NoTls).await?;
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "do $$ begin
+               if exists (select 1 from pg_namespace where nspname = 'cron') then
+                 perform cron.unschedule(jobname) from cron.job where jobname like 'postiz-%';
+               end if;
+             end $$;
+             drop schema if exists postiz cascade;
+             drop schema if exists postiz_private cascade;
+             drop schema if exists supabase_migrations cascade;
+             drop schema if exists pgmq cascade;",
+        )
+        .await
+        .context("emptying the development database")?;
+    println!("development database emptied");
+    let (cluster, started) = up().await?;
+    print_location(&cluster, started);
+    Ok(())
 }
 
 async fn status() -> anyhow::Result<()> {
