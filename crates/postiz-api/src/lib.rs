@@ -2,14 +2,19 @@
 //! Rust — mounts under a prefix. Every user request runs its database work in one transaction as
 //! `authenticated` with the verified claims, so row-level security decides what it sees.
 
+mod access;
 pub mod auth;
+mod checks;
 mod error;
 mod extract;
+pub mod input;
+mod occurrences;
 pub mod request_id;
 mod router;
 pub mod routes;
 mod state;
 
+pub use access::Role;
 pub use error::{ApiError, FieldError};
 pub use router::router;
 pub use state::AppState;

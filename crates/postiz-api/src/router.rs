@@ -9,6 +9,7 @@ pub fn router(state: AppState, base_path: &str) -> Router {
     let api = Router::new()
         .route("/health", get(routes::health::get))
         .route("/session", get(routes::session::get))
+        .merge(routes::resources())
         .merge(routes::connect::routes())
         .with_state(state);
     let base = format!("/{}", base_path.trim_matches('/'));

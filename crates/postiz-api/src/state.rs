@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use deadpool_postgres::Pool;
+use postiz_providers::Registry;
 
 use crate::auth::SessionVerifier;
 
@@ -15,4 +16,6 @@ pub struct AppState {
     pub session_cookie: Option<String>,
     /// Origins allowed to send cookie-authenticated writes (the host's own origin).
     pub allowed_origins: Vec<String>,
+    /// The networks' adapters: content rules for validation, descriptions for `GET /networks`.
+    pub registry: Arc<Registry>,
 }

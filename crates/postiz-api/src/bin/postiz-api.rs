@@ -3,11 +3,22 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use clap::Parser;
 use postiz_api::auth::{JwksCache, SessionVerifier, VerifierConfig, cookie_name_for};
 use postiz_api::{AppState, router};
+use postiz_providers::{HttpClient, HttpSettings, Registry};
+
+/// Command-line options (each also readable from the environment).
+#[derive(Debug, Parser)]
+struct Cli {
+    /// Base URL of the sandbox network, when it is enabled (as for the worker).
+    #[arg(long, env = "POSTIZ_SANDBOX_URL")]
+    sandbox_url: Option<url::Url>,
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
@@ -23,11 +34,14 @@ async fn main() -> anyhow::Result<()> {
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 30,
     });
+    // The API only reads the adapters' rules and descriptions; it never calls a network.
+    let http = HttpClient::new(HttpSettings::default()).context("building the HTTP client")?;
     let state = AppState {
         pool,
         verifier: Arc::new(verifier),
         session_cookie: cookie_name_for(&supabase),
         allowed_origins: vec![settings.server.public_url.clone()],
+        registry: Arc::new(Registry::with_defaults(&http, cli.sandbox_url)),
     };
     let app = router(state, &settings.server.base_path);
     let listener = tokio::net::TcpListener::bind(settings.server.bind)

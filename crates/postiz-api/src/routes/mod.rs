@@ -1,6 +1,56 @@
 //! One file per resource.
 
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub mod accounts;
+pub mod activity;
+pub mod calendar;
+pub mod comments;
 pub mod connect;
+pub mod features;
 pub mod health;
+pub mod invites;
+pub mod members;
+pub mod networks;
 pub mod oauth;
+pub mod posts;
+pub mod schedules;
 pub mod session;
+pub mod tags;
+pub mod workspaces;
+
+/// The resource endpoints the UI uses (relative to the API base). Each handler runs its
+/// database work in one transaction as `authenticated` with the caller's verified claims.
+pub fn resources() -> Router<AppState> {
+    Router::new()
+        .route("/networks", get(networks::list))
+        .route("/validate", post(networks::validate))
+        .route("/invites/accept", post(invites::accept))
+        .route("/workspaces", get(workspaces::list).post(workspaces::create))
+        .route("/workspaces/{ws}", get(workspaces::get).patch(workspaces::update).delete(workspaces::delete))
+        .route("/workspaces/{ws}/features", get(features::get))
+        .route("/workspaces/{ws}/transfer-ownership", post(members::transfer))
+        .route("/workspaces/{ws}/members", get(members::list))
+        .route("/workspaces/{ws}/members/{user_id}", axum::routing::patch(members::change_role).delete(members::remove))
+        .route("/workspaces/{ws}/invites", get(invites::list).post(invites::create))
+        .route("/workspaces/{ws}/invites/{id}", axum::routing::delete(invites::revoke))
+        .route("/workspaces/{ws}/accounts", get(accounts::list))
+        .route("/workspaces/{ws}/accounts/{id}", get(accounts::get).patch(accounts::update).delete(accounts::delete))
+        .route("/workspaces/{ws}/accounts/{id}/next-slot", get(accounts::next_slot))
+        .route("/workspaces/{ws}/posts", post(posts::create))
+        .route("/workspaces/{ws}/posts/{id}", get(posts::get).patch(posts::update).delete(posts::delete))
+        .route("/workspaces/{ws}/posts/{id}/duplicate", post(posts::duplicate))
+        .route("/workspaces/{ws}/posts/{id}/status", post(posts::set_status))
+        .route("/workspaces/{ws}/posts/{id}/schedules", get(schedules::for_post))
+        .route("/workspaces/{ws}/posts/{id}/comments", get(comments::list).post(comments::add))
+        .route("/workspaces/{ws}/posts/{id}/comments/{comment}", axum::routing::delete(comments::delete))
+        .route("/workspaces/{ws}/schedules/{id}", get(schedules::get))
+        .route("/workspaces/{ws}/schedules/{id}/cancel", post(schedules::cancel))
+        .route("/workspaces/{ws}/tags", get(tags::list).post(tags::create))
+        .route("/workspaces/{ws}/tags/{id}", axum::routing::patch(tags::update).delete(tags::delete))
+        .route("/workspaces/{ws}/activity", get(activity::list))
+        .route("/workspaces/{ws}/calendar", get(calendar::get))
+}

@@ -1,0 +1,305 @@
+//! Posts: create (idempotent with `Idempotency-Key`), get, update, delete, duplicate, status.
+//! Every handler checks the whole request before its first write and runs in one transaction,
+//! so a refused request leaves nothing behind.
+
+mod check;
+mod model;
+mod store;
+mod view;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use uuid::Uuid;
+
+pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
+pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
+pub use view::{PostView, ScheduleView};
+
+use self::check::check;
+use self::model::Draft;
+use self::store::{OwnSchedule, Stored};
+use crate::access::{Role, require_role, user_tx};
+use crate::auth::AuthUser;
+use crate::checks::Fields;
+use crate::input::{Ids, JsonBody};
+use crate::occurrences::RecurringSpec;
+use crate::{ApiError, AppState};
+
+/// Header making a create safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| (1..=255).contains(&k.len()))
+        .ok_or_else(|| ApiError::bad_request("bad_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters"))?;
+    Ok(Some(key.to_owned()))
+}
+
+/// Adds the evergreen pool's tag to the post's tags (being in the pool means carrying its tag).
+fn tag_for_pool(draft: &mut Draft) {
+    if let Some(ScheduleInput::Evergreen { tag_id, .. }) = &draft.schedule
+        && !draft.tags.contains(tag_id)
+    {
+        draft.tags.push(*tag_id);
+    }
+}
+
+/// `POST /workspaces/{ws}/posts` (editor+): 201 with the post; with an `Idempotency-Key` that
+/// was used before in this workspace, 200 with the first post and nothing written.
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    headers: HeaderMap,
+    Ids(ws): Ids<Uuid>,
+    JsonBody(body): JsonBody<CreatePost>,
+) -> Result<(StatusCode, Json<PostView>), ApiError> {
+    let key = idempotency_key(&headers)?;
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    require_role(&tx, ws, Role::Editor).await?;
+    if let Some(existing) = find_by_key(&tx, ws, key.as_deref()).await? {
+        let post = view::load(&tx, ws, existing).await?.ok_or_else(ApiError::not_found)?;
+        tx.commit().await?;
+        return Ok((StatusCode::OK, Json(post)));
+    }
+    let mut draft = Draft::from_create(body)?;
+    tag_for_pool(&mut draft);
+    if draft.status == EditableStatus::Canceled.as_str() {
+        return Err(ApiError::validation(vec![crate::FieldError {
+            field: "status".into(),
+            message: "a new post is a draft, pending approval or scheduled".into(),
+        }]));
+    }
+    let checked = check(&tx, &state.registry, ws, &draft, true, Utc::now()).await?;
+    let (status, id) = match store::insert(&tx, ws, &draft, checked.schedule.as_ref(), key.as_deref()).await? {
+        Some(id) => (StatusCode::CREATED, id),
+        // Lost a race with a concurrent retry: that one committed first; answer with its post.
+        None => (StatusCode::OK, find_by_key(&tx, ws, key.as_deref()).await?.ok_or_else(ApiError::not_found)?),
+    };
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok((status, Json(post)))
+}
+
+async fn find_by_key(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, key: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    let Some(key) = key else { return Ok(None) };
+    Ok(tx
+        .query_opt("select id from postiz.posts where workspace_id = $1 and idempotency_key = $2", &[&ws, &key])
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// `GET /workspaces/{ws}/posts/{id}`: the post with variants, targets (with their jobs and
+/// errors), tags, media and schedule (any member).
+pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<Json<PostView>, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    require_role(&tx, ws, Role::Viewer).await?;
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// 409 for posts the worker owns now.
+fn ensure_editable(stored: &Stored) -> Result<(), ApiError> {
+    match stored.draft.status.as_str() {
+        "publishing" => Err(ApiError::conflict("post_publishing", "the post is being published; wait for the outcome")),
+        "published" => Err(ApiError::conflict("post_published", "the post is published; duplicate it to post again")),
+        _ => Ok(()),
+    }
+}
+
+/// Locks and reads the post (editor+), 404 when invisible.
+async fn stored(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Stored, ApiError> {
+    require_role(tx, ws, Role::Editor).await?;
+    store::load_for_update(tx, ws, id).await?.ok_or_else(ApiError::not_found)
+}
+
+/// `PATCH /workspaces/{ws}/posts/{id}` (editor+): replaces the fields given. Refused with 409
+/// while the post is publishing or once published. A new time for a scheduled post updates its
+/// schedule row, whose revision bump cancels the jobs made for the old time.
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+    JsonBody(patch): JsonBody<UpdatePost>,
+) -> Result<Json<PostView>, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    let stored = stored(&tx, ws, id).await?;
+    ensure_editable(&stored)?;
+    if stored.draft.status == "failed" {
+        return Err(ApiError::conflict(
+            "post_failed",
+            "the post failed; set its status to draft or scheduled (POST …/status) before editing it",
+        ));
+    }
+    let mut draft = stored.draft.clone();
+    let schedule_is_new = draft.apply(patch)?;
+    if schedule_is_new {
+        // Leaving an evergreen pool means dropping its tag; joining one means carrying it.
+        if let Some(old) = stored.pool_tag
+            && !matches!(&draft.schedule, Some(ScheduleInput::Evergreen { tag_id, .. }) if *tag_id == old)
+        {
+            draft.tags.retain(|t| *t != old);
+        }
+        tag_for_pool(&mut draft);
+        if draft.schedule.is_none() && draft.status == "scheduled" {
+            draft.status = EditableStatus::Draft.as_str().to_owned();
+        }
+    }
+    let checked = check(&tx, &state.registry, ws, &draft, schedule_is_new, Utc::now()).await?;
+    let scheduled_at = checked.schedule.as_ref().and_then(check::PlannedSchedule::scheduled_at);
+    tx.execute(
+        "update postiz.posts set content = $3, metadata = $4,
+                status = case when status::text = $5 then status else $5::text::postiz.post_status end,
+                scheduled_at = case when $6 then $7 else scheduled_at end
+         where workspace_id = $1 and id = $2",
+        &[&ws, &id, &draft.content, &draft.metadata, &draft.status, &schedule_is_new, &scheduled_at],
+    )
+    .await?;
+    store::write_children(&tx, ws, id, &draft, false).await?;
+    if schedule_is_new {
+        store::write_schedule(&tx, ws, id, stored.own.as_ref(), checked.schedule.as_ref(), &draft.status).await?;
+    }
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// `DELETE /workspaces/{ws}/posts/{id}` (editor+; 204). Refused with 409 while publishing.
+pub async fn delete(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    let stored = stored(&tx, ws, id).await?;
+    if stored.draft.status == "publishing" {
+        return Err(ApiError::conflict("post_publishing", "the post is being published; wait for the outcome"));
+    }
+    // Cancel first, so jobs already queued for it are marked canceled before the cascade.
+    if let Some(own) = &stored.own {
+        store::drop_schedule(&tx, own.id).await?;
+    }
+    let n = tx.execute("delete from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
+    if n == 0 {
+        return Err(ApiError::not_found());
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /workspaces/{ws}/posts/{id}/duplicate` (editor+; 201): a new draft with the same
+/// content, variants, targets, tags and media, and no schedule.
+pub async fn duplicate(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<(StatusCode, Json<PostView>), ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    let stored = stored(&tx, ws, id).await?;
+    let mut draft = stored.draft;
+    draft.status = EditableStatus::Draft.as_str().to_owned();
+    draft.schedule = None;
+    let new_id = store::insert(&tx, ws, &draft, None, None).await?.ok_or_else(|| ApiError::internal(&"duplicate not inserted"))?;
+    let post = view::load(&tx, ws, new_id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(post)))
+}
+
+/// `POST /workspaces/{ws}/posts/{id}/status` (editor+): `draft`, `pending_approval`,
+/// `scheduled` or `canceled`.
+///
+/// - `scheduled` checks the post like a create (content, targets, schedule) and re-arms its
+///   schedule: a one-off time must still be ahead (422 `schedule.at`); a recurring schedule
+///   whose start has passed restarts at its next occurrence.
+/// - any other status cancels the schedule (its queued jobs are canceled by the revision
+///   trigger); `canceled` also cancels the targets that have not gone out.
+pub async fn set_status(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+    JsonBody(body): JsonBody<ChangeStatus>,
+) -> Result<Json<PostView>, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    let stored = stored(&tx, ws, id).await?;
+    ensure_editable(&stored)?;
+    let now = Utc::now();
+    let mut scheduled_at = None;
+    match body.status {
+        EditableStatus::Scheduled => {
+            let mut draft = stored.draft.clone();
+            draft.status = EditableStatus::Scheduled.as_str().to_owned();
+            check(&tx, &state.registry, ws, &draft, false, now).await?;
+            if let Some(own) = &stored.own {
+                scheduled_at = Some(rearm(&tx, own, now).await?);
+            }
+            tx.execute(
+                "update postiz.post_targets set status = 'pending' where workspace_id = $1 and post_id = $2 and status = 'canceled'",
+                &[&ws, &id],
+            )
+            .await?;
+        }
+        other => {
+            if let Some(own) = &stored.own
+                && own.status != "canceled"
+            {
+                tx.execute("update postiz.schedules set status = 'canceled' where id = $1", &[&own.id]).await?;
+            }
+            if other == EditableStatus::Canceled {
+                tx.execute(
+                    "update postiz.post_targets set status = 'canceled'
+                     where workspace_id = $1 and post_id = $2 and status in ('pending', 'queued')",
+                    &[&ws, &id],
+                )
+                .await?;
+            }
+        }
+    }
+    tx.execute(
+        "update postiz.posts set status = $3::text::postiz.post_status, scheduled_at = coalesce($4, scheduled_at)
+         where workspace_id = $1 and id = $2",
+        &[&ws, &id, &body.status.as_str(), &scheduled_at],
+    )
+    .await?;
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// Puts the post's own schedule back to `pending` at a time still ahead; returns its start.
+async fn rearm(tx: &tokio_postgres::Transaction<'_>, own: &OwnSchedule, now: chrono::DateTime<Utc>) -> Result<chrono::DateTime<Utc>, ApiError> {
+    let mut fields = Fields::default();
+    let starts_at = if own.kind == "once" {
+        if own.starts_at <= now {
+            fields.push("schedule.at", "is in the past; set a new time first");
+        }
+        own.starts_at
+    } else if own.starts_at > now {
+        own.starts_at
+    } else {
+        let rule = own.rrule.clone().unwrap_or_default();
+        let spec = RecurringSpec { rrule: &rule, starts_at: own.starts_at, ends_at: own.ends_at, time_zone: &own.time_zone };
+        match spec.recurrence().map(|r| r.next_after(now)) {
+            Ok(Some(next)) if own.ends_at.is_none_or(|e| next <= e) => next,
+            Ok(_) => {
+                fields.push("schedule.rrule", "the rule has no occurrences left; set a new schedule");
+                own.starts_at
+            }
+            Err(e) => {
+                fields.push(format!("schedule.{}", e.field), e.message);
+                own.starts_at
+            }
+        }
+    };
+    fields.finish()?;
+    // Moving starts_at (when it moved) resets next_run_at through the schedule triggers.
+    tx.execute("update postiz.schedules set starts_at = $2, status = 'pending' where id = $1", &[&own.id, &starts_at]).await?;
+    Ok(starts_at)
+}
