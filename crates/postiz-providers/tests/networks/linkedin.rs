@@ -117,6 +117,59 @@ async fn image_post_initializes_uploads_then_references_the_image_urn() {
 }
 
 #[tokio::test]
+async fn video_post_uploads_parts_finalizes_with_their_etags_then_references_the_video_urn() {
+    let (server, p) = setup().await;
+    // Ten bytes in two parts, as LinkedIn's upload instructions split them.
+    let data = bytes::Bytes::from_static(b"0123456789");
+    Mock::given(method("POST"))
+        .and(path("/rest/videos"))
+        .and(query_param("action", "initializeUpload"))
+        .and(body_json(json!({"initializeUploadRequest": {
+            "owner": "urn:li:person:abc123", "fileSizeBytes": 10, "uploadCaptions": false, "uploadThumbnail": false}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": {
+            "uploadUrlsExpireAt": 1_700_000_000_000_u64,
+            "video": "urn:li:video:C5F10AQ",
+            "uploadInstructions": [
+                {"uploadUrl": format!("{}/dms-uploads/part1", server.uri()), "firstByte": 0, "lastByte": 4},
+                {"uploadUrl": format!("{}/dms-uploads/part2", server.uri()), "firstByte": 5, "lastByte": 9}
+            ],
+            "uploadToken": "tok-1"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT")).and(path("/dms-uploads/part1")).and(wiremock::matchers::body_bytes(b"01234".to_vec()))
+        .respond_with(ResponseTemplate::new(200).insert_header("etag", "etag-1")).expect(1).mount(&server).await;
+    Mock::given(method("PUT")).and(path("/dms-uploads/part2")).and(wiremock::matchers::body_bytes(b"56789".to_vec()))
+        .respond_with(ResponseTemplate::new(200).insert_header("etag", "etag-2")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/rest/videos"))
+        .and(query_param("action", "finalizeUpload"))
+        .and(body_json(json!({"finalizeUploadRequest": {
+            "video": "urn:li:video:C5F10AQ", "uploadToken": "tok-1", "uploadedPartIds": ["etag-1", "etag-2"]}})))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut body = post_body("urn:li:person:abc123", "clip");
+    body["content"] = json!({"media": {"id": "urn:li:video:C5F10AQ", "title": "clip.mp4"}});
+    Mock::given(method("POST")).and(path("/rest/posts")).and(body_json(body)).respond_with(created("urn:li:share:9")).expect(1).mount(&server).await;
+
+    let mut req = PublishRequest::text("k", "clip");
+    req.items[0].media.push(postiz_providers::PublishMedia {
+        kind: postiz_domain::MediaKind::Video,
+        mime: "video/mp4".into(),
+        filename: "clip.mp4".into(),
+        data,
+        alt: None,
+        width: None,
+        height: None,
+        public_url: None,
+    });
+    let post = p.publish(&token(), &account(), &req).await.unwrap();
+    assert_eq!(post.id, "urn:li:share:9");
+}
+
+#[tokio::test]
 async fn first_comment_goes_to_social_actions_of_the_new_post() {
     let (server, p) = setup().await;
     Mock::given(method("POST")).and(path("/rest/posts")).respond_with(created("urn:li:share:4")).expect(1).mount(&server).await;
