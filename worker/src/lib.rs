@@ -9,6 +9,8 @@ pub mod backoff;
 pub mod metrics;
 pub mod pacing;
 pub mod publish;
+pub mod rotate;
 pub mod runner;
 pub mod store;
 pub mod ticker;
+pub mod tokens;

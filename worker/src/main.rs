@@ -32,6 +32,14 @@ enum Command {
     },
     /// Run the enqueuer once and exit (what pg_cron does every minute on Supabase).
     EnqueueOnce,
+    /// Re-encrypt every stored credential under the current key of POSTIZ_TOKEN_ENCRYPTION_KEYS
+    /// (the first one), online and resumable. Keep the old keys listed behind it until this
+    /// reports nothing left.
+    RotateKeys {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: i64,
+    },
 }
 
 #[tokio::main]
@@ -46,6 +54,17 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::new(pool, worker_id);
 
     match Cli::parse().command.unwrap_or(Command::Run { metrics: "127.0.0.1:9187".parse()?, sandbox_url: None }) {
+        Command::RotateKeys { batch } => {
+            let keyring = postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref())
+                .context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
+            println!("re-encrypting stored credentials under key `{}`", keyring.current_key_id());
+            let stats = postiz_worker::rotate::rotate_keys(store.pool(), &keyring, batch.max(1), |p| {
+                println!("postiz.{}: {}/{} rows", p.table, p.done, p.total);
+            })
+            .await?;
+            let total: u64 = stats.rotated.iter().map(|(_, n)| n).sum();
+            println!("done: {total} rows re-encrypted; nothing is left under another key");
+        }
         Command::EnqueueOnce => {
             let n = postiz_worker::ticker::tick(&store, std::time::Duration::from_secs(60)).await?;
             println!("enqueued {n} jobs");
@@ -66,9 +85,25 @@ async fn main() -> anyhow::Result<()> {
                 ..HttpSettings::default()
             })?;
             let registry = Arc::new(Registry::with_defaults(&http, sandbox_url));
+            let keyring = Arc::new(keyring);
+            let clients = postiz_oauth::OAuthClients::from_settings(&settings.oauth).context("[oauth] clients")?;
+            let tokens = Arc::new(postiz_worker::tokens::Tokens::new(
+                store.pool().clone(),
+                Arc::clone(&keyring),
+                Arc::clone(&registry),
+                clients,
+                postiz_oauth::http_client(std::time::Duration::from_secs(u64::from(settings.worker.provider_timeout_secs))),
+            ));
+            let sweep = postiz_worker::tokens::SweepConfig {
+                window: std::time::Duration::from_secs(u64::from(settings.oauth.refresh_ahead_secs)),
+                every: std::time::Duration::from_secs(u64::from(settings.oauth.sweep_every_secs.max(1))),
+                batch: i64::from(settings.oauth.sweep_batch),
+                concurrency: usize::try_from(settings.oauth.sweep_concurrency).unwrap_or(4),
+                pace: std::time::Duration::from_millis(settings.oauth.sweep_pace_ms),
+            };
             let ctx = PublishContext {
                 store,
-                keyring: Arc::new(keyring),
+                keyring,
                 pacer: Arc::new(Pacer::default()),
                 retry: RetryPolicy {
                     max_attempts: i32::try_from(settings.worker.max_attempts).unwrap_or(6),
@@ -76,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
                     ..RetryPolicy::default()
                 },
                 lease_secs: f64::from(settings.worker.visibility_timeout_secs),
+                tokens: Some(Arc::clone(&tokens)),
             };
             let config = RunnerConfig {
                 batch_size: i32::try_from(settings.worker.batch_size).unwrap_or(64),
@@ -94,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("stop requested");
                 flag.store(true, Ordering::Relaxed);
             });
+            tokio::spawn(Arc::clone(&tokens).sweep_forever(sweep, Arc::clone(&stop)));
             tracing::info!("worker started");
             let stats = runner::run(ctx, registry, config, stop).await?;
             tracing::info!(?stats, "worker stopped");

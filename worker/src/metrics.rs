@@ -19,6 +19,8 @@ pub const LATENESS: &str = "postiz_publish_lateness_seconds";
 pub const RETRIES: &str = "postiz_publish_retries_total";
 /// Token failures that sent an account to reconnect, per network (counter).
 pub const TOKEN_REFRESH_FAILURES: &str = "postiz_token_refresh_failures_total";
+/// Token refreshes per network and outcome (`refreshed`, `revoked`, `transient`, …) (counter).
+pub const TOKEN_REFRESHES: &str = "postiz_token_refreshes_total";
 /// Messages in the publish queue (gauge).
 pub const QUEUE_DEPTH: &str = "postiz_queue_depth";
 /// Age of the oldest message in the publish queue (gauge, seconds).
@@ -29,8 +31,8 @@ pub const JOBS_OVERDUE: &str = "postiz_jobs_overdue";
 pub const HEARTBEAT: &str = "postiz_worker_heartbeat_timestamp_seconds";
 
 /// Every metric name the alert rules may use.
-pub const ALL: [&str; 9] = [
-    PUBLISH_OUTCOMES, PUBLISH_DURATION, LATENESS, RETRIES, TOKEN_REFRESH_FAILURES,
+pub const ALL: [&str; 10] = [
+    PUBLISH_OUTCOMES, PUBLISH_DURATION, LATENESS, RETRIES, TOKEN_REFRESH_FAILURES, TOKEN_REFRESHES,
     QUEUE_DEPTH, QUEUE_OLDEST_AGE, JOBS_OVERDUE, HEARTBEAT,
 ];
 

@@ -28,6 +28,9 @@ pub struct PublishContext {
     pub retry: RetryPolicy,
     /// Lease (and visibility timeout) in seconds, renewed before every request.
     pub lease_secs: f64,
+    /// Refreshes a refused token once (single flight per account) before the account is sent
+    /// to reconnect; `None` sends it to reconnect at once.
+    pub tokens: Option<Arc<crate::tokens::Tokens>>,
 }
 
 /// How the job ended, for metrics and tests.
@@ -93,7 +96,7 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
         return Ok(Outcome::NeedsReconnect);
     };
     let binding = Binding { workspace_id: job.workspace_id, social_account_id: job.account_id, field: Field::AccessToken };
-    let token = match ctx.keyring.decrypt(sealed, &binding) {
+    let mut token = match ctx.keyring.decrypt(sealed, &binding) {
         Ok(t) => t,
         Err(e) => {
             // A key problem is ours to fix, not the user's: fail loudly, keep the token.
@@ -122,6 +125,8 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
         }
     }
 
+    // One refresh per run: a token refused again right after a refresh is really dead.
+    let mut may_refresh = true;
     while live.len() < total {
         let index = live.len();
         let step = request_for(&request, index, &live);
@@ -144,13 +149,15 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
                     store.record_item(job, &item).await?;
                     live.push(item);
                 }
-                match handle_error(ctx, provider, &token, job, &request, index, *cause).await? {
+                match handle_error(ctx, provider, &token, job, &request, index, *cause, &mut may_refresh).await? {
                     Step::Resume(item) => live.push(item),
+                    Step::Retry(fresh) => token = fresh,
                     Step::Done(outcome) => return Ok(outcome),
                 }
             }
-            Err(e) => match handle_error(ctx, provider, &token, job, &request, index, e).await? {
+            Err(e) => match handle_error(ctx, provider, &token, job, &request, index, e, &mut may_refresh).await? {
                 Step::Resume(item) => live.push(item),
+                Step::Retry(fresh) => token = fresh,
                 Step::Done(outcome) => return Ok(outcome),
             },
         }
@@ -169,6 +176,7 @@ async fn handle_error(
     request: &PublishRequest,
     index: usize,
     error: ProviderError,
+    may_refresh: &mut bool,
 ) -> Result<Step, StoreError> {
     let store = &ctx.store;
     tracing::warn!(error = %error, item = index, "publish attempt failed");
@@ -191,6 +199,33 @@ async fn handle_error(
             Ok(Step::Done(Outcome::Retrying))
         }
         ProviderError::Unauthorized { reason, .. } => {
+            if let (Some(tokens), Some(sealed), true) = (&ctx.tokens, &job.token, *may_refresh) {
+                *may_refresh = false;
+                match tokens.after_unauthorized(job.account_id, &sealed.nonce).await {
+                    Ok(crate::tokens::Refreshed::Refreshed(fresh) | crate::tokens::Refreshed::Reused(fresh)) => {
+                        // The refused request created nothing: send it again with the new token.
+                        store.clear_sending(job).await?;
+                        return Ok(Step::Retry(fresh));
+                    }
+                    Ok(crate::tokens::Refreshed::NotDue) => {}
+                    Err(e) => match e.account_status() {
+                        Some(status) => {
+                            metrics::counter!(m::TOKEN_REFRESH_FAILURES, "network" => job.network.to_string()).increment(1);
+                            let message = crate::tokens::reconnect_message(status, &e.to_string());
+                            store.pause_account(job, status, &message, &format!("{reason}; refresh: {e}")).await?;
+                            return Ok(Step::Done(Outcome::NeedsReconnect));
+                        }
+                        None if !ctx.retry.exhausted(job.attempt) => {
+                            // The token endpoint is down: the account may be fine, try later.
+                            let delay = ctx.retry.delay(job.attempt, None).as_secs().max(1);
+                            let msg = format!("The network refused the token and renewing it failed for now ({e}); retrying.");
+                            store.retry_later(job, "token_refresh_pending", &msg, i32::try_from(delay).unwrap_or(60), None).await?;
+                            return Ok(Step::Done(Outcome::Retrying));
+                        }
+                        None => {}
+                    },
+                }
+            }
             metrics::counter!(m::TOKEN_REFRESH_FAILURES, "network" => job.network.to_string()).increment(1);
             store.needs_reconnect(job, &reason).await?;
             Ok(Step::Done(Outcome::NeedsReconnect))
@@ -228,6 +263,8 @@ async fn handle_error(
 enum Step {
     /// The item turned out to be live: record it and go on with the next one.
     Resume(PublishedItem),
+    /// The token was refreshed: send the same item again with it.
+    Retry(SecretString),
     /// The job ended (for now) with this outcome.
     Done(Outcome),
 }

@@ -389,12 +389,19 @@ impl Store {
     /// The account's token no longer works: mark it for reconnection, pause its waiting jobs
     /// (they are re-enqueued on reconnect), log it — one transaction.
     pub async fn needs_reconnect(&self, job: &ClaimedJob, reason: &str) -> Result<(), StoreError> {
+        let message = format!("Reconnect this account: the network refused its credentials ({reason}).");
+        self.pause_account(job, "needs_reconnect", &message, reason).await
+    }
+
+    /// Like [`Store::needs_reconnect`], with the account's new status (`needs_reconnect` or
+    /// `revoked`) and the message the paused jobs show.
+    pub async fn pause_account(&self, job: &ClaimedJob, status: &str, message: &str, reason: &str) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let message = format!("Reconnect this account: the network refused its credentials ({reason}).");
         tx.execute(
-            "update postiz.social_accounts set status = 'needs_reconnect' where id = $1 and status = 'active'",
-            &[&job.account_id],
+            "update postiz.social_accounts set status = $2::text::postiz.account_status
+             where id = $1 and status in ('active', 'needs_reconnect') and status <> $2::text::postiz.account_status",
+            &[&job.account_id, &status],
         )
         .await?;
         tx.execute(
@@ -412,10 +419,11 @@ impl Store {
             &[&job.account_id, &message],
         )
         .await?;
+        let action = if status == "revoked" { "account.revoked" } else { "account.needs_reconnect" };
         tx.execute(
             "insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
-             values ($1, null, 'account.needs_reconnect', 'social_account', $2, jsonb_build_object('reason', $3::text))",
-            &[&job.workspace_id, &job.account_id, &reason],
+             values ($1, null, $4, 'social_account', $2, jsonb_build_object('reason', $3::text))",
+            &[&job.workspace_id, &job.account_id, &reason, &action],
         )
         .await?;
         pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;

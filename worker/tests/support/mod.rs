@@ -137,6 +137,7 @@ impl Fixture {
             pacer: Arc::new(Pacer::default()),
             retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
             lease_secs: 120.0,
+            tokens: None,
         }
     }
 
