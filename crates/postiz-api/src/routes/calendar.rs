@@ -144,13 +144,17 @@ pub async fn get(
     require_role(&tx, ws, Role::Viewer).await?;
 
     // Recurring schedules overlapping the window (their posts' own dated rows are replaced by
-    // the expansion, which includes the first run).
+    // the expansion, which includes the first run). A canceled schedule is shown only for a draft
+    // or a post awaiting approval (whose schedule is parked, not stopped); a schedule that
+    // failed to evaluate never fires.
     let recurring = tx
         .query(
             "select s.id, s.post_id, s.starts_at, s.rrule, s.ends_at, s.time_zone, p.status::text, left(p.content, 280)
              from postiz.schedules s
              join postiz.posts p on p.workspace_id = s.workspace_id and p.id = s.post_id
-             where s.workspace_id = $1 and s.kind = 'recurring' and s.status in ('pending', 'queued', 'canceled')
+             where s.workspace_id = $1 and s.kind = 'recurring'
+               and (s.status in ('pending', 'queued', 'published')
+                    or (s.status = 'canceled' and p.status in ('draft', 'pending_approval')))
                and s.starts_at < $3 and (s.ends_at is null or s.ends_at >= $2)",
             &[&ws, &q.from, &q.to],
         )
