@@ -69,6 +69,7 @@ fn routes(ws: Uuid, t: &Tenant) -> Vec<(&'static str, String, Option<Value>)> {
         ("PATCH", format!("/workspaces/{ws}/accounts/{acc}"), Some(json!({"settings": {}}))),
         ("DELETE", format!("/workspaces/{ws}/accounts/{acc}"), None),
         ("GET", format!("/workspaces/{ws}/accounts/{acc}/next-slot"), None),
+        ("GET", format!("/workspaces/{ws}/posts"), None),
         ("POST", format!("/workspaces/{ws}/posts"), Some(json!({"content": "x"}))),
         ("GET", format!("/workspaces/{ws}/posts/{post}"), None),
         ("PATCH", format!("/workspaces/{ws}/posts/{post}"), Some(json!({"content": "changed"}))),

@@ -438,3 +438,46 @@ async fn validate_reports_network_rules_and_networks_describes_them() {
     assert!(x["connection"]["style"].is_string());
     assert!(x["capabilities"].is_object());
 }
+
+#[tokio::test]
+async fn an_update_with_one_bad_field_changes_nothing() {
+    let f = fixture().await;
+    let (post, _) = scheduled_post(&f, 1).await;
+    let before = footprint(&f.app).await;
+    let snapshot = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/posts/{post}", f.ws), None).await.body;
+    let a = f
+        .app
+        .call(&f.owner, "PATCH", &format!("/workspaces/{}/posts/{post}", f.ws), Some(json!({
+            "content": "new text", "targets": [f.x, f.mastodon], "variants": {"mastodon": {"text": "m"}},
+            "schedule": {"kind": "recurring", "starts_at": at(2), "rrule": "FREQ=DAILY", "time_zone": "Nowhere/Land"}
+        })))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(fields(&a.body), ["schedule.time_zone"]);
+    assert_eq!(footprint(&f.app).await, before);
+    let after = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/posts/{post}", f.ws), None).await.body;
+    assert_eq!(after, snapshot, "the post is exactly as it was");
+}
+
+#[tokio::test]
+async fn posts_are_listed_newest_first_with_a_status_filter_and_paging() {
+    let f = fixture().await;
+    for i in 0..3 {
+        f.app.call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": format!("draft {i}"), "targets": [f.x]}))).await;
+    }
+    scheduled_post(&f, 1).await;
+    let path = format!("/workspaces/{}/posts", f.ws);
+    let drafts = f.app.call(&f.owner, "GET", &format!("{path}?status=draft&limit=2"), None).await;
+    assert_eq!(drafts.status, StatusCode::OK, "{}", drafts.body);
+    let previews: Vec<&str> = drafts.body["items"].as_array().unwrap().iter().map(|p| p["content_preview"].as_str().unwrap()).collect();
+    assert_eq!(previews, ["draft 2", "draft 1"]);
+    assert_eq!(drafts.body["items"][0]["networks"], json!(["x"]));
+    let next = drafts.body["next_before"].as_str().unwrap();
+    let rest = f.app.call(&f.owner, "GET", &format!("{path}?status=draft&limit=2&before={next}"), None).await;
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest.body["items"][0]["content_preview"], "draft 0");
+    assert_eq!(rest.body["next_before"], Value::Null);
+    let all = f.app.call(&f.owner, "GET", &path, None).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 4);
+    assert_eq!(f.app.call(&f.owner, "GET", &format!("{path}?status=done"), None).await.status, StatusCode::BAD_REQUEST);
+}
