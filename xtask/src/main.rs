@@ -6,6 +6,7 @@ mod db;
 mod run;
 mod services;
 mod test;
+mod ui;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,8 @@ enum Command {
     Stop,
     /// Runs every test: Rust tests, pgTAP files and the rest, against real services.
     Test(test::TestArgs),
+    /// Builds the embedded UI bundle (wasm32 + bindgen) into target/ui/pkg and prints its sizes.
+    Ui(ui::UiArgs),
     /// Benchmarks that print numbers (in a database of their own; the cluster keeps running).
     Bench {
         #[command(subcommand)]
@@ -67,5 +70,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Stop => run::stop().await,
         Command::Test(args) => test::run(args).await,
         Command::Bench { bench } => bench::run(bench).await,
+        Command::Ui(args) => ui::build(&args).map(|_| ()),
     }
 }

@@ -1,0 +1,680 @@
+//! Everything that talks to the module API: URLs, the one request function, the session
+//! (bearer token with a host refresh callback, or the host's same-origin cookie) and the DTOs.
+//! Every call answers `Result<T, UiError>`: "offline" never looks like "empty".
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
+
+/// A field the server refused, with a dotted path (`variants.x.text`, `schedule.at`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct FieldError {
+    /// Dotted path into the request body.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Why a call failed, sorted by what the UI does next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiError {
+    /// The request never got an answer (offline, server down, aborted).
+    Network(String),
+    /// 401: the session is missing or expired and the host could not renew it.
+    Unauthorized { code: String, message: String },
+    /// 403: the role does not allow it.
+    Forbidden(String),
+    /// 404 (also what another workspace's data looks like).
+    NotFound,
+    /// 422: fields to show next to their inputs.
+    Validation { message: String, fields: Vec<FieldError> },
+    /// Any other refusal (`code` is machine-readable).
+    Api { status: u16, code: String, message: String, request_id: Option<String> },
+    /// The answer did not have the expected shape.
+    Decode(String),
+}
+
+impl fmt::Display for UiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UiError::Network(m) => write!(f, "The Postiz service could not be reached ({m}). Check your connection and retry."),
+            UiError::Unauthorized { message, .. } => write!(f, "Your session could not be verified: {message}"),
+            UiError::Forbidden(m) => write!(f, "Not allowed: {m}"),
+            UiError::NotFound => f.write_str("Not found (it may have been deleted, or it belongs to another workspace)."),
+            UiError::Validation { message, .. } => write!(f, "Please fix: {message}"),
+            UiError::Api { message, request_id, .. } => match request_id {
+                Some(id) => write!(f, "{message} (request {id})"),
+                None => f.write_str(message),
+            },
+            UiError::Decode(m) => write!(f, "Unexpected answer from the server: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for UiError {}
+
+impl UiError {
+    /// The field errors of a 422, else none.
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            UiError::Validation { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    /// The API's error code, when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            UiError::Unauthorized { code, .. } | UiError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorInner,
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorInner {
+    code: String,
+    message: String,
+    #[serde(default)]
+    fields: Vec<FieldError>,
+}
+
+/// How requests prove who the user is.
+pub enum Session {
+    /// The host's `@supabase/ssr` cookie rides along (same origin); `refresh` (optional) asks
+    /// the host to renew it after a `token_expired` answer.
+    Cookie { refresh: Option<js_sys::Function> },
+    /// `Authorization: Bearer <token>`; `refresh` returns (a promise of) a fresh token.
+    Token { token: RefCell<String>, refresh: Option<js_sys::Function> },
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the token.
+        f.write_str(match self {
+            Session::Cookie { .. } => "Session::Cookie",
+            Session::Token { .. } => "Session::Token",
+        })
+    }
+}
+
+struct Inner {
+    base: String,
+    session: Session,
+}
+
+/// The API client, shared through context. Cheap to clone.
+#[derive(Clone)]
+pub struct Api(SendWrapper<Rc<Inner>>);
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the token.
+        f.debug_struct("Api").field("base", &self.0.base).finish_non_exhaustive()
+    }
+}
+
+impl Api {
+    /// A client for the API at `base` (e.g. `/dashboard/postiz/api`).
+    pub fn new(base: &str, session: Session) -> Self {
+        Api(SendWrapper::new(Rc::new(Inner { base: base.trim_end_matches('/').to_owned(), session })))
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.0.base
+    }
+
+    /// The `Authorization` header value in token mode (for uploads through XHR).
+    pub fn authorization(&self) -> Option<String> {
+        match &self.0.session {
+            Session::Token { token, .. } => Some(format!("Bearer {}", token.borrow())),
+            Session::Cookie { .. } => None,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, UiError> {
+        self.request("GET", path, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, UiError> {
+        self.request("POST", path, Some(to_json(body)?)).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, UiError> {
+        self.request("PATCH", path, Some(to_json(body)?)).await
+    }
+
+    /// `DELETE path` (204).
+    pub async fn delete(&self, path: &str) -> Result<(), UiError> {
+        self.request::<Value>("DELETE", path, None).await.map(|_| ())
+    }
+
+    /// The one request function: JSON in and out, the session attached, one renewal through the
+    /// host on `token_expired`, aborted when the component that asked is disposed.
+    pub async fn request<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<String>) -> Result<T, UiError> {
+        match self.send(method, path, body.as_deref()).await {
+            Err(UiError::Unauthorized { code, message }) if code == "token_expired" => {
+                if self.renew().await? {
+                    self.send(method, path, body.as_deref()).await
+                } else {
+                    Err(UiError::Unauthorized { code, message })
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Asks the host for a fresh session. `Ok(false)` when there is no callback.
+    async fn renew(&self) -> Result<bool, UiError> {
+        let refresh = match &self.0.session {
+            Session::Cookie { refresh } | Session::Token { refresh, .. } => refresh.clone(),
+        };
+        let Some(refresh) = refresh else { return Ok(false) };
+        let out = refresh.call0(&JsValue::NULL).map_err(|e| UiError::Network(js_message(&e)))?;
+        let out = match out.dyn_into::<js_sys::Promise>() {
+            Ok(p) => JsFuture::from(p).await.map_err(|e| UiError::Network(js_message(&e)))?,
+            Err(v) => v,
+        };
+        if let Session::Token { token, .. } = &self.0.session {
+            match out.as_string().filter(|t| !t.is_empty()) {
+                Some(t) => *token.borrow_mut() = t,
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<&str>) -> Result<T, UiError> {
+        let url = format!("{}{}", self.0.base, path);
+        let headers = Headers::new().map_err(|e| UiError::Network(js_message(&e)))?;
+        let _ = headers.set("accept", "application/json");
+        if body.is_some() {
+            let _ = headers.set("content-type", "application/json");
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        match &self.0.session {
+            Session::Token { token, .. } => {
+                let _ = headers.set("authorization", &format!("Bearer {}", token.borrow()));
+                init.set_credentials(RequestCredentials::Omit);
+            }
+            Session::Cookie { .. } => init.set_credentials(RequestCredentials::SameOrigin),
+        }
+        init.set_headers(&headers);
+        if let Some(b) = body {
+            init.set_body(&JsValue::from_str(b));
+        }
+        let controller = AbortController::new().ok();
+        if let Some(c) = &controller {
+            init.set_signal(Some(&c.signal()));
+        }
+        // Dropping the component that asked aborts the request (hackernews' pattern).
+        let abort = SendWrapper::new(controller);
+        on_cleanup(move || {
+            if let Some(c) = abort.take() {
+                c.abort();
+            }
+        });
+        let window = web_sys::window().ok_or_else(|| UiError::Network("no window".into()))?;
+        let resp = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|e| UiError::Network(js_message(&e)))?;
+        let resp: Response = resp.dyn_into().map_err(|_| UiError::Network("not a response".into()))?;
+        let status = resp.status();
+        let text = match resp.text() {
+            Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if (200..300).contains(&status) {
+            let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+            return serde_json::from_str(text).map_err(|e| UiError::Decode(format!("{method} {path}: {e}")));
+        }
+        Err(error_from(status, &text))
+    }
+}
+
+fn error_from(status: u16, text: &str) -> UiError {
+    let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
+        return UiError::Api { status, code: "http_error".into(), message: format!("the server answered {status}"), request_id: None };
+    };
+    let ErrorInner { code, message, fields } = body.error;
+    match status {
+        401 => UiError::Unauthorized { code, message },
+        403 => UiError::Forbidden(message),
+        404 => UiError::NotFound,
+        422 => UiError::Validation { message, fields },
+        _ => UiError::Api { status, code, message, request_id: body.request_id },
+    }
+}
+
+fn to_json(body: &impl Serialize) -> Result<String, UiError> {
+    serde_json::to_string(body).map_err(|e| UiError::Decode(e.to_string()))
+}
+
+/// A readable message from a thrown JS value.
+pub fn js_message(v: &JsValue) -> String {
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    v.as_string().unwrap_or_else(|| "unknown error".into())
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+// ---- URLs --------------------------------------------------------------------------------
+
+/// `/workspaces/{ws}` plus `rest`.
+pub fn ws_path(ws: &str, rest: &str) -> String {
+    format!("/workspaces/{ws}{rest}")
+}
+
+// ---- DTOs (only the fields the UI reads; unknown fields are ignored) ----------------------
+
+/// `GET /session`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SessionInfo {
+    pub user_id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A workspace role, ascending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Editor,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// `GET /workspaces`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub plan: String,
+    pub role: Role,
+}
+
+/// One account of a calendar entry.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct EntryTarget {
+    pub status: String,
+    #[serde(default)]
+    pub external_url: Option<String>,
+    pub account_id: String,
+    pub network: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// One thing on the calendar.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CalendarEntry {
+    pub at: String,
+    pub kind: String,
+    #[serde(default)]
+    pub post_id: Option<String>,
+    #[serde(default)]
+    pub post_status: Option<String>,
+    #[serde(default)]
+    pub content_preview: Option<String>,
+    #[serde(default)]
+    pub schedule_id: Option<String>,
+    #[serde(default)]
+    pub targets: Vec<EntryTarget>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// `GET /workspaces/{ws}/calendar`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Calendar {
+    pub entries: Vec<CalendarEntry>,
+}
+
+/// A last error.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ErrorView {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// The account of a target.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AccountRef {
+    pub id: String,
+    pub network: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub status: String,
+}
+
+/// One publish job.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct JobView {
+    pub occurrence: String,
+    pub status: String,
+    pub attempt: i32,
+    #[serde(default)]
+    pub last_error: Option<ErrorView>,
+    #[serde(default)]
+    pub last_error_retryable: Option<bool>,
+}
+
+/// One account a post goes to.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TargetView {
+    pub id: String,
+    pub account: AccountRef,
+    pub status: String,
+    #[serde(default)]
+    pub external_url: Option<String>,
+    #[serde(default)]
+    pub last_error: Option<ErrorView>,
+    #[serde(default)]
+    pub attempts: i32,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub jobs: Vec<JobView>,
+}
+
+/// A stored variant.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct VariantView {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub thread: Vec<Value>,
+    #[serde(default)]
+    pub first_comment: Option<String>,
+}
+
+/// A tag on a post.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TagRef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+/// A post's schedule.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ScheduleView {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub rrule: Option<String>,
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// `GET /workspaces/{ws}/posts/{id}`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Post {
+    pub id: String,
+    pub status: String,
+    pub content: String,
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub variants: BTreeMap<String, VariantView>,
+    #[serde(default)]
+    pub targets: Vec<TargetView>,
+    #[serde(default)]
+    pub tags: Vec<TagRef>,
+    #[serde(default)]
+    pub schedule: Option<ScheduleView>,
+}
+
+/// A connected account.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub network: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub status: String,
+    #[serde(default)]
+    pub posting_slots: Value,
+    #[serde(default)]
+    pub connected: bool,
+}
+
+impl Account {
+    /// What to call it.
+    pub fn label(&self) -> String {
+        self.display_name.clone().or_else(|| self.handle.clone()).unwrap_or_else(|| self.id.chars().take(8).collect())
+    }
+}
+
+/// A posting slot (`{"day": "Mon", "time": "09:30"}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Slot {
+    pub day: String,
+    pub time: String,
+}
+
+/// Text limits of a network.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TextRules {
+    pub max_length: u32,
+    pub counting: String,
+    #[serde(default)]
+    pub max_bytes: Option<u32>,
+}
+
+/// Thread support.
+#[derive(Clone, Debug, PartialEq, Deserialize, Default)]
+pub struct ThreadRules {
+    #[serde(default)]
+    pub supported: bool,
+    #[serde(default)]
+    pub max_items: Option<u32>,
+}
+
+/// A network's rules (only what the composer shows).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Rules {
+    pub text: TextRules,
+    #[serde(default)]
+    pub thread: ThreadRules,
+}
+
+/// How an account connects (`style`: `oauth2`, `app_password`, `instance_url`, `bot_token`, `webhook_url`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ConnectionStyle {
+    pub style: String,
+}
+
+/// Optional features.
+#[derive(Clone, Debug, PartialEq, Deserialize, Default)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub targets: bool,
+}
+
+/// `GET /networks`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NetworkInfo {
+    pub network: String,
+    pub name: String,
+    pub connection: ConnectionStyle,
+    pub rules: Rules,
+    #[serde(default)]
+    pub capabilities: Capabilities,
+}
+
+/// A tag.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Tag {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub evergreen: bool,
+}
+
+/// A member.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Member {
+    pub user_id: String,
+    pub role: Role,
+    #[serde(default)]
+    pub is_me: bool,
+}
+
+/// An invitation.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Invite {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: String,
+    #[serde(default)]
+    pub accepted_at: Option<String>,
+}
+
+/// `POST …/invites`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CreatedInvite {
+    pub invite: Invite,
+    pub token: String,
+}
+
+/// An activity entry.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Activity {
+    pub id: i64,
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    pub actor_kind: String,
+    pub action: String,
+    pub entity_type: String,
+    #[serde(default)]
+    pub details: Value,
+    pub created_at: String,
+}
+
+/// A page of activity.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ActivityPage {
+    pub items: Vec<Activity>,
+    #[serde(default)]
+    pub next_before: Option<i64>,
+}
+
+/// `GET …/accounts/{id}/next-slot`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NextSlot {
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub slots: usize,
+}
+
+/// A second-step choice (page, channel…).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TargetChoice {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// The answer of the connect endpoints.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ConnectOutcome {
+    Connected { account: Value },
+    ChooseTarget { pending_id: String, targets: Vec<TargetChoice> },
+}
+
+/// `POST /connect/{network}/start`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Started {
+    pub authorization_url: String,
+}
+
+/// A media library item (`GET /workspaces/{ws}/media`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct MediaItem {
+    pub id: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub size_bytes: Option<u64>,
+}
+
+/// An API key (`GET /workspaces/{ws}/api-keys`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}

@@ -1,0 +1,332 @@
+//! Accounts: connect buttons per network (OAuth redirect, app password, bot token, webhook),
+//! the second-step picker (pages, channels), needs-reconnect badges, posting-time slots.
+
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use crate::api::{Account, Api, ConnectOutcome, NetworkInfo, Slot, Started, TargetChoice, UiError, ws_path};
+use crate::app::{Toasts, Ws};
+use crate::components::{ErrorBox, FieldMessage, Loading, NetworkBadge, StatusBadge};
+use crate::nav::{Nav, param_of};
+use crate::time::WEEKDAYS;
+
+const PENDING_KEY: &str = "postiz.connect";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+/// The accounts screen.
+#[component]
+pub fn AccountsPage(ws: Ws) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let version = RwSignal::new(0u32);
+    let ws = StoredValue::new(ws);
+    let a = api.clone();
+    let data = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        let id = ws.with_value(Ws::id);
+        async move {
+            let accounts = a.get::<Vec<Account>>(&ws_path(&id, "/accounts")).await?;
+            let networks = a.get::<Vec<NetworkInfo>>("/networks").await?;
+            Ok::<_, UiError>((accounts, networks))
+        }
+    });
+    // A second step left over from an OAuth callback.
+    let choice = RwSignal::new(None::<(String, Vec<TargetChoice>)>);
+    if let Some(s) = session_storage()
+        && let Ok(Some(v)) = s.get_item("postiz.choice")
+    {
+        let _ = s.remove_item("postiz.choice");
+        if let Ok(ConnectOutcome::ChooseTarget { pending_id, targets }) = serde_json::from_str(&v) {
+            choice.set(Some((pending_id, targets)));
+        }
+    }
+    view! {
+        <section class="postiz-accounts">
+            <h2 class="postiz-title">"Accounts"</h2>
+            <Transition fallback=|| view! { <Loading/> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
+                    {move || Suspend::new(async move {
+                        let (accounts, networks) = data.await?;
+                        let w = ws.get_value();
+                        Ok::<_, UiError>(view! {
+                            <TargetPicker choice version/>
+                            <div class="postiz-account-list">
+                                {if accounts.is_empty() { Some(view! { <p class="postiz-hint">"No accounts yet."</p> }) } else { None }}
+                                {accounts.into_iter().map(|a| view! { <AccountCard ws=w.clone() account=a version/> }).collect_view()}
+                            </div>
+                            {w.can_admin().then(|| view! { <ConnectPanel ws=w.clone() networks choice version/> })}
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let slots: Vec<Slot> = serde_json::from_value(account.posting_slots.clone()).unwrap_or_default();
+    let slots = RwSignal::new(slots);
+    let new_day = RwSignal::new("Mon".to_owned());
+    let new_time = RwSignal::new("09:00".to_owned());
+    let path = StoredValue::new(ws_path(&ws.id(), &format!("/accounts/{}", account.id)));
+    let admin = ws.can_admin();
+    let api2 = api.clone();
+    let save = move |_| {
+        let api = api2.clone();
+        let body = json!({ "posting_slots": slots.get_untracked() });
+        leptos::task::spawn_local(async move {
+            match api.patch::<Value>(&path.get_value(), &body).await {
+                Ok(_) => toasts.show("Posting times saved", false),
+                Err(e) => toasts.error(&e),
+            }
+        });
+    };
+    let disconnect = move |_| {
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            match api.delete(&path.get_value()).await {
+                Ok(()) => {
+                    toasts.show("Account disconnected", false);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.error(&e),
+            }
+        });
+    };
+    let needs = account.status == "needs_reconnect";
+    view! {
+        <div class=if needs { "postiz-card postiz-account postiz-attention postiz-attention-failed" } else { "postiz-card postiz-account" }
+            data-account=account.id.clone() data-network=account.network.clone()>
+            <div class="postiz-row">
+                <NetworkBadge network=account.network.clone()/>
+                <strong>{account.label()}</strong>
+                {account.handle.clone().map(|h| view! { <span class="postiz-hint">{format!("@{h}")}</span> })}
+                <StatusBadge status=account.status.clone()/>
+                {needs.then(|| view! { <span class="postiz-badge postiz-status-failed" data-needs-reconnect="1">"Needs reconnect: connect it again below"</span> })}
+                {admin.then(|| view! { <button class="postiz-btn postiz-btn-small postiz-btn-danger" on:click=disconnect>"Disconnect"</button> })}
+            </div>
+            <div class="postiz-slots">
+                <span class="postiz-hint">"Posting times: "</span>
+                <For each=move || { let v: Vec<(usize, Slot)> = slots.get().into_iter().enumerate().collect(); v } key=|(i, s)| format!("{i}{}{}", s.day, s.time) let:entry>
+                    <span class="postiz-badge">
+                        {format!("{} {}", entry.1.day, entry.1.time)}
+                        {admin.then(|| view! { <button class="postiz-x" aria-label="Remove" on:click=move |_| slots.update(|s| { if entry.0 < s.len() { s.remove(entry.0); } })>"×"</button> })}
+                    </span>
+                </For>
+                {admin.then(|| view! {
+                    <select class="postiz-select" on:change=move |ev| new_day.set(event_target_value(&ev))>
+                        {WEEKDAYS.iter().map(|d| view! { <option value=*d>{*d}</option> }).collect_view()}
+                    </select>
+                    <input type="time" class="postiz-input postiz-input-small" prop:value=move || new_time.get() on:input=move |ev| new_time.set(event_target_value(&ev))/>
+                    <button class="postiz-btn postiz-btn-small" on:click=move |_| slots.update(|s| s.push(Slot { day: new_day.get_untracked(), time: new_time.get_untracked() }))>"Add"</button>
+                    <button class="postiz-btn postiz-btn-small postiz-btn-primary" on:click=save>"Save times"</button>
+                })}
+            </div>
+        </div>
+    }
+}
+
+/// Connect buttons; credential networks open a small form here, OAuth ones redirect.
+#[component]
+fn ConnectPanel(ws: Ws, networks: Vec<NetworkInfo>, choice: RwSignal<Option<(String, Vec<TargetChoice>)>>, version: RwSignal<u32>) -> impl IntoView {
+    let open = RwSignal::new(None::<NetworkInfo>);
+    let ws_id = ws.id();
+    view! {
+        <div class="postiz-card postiz-connect">
+            <h3 class="postiz-subtitle">"Connect an account"</h3>
+            <div class="postiz-picks">
+                {networks.into_iter().map(|n| {
+                    let n2 = n.clone();
+                    view! {
+                        <button class="postiz-btn" data-connect=n.network.clone() on:click=move |_| open.set(Some(n2.clone()))>
+                            <NetworkBadge network=n.network.clone()/>{format!(" {}", n.name)}
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+            {move || open.get().map(|n| view! { <ConnectForm ws=ws_id.clone() network=n open choice version/> })}
+        </div>
+    }
+}
+
+#[component]
+fn ConnectForm(
+    ws: String,
+    network: NetworkInfo,
+    open: RwSignal<Option<NetworkInfo>>,
+    choice: RwSignal<Option<(String, Vec<TargetChoice>)>>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let identifier = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let server = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<UiError>);
+    let style = network.connection.style.clone();
+    let net = network.network.clone();
+    let redirect = matches!(style.as_str(), "oauth2" | "instance_url");
+    let style2 = style.clone();
+    let submit = move |_| {
+        let api = api.clone();
+        let ws = ws.clone();
+        let net = net.clone();
+        let style = style2.clone();
+        leptos::task::spawn_local(async move {
+            if redirect {
+                let mut body = json!({ "workspace_id": ws });
+                if !server.get_untracked().is_empty() {
+                    body["server_url"] = json!(server.get_untracked());
+                }
+                match api.post::<Started>(&format!("/connect/{net}/start"), &body).await {
+                    Ok(s) => {
+                        if let Some(st) = session_storage() {
+                            let _ = st.set_item(PENDING_KEY, &format!("{net}|{ws}"));
+                        }
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().set_href(&s.authorization_url);
+                        }
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                return;
+            }
+            let mut body = json!({ "workspace_id": ws });
+            match style.as_str() {
+                "app_password" => {
+                    body["identifier"] = json!(identifier.get_untracked());
+                    body["password"] = json!(secret.get_untracked());
+                    if !server.get_untracked().is_empty() {
+                        body["server_url"] = json!(server.get_untracked());
+                    }
+                }
+                "bot_token" => body["token"] = json!(secret.get_untracked()),
+                _ => body["webhook_url"] = json!(secret.get_untracked()),
+            }
+            match api.post::<ConnectOutcome>(&format!("/connect/{net}/credentials"), &body).await {
+                Ok(ConnectOutcome::Connected { .. }) => {
+                    toasts.show("Account connected", false);
+                    open.set(None);
+                    version.update(|v| *v += 1);
+                }
+                Ok(ConnectOutcome::ChooseTarget { pending_id, targets }) => {
+                    open.set(None);
+                    choice.set(Some((pending_id, targets)));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let label = match style.as_str() {
+        "bot_token" => "Bot token",
+        "webhook_url" => "Webhook URL",
+        _ => "App password",
+    };
+    view! {
+        <form class="postiz-form postiz-connect-form" data-connect-form=network.network.clone() on:submit=move |ev| ev.prevent_default()>
+            <h4>{format!("Connect {}", network.name)}</h4>
+            {(style == "app_password").then(|| view! {
+                <label class="postiz-label">"Handle or email"
+                    <input class="postiz-input" name="identifier" prop:value=move || identifier.get() on:input=move |ev| identifier.set(event_target_value(&ev))/>
+                </label>
+                <FieldMessage error prefixes=vec!["identifier"]/>
+            })}
+            {(!redirect).then(|| view! {
+                <label class="postiz-label">{label}
+                    <input class="postiz-input" name="secret" type="password" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
+                </label>
+                <FieldMessage error prefixes=vec!["password", "token", "webhook_url"]/>
+            })}
+            {matches!(style.as_str(), "app_password" | "instance_url").then(|| view! {
+                <label class="postiz-label">"Server (optional)"
+                    <input class="postiz-input" name="server" placeholder="e.g. mastodon.social" prop:value=move || server.get() on:input=move |ev| server.set(event_target_value(&ev))/>
+                </label>
+                <FieldMessage error prefixes=vec!["server_url"]/>
+            })}
+            {redirect.then(|| view! { <p class="postiz-hint">"You will be sent to the network to approve access, then come back here."</p> })}
+            <div class="postiz-actions">
+                <button type="button" class="postiz-btn postiz-btn-primary" data-action="connect" on:click=submit>{if redirect { "Continue to the network" } else { "Connect" }}</button>
+                <button type="button" class="postiz-btn" on:click=move |_| open.set(None)>"Cancel"</button>
+            </div>
+            {move || error.get().filter(|e| e.fields().is_empty()).map(|e| view! { <div class="postiz-error" role="alert">{e.to_string()}</div> })}
+        </form>
+    }
+}
+
+/// The second step: pick the page, organisation or channel to post as.
+#[component]
+fn TargetPicker(choice: RwSignal<Option<(String, Vec<TargetChoice>)>>, version: RwSignal<u32>) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    move || {
+        let api = api.clone();
+        choice.get().map(|(pending, targets)| {
+            let pending = StoredValue::new(pending);
+            view! {
+                <div class="postiz-card postiz-picker" data-picker="targets">
+                    <h3 class="postiz-subtitle">"Which one should we post as?"</h3>
+                    {targets.into_iter().map(|t| {
+                        let api = api.clone();
+                        let tid = t.id.clone();
+                        view! {
+                            <button class="postiz-btn" on:click=move |_| {
+                                let api = api.clone();
+                                let tid = tid.clone();
+                                leptos::task::spawn_local(async move {
+                                    match api.post::<ConnectOutcome>(&format!("/connect/pending/{}/complete", pending.get_value()), &json!({ "target_id": tid })).await {
+                                        Ok(_) => { choice.set(None); toasts.show("Account connected", false); version.update(|v| *v += 1); }
+                                        Err(e) => toasts.error(&e),
+                                    }
+                                });
+                            }>{format!("{} ({})", t.name, t.kind)}</button>
+                        }
+                    }).collect_view()}
+                </div>
+            }
+        })
+    }
+}
+
+/// Where the network sends the browser back: posts `code` and `state` to the API, then shows
+/// the accounts (or the second-step picker).
+#[component]
+pub fn OAuthCallback() -> impl IntoView {
+    let api = expect_context::<Api>();
+    let nav = expect_context::<Nav>();
+    let message = RwSignal::new("Finishing the connection…".to_owned());
+    let pending = session_storage().and_then(|s| s.get_item(PENDING_KEY).ok().flatten()).unwrap_or_default();
+    let (network, ws) = pending.split_once('|').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap_or_default();
+    let q = nav.query();
+    let body = json!({
+        "state": param_of(&q, "state").unwrap_or_default(),
+        "code": param_of(&q, "code"),
+        "error": param_of(&q, "error"),
+        "error_description": param_of(&q, "error_description"),
+    });
+    leptos::task::spawn_local(async move {
+        if network.is_empty() {
+            message.set("This connection was started in another tab or has expired; start it again from Accounts.".into());
+            return;
+        }
+        match api.post::<ConnectOutcome>(&format!("/connect/{network}/callback"), &body).await {
+            Ok(outcome) => {
+                if let (ConnectOutcome::ChooseTarget { pending_id, targets }, Some(s)) = (&outcome, session_storage()) {
+                    let v = json!({ "status": "choose_target", "pending_id": pending_id, "targets": targets.iter().map(|t| json!({"id": t.id, "name": t.name, "kind": t.kind})).collect::<Vec<_>>() });
+                    let _ = s.set_item("postiz.choice", &v.to_string());
+                }
+                if let Some(s) = session_storage() {
+                    let _ = s.remove_item(PENDING_KEY);
+                }
+                nav.replace(&format!("w/{ws}/accounts"));
+            }
+            Err(e) => message.set(e.to_string()),
+        }
+    });
+    view! { <div class="postiz-card">{move || message.get()}</div> }
+}

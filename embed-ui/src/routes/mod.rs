@@ -1,0 +1,9 @@
+//! One file per screen.
+
+pub mod accounts;
+pub mod activity;
+pub mod calendar;
+pub mod composer;
+pub mod media;
+pub mod post_detail;
+pub mod settings;

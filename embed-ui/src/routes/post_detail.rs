@@ -1,0 +1,252 @@
+//! One post: per-target status, links to the published posts, errors that say what to do,
+//! retry and cancel. Refreshes itself while anything is still on its way out.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use crate::api::{Api, ErrorView, Post, UiError, ws_path};
+use crate::app::{Toasts, Ws, Zone};
+use crate::components::{ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
+use crate::nav::{Link, Nav};
+use crate::time;
+
+/// What the user can do about an error, by its code.
+fn advice(e: &ErrorView, account_status: &str) -> String {
+    let code = e.code.as_deref().unwrap_or("");
+    let base = e.message.clone().unwrap_or_else(|| code.replace('_', " "));
+    let todo = if account_status == "needs_reconnect" || code.contains("unauthorized") || code.contains("token") {
+        "Reconnect the account under Accounts, then retry."
+    } else if code.contains("rate") {
+        "The network is rate limiting; the worker retries by itself."
+    } else if code.contains("rejected") || code.contains("validation") || code.contains("too_long") {
+        "The network refused the content: edit the post, then retry."
+    } else if code.contains("unconfirmed") || code.contains("unknown") {
+        "We could not confirm whether it went out: check the network before retrying, to avoid a duplicate."
+    } else {
+        "Retry; if it fails again, quote this message to support."
+    };
+    format!("{base} — {todo}")
+}
+
+/// The post detail screen.
+#[component]
+pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let zone = expect_context::<Zone>().effective(&ws.ws);
+    let zone = StoredValue::new(zone);
+    let tick = RwSignal::new(0u32);
+    let path = ws_path(&ws.id(), &format!("/posts/{id}"));
+    let path = StoredValue::new(path);
+    let a = api.clone();
+    let post = LocalResource::new(move || {
+        tick.track();
+        let a = a.clone();
+        async move { a.get::<Post>(&path.get_value()).await }
+    });
+    // Poll while a target is still pending or publishing.
+    let handle = set_interval_with_handle(
+        move || {
+            let busy = post.get().and_then(Result::ok).is_some_and(|p| {
+                p.status == "publishing"
+                    || (p.status == "scheduled" && p.scheduled_at.as_deref().and_then(time::parse).is_some_and(|t| t < time::now() + 60_000.0))
+                    || p.targets.iter().any(|t| matches!(t.status.as_str(), "queued" | "publishing"))
+            });
+            if busy {
+                tick.update(|t| *t += 1);
+            }
+        },
+        Duration::from_millis(1500),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(h) = handle {
+            h.clear();
+        }
+    });
+    let ws = StoredValue::new(ws);
+    view! {
+        <section class="postiz-post">
+            <Transition fallback=|| view! { <Loading/> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
+                    {move || Suspend::new(async move {
+                        let p = post.await?;
+                        Ok::<_, UiError>(view! { <PostBody ws=ws.get_value() post=p zone=zone.get_value() reload=tick/> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let nav = expect_context::<Nav>();
+    let toasts = expect_context::<Toasts>();
+    let ws_id = ws.id();
+    let pid = post.id.clone();
+    let busy = RwSignal::new(false);
+    let run = {
+        let api = api.clone();
+        let ws_id = ws_id.clone();
+        let pid = pid.clone();
+        move |steps: Vec<(&'static str, String, Value)>, done: &'static str| {
+            let api = api.clone();
+            let base = ws_path(&ws_id, &format!("/posts/{pid}"));
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                for (method, rest, body) in steps {
+                    let r = match method {
+                        "PATCH" => api.patch::<Value>(&format!("{base}{rest}"), &body).await,
+                        _ => api.post::<Value>(&format!("{base}{rest}"), &body).await,
+                    };
+                    if let Err(e) = r {
+                        busy.set(false);
+                        toasts.error(&e);
+                        reload.update(|t| *t += 1);
+                        return;
+                    }
+                }
+                busy.set(false);
+                toasts.show(done, false);
+                reload.update(|t| *t += 1);
+            });
+        }
+    };
+    let run2 = run.clone();
+    let z = zone.clone();
+    let retry = move |_| {
+        // A failed post goes back to draft, gets a time a few seconds ahead, and is scheduled again.
+        let at = time::iso(time::now() + 15_000.0);
+        run(
+            vec![
+                ("POST", "/status".into(), json!({ "status": "draft" })),
+                ("PATCH", String::new(), json!({ "schedule": { "kind": "once", "at": at, "time_zone": z } })),
+                ("POST", "/status".into(), json!({ "status": "scheduled" })),
+            ],
+            "Retrying",
+        )
+    };
+    let cancel = move |_| run2(vec![("POST", "/status".into(), json!({ "status": "canceled" }))], "Canceled");
+    let can_edit = ws.can_edit();
+    let status = post.status.clone();
+    let editable = !matches!(status.as_str(), "publishing" | "published");
+    let failed = status == "failed" || post.targets.iter().any(|t| t.status == "failed");
+    let when = post
+        .scheduled_at
+        .as_deref()
+        .and_then(time::parse)
+        .map(|ms| time::describe(&zone, ms))
+        .unwrap_or_else(|| "no date".into());
+    let recurring = post.schedule.as_ref().filter(|s| s.kind != "once").map(|s| format!("{} · {}", s.kind, s.rrule.clone().unwrap_or_default()));
+    let variants: Vec<(String, String)> = post.variants.iter().filter_map(|(n, v)| v.text.clone().map(|t| (n.clone(), t))).collect();
+    let back = format!("w/{ws_id}/calendar");
+    let edit_link = format!("w/{ws_id}/posts/{pid}/edit");
+    let z2 = zone.clone();
+    view! {
+        <div class="postiz-post-head">
+            <Link to=back class="postiz-btn">"← Calendar"</Link>
+            <h2 class="postiz-title">"Post"</h2>
+            <span data-post-status=status.clone()><StatusBadge status=status.clone()/></span>
+            <span class="postiz-when">{when}</span>
+            {recurring.map(|r| view! { <span class="postiz-badge">{format!("↻ {r}")}</span> })}
+        </div>
+        <div class="postiz-card">
+            <p class="postiz-content">{post.content.clone()}</p>
+            {variants.into_iter().map(|(n, t)| view! {
+                <div class="postiz-variant-text" data-variant=n.clone()><NetworkBadge network=n.clone()/>{format!(" {}: {t}", network_name(&n))}</div>
+            }).collect_view()}
+            <div class="postiz-picks">{post.tags.iter().map(|t| view! { <span class="postiz-badge">{t.name.clone()}</span> }).collect_view()}</div>
+        </div>
+        <table class="postiz-table" data-table="targets">
+            <thead><tr><th>"Account"</th><th>"Status"</th><th>"Published"</th><th>"Details"</th></tr></thead>
+            <tbody>
+                {post.targets.iter().map(|t| {
+                    let err = t.last_error.as_ref().or_else(|| t.jobs.iter().find_map(|j| j.last_error.as_ref())).map(|e| advice(e, &t.account.status));
+                    let published = t.published_at.as_deref().and_then(time::parse).map(|ms| time::describe(&z2, ms));
+                    view! {
+                        <tr data-target=t.account.network.clone() data-status=t.status.clone()>
+                            <td><NetworkBadge network=t.account.network.clone()/>{format!(" {}", t.account.display_name.clone().or(t.account.handle.clone()).unwrap_or_default())}</td>
+                            <td><StatusBadge status=t.status.clone()/>{(t.attempts > 1).then(|| format!(" ({} attempts)", t.attempts))}</td>
+                            <td>
+                                {published.unwrap_or_default()}
+                                {t.external_url.clone().map(|u| view! { " " <a class="postiz-link" data-published-link="1" href=u.clone() target="_blank" rel="noopener">"View post ↗"</a> })}
+                            </td>
+                            <td>{err.map(|e| view! { <span class="postiz-error-text">{e}</span> })}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {can_edit.then(|| view! {
+            <div class="postiz-actions">
+                {editable.then(|| view! { <Link to=edit_link.clone() class="postiz-btn">"Edit"</Link> })}
+                {failed.then(|| view! { <button class="postiz-btn postiz-btn-primary" data-action="retry" disabled=move || busy.get() on:click=retry>"Retry"</button> })}
+                {(editable && status != "canceled").then(|| view! { <button class="postiz-btn postiz-btn-danger" data-action="cancel" disabled=move || busy.get() on:click=cancel>"Cancel post"</button> })}
+            </div>
+        })}
+        <Comments ws=ws_id.clone() post=pid.clone() can_edit/>
+        {let _ = nav; ()}
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+struct Comment {
+    id: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    created_at: String,
+}
+
+/// Internal comments on the post.
+#[component]
+fn Comments(ws: String, post: String, can_edit: bool) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let path = StoredValue::new(ws_path(&ws, &format!("/posts/{post}/comments")));
+    let version = RwSignal::new(0);
+    let a = api.clone();
+    let list = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        async move { a.get::<Vec<Comment>>(&path.get_value()).await }
+    });
+    let draft = RwSignal::new(String::new());
+    let add = move |_| {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            match api.post::<Value>(&path.get_value(), &json!({ "body": body })).await {
+                Ok(_) => {
+                    draft.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.error(&e),
+            }
+        });
+    };
+    view! {
+        <div class="postiz-card">
+            <h3 class="postiz-subtitle">"Comments"</h3>
+            {move || match list.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <p class="postiz-hint">{e.to_string()}</p> }.into_any(),
+                Some(Ok(items)) => items.into_iter().map(|c| view! {
+                    <p class="postiz-comment" data-comment=c.id>{c.body}<span class="postiz-hint">{format!(" · {}", c.created_at.chars().take(16).collect::<String>())}</span></p>
+                }).collect_view().into_any(),
+            }}
+            {can_edit.then(|| view! {
+                <div class="postiz-row">
+                    <input class="postiz-input" placeholder="Add a comment for the team" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))/>
+                    <button class="postiz-btn" on:click=add>"Comment"</button>
+                </div>
+            })}
+        </div>
+    }
+}

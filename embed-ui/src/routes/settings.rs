@@ -1,0 +1,260 @@
+//! Settings: the workspace (name, zone), members and roles, invitations, API keys.
+
+use leptos::prelude::*;
+use serde_json::{Value, json};
+
+use crate::api::{Api, ApiKey, CreatedInvite, Invite, Member, Role, UiError, ws_path};
+use crate::app::{Toasts, Ws};
+use crate::components::{ErrorBox, FieldMessage, Loading};
+
+const ROLES: [Role; 4] = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
+
+/// The settings screen.
+#[component]
+pub fn SettingsPage(ws: Ws) -> impl IntoView {
+    view! {
+        <section class="postiz-settings">
+            <h2 class="postiz-title">"Settings"</h2>
+            <WorkspaceForm ws=ws.clone()/>
+            <Members ws=ws.clone()/>
+            {ws.can_admin().then(|| view! { <Invites ws=ws.clone()/> })}
+            {ws.can_admin().then(|| view! { <ApiKeys ws=ws.clone()/> })}
+        </section>
+    }
+}
+
+#[component]
+fn WorkspaceForm(ws: Ws) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let name = RwSignal::new(ws.ws.name.clone());
+    let zone = RwSignal::new(ws.ws.time_zone.clone());
+    let error = RwSignal::new(None::<UiError>);
+    let admin = ws.can_admin();
+    let path = ws_path(&ws.id(), "");
+    let save = move |_| {
+        let api = api.clone();
+        let path = path.clone();
+        leptos::task::spawn_local(async move {
+            match api.patch::<Value>(&path, &json!({ "name": name.get_untracked(), "time_zone": zone.get_untracked() })).await {
+                Ok(_) => {
+                    error.set(None);
+                    toasts.show("Workspace saved (reload to see the new name everywhere)", false);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="postiz-card">
+            <h3 class="postiz-subtitle">"Workspace"</h3>
+            <label class="postiz-label">"Name"
+                <input class="postiz-input" prop:value=move || name.get() disabled=!admin on:input=move |ev| name.set(event_target_value(&ev))/>
+            </label>
+            <FieldMessage error prefixes=vec!["name"]/>
+            <label class="postiz-label">"Time zone (IANA, e.g. Europe/Paris)"
+                <input class="postiz-input" prop:value=move || zone.get() disabled=!admin on:input=move |ev| zone.set(event_target_value(&ev))/>
+            </label>
+            <FieldMessage error prefixes=vec!["time_zone"]/>
+            <p class="postiz-hint">{format!("Plan: {} · your role: {}", ws.ws.plan, ws.ws.role.as_str())}</p>
+            {admin.then(|| view! { <button class="postiz-btn postiz-btn-primary" on:click=save>"Save"</button> })}
+            {move || error.get().filter(|e| e.fields().is_empty()).map(|e| view! { <div class="postiz-error">{e.to_string()}</div> })}
+        </div>
+    }
+}
+
+#[component]
+fn Members(ws: Ws) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let version = RwSignal::new(0u32);
+    let ws_id = StoredValue::new(ws.id());
+    let my_role = ws.ws.role;
+    let a = api.clone();
+    let list = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        async move { a.get::<Vec<Member>>(&ws_path(&ws_id.get_value(), "/members")).await }
+    });
+    let change = move |user: String, role: String| {
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            let path = ws_path(&ws_id.get_value(), &format!("/members/{user}"));
+            let r = if role == "remove" { api.delete(&path).await } else { api.patch::<Value>(&path, &json!({ "role": role })).await.map(|_| ()) };
+            match r {
+                Ok(()) => toasts.show("Member updated", false),
+                Err(e) => toasts.error(&e),
+            }
+            version.update(|v| *v += 1);
+        });
+    };
+    view! {
+        <div class="postiz-card">
+            <h3 class="postiz-subtitle">"Members"</h3>
+            <Transition fallback=|| view! { <Loading/> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
+                    {
+                        let change = change.clone();
+                        move || {
+                            let change = change.clone();
+                            Suspend::new(async move {
+                                let members = list.await?;
+                                Ok::<_, UiError>(view! {
+                                    <table class="postiz-table" data-table="members">
+                                        <thead><tr><th>"User"</th><th>"Role"</th></tr></thead>
+                                        <tbody>
+                                            {members.into_iter().map(|m| {
+                                                let editable = my_role >= Role::Admin && !m.is_me && (m.role < Role::Owner || my_role == Role::Owner);
+                                                let user = m.user_id.clone();
+                                                let change = change.clone();
+                                                view! {
+                                                    <tr data-member=m.user_id.clone()>
+                                                        <td>{m.user_id.clone()}{m.is_me.then_some(" (you)")}</td>
+                                                        <td>
+                                                            {if editable {
+                                                                view! {
+                                                                    <select class="postiz-select" on:change=move |ev| change(user.clone(), event_target_value(&ev))>
+                                                                        {ROLES.iter().filter(|r| **r != Role::Owner).map(|r| view! { <option value=r.as_str() selected=*r == m.role>{r.as_str()}</option> }).collect_view()}
+                                                                        <option value="remove">"remove from workspace"</option>
+                                                                    </select>
+                                                                }.into_any()
+                                                            } else {
+                                                                view! { <span class="postiz-badge">{m.role.as_str()}</span> }.into_any()
+                                                            }}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                })
+                            })
+                        }
+                    }
+                </ErrorBoundary>
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Invites(ws: Ws) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let version = RwSignal::new(0u32);
+    let ws_id = StoredValue::new(ws.id());
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new("editor".to_owned());
+    let error = RwSignal::new(None::<UiError>);
+    let token = RwSignal::new(None::<String>);
+    let a = api.clone();
+    let list = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        async move { a.get::<Vec<Invite>>(&ws_path(&ws_id.get_value(), "/invites")).await }
+    });
+    let a = api.clone();
+    let invite = move |_| {
+        let api = a.clone();
+        leptos::task::spawn_local(async move {
+            match api.post::<CreatedInvite>(&ws_path(&ws_id.get_value(), "/invites"), &json!({ "email": email.get_untracked(), "role": role.get_untracked() })).await {
+                Ok(c) => {
+                    error.set(None);
+                    email.set(String::new());
+                    token.set(Some(c.token));
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let revoke = move |id: String| {
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            match api.delete(&ws_path(&ws_id.get_value(), &format!("/invites/{id}"))).await {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(e) => toasts.error(&e),
+            }
+        });
+    };
+    view! {
+        <div class="postiz-card">
+            <h3 class="postiz-subtitle">"Invitations"</h3>
+            <div class="postiz-row">
+                <input class="postiz-input" type="email" placeholder="email@example.com" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <select class="postiz-select" on:change=move |ev| role.set(event_target_value(&ev))>
+                    <option value="viewer">"viewer"</option>
+                    <option value="editor" selected=true>"editor"</option>
+                    <option value="admin">"admin"</option>
+                </select>
+                <button class="postiz-btn postiz-btn-primary" on:click=invite>"Invite"</button>
+            </div>
+            <FieldMessage error prefixes=vec!["email", "role"]/>
+            {move || error.get().filter(|e| e.fields().is_empty()).map(|e| view! { <div class="postiz-error">{e.to_string()}</div> })}
+            {move || token.get().map(|t| view! { <p class="postiz-hint">"Send this code to the invitee (shown once): "<code>{t}</code></p> })}
+            {move || match list.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
+                Some(Ok(items)) => items.into_iter().map(|i| {
+                    let revoke = revoke.clone();
+                    let id = i.id.clone();
+                    view! {
+                        <div class="postiz-row">
+                            <span>{i.email.clone()}</span>
+                            <span class="postiz-badge">{i.role.as_str()}</span>
+                            <span class="postiz-hint">{if i.accepted_at.is_some() { "accepted".to_owned() } else { format!("expires {}", i.expires_at.chars().take(10).collect::<String>()) }}</span>
+                            {i.accepted_at.is_none().then(|| view! { <button class="postiz-btn postiz-btn-small" on:click=move |_| revoke(id.clone())>"Revoke"</button> })}
+                        </div>
+                    }
+                }).collect_view().into_any(),
+            }}
+        </div>
+    }
+}
+
+/// API keys (`/workspaces/{ws}/api-keys`), for the host's automations.
+#[component]
+fn ApiKeys(ws: Ws) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let version = RwSignal::new(0u32);
+    let ws_id = StoredValue::new(ws.id());
+    let name = RwSignal::new(String::new());
+    let secret = RwSignal::new(None::<String>);
+    let a = api.clone();
+    let list = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        async move { a.get::<Vec<ApiKey>>(&ws_path(&ws_id.get_value(), "/api-keys")).await }
+    });
+    let create = move |_| {
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            match api.post::<Value>(&ws_path(&ws_id.get_value(), "/api-keys"), &json!({ "name": name.get_untracked() })).await {
+                Ok(v) => {
+                    secret.set(v.get("key").or_else(|| v.get("token")).and_then(Value::as_str).map(str::to_owned));
+                    version.update(|x| *x += 1);
+                }
+                Err(e) => toasts.error(&e),
+            }
+        });
+    };
+    view! {
+        <div class="postiz-card">
+            <h3 class="postiz-subtitle">"API keys"</h3>
+            {move || match list.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(UiError::NotFound)) | Some(Err(UiError::Api { status: 405, .. })) => view! { <p class="postiz-hint">"API keys are not available on this server yet."</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
+                Some(Ok(keys)) => view! {
+                    {keys.into_iter().map(|k| view! { <div class="postiz-row"><span>{k.name}</span><code>{k.prefix.unwrap_or_default()}"…"</code></div> }).collect_view()}
+                    <div class="postiz-row">
+                        <input class="postiz-input" placeholder="Key name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                        <button class="postiz-btn" on:click=create.clone()>"Create key"</button>
+                    </div>
+                    {move || secret.get().map(|s| view! { <p class="postiz-hint">"Copy it now, it is shown once: "<code>{s}</code></p> })}
+                }.into_any(),
+            }}
+        </div>
+    }
+}
