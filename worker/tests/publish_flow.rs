@@ -308,3 +308,20 @@ async fn sigterm_finishes_in_flight_jobs_before_exiting() {
     assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'succeeded'").await, 3, "in-flight work finished");
     assert_eq!(f.sandbox.posts().posts.len(), 3);
 }
+
+#[tokio::test]
+async fn a_recurring_post_stays_scheduled_and_editable_after_a_run() {
+    let f = Fixture::new().await;
+    let a = f.account("nora").await;
+    let (post, _) = f.schedule_recurring("Weekly", a, Utc::now() + chrono::Duration::milliseconds(300), "FREQ=WEEKLY", "UTC").await;
+
+    f.run_until(LIMIT, async |c| {
+        c.query_one("select count(*) = 1 from postiz.queue_jobs where status = 'succeeded'", &[]).await.unwrap().get(0)
+    })
+    .await;
+
+    let row = f.admin.query_one("select status::text, published_at is not null from postiz.posts where id = $1", &[&post]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "scheduled", "it will run again next week");
+    assert!(row.get::<_, bool>(1), "the run is recorded");
+    assert_eq!(f.target_status(post).await, ["published"]);
+}
