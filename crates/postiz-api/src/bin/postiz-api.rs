@@ -25,6 +25,11 @@ async fn main() -> anyhow::Result<()> {
     let settings = postiz_config::load().context("loading configuration")?;
     let secrets = postiz_config::Secrets::from_env().context("reading secrets from the environment")?;
     let pool = postiz_db::connect_pool(&settings.database_url(&secrets), settings.database.pool_size)?;
+    let service_pool = postiz_db::service_pool(&settings.database_url(&secrets), settings.database.pool_size.div_ceil(4).max(2))?;
+    let keyring = match secrets.token_encryption_keys.as_ref() {
+        Some(keys) => Some(Arc::new(postiz_vault::Keyring::parse(keys).context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?)),
+        None => None,
+    };
 
     let supabase = settings.supabase.url.trim_end_matches('/').to_owned();
     let verifier = SessionVerifier::new(VerifierConfig {
@@ -34,16 +39,39 @@ async fn main() -> anyhow::Result<()> {
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 30,
     });
-    // The API only reads the adapters' rules and descriptions; it never calls a network.
+    // Rules and descriptions for the API; the connect endpoints also call networks with it.
     let http = HttpClient::new(HttpSettings::default()).context("building the HTTP client")?;
+    let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url));
+    // Connecting accounts calls networks and writes credentials as service_role; it needs the
+    // encryption keys. Without them the connect endpoints answer 503.
+    let connect = match keyring {
+        Some(keyring) => Some(Arc::new(postiz_api::routes::connect::ConnectState {
+            registry: Arc::clone(&registry),
+            service_pool,
+            keyring,
+            clients: postiz_oauth::OAuthClients::from_settings(&settings.oauth).context("[oauth] clients")?,
+            http: postiz_oauth::http_client(std::time::Duration::from_secs(30)),
+            guard: HttpClient::new(HttpSettings::default()).context("building the HTTP client")?,
+            redirect_url: url::Url::parse(&settings.oauth_redirect_url()).context("oauth.redirect_url")?,
+            state_ttl: std::time::Duration::from_secs(u64::from(settings.oauth.state_ttl_secs)),
+            client_name: settings.oauth.client_name.clone(),
+        })),
+        None => {
+            tracing::warn!("POSTIZ_TOKEN_ENCRYPTION_KEYS is not set: connecting accounts is disabled");
+            None
+        }
+    };
     let state = AppState {
         pool,
         verifier: Arc::new(verifier),
         session_cookie: cookie_name_for(&supabase),
         allowed_origins: vec![settings.server.public_url.clone()],
-        registry: Arc::new(Registry::with_defaults(&http, cli.sandbox_url)),
+        registry,
     };
-    let app = router(state, &settings.server.base_path);
+    let mut app = router(state, &settings.server.base_path);
+    if let Some(connect) = connect {
+        app = app.layer(axum::Extension(connect));
+    }
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await
         .with_context(|| format!("binding {}", settings.server.bind))?;
