@@ -225,6 +225,7 @@ async fn drain(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()
     let worker = WorkerProcess::start(&bench.db, &sandbox.url, 512)?;
     let started = Instant::now();
     let cpu_before = worker.cpu_ms()?;
+    let db_cpu_before = postgres_cpu_ms();
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let done = bench.count("select count(*) from postiz.queue_jobs where status in ('succeeded', 'failed', 'unconfirmed')").await?;
@@ -234,6 +235,7 @@ async fn drain(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = worker.cpu_ms()? - cpu_before;
+    let db_cpu = postgres_cpu_ms() - db_cpu_before;
     worker.stop();
     let ok = bench.count("select count(*) from postiz.queue_jobs where status = 'succeeded'").await?;
     println!(
@@ -242,7 +244,25 @@ async fn drain(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()
         cpu / ok.max(1) as f64,
         cpu / 1000.0
     );
+    println!(
+        "drain: PostgreSQL CPU {:.2} ms per job (all server processes, other activity on the cluster included)",
+        db_cpu / ok.max(1) as f64
+    );
     Ok(())
+}
+
+/// User + system CPU of every `postgres` process on the machine, in milliseconds.
+fn postgres_cpu_ms() -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0.0 };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| stat.contains("(postgres)"))
+        .filter_map(|stat| {
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            Some((fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?) * 10.0)
+        })
+        .sum()
 }
 
 async fn steady(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()> {
