@@ -256,3 +256,57 @@ async fn refresh_without_a_new_refresh_token_keeps_it_and_a_5xx_changes_nothing(
     let e = TokenError::Refresh(postiz_oauth::RefreshError::Failed("invalid_client".into()));
     assert_eq!(e.account_status(), Some("needs_reconnect"));
 }
+
+#[tokio::test]
+async fn mastodon_registers_once_per_instance_and_connects_with_pkce() {
+    use postiz_providers::mastodon::MastodonProvider;
+    let instance = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/apps"))
+        .and(body_string_contains("redirect_uris"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"client_id": "inst-client", "client_secret": "inst-secret", "name": "Postiz tests"})))
+        .expect(1)
+        .mount(&instance)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("client_id=inst-client"))
+        .and(body_string_contains("code_verifier="))
+        .and(body_string_contains("code=m-code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "m-token", "token_type": "Bearer", "scope": "read write", "created_at": 1})))
+        .mount(&instance)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/verify_credentials"))
+        .and(header("authorization", "Bearer m-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "mia", "display_name": "Mia", "avatar": "https://files.example/a.png"})))
+        .mount(&instance)
+        .await;
+
+    let app = ConnectApp::new(Registry::new().with(Arc::new(MastodonProvider::new(HttpClient::for_tests()))), OAuthClients::new()).await;
+    let start = |server: String| {
+        let app = &app;
+        async move { app.post(&app.owner, "/connect/mastodon/start", json!({"workspace_id": app.workspace, "server_url": server})).await }
+    };
+    let (status, body) = app.post(&app.owner, "/connect/mastodon/start", json!({"workspace_id": app.workspace})).await;
+    assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (422, Some("server_url")), "{body}");
+    let (status, first) = start(instance.uri()).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, second) = start(format!("{}/some/path", instance.uri())).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(app.count("select count(*) from postiz.instance_apps").await, 1, "one registration per instance");
+    let url = url::Url::parse(second["authorization_url"].as_str().unwrap()).unwrap();
+    assert!(url.as_str().starts_with(&format!("{}/oauth/authorize", instance.uri())), "{url}");
+    assert!(url.query_pairs().any(|(k, v)| k == "client_id" && v == "inst-client"));
+    let secret_in_clear = app.count("select count(*) from postiz.instance_apps t where t::text like '%inst-secret%'").await;
+    assert_eq!(secret_in_clear, 0, "the instance's client secret is sealed");
+
+    let (status, body) = app.callback(&app.owner, "mastodon", "m-code", &state_of(&url)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["handle"], "mia");
+    let account = body["account"]["id"].as_str().unwrap();
+    let row = app.query_one(&format!("select meta ->> 'server_url', meta ->> 'instance_app_id', external_account_id from postiz.social_accounts where id = '{account}'")).await;
+    assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some(instance.uri().as_str()), "the worker's AccountRef.server");
+    assert!(row.get::<_, Option<String>>(1).is_some(), "refreshes find the instance's client");
+    assert_eq!(row.get::<_, String>(2), "109");
+}
