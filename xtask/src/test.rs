@@ -70,8 +70,21 @@ async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The OAuth tests run a real authorization server (`oidc-provider`) on Node; the tests
+/// install it themselves (`npm ci` into `.postiz/peers/oidc`), but Node and npm must exist.
+fn check_node() -> anyhow::Result<()> {
+    for tool in ["node", "npm"] {
+        let ok = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        if !ok {
+            bail!("`{tool}` is not on PATH: the OAuth tests need Node.js 20+ and npm (Debian: apt-get install -y nodejs npm)");
+        }
+    }
+    Ok(())
+}
+
 /// `cargo test` over the native workspace, echoing its output and counting its results.
 fn cargo_tests(tally: &mut Tally) -> anyhow::Result<()> {
+    check_node()?;
     println!("\n== cargo test --workspace");
     let mut child = Command::new(env_or("CARGO", "cargo"))
         .args(["test", "--workspace", "--locked"])

@@ -377,6 +377,8 @@ async fn hold_for_choice(
         )
         .await?
         .get(0);
+    // Choices nobody made are of no use: drop this user's expired ones.
+    db.execute("delete from postiz.pending_connections where user_id = $1 and expires_at < now()", &[&user.id]).await?;
     tracing::info!(network = %network, pending.id = %id, targets = targets.len(), "connection waits for the user to choose a target");
     Ok(ConnectOutcome::ChooseTarget { pending_id: id, targets, expires_at })
 }
