@@ -168,6 +168,7 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
     Ok(Outcome::Published)
 }
 
+#[expect(clippy::too_many_arguments, reason = "the job's whole context; a struct would only rename it")]
 async fn handle_error(
     ctx: &PublishContext,
     provider: &dyn Provider,

@@ -20,7 +20,7 @@ impl OAuthClients {
 
     /// Clients from `[oauth.clients.<network>]`, secrets from `POSTIZ_OAUTH_<NETWORK>_CLIENT_SECRET`.
     pub fn from_settings(settings: &OAuthSettings) -> Result<Self, ConfigError> {
-        Self::from_settings_with(settings, |network| postiz_config::oauth_client_secret(network))
+        Self::from_settings_with(settings, postiz_config::oauth_client_secret)
     }
 
     /// [`OAuthClients::from_settings`] with the secret lookup injected (tests).

@@ -95,7 +95,7 @@ fn install_peer() -> PathBuf {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    let result = (|| {
+    let install = || {
         let mut changed = false;
         for file in ["package.json", "package-lock.json", "server.mjs"] {
             let want = std::fs::read(source.join(file)).expect("read committed peer file");
@@ -113,9 +113,12 @@ fn install_peer() -> PathBuf {
                 .expect("run npm (is npm installed?)");
             assert!(status.success(), "npm ci for the OIDC test peer failed");
         }
-    })();
+    };
+    let outcome = std::panic::catch_unwind(install);
     let _ = std::fs::remove_dir(&lock);
-    result;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
     dir
 }
 
@@ -288,7 +291,7 @@ pub async fn authorize(authorization_url: &Url, login: &str) -> (String, String)
             let next = url.join(res.headers()[header::LOCATION].to_str().expect("location")).expect("redirect");
             if next.as_str().starts_with(REDIRECT) {
                 let q: std::collections::HashMap<_, _> = next.query_pairs().into_owned().collect();
-                assert!(q.get("error").is_none(), "authorization failed: {next}");
+                assert!(!q.contains_key("error"), "authorization failed: {next}");
                 return (q["code"].clone(), q["state"].clone());
             }
             url = next;
