@@ -310,3 +310,41 @@ async fn mastodon_registers_once_per_instance_and_connects_with_pkce() {
     assert!(row.get::<_, Option<String>>(1).is_some(), "refreshes find the instance's client");
     assert_eq!(row.get::<_, String>(2), "109");
 }
+
+#[tokio::test]
+async fn refused_app_password_foreign_pending_and_missing_setup_answer_clearly() {
+    let sandbox = postiz_sandbox::Sandbox::start(postiz_sandbox::SandboxConfig::default()).await.unwrap();
+    let provider = postiz_providers::sandbox::SandboxProvider::new(HttpClient::for_tests(), sandbox.url().parse().unwrap());
+    let app = ConnectApp::new(Registry::new().with(Arc::new(provider)), OAuthClients::new()).await;
+    // The sandbox refuses the token "expired".
+    let (status, body) = app
+        .post(&app.owner, "/connect/sandbox/credentials", json!({"workspace_id": app.workspace, "identifier": "me", "password": "expired"}))
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("credentials_rejected")), "{body}");
+    let (status, body) = app.post(&app.owner, "/connect/sandbox/credentials", json!({"workspace_id": app.workspace, "identifier": "me"})).await;
+    assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (422, Some("password")), "{body}");
+    let (status, _) = app.post(&app.owner, "/connect/sandbox/start", json!({"workspace_id": app.workspace})).await;
+    assert_eq!(status, 400, "app-password networks do not start an OAuth flow");
+    let (status, _) = app.post(&app.owner, "/connect/myspace/credentials", json!({"workspace_id": app.workspace})).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.count("select count(*) from postiz.credentials").await, 0);
+
+    // Someone else's pending connection is not found.
+    let other = app.app.db.create_user("other@example.com").await;
+    let (status, _) = app.post(&other, &format!("/connect/pending/{}/complete", Uuid::new_v4()), json!({"target_id": "x"})).await;
+    assert_eq!(status, 404);
+
+    // A server started without encryption keys: 503, saying what is missing.
+    let bare = common::TestApp::new().await;
+    let user = bare.db.create_user("bare@example.com").await;
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}/connect/x/start", common::BASE))
+        .header("authorization", format!("Bearer {}", common::token_for(&user)))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({"workspace_id": Uuid::new_v4()}).to_string()))
+        .unwrap();
+    let (res, body) = bare.send(request).await;
+    assert_eq!(res.status(), 503);
+    assert!(body["error"]["message"].as_str().unwrap().contains("POSTIZ_TOKEN_ENCRYPTION_KEYS"), "{body}");
+}

@@ -344,3 +344,73 @@ async fn editors_cannot_start_and_outsiders_do_not_see_the_workspace() {
     assert_eq!(app.post(&outsider, "/connect/x/start", body).await.0, 404);
     assert_eq!(app.count("select count(*) from postiz.oauth_states").await, 0);
 }
+
+#[tokio::test]
+async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() {
+    let peer = OidcPeer::shared();
+    let (registry, network) = registry(peer);
+    let app = ConnectApp::new(registry, oidc_clients("postiz-shortlived")).await;
+    let account = connect_x(&app, "ivan").await;
+    let (_, refresh) = stored(&app, &app.keyring, account).await;
+    let spent = refresh.expect("refresh token");
+    // Spend the stored refresh token elsewhere (the network rotates it), leaving ours dead.
+    let tokens = tokens_for(&app, Arc::clone(&app.keyring), "postiz-shortlived");
+    assert!(matches!(tokens.if_expiring(account, Duration::from_secs(3600)).await.unwrap(), Refreshed::Refreshed(_)));
+    let ws: Uuid = app.query_one(&format!("select workspace_id from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let sealed = app.keyring.encrypt(&spent, &Binding { workspace_id: ws, social_account_id: account, field: Field::RefreshToken });
+    app.app
+        .db
+        .superuser()
+        .await
+        .execute(
+            "update postiz.credentials set refresh_token_key_id = $2, refresh_token_nonce = $3, refresh_token_ciphertext = $4 where social_account_id = $1",
+            &[&account, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let db = app.app.db.superuser().await;
+    let post: Uuid = db
+        .query_one("insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'scheduled', 'hi', now()) returning id", &[&app.workspace])
+        .await
+        .unwrap()
+        .get(0);
+    db.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&app.workspace, &post, &account]).await.unwrap();
+    db.execute("insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')", &[&app.workspace, &post])
+        .await
+        .unwrap();
+    let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
+    let ctx = postiz_worker::publish::PublishContext {
+        store: postiz_worker::store::Store::new(pool, "oidc-revoke-worker"),
+        keyring: Arc::clone(&app.keyring),
+        pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
+        retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
+        lease_secs: 60.0,
+        tokens: Some(tokens),
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
+    let worker = tokio::spawn(postiz_worker::runner::run(ctx, Arc::clone(&app.registry), config, Arc::clone(&stop)));
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30)
+        && app.count("select count(*) from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'").await == 0
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    worker.await.unwrap().unwrap();
+
+    assert_eq!(network.publishes.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing went out");
+    assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'revoked'")).await, 1);
+    let row = app.query_one("select status::text, last_error_message from postiz.queue_jobs").await;
+    assert_eq!(row.get::<_, String>(0), "pending", "paused, resumed on reconnect");
+    assert!(row.get::<_, String>(1).starts_with("Reconnect this account: the network revoked its access"), "{}", row.get::<_, String>(1));
+    assert_eq!(app.count("select count(*) from postiz.activity_logs where action = 'account.revoked'").await, 1);
+
+    // Reconnecting resumes the paused job.
+    let again = connect_x(&app, "ivan").await;
+    assert_eq!(again, account);
+    assert_eq!(app.count("select count(*) from postiz.queue_jobs where status = 'queued' and msg_id is not null").await, 1, "back on the queue");
+    assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'active'")).await, 1);
+}
