@@ -3,6 +3,7 @@
 mod bench;
 mod bench_worker;
 mod db;
+mod e2e;
 mod run;
 mod services;
 mod test;

@@ -16,6 +16,7 @@ pub async fn run() -> anyhow::Result<()> {
     db::print_location(&cluster, started);
     println!("building the services…");
     services::build()?;
+    crate::ui::build(&crate::ui::UiArgs::default())?;
     let s = settings()?;
     let secrets = LocalSecrets::load_or_create()?;
     let sandbox_url = format!("http://{SANDBOX_BIND}");
@@ -29,13 +30,14 @@ pub async fn run() -> anyhow::Result<()> {
     let running: Vec<Service> = vec![
         services::spawn("sandbox", "postiz-sandbox", &["--bind", SANDBOX_BIND], &env)?,
         services::spawn("worker", "postiz-worker", &["run", "--metrics", METRICS_BIND], &env)?,
-        services::spawn("api", "postiz-api", &[], &env)?,
+        // The demo host serves the module page, the UI bundle and the module API on one origin.
+        services::spawn("demo-host", "postiz-demo-host", &[], &env)?,
     ];
     services::write_pids(&running)?;
     let mut running = running;
 
     println!(
-        "\nrunning:\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
+        "\nrunning:\n  demo host       {public}/dashboard/postiz  (sign in as a demo user; the module shares the session)\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
         public = s.server.public_url.trim_end_matches('/'),
         base = s.server.base_path,
     );

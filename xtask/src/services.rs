@@ -54,7 +54,7 @@ impl LocalSecrets {
 /// Builds the service binaries (debug profile: fast to build, fine for a local demo).
 pub fn build() -> anyhow::Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--quiet", "-p", "postiz-api", "-p", "postiz-worker", "-p", "postiz-sandbox"])
+        .args(["build", "--quiet", "-p", "postiz-api", "-p", "postiz-demo-host", "-p", "postiz-worker", "-p", "postiz-sandbox"])
         .current_dir(root())
         .status()
         .context("running cargo build")?;

@@ -24,6 +24,8 @@ pub enum Suite {
     Cargo,
     /// pgTAP files in `supabase/tests`.
     Pgtap,
+    /// The embedded UI in headless chromium against the real stack (`e2e/`).
+    E2e,
 }
 
 /// Totals over every suite, printed as the closing line.
@@ -66,6 +68,23 @@ async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
     }
     if wanted(Suite::Pgtap) {
         pgtap_tests(tally).await?;
+    }
+    if wanted(Suite::E2e) {
+        println!("\n== e2e (headless chromium, node --test e2e/)");
+        match crate::e2e::run().await {
+            Ok(o) => {
+                tally.passed += o.passed;
+                tally.failed += o.failed;
+                tally.skipped += o.skipped;
+                if !o.ok {
+                    tally.failures.push("e2e".into());
+                }
+            }
+            Err(e) => {
+                println!("e2e suite could not run: {e:#}");
+                tally.failures.push("e2e".into());
+            }
+        }
     }
     Ok(())
 }
