@@ -76,16 +76,21 @@ impl LocalCluster {
         format!("postgresql://{user}@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// True when this cluster's server is running.
+    /// True when this cluster's server is running: its `postmaster.pid` names a live process
+    /// whose command line is a postgres server on this data directory. Read from files rather
+    /// than by running `pg_ctl status`, which under heavy load can fail to start at all and
+    /// would then be mistaken for "not running".
     pub fn is_running(&self) -> bool {
-        self.data_dir().join("PG_VERSION").exists()
-            && self
-                .pg_command("pg_ctl")
-                .arg("status")
-                .arg("-D")
-                .arg(self.data_dir())
-                .output()
-                .is_ok_and(|o| o.status.success())
+        let Ok(pid_file) = fs::read_to_string(self.data_dir().join("postmaster.pid")) else {
+            return false;
+        };
+        let Some(pid) = pid_file.lines().next().map(str::trim).filter(|p| !p.is_empty()) else {
+            return false;
+        };
+        fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            cmdline.contains("postgres") && cmdline.contains(&*self.data_dir().to_string_lossy())
+        })
     }
 
     /// Initialises (when needed) and starts the cluster, reusing a running one. Serialised by a
