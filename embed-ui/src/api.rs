@@ -664,7 +664,28 @@ pub struct MediaItem {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
-    pub size_bytes: Option<u64>,
+    pub bytes: Option<i64>,
+    #[serde(default)]
+    pub mime_type: Option<String>,
+}
+
+/// `GET /workspaces/{ws}/media`: a page (`{items, next_before}`) or a bare list.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum MediaList {
+    /// A page.
+    Page { items: Vec<MediaItem> },
+    /// A list.
+    List(Vec<MediaItem>),
+}
+
+impl MediaList {
+    /// The items.
+    pub fn items(self) -> Vec<MediaItem> {
+        match self {
+            MediaList::Page { items } | MediaList::List(items) => items,
+        }
+    }
 }
 
 /// An API key (`GET /workspaces/{ws}/api-keys`).

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::api::{Api, MediaItem, UiError, ws_path};
+use crate::api::{Api, MediaList, UiError, ws_path};
 use crate::app::{Toasts, Ws};
 use crate::components::Loading;
 
@@ -80,7 +80,7 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<Vec<MediaItem>>(&path.get_value()).await }
+        async move { a.get::<MediaList>(&path.get_value()).await.map(MediaList::items) }
     });
     let ws2 = ws.clone();
     let on_file = move |ev: web_sys::Event| {
@@ -110,7 +110,7 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
                             <button type="button" class=move || { if on() { "postiz-media-item postiz-pick-on" } else { "postiz-media-item" } }
                                 on:click=move |_| if let Some(s) = selected { s.update(|l| if let Some(i) = l.iter().position(|x| *x == id2) { l.remove(i); } else { l.push(id2.clone()); }) }>
                                 {m.url.clone().filter(|_| m.kind != "video").map(|u| view! { <img src=u alt=""/> })}
-                                <span>{m.name.clone().unwrap_or_else(|| m.kind.clone())}</span>
+                                <span>{m.name.clone().or(m.mime_type.clone()).unwrap_or_else(|| m.kind.clone())}</span>
                             </button>
                         }
                     }).collect_view()}
