@@ -25,6 +25,8 @@ pub struct ApiError {
     message: String,
     fields: Vec<FieldError>,
     www_authenticate: bool,
+    /// Seconds for a `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -42,7 +44,36 @@ struct Inner<'a> {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: Vec::new(), www_authenticate: false }
+        Self { status, code, message: message.into(), fields: Vec::new(), www_authenticate: false, retry_after: None }
+    }
+
+    /// 401 with a machine-readable code and a `WWW-Authenticate: Bearer` challenge (API keys).
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self { www_authenticate: true, ..Self::new(StatusCode::UNAUTHORIZED, code, message) }
+    }
+
+    /// 413 naming the field whose content is too large.
+    pub fn too_large(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            fields: vec![FieldError { field: field.to_owned(), message: message.clone() }],
+            ..Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("{field}: {message}"))
+        }
+    }
+
+    /// 415 naming the field whose content is of a type we do not accept.
+    pub fn unsupported_type(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            fields: vec![FieldError { field: field.to_owned(), message: message.clone() }],
+            ..Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", format!("{field}: {message}"))
+        }
+    }
+
+    /// 429 with `Retry-After` (whole seconds, at least 1).
+    pub fn too_many_requests(retry_after: std::time::Duration, message: impl Into<String>) -> Self {
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        Self { retry_after: Some(secs.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message) }
     }
 
     /// 400 with a machine-readable code.
@@ -67,6 +98,11 @@ impl ApiError {
     /// 403: the caller may see the resource but not do this to it.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 403 with a more specific code than `forbidden` (e.g. `insufficient_scope`).
+    pub fn forbidden_because(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
     }
 
     /// 409.
@@ -148,6 +184,9 @@ impl IntoResponse for ApiError {
             request_id: request_id::current(),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.www_authenticate {
             let value = format!("Bearer error=\"invalid_token\", error_description=\"{}\"", self.code);
             if let Ok(v) = HeaderValue::from_str(&value) {

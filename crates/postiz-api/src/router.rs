@@ -11,6 +11,8 @@ pub fn router(state: AppState, base_path: &str) -> Router {
         .route("/session", get(routes::session::get))
         .merge(routes::resources())
         .merge(routes::connect::routes())
+        .merge(routes::media::routes())
+        .nest("/public/v1", routes::public::routes())
         .with_state(state);
     let base = format!("/{}", base_path.trim_matches('/'));
     Router::new().nest(&base, api).layer(middleware::from_fn(request_id::layer))

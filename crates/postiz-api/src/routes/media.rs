@@ -1,0 +1,629 @@
+//! The media library: upload (multipart), list, get, download, delete. Resumable uploads for
+//! large videos are in [`super::media_uploads`]; attaching media to a post is the posts
+//! endpoints' `media` field (rows in `postiz.post_media`).
+//!
+//! Upload rules, for every path in:
+//! - the type is sniffed from the bytes ([`super::media_probe`]); the client's `Content-Type`
+//!   and file name are ignored. Unknown types: 415 naming `file`.
+//! - size limits per kind ([`MediaLimits`]): 413 naming `file`; images are measured and
+//!   thumbnailed, videos' `mvhd` gives the duration: a malformed file is a 422 naming `file`.
+//! - the same bytes twice in a workspace (SHA-256) give back the first asset (200, nothing new
+//!   stored); a new asset is a 201.
+//! - bytes are stored first, then the row is written in the uploader's RLS transaction
+//!   (editor+); if the row cannot be written the bytes are removed again, so a refused or failed
+//!   upload leaves neither a row nor an object.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio_postgres::{Row, Transaction};
+use uuid::Uuid;
+
+use super::media_probe::{ImageLimits, Mp4Scanner, Refused, Sniffed, inspect_image, sniff};
+use crate::access::{Role, require_role, user_tx};
+use crate::auth::AuthUser;
+use crate::input::{Ids, Params};
+use crate::storage::{MediaStorage, StorageError};
+use crate::{ApiError, AppState, FieldError};
+
+/// The media and API-key endpoints (relative to the API base). Upload routes enforce their own
+/// limits while streaming, so axum's default body limit is lifted there.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{delete as del, get as read, post};
+
+    use super::{api_keys, media_uploads as up};
+    axum::Router::new()
+        .route("/workspaces/{ws}/media", read(list).post(upload).layer(DefaultBodyLimit::disable()))
+        .route("/workspaces/{ws}/media/{id}", read(get).delete(delete))
+        .route("/workspaces/{ws}/media/{id}/content", read(content))
+        .route("/workspaces/{ws}/media/{id}/thumbnail", read(thumbnail))
+        .route("/workspaces/{ws}/media/uploads", post(up::start))
+        .route(
+            "/workspaces/{ws}/media/uploads/{id}",
+            read(up::status).put(up::put_chunk).delete(up::abort).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/workspaces/{ws}/media/uploads/{id}/complete", post(up::complete))
+        .route("/workspaces/{ws}/api-keys", read(api_keys::list).post(api_keys::create))
+        .route("/workspaces/{ws}/api-keys/{id}", del(api_keys::revoke))
+}
+
+/// Size and shape limits for uploads. `Default` is what `config.toml` documents.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaLimits {
+    /// Largest multipart upload (the whole file is held in memory while it is checked).
+    pub max_upload_bytes: u64,
+    /// Largest image.
+    pub max_image_bytes: u64,
+    /// Largest video (multipart or resumable).
+    pub max_video_bytes: u64,
+    /// Largest chunk of a resumable upload.
+    pub max_chunk_bytes: u64,
+    /// Longest image side in pixels.
+    pub max_image_side: u32,
+    /// Thumbnails fit in a square of this side.
+    pub thumbnail_side: u32,
+    /// How long a resumable upload may stay unfinished.
+    pub upload_ttl: Duration,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 64 * 1024 * 1024,
+            max_image_bytes: 20 * 1024 * 1024,
+            max_video_bytes: 1024 * 1024 * 1024,
+            max_chunk_bytes: 16 * 1024 * 1024,
+            max_image_side: 8192,
+            thumbnail_side: 320,
+            upload_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// What media endpoints need besides the database: the object store and the limits. Given to
+/// the router as an extension (`router(..).layer(axum::Extension(Arc::new(media)))`); without it
+/// the media endpoints answer 503.
+#[derive(Debug)]
+pub struct MediaState {
+    /// Where bytes live.
+    pub storage: MediaStorage,
+    /// Upload limits.
+    pub limits: MediaLimits,
+}
+
+/// Extractor for the [`MediaState`] extension.
+#[derive(Debug, Clone)]
+pub struct Media(pub Arc<MediaState>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Media {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Arc<MediaState>>()
+            .cloned()
+            .map(Media)
+            .ok_or_else(|| ApiError::unavailable("media storage is not configured on this server"))
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "media storage failed");
+        ApiError::unavailable("media storage is unavailable; retry shortly")
+    }
+}
+
+/// A media library entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MediaView {
+    /// Id (use it in a post's `media`).
+    pub id: Uuid,
+    /// Sniffed type: `image/png`, `image/jpeg`, `image/gif`, `image/webp`, `video/mp4`, `video/quicktime`.
+    pub mime_type: String,
+    /// `image`, `gif` or `video`.
+    pub kind: String,
+    /// Size in bytes.
+    pub bytes: i64,
+    /// Pixels (images; videos when their track header says).
+    pub width: Option<i32>,
+    /// Pixels.
+    pub height: Option<i32>,
+    /// Videos: from the movie header.
+    pub duration_ms: Option<i32>,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// Whether `GET …/media/{id}/thumbnail` has a picture (images).
+    pub has_thumbnail: bool,
+    /// Who uploaded it.
+    pub uploaded_by: Option<Uuid>,
+    /// Uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) const MEDIA_COLUMNS: &str =
+    "id, mime_type, bytes, width, height, duration_ms, encode(sha256, 'hex'), thumbnail_path is not null, uploaded_by, created_at";
+
+pub(crate) fn media_view(r: &Row) -> MediaView {
+    let mime: String = r.get(1);
+    let kind = if mime == "image/gif" {
+        "gif"
+    } else if mime.starts_with("video/") {
+        "video"
+    } else {
+        "image"
+    };
+    MediaView {
+        id: r.get(0),
+        kind: kind.into(),
+        mime_type: mime,
+        bytes: r.get(2),
+        width: r.get(3),
+        height: r.get(4),
+        duration_ms: r.get(5),
+        sha256: r.get(6),
+        has_thumbnail: r.get(7),
+        uploaded_by: r.get(8),
+        created_at: r.get(9),
+    }
+}
+
+/// An upload that passed every check, its bytes not stored yet (or, for a resumable upload,
+/// already assembled at `stored_at`).
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub kind: Sniffed,
+    pub bytes: u64,
+    pub sha256: [u8; 32],
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i32>,
+    pub thumbnail: Option<(Vec<u8>, Sniffed)>,
+}
+
+fn refused(r: Refused) -> ApiError {
+    ApiError::validation(vec![FieldError { field: "file".into(), message: r.0 }])
+}
+
+/// 415 unless the first bytes are a type we accept.
+pub(crate) fn sniff_or_refuse(head: &[u8]) -> Result<Sniffed, ApiError> {
+    sniff(head).ok_or_else(|| {
+        ApiError::unsupported_type(
+            "file",
+            "is not a PNG, JPEG, GIF, WebP, MP4 or QuickTime file (judged from its content, not its name or Content-Type)",
+        )
+    })
+}
+
+/// 413 when `bytes` exceeds the limit for `kind`.
+pub(crate) fn check_size(limits: &MediaLimits, kind: Sniffed, bytes: u64) -> Result<(), ApiError> {
+    let (max, what) = if kind.is_video() { (limits.max_video_bytes, "videos") } else { (limits.max_image_bytes, "images") };
+    if bytes > max {
+        return Err(ApiError::too_large("file", format!("is {bytes} bytes; {what} may be at most {max} bytes")));
+    }
+    Ok(())
+}
+
+/// Measures an image and makes its thumbnail (on the blocking pool).
+pub(crate) async fn inspect_image_bytes(
+    limits: &MediaLimits,
+    kind: Sniffed,
+    bytes: Bytes,
+) -> Result<(i32, i32, (Vec<u8>, Sniffed)), ApiError> {
+    let l = ImageLimits { max_side: limits.max_image_side, thumbnail_side: limits.thumbnail_side };
+    let facts = tokio::task::spawn_blocking(move || inspect_image(&bytes, kind, l))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(refused)?;
+    let px = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    Ok((px(facts.width), px(facts.height), facts.thumbnail))
+}
+
+/// Every check on a whole file held in memory.
+pub(crate) async fn check_file(limits: &MediaLimits, bytes: Bytes) -> Result<Checked, ApiError> {
+    let kind = sniff_or_refuse(&bytes[..bytes.len().min(super::media_probe::SNIFF_LEN)])?;
+    check_size(limits, kind, bytes.len() as u64)?;
+    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    let size = bytes.len() as u64;
+    if kind.is_video() {
+        let mut scanner = Mp4Scanner::default();
+        scanner.feed(&bytes);
+        let facts = scanner.finish().map_err(refused)?;
+        let px = |v: Option<u32>| v.and_then(|v| i32::try_from(v).ok());
+        return Ok(Checked {
+            kind,
+            bytes: size,
+            sha256,
+            width: px(facts.width),
+            height: px(facts.height),
+            duration_ms: px(facts.duration_ms),
+            thumbnail: None,
+        });
+    }
+    let (w, h, thumb) = inspect_image_bytes(limits, kind, bytes).await?;
+    Ok(Checked { kind, bytes: size, sha256, width: Some(w), height: Some(h), duration_ms: None, thumbnail: Some(thumb) })
+}
+
+/// The workspace's asset with these bytes, if any (in the caller's transaction).
+pub(crate) async fn find_existing(tx: &Transaction<'_>, ws: Uuid, sha256: &[u8; 32]) -> Result<Option<MediaView>, ApiError> {
+    let row = tx
+        .query_opt(
+            &format!("select {MEDIA_COLUMNS} from postiz.media_assets where workspace_id = $1 and sha256 = $2"),
+            &[&ws, &sha256.as_slice()],
+        )
+        .await?;
+    Ok(row.as_ref().map(media_view))
+}
+
+/// [`find_existing`] in a transaction of its own (editor+).
+pub(crate) async fn existing(state: &AppState, user: &AuthUser, ws: Uuid, sha256: &[u8; 32]) -> Result<Option<MediaView>, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, user).await?;
+    require_role(&tx, ws, Role::Editor).await?;
+    let found = find_existing(&tx, ws, sha256).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// Where an asset's objects go.
+pub(crate) fn object_paths(ws: Uuid, id: Uuid, checked: &Checked) -> (String, Option<String>) {
+    let original = format!("{ws}/{id}/original.{}", checked.kind.extension());
+    let thumb = checked.thumbnail.as_ref().map(|(_, k)| format!("{ws}/{id}/thumbnail.{}", k.extension()));
+    (original, thumb)
+}
+
+/// Stores the thumbnail (the original is already stored) and inserts the row in `tx`, which the
+/// caller commits. `None` when the workspace got the same bytes meanwhile (a concurrent upload).
+/// The caller removes the objects ([`written`]) when this or its commit fails.
+pub(crate) async fn insert_asset(
+    tx: &Transaction<'_>,
+    media: &MediaState,
+    ws: Uuid,
+    id: Uuid,
+    c: &Checked,
+) -> Result<Option<MediaView>, ApiError> {
+    let (original, thumb) = object_paths(ws, id, c);
+    if let (Some(path), Some((bytes, _))) = (&thumb, &c.thumbnail) {
+        media.storage.put(path, Bytes::copy_from_slice(bytes)).await?;
+    }
+    let bytes = i64::try_from(c.bytes).unwrap_or(i64::MAX);
+    let row = tx
+        .query_opt(
+            &format!(
+                "insert into postiz.media_assets (id, workspace_id, bucket, path, mime_type, bytes, width, height, duration_ms, sha256, thumbnail_path)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 on conflict (workspace_id, sha256) do nothing
+                 returning {MEDIA_COLUMNS}"
+            ),
+            &[
+                &id,
+                &ws,
+                &media.storage.bucket(),
+                &original,
+                &c.kind.mime(),
+                &bytes,
+                &c.width,
+                &c.height,
+                &c.duration_ms,
+                &c.sha256.as_slice(),
+                &thumb,
+            ],
+        )
+        .await?;
+    Ok(row.as_ref().map(media_view))
+}
+
+/// Every object an asset may have written.
+pub(crate) fn written(ws: Uuid, id: Uuid, c: &Checked) -> Vec<String> {
+    let (original, thumb) = object_paths(ws, id, c);
+    std::iter::once(original).chain(thumb).collect()
+}
+
+/// Writes the asset row (and thumbnail) in a transaction of its own, the original being stored
+/// already. On any failure every object of this asset is removed. `201` with the new asset, or
+/// `200` with the one a concurrent upload of the same bytes added first.
+pub(crate) async fn commit_asset(
+    state: &AppState,
+    media: &MediaState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+    checked: &Checked,
+) -> Result<(StatusCode, MediaView), ApiError> {
+    let result = async {
+        let mut client = state.pool.get().await?;
+        let tx = user_tx(&mut client, user).await?;
+        require_role(&tx, ws, Role::Editor).await?;
+        let view = insert_asset(&tx, media, ws, id, checked).await?;
+        tx.commit().await?;
+        Ok::<_, ApiError>(view)
+    }
+    .await;
+    match result {
+        Ok(Some(view)) => Ok((StatusCode::CREATED, view)),
+        Ok(None) => {
+            media.storage.discard(&written(ws, id, checked)).await;
+            let theirs = existing(state, user, ws, &checked.sha256).await?.ok_or_else(ApiError::not_found)?;
+            Ok((StatusCode::OK, theirs))
+        }
+        Err(e) => {
+            media.storage.discard(&written(ws, id, checked)).await;
+            Err(e)
+        }
+    }
+}
+
+/// Stores a checked in-memory file as a new asset, or returns the workspace's copy.
+pub(crate) async fn store_new(
+    state: &AppState,
+    media: &MediaState,
+    user: &AuthUser,
+    ws: Uuid,
+    bytes: Bytes,
+    checked: Checked,
+) -> Result<(StatusCode, MediaView), ApiError> {
+    if let Some(view) = existing(state, user, ws, &checked.sha256).await? {
+        return Ok((StatusCode::OK, view));
+    }
+    let id = Uuid::new_v4();
+    let (original, _) = object_paths(ws, id, &checked);
+    media.storage.put(&original, bytes).await?;
+    commit_asset(state, media, user, ws, id, &checked).await
+}
+
+/// Checks the caller may upload here before any byte is read (viewers get 403 at once).
+pub(crate) async fn require_editor(state: &AppState, user: &AuthUser, ws: Uuid) -> Result<(), ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, user).await?;
+    require_role(&tx, ws, Role::Editor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large("file", "the request body is too large")
+    } else {
+        ApiError::bad_request("bad_multipart", e.body_text())
+    }
+}
+
+/// Reads the single `file` field of a multipart body, refusing it as soon as it exceeds `max`.
+async fn read_file_field(request: Request, max: u64) -> Result<Bytes, ApiError> {
+    let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| {
+        ApiError::bad_request("bad_multipart", format!("{}; send multipart/form-data with a `file` field", e.body_text()))
+    })?;
+    let mut file: Option<BytesMut> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            return Err(ApiError::validation(vec![FieldError {
+                field: if name.is_empty() { "body".into() } else { name },
+                message: "unknown field: send the file in a field named `file`".into(),
+            }]));
+        }
+        if file.is_some() {
+            return Err(ApiError::validation(vec![FieldError { field: "file".into(), message: "send one file per request".into() }]));
+        }
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if (buf.len() + chunk.len()) as u64 > max {
+                return Err(ApiError::too_large(
+                    "file",
+                    format!("is larger than {max} bytes; use a resumable upload (POST …/media/uploads) for large videos"),
+                ));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        file = Some(buf);
+    }
+    let file = file.ok_or_else(|| {
+        ApiError::validation(vec![FieldError { field: "file".into(), message: "is missing: send multipart/form-data with a `file` field".into() }])
+    })?;
+    if file.is_empty() {
+        return Err(ApiError::validation(vec![FieldError { field: "file".into(), message: "is empty".into() }]));
+    }
+    Ok(file.freeze())
+}
+
+/// `POST /workspaces/{ws}/media` (editor+, `multipart/form-data` with one `file` field): 201
+/// with the new asset, or 200 with the existing one when the workspace already has these bytes.
+pub async fn upload(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Media(media): Media,
+    Ids(ws): Ids<Uuid>,
+    request: Request,
+) -> Result<(StatusCode, Json<MediaView>), ApiError> {
+    require_editor(&state, &user, ws).await?;
+    let bytes = read_file_field(request, media.limits.max_upload_bytes).await?;
+    let checked = check_file(&media.limits, bytes.clone()).await?;
+    let (status, view) = store_new(&state, &media, &user, ws, bytes, checked).await?;
+    tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, "media uploaded");
+    Ok((status, Json(view)))
+}
+
+/// Query of `GET /workspaces/{ws}/media`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `image`, `gif` or `video`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Only media uploaded before this one (the previous page's `next_before`).
+    #[serde(default)]
+    pub before: Option<Uuid>,
+    /// Page size, 1-100 (default 50).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// A page of media.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MediaPage {
+    /// Newest first.
+    pub items: Vec<MediaView>,
+    /// Pass as `before` for the next page; null on the last page.
+    pub next_before: Option<Uuid>,
+}
+
+/// `GET /workspaces/{ws}/media?kind=&before=&limit=`: the library, newest first (any member).
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids(ws): Ids<Uuid>,
+    Params(q): Params<ListQuery>,
+) -> Result<Json<MediaPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request("bad_query", "limit must be between 1 and 100"));
+    }
+    let pattern = match q.kind.as_deref() {
+        None => None,
+        Some("image") => Some("image/(png|jpeg|webp)"),
+        Some("gif") => Some("image/gif"),
+        Some("video") => Some("video/.*"),
+        Some(_) => return Err(ApiError::bad_request("bad_query", "kind must be image, gif or video")),
+    };
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    require_role(&tx, ws, Role::Viewer).await?;
+    let rows = tx
+        .query(
+            &format!(
+                "select {MEDIA_COLUMNS} from postiz.media_assets m
+                 where m.workspace_id = $1 and ($2::text is null or m.mime_type ~ ('^' || $2 || '$'))
+                   and ($3::uuid is null or (m.created_at, m.id) < (
+                         select c.created_at, c.id from postiz.media_assets c where c.workspace_id = $1 and c.id = $3))
+                 order by m.created_at desc, m.id desc
+                 limit $4"
+            ),
+            &[&ws, &pattern, &q.before, &(limit + 1)],
+        )
+        .await?;
+    tx.commit().await?;
+    let mut items: Vec<MediaView> = rows.iter().map(media_view).collect();
+    let more = items.len() as i64 > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(50));
+    let next_before = if more { items.last().map(|m| m.id) } else { None };
+    Ok(Json(MediaPage { items, next_before }))
+}
+
+/// `GET /workspaces/{ws}/media/{id}` (any member).
+pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<Json<MediaView>, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    require_role(&tx, ws, Role::Viewer).await?;
+    let row = tx
+        .query_opt(&format!("select {MEDIA_COLUMNS} from postiz.media_assets where workspace_id = $1 and id = $2"), &[&ws, &id])
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(media_view(&row)))
+}
+
+/// `DELETE /workspaces/{ws}/media/{id}` (editor+; 204). 409 while a post (or a thread reply)
+/// uses it. The row goes first, then the objects: an object left by a storage failure is only
+/// unused bytes, while a row without its object would be a broken asset.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Media(media): Media,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    require_role(&tx, ws, Role::Editor).await?;
+    let row = tx
+        .query_opt(
+            "select path, thumbnail_path from postiz.media_assets where workspace_id = $1 and id = $2 for update",
+            &[&ws, &id],
+        )
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let used = tx
+        .query_one(
+            "select exists (select 1 from postiz.post_media where workspace_id = $1 and media_id = $2)
+                 or exists (select 1 from postiz.post_variants where workspace_id = $1
+                            and thread_items @> jsonb_build_array(jsonb_build_object('media_ids', jsonb_build_array($3::text))))",
+            &[&ws, &id, &id.to_string()],
+        )
+        .await?
+        .get::<_, bool>(0);
+    if used {
+        return Err(ApiError::conflict("media_in_use", "a post uses this media; remove it from the post first"));
+    }
+    tx.execute("delete from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
+    tx.commit().await?;
+    let paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1)].into_iter().flatten().collect();
+    media.storage.discard(&paths).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /workspaces/{ws}/media/{id}/content`: the bytes (any member), with the sniffed type.
+pub async fn content(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Media(media): Media,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    stream_object(&state, &user, &media, ws, id, false).await
+}
+
+/// `GET /workspaces/{ws}/media/{id}/thumbnail`: the image thumbnail (404 for videos).
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Media(media): Media,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    stream_object(&state, &user, &media, ws, id, true).await
+}
+
+async fn stream_object(state: &AppState, user: &AuthUser, media: &MediaState, ws: Uuid, id: Uuid, thumb: bool) -> Result<Response, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, user).await?;
+    require_role(&tx, ws, Role::Viewer).await?;
+    let row = tx
+        .query_opt("select path, thumbnail_path, mime_type from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id])
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    drop(client);
+    let (path, mime): (Option<String>, String) = if thumb {
+        let p: Option<String> = row.get(1);
+        let mime = p.as_deref().map_or("image/jpeg", |p| if p.ends_with(".png") { "image/png" } else { "image/jpeg" }).to_owned();
+        (p, mime)
+    } else {
+        (row.get(0), row.get(2))
+    };
+    let path = path.ok_or_else(ApiError::not_found)?;
+    let got = match media.storage.get(&path).await {
+        Ok(g) => g,
+        Err(StorageError::NotFound { .. }) => return Err(ApiError::not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let size = got.meta.size;
+    let mut response = Body::from_stream(got.into_stream()).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&mime) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // An asset's bytes never change under its id.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable"));
+    Ok(response)
+}
