@@ -32,6 +32,8 @@ const OAUTH_STATE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000201";
 const PENDING_A1: &str = "aaaaaaaa-0000-4000-8000-000000000202";
 const INSTANCE_APP_1: &str = "aaaaaaaa-0000-4000-8000-000000000203";
 const MEDIA_A2: &str = "aaaaaaaa-0000-4000-8000-000000000102";
+const UPLOAD_A1: &str = "aaaaaaaa-0000-4000-8000-000000000111";
+const UPLOAD_A2: &str = "aaaaaaaa-0000-4000-8000-000000000112";
 const SCHEDULE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000201";
 const JOB_A1: &str = "aaaaaaaa-0000-4000-8000-000000000301";
 const INVITE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000401";
@@ -429,6 +431,22 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "media_uploads",
+            checks: [
+                // Resumable uploads in progress are an editor's working state; viewers never see them.
+                check(format!("select 1 from postiz.media_uploads where id = '{UPLOAD_A1}'"), from(Actor::Editor)),
+                check(
+                    format!("insert into postiz.media_uploads (workspace_id, total_bytes) values ('{WS_A}', 10)"),
+                    from(Actor::Editor),
+                ),
+                check(
+                    format!("update postiz.media_uploads set received_bytes = 5 where id = '{UPLOAD_A1}'"),
+                    from(Actor::Editor),
+                ),
+                check(format!("delete from postiz.media_uploads where id = '{UPLOAD_A2}'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
             table: "post_media",
             checks: [
                 check(
@@ -609,6 +627,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{MEDIA_A1}', '{WS_A}', '{WS_A}/1.png', 'image/png', 1, sha256('1')),
           ('{MEDIA_A2}', '{WS_A}', '{WS_A}/2.png', 'image/png', 1, sha256('2'));
         insert into postiz.post_media (workspace_id, post_id, media_id) values ('{WS_A}', '{POST_A1}', '{MEDIA_A1}');
+        insert into postiz.media_uploads (id, workspace_id, total_bytes) values
+          ('{UPLOAD_A1}', '{WS_A}', 100), ('{UPLOAD_A2}', '{WS_A}', 100);
         insert into postiz.schedules (id, workspace_id, kind, post_id, starts_at) values
           ('{SCHEDULE_A1}', '{WS_A}', 'once', '{POST_A1}', '2030-01-01');
         insert into postiz.queue_jobs (id, workspace_id, target_id, schedule_id, occurrence, network, scheduled_at, run_at) values
