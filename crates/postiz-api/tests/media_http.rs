@@ -169,6 +169,8 @@ async fn an_image_is_stored_measured_thumbnailed_and_served_with_its_sniffed_typ
     assert_eq!(a.body["bytes"].as_i64(), Some(bytes.len() as i64));
     assert_eq!(a.body["has_thumbnail"], true);
     let id = a.body["id"].as_str().unwrap();
+    assert_eq!(a.body["url"], format!("{BASE}/workspaces/{}/media/{id}/content", f.ws));
+    assert_eq!(a.body["thumbnail_url"], format!("{BASE}/workspaces/{}/media/{id}/thumbnail", f.ws));
     assert_eq!(objects(f.dir.path()), vec![format!("{}/{id}/original.png", f.ws), format!("{}/{id}/thumbnail.jpg", f.ws)]);
 
     let (status, headers, content) = raw(&f.app, &f.owner, "GET", &format!("/workspaces/{}/media/{id}/content", f.ws), &[], vec![]).await;

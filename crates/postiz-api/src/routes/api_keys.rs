@@ -29,8 +29,9 @@ pub const SCOPES: [&str; 5] = ["posts:read", "posts:write", "media:read", "media
 pub struct CreateKey {
     /// What it is for ("n8n", "Zapier").
     pub name: String,
-    /// Some of [`SCOPES`].
-    pub scopes: Vec<String>,
+    /// Some of [`SCOPES`]; omitted: all of them (a key like Postiz's, still revocable).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
     /// No use after this.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
@@ -104,15 +105,16 @@ pub async fn create(
     Ids(ws): Ids<Uuid>,
     JsonBody(body): JsonBody<CreateKey>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
+    let scopes: Vec<String> = body.scopes.unwrap_or_else(|| SCOPES.iter().map(|s| (*s).to_owned()).collect());
     let mut fields = Fields::default();
     check_name(&mut fields, "name", &body.name, 100);
-    if body.scopes.is_empty() {
+    if scopes.is_empty() {
         fields.push("scopes", format!("give at least one of {}", SCOPES.join(", ")));
     }
-    for (i, s) in body.scopes.iter().enumerate() {
+    for (i, s) in scopes.iter().enumerate() {
         if !SCOPES.contains(&s.as_str()) {
             fields.push(format!("scopes[{i}]"), format!("{s:?} is not a scope; use {}", SCOPES.join(", ")));
-        } else if body.scopes[..i].contains(s) {
+        } else if scopes[..i].contains(s) {
             fields.push(format!("scopes[{i}]"), "is listed twice");
         }
     }
@@ -124,7 +126,7 @@ pub async fn create(
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
     let key: String = tx
-        .query_one("select postiz.create_api_key($1, $2, $3, $4)", &[&ws, &body.name.trim(), &body.scopes, &body.expires_at])
+        .query_one("select postiz.create_api_key($1, $2, $3, $4)", &[&ws, &body.name.trim(), &scopes, &body.expires_at])
         .await?
         .get(0);
     let row = tx

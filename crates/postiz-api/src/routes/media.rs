@@ -151,6 +151,38 @@ pub struct MediaView {
     pub uploaded_by: Option<Uuid>,
     /// Uploaded.
     pub created_at: DateTime<Utc>,
+    /// Where to download the bytes (an absolute path on this server, same authentication).
+    pub url: String,
+    /// Where to download the thumbnail, when there is one.
+    pub thumbnail_url: Option<String>,
+}
+
+impl MediaView {
+    /// Fills the download links under `links`.
+    pub(crate) fn linked(mut self, links: &MediaLinks) -> Self {
+        self.url = format!("{}/{}/content", links.0, self.id);
+        self.thumbnail_url = self.has_thumbnail.then(|| format!("{}/{}/thumbnail", links.0, self.id));
+        self
+    }
+}
+
+/// The path prefix of the media collection the request came through
+/// (`/dashboard/postiz/api/workspaces/{ws}/media` or `/dashboard/postiz/api/public/v1/media`), from
+/// which download links are built.
+#[derive(Debug, Clone)]
+pub struct MediaLinks(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for MediaLinks {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_owned(), |u| u.0.path().to_owned());
+        let prefix = path.find("/media").map_or(path.as_str(), |i| &path[..i + "/media".len()]);
+        Ok(MediaLinks(prefix.to_owned()))
+    }
 }
 
 pub(crate) const MEDIA_COLUMNS: &str =
@@ -177,6 +209,8 @@ pub(crate) fn media_view(r: &Row) -> MediaView {
         has_thumbnail: r.get(7),
         uploaded_by: r.get(8),
         created_at: r.get(9),
+        url: String::new(),
+        thumbnail_url: None,
     }
 }
 
@@ -444,6 +478,7 @@ pub async fn upload(
     State(state): State<AppState>,
     user: AuthUser,
     Media(media): Media,
+    links: MediaLinks,
     Ids(ws): Ids<Uuid>,
     request: Request,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
@@ -452,7 +487,7 @@ pub async fn upload(
     let checked = check_file(&media.limits, bytes.clone()).await?;
     let (status, view) = store_new(&state, &media, &user, ws, bytes, checked).await?;
     tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, "media uploaded");
-    Ok((status, Json(view)))
+    Ok((status, Json(view.linked(&links))))
 }
 
 /// Query of `GET /workspaces/{ws}/media`.
@@ -483,6 +518,7 @@ pub struct MediaPage {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
+    links: MediaLinks,
     Ids(ws): Ids<Uuid>,
     Params(q): Params<ListQuery>,
 ) -> Result<Json<MediaPage>, ApiError> {
@@ -514,7 +550,7 @@ pub async fn list(
         )
         .await?;
     tx.commit().await?;
-    let mut items: Vec<MediaView> = rows.iter().map(media_view).collect();
+    let mut items: Vec<MediaView> = rows.iter().map(|r| media_view(r).linked(&links)).collect();
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(50));
     let next_before = if more { items.last().map(|m| m.id) } else { None };
@@ -522,7 +558,12 @@ pub async fn list(
 }
 
 /// `GET /workspaces/{ws}/media/{id}` (any member).
-pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<Json<MediaView>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    links: MediaLinks,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<Json<MediaView>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
@@ -531,7 +572,7 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): I
         .await?
         .ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
-    Ok(Json(media_view(&row)))
+    Ok(Json(media_view(&row).linked(&links)))
 }
 
 /// `DELETE /workspaces/{ws}/media/{id}` (editor+; 204). 409 while a post (or a thread reply)

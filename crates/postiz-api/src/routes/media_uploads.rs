@@ -32,7 +32,7 @@ use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::media::{
-    Checked, Media, MediaState, MediaView, check_size, find_existing, inspect_image_bytes, insert_asset, object_paths, sniff_or_refuse, written,
+    Checked, Media, MediaLinks, MediaState, MediaView, check_size, find_existing, inspect_image_bytes, insert_asset, object_paths, sniff_or_refuse, written,
 };
 use super::media_probe::{Mp4Scanner, SNIFF_LEN, Sniffed};
 use crate::access::{Role, require_role, user_tx};
@@ -316,6 +316,7 @@ pub async fn complete(
     State(state): State<AppState>,
     user: AuthUser,
     Media(media): Media,
+    links: MediaLinks,
     Ids((ws, id)): Ids<(Uuid, Uuid)>,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     let mut client = state.pool.get().await?;
@@ -417,5 +418,5 @@ pub async fn complete(
         tracing::warn!(upload.id = %id, error = %e, "could not remove a completed upload's chunks");
     }
     tracing::info!(media.id = %view.id, upload.id = %id, workspace.id = %ws, bytes = view.bytes, new = status == StatusCode::CREATED, "resumable upload completed");
-    Ok((status, Json(view)))
+    Ok((status, Json(view.linked(&links))))
 }

@@ -43,6 +43,7 @@ use crate::routes::media::{MediaPage, MediaView};
         super::upload_media,
         super::list_media,
         super::get_media,
+        super::media_content,
         super::list_accounts,
         super::next_slot,
     ),

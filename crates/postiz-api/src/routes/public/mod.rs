@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub use self::docs::PublicApiDoc;
 pub use self::key::{ApiKey, PublicApi};
 use super::accounts::{self, AccountView, NextSlot, NextSlotQuery};
-use super::media::{self, Media, MediaPage, MediaView};
+use super::media::{self, Media, MediaLinks, MediaPage, MediaView};
 use super::posts::{self, ChangeStatus, CreatePost, PostView, UpdatePost};
 use crate::input::{Ids, JsonBody, Params};
 use crate::{ApiError, AppState};
@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         // Uploads enforce their own limits while streaming (`[media]` settings).
         .route("/media", get(list_media).post(upload_media).layer(DefaultBodyLimit::disable()))
         .route("/media/{id}", get(get_media))
+        .route("/media/{id}/content", get(media_content))
         .route("/accounts", get(list_accounts))
         .route("/accounts/{id}/next-slot", get(next_slot))
 }
@@ -180,10 +181,11 @@ async fn upload_media(
     State(state): State<AppState>,
     key: ApiKey,
     media_state: Media,
+    links: MediaLinks,
     request: Request,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     key.require("media:write")?;
-    media::upload(State(state), key.actor(), media_state, Ids(key.workspace_id), request).await
+    media::upload(State(state), key.actor(), media_state, links, Ids(key.workspace_id), request).await
 }
 
 /// The media library, newest first.
@@ -195,9 +197,14 @@ async fn upload_media(
     ),
     responses((status = 200, body = MediaPage)),
     security(("api_key" = ["media:read"])))]
-async fn list_media(State(state): State<AppState>, key: ApiKey, params: Params<media::ListQuery>) -> Result<Json<MediaPage>, ApiError> {
+async fn list_media(
+    State(state): State<AppState>,
+    key: ApiKey,
+    links: MediaLinks,
+    params: Params<media::ListQuery>,
+) -> Result<Json<MediaPage>, ApiError> {
     key.require("media:read")?;
-    media::list(State(state), key.actor(), Ids(key.workspace_id), params).await
+    media::list(State(state), key.actor(), links, Ids(key.workspace_id), params).await
 }
 
 /// One media asset.
@@ -205,9 +212,24 @@ async fn list_media(State(state): State<AppState>, key: ApiKey, params: Params<m
     params(("id" = Uuid, Path)),
     responses((status = 200, body = MediaView), (status = 404, body = docs::ErrorBody)),
     security(("api_key" = ["media:read"])))]
-async fn get_media(State(state): State<AppState>, key: ApiKey, Ids(id): Ids<Uuid>) -> Result<Json<MediaView>, ApiError> {
+async fn get_media(State(state): State<AppState>, key: ApiKey, links: MediaLinks, Ids(id): Ids<Uuid>) -> Result<Json<MediaView>, ApiError> {
     key.require("media:read")?;
-    media::get(State(state), key.actor(), Ids((key.workspace_id, id))).await
+    media::get(State(state), key.actor(), links, Ids((key.workspace_id, id))).await
+}
+
+/// The asset's bytes, with their sniffed type.
+#[utoipa::path(get, path = "/media/{id}/content", tag = "media",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = docs::ErrorBody)),
+    security(("api_key" = ["media:read"])))]
+async fn media_content(
+    State(state): State<AppState>,
+    key: ApiKey,
+    media_state: Media,
+    Ids(id): Ids<Uuid>,
+) -> Result<axum::response::Response, ApiError> {
+    key.require("media:read")?;
+    media::content(State(state), key.actor(), media_state, Ids((key.workspace_id, id))).await
 }
 
 /// Connected social accounts (ids to use as a post's `targets`).
