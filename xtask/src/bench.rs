@@ -30,6 +30,12 @@ pub enum Bench {
     Calendar(CalendarArgs),
     /// The publish worker: drain rate, CPU per job, lateness, memory.
     Worker(crate::bench_worker::WorkerArgs),
+    /// Creating an isolated, migrated test database (clone of the template), as every test does.
+    Testdb {
+        /// Databases to create.
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+    },
 }
 
 /// Options of `bench calendar`.
@@ -73,7 +79,26 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Calendar(args) => calendar(args).await,
         Bench::Worker(args) => crate::bench_worker::run(args).await,
+        Bench::Testdb { count } => testdb(count).await,
     }
+}
+
+async fn testdb(count: usize) -> anyhow::Result<()> {
+    // The first call may build the template; it is timed separately.
+    let started = Instant::now();
+    drop(TestDatabase::new().await);
+    println!("first test database (template built if needed): {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        let db = TestDatabase::new().await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        drop(db);
+    }
+    times.sort_by(f64::total_cmp);
+    let pick = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!("test database creation over {count}: p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms", pick(0.5), pick(0.9), pick(1.0));
+    Ok(())
 }
 
 async fn calendar(args: CalendarArgs) -> anyhow::Result<()> {
