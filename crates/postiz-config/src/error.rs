@@ -27,6 +27,17 @@ pub enum ConfigError {
     /// An OAuth client secret variable is present but empty.
     #[error("environment variable {0} is set but empty; unset it or give it a value")]
     EmptyOAuthSecret(String),
+    /// A secret that goes with another one that is set is missing.
+    #[error("environment variable {0} is not set, but its companion is; set both or neither")]
+    MissingSecret(&'static str),
+    /// A setting outside `[oauth]` is unusable.
+    #[error("{key}: {problem}")]
+    BadSetting {
+        /// The dotted key, e.g. `media.backend`.
+        key: String,
+        /// What is wrong and what would be accepted.
+        problem: String,
+    },
     /// An `[oauth]` setting is unusable.
     #[error("{key}: {problem}")]
     BadOAuth {

@@ -7,8 +7,10 @@ mod settings;
 
 pub use error::ConfigError;
 pub use load::{load, load_from};
-pub use secrets::{Secrets, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var};
+pub use secrets::{
+    MEDIA_S3_KEY_VARS, Secrets, media_s3_keys, media_s3_keys_from, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var,
+};
 pub use settings::{
-    DatabaseSettings, LocalDbSettings, OAuthClientSettings, OAuthSettings, ServerSettings, Settings,
-    SupabaseSettings, WorkerSettings,
+    DatabaseSettings, LocalDbSettings, MediaSettings, OAuthClientSettings, OAuthSettings, PublicApiSettings, ServerSettings,
+    Settings, SupabaseSettings, WorkerSettings,
 };

@@ -46,11 +46,39 @@ impl Settings {
                 return Err(ConfigError::BadOAuth { key: format!("{key}.client_id"), problem: "must not be empty; copy it from the network's developer console".into() });
             }
         }
+        self.validate_media()?;
         if self.oauth.state_ttl_secs == 0 || self.oauth.sweep_concurrency == 0 || self.oauth.sweep_batch == 0 {
             return Err(ConfigError::BadOAuth {
                 key: "oauth".into(),
                 problem: "state_ttl_secs, sweep_batch and sweep_concurrency must be at least 1".into(),
             });
+        }
+        Ok(())
+    }
+
+    fn validate_media(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, problem: &str| Err(ConfigError::BadSetting { key: key.into(), problem: problem.into() });
+        let m = &self.media;
+        match m.backend.as_str() {
+            "local" if m.local_dir.trim().is_empty() => return bad("media.local_dir", "must name a directory, e.g. .postiz/media"),
+            "local" => {}
+            "s3" => {
+                if m.s3_endpoint.trim().is_empty() || m.s3_region.trim().is_empty() || m.s3_bucket.trim().is_empty() {
+                    return bad(
+                        "media",
+                        "backend = \"s3\" needs s3_endpoint (https://<ref>.supabase.co/storage/v1/s3), s3_region and s3_bucket",
+                    );
+                }
+                parse_url("media.s3_endpoint", &m.s3_endpoint, "https://abcd.supabase.co/storage/v1/s3")?;
+            }
+            _ => return bad("media.backend", "must be \"local\" or \"s3\""),
+        }
+        let sizes = [m.max_upload_bytes, m.max_image_bytes, m.max_video_bytes, m.max_chunk_bytes, m.upload_ttl_secs];
+        if sizes.contains(&0) || m.max_image_side == 0 || m.thumbnail_side == 0 {
+            return bad("media", "sizes, sides and upload_ttl_secs must be at least 1");
+        }
+        if self.public_api.requests_per_minute == 0 || self.public_api.burst == 0 {
+            return bad("public_api", "requests_per_minute and burst must be at least 1");
         }
         Ok(())
     }
@@ -94,6 +122,39 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.clear_env();
             f(jail)
+        });
+    }
+
+    #[test]
+    fn media_settings_are_checked_and_s3_keys_come_in_pairs() {
+        jailed(|jail| {
+            jail.create_file("config.toml", "[media]\nbackend = \"s3\"\n")?;
+            assert!(load_in(jail).unwrap_err().to_string().contains("s3_endpoint"));
+            jail.create_file("config.toml", "[media]\nbackend = \"ftp\"\n")?;
+            assert!(load_in(jail).unwrap_err().to_string().contains("media.backend"));
+            jail.create_file(
+                "config.toml",
+                "[media]\nbackend = \"s3\"\ns3_endpoint = \"https://abcd.supabase.co/storage/v1/s3\"\ns3_region = \"eu-central-1\"\n",
+            )?;
+            assert_eq!(load_in(jail).expect("loads").media.s3_bucket, "media");
+            jail.set_env("POSTIZ__PUBLIC_API__REQUESTS_PER_MINUTE", "0");
+            assert!(load_in(jail).unwrap_err().to_string().contains("public_api"));
+            Ok(())
+        });
+        let only_id = crate::media_s3_keys_from(|k| (k == "POSTIZ_MEDIA_S3_ACCESS_KEY_ID").then(|| "id".into()));
+        assert!(only_id.unwrap_err().to_string().contains("POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY"));
+        assert!(crate::media_s3_keys_from(|_| None).expect("none").is_none());
+        assert!(crate::media_s3_keys_from(|_| Some("x".into())).expect("both").is_some());
+    }
+
+    #[test]
+    fn the_checked_in_config_loads_with_the_default_media_and_public_api_settings() {
+        jailed(|_| {
+            let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config.toml");
+            let s = load_from(&file).expect("config.toml loads");
+            assert_eq!(s.media, crate::MediaSettings::default());
+            assert_eq!(s.public_api, crate::PublicApiSettings::default());
+            Ok(())
         });
     }
 

@@ -87,3 +87,26 @@ pub fn oauth_client_secret_from(network: &str, lookup: impl Fn(&str) -> Option<S
         Some(v) => Ok(Some(SecretString::from(v))),
     }
 }
+
+/// The variables holding the media store's S3 access key id and secret.
+pub const MEDIA_S3_KEY_VARS: [&str; 2] = ["POSTIZ_MEDIA_S3_ACCESS_KEY_ID", "POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY"];
+
+/// The media store's S3 keys from the environment: both, or `None` when neither is set.
+pub fn media_s3_keys() -> Result<Option<(SecretString, SecretString)>, ConfigError> {
+    media_s3_keys_from(|name| std::env::var(name).ok())
+}
+
+/// [`media_s3_keys`] through `lookup`. One without the other is an error naming the missing one.
+pub fn media_s3_keys_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<(SecretString, SecretString)>, ConfigError> {
+    let [id_var, secret_var] = MEDIA_S3_KEY_VARS;
+    let read = |name: &'static str| match lookup(name) {
+        Some(v) if v.trim().is_empty() => Err(ConfigError::EmptySecret(name)),
+        other => Ok(other.map(SecretString::from)),
+    };
+    match (read(id_var)?, read(secret_var)?) {
+        (Some(id), Some(secret)) => Ok(Some((id, secret))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::MissingSecret(secret_var)),
+        (None, Some(_)) => Err(ConfigError::MissingSecret(id_var)),
+    }
+}

@@ -22,6 +22,12 @@ pub struct Settings {
     /// `[oauth]`: connecting accounts and keeping their tokens fresh.
     #[serde(default)]
     pub oauth: OAuthSettings,
+    /// `[media]`: where uploaded media is stored and how large it may be.
+    #[serde(default)]
+    pub media: MediaSettings,
+    /// `[public_api]`: the API-key API for automations (`/public/v1`).
+    #[serde(default)]
+    pub public_api: PublicApiSettings,
 }
 
 /// `[server]` section.
@@ -185,4 +191,70 @@ impl Default for OAuthSettings {
 pub struct OAuthClientSettings {
     /// The app's client id (public). Its secret is `POSTIZ_OAUTH_<NETWORK>_CLIENT_SECRET`.
     pub client_id: String,
+}
+
+/// `[media]` section. S3 keys come from `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` and
+/// `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`, never from a file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSettings {
+    /// `local` (a directory) or `s3` (Supabase Storage's S3 endpoint).
+    pub backend: String,
+    /// `local`: the directory, relative to the working directory (git-ignored by default).
+    pub local_dir: String,
+    /// `s3`: `https://<ref>.supabase.co/storage/v1/s3`.
+    pub s3_endpoint: String,
+    /// `s3`: the bucket.
+    pub s3_bucket: String,
+    /// `s3`: the project's region.
+    pub s3_region: String,
+    /// Largest multipart upload in bytes (held in memory while checked).
+    pub max_upload_bytes: u64,
+    /// Largest image in bytes.
+    pub max_image_bytes: u64,
+    /// Largest video in bytes (resumable uploads).
+    pub max_video_bytes: u64,
+    /// Largest chunk of a resumable upload in bytes.
+    pub max_chunk_bytes: u64,
+    /// Longest image side in pixels.
+    pub max_image_side: u32,
+    /// Thumbnails fit in a square of this many pixels.
+    pub thumbnail_side: u32,
+    /// Seconds an unfinished resumable upload is kept.
+    pub upload_ttl_secs: u64,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            backend: "local".into(),
+            local_dir: ".postiz/media".into(),
+            s3_endpoint: String::new(),
+            s3_bucket: "media".into(),
+            s3_region: String::new(),
+            max_upload_bytes: 64 * 1024 * 1024,
+            max_image_bytes: 20 * 1024 * 1024,
+            max_video_bytes: 1024 * 1024 * 1024,
+            max_chunk_bytes: 16 * 1024 * 1024,
+            max_image_side: 8192,
+            thumbnail_side: 320,
+            upload_ttl_secs: 24 * 3600,
+        }
+    }
+}
+
+/// `[public_api]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicApiSettings {
+    /// Requests per API key and minute, on average (per API process).
+    pub requests_per_minute: u32,
+    /// Requests a key may send at once before the average applies.
+    pub burst: u32,
+}
+
+impl Default for PublicApiSettings {
+    fn default() -> Self {
+        Self { requests_per_minute: 60, burst: 20 }
+    }
 }

@@ -72,6 +72,13 @@ async fn main() -> anyhow::Result<()> {
     if let Some(connect) = connect {
         app = app.layer(axum::Extension(connect));
     }
+    // Media storage ([media]: a local directory by default, Supabase Storage's S3 endpoint in
+    // production) and the public API's per-key rate limit ([public_api]).
+    let media = postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?;
+    tracing::info!(media.storage = ?media.storage, "media storage ready");
+    app = app
+        .layer(axum::Extension(Arc::new(media)))
+        .layer(axum::Extension(Arc::new(postiz_api::routes::public::PublicApi::from_settings(&settings.public_api))));
     let listener = tokio::net::TcpListener::bind(settings.server.bind)
         .await
         .with_context(|| format!("binding {}", settings.server.bind))?;

@@ -102,6 +102,39 @@ pub struct MediaState {
     pub limits: MediaLimits,
 }
 
+impl MediaState {
+    /// From `[media]`: the local directory, or the S3 endpoint with keys from
+    /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`.
+    pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, StorageError> {
+        let storage = if m.backend == "s3" {
+            let (access_key_id, secret_access_key) = postiz_config::media_s3_keys()
+                .map_err(|e| StorageError::Config(e.to_string()))?
+                .ok_or_else(|| {
+                    StorageError::Config(format!("media.backend = \"s3\" needs {}", postiz_config::MEDIA_S3_KEY_VARS.join(" and ")))
+                })?;
+            MediaStorage::s3(&crate::storage::S3Settings {
+                endpoint: m.s3_endpoint.clone(),
+                bucket: m.s3_bucket.clone(),
+                region: m.s3_region.clone(),
+                access_key_id,
+                secret_access_key,
+            })?
+        } else {
+            MediaStorage::local(std::path::Path::new(&m.local_dir))?
+        };
+        let limits = MediaLimits {
+            max_upload_bytes: m.max_upload_bytes,
+            max_image_bytes: m.max_image_bytes,
+            max_video_bytes: m.max_video_bytes,
+            max_chunk_bytes: m.max_chunk_bytes,
+            max_image_side: m.max_image_side,
+            thumbnail_side: m.thumbnail_side,
+            upload_ttl: Duration::from_secs(m.upload_ttl_secs),
+        };
+        Ok(Self { storage, limits })
+    }
+}
+
 /// Extractor for the [`MediaState`] extension.
 #[derive(Debug, Clone)]
 pub struct Media(pub Arc<MediaState>);

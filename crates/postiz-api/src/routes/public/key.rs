@@ -51,6 +51,11 @@ impl PublicApi {
         Self { limiter: RateLimiter::keyed(quota), per_minute: per_minute.get() }
     }
 
+    /// From `[public_api]` (zeros, refused by config validation, become 1).
+    pub fn from_settings(p: &postiz_config::PublicApiSettings) -> Self {
+        Self::new(NonZeroU32::new(p.requests_per_minute).unwrap_or(NonZeroU32::MIN), NonZeroU32::new(p.burst).unwrap_or(NonZeroU32::MIN))
+    }
+
     /// One request by the key with this hash: `Err(429)` when over the limit.
     fn admit(&self, hash: &[u8; 32]) -> Result<(), ApiError> {
         if self.limiter.len() > RETAIN_ABOVE {
