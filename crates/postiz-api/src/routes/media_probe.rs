@@ -242,10 +242,10 @@ impl Mp4Scanner {
                 buf.extend_from_slice(&piece[..take]);
                 self.pos += take as u64;
                 piece = &piece[take..];
-                if self.pos == *end {
-                    if let Some((_, body)) = self.moov.take() {
-                        self.facts = parse_moov(&body);
-                    }
+                if self.pos == *end
+                    && let Some((_, body)) = self.moov.take()
+                {
+                    self.facts = parse_moov(&body);
                 }
                 continue;
             }

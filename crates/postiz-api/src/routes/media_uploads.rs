@@ -386,7 +386,7 @@ pub async fn complete(
     // Same transaction as the lock: a second `complete` waits, then finds no session (404).
     let outcome = async {
         if let Some(view) = find_existing(&tx, ws, &checked.sha256).await? {
-            media.storage.discard(&[original.clone()]).await;
+            media.storage.discard(std::slice::from_ref(&original)).await;
             return Ok((StatusCode::OK, view));
         }
         let view = insert_asset(&tx, &media, ws, asset_id, &checked).await?;
