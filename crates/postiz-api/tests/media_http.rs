@@ -429,3 +429,44 @@ async fn another_workspace_sees_none_of_the_media() {
     assert_eq!(f.app.call(&other, "DELETE", &format!("/workspaces/{}/media/{id}", f.ws), None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(media_rows(&f.app).await, 1);
 }
+
+/// Makes every insert into media_assets fail, as a database refusing the row would.
+async fn break_inserts(app: &TestApp, on: bool) {
+    let db = app.db.superuser().await;
+    if on {
+        db.batch_execute(
+            "create function public.refuse_media() returns trigger language plpgsql as $$
+             begin raise exception 'injected failure'; end $$;
+             create trigger media_assets_refuse before insert on postiz.media_assets
+               for each row execute function public.refuse_media();",
+        )
+        .await
+        .unwrap();
+    } else {
+        db.batch_execute("drop trigger media_assets_refuse on postiz.media_assets; drop function public.refuse_media();").await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn when_the_row_cannot_be_written_the_stored_bytes_are_removed_again() {
+    let f = fixture().await;
+    break_inserts(&f.app, true).await;
+    let a = upload(&f, &f.owner, "a.png", "image/png", &png(30, 20)).await;
+    assert!(a.status.is_client_error() || a.status.is_server_error(), "{}", a.body);
+    assert_eq!(media_rows(&f.app).await, 0);
+    assert!(objects(f.dir.path()).is_empty(), "original and thumbnail removed: {:?}", objects(f.dir.path()));
+
+    // A resumable upload: the assembled file goes, the chunks stay so that completing can be retried.
+    let video = mp4(30_000);
+    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": video.len()}))).await;
+    let id = s.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(put_chunk(&f, &id, &video, 0, video.len()).await.status, StatusCode::OK);
+    let c = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads/{id}/complete", f.ws), None).await;
+    assert!(!c.status.is_success(), "{}", c.body);
+    assert_eq!(objects(f.dir.path()), vec![format!("{}/uploads/{id}/{:020}", f.ws, 0)]);
+    break_inserts(&f.app, false).await;
+    let c = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads/{id}/complete", f.ws), None).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    let media_id = c.body["id"].as_str().unwrap();
+    assert_eq!(objects(f.dir.path()), vec![format!("{}/{media_id}/original.mp4", f.ws)]);
+}
