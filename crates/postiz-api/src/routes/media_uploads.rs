@@ -232,6 +232,12 @@ pub async fn put_chunk(
             format!("this upload is at byte {}; send the chunk that starts there (Content-Range: bytes {}-…/{})", s.received, s.received, s.total),
         ));
     }
+    if start == 0 && (body.len() as i64) < (SNIFF_LEN as i64).min(s.total) {
+        return Err(ApiError::bad_request(
+            "first_chunk_too_small",
+            format!("the first chunk must hold at least {SNIFF_LEN} bytes (or the whole file): its type is read from them"),
+        ));
+    }
     if start == 0 {
         match sniff_or_refuse(&body[..body.len().min(SNIFF_LEN)]) {
             Ok(kind) => {
