@@ -118,6 +118,11 @@ async fn main() -> anyhow::Result<()> {
         };
         api = api.layer(axum::Extension(Arc::new(connect)));
     }
+    // Media storage and the public API's rate limit, as the API binary sets them up.
+    let media = postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?;
+    api = api
+        .layer(axum::Extension(Arc::new(media)))
+        .layer(axum::Extension(Arc::new(postiz_api::routes::public::PublicApi::from_settings(&settings.public_api))));
 
     let base_route = "/dashboard/postiz".to_owned();
     let host = Host {
