@@ -111,6 +111,9 @@ async fn main() -> anyhow::Result<()> {
                     ..RetryPolicy::default()
                 },
                 lease_secs: f64::from(settings.worker.visibility_timeout_secs),
+                media: Some(Arc::new(
+                    postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?.storage,
+                )),
                 tokens: Some(Arc::clone(&tokens)),
             };
             let config = RunnerConfig {

@@ -31,6 +31,8 @@ pub struct PublishContext {
     /// Refreshes a refused token once (single flight per account) before the account is sent
     /// to reconnect; `None` sends it to reconnect at once.
     pub tokens: Option<Arc<crate::tokens::Tokens>>,
+    /// Where media bytes live (the API's storage backend); `None` when media is not configured.
+    pub media: Option<Arc<postiz_api::storage::MediaStorage>>,
 }
 
 /// How the job ended, for metrics and tests.
@@ -105,7 +107,24 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
         }
     };
 
-    let request = build_request(job);
+    let mut request = build_request(job);
+    match load_media(ctx, job, &mut request).await {
+        Ok(()) => {}
+        Err(MediaProblem::NotConfigured) => {
+            store.finish(job, Final::Failed, "media_unavailable", "This post has media but the worker has no media storage configured.").await?;
+            return Ok(Outcome::Failed);
+        }
+        Err(MediaProblem::Missing(what)) => {
+            store.finish(job, Final::Failed, "media_missing", &format!("A media file of this post is gone from storage ({what}); attach it again.")).await?;
+            return Ok(Outcome::Failed);
+        }
+        Err(MediaProblem::Storage(e)) => {
+            // Storage hiccup: nothing was sent; try again later.
+            let delay = ctx.retry.delay(job.attempt, None).as_secs().max(1);
+            store.retry_later(job, "media_storage", &e, i32::try_from(delay).unwrap_or(60), None).await?;
+            return Ok(Outcome::Retrying);
+        }
+    }
     let total = request.items.len() + usize::from(request.first_comment.is_some());
     let mut live = job.published_items.clone();
 
@@ -319,6 +338,71 @@ fn code_of(e: &ProviderError) -> &'static str {
         ProviderError::OutcomeUnknown { .. } => "outcome_unknown",
         _ => "provider_error",
     }
+}
+
+enum MediaProblem {
+    NotConfigured,
+    Missing(String),
+    Storage(String),
+}
+
+/// Reads the bytes of every attached media file (main item and thread replies) from storage.
+async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut PublishRequest) -> Result<(), MediaProblem> {
+    let main: Vec<Value> = job.media.as_array().cloned().unwrap_or_default();
+    let thread: Vec<Vec<Value>> = job
+        .thread_items
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|t| {
+                    t.get("media_ids")
+                        .and_then(Value::as_array)
+                        .map(|ids| ids.iter().filter_map(|id| id.as_str().and_then(|id| job.thread_media.get(id)).cloned()).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if main.is_empty() && thread.iter().all(Vec::is_empty) {
+        return Ok(());
+    }
+    let storage = ctx.media.as_ref().ok_or(MediaProblem::NotConfigured)?;
+    let mut per_item = vec![main];
+    per_item.extend(thread);
+    for (item, files) in request.items.iter_mut().zip(per_item) {
+        for file in files {
+            item.media.push(read_media(storage, &file).await?);
+        }
+    }
+    Ok(())
+}
+
+async fn read_media(storage: &postiz_api::storage::MediaStorage, file: &Value) -> Result<postiz_providers::PublishMedia, MediaProblem> {
+    let path = file.get("path").and_then(Value::as_str).unwrap_or_default();
+    let mime = file.get("mime").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
+    let data = storage.read(path).await.map_err(|e| match e {
+        postiz_api::storage::StorageError::NotFound { .. } => MediaProblem::Missing(path.to_owned()),
+        other => MediaProblem::Storage(other.to_string()),
+    })?;
+    let kind = if mime == "image/gif" {
+        postiz_domain::MediaKind::Gif
+    } else if mime.starts_with("video/") {
+        postiz_domain::MediaKind::Video
+    } else {
+        postiz_domain::MediaKind::Image
+    };
+    let dim = |k: &str| file.get(k).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok());
+    Ok(postiz_providers::PublishMedia {
+        kind,
+        filename: path.rsplit('/').next().unwrap_or("media").to_owned(),
+        mime,
+        data,
+        alt: file.get("alt").and_then(Value::as_str).map(str::to_owned),
+        width: dim("width"),
+        height: dim("height"),
+        public_url: None,
+    })
 }
 
 /// The whole post for this network: main item, thread replies, first comment, settings.

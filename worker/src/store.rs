@@ -99,6 +99,10 @@ pub struct ClaimedJob {
     pub account_status: String,
     /// The encrypted access token, if the account has credentials.
     pub token: Option<postiz_vault::Sealed>,
+    /// Media of the main item, in order (`[{"id", "path", "mime", "alt", "width", "height"}]`).
+    pub media: Value,
+    /// Media referenced by thread items, by id.
+    pub thread_media: Value,
 }
 
 /// What to do with a message whose job could not be claimed.
@@ -135,7 +139,18 @@ select c.id, c.msg_id, c.workspace_id, c.target_id, t.post_id, t.social_account_
        v.first_comment, coalesce(v.settings, '{}'::jsonb) as settings,
        coalesce(a.external_page_id, a.external_account_id) as external_id, a.handle,
        a.meta ->> 'server_url' as server_url, a.status::text as account_status,
-       cr.access_token_key_id, cr.access_token_nonce, cr.access_token_ciphertext
+       cr.access_token_key_id, cr.access_token_nonce, cr.access_token_ciphertext,
+       coalesce((select jsonb_agg(jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type, 'alt', pm.alt_text,
+                                                     'width', m.width, 'height', m.height) order by pm.position)
+                 from postiz.post_media pm
+                 join postiz.media_assets m on m.workspace_id = pm.workspace_id and m.id = pm.media_id
+                 where pm.workspace_id = p.workspace_id and pm.post_id = p.id), '[]'::jsonb) as media,
+       coalesce((select jsonb_object_agg(m.id::text, jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type,
+                                                                        'width', m.width, 'height', m.height))
+                 from postiz.media_assets m
+                 where m.workspace_id = p.workspace_id
+                   and m.id::text in (select jsonb_array_elements_text(coalesce(ti -> 'media_ids', '[]'::jsonb))
+                                      from jsonb_array_elements(coalesce(v.thread_items, '[]'::jsonb)) ti)), '{}'::jsonb) as thread_media
 from claimed c
 join postiz.post_targets t on t.id = c.target_id
 join postiz.posts p on p.id = t.post_id
@@ -506,5 +521,7 @@ fn claimed_from_row(r: &Row) -> Option<ClaimedJob> {
         account: AccountRef { id: r.get("external_id"), handle: r.get("handle"), server },
         account_status: r.get("account_status"),
         token,
+        media: r.get("media"),
+        thread_media: r.get("thread_media"),
     })
 }

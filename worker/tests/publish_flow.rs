@@ -325,3 +325,57 @@ async fn a_recurring_post_stays_scheduled_and_editable_after_a_run() {
     assert!(row.get::<_, bool>(1), "the run is recorded");
     assert_eq!(f.target_status(post).await, ["published"]);
 }
+
+#[tokio::test]
+async fn attached_media_is_uploaded_with_the_post_and_a_missing_file_fails_clearly() {
+    let f = Fixture::new().await;
+    let a = f.account("olga").await;
+    let (post, _) = f.schedule_once("With a picture", &[a], Utc::now() + chrono::Duration::milliseconds(300)).await;
+    let asset = uuid::Uuid::new_v4();
+    let path = format!("{}/{asset}/original.png", f.workspace);
+    f.media.put(&path, bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\nfake-image-bytes")).await.unwrap();
+    f.admin
+        .execute(
+            "insert into postiz.media_assets (id, workspace_id, path, mime_type, bytes, sha256, width, height)
+             values ($1, $2, $3, 'image/png', 24, sha256('x'), 10, 10)",
+            &[&asset, &f.workspace, &path],
+        )
+        .await
+        .unwrap();
+    f.admin
+        .execute("insert into postiz.post_media (workspace_id, post_id, media_id, alt_text) values ($1, $2, $3, 'a dot')", &[&f.workspace, &post, &asset])
+        .await
+        .unwrap();
+
+    f.run_until(LIMIT, all_jobs_final).await;
+
+    let report = f.sandbox.posts();
+    assert_eq!(report.posts.len(), 1, "{report:?}");
+    assert_eq!(report.posts[0].media_ids.len(), 1, "the image went up with the post");
+    assert_eq!(f.target_status(post).await, ["published"]);
+
+    // A second post whose file is gone from storage fails with a message saying so.
+    let (gone, _) = f.schedule_once("Lost picture", &[a], Utc::now()).await;
+    let missing = uuid::Uuid::new_v4();
+    f.admin
+        .execute(
+            "insert into postiz.media_assets (id, workspace_id, path, mime_type, bytes, sha256) values ($1, $2, $3, 'image/png', 1, sha256('y'))",
+            &[&missing, &f.workspace, &format!("{}/{missing}/original.png", f.workspace)],
+        )
+        .await
+        .unwrap();
+    f.admin
+        .execute("insert into postiz.post_media (workspace_id, post_id, media_id) values ($1, $2, $3)", &[&f.workspace, &gone, &missing])
+        .await
+        .unwrap();
+    f.run_until(LIMIT, all_jobs_final).await;
+    assert_eq!(f.target_status(gone).await, ["failed"]);
+    let code: String = f
+        .admin
+        .query_one("select q.last_error_code from postiz.queue_jobs q join postiz.post_targets t on t.id = q.target_id where t.post_id = $1", &[&gone])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(code, "media_missing");
+    assert_eq!(f.sandbox.posts().posts.len(), 1, "nothing sent for the broken post");
+}

@@ -82,6 +82,7 @@ async fn connect_then_publish_never_shows_the_token() {
         retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
         lease_secs: 60.0,
         tokens: Some(Arc::clone(&tokens)),
+        media: None,
     };
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };

@@ -226,6 +226,7 @@ async fn expired_access_token_is_refreshed_during_publish_then_published_once() 
         retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
         lease_secs: 60.0,
         tokens: Some(tokens),
+        media: None,
     };
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
@@ -388,6 +389,7 @@ async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() 
         retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
         lease_secs: 60.0,
         tokens: Some(tokens),
+        media: None,
     };
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };

@@ -26,6 +26,8 @@ pub struct Fixture {
     pub admin: Client,
     pub workspace: Uuid,
     pub keyring: Arc<Keyring>,
+    /// Media storage shared by the fixture and the in-process worker.
+    pub media: Arc<postiz_api::storage::MediaStorage>,
 }
 
 impl Fixture {
@@ -43,7 +45,14 @@ impl Fixture {
             .await
             .unwrap()
             .get(0);
-        Self { db, sandbox, admin, workspace, keyring: Arc::new(Keyring::for_testing()) }
+        Self {
+            db,
+            sandbox,
+            admin,
+            workspace,
+            keyring: Arc::new(Keyring::for_testing()),
+            media: Arc::new(postiz_api::storage::MediaStorage::in_memory()),
+        }
     }
 
     /// A connected sandbox account with an encrypted token.
@@ -137,6 +146,7 @@ impl Fixture {
             pacer: Arc::new(Pacer::default()),
             retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
             lease_secs: 120.0,
+            media: Some(Arc::clone(&self.media)),
             tokens: None,
         }
     }
