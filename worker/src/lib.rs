@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod metrics;
 pub mod pacing;
 pub mod publish;
+pub mod recorder;
 pub mod rotate;
 pub mod runner;
 pub mod store;

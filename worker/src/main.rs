@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
                 pace: std::time::Duration::from_millis(settings.oauth.sweep_pace_ms),
             };
             let ctx = PublishContext {
+                recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
                 store,
                 keyring,
                 pacer: Arc::new(Pacer::default()),

@@ -20,6 +20,8 @@ use crate::store::{ClaimedJob, Final, Store, StoreError};
 pub struct PublishContext {
     /// Database side.
     pub store: Store,
+    /// Writes successes in batches (see [`crate::recorder`]).
+    pub recorder: crate::recorder::Recorder,
     /// Decrypts access tokens.
     pub keyring: Arc<Keyring>,
     /// Pacing, told about `Retry-After`.
@@ -146,10 +148,14 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
 
     // One refresh per run: a token refused again right after a refresh is really dead.
     let mut may_refresh = true;
+    // The claim recorded the first request as in flight already, unless it had to wait.
+    let mut marked = job.sending_marked && job.sending_item.is_none();
     while live.len() < total {
         let index = live.len();
         let step = request_for(&request, index, &live);
-        store.mark_sending(job, index, ctx.lease_secs).await?;
+        if !std::mem::take(&mut marked) {
+            store.mark_sending(job, index, ctx.lease_secs).await?;
+        }
         match provider.publish(&token, &job.account, &step).await {
             Ok(post) => {
                 let Some(item) = post.items.iter().find(|i| i.index == index).cloned().or_else(|| post.items.last().cloned()) else {
@@ -183,7 +189,11 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
     }
 
     let post = RemotePost { id: live[0].id.clone(), url: live[0].url.clone(), items: live };
-    store.succeed(job, &post).await?;
+    if !ctx.recorder.succeed(job, &post).await? {
+        // Our lease ran out and another worker holds the job now; its recovery reconciles
+        // with the network and records the post.
+        tracing::warn!("published, but the job had been taken over; leaving it to its new holder");
+    }
     Ok(Outcome::Published)
 }
 

@@ -24,6 +24,9 @@ pub enum StoreError {
     /// No connection could be had.
     #[error("connection pool: {0}")]
     Pool(#[from] deadpool_postgres::PoolError),
+    /// The success writer stopped (the worker is shutting down hard).
+    #[error("the success recorder stopped")]
+    RecorderGone,
 }
 
 /// A message read from the publish queue, with the envelope decoded.
@@ -75,12 +78,16 @@ pub struct ClaimedJob {
     pub attempt: i32,
     /// When the occurrence was due.
     pub scheduled_at: DateTime<Utc>,
-    /// Set when a request for this item may have reached the network before a crash.
+    /// Set when a request for this item may have reached the network before a crash (the
+    /// marker as it was before this claim).
     pub sending_item: Option<i32>,
     /// When that request started.
     pub sending_since: Option<DateTime<Utc>>,
     /// The schedule was edited/canceled, or the post or target canceled: do not publish.
     pub stale: bool,
+    /// The claim already recorded that the next item is about to be sent and marked the target
+    /// publishing: the first request goes out without a `mark_sending` of its own.
+    pub sending_marked: bool,
     /// Items of this occurrence already live.
     pub published_items: Vec<PublishedItem>,
     /// Canonical text.
@@ -121,20 +128,53 @@ pub struct Store {
     worker_id: String,
 }
 
+/// Claims due, free jobs and returns their publish payload, in one statement.
+///
+/// `candidates` locks the free jobs (re-checked after any lock wait, so two workers never both
+/// win) and decides per job whether it will be sent at once: not stale, account active, a token
+/// stored, no request left in flight by a crash, and no media to read first. For those the
+/// claim also records "item N is about to be sent" and marks the target publishing — the step
+/// `mark_sending` would otherwise take — so a plain text job costs one write here and one in
+/// the batched success. The payload returns the in-flight marker as it was *before* the claim,
+/// because that is what crash recovery looks at.
 const CLAIM: &str = "
-with claimed as (
-  update postiz.queue_jobs j
-  set status = 'running', attempt = j.attempt + 1, started_at = coalesce(j.started_at, now()),
-      lease_until = now() + make_interval(secs => $2::double precision), worker_id = $3
+with candidates as (
+  select j.id, j.sending_item as prev_sending_item, j.sending_since as prev_sending_since,
+         (s.id is not null and (s.revision <> j.schedule_revision or s.status = 'canceled'))
+           or t.status = 'canceled' or p.status = 'canceled' as stale,
+         a.status = 'active' and cr.access_token_ciphertext is not null
+           and not exists (select 1 from postiz.post_media pm where pm.workspace_id = p.workspace_id and pm.post_id = p.id)
+           and not coalesce(v.thread_items @? '$[*].media_ids[*]', false) as media_free_and_ready
+  from postiz.queue_jobs j
+  join postiz.post_targets t on t.id = j.target_id
+  join postiz.posts p on p.id = t.post_id
+  join postiz.social_accounts a on a.id = t.social_account_id
+  left join postiz.post_variants v on v.workspace_id = p.workspace_id and v.post_id = p.id and v.network = j.network
+  left join postiz.credentials cr on cr.social_account_id = a.id
+  left join postiz.schedules s on s.id = j.schedule_id
   where j.id = any($1::uuid[])
     and j.run_at <= now() + interval '1 second'
     and (j.status = 'queued' or (j.status = 'running' and j.lease_until < now()))
-  returning j.*
+  for update of j
+),
+claimed as (
+  update postiz.queue_jobs j
+  set status = 'running', attempt = j.attempt + 1, started_at = coalesce(j.started_at, now()),
+      lease_until = now() + make_interval(secs => $2::double precision), worker_id = $3,
+      sending_item = case when c.send_now then jsonb_array_length(j.published_items) else j.sending_item end,
+      sending_since = case when c.send_now then now() else j.sending_since end
+  from (select *, not stale and media_free_and_ready and prev_sending_item is null as send_now from candidates) c
+  where j.id = c.id
+  returning j.*, c.prev_sending_item, c.prev_sending_since, c.stale, c.send_now
+),
+publishing as (
+  update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1
+  from claimed c where c.send_now and t.id = c.target_id and t.status <> 'publishing'
+  returning t.id
 )
 select c.id, c.msg_id, c.workspace_id, c.target_id, t.post_id, t.social_account_id, c.network,
-       c.attempt, c.scheduled_at, c.sending_item, c.sending_since, c.published_items,
-       (s.id is not null and (s.revision <> c.schedule_revision or s.status = 'canceled'))
-         or t.status = 'canceled' or p.status = 'canceled' as stale,
+       c.attempt, c.scheduled_at, c.prev_sending_item as sending_item, c.prev_sending_since as sending_since,
+       c.published_items, c.stale, c.send_now,
        p.content, v.text_override, coalesce(v.thread_items, '[]'::jsonb) as thread_items,
        v.first_comment, coalesce(v.settings, '{}'::jsonb) as settings,
        coalesce(a.external_page_id, a.external_account_id) as external_id, a.handle,
@@ -150,14 +190,46 @@ select c.id, c.msg_id, c.workspace_id, c.target_id, t.post_id, t.social_account_
                  from postiz.media_assets m
                  where m.workspace_id = p.workspace_id
                    and m.id::text in (select jsonb_array_elements_text(coalesce(ti -> 'media_ids', '[]'::jsonb))
-                                      from jsonb_array_elements(coalesce(v.thread_items, '[]'::jsonb)) ti)), '{}'::jsonb) as thread_media
+                                      from jsonb_array_elements(coalesce(v.thread_items, '[]'::jsonb)) ti)), '{}'::jsonb) as thread_media,
+       (select count(*) from publishing) as marked_publishing
 from claimed c
 join postiz.post_targets t on t.id = c.target_id
 join postiz.posts p on p.id = t.post_id
 join postiz.social_accounts a on a.id = t.social_account_id
 left join postiz.post_variants v on v.workspace_id = p.workspace_id and v.post_id = p.id and v.network = c.network
-left join postiz.credentials cr on cr.social_account_id = a.id
-left join postiz.schedules s on s.id = c.schedule_id";
+left join postiz.credentials cr on cr.social_account_id = a.id";
+
+/// Records many successes at once: each target published with its ids, each job succeeded,
+/// one activity entry each, and the messages archived — one statement, so one atomic step for
+/// the whole batch. Only jobs this worker still holds are touched.
+const SUCCEED_MANY: &str = "
+with d as (
+  select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::uuid[], $7::jsonb[], $8::bigint[])
+    as d(job_id, target_id, external_id, external_url, items, workspace_id, details, msg_id)
+),
+q as (
+  update postiz.queue_jobs q
+  set status = 'succeeded', completed_at = now(), published_items = d.items,
+      sending_item = null, sending_since = null, lease_until = null
+  from d where q.id = d.job_id and q.worker_id = $9 and q.status = 'running'
+  returning q.id, q.target_id, q.msg_id
+),
+t as (
+  update postiz.post_targets t
+  set status = 'published', external_id = d.external_id, external_url = d.external_url, published_items = d.items,
+      published_at = now(), last_error_code = null, last_error_message = null
+  from d join q on q.id = d.job_id
+  where t.id = d.target_id
+  returning t.id
+),
+l as (
+  insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
+  select d.workspace_id, null, 'target.published', 'post_target', d.target_id, d.details
+  from d join q on q.id = d.job_id
+  returning id
+)
+select (select array_agg(q.id) from q), (select count(*) from t), (select count(*) from l),
+       (select count(*) from pgmq.archive($10::text, coalesce((select array_agg(q.msg_id) from q where q.msg_id is not null), '{}'::bigint[])) a)";
 
 impl Store {
     /// A store on a `service_role` pool; `worker_id` names this process in leases.
@@ -189,7 +261,8 @@ impl Store {
     /// lease) for `lease_secs`, returning them with their publish payload.
     pub async fn claim(&self, ids: &[Uuid], lease_secs: f64) -> Result<Vec<ClaimedJob>, StoreError> {
         let client = self.pool.get().await?;
-        let rows = client.query(CLAIM, &[&ids, &lease_secs, &self.worker_id]).await?;
+        let statement = client.prepare_cached(CLAIM).await?;
+        let rows = client.query(&statement, &[&ids, &lease_secs, &self.worker_id]).await?;
         Ok(rows.iter().filter_map(claimed_from_row).collect())
     }
 
@@ -222,10 +295,13 @@ impl Store {
 
     /// Archives messages (done, canceled, malformed).
     pub async fn archive(&self, msg_ids: &[i64]) -> Result<(), StoreError> {
-        let client = self.pool.get().await?;
-        for id in msg_ids {
-            pgmq::archive(&**client, PUBLISH_QUEUE, *id).await?;
+        if msg_ids.is_empty() {
+            return Ok(());
         }
+        let client = self.pool.get().await?;
+        client
+            .execute("select count(*) from pgmq.archive($1::text, $2::bigint[])", &[&PUBLISH_QUEUE, &msg_ids])
+            .await?;
         Ok(())
     }
 
@@ -241,8 +317,8 @@ impl Store {
     pub async fn mark_sending(&self, job: &ClaimedJob, item: usize, lease_secs: f64) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
         let item = i32::try_from(item).unwrap_or(i32::MAX);
-        client
-            .execute(
+        let statement = client
+            .prepare_cached(
                 "with q as (
                    update postiz.queue_jobs
                    set sending_item = $2, sending_since = now(), lease_until = now() + make_interval(secs => $4::double precision)
@@ -250,9 +326,9 @@ impl Store {
                    returning target_id)
                  update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1
                  from q where t.id = q.target_id and t.status <> 'publishing'",
-                &[&job.id, &item, &self.worker_id, &lease_secs],
             )
             .await?;
+        client.execute(&statement, &[&job.id, &item, &self.worker_id, &lease_secs]).await?;
         Ok(())
     }
 
@@ -282,32 +358,35 @@ impl Store {
     }
 
     /// The job is done: target published with the post's id and URL, job succeeded, activity
-    /// logged, message archived — one statement, so one atomic step.
-    pub async fn succeed(&self, job: &ClaimedJob, post: &RemotePost) -> Result<(), StoreError> {
+    /// logged, message archived — one statement, so one atomic step. Returns false when the
+    /// job is no longer this worker's (its lease ran out and another worker took it over).
+    pub async fn succeed(&self, job: &ClaimedJob, post: &RemotePost) -> Result<bool, StoreError> {
+        Ok(!self.succeed_many(&[Success::new(job, post)]).await?.is_empty())
+    }
+
+    /// [`Store::succeed`] for many jobs in one statement; returns the jobs recorded.
+    pub async fn succeed_many(&self, done: &[Success]) -> Result<Vec<Uuid>, StoreError> {
         let client = self.pool.get().await?;
-        let items = serde_json::to_value(&post.items).unwrap_or(Value::Null);
-        let url = post.url.as_ref().map(ToString::to_string);
-        let details = activity_details(job, serde_json::json!({"external_id": post.id, "url": url}));
-        client
+        let statement = client.prepare_cached(SUCCEED_MANY).await?;
+        let col = |f: fn(&Success) -> Value| done.iter().map(f).collect::<Vec<Value>>();
+        let row = client
             .query_one(
-                "with t as (
-                   update postiz.post_targets
-                   set status = 'published', external_id = $3, external_url = $4, published_items = $5,
-                       published_at = now(), last_error_code = null, last_error_message = null
-                   where id = $2 returning id),
-                 q as (
-                   update postiz.queue_jobs
-                   set status = 'succeeded', completed_at = now(), published_items = $5,
-                       sending_item = null, sending_since = null, lease_until = null
-                   where id = $1 returning id),
-                 l as (
-                   insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
-                   values ($6, null, 'target.published', 'post_target', $2, $7) returning id)
-                 select pgmq.archive('publish', $8::bigint), (select count(*) from t), (select count(*) from q), (select count(*) from l)",
-                &[&job.id, &job.target_id, &post.id, &url, &items, &job.workspace_id, &details, &job.msg_id],
+                &statement,
+                &[
+                    &done.iter().map(|d| d.job_id).collect::<Vec<_>>(),
+                    &done.iter().map(|d| d.target_id).collect::<Vec<_>>(),
+                    &done.iter().map(|d| d.external_id.as_str()).collect::<Vec<_>>(),
+                    &done.iter().map(|d| d.external_url.as_deref()).collect::<Vec<_>>(),
+                    &col(|d| d.items.clone()),
+                    &done.iter().map(|d| d.workspace_id).collect::<Vec<_>>(),
+                    &col(|d| d.details.clone()),
+                    &done.iter().map(|d| d.msg_id).collect::<Vec<_>>(),
+                    &self.worker_id,
+                    &PUBLISH_QUEUE,
+                ],
             )
             .await?;
-        Ok(())
+        Ok(row.get::<_, Option<Vec<Uuid>>>(0).unwrap_or_default())
     }
 
     /// Re-sends a message for jobs that are due or held by a dead worker but whose message is
@@ -447,6 +526,41 @@ impl Store {
     }
 }
 
+/// A published job waiting to be recorded (see [`Store::succeed_many`]).
+#[derive(Debug, Clone)]
+pub struct Success {
+    job_id: Uuid,
+    target_id: Uuid,
+    workspace_id: Uuid,
+    msg_id: i64,
+    external_id: String,
+    external_url: Option<String>,
+    items: Value,
+    details: Value,
+}
+
+impl Success {
+    /// `job` went out as `post`.
+    pub fn new(job: &ClaimedJob, post: &RemotePost) -> Self {
+        let external_url = post.url.as_ref().map(ToString::to_string);
+        Self {
+            job_id: job.id,
+            target_id: job.target_id,
+            workspace_id: job.workspace_id,
+            msg_id: job.msg_id,
+            external_id: post.id.clone(),
+            details: activity_details(job, serde_json::json!({"external_id": post.id, "url": external_url})),
+            external_url,
+            items: serde_json::to_value(&post.items).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The job this success belongs to.
+    pub fn job_id(&self) -> Uuid {
+        self.job_id
+    }
+}
+
 /// Terminal states other than success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Final {
@@ -512,6 +626,7 @@ fn claimed_from_row(r: &Row) -> Option<ClaimedJob> {
         sending_item: r.get("sending_item"),
         sending_since: r.get("sending_since"),
         stale: r.get::<_, Option<bool>>("stale").unwrap_or(false),
+        sending_marked: r.get::<_, Option<bool>>("send_now").unwrap_or(false),
         published_items: serde_json::from_value(published_items).unwrap_or_default(),
         content: r.get("content"),
         text_override: r.get("text_override"),

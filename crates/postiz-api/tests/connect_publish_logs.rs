@@ -75,8 +75,10 @@ async fn connect_then_publish_never_shows_the_token() {
         .unwrap();
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
     let tokens = Arc::new(Tokens::new(pool.clone(), Arc::clone(&app.keyring), Arc::clone(&app.registry), OAuthClients::new(), postiz_oauth::http_client(Duration::from_secs(5))));
+    let store = postiz_worker::store::Store::new(pool.clone(), "log-test-worker");
     let ctx = postiz_worker::publish::PublishContext {
-        store: postiz_worker::store::Store::new(pool.clone(), "log-test-worker"),
+        recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
+        store,
         keyring: Arc::clone(&app.keyring),
         pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
         retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },

@@ -219,8 +219,10 @@ async fn expired_access_token_is_refreshed_during_publish_then_published_once() 
 
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
     let tokens = tokens_for(&app, Arc::clone(&app.keyring), "postiz-shortlived");
+    let store = postiz_worker::store::Store::new(pool, "oidc-test-worker");
     let ctx = postiz_worker::publish::PublishContext {
-        store: postiz_worker::store::Store::new(pool, "oidc-test-worker"),
+        recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
+        store,
         keyring: Arc::clone(&app.keyring),
         pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
         retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
@@ -382,8 +384,10 @@ async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() 
         .await
         .unwrap();
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
+    let store = postiz_worker::store::Store::new(pool, "oidc-revoke-worker");
     let ctx = postiz_worker::publish::PublishContext {
-        store: postiz_worker::store::Store::new(pool, "oidc-revoke-worker"),
+        recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
+        store,
         keyring: Arc::clone(&app.keyring),
         pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
         retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },

@@ -140,8 +140,10 @@ impl Fixture {
     }
 
     pub fn context(&self) -> PublishContext {
+        let store = self.store();
         PublishContext {
-            store: self.store(),
+            recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
+            store,
             keyring: Arc::clone(&self.keyring),
             pacer: Arc::new(Pacer::default()),
             retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
