@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use crate::metrics as m;
 use crate::pacing::{Admission, Wait};
 use crate::publish::{self, Outcome, PublishContext};
+use crate::store::{ClaimedJob, StoreError};
 
 /// Knobs of the loop, with defaults that suit one small machine.
 #[derive(Debug, Clone)]
@@ -61,6 +62,21 @@ pub struct RunStats {
     pub outcomes: HashMap<&'static str, u64>,
 }
 
+/// Messages admitted by pacing, by job: their message id and the pacing permit.
+type Admitted = HashMap<uuid::Uuid, (i64, Admission)>;
+
+/// What a task of the loop finished with.
+enum Done {
+    /// A claim statement came back: publish what it claimed, settle the rest.
+    Claimed { claimed: Result<Vec<ClaimedJob>, StoreError>, admitted: Admitted },
+    /// A publish job ended (`None`: recording its outcome failed).
+    Published(Option<Outcome>),
+}
+
+/// Most claim statements in flight at once: while one runs, the loop reads and paces the next
+/// batch, so neither the database round trip nor the read leaves the other idle.
+const CONCURRENT_CLAIMS: usize = 2;
+
 /// Runs until `stop` is set, then finishes in-flight work within the deadline.
 pub async fn run(
     ctx: PublishContext,
@@ -68,16 +84,16 @@ pub async fn run(
     config: RunnerConfig,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<RunStats> {
-    let mut tasks: JoinSet<Option<Outcome>> = JoinSet::new();
-    let mut stats = RunStats::default();
+    let mut loop_state = Loop { ctx, registry, tasks: JoinSet::new(), stats: RunStats::default(), claims: HashMap::new(), publishing: 0 };
     let mut last_tick = tokio::time::Instant::now() - config.tick_every;
     let mut last_sweep = tokio::time::Instant::now() - config.sweep_every;
     let lease = f64::from(config.visibility_timeout_secs);
+    let ctx = loop_state.ctx.clone();
 
     while !stop.load(Ordering::Relaxed) {
         metrics::gauge!(m::HEARTBEAT).set(chrono::Utc::now().timestamp() as f64);
-        while let Some(done) = tasks.try_join_next() {
-            record(&mut stats, done);
+        while let Some(done) = loop_state.tasks.try_join_next_with_id() {
+            loop_state.finished(done).await;
         }
         if config.enqueue && last_tick.elapsed() >= config.tick_every {
             last_tick = tokio::time::Instant::now();
@@ -93,10 +109,11 @@ pub async fn run(
                 Err(e) => tracing::warn!(error = %e, "sweep failed"),
             }
         }
-        let room = config.max_in_flight.saturating_sub(tasks.len());
-        if room == 0 {
-            if let Some(done) = tasks.join_next().await {
-                record(&mut stats, done);
+        let claiming: usize = loop_state.claims.values().sum();
+        let room = config.max_in_flight.saturating_sub(loop_state.publishing + claiming);
+        if room == 0 || loop_state.claims.len() >= CONCURRENT_CLAIMS {
+            if let Some(done) = loop_state.tasks.join_next_with_id().await {
+                loop_state.finished(done).await;
             }
             continue;
         }
@@ -114,12 +131,17 @@ pub async fn run(
             ctx.store.archive(&malformed).await.ok();
         }
         if messages.is_empty() {
-            tokio::time::sleep(config.idle_poll).await;
+            // Nothing to read: wait for a task if any is running (it may free room or bring
+            // a claim back), else poll again shortly.
+            tokio::select! {
+                Some(done) = loop_state.tasks.join_next_with_id() => loop_state.finished(done).await,
+                () = tokio::time::sleep(config.idle_poll) => {}
+            }
             continue;
         }
 
         // Pace before claiming: a job that must wait is not touched, only hidden again.
-        let mut admitted: HashMap<uuid::Uuid, (i64, Admission)> = HashMap::new();
+        let mut admitted = Admitted::new();
         for msg in &messages {
             match ctx.pacer.admit(msg.network, msg.account_id) {
                 Ok(admission) => {
@@ -138,20 +160,94 @@ pub async fn run(
             continue;
         }
         let ids: Vec<uuid::Uuid> = admitted.keys().copied().collect();
-        let claimed = match ctx.store.claim(&ids, lease).await {
+        let size = ids.len();
+        let store = ctx.store.clone();
+        let task = loop_state.tasks.spawn(async move {
+            let claimed = store.claim(&ids, lease).await;
+            Done::Claimed { claimed, admitted }
+        });
+        loop_state.claims.insert(task.id(), size);
+    }
+
+    tracing::info!(in_flight = loop_state.tasks.len(), "stopping: finishing in-flight jobs");
+    let deadline = tokio::time::sleep(config.shutdown_deadline);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            // Claims that come back are still published: their jobs are held by this worker.
+            next = loop_state.tasks.join_next_with_id() => match next {
+                Some(done) => loop_state.finished(done).await,
+                None => break,
+            },
+            () = &mut deadline => {
+                tracing::warn!(abandoned = loop_state.tasks.len(), "shutdown deadline reached; their messages will be redelivered");
+                loop_state.tasks.abort_all();
+                break;
+            }
+        }
+    }
+    Ok(loop_state.stats)
+}
+
+/// The loop's tasks and counts.
+struct Loop {
+    ctx: PublishContext,
+    registry: Arc<Registry>,
+    tasks: JoinSet<Done>,
+    stats: RunStats,
+    /// Claim tasks in flight, with how many jobs each holds.
+    claims: HashMap<tokio::task::Id, usize>,
+    /// Publish tasks running.
+    publishing: usize,
+}
+
+impl Loop {
+    async fn finished(&mut self, done: Result<(tokio::task::Id, Done), tokio::task::JoinError>) {
+        let id = match &done {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        let was_claim = self.claims.remove(&id).is_some();
+        if !was_claim {
+            self.publishing = self.publishing.saturating_sub(1);
+        }
+        match done {
+            Ok((_, Done::Claimed { claimed, mut admitted })) => self.start(claimed, &mut admitted).await,
+            Ok((_, Done::Published(outcome))) => {
+                let label = outcome.map_or("store_error", Outcome::label);
+                *self.stats.outcomes.entry(label).or_default() += 1;
+            }
+            Err(e) => {
+                // A claim task that died leaves its messages to reappear after their
+                // visibility timeout; a publish task's job is recovered from its row.
+                tracing::error!(error = %e, claim = was_claim, "a worker task died");
+                *self.stats.outcomes.entry("aborted").or_default() += 1;
+            }
+        }
+    }
+
+    /// Spawns a publish task per claimed job and settles the messages of the others.
+    async fn start(&mut self, claimed: Result<Vec<ClaimedJob>, StoreError>, admitted: &mut Admitted) {
+        let ctx = &self.ctx;
+        let claimed = match claimed {
             Ok(c) => c,
             Err(e) => {
+                // Nothing was claimed (one statement): show the messages again shortly rather
+                // than after the whole visibility timeout.
                 tracing::warn!(error = %e, "claiming jobs failed");
-                continue;
+                for (msg_id, _) in admitted.values() {
+                    ctx.store.postpone(*msg_id, 1).await.ok();
+                }
+                return;
             }
         };
-        let unclaimed: Vec<uuid::Uuid> = ids.iter().filter(|id| !claimed.iter().any(|c| c.id == **id)).copied().collect();
+        let unclaimed: Vec<uuid::Uuid> = admitted.keys().filter(|id| !claimed.iter().any(|c| c.id == **id)).copied().collect();
         if !unclaimed.is_empty() {
-            settle_unclaimed(&ctx, &unclaimed, &mut admitted).await;
+            settle_unclaimed(ctx, &unclaimed, admitted).await;
         }
         for job in claimed {
             let Some((_, admission)) = admitted.remove(&job.id) else { continue };
-            let Some(provider) = registry.get(job.network).map(Arc::clone) else {
+            let Some(provider) = self.registry.get(job.network).map(Arc::clone) else {
                 tracing::error!(network = %job.network, "no adapter registered for this network");
                 ctx.store
                     .finish(&job, crate::store::Final::Failed, "network_unavailable", "This network is not enabled on this server.")
@@ -160,41 +256,24 @@ pub async fn run(
                 continue;
             };
             let ctx = ctx.clone();
-            tasks.spawn(async move {
+            self.publishing += 1;
+            self.tasks.spawn(async move {
                 let _admission = admission;
                 match publish::run(&ctx, provider.as_ref(), job).await {
-                    Ok(outcome) => Some(outcome),
+                    Ok(outcome) => Done::Published(Some(outcome)),
                     Err(e) => {
                         // The row keeps its lease; the message reappears after its visibility
                         // timeout and the job is recovered from its recorded state.
                         tracing::error!(error = %e, "recording a publish outcome failed");
-                        None
+                        Done::Published(None)
                     }
                 }
             });
         }
     }
-
-    tracing::info!(in_flight = tasks.len(), "stopping: finishing in-flight jobs");
-    let deadline = tokio::time::sleep(config.shutdown_deadline);
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            next = tasks.join_next() => match next {
-                Some(done) => record(&mut stats, done),
-                None => break,
-            },
-            () = &mut deadline => {
-                tracing::warn!(abandoned = tasks.len(), "shutdown deadline reached; their messages will be redelivered");
-                tasks.abort_all();
-                break;
-            }
-        }
-    }
-    Ok(stats)
 }
 
-async fn settle_unclaimable_inner(ctx: &PublishContext, ids: &[uuid::Uuid], admitted: &HashMap<uuid::Uuid, (i64, Admission)>) -> anyhow::Result<()> {
+async fn settle_unclaimable_inner(ctx: &PublishContext, ids: &[uuid::Uuid], admitted: &Admitted) -> anyhow::Result<()> {
     for (id, verdict) in ctx.store.unclaimable(ids).await? {
         let Some((msg_id, _)) = admitted.get(&id) else { continue };
         match verdict {
@@ -205,20 +284,11 @@ async fn settle_unclaimable_inner(ctx: &PublishContext, ids: &[uuid::Uuid], admi
     Ok(())
 }
 
-async fn settle_unclaimed(ctx: &PublishContext, ids: &[uuid::Uuid], admitted: &mut HashMap<uuid::Uuid, (i64, Admission)>) {
+async fn settle_unclaimed(ctx: &PublishContext, ids: &[uuid::Uuid], admitted: &mut Admitted) {
     if let Err(e) = settle_unclaimable_inner(ctx, ids, admitted).await {
         tracing::warn!(error = %e, "settling unclaimable messages failed");
     }
     for id in ids {
         admitted.remove(id);
     }
-}
-
-fn record(stats: &mut RunStats, done: Result<Option<Outcome>, tokio::task::JoinError>) {
-    let label = match done {
-        Ok(Some(o)) => o.label(),
-        Ok(None) => "store_error",
-        Err(_) => "aborted",
-    };
-    *stats.outcomes.entry(label).or_default() += 1;
 }
