@@ -254,7 +254,8 @@ impl Api {
     }
 }
 
-fn error_from(status: u16, text: &str) -> UiError {
+/// The error for a refused answer (`status`, body `text`); also used for XHR uploads.
+pub fn error_from(status: u16, text: &str) -> UiError {
     let Ok(body) = serde_json::from_str::<ErrorBody>(text) else {
         return UiError::Api { status, code: "http_error".into(), message: format!("the server answered {status}"), request_id: None };
     };
@@ -478,8 +479,19 @@ pub struct Post {
     pub targets: Vec<TargetView>,
     #[serde(default)]
     pub tags: Vec<TagRef>,
+    /// Attached media, in order.
+    #[serde(default)]
+    pub media: Vec<PostMedia>,
     #[serde(default)]
     pub schedule: Option<ScheduleView>,
+}
+
+/// A media item attached to a post.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PostMedia {
+    pub id: String,
+    #[serde(default)]
+    pub alt: Option<String>,
 }
 
 /// A connected account.
@@ -661,6 +673,9 @@ pub struct MediaItem {
     pub kind: String,
     #[serde(default)]
     pub url: Option<String>,
+    /// A small picture (images only).
+    #[serde(default)]
+    pub thumbnail_url: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

@@ -25,6 +25,8 @@ struct Form {
     thread: RwSignal<Vec<String>>,
     tags: RwSignal<Vec<String>>,
     media: RwSignal<Vec<String>>,
+    /// Alternative texts the loaded post had (the composer does not edit them, but keeps them).
+    alts: StoredValue<BTreeMap<String, String>>,
     mode: RwSignal<String>,
     at: RwSignal<String>,
     freq: RwSignal<String>,
@@ -42,6 +44,7 @@ impl Form {
             thread: RwSignal::new(vec![]),
             tags: RwSignal::new(vec![]),
             media: RwSignal::new(vec![]),
+            alts: StoredValue::new(BTreeMap::new()),
             mode: RwSignal::new("once".into()),
             at: RwSignal::new(String::new()),
             freq: RwSignal::new("WEEKLY".into()),
@@ -63,6 +66,8 @@ impl Form {
             .unwrap_or_default();
         self.thread.set(thread);
         self.tags.set(post.tags.iter().map(|t| t.id.clone()).collect());
+        self.media.set(post.media.iter().map(|m| m.id.clone()).collect());
+        self.alts.set_value(post.media.iter().filter_map(|m| m.alt.clone().map(|a| (m.id.clone(), a))).collect());
         match &post.schedule {
             Some(s) if s.kind == "recurring" => {
                 self.mode.set("recurring".into());
@@ -149,7 +154,10 @@ impl Form {
             "content": self.text.get_untracked(),
             "targets": self.targets.get_untracked(),
             "tags": self.tags.get_untracked(),
-            "media": self.media.get_untracked(),
+            "media": self.alts.with_value(|alts| self.media.get_untracked().into_iter().map(|id| match alts.get(&id) {
+                Some(alt) => json!({ "id": id, "alt": alt }),
+                None => json!(id),
+            }).collect::<Vec<_>>()),
             "variants": variants,
             "schedule": self.schedule(zone, now_mode)?,
         }))
@@ -374,7 +382,7 @@ fn ComposerForm(ws: Ws, form: Form, accounts: Vec<Account>, networks: Vec<Networ
                                     {items.into_iter().enumerate().map(|(i, t)| {
                                         let c = count(&t, &counting);
                                         let class = if c > max { "postiz-preview-reply postiz-over" } else { "postiz-preview-reply" };
-                                        view! { <div class=class>{format!("↳ {} ({c}/{max})", t)}{(i == 0 && over_items).then(|| " — too many replies")}</div> }
+                                        view! { <div class=class>{format!("↳ {} ({c}/{max})", t)}{(i == 0 && over_items).then_some(" — too many replies")}</div> }
                                     }).collect_view()}
                                 }.into_any()
                             }}

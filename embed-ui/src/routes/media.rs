@@ -1,11 +1,12 @@
 //! The media library (`GET/POST /workspaces/{ws}/media`): a grid, uploads with progress, and the
-//! picker the composer uses.
+//! picker the composer uses (the same grid and upload, plus the attached strip; an upload made
+//! there is attached at once).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::api::{Api, MediaList, UiError, ws_path};
+use crate::api::{Api, MediaItem, MediaList, UiError, error_from, ws_path};
 use crate::app::{Toasts, Ws};
 use crate::components::Loading;
 
@@ -13,40 +14,59 @@ fn unavailable(e: &UiError) -> bool {
     matches!(e, UiError::NotFound) || matches!(e, UiError::Api { status: 405, .. })
 }
 
-/// Uploads `file` with progress (0-100) through XHR, which reports upload progress.
-fn upload(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u32>>, done: impl Fn(Result<(), String>) + 'static) {
-    let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
+/// Uploads `file` through XHR (fetch reports no upload progress), keeping `progress` at the
+/// percentage sent (0-100) until the server answers, then `None`. `done` gets the library item
+/// the server made, or the one it already had for the same bytes.
+fn upload(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u32>>, done: impl FnOnce(Result<MediaItem, UiError>) + 'static) {
+    let js_err = |e: wasm_bindgen::JsValue| UiError::Network(crate::api::js_message(&e));
+    let xhr = match web_sys::XmlHttpRequest::new() {
+        Ok(x) => x,
+        Err(e) => return done(Err(js_err(e))),
+    };
     let url = format!("{}{}", api.base(), ws_path(ws, "/media"));
-    if xhr.open("POST", &url).is_err() {
-        return;
+    if let Err(e) = xhr.open("POST", &url) {
+        return done(Err(js_err(e)));
     }
+    let _ = xhr.set_request_header("accept", "application/json");
     if let Some(h) = api.authorization() {
         let _ = xhr.set_request_header("authorization", &h);
     }
+    let form = match web_sys::FormData::new() {
+        Ok(f) => f,
+        Err(e) => return done(Err(js_err(e))),
+    };
+    if let Err(e) = form.append_with_blob_and_filename("file", &file, &file.name()) {
+        return done(Err(js_err(e)));
+    }
     let on_progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
         if e.length_computable() && e.total() > 0.0 {
-            progress.set(Some((e.loaded() / e.total() * 100.0) as u32));
+            progress.set(Some((e.loaded() / e.total() * 100.0).round().min(100.0) as u32));
         }
     });
     if let Ok(up) = xhr.upload() {
         up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     }
-    on_progress.forget();
     let x2 = xhr.clone();
-    let on_load = Closure::<dyn Fn()>::new(move || {
+    // `loadend` comes once, after the last progress event (load, error, abort or timeout alike),
+    // so the progress closure is released here rather than leaked.
+    let on_end = Closure::once_into_js(move || {
+        if let Ok(up) = x2.upload() {
+            up.set_onprogress(None);
+        }
+        drop(on_progress);
         progress.set(None);
         let status = x2.status().unwrap_or(0);
-        if (200..300).contains(&status) {
-            done(Ok(()));
-        } else {
-            done(Err(format!("upload refused ({status})")));
-        }
+        let text = x2.response_text().ok().flatten().unwrap_or_default();
+        done(match status {
+            0 => Err(UiError::Network("the upload was interrupted".into())),
+            200..=299 => serde_json::from_str::<MediaItem>(&text).map_err(|e| UiError::Decode(format!("POST media: {e}"))),
+            _ => Err(error_from(status, &text)),
+        });
     });
-    xhr.set_onloadend(Some(on_load.as_ref().unchecked_ref()));
-    on_load.forget();
-    let Ok(form) = web_sys::FormData::new() else { return };
-    let _ = form.append_with_blob_and_filename("file", &file, &file.name());
+    xhr.set_onloadend(Some(on_end.unchecked_ref()));
     progress.set(Some(0));
+    // An asynchronous send only throws when the request is not open, which it is; network
+    // failures arrive as `loadend` with status 0.
     let _ = xhr.send_with_opt_form_data(Some(&form));
 }
 
@@ -63,12 +83,20 @@ pub fn MediaPage(ws: Ws) -> impl IntoView {
     }
 }
 
-/// Picks library media for a post.
+/// Attaches media to a post: what is attached, the library to pick from, and an upload whose
+/// result is attached as soon as the server has it.
 #[component]
-pub fn MediaPicker(ws: String, selected: RwSignal<Vec<String>>) -> impl IntoView {
+pub fn MediaPicker(
+    /// The workspace id.
+    ws: String,
+    /// The attached media ids, in order.
+    selected: RwSignal<Vec<String>>,
+) -> impl IntoView {
     view! { <MediaGrid ws can_edit=true selected=Some(selected)/> }
 }
 
+/// The library grid with its upload; with `selected`, items toggle in and out of it and the
+/// attached ones are listed above the grid.
 #[component]
 fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>) -> impl IntoView {
     let api = expect_context::<Api>();
@@ -84,14 +112,23 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
     });
     let ws2 = ws.clone();
     let on_file = move |ev: web_sys::Event| {
-        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
-        let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) else { return };
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        // Cleared so that choosing the same file again is a change again.
+        input.set_value("");
         upload(&api, &ws2, file, progress, move |r| match r {
-            Ok(()) => {
+            Ok(item) => {
                 toasts.show("Uploaded", false);
+                if let Some(s) = selected {
+                    s.update(|l| {
+                        if !l.contains(&item.id) {
+                            l.push(item.id);
+                        }
+                    });
+                }
                 version.update(|v| *v += 1);
             }
-            Err(e) => toasts.show(e, true),
+            Err(e) => toasts.error(&e),
         });
     };
     view! {
@@ -99,29 +136,77 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) if unavailable(&e) => view! { <p class="postiz-hint" data-media="unavailable">"The media library is not available on this server yet."</p> }.into_any(),
             Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
-            Some(Ok(items)) => view! {
-                <div class="postiz-media-grid">
-                    {if items.is_empty() { Some(view! { <p class="postiz-hint">"No media yet."</p> }) } else { None }}
-                    {items.into_iter().map(|m| {
-                        let id = m.id.clone();
-                        let id2 = id.clone();
-                        let on = move || selected.is_some_and(|s| s.with(|l| l.contains(&id)));
-                        view! {
-                            <button type="button" class=move || { if on() { "postiz-media-item postiz-pick-on" } else { "postiz-media-item" } }
-                                on:click=move |_| if let Some(s) = selected { s.update(|l| if let Some(i) = l.iter().position(|x| *x == id2) { l.remove(i); } else { l.push(id2.clone()); }) }>
-                                {m.url.clone().filter(|_| m.kind != "video").map(|u| view! { <img src=u alt=""/> })}
-                                <span>{m.name.clone().or(m.mime_type.clone()).unwrap_or_else(|| m.kind.clone())}</span>
-                            </button>
-                        }
-                    }).collect_view()}
-                </div>
-                {can_edit.then(|| view! {
-                    <label class="postiz-label">"Upload"
-                        <input type="file" class="postiz-input" accept="image/*,video/*" on:change=on_file.clone()/>
-                    </label>
-                })}
-                {move || progress.get().map(|p| view! { <progress class="postiz-progress" max="100" value=p></progress> })}
-            }.into_any(),
+            Some(Ok(items)) => {
+                let thumbs = StoredValue::new(items.iter().map(|m| (m.id.clone(), preview(m))).collect::<Vec<_>>());
+                view! {
+                    {selected.map(|s| view! { <Attached selected=s thumbs/> })}
+                    <div class="postiz-media-grid">
+                        {if items.is_empty() { Some(view! { <p class="postiz-hint">"No media yet."</p> }) } else { None }}
+                        {items.into_iter().map(|m| {
+                            let id = m.id.clone();
+                            let id2 = id.clone();
+                            let on = move || selected.is_some_and(|s| s.with(|l| l.contains(&id)));
+                            let on2 = on.clone();
+                            view! {
+                                <button type="button" class=move || { if on() { "postiz-media-item postiz-pick-on" } else { "postiz-media-item" } }
+                                    data-media=m.id.clone()
+                                    aria-pressed=move || selected.map(|_| on2().to_string())
+                                    on:click=move |_| if let Some(s) = selected { s.update(|l| if let Some(i) = l.iter().position(|x| *x == id2) { l.remove(i); } else { l.push(id2.clone()); }) }>
+                                    {preview(&m).map(|u| view! { <img src=u alt=""/> })}
+                                    <span>{m.name.clone().or(m.mime_type.clone()).unwrap_or_else(|| m.kind.clone())}</span>
+                                </button>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {can_edit.then(|| view! {
+                        <label class="postiz-label">{if selected.is_some() { "Upload and attach" } else { "Upload" }}
+                            <input type="file" class="postiz-input" data-field="media-upload" accept="image/*,video/*"
+                                disabled=move || progress.get().is_some() on:change=on_file.clone()/>
+                        </label>
+                    })}
+                    {move || progress.get().map(|p| view! {
+                        <progress class="postiz-progress" max="100" value=p data-progress=p aria-label="Upload progress"></progress>
+                    })}
+                }.into_any()
+            }
         }}
+    }
+}
+
+/// The picture to show for an item: its thumbnail, else the image itself; none for videos.
+fn preview(m: &MediaItem) -> Option<String> {
+    if m.kind == "video" {
+        return None;
+    }
+    m.thumbnail_url.clone().or_else(|| m.url.clone())
+}
+
+/// The attached media, in order, each with a button that detaches it.
+#[component]
+fn Attached(selected: RwSignal<Vec<String>>, thumbs: StoredValue<Vec<(String, Option<String>)>>) -> impl IntoView {
+    view! {
+        <div class="postiz-attached" data-attached=move || selected.with(Vec::len)>
+            {move || {
+                let ids = selected.get();
+                if ids.is_empty() {
+                    return view! { <span class="postiz-hint">"Nothing attached: pick from the library below or upload a file."</span> }.into_any();
+                }
+                ids.into_iter().map(|id| {
+                    // Attached media older than the library's first page has no thumbnail here.
+                    let thumb = thumbs.with_value(|t| t.iter().find(|(i, _)| *i == id).and_then(|(_, u)| u.clone()));
+                    let id2 = id.clone();
+                    view! {
+                        <span class="postiz-attached-item" data-media=id>
+                            {match thumb {
+                                Some(u) => view! { <img src=u alt=""/> }.into_any(),
+                                None => view! { <span class="postiz-hint">"media"</span> }.into_any(),
+                            }}
+                            <button type="button" class="postiz-attached-remove" aria-label="Detach"
+                                on:click=move |_| selected.update(|l| l.retain(|x| *x != id2))>"×"</button>
+                        </span>
+                    }
+                }).collect_view().into_any()
+            }}
+        </div>
     }
 }
