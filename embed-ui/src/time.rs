@@ -45,6 +45,18 @@ pub fn browser_zone() -> String {
     Reflect::get(&f.resolved_options(), &"timeZone".into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| "UTC".into())
 }
 
+/// Every IANA zone the browser knows (`Intl.supportedValuesOf("timeZone")`), or `None` where
+/// that function is missing (Chrome < 99, Firefox < 93, Safari < 15.4). Looked up through
+/// `Reflect` rather than js-sys' binding, which would throw into the wasm when it is missing.
+pub fn supported_zones() -> Option<Vec<String>> {
+    use wasm_bindgen::JsCast;
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let f: js_sys::Function = Reflect::get(&intl, &"supportedValuesOf".into()).ok()?.dyn_into().ok()?;
+    let list: Array = f.call1(&intl, &"timeZone".into()).ok()?.dyn_into().ok()?;
+    let zones: Vec<String> = list.iter().filter_map(|v| v.as_string()).collect();
+    (!zones.is_empty()).then_some(zones)
+}
+
 /// Whether the browser knows the zone.
 pub fn valid_zone(zone: &str) -> bool {
     let opts = Object::new();

@@ -22,6 +22,22 @@ const MONTH_CELL_LIMIT: usize = 3;
 /// Rows per list page.
 const LIST_PAGE: usize = 200;
 
+/// The zones offered as a per-user override: the browser's zone and UTC first, then every zone
+/// the browser knows (a short list where it cannot say), without the workspace's own zone (the
+/// "no override" entry) and without repeats.
+fn override_zones(workspace_zone: &str) -> Vec<String> {
+    let known = time::supported_zones().unwrap_or_else(|| {
+        ["America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland"]
+            .map(String::from)
+            .to_vec()
+    });
+    let mut zones = vec![time::browser_zone(), "UTC".to_owned()];
+    zones.extend(known);
+    let mut seen = std::collections::HashSet::new();
+    zones.retain(|z| z != workspace_zone && seen.insert(z.clone()));
+    zones
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Day,
@@ -249,13 +265,16 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
         }
     };
 
+    let workspace_zone = ws.with_value(|w| w.ws.time_zone.clone());
+    let zone_list = StoredValue::new(override_zones(&workspace_zone));
     let zone_options = move || {
-        let workspace_zone = ws.with_value(|w| w.ws.time_zone.clone());
-        let browser = time::browser_zone();
+        let workspace_zone = workspace_zone.clone();
         let current = zone_ctx.0.get().unwrap_or_default();
-        let mut zones = vec![browser, "UTC".to_owned(), "America/New_York".into(), "Europe/London".into(), "Europe/Berlin".into(), "Asia/Tokyo".into()];
-        zones.retain(|z| *z != workspace_zone);
-        zones.dedup();
+        let mut zones = zone_list.get_value();
+        // An override kept from a browser that knew more zones still shows as chosen.
+        if !current.is_empty() && !zones.contains(&current) {
+            zones.insert(0, current.clone());
+        }
         view! {
             <option value="" selected=current.is_empty()>{format!("Workspace zone ({workspace_zone})")}</option>
             {zones.into_iter().map(|z| {
