@@ -2,11 +2,13 @@
 // second login → connect the sandbox → compose with a per-network override → schedule → week
 // view → drag to another day → the worker publishes through the sandbox → published with a link.
 // Plus: a viewer cannot edit, workspaces never see each other's posts, the host's CSS does not
-// change the module's layout, and a month of 5,000 posts renders fast.
+// change the module's layout, a month of 5,000 posts renders fast, an image uploaded from the
+// composer (with progress) is attached and published, and the time-zone override offers every
+// zone the browser knows.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { ACME, GLOBEX, SANDBOX, api, launch, shot, signIn, until, wallDay } from "./support.mjs";
+import { ACME, GLOBEX, SANDBOX, api, instantIn, launch, randomPng, shot, signIn, until, wallDay, wallTime } from "./support.mjs";
 
 let browser;
 const DAY = 86_400_000;
@@ -270,5 +272,155 @@ test("screens render: composer errors on the right field, settings, media, activ
   await page.locator("[data-table='activity'] tbody tr").first().waitFor();
   await shot(page, "17-activity");
   assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+/** The id of Acme's sandbox account, connected through the API when no earlier test did. */
+async function sandboxAccount(page) {
+  const list = await api(page, "GET", `/workspaces/${ACME}/accounts`);
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  const found = list.body.find((a) => a.network === "sandbox" && a.status !== "needs_reconnect");
+  if (found) return found.id;
+  const r = await api(page, "POST", "/connect/sandbox/credentials", { workspace_id: ACME, identifier: "e2e", password: "e2e-app-password" });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.status, "connected");
+  return r.body.account.id;
+}
+
+test("an image uploaded from the composer shows progress, is attached, saved with the post and published", async () => {
+  const page = await signIn(browser, "alice@acme.test");
+  const base = page.url().split("/w/")[0];
+  const account = await sandboxAccount(page);
+  await page.goto(`${base}/w/${ACME}/compose`);
+  await page.locator(`.postiz-pick[data-account='${account}']`).click();
+  const text = `Picture from the composer ${Date.now()}`;
+  await page.locator("textarea[data-field='content']").fill(text);
+  const media = page.locator("[data-section='media']");
+  await media.locator(".postiz-attached[data-attached='0']").waitFor();
+
+  // Every value the progress bar takes, seen from inside the shadow root.
+  await page.evaluate(() => {
+    const root = document.getElementById("postiz-host").shadowRoot;
+    window.__progress = [];
+    const record = () => {
+      const bar = root.querySelector("[data-section='media'] progress.postiz-progress");
+      const v = bar && Number(bar.getAttribute("value"));
+      if (bar && window.__progress.at(-1) !== v) window.__progress.push(v);
+    };
+    new MutationObserver(record).observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ["value"] });
+  });
+  // A slow uplink (64 KiB/s for ~190 KiB), so the upload takes seconds and reports progress.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 64 * 1024 });
+  const png = randomPng(256, 256);
+  await media.locator("input[type='file'][data-field='media-upload']").setInputFiles({ name: "e2e.png", mimeType: "image/png", buffer: png });
+  const bar = media.locator("progress.postiz-progress");
+  await bar.waitFor({ timeout: 5_000 });
+  assert.equal(await bar.getAttribute("max"), "100");
+  assert.equal(await media.locator("input[data-field='media-upload']").isDisabled(), true, "no second upload while one runs");
+  await shot(page, "18-composer-upload-progress");
+  await page.locator(".postiz-toast", { hasText: "Uploaded" }).waitFor({ timeout: 60_000 });
+  await bar.waitFor({ state: "detached" });
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  const seen = await page.evaluate(() => window.__progress);
+  console.log(`# composer upload of ${png.length} bytes at 64 KiB/s: progress ${seen.join(", ")}`);
+  assert.equal(seen.at(-1), 100, `progress ends at 100: ${seen}`);
+  assert.ok(seen.some((v) => v > 0 && v < 100), `progress passes through values between 0 and 100: ${seen}`);
+  assert.deepEqual([...seen].sort((a, b) => a - b), seen, `progress never goes back: ${seen}`);
+
+  // The new item is attached (the strip) and marked in the library grid.
+  const chip = media.locator(".postiz-attached-item");
+  await media.locator(".postiz-attached[data-attached='1']").waitFor();
+  const mediaId = await chip.getAttribute("data-media");
+  assert.match(mediaId, /^[0-9a-f-]{36}$/);
+  const thumb = chip.locator("img");
+  await thumb.waitFor();
+  assert.match(await thumb.getAttribute("src"), new RegExp(`/media/${mediaId}/thumbnail$`));
+  await until(() => thumb.evaluate((img) => img.complete && img.naturalWidth > 0), { what: "the thumbnail to load" });
+  assert.equal(await media.locator(`.postiz-media-item[data-media='${mediaId}']`).getAttribute("aria-pressed"), "true");
+  const stored = await api(page, "GET", `/workspaces/${ACME}/media/${mediaId}`);
+  assert.equal(stored.status, 200);
+  assert.equal(stored.body.mime_type, "image/png");
+  assert.equal(stored.body.bytes, png.length);
+  assert.equal(stored.body.width, 256);
+  await shot(page, "19-composer-attached");
+
+  // Post now: the saved post carries the media, and the sandbox receives it.
+  await page.locator("[data-action='now']").click();
+  await page.waitForURL(/\/posts\/[0-9a-f-]{36}$/);
+  const postId = page.url().split("/").pop();
+  const saved = await api(page, "GET", `/workspaces/${ACME}/posts/${postId}`);
+  assert.equal(saved.status, 200);
+  assert.deepEqual(saved.body.media.map((m) => [m.id, m.mime_type, m.bytes]), [[mediaId, "image/png", png.length]]);
+  await page.locator("[data-post-status='published']").waitFor({ timeout: 90_000 });
+  await shot(page, "20-post-with-media-published");
+  const report = await (await fetch(`${SANDBOX}/_control/posts`)).json();
+  const received = report.posts.filter((p) => p.text === text);
+  assert.equal(received.length, 1, "published once");
+  assert.equal(received[0].media_ids.length, 1, "with its image");
+
+  // The composer opens the saved post with its media attached (so saving it keeps the media).
+  await page.goto(`${base}/w/${ACME}/posts/${postId}/edit`);
+  await page.locator(`[data-section='media'] .postiz-attached[data-attached='1'] .postiz-attached-item[data-media='${mediaId}']`).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("the time-zone override offers every zone the browser knows and moves the displayed times", async () => {
+  const page = await signIn(browser, "alice@acme.test");
+  const base = page.url().split("/w/")[0];
+  // A draft at 10:00 Paris (the workspace zone) two days from now: 21:00 or 22:00 the same day in Auckland.
+  const day = wallDay(Date.now() + 2 * DAY).key;
+  const at = instantIn("Europe/Paris", day, 10);
+  const created = await api(page, "POST", `/workspaces/${ACME}/posts`, {
+    content: `Zone check ${Date.now()}`,
+    status: "draft",
+    schedule: { kind: "once", at: new Date(at).toISOString(), time_zone: "Europe/Paris" },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(Date.parse(created.body.scheduled_at), at);
+  const postId = created.body.id;
+
+  await page.goto(`${base}/w/${ACME}/calendar?view=week&date=${day}`);
+  await page.locator(".postiz-board[data-ready='1']").waitFor();
+  const chip = page.locator(`.postiz-chip[data-post='${postId}']`);
+  await chip.waitFor();
+  // Where the chip is (null while the board is being rebuilt for another zone).
+  const place = () =>
+    chip.evaluate((el) => {
+      const cell = el.closest(".postiz-cell");
+      return cell && { day: cell.dataset.day, hour: Number(cell.dataset.hour), time: el.querySelector(".postiz-chip-time").textContent };
+    });
+  const paris = wallTime(at, "Europe/Paris");
+  assert.deepEqual(await place(), { day, hour: 10, time: paris.hhmm });
+
+  const select = page.locator("select[data-filter='zone']");
+  const values = await select.locator("option").evaluateAll((os) => os.map((o) => o.value));
+  const browserZones = await page.evaluate(() => Intl.supportedValuesOf("timeZone"));
+  assert.equal(values[0], "", "first: the workspace zone (no override)");
+  // The browser zone is Paris, the workspace's own zone, so UTC comes right after.
+  assert.equal(values[1], "UTC");
+  assert.equal(new Set(values).size, values.length, "no zone twice");
+  assert.ok(browserZones.length > 300, `the browser knows ${browserZones.length} zones`);
+  const missing = browserZones.filter((z) => z !== "Europe/Paris" && !values.includes(z));
+  assert.deepEqual(missing, [], "every zone the browser knows is offered (but the workspace's own)");
+  assert.ok(values.includes("Pacific/Auckland"));
+
+  await select.selectOption("Pacific/Auckland");
+  const auckland = wallTime(at, "Pacific/Auckland");
+  await until(async () => (await place())?.hour === auckland.hour, { timeout: 10_000, what: "the chip to move to Auckland time" });
+  assert.deepEqual(await place(), { day, hour: auckland.hour, time: auckland.hhmm });
+  assert.notEqual(auckland.hhmm, paris.hhmm);
+  assert.equal(await page.evaluate(() => localStorage.getItem("postiz.tz_override")), "Pacific/Auckland");
+  await chip.scrollIntoViewIfNeeded();
+  await shot(page, "21-calendar-auckland");
+
+  // Back to the workspace zone.
+  await select.selectOption("");
+  await until(async () => (await place())?.hour === 10, { timeout: 10_000, what: "the chip back at 10:00" });
+  assert.equal(await page.evaluate(() => localStorage.getItem("postiz.tz_override")), null);
+  assert.deepEqual(page.errors, []);
+  await api(page, "DELETE", `/workspaces/${ACME}/posts/${postId}`);
   await page.context().close();
 });

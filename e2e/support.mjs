@@ -1,8 +1,10 @@
 // Shared helpers for the end-to-end tests: the browser, sign-in on the demo host, screenshots.
 // The stack (database, sandbox network, worker, demo host) is started by `cargo xtask test`,
 // which passes its addresses in E2E_BASE_URL and E2E_SANDBOX_URL.
+import { randomFillSync } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import { chromium } from "playwright-core";
 
 export const BASE = process.env.E2E_BASE_URL ?? "http://127.0.0.1:8787";
@@ -71,4 +73,62 @@ export async function until(fn, { timeout = 60_000, every = 500, what = "conditi
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/** A valid RGB PNG of `width`×`height` random pixels (incompressible, so its size is about
+ * 3·w·h bytes and an upload of it takes measurable time). */
+export function randomPng(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "ascii");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour, deflate, no filter method, no interlace
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  randomFillSync(rows);
+  for (let y = 0; y < height; y++) rows[y * (width * 3 + 1)] = 0; // filter type "none" per row
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** The epoch ms of wall clock `dayKey` (`YYYY-MM-DD`) `hour`:00 in `zone`. */
+export function instantIn(zone, dayKey, hour) {
+  const wallAsUtc = Date.parse(`${dayKey}T${String(hour).padStart(2, "0")}:00:00Z`);
+  const offset = (ms) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+        .formatToParts(new Date(ms))
+        .map((x) => [x.type, x.value]),
+    );
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute) - ms;
+  };
+  // Twice, so a guess on the other side of a DST change corrects itself.
+  const first = wallAsUtc - offset(wallAsUtc);
+  return wallAsUtc - offset(first);
+}
+
+/** `HH:MM` and the hour of `ms` in `zone`. */
+export function wallTime(ms, zone) {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "2-digit", minute: "2-digit" })
+      .formatToParts(new Date(ms))
+      .map((x) => [x.type, x.value]),
+  );
+  return { hhmm: `${p.hour}:${p.minute}`, hour: Number(p.hour) };
 }
