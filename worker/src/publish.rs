@@ -34,7 +34,7 @@ pub struct PublishContext {
     /// to reconnect; `None` sends it to reconnect at once.
     pub tokens: Option<Arc<crate::tokens::Tokens>>,
     /// Where media bytes live (the API's storage backend); `None` when media is not configured.
-    pub media: Option<Arc<postiz_api::storage::MediaStorage>>,
+    pub media: Option<Arc<postiz_storage::MediaStorage>>,
 }
 
 /// How the job ended, for metrics and tests.
@@ -388,11 +388,11 @@ async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut Publis
     Ok(())
 }
 
-async fn read_media(storage: &postiz_api::storage::MediaStorage, file: &Value) -> Result<postiz_providers::PublishMedia, MediaProblem> {
+async fn read_media(storage: &postiz_storage::MediaStorage, file: &Value) -> Result<postiz_providers::PublishMedia, MediaProblem> {
     let path = file.get("path").and_then(Value::as_str).unwrap_or_default();
     let mime = file.get("mime").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
     let data = storage.read(path).await.map_err(|e| match e {
-        postiz_api::storage::StorageError::NotFound { .. } => MediaProblem::Missing(path.to_owned()),
+        postiz_storage::StorageError::NotFound { .. } => MediaProblem::Missing(path.to_owned()),
         other => MediaProblem::Storage(other.to_string()),
     })?;
     let kind = if mime == "image/gif" {

@@ -13,7 +13,6 @@ pub mod request_id;
 mod router;
 pub mod routes;
 mod state;
-pub mod storage;
 
 pub use access::Role;
 pub use error::{ApiError, FieldError};

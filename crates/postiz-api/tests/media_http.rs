@@ -16,7 +16,7 @@ use axum::http::{Request, StatusCode, header};
 use common::*;
 use http_body_util::BodyExt;
 use postiz_api::routes::media::{MediaLimits, MediaState};
-use postiz_api::storage::MediaStorage;
+use postiz_storage::MediaStorage;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;

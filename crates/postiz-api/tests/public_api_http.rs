@@ -16,7 +16,7 @@ use common::*;
 use http_body_util::BodyExt;
 use postiz_api::routes::media::{MediaLimits, MediaState};
 use postiz_api::routes::public::PublicApi;
-use postiz_api::storage::MediaStorage;
+use postiz_storage::MediaStorage;
 use postiz_db::DbRole;
 use serde_json::{Value, json};
 use tower::ServiceExt;

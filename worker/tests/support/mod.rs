@@ -27,7 +27,7 @@ pub struct Fixture {
     pub workspace: Uuid,
     pub keyring: Arc<Keyring>,
     /// Media storage shared by the fixture and the in-process worker.
-    pub media: Arc<postiz_api::storage::MediaStorage>,
+    pub media: Arc<postiz_storage::MediaStorage>,
 }
 
 impl Fixture {
@@ -51,7 +51,7 @@ impl Fixture {
             admin,
             workspace,
             keyring: Arc::new(Keyring::for_testing()),
-            media: Arc::new(postiz_api::storage::MediaStorage::in_memory()),
+            media: Arc::new(postiz_storage::MediaStorage::in_memory()),
         }
     }
 

@@ -33,7 +33,7 @@ use super::media_probe::{ImageLimits, Mp4Scanner, Refused, Sniffed, inspect_imag
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, Params};
-use crate::storage::{MediaStorage, StorageError};
+use postiz_storage::{MediaStorage, StorageError};
 use crate::{ApiError, AppState, FieldError};
 
 /// The media and API-key endpoints (relative to the API base). Upload routes enforce their own
@@ -106,22 +106,7 @@ impl MediaState {
     /// From `[media]`: the local directory, or the S3 endpoint with keys from
     /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`.
     pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, StorageError> {
-        let storage = if m.backend == "s3" {
-            let (access_key_id, secret_access_key) = postiz_config::media_s3_keys()
-                .map_err(|e| StorageError::Config(e.to_string()))?
-                .ok_or_else(|| {
-                    StorageError::Config(format!("media.backend = \"s3\" needs {}", postiz_config::MEDIA_S3_KEY_VARS.join(" and ")))
-                })?;
-            MediaStorage::s3(&crate::storage::S3Settings {
-                endpoint: m.s3_endpoint.clone(),
-                bucket: m.s3_bucket.clone(),
-                region: m.s3_region.clone(),
-                access_key_id,
-                secret_access_key,
-            })?
-        } else {
-            MediaStorage::local(std::path::Path::new(&m.local_dir))?
-        };
+        let storage = MediaStorage::from_settings(m)?;
         let limits = MediaLimits {
             max_upload_bytes: m.max_upload_bytes,
             max_image_bytes: m.max_image_bytes,

@@ -87,6 +87,25 @@ impl std::fmt::Debug for MediaStorage {
 }
 
 impl MediaStorage {
+    /// From `[media]`: the local directory, or the S3 endpoint with keys from
+    /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`.
+    pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, StorageError> {
+        if m.backend == "s3" {
+            let (access_key_id, secret_access_key) = postiz_config::media_s3_keys()
+                .map_err(|e| StorageError::Config(e.to_string()))?
+                .ok_or_else(|| StorageError::Config(format!("media.backend = \"s3\" needs {}", postiz_config::MEDIA_S3_KEY_VARS.join(" and "))))?;
+            Self::s3(&S3Settings {
+                endpoint: m.s3_endpoint.clone(),
+                bucket: m.s3_bucket.clone(),
+                region: m.s3_region.clone(),
+                access_key_id,
+                secret_access_key,
+            })
+        } else {
+            Self::local(std::path::Path::new(&m.local_dir))
+        }
+    }
+
     /// Objects as files under `dir` (created if missing).
     pub fn local(dir: &std::path::Path) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir).map_err(|e| StorageError::Config(format!("creating {}: {e}", dir.display())))?;
