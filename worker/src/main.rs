@@ -13,23 +13,29 @@ use postiz_worker::runner::{self, RunnerConfig};
 use postiz_worker::store::Store;
 
 #[derive(Parser, Debug)]
-#[command(name = "postiz-worker", about = "Publishes scheduled posts from the pgmq queue")]
+#[command(name = "postiz-worker", about = "Publishes scheduled posts from the pgmq queue", args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Without a subcommand the worker runs with these.
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Serve Prometheus metrics on this address.
+    #[arg(long, default_value = "127.0.0.1:9187")]
+    metrics: std::net::SocketAddr,
+    /// Base URL of the sandbox network, when it is enabled.
+    #[arg(long, env = "POSTIZ_SANDBOX_URL")]
+    sandbox_url: Option<url::Url>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the worker (the default).
-    Run {
-        /// Serve Prometheus metrics on this address.
-        #[arg(long, default_value = "127.0.0.1:9187")]
-        metrics: std::net::SocketAddr,
-        /// Base URL of the sandbox network, when it is enabled.
-        #[arg(long, env = "POSTIZ_SANDBOX_URL")]
-        sandbox_url: Option<url::Url>,
-    },
+    Run(RunArgs),
     /// Run the enqueuer once and exit (what pg_cron does every minute on Supabase).
     EnqueueOnce,
     /// Re-encrypt every stored credential under the current key of POSTIZ_TOKEN_ENCRYPTION_KEYS
@@ -53,7 +59,8 @@ async fn main() -> anyhow::Result<()> {
     let worker_id = format!("{}-{}", hostname(), std::process::id());
     let store = Store::new(pool, worker_id);
 
-    match Cli::parse().command.unwrap_or(Command::Run { metrics: "127.0.0.1:9187".parse()?, sandbox_url: None }) {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::RotateKeys { batch } => {
             let keyring = postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref())
                 .context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
@@ -69,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
             let n = postiz_worker::ticker::tick(&store, std::time::Duration::from_secs(60)).await?;
             println!("enqueued {n} jobs");
         }
-        Command::Run { metrics, sandbox_url } => {
+        Command::Run(RunArgs { metrics, sandbox_url }) => {
             let keyring = postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref())
                 .context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
             let handle = postiz_worker::metrics::install()?;
@@ -113,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
                 },
                 lease_secs: f64::from(settings.worker.visibility_timeout_secs),
                 media: Some(Arc::new(
-                    postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?.storage,
+                    postiz_storage::MediaStorage::from_settings(&settings.media).context("[media] storage")?,
                 )),
                 tokens: Some(Arc::clone(&tokens)),
             };
