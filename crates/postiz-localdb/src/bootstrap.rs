@@ -1,5 +1,3 @@
-use tokio_postgres::NoTls;
-
 use crate::{LocalCluster, LocalDbError, SUPERUSER};
 
 const ROLES_SQL: &str = include_str!("../../../supabase/local/roles.sql");
@@ -23,16 +21,6 @@ pub struct BootstrapOptions {
     pub test_helpers: bool,
 }
 
-async fn connect(cluster: &LocalCluster, user: &str, db: &str) -> Result<tokio_postgres::Client, LocalDbError> {
-    let (client, connection) = tokio_postgres::connect(&cluster.url(user, db), NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "bootstrap connection closed");
-        }
-    });
-    Ok(client)
-}
-
 async fn run_script(
     client: &tokio_postgres::Client,
     database: &str,
@@ -48,7 +36,7 @@ async fn run_script(
 
 /// Creates Supabase's roles in the cluster (idempotent).
 pub async fn bootstrap_roles(cluster: &LocalCluster) -> Result<(), LocalDbError> {
-    let admin = connect(cluster, SUPERUSER, "postgres").await?;
+    let admin = cluster.connect(SUPERUSER, "postgres").await?;
     run_script(&admin, "postgres", "roles.sql", ROLES_SQL).await
 }
 
@@ -60,7 +48,7 @@ pub async fn bootstrap_database(
     db: &str,
     options: BootstrapOptions,
 ) -> Result<(), LocalDbError> {
-    let admin = connect(cluster, SUPERUSER, db).await?;
+    let admin = cluster.connect(SUPERUSER, db).await?;
     let owner = format!("alter database \"{}\" owner to postgres", db.replace('"', "\"\""));
     run_script(&admin, db, "owner", &owner).await?;
     run_script(&admin, db, "database.sql", DATABASE_SQL).await?;

@@ -76,6 +76,18 @@ impl LocalCluster {
         format!("postgresql://{user}@127.0.0.1:{}/{db}", self.port)
     }
 
+    /// A connection as `user` to database `db`, its connection task spawned on the current
+    /// runtime.
+    pub async fn connect(&self, user: &str, db: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        let (client, connection) = tokio_postgres::connect(&self.url(user, db), tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "local database connection closed");
+            }
+        });
+        Ok(client)
+    }
+
     /// True when this cluster's server is running: its `postmaster.pid` names a live process
     /// whose command line is a postgres server on this data directory. Read from files rather
     /// than by running `pg_ctl status`, which under heavy load can fail to start at all and

@@ -5,7 +5,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::cluster::project_root;
-use crate::test_database::connect;
 
 const PREFIX: &str = "postiz_tpl_";
 
@@ -45,7 +44,7 @@ fn fingerprint() -> Result<String, Box<dyn std::error::Error>> {
 
 async fn build(cluster: &LocalCluster) -> Result<String, Box<dyn std::error::Error>> {
     let name = format!("{PREFIX}{}", fingerprint()?);
-    let admin = connect(cluster, SUPERUSER, "postgres").await?;
+    let admin = cluster.connect(SUPERUSER, "postgres").await?;
     // One builder at a time across all test processes; the key only has to be constant.
     admin.execute("select pg_advisory_lock(7031)", &[]).await?;
     let result = build_locked(cluster, &admin, &name).await;
@@ -78,7 +77,7 @@ async fn build_locked(
     postiz_localdb::bootstrap_database(cluster, name, BootstrapOptions { cron: false, test_helpers: true })
         .await?;
     let migrations = postiz_db::migrate::discover(&project_root().join("supabase/migrations"))?;
-    let mut owner = connect(cluster, "postgres", name).await?;
+    let mut owner = cluster.connect("postgres", name).await?;
     postiz_db::migrate::apply(&mut owner, &migrations).await?;
     drop(owner);
     admin.batch_execute(&format!("alter database \"{name}\" is_template true")).await?;

@@ -40,14 +40,6 @@ impl TestUser {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 static SWEPT: OnceCell<()> = OnceCell::const_new();
 
-pub(crate) async fn connect(cluster: &LocalCluster, user: &str, db: &str) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(&cluster.url(user, db), NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
-}
-
 impl TestDatabase {
     /// Creates a database from the migrated template (building the template on first use).
     pub async fn new() -> Self {
@@ -59,7 +51,7 @@ impl TestDatabase {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let admin = connect(cluster, SUPERUSER, "postgres").await.expect("connect as superuser");
+        let admin = cluster.connect(SUPERUSER, "postgres").await.expect("connect as superuser");
         admin
             .batch_execute(&format!("create database \"{name}\" template \"{template}\" owner postgres"))
             .await
@@ -89,12 +81,12 @@ impl TestDatabase {
 
     /// A new connection as `postgres`.
     pub async fn client(&self) -> Client {
-        connect(self.cluster, "postgres", &self.name).await.expect("connect as postgres")
+        self.cluster.connect("postgres", &self.name).await.expect("connect as postgres")
     }
 
     /// A new connection as the cluster superuser (for arranging fixtures RLS would forbid).
     pub async fn superuser(&self) -> Client {
-        connect(self.cluster, SUPERUSER, &self.name).await.expect("connect as superuser")
+        self.cluster.connect(SUPERUSER, &self.name).await.expect("connect as superuser")
     }
 
     /// Inserts a confirmed user into `auth.users`.
@@ -155,7 +147,7 @@ impl Drop for TestDatabase {
 
 /// Drops test databases whose creating process no longer exists (a killed test run).
 async fn sweep_orphans(cluster: &LocalCluster) {
-    let Ok(admin) = connect(cluster, SUPERUSER, "postgres").await else { return };
+    let Ok(admin) = cluster.connect(SUPERUSER, "postgres").await else { return };
     let Ok(rows) = admin.query("select datname from pg_database where datname like 'postiz\\_test\\_%'", &[]).await
     else {
         return;
