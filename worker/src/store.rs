@@ -144,7 +144,13 @@ with candidates as (
            or t.status = 'canceled' or p.status = 'canceled' as stale,
          a.status = 'active' and cr.access_token_ciphertext is not null
            and not exists (select 1 from postiz.post_media pm where pm.workspace_id = p.workspace_id and pm.post_id = p.id)
-           and not coalesce(v.thread_items @? '$[*].media_ids[*]', false) as media_free_and_ready
+           and not coalesce(v.thread_items @? '$[*].media_ids[*]', false) as media_free_and_ready,
+         t.post_id, t.social_account_id,
+         p.content, v.text_override, coalesce(v.thread_items, '[]'::jsonb) as thread_items,
+         v.first_comment, coalesce(v.settings, '{}'::jsonb) as settings,
+         coalesce(a.external_page_id, a.external_account_id) as external_id, a.handle,
+         a.meta ->> 'server_url' as server_url, a.status::text as account_status,
+         cr.access_token_key_id, cr.access_token_nonce, cr.access_token_ciphertext
   from postiz.queue_jobs j
   join postiz.post_targets t on t.id = j.target_id
   join postiz.posts p on p.id = t.post_id
@@ -165,39 +171,31 @@ claimed as (
       sending_since = case when c.send_now then now() else j.sending_since end
   from (select *, not stale and media_free_and_ready and prev_sending_item is null as send_now from candidates) c
   where j.id = c.id
-  returning j.*, c.prev_sending_item, c.prev_sending_since, c.stale, c.send_now
+  returning j.id, j.msg_id, j.workspace_id, j.target_id, j.network, j.attempt, j.scheduled_at, j.published_items,
+            c.prev_sending_item as sending_item, c.prev_sending_since as sending_since, c.stale, c.send_now,
+            c.post_id, c.social_account_id, c.content, c.text_override, c.thread_items, c.first_comment, c.settings,
+            c.external_id, c.handle, c.server_url, c.account_status,
+            c.access_token_key_id, c.access_token_nonce, c.access_token_ciphertext
 ),
 publishing as (
   update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1
   from claimed c where c.send_now and t.id = c.target_id and t.status <> 'publishing'
   returning t.id
 )
-select c.id, c.msg_id, c.workspace_id, c.target_id, t.post_id, t.social_account_id, c.network,
-       c.attempt, c.scheduled_at, c.prev_sending_item as sending_item, c.prev_sending_since as sending_since,
-       c.published_items, c.stale, c.send_now,
-       p.content, v.text_override, coalesce(v.thread_items, '[]'::jsonb) as thread_items,
-       v.first_comment, coalesce(v.settings, '{}'::jsonb) as settings,
-       coalesce(a.external_page_id, a.external_account_id) as external_id, a.handle,
-       a.meta ->> 'server_url' as server_url, a.status::text as account_status,
-       cr.access_token_key_id, cr.access_token_nonce, cr.access_token_ciphertext,
+select c.*,
        coalesce((select jsonb_agg(jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type, 'alt', pm.alt_text,
                                                      'width', m.width, 'height', m.height) order by pm.position)
                  from postiz.post_media pm
                  join postiz.media_assets m on m.workspace_id = pm.workspace_id and m.id = pm.media_id
-                 where pm.workspace_id = p.workspace_id and pm.post_id = p.id), '[]'::jsonb) as media,
+                 where not c.send_now and pm.workspace_id = c.workspace_id and pm.post_id = c.post_id), '[]'::jsonb) as media,
        coalesce((select jsonb_object_agg(m.id::text, jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type,
                                                                         'width', m.width, 'height', m.height))
                  from postiz.media_assets m
-                 where m.workspace_id = p.workspace_id
+                 where not c.send_now and m.workspace_id = c.workspace_id
                    and m.id::text in (select jsonb_array_elements_text(coalesce(ti -> 'media_ids', '[]'::jsonb))
-                                      from jsonb_array_elements(coalesce(v.thread_items, '[]'::jsonb)) ti)), '{}'::jsonb) as thread_media,
+                                      from jsonb_array_elements(c.thread_items) ti)), '{}'::jsonb) as thread_media,
        (select count(*) from publishing) as marked_publishing
-from claimed c
-join postiz.post_targets t on t.id = c.target_id
-join postiz.posts p on p.id = t.post_id
-join postiz.social_accounts a on a.id = t.social_account_id
-left join postiz.post_variants v on v.workspace_id = p.workspace_id and v.post_id = p.id and v.network = c.network
-left join postiz.credentials cr on cr.social_account_id = a.id";
+from claimed c";
 
 /// Records many successes at once: each target published with its ids, each job succeeded,
 /// one activity entry each, and the messages archived — one statement, so one atomic step for
