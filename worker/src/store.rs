@@ -198,8 +198,10 @@ select c.*,
 from claimed c";
 
 /// Records many successes at once: each target published with its ids, each job succeeded,
-/// one activity entry each, and the messages archived — one statement, so one atomic step for
-/// the whole batch. Only jobs this worker still holds are touched.
+/// one activity entry each, and the messages deleted — one statement, so one atomic step for
+/// the whole batch. Only jobs this worker still holds are touched. The job row is the record
+/// of a success, so its message is deleted rather than copied to the archive table; failed,
+/// canceled and unconfirmed jobs keep their message in the archive.
 const SUCCEED_MANY: &str = "
 with d as (
   select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::uuid[], $7::jsonb[], $8::bigint[])
@@ -227,7 +229,7 @@ l as (
   returning id
 )
 select (select array_agg(q.id) from q), (select count(*) from t), (select count(*) from l),
-       (select count(*) from pgmq.archive($10::text, coalesce((select array_agg(q.msg_id) from q where q.msg_id is not null), '{}'::bigint[])) a)";
+       (select count(*) from pgmq.delete($10::text, coalesce((select array_agg(q.msg_id) from q where q.msg_id is not null), '{}'::bigint[])) a)";
 
 impl Store {
     /// A store on a `service_role` pool; `worker_id` names this process in leases.
@@ -356,7 +358,7 @@ impl Store {
     }
 
     /// The job is done: target published with the post's id and URL, job succeeded, activity
-    /// logged, message archived — one statement, so one atomic step. Returns false when the
+    /// logged, message deleted — one statement, so one atomic step. Returns false when the
     /// job is no longer this worker's (its lease ran out and another worker took it over).
     pub async fn succeed(&self, job: &ClaimedJob, post: &RemotePost) -> Result<bool, StoreError> {
         Ok(!self.succeed_many(&[Success::new(job, post)]).await?.is_empty())

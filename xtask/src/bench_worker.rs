@@ -243,6 +243,7 @@ async fn drain(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()
     let started = Instant::now();
     let cpu_before = worker.cpu_ms()?;
     let db_cpu_before = postgres_cpu_ms();
+    let sandbox_cpu_before = process_cpu_ms(sandbox.child.id())?;
     // Polled every 3 s (a count over 100k jobs costs the database too); the rate comes from
     // the jobs' own timestamps, so the polling interval does not blur it.
     loop {
@@ -263,6 +264,7 @@ async fn drain(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()
         .unwrap_or_else(|| started.elapsed().as_secs_f64());
     let cpu = worker.cpu_ms()? - cpu_before;
     let db_cpu = postgres_cpu_ms() - db_cpu_before;
+    let sandbox_cpu = process_cpu_ms(sandbox.child.id())? - sandbox_cpu_before;
     worker.stop();
     let ok = bench.count("select count(*) from postiz.queue_jobs where status = 'succeeded'").await?;
     println!(
@@ -275,6 +277,7 @@ async fn drain(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()
         "drain: PostgreSQL CPU {:.2} ms per job (all server processes, other activity on the cluster included)",
         db_cpu / ok.max(1) as f64
     );
+    println!("drain: sandbox network CPU {:.2} ms per job (the stand-in network, not our code)", sandbox_cpu / ok.max(1) as f64);
     Ok(())
 }
 
@@ -322,6 +325,16 @@ async fn wait_done(bench: &BenchDb, n: i64, limit_secs: u64) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// User + system CPU time of process `pid` in milliseconds (clock ticks are 1/100 s on Linux).
+fn process_cpu_ms(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after_comm = stat.rsplit_once(')').context("stat")?.1;
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    let utime: f64 = fields[11].parse()?;
+    let stime: f64 = fields[12].parse()?;
+    Ok((utime + stime) * 10.0)
 }
 
 fn release_bin(name: &str) -> PathBuf {
@@ -399,14 +412,8 @@ impl WorkerProcess {
         Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
     }
 
-    /// User + system CPU time in milliseconds (clock ticks are 1/100 s on Linux).
     fn cpu_ms(&self) -> anyhow::Result<f64> {
-        let stat = self.proc_file("stat")?;
-        let after_comm = stat.rsplit_once(')').context("stat")?.1;
-        let fields: Vec<&str> = after_comm.split_whitespace().collect();
-        let utime: f64 = fields[11].parse()?;
-        let stime: f64 = fields[12].parse()?;
-        Ok((utime + stime) * 10.0)
+        process_cpu_ms(self.child.id())
     }
 
     fn stop(mut self) {
