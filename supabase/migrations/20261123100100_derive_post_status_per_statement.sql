@@ -1,10 +1,12 @@
 -- The worker records publish outcomes for many targets in one statement. Deriving each post's
 -- status once per statement (from the transition tables) instead of once per target row turns
 -- a per-row plpgsql round of lock + aggregate + update into three set-based statements.
--- Same rules as before: a target publishing makes its post publishing; otherwise the post is
--- published when every target is published or canceled (at least one published), failed when
--- a target failed or is unconfirmed and none is still to go; a recurring post with a pending
--- schedule stays scheduled and records the run in published_at.
+-- Targets that only started publishing (the claim) just make their posts publishing, without
+-- the lock and aggregate. Same rules as before: a target publishing makes its post
+-- publishing; otherwise the post is published when every target is published or canceled (at
+-- least one published), failed when a target failed or is unconfirmed and none is still to
+-- go; a recurring post with a pending schedule stays scheduled and records the run in
+-- published_at.
 
 create or replace function postiz_private.derive_post_status_from_targets()
 returns trigger
@@ -17,11 +19,20 @@ set enable_seqscan = off
 as $$
 declare
   changed uuid[];
+  only_started boolean;
 begin
-  select array_agg(distinct n.post_id order by n.post_id) into changed
+  select array_agg(distinct n.post_id order by n.post_id), bool_and(n.status = 'publishing')
+    into changed, only_started
   from new_targets n join old_targets o on o.id = n.id
   where n.status is distinct from o.status;
   if changed is null then
+    return null;
+  end if;
+  -- Targets that only started publishing (the worker's claim): their posts are publishing,
+  -- whatever the other targets say. No lock or aggregate needed.
+  if only_started then
+    update postiz.posts p set status = 'publishing'
+    where p.id = any (changed) and p.status <> 'publishing';
     return null;
   end if;
 

@@ -94,7 +94,7 @@ async fn reset() -> anyhow::Result<()> {
         .batch_execute(
             "do $$ begin
                if exists (select 1 from pg_namespace where nspname = 'cron') then
-                 perform cron.unschedule(jobname) from cron.job where jobname like 'postiz-%';
+                 perform cron.unschedule(jobid) from cron.job where jobname like 'postiz-%';
                end if;
              end $$;
              drop schema if exists postiz cascade;
