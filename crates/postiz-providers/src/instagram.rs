@@ -23,9 +23,9 @@ use url::Url;
 
 use crate::analytics::{Analytics, AnalyticsQuery};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
-use crate::connection::{AccountInfo, Connection, OAuth2Spec, OAuthClient, Target, TokenSet};
+use crate::connection::{AccountInfo, Connection, OAuthClient, Target, TokenSet};
 use crate::http::{HttpClient, SendKind};
-use crate::meta::{ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, parse_error, parse_time, public_url, wait_for_container};
+use crate::meta::{facebook_login, ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, parse_error, parse_time, public_url, wait_for_container};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::reconcile::same_text;
 use crate::rules::ContentRules;
@@ -135,17 +135,7 @@ impl Provider for InstagramProvider {
     }
 
     fn connection(&self) -> Connection {
-        Connection::OAuth2(OAuth2Spec {
-            auth_url: endpoint(NETWORK, &static_url("https://www.facebook.com"), &format!("/{}/dialog/oauth", self.version))
-                .unwrap_or_else(|_| static_url("https://www.facebook.com/dialog/oauth")),
-            token_url: self.url("/oauth/access_token").unwrap_or_else(|_| static_url("https://graph.facebook.com/oauth/access_token")),
-            scopes: SCOPES.map(String::from).to_vec(),
-            scope_separator: ",",
-            pkce: false,
-            extra_auth_params: vec![],
-            client_auth_basic: false,
-            custom_refresh: false,
-        })
+        facebook_login(NETWORK, self.url("/oauth/access_token"), &self.version, &SCOPES)
     }
 
     fn rules(&self) -> &ContentRules {

@@ -25,13 +25,30 @@ use serde_json::Value;
 use url::Url;
 
 use crate::common::bearer;
-use crate::connection::{OAuthClient, TokenSet};
+use crate::common::{endpoint, static_url};
+use crate::connection::{Connection, OAuth2Spec, OAuthClient, TokenSet};
 use crate::http::{ErrorClass, ErrorDetails, HttpClient, generic_message};
 use crate::ProviderError;
 
 /// The Graph API version the Facebook and Instagram adapters call (`/v25.0/…`). Meta
 /// supports each version for about two years; override with `with_version`.
 pub const DEFAULT_GRAPH_VERSION: &str = "v25.0";
+
+/// Facebook Login, which both Facebook Pages and Instagram connect through: the dialog on
+/// www.facebook.com, the token endpoint on the Graph host, comma-separated scopes, no PKCE.
+pub(crate) fn facebook_login(network: Network, token_url: Result<Url, ProviderError>, version: &str, scopes: &[&str]) -> Connection {
+    Connection::OAuth2(OAuth2Spec {
+        auth_url: endpoint(network, &static_url("https://www.facebook.com"), &format!("/{version}/dialog/oauth"))
+            .unwrap_or_else(|_| static_url("https://www.facebook.com/dialog/oauth")),
+        token_url: token_url.unwrap_or_else(|_| static_url("https://graph.facebook.com/oauth/access_token")),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        scope_separator: ",",
+        pkce: false,
+        extra_auth_params: vec![],
+        client_auth_basic: false,
+        custom_refresh: false,
+    })
+}
 
 /// Reads a Graph error body.
 ///
