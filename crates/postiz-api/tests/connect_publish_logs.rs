@@ -63,38 +63,11 @@ async fn connect_then_publish_never_shows_the_token() {
     assert!(!body.to_string().contains(&token));
 
     // Publish it with the worker.
+    app.schedule_now(account, "no secrets here").await;
     let db = app.app.db.superuser().await;
-    let post: Uuid = db
-        .query_one("insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'scheduled', 'no secrets here', now()) returning id", &[&app.workspace])
-        .await
-        .unwrap()
-        .get(0);
-    db.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&app.workspace, &post, &account]).await.unwrap();
-    db.execute("insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')", &[&app.workspace, &post])
-        .await
-        .unwrap();
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
     let tokens = Arc::new(Tokens::new(pool.clone(), Arc::clone(&app.keyring), Arc::clone(&app.registry), OAuthClients::new(), postiz_oauth::http_client(Duration::from_secs(5))));
-    let store = postiz_worker::store::Store::new(pool.clone(), "log-test-worker");
-    let ctx = postiz_worker::publish::PublishContext {
-        recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
-        store,
-        keyring: Arc::clone(&app.keyring),
-        pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
-        retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
-        lease_secs: 60.0,
-        tokens: Some(Arc::clone(&tokens)),
-        media: None,
-    };
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
-    let worker = tokio::spawn(postiz_worker::runner::run(ctx.clone(), Arc::clone(&app.registry), config, Arc::clone(&stop)));
-    let started = std::time::Instant::now();
-    while started.elapsed() < Duration::from_secs(30) && app.count("select count(*) from postiz.post_targets where status = 'published'").await == 0 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    worker.await.unwrap().unwrap();
+    let ctx = app.run_worker_until("log-test-worker", Arc::clone(&tokens), "select count(*) from postiz.post_targets where status = 'published'").await;
     assert_eq!(sandbox.posts().posts.len(), 1, "published");
 
     // Debug output of everything that held the token on its way.

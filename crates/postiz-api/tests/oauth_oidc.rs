@@ -204,43 +204,9 @@ async fn expired_access_token_is_refreshed_during_publish_then_published_once() 
     // The access token lives two seconds.
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
-    let db = app.app.db.superuser().await;
-    let post: Uuid = db
-        .query_one("insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'scheduled', 'hello', now()) returning id", &[&app.workspace])
-        .await
-        .unwrap()
-        .get(0);
-    db.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&app.workspace, &post, &account])
-        .await
-        .unwrap();
-    db.execute("insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')", &[&app.workspace, &post])
-        .await
-        .unwrap();
-
-    let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
+    app.schedule_now(account, "hello").await;
     let tokens = tokens_for(&app, Arc::clone(&app.keyring), "postiz-shortlived");
-    let store = postiz_worker::store::Store::new(pool, "oidc-test-worker");
-    let ctx = postiz_worker::publish::PublishContext {
-        recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
-        store,
-        keyring: Arc::clone(&app.keyring),
-        pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
-        retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
-        lease_secs: 60.0,
-        tokens: Some(tokens),
-        media: None,
-    };
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
-    let worker = tokio::spawn(postiz_worker::runner::run(ctx, Arc::clone(&app.registry), config, Arc::clone(&stop)));
-    let started = std::time::Instant::now();
-    while started.elapsed() < Duration::from_secs(30)
-        && app.count("select count(*) from postiz.post_targets where status in ('published', 'failed', 'pending')").await == 0
-    {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    worker.await.unwrap().unwrap();
+    app.run_worker_until("oidc-test-worker", tokens, "select count(*) from postiz.post_targets where status in ('published', 'failed', 'pending')").await;
 
     let status: String = app.query_one("select status::text from postiz.post_targets").await.get(0);
     assert_eq!(status, "published");
@@ -373,39 +339,8 @@ async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() 
         .unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
-    let db = app.app.db.superuser().await;
-    let post: Uuid = db
-        .query_one("insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'scheduled', 'hi', now()) returning id", &[&app.workspace])
-        .await
-        .unwrap()
-        .get(0);
-    db.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&app.workspace, &post, &account]).await.unwrap();
-    db.execute("insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')", &[&app.workspace, &post])
-        .await
-        .unwrap();
-    let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
-    let store = postiz_worker::store::Store::new(pool, "oidc-revoke-worker");
-    let ctx = postiz_worker::publish::PublishContext {
-        recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
-        store,
-        keyring: Arc::clone(&app.keyring),
-        pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
-        retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
-        lease_secs: 60.0,
-        tokens: Some(tokens),
-        media: None,
-    };
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
-    let worker = tokio::spawn(postiz_worker::runner::run(ctx, Arc::clone(&app.registry), config, Arc::clone(&stop)));
-    let started = std::time::Instant::now();
-    while started.elapsed() < Duration::from_secs(30)
-        && app.count("select count(*) from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'").await == 0
-    {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    worker.await.unwrap().unwrap();
+    app.schedule_now(account, "hi").await;
+    app.run_worker_until("oidc-revoke-worker", tokens, "select count(*) from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'").await;
 
     assert_eq!(network.publishes.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing went out");
     assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'revoked'")).await, 1);

@@ -273,6 +273,53 @@ impl ConnectApp {
     pub async fn count(&self, sql: &str) -> i64 {
         self.query_one(sql).await.get(0)
     }
+
+    /// A post with `content` on `account`, scheduled once for now.
+    pub async fn schedule_now(&self, account: Uuid, content: &str) -> Uuid {
+        let db = self.app.db.superuser().await;
+        let post: Uuid = db
+            .query_one(
+                "insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'scheduled', $2, now()) returning id",
+                &[&self.workspace, &content],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        db.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&self.workspace, &post, &account])
+            .await
+            .unwrap();
+        db.execute("insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')", &[&self.workspace, &post])
+            .await
+            .unwrap();
+        post
+    }
+
+    /// Runs the real worker loop (refreshing tokens through `tokens`) until `until` counts a row
+    /// or 30 s pass, then stops it; returns the context it ran with.
+    pub async fn run_worker_until(&self, worker_id: &str, tokens: Arc<postiz_worker::tokens::Tokens>, until: &str) -> postiz_worker::publish::PublishContext {
+        let pool = postiz_db::service_pool(&SecretString::from(self.app.db.url()), 4).unwrap();
+        let store = postiz_worker::store::Store::new(pool, worker_id);
+        let ctx = postiz_worker::publish::PublishContext {
+            recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
+            store,
+            keyring: Arc::clone(&self.keyring),
+            pacer: Arc::new(postiz_worker::pacing::Pacer::default()),
+            retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
+            lease_secs: 60.0,
+            tokens: Some(tokens),
+            media: None,
+        };
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
+        let worker = tokio::spawn(postiz_worker::runner::run(ctx.clone(), Arc::clone(&self.registry), config, Arc::clone(&stop)));
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(30) && self.count(until).await == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        worker.await.unwrap().unwrap();
+        ctx
+    }
 }
 
 /// Clients for the OIDC peer: the network `x` uses `client_id`.
