@@ -52,22 +52,20 @@ impl Recorder {
 async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let successes: Vec<Success> = batch.iter().map(|p| p.success.clone()).collect();
+        let (successes, replies): (Vec<Success>, Vec<_>) = batch.drain(..).map(|p| (p.success, p.recorded)).unzip();
         match store.succeed_many(&successes).await {
             Ok(recorded) => {
-                for pending in batch.drain(..) {
-                    let ours = recorded.contains(&pending.success.job_id());
-                    pending.recorded.send(Ok(ours)).ok();
+                for (success, reply) in successes.iter().zip(replies) {
+                    reply.send(Ok(recorded.contains(&success.job_id()))).ok();
                 }
             }
             Err(e) => {
                 // One row's trouble (or a deadlock with another worker's batch) must not fail
                 // the others: record each on its own and report each result to its task.
-                tracing::warn!(error = %e, jobs = batch.len(), "batched success write failed; writing one by one");
-                for pending in batch.drain(..) {
-                    let one = store.succeed_many(std::slice::from_ref(&pending.success)).await;
-                    let id = pending.success.job_id();
-                    pending.recorded.send(one.map(|r: Vec<Uuid>| r.contains(&id))).ok();
+                tracing::warn!(error = %e, jobs = successes.len(), "batched success write failed; writing one by one");
+                for (success, reply) in successes.iter().zip(replies) {
+                    let one = store.succeed_many(std::slice::from_ref(success)).await;
+                    reply.send(one.map(|r: Vec<Uuid>| r.contains(&success.job_id()))).ok();
                 }
             }
         }
