@@ -193,8 +193,7 @@ select c.*,
                  from postiz.media_assets m
                  where not c.send_now and m.workspace_id = c.workspace_id
                    and m.id::text in (select jsonb_array_elements_text(coalesce(ti -> 'media_ids', '[]'::jsonb))
-                                      from jsonb_array_elements(c.thread_items) ti)), '{}'::jsonb) as thread_media,
-       (select count(*) from publishing) as marked_publishing
+                                      from jsonb_array_elements(c.thread_items) ti)), '{}'::jsonb) as thread_media
 from claimed c";
 
 /// Records many successes at once: each target published with its ids, each job succeeded,
@@ -228,7 +227,7 @@ l as (
   from d join q on q.id = d.job_id
   returning id
 )
-select (select array_agg(q.id) from q), (select count(*) from t), (select count(*) from l),
+select (select array_agg(q.id) from q),
        (select count(*) from pgmq.delete($10::text, coalesce((select array_agg(q.msg_id) from q where q.msg_id is not null), '{}'::bigint[])) a)";
 
 impl Store {
@@ -299,9 +298,7 @@ impl Store {
             return Ok(());
         }
         let client = self.pool.get().await?;
-        client
-            .execute("select count(*) from pgmq.archive($1::text, $2::bigint[])", &[&PUBLISH_QUEUE, &msg_ids])
-            .await?;
+        pgmq::archive_many(&**client, PUBLISH_QUEUE, msg_ids).await?;
         Ok(())
     }
 

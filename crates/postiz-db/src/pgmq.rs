@@ -78,6 +78,12 @@ pub async fn archive(client: &impl GenericClient, queue: &str, msg_id: i64) -> R
     Ok(row.get(0))
 }
 
+/// Moves several messages to the archive table in one call; returns how many were still there.
+pub async fn archive_many(client: &impl GenericClient, queue: &str, msg_ids: &[i64]) -> Result<u64, Error> {
+    let row = client.query_one("select count(*) from pgmq.archive($1::text, $2::bigint[])", &[&queue, &msg_ids]).await?;
+    Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or_default())
+}
+
 /// Deletes a message. False when it was already gone.
 pub async fn delete(client: &impl GenericClient, queue: &str, msg_id: i64) -> Result<bool, Error> {
     let row = client.query_one("select pgmq.delete($1::text, $2::bigint)", &[&queue, &msg_id]).await?;

@@ -35,6 +35,24 @@ async fn send_read_hide_archive_as_service_role() {
 }
 
 #[tokio::test]
+async fn several_messages_are_archived_in_one_call() {
+    let db = TestDatabase::new().await;
+    with_queue(&db, "t_many").await;
+    let pool = service_pool(&SecretString::from(db.url()), 2).unwrap();
+    let client = pool.get().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(pgmq::send(&**client, "t_many", &json!({"n": i}), 0).await.unwrap());
+    }
+
+    assert_eq!(pgmq::archive_many(&**client, "t_many", &ids[..2]).await.unwrap(), 2);
+    assert_eq!(pgmq::archive_many(&**client, "t_many", &ids).await.unwrap(), 1, "only the one still queued counts");
+    let archived: i64 = client.query_one("select count(*) from pgmq.a_t_many", &[]).await.unwrap().get(0);
+    assert_eq!(archived, 3);
+    assert!(pgmq::read(&**client, "t_many", 30, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn delayed_message_is_invisible_until_due_and_metrics_count_it() {
     let db = TestDatabase::new().await;
     with_queue(&db, "t_delay").await;
