@@ -288,10 +288,7 @@ fn postgres_cpu_ms() -> f64 {
         .filter_map(Result::ok)
         .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
         .filter(|stat| stat.contains("(postgres)"))
-        .filter_map(|stat| {
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            Some((fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?) * 10.0)
-        })
+        .filter_map(|stat| stat_cpu_ms(&stat))
         .sum()
 }
 
@@ -327,14 +324,17 @@ async fn wait_done(bench: &BenchDb, n: i64, limit_secs: u64) -> anyhow::Result<(
     Ok(())
 }
 
-/// User + system CPU time of process `pid` in milliseconds (clock ticks are 1/100 s on Linux).
+/// User + system CPU time of process `pid` in milliseconds.
 fn process_cpu_ms(pid: u32) -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let after_comm = stat.rsplit_once(')').context("stat")?.1;
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let utime: f64 = fields[11].parse()?;
-    let stime: f64 = fields[12].parse()?;
-    Ok((utime + stime) * 10.0)
+    stat_cpu_ms(&stat).context("unreadable /proc stat")
+}
+
+/// User + system CPU time from a `/proc/<pid>/stat` line, in milliseconds (clock ticks are
+/// 1/100 s on Linux).
+fn stat_cpu_ms(stat: &str) -> Option<f64> {
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some((fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?) * 10.0)
 }
 
 fn release_bin(name: &str) -> PathBuf {
