@@ -136,7 +136,7 @@ select throws_ok(
              '2030-01-10T09:00:00Z', 'mastodon', now(), now()) $$,
   '23505', null, 'an occurrence can never be enqueued twice for a target'
 );
-update postiz.queue_jobs set status = 'failed', attempt = 3, last_error_code = 'rate_limited',
+update postiz.queue_jobs set status = 'failed', completed_at = now(), attempt = 3, last_error_code = 'rate_limited',
   last_error_message = 'slow down', last_error_retryable = true;
 
 select tests.authenticate_as('viewer');

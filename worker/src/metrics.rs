@@ -71,7 +71,7 @@ async fn sample(store: &Store) -> anyhow::Result<()> {
     metrics::gauge!(QUEUE_OLDEST_AGE).set(f64::from(m.oldest_msg_age_sec.unwrap_or(0)));
     let overdue: i64 = client
         .query_one(
-            "select count(*) from postiz.queue_jobs where status = 'queued' and run_at < now() - interval '1 minute'",
+            "select count(*) from postiz.queue_jobs where completed_at is null and status = 'queued' and run_at < now() - interval '1 minute'",
             &[],
         )
         .await?

@@ -165,7 +165,7 @@ with candidates as (
 ),
 claimed as (
   update postiz.queue_jobs j
-  set status = 'running', attempt = j.attempt + 1, started_at = coalesce(j.started_at, now()),
+  set status = 'running', attempt = j.attempt + 1, started_at = coalesce(j.started_at, now()), updated_at = now(),
       lease_until = now() + make_interval(secs => $2::double precision), worker_id = $3,
       sending_item = case when c.send_now then jsonb_array_length(j.published_items) else j.sending_item end,
       sending_since = case when c.send_now then now() else j.sending_since end
@@ -178,7 +178,7 @@ claimed as (
             c.access_token_key_id, c.access_token_nonce, c.access_token_ciphertext
 ),
 publishing as (
-  update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1
+  update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1, updated_at = now()
   from claimed c where c.send_now and t.id = c.target_id and t.status <> 'publishing'
   returning t.id
 )
@@ -208,7 +208,7 @@ with d as (
 ),
 q as (
   update postiz.queue_jobs q
-  set status = 'succeeded', completed_at = now(), published_items = d.items,
+  set status = 'succeeded', completed_at = now(), updated_at = now(), published_items = d.items,
       sending_item = null, sending_since = null, lease_until = null
   from d where q.id = d.job_id and q.worker_id = $9 and q.status = 'running'
   returning q.id, q.target_id, q.msg_id
@@ -216,7 +216,7 @@ q as (
 t as (
   update postiz.post_targets t
   set status = 'published', external_id = d.external_id, external_url = d.external_url, published_items = d.items,
-      published_at = now(), last_error_code = null, last_error_message = null
+      published_at = now(), updated_at = now(), last_error_code = null, last_error_message = null
   from d join q on q.id = d.job_id
   where t.id = d.target_id
   returning t.id
@@ -318,10 +318,11 @@ impl Store {
             .prepare_cached(
                 "with q as (
                    update postiz.queue_jobs
-                   set sending_item = $2, sending_since = now(), lease_until = now() + make_interval(secs => $4::double precision)
+                   set sending_item = $2, sending_since = now(), updated_at = now(),
+                       lease_until = now() + make_interval(secs => $4::double precision)
                    where id = $1 and worker_id = $3
                    returning target_id)
-                 update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1
+                 update postiz.post_targets t set status = 'publishing', attempts = t.attempts + 1, updated_at = now()
                  from q where t.id = q.target_id and t.status <> 'publishing'",
             )
             .await?;
@@ -337,7 +338,7 @@ impl Store {
             .execute(
                 "update postiz.queue_jobs
                  set published_items = published_items || jsonb_build_array($2::jsonb),
-                     sending_item = null, sending_since = null
+                     sending_item = null, sending_since = null, updated_at = now()
                  where id = $1",
                 &[&job.id, &json],
             )
@@ -395,7 +396,9 @@ impl Store {
         let rows = tx
             .query(
                 "select q.id, q.social_account_id, q.network from postiz.queue_jobs q
-                 where q.status in ('queued', 'running')
+                 where q.completed_at is null and q.status in ('queued', 'running')
+                   -- run_at ≤ lease_until for a running job: the open-jobs index narrows the scan.
+                   and q.run_at < now() - interval '2 minutes'
                    and coalesce(q.lease_until, q.run_at) < now() - interval '2 minutes'
                    and not exists (select 1 from pgmq.q_publish m where m.msg_id = q.msg_id)
                  limit 500 for update of q skip locked",
@@ -499,13 +502,13 @@ impl Store {
             "update postiz.queue_jobs
              set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2,
                  last_error_retryable = false, sending_item = null, sending_since = null, lease_until = null
-             where social_account_id = $1 and status in ('queued', 'running') and (id = $3 or status = 'queued')",
+             where social_account_id = $1 and completed_at is null and status in ('queued', 'running') and (id = $3 or status = 'queued')",
             &[&job.account_id, &message, &job.id],
         )
         .await?;
         tx.execute(
             "update postiz.post_targets t set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2
-             from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.status = 'pending'
+             from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.completed_at is null and q.status = 'pending'
                and q.last_error_code = 'account_needs_reconnect'",
             &[&job.account_id, &message],
         )

@@ -229,13 +229,13 @@ impl Tokens {
             tx.execute(
                 "update postiz.queue_jobs
                  set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2, last_error_retryable = false
-                 where social_account_id = $1 and status = 'queued'",
+                 where social_account_id = $1 and completed_at is null and status = 'queued'",
                 &[&account, &message],
             )
             .await?;
             tx.execute(
                 "update postiz.post_targets t set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2
-                 from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.status = 'pending'
+                 from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.completed_at is null and q.status = 'pending'
                    and q.last_error_code = 'account_needs_reconnect' and t.status = 'queued'",
                 &[&account, &message],
             )

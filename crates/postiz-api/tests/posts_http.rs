@@ -322,8 +322,8 @@ async fn get_shows_each_targets_jobs_and_errors() {
     let su = f.app.db.superuser().await;
     su.execute(
         "insert into postiz.queue_jobs (workspace_id, target_id, schedule_id, occurrence, network, scheduled_at, run_at, status, attempt,
-                                        last_error_code, last_error_message, last_error_retryable)
-         select t.workspace_id, t.id, $2, now(), 'x', now(), now(), 'failed', 3, 'rejected', 'X said: duplicate content', false
+                                        last_error_code, last_error_message, last_error_retryable, completed_at)
+         select t.workspace_id, t.id, $2, now(), 'x', now(), now(), 'failed', 3, 'rejected', 'X said: duplicate content', false, now()
          from postiz.post_targets t where t.post_id = $1",
         &[&post_id, &schedule],
     )

@@ -499,7 +499,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     service_only(),
                 ),
                 check(
-                    format!("update postiz.queue_jobs set status = 'succeeded' where id = '{JOB_A1}'"),
+                    format!("update postiz.queue_jobs set status = 'succeeded', completed_at = now() where id = '{JOB_A1}'"),
                     service_only(),
                 ),
                 check(format!("delete from postiz.queue_jobs where id = '{JOB_A1}'"), service_only()),
