@@ -142,6 +142,7 @@ pub async fn run(
 
         // Pace before claiming: a job that must wait is not touched, only hidden again.
         let mut admitted = Admitted::new();
+        let mut postponed = Vec::new();
         for msg in &messages {
             match ctx.pacer.admit(msg.network, msg.account_id) {
                 Ok(admission) => {
@@ -152,9 +153,13 @@ pub async fn run(
                         Wait::Account(d) => i32::try_from(d.as_secs().max(1)).unwrap_or(3600),
                         Wait::Busy => 1,
                     };
-                    ctx.store.postpone(msg.msg_id, secs).await.ok();
+                    postponed.push((msg.msg_id, secs));
                 }
             }
+        }
+        if let Err(e) = ctx.store.postpone(&postponed).await {
+            // They reappear after the visibility timeout instead.
+            tracing::warn!(error = %e, count = postponed.len(), "postponing paced messages failed");
         }
         if admitted.is_empty() {
             continue;
@@ -235,9 +240,8 @@ impl Loop {
                 // Nothing was claimed (one statement): show the messages again shortly rather
                 // than after the whole visibility timeout.
                 tracing::warn!(error = %e, "claiming jobs failed");
-                for (msg_id, _) in admitted.values() {
-                    ctx.store.postpone(*msg_id, 1).await.ok();
-                }
+                let again: Vec<(i64, i32)> = admitted.values().map(|(msg_id, _)| (*msg_id, 1)).collect();
+                ctx.store.postpone(&again).await.ok();
                 return;
             }
         };
@@ -274,13 +278,17 @@ impl Loop {
 }
 
 async fn settle_unclaimable_inner(ctx: &PublishContext, ids: &[uuid::Uuid], admitted: &Admitted) -> anyhow::Result<()> {
+    let mut archive = Vec::new();
+    let mut later = Vec::new();
     for (id, verdict) in ctx.store.unclaimable(ids).await? {
         let Some((msg_id, _)) = admitted.get(&id) else { continue };
         match verdict {
-            crate::store::Unclaimable::Archive => ctx.store.archive(&[*msg_id]).await?,
-            crate::store::Unclaimable::Later(secs) => ctx.store.postpone(*msg_id, secs).await?,
+            crate::store::Unclaimable::Archive => archive.push(*msg_id),
+            crate::store::Unclaimable::Later(secs) => later.push((*msg_id, secs)),
         }
     }
+    ctx.store.archive(&archive).await?;
+    ctx.store.postpone(&later).await?;
     Ok(())
 }
 

@@ -302,10 +302,15 @@ impl Store {
         Ok(())
     }
 
-    /// Hides a message for `secs` seconds without touching its job (pacing).
-    pub async fn postpone(&self, msg_id: i64, secs: i32) -> Result<(), StoreError> {
+    /// Hides each message for its number of seconds without touching its job (pacing), in one
+    /// statement.
+    pub async fn postpone(&self, messages: &[(i64, i32)]) -> Result<(), StoreError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let (ids, secs): (Vec<i64>, Vec<i32>) = messages.iter().copied().unzip();
         let client = self.pool.get().await?;
-        pgmq::set_vt(&**client, PUBLISH_QUEUE, msg_id, secs).await?;
+        pgmq::set_vt_many(&**client, PUBLISH_QUEUE, &ids, &secs).await?;
         Ok(())
     }
 

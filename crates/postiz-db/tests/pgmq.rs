@@ -53,6 +53,29 @@ async fn several_messages_are_archived_in_one_call() {
 }
 
 #[tokio::test]
+async fn several_messages_are_hidden_for_their_own_times_in_one_call() {
+    let db = TestDatabase::new().await;
+    with_queue(&db, "t_vt_many").await;
+    let client = db.client().await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(pgmq::send(&client, "t_vt_many", &json!({"n": i}), 0).await.unwrap());
+    }
+    assert!(pgmq::delete(&client, "t_vt_many", ids[2]).await.unwrap());
+
+    let hidden = pgmq::set_vt_many(&client, "t_vt_many", &ids, &[0, 3600, 0]).await.unwrap();
+    assert_eq!(hidden, 2, "the deleted message is not counted");
+    let visible: Vec<i64> = pgmq::read(&client, "t_vt_many", 30, 10).await.unwrap().iter().map(|m| m.msg_id).collect();
+    assert_eq!(visible, vec![ids[0]], "the first is visible at once, the second hidden for an hour");
+    let later: f64 = client
+        .query_one("select extract(epoch from vt - now())::double precision from pgmq.q_t_vt_many where msg_id = $1", &[&ids[1]])
+        .await
+        .unwrap()
+        .get(0);
+    assert!((3500.0..=3601.0).contains(&later), "hidden for its own time: {later}");
+}
+
+#[tokio::test]
 async fn delayed_message_is_invisible_until_due_and_metrics_count_it() {
     let db = TestDatabase::new().await;
     with_queue(&db, "t_delay").await;
