@@ -4,6 +4,7 @@ pub mod migrate;
 pub mod pgmq;
 mod pool;
 mod scoped;
+mod tls;
 pub mod sql_split;
 
 pub use pool::{PoolError, connect_pool, service_pool};

@@ -1,8 +1,5 @@
-use std::str::FromStr;
-
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod};
 use secrecy::{ExposeSecret, SecretString};
-use tokio_postgres::NoTls;
 
 /// Why a pool could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -11,15 +8,17 @@ pub enum PoolError {
     /// The connection string does not parse (the string itself is not echoed: it may hold a password).
     #[error("database URL is not a valid PostgreSQL connection string: {0}")]
     BadUrl(String),
+    /// The TLS settings (`sslmode`, `sslrootcert`) cannot be honoured.
+    #[error("database TLS: {0}")]
+    Tls(String),
     /// deadpool refused the configuration.
     #[error("could not build the connection pool: {0}")]
     Build(String),
 }
 
 fn manager(url: &SecretString) -> Result<Manager, PoolError> {
-    let config = tokio_postgres::Config::from_str(url.expose_secret())
-        .map_err(|e| PoolError::BadUrl(e.to_string()))?;
-    Ok(Manager::from_config(config, NoTls, ManagerConfig {
+    let (config, tls) = crate::tls::configure(url.expose_secret())?;
+    Ok(Manager::from_config(config, tls, ManagerConfig {
         recycling_method: RecyclingMethod::Fast,
     }))
 }
