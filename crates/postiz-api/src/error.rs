@@ -121,6 +121,17 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong; quote the request id when reporting it")
     }
 
+    /// The same error about another field (`file` checks reused for a `url`).
+    pub(crate) fn renamed_field(mut self, from: &str, to: &str) -> Self {
+        for f in self.fields.iter_mut().filter(|f| f.field == from) {
+            f.field = to.to_owned();
+        }
+        if let Some(rest) = self.message.strip_prefix(&format!("{from}: ")) {
+            self.message = format!("{to}: {rest}");
+        }
+        self
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status

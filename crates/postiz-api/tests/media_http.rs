@@ -1,7 +1,8 @@
 //! Media over HTTP against real PostgreSQL and a local object store in a temporary directory:
 //! multipart upload (type from content, limits, thumbnail, dedupe), refusals that leave no row
-//! and no object, resumable uploads (order enforced, missing chunk refused, completion), and
-//! media attached to posts.
+//! and no object, resumable uploads (order enforced, missing chunk refused, completion), imports
+//! from a URL (served by wiremock; our own network refused, also through redirects), and media
+//! attached to posts.
 #![allow(clippy::unwrap_used, reason = "test helpers: a broken fixture should panic right there")]
 
 mod common;
@@ -16,6 +17,7 @@ use axum::http::{Request, StatusCode, header};
 use common::*;
 use http_body_util::BodyExt;
 use postiz_api::routes::media::{MediaLimits, MediaState};
+use postiz_api::routes::media_fetch::RemoteFetcher;
 use postiz_storage::MediaStorage;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -37,14 +39,22 @@ fn limits() -> MediaLimits {
         max_image_side: 4000,
         thumbnail_side: 64,
         upload_ttl: Duration::from_secs(3600),
+        fetch_timeout: Duration::from_secs(2),
     }
 }
 
 async fn fixture_with(limits: MediaLimits) -> Fixture {
+    fixture_reaching(limits, &[]).await
+}
+
+/// A fixture whose imports from a URL may reach these private networks (wiremock listens on
+/// 127.0.0.1).
+async fn fixture_reaching(limits: MediaLimits, networks: &[&str]) -> Fixture {
     let mut app = TestApp::new().await;
     let dir = tempfile::tempdir().unwrap();
     let storage = MediaStorage::local(dir.path()).unwrap();
-    app.router = app.router.layer(axum::Extension(Arc::new(MediaState { storage, limits })));
+    let fetcher = RemoteFetcher::new(limits.fetch_timeout, networks.iter().map(|n| n.parse().unwrap()).collect()).unwrap();
+    app.router = app.router.layer(axum::Extension(Arc::new(MediaState { storage, limits, fetcher })));
     let owner = app.actor("owner@example.com").await;
     let ws = app.workspace(&owner, "acme", "Europe/Berlin").await;
     Fixture { app, dir, owner, ws }
@@ -469,4 +479,157 @@ async fn when_the_row_cannot_be_written_the_stored_bytes_are_removed_again() {
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
     let media_id = c.body["id"].as_str().unwrap();
     assert_eq!(objects(f.dir.path()), vec![format!("{}/{media_id}/original.mp4", f.ws)]);
+}
+
+async fn import(f: &Fixture, actor: &Actor, url: &str) -> Answer {
+    f.app.call(actor, "POST", &format!("/workspaces/{}/media/from-url", f.ws), Some(json!({ "url": url }))).await
+}
+
+fn refusal(a: &Answer) -> (StatusCode, &str, &str) {
+    (a.status, field(&a.body), a.body["error"]["message"].as_str().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn an_image_at_a_url_is_imported_like_an_upload_and_a_redirect_to_it_gives_the_same_asset() {
+    use wiremock::matchers::{header_regex, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let f = fixture_reaching(limits(), &["127.0.0.1/32"]).await;
+    let server = MockServer::start().await;
+    let bytes = png(120, 80);
+    // The server calls it text; the bytes are PNG, and the bytes win.
+    Mock::given(method("GET"))
+        .and(path("/photos/a.png"))
+        .and(header_regex("user-agent", "^postiz-module/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(bytes.clone(), "text/plain"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/short/x"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/photos/a.png", server.uri())))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let a = import(&f, &f.owner, &format!("{}/photos/a.png", server.uri())).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["mime_type"], "image/png");
+    assert_eq!((a.body["width"].as_i64(), a.body["height"].as_i64()), (Some(120), Some(80)));
+    assert_eq!(a.body["has_thumbnail"], true);
+    let id = a.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(objects(f.dir.path()), vec![format!("{}/{id}/original.png", f.ws), format!("{}/{id}/thumbnail.jpg", f.ws)]);
+    let (status, _, content) = raw(&f.app, &f.owner, "GET", &format!("/workspaces/{}/media/{id}/content", f.ws), &[], vec![]).await;
+    assert_eq!((status, content), (StatusCode::OK, bytes));
+
+    let again = import(&f, &f.owner, &format!("{}/short/x", server.uri())).await;
+    assert_eq!(again.status, StatusCode::OK, "the same bytes again: {}", again.body);
+    assert_eq!(again.body["id"], id.as_str());
+    assert_eq!(media_rows(&f.app).await, 1);
+    assert_eq!(objects(f.dir.path()).len(), 2, "nothing new stored");
+}
+
+#[tokio::test]
+async fn addresses_of_our_own_network_are_refused_before_any_request_and_nothing_is_stored() {
+    let f = fixture().await;
+    let server = wiremock::MockServer::start().await;
+    let port = server.address().port();
+    for (url, says) in [
+        (format!("http://127.0.0.1:{port}/a.png"), "127.0.0.1"),
+        (format!("http://localhost:{port}/a.png"), "url: names localhost, which resolves to"),
+        (format!("http://[::1]:{port}/a.png"), "::1"),
+        (format!("http://[::ffff:127.0.0.1]:{port}/a.png"), "private or reserved"),
+        (format!("http://2130706433:{port}/a.png"), "127.0.0.1"),
+        ("http://169.254.169.254/latest/meta-data/".to_owned(), "169.254.169.254"),
+        ("http://10.0.0.1/a.png".to_owned(), "10.0.0.1"),
+        ("file:///etc/passwd".to_owned(), "http or https"),
+        ("not a url".to_owned(), "is not a URL"),
+    ] {
+        let a = import(&f, &f.owner, &url).await;
+        let (status, field, message) = refusal(&a);
+        assert_eq!((status, field), (StatusCode::UNPROCESSABLE_ENTITY, "url"), "{url}: {}", a.body);
+        assert!(message.contains(says), "{url}: {message}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty(), "no request reached the local server");
+    assert_eq!(media_rows(&f.app).await, 0);
+    assert!(objects(f.dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn redirects_into_our_own_network_or_in_circles_are_refused() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    // Only 127.0.0.1 is opened: other loopback addresses and the metadata service stay closed.
+    let f = fixture_reaching(limits(), &["127.0.0.1/32"]).await;
+    let server = MockServer::start().await;
+    let port = server.address().port();
+    let redirect = |to: String| ResponseTemplate::new(302).insert_header("location", to);
+    Mock::given(path("/to-metadata")).respond_with(redirect("http://169.254.169.254/latest/meta-data/".into())).mount(&server).await;
+    Mock::given(path("/to-loopback")).respond_with(redirect(format!("http://127.0.0.2:{port}/a.png"))).mount(&server).await;
+    Mock::given(path("/to-file")).respond_with(redirect("file:///etc/passwd".into())).mount(&server).await;
+    Mock::given(path("/loop")).respond_with(redirect(format!("{}/loop", server.uri()))).mount(&server).await;
+    for (from, says) in [
+        ("/to-metadata", "169.254.169.254"),
+        ("/to-loopback", "127.0.0.2"),
+        ("/to-file", "file:///etc/passwd, which cannot be followed"),
+        ("/loop", "more than 5 times"),
+    ] {
+        let a = import(&f, &f.owner, &format!("{}{from}", server.uri())).await;
+        let (status, field, message) = refusal(&a);
+        assert_eq!((status, field), (StatusCode::UNPROCESSABLE_ENTITY, "url"), "{from}: {}", a.body);
+        assert!(message.contains("redirects") && message.contains(says), "{from}: {message}");
+    }
+    let loops = server.received_requests().await.unwrap().iter().filter(|r| r.url.path() == "/loop").count();
+    assert_eq!(loops, 6, "the first request and five redirects, then no more");
+    assert_eq!(media_rows(&f.app).await, 0);
+}
+
+#[tokio::test]
+async fn errors_wrong_types_oversized_and_slow_servers_are_refused_naming_the_url() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let f = fixture_reaching(MediaLimits { fetch_timeout: Duration::from_secs(1), ..limits() }, &["127.0.0.1/32"]).await;
+    let server = MockServer::start().await;
+    Mock::given(path("/gone.png")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    Mock::given(path("/page.png"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>not an image</html>", "image/png"))
+        .mount(&server)
+        .await;
+    let huge = vec![0x89u8; (limits().max_upload_bytes + 1) as usize];
+    Mock::given(path("/huge.png")).respond_with(ResponseTemplate::new(200).set_body_raw(huge, "image/png")).mount(&server).await;
+    Mock::given(path("/broken.png"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(png(40, 40)[..200].to_vec(), "image/png"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/slow.png"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(png(10, 10), "image/png").set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for (url, status, says) in [
+        (format!("{}/gone.png", server.uri()), StatusCode::UNPROCESSABLE_ENTITY, "answered HTTP 404"),
+        (format!("{}/page.png", server.uri()), StatusCode::UNSUPPORTED_MEDIA_TYPE, "judged from its content"),
+        (format!("{}/huge.png", server.uri()), StatusCode::PAYLOAD_TOO_LARGE, "larger than 2097152 bytes"),
+        (format!("{}/broken.png", server.uri()), StatusCode::UNPROCESSABLE_ENTITY, ""),
+        (format!("{}/slow.png", server.uri()), StatusCode::UNPROCESSABLE_ENTITY, "did not answer within 1 s"),
+        (format!("http://127.0.0.1:{closed}/a.png"), StatusCode::UNPROCESSABLE_ENTITY, "could not be fetched"),
+    ] {
+        let a = import(&f, &f.owner, &url).await;
+        let (got, field, message) = refusal(&a);
+        assert_eq!((got, field), (status, "url"), "{url}: {}", a.body);
+        assert!(message.starts_with("url: ") && message.contains(says), "{url}: {message}");
+    }
+    assert_eq!(media_rows(&f.app).await, 0);
+    assert!(objects(f.dir.path()).is_empty());
+}
+
+#[tokio::test]
+async fn viewers_cannot_import_and_no_request_leaves() {
+    let f = fixture_reaching(limits(), &["127.0.0.1/32"]).await;
+    let server = wiremock::MockServer::start().await;
+    let viewer = f.app.actor("viewer@example.com").await;
+    f.app.add_member(f.ws, &viewer, "viewer").await;
+    let a = import(&f, &viewer, &format!("{}/a.png", server.uri())).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert_eq!(media_rows(&f.app).await, 0);
 }

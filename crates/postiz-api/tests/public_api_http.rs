@@ -38,7 +38,7 @@ async fn fixture_with(per_minute: u32) -> Fixture {
     app.router = app
         .router
         .layer(axum::Extension(Arc::new(PublicApi::new(n, n))))
-        .layer(axum::Extension(Arc::new(MediaState { storage: MediaStorage::in_memory(), limits: MediaLimits::default() })));
+        .layer(axum::Extension(Arc::new(MediaState::new(MediaStorage::in_memory(), MediaLimits::default()).unwrap())));
     let owner = app.actor("owner@example.com").await;
     let ws = app.workspace(&owner, "acme", "Europe/Berlin").await;
     // The same admin owns a second workspace: a key of `ws` must not reach it.
@@ -137,6 +137,7 @@ async fn scopes_are_enforced_per_route() {
         ("GET", "/accounts".to_owned(), None),
         ("GET", format!("/accounts/{}/next-slot", f.account), None),
         ("GET", "/media".to_owned(), None),
+        ("POST", "/media/from-url".to_owned(), Some(json!({"url": "https://cdn.example.com/a.png"}))),
     ] {
         let a = call(&f.app, &read_only, method, &path, body).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{method} {path}: {}", a.body);
@@ -319,6 +320,23 @@ async fn media_upload_through_the_public_api_needs_media_write() {
 }
 
 #[tokio::test]
+async fn an_import_from_a_url_through_the_public_api_refuses_our_own_network() {
+    // The public fixture allows no private network: the import must refuse a loopback URL
+    // before any request leaves (the reachable case is in media_http.rs).
+    let f = fixture().await;
+    let server = wiremock::MockServer::start().await;
+    let (key, _) = make_key(&f, f.ws, &["media:write"]).await;
+    let a = call(&f.app, &key, "POST", "/media/from-url", Some(json!({"url": format!("{}/a.png", server.uri())}))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["field"], "url");
+    assert!(a.body["error"]["message"].as_str().unwrap().contains("127.0.0.1"), "{}", a.body);
+    assert!(server.received_requests().await.unwrap().is_empty());
+    let a = call(&f.app, &key, "POST", "/media/from-url", Some(json!({"link": "https://cdn.example.com/a.png"}))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(f.app.count("select count(*) from postiz.media_assets").await, 0);
+}
+
+#[tokio::test]
 async fn the_openapi_document_parses_lists_the_endpoints_and_matches_real_responses() {
     let f = fixture().await;
     let doc = call_auth(&f.app, None, "GET", "/openapi.json", None, &[]).await;
@@ -326,7 +344,7 @@ async fn the_openapi_document_parses_lists_the_endpoints_and_matches_real_respon
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
     assert_eq!(doc.body["servers"][0]["url"], format!("{BASE}{PUBLIC}"));
     let paths: Vec<&str> = doc.body["paths"].as_object().unwrap().keys().map(String::as_str).collect();
-    for p in ["/me", "/posts", "/posts/{id}", "/posts/{id}/status", "/media", "/media/{id}", "/accounts", "/accounts/{id}/next-slot"] {
+    for p in ["/me", "/posts", "/posts/{id}", "/posts/{id}/status", "/media", "/media/from-url", "/media/{id}", "/accounts", "/accounts/{id}/next-slot"] {
         assert!(paths.contains(&p), "{p} missing from {paths:?}");
     }
     let post = &doc.body["paths"]["/posts"]["post"];

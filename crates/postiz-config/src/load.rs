@@ -77,6 +77,9 @@ impl Settings {
         if sizes.contains(&0) || m.max_image_side == 0 || m.thumbnail_side == 0 {
             return bad("media", "sizes, sides and upload_ttl_secs must be at least 1");
         }
+        if m.fetch_timeout_secs == 0 {
+            return bad("media.fetch_timeout_secs", "must be at least 1");
+        }
         if self.public_api.requests_per_minute == 0 || self.public_api.burst == 0 {
             return bad("public_api", "requests_per_minute and burst must be at least 1");
         }
@@ -218,6 +221,22 @@ mod tests {
             jail.create_file("config.toml", "[local_db]\nport = \"high\"\n")?;
             let err = load_in(jail).expect_err("type error").to_string();
             assert!(err.contains("port"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn url_import_networks_are_cidrs_and_a_bad_one_names_the_key() {
+        jailed(|jail| {
+            jail.create_file("config.toml", "[media]\nfetch_allowed_networks = [\"10.20.0.0/16\", \"fd00::/8\"]\n")?;
+            let nets = load_in(jail).expect("loads").media.fetch_allowed_networks;
+            assert_eq!(nets, vec!["10.20.0.0/16".parse::<ipnet::IpNet>().unwrap(), "fd00::/8".parse().unwrap()]);
+            jail.create_file("config.toml", "[media]\nfetch_allowed_networks = [\"10.20.0.0/33\"]\n")?;
+            let err = load_in(jail).expect_err("bad CIDR").to_string();
+            assert!(err.contains("fetch_allowed_networks"), "{err}");
+            jail.create_file("config.toml", "[media]\nfetch_timeout_secs = 0\n")?;
+            let err = load_in(jail).expect_err("zero timeout").to_string();
+            assert!(err.contains("media.fetch_timeout_secs"), "{err}");
             Ok(())
         });
     }

@@ -222,6 +222,10 @@ pub struct MediaSettings {
     pub thumbnail_side: u32,
     /// Seconds an unfinished resumable upload is kept.
     pub upload_ttl_secs: u64,
+    /// Seconds an import from a URL (`POST …/media/from-url`) may take in all.
+    pub fetch_timeout_secs: u64,
+    /// Private networks (CIDR) that imports from a URL may reach; public addresses always can.
+    pub fetch_allowed_networks: Vec<ipnet::IpNet>,
 }
 
 impl Default for MediaSettings {
@@ -239,6 +243,8 @@ impl Default for MediaSettings {
             max_image_side: 8192,
             thumbnail_side: 320,
             upload_ttl_secs: 24 * 3600,
+            fetch_timeout_secs: 30,
+            fetch_allowed_networks: Vec::new(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The media library: upload (multipart), list, get, download, delete. Resumable uploads for
+//! The media library: upload (multipart, or from a URL), list, get, download, delete. Resumable uploads for
 //! large videos are in [`super::media_uploads`]; attaching media to a post is the posts
 //! endpoints' `media` field (rows in `postiz.post_media`).
 //!
@@ -9,6 +9,8 @@
 //!   thumbnailed, videos' `mvhd` gives the duration: a malformed file is a 422 naming `file`.
 //! - the same bytes twice in a workspace (SHA-256) give back the first asset (200, nothing new
 //!   stored); a new asset is a 201.
+//! - an import from a URL ([`super::media_fetch`]) reaches public addresses only, and the same
+//!   checks then apply, naming `url` instead of `file`.
 //! - bytes are stored first, then the row is written in the uploader's RLS transaction
 //!   (editor+); if the row cannot be written the bytes are removed again, so a refused or failed
 //!   upload leaves neither a row nor an object.
@@ -29,10 +31,11 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::{Row, Transaction};
 use uuid::Uuid;
 
+use super::media_fetch::{FetchError, RemoteFetcher};
 use super::media_probe::{ImageLimits, Mp4Scanner, Refused, Sniffed, inspect_image, sniff};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
-use crate::input::{Ids, Params};
+use crate::input::{Ids, JsonBody, Params};
 use postiz_storage::{MediaStorage, StorageError};
 use crate::{ApiError, AppState, FieldError};
 
@@ -45,6 +48,7 @@ pub fn routes() -> axum::Router<AppState> {
     use super::{api_keys, media_uploads as up};
     axum::Router::new()
         .route("/workspaces/{ws}/media", read(list).post(upload).layer(DefaultBodyLimit::disable()))
+        .route("/workspaces/{ws}/media/from-url", post(upload_from_url))
         .route("/workspaces/{ws}/media/{id}", read(get).delete(delete))
         .route("/workspaces/{ws}/media/{id}/content", read(content))
         .route("/workspaces/{ws}/media/{id}/thumbnail", read(thumbnail))
@@ -75,6 +79,8 @@ pub struct MediaLimits {
     pub thumbnail_side: u32,
     /// How long a resumable upload may stay unfinished.
     pub upload_ttl: Duration,
+    /// How long an import from a URL may take in all.
+    pub fetch_timeout: Duration,
 }
 
 impl Default for MediaLimits {
@@ -87,25 +93,45 @@ impl Default for MediaLimits {
             max_image_side: 8192,
             thumbnail_side: 320,
             upload_ttl: Duration::from_secs(24 * 3600),
+            fetch_timeout: Duration::from_secs(30),
         }
     }
 }
 
-/// What media endpoints need besides the database: the object store and the limits. Given to
-/// the router as an extension (`router(..).layer(axum::Extension(Arc::new(media)))`); without it
-/// the media endpoints answer 503.
+/// What media endpoints need besides the database: the object store, the limits and the client
+/// for imports from a URL. Given to the router as an extension
+/// (`router(..).layer(axum::Extension(Arc::new(media)))`); without it the media endpoints answer 503.
 #[derive(Debug)]
 pub struct MediaState {
     /// Where bytes live.
     pub storage: MediaStorage,
     /// Upload limits.
     pub limits: MediaLimits,
+    /// Fetches imports from a URL.
+    pub fetcher: RemoteFetcher,
+}
+
+/// Why [`MediaState`] could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaSetupError {
+    /// The object store.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The HTTP client for imports from a URL.
+    #[error("the HTTP client for media imports: {0}")]
+    Fetcher(#[from] reqwest::Error),
 }
 
 impl MediaState {
+    /// The store with these limits; imports from a URL reach public addresses only.
+    pub fn new(storage: MediaStorage, limits: MediaLimits) -> Result<Self, MediaSetupError> {
+        let fetcher = RemoteFetcher::new(limits.fetch_timeout, Vec::new())?;
+        Ok(Self { storage, limits, fetcher })
+    }
+
     /// From `[media]`: the local directory, or the S3 endpoint with keys from
     /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`.
-    pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, StorageError> {
+    pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, MediaSetupError> {
         let storage = MediaStorage::from_settings(m)?;
         let limits = MediaLimits {
             max_upload_bytes: m.max_upload_bytes,
@@ -115,8 +141,10 @@ impl MediaState {
             max_image_side: m.max_image_side,
             thumbnail_side: m.thumbnail_side,
             upload_ttl: Duration::from_secs(m.upload_ttl_secs),
+            fetch_timeout: Duration::from_secs(m.fetch_timeout_secs),
         };
-        Ok(Self { storage, limits })
+        let fetcher = RemoteFetcher::new(limits.fetch_timeout, m.fetch_allowed_networks.clone())?;
+        Ok(Self { storage, limits, fetcher })
     }
 }
 
@@ -505,6 +533,48 @@ pub async fn upload(
     let checked = check_file(&media.limits, bytes.clone()).await?;
     let (status, view) = store_new(&state, &media, &user, ws, bytes, checked).await?;
     tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, "media uploaded");
+    Ok((status, Json(view.linked(&links))))
+}
+
+/// Body of `POST …/media/from-url`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FromUrl {
+    /// An `http` or `https` URL of a PNG, JPEG, GIF, WebP, MP4 or QuickTime file on a public
+    /// address; redirects are followed (at most 5).
+    pub url: String,
+}
+
+impl From<FetchError> for ApiError {
+    fn from(e: FetchError) -> Self {
+        match e {
+            FetchError::TooLarge(max) => ApiError::too_large(
+                "url",
+                format!("is larger than {max} bytes; upload large videos with a resumable upload (POST …/media/uploads)"),
+            ),
+            FetchError::Refused(why) | FetchError::Unreachable(why) => {
+                ApiError::validation(vec![FieldError { field: "url".into(), message: why }])
+            }
+        }
+    }
+}
+
+/// `POST /workspaces/{ws}/media/from-url` (editor+, `{"url": …}`): downloads the file and stores
+/// it like an upload: 201 with the new asset, 200 with the workspace's copy of the same bytes.
+/// Every refusal names `url`; nothing is stored.
+pub async fn upload_from_url(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Media(media): Media,
+    links: MediaLinks,
+    Ids(ws): Ids<Uuid>,
+    JsonBody(body): JsonBody<FromUrl>,
+) -> Result<(StatusCode, Json<MediaView>), ApiError> {
+    require_editor(&state, &user, ws).await?;
+    let bytes = media.fetcher.fetch(&body.url, media.limits.max_upload_bytes).await?;
+    let checked = check_file(&media.limits, bytes.clone()).await.map_err(|e| e.renamed_field("file", "url"))?;
+    let (status, view) = store_new(&state, &media, &user, ws, bytes, checked).await?;
+    tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, "media imported from a URL");
     Ok((status, Json(view.linked(&links))))
 }
 

@@ -15,6 +15,7 @@ pub mod features;
 pub mod health;
 pub mod invites;
 pub mod media;
+pub mod media_fetch;
 pub mod media_probe;
 pub mod media_uploads;
 pub mod members;

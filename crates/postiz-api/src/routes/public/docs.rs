@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::KeyInfo;
-use crate::routes::media::{MediaPage, MediaView};
+use crate::routes::media::{FromUrl, MediaPage, MediaView};
 
 /// The public API's OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -41,6 +41,7 @@ use crate::routes::media::{MediaPage, MediaView};
         super::delete_post,
         super::set_post_status,
         super::upload_media,
+        super::upload_media_from_url,
         super::list_media,
         super::get_media,
         super::media_content,
@@ -49,7 +50,7 @@ use crate::routes::media::{MediaPage, MediaView};
     ),
     components(schemas(
         ErrorBody, ErrorInner, FieldErrorDoc, PostInput, PostPatch, StatusInput, MediaItemDoc, PostDoc, PostPageDoc,
-        PostSummaryDoc, UploadForm, AccountDoc, NextSlotDoc, MediaView, MediaPage, KeyInfo
+        PostSummaryDoc, UploadForm, AccountDoc, NextSlotDoc, MediaView, MediaPage, KeyInfo, FromUrl
     )),
     modifiers(&Security),
     tags(

@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub use self::docs::PublicApiDoc;
 pub use self::key::{ApiKey, PublicApi};
 use super::accounts::{self, AccountView, NextSlot, NextSlotQuery};
-use super::media::{self, Media, MediaLinks, MediaPage, MediaView};
+use super::media::{self, FromUrl, Media, MediaLinks, MediaPage, MediaView};
 use super::posts::{self, ChangeStatus, CreatePost, PostView, UpdatePost};
 use crate::input::{Ids, JsonBody, Params};
 use crate::{ApiError, AppState};
@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/status", post(set_post_status))
         // Uploads enforce their own limits while streaming (`[media]` settings).
         .route("/media", get(list_media).post(upload_media).layer(DefaultBodyLimit::disable()))
+        .route("/media/from-url", post(upload_media_from_url))
         .route("/media/{id}", get(get_media))
         .route("/media/{id}/content", get(media_content))
         .route("/accounts", get(list_accounts))
@@ -186,6 +187,30 @@ async fn upload_media(
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     key.require("media:write")?;
     media::upload(State(state), key.actor(), media_state, links, Ids(key.workspace_id), request).await
+}
+
+/// Downloads a file from a public `http(s)` URL into the media library, checked like an upload
+/// (Postiz's `upload-from-url`). Loopback, private, link-local and reserved addresses are refused,
+/// also after a redirect.
+#[utoipa::path(post, path = "/media/from-url", tag = "media",
+    request_body = FromUrl,
+    responses(
+        (status = 201, description = "a new asset", body = MediaView),
+        (status = 200, description = "the workspace already had these bytes", body = MediaView),
+        (status = 413, description = "too large (field `url`); nothing stored", body = docs::ErrorBody),
+        (status = 415, description = "not an accepted type (field `url`); nothing stored", body = docs::ErrorBody),
+        (status = 422, description = "the URL is refused, unreachable, answers an error or holds an unreadable file (field `url`)", body = docs::ErrorBody),
+    ),
+    security(("api_key" = ["media:write"])))]
+async fn upload_media_from_url(
+    State(state): State<AppState>,
+    key: ApiKey,
+    media_state: Media,
+    links: MediaLinks,
+    body: JsonBody<FromUrl>,
+) -> Result<(StatusCode, Json<MediaView>), ApiError> {
+    key.require("media:write")?;
+    media::upload_from_url(State(state), key.actor(), media_state, links, Ids(key.workspace_id), body).await
 }
 
 /// The media library, newest first.
