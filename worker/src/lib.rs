@@ -15,3 +15,4 @@ pub mod runner;
 pub mod store;
 pub mod ticker;
 pub mod tokens;
+pub mod uploads;

@@ -23,6 +23,12 @@ use object_store::path::Path;
 use object_store::{GetResult, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use secrecy::{ExposeSecret, SecretString};
 
+/// Where the chunks of resumable upload `upload` of workspace `workspace` live (the API writes
+/// them; the API and the worker's sweep of expired uploads remove them).
+pub fn upload_chunks_prefix(workspace: impl std::fmt::Display, upload: impl std::fmt::Display) -> String {
+    format!("{workspace}/uploads/{upload}")
+}
+
 /// Why storage failed. Callers answer 503 for everything: the client may retry.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -69,7 +69,11 @@ impl Fixture {
             .get(0);
         let sealed = self.keyring.encrypt(
             &SecretString::from(format!("token-{handle}")),
-            &Binding { workspace_id: self.workspace, social_account_id: id, field: Field::AccessToken },
+            &Binding {
+                workspace_id: self.workspace,
+                social_account_id: id,
+                field: Field::AccessToken,
+            },
         );
         self.admin
             .execute(
@@ -83,7 +87,12 @@ impl Fixture {
     }
 
     /// A post on `accounts`, scheduled once at `at`. Returns the post and schedule ids.
-    pub async fn schedule_once(&self, text: &str, accounts: &[Uuid], at: DateTime<Utc>) -> (Uuid, Uuid) {
+    pub async fn schedule_once(
+        &self,
+        text: &str,
+        accounts: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> (Uuid, Uuid) {
         let post = self.post(text, accounts, at).await;
         let schedule: Uuid = self
             .admin
@@ -98,7 +107,14 @@ impl Fixture {
     }
 
     /// A post with a recurring schedule.
-    pub async fn schedule_recurring(&self, text: &str, account: Uuid, start: DateTime<Utc>, rrule: &str, zone: &str) -> (Uuid, Uuid) {
+    pub async fn schedule_recurring(
+        &self,
+        text: &str,
+        account: Uuid,
+        start: DateTime<Utc>,
+        rrule: &str,
+        zone: &str,
+    ) -> (Uuid, Uuid) {
         let post = self.post(text, &[account], start).await;
         let schedule: Uuid = self
             .admin
@@ -146,7 +162,10 @@ impl Fixture {
             store,
             keyring: Arc::clone(&self.keyring),
             pacer: Arc::new(Pacer::default()),
-            retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
+            retry: postiz_worker::backoff::RetryPolicy {
+                base: Duration::from_secs(1),
+                ..Default::default()
+            },
             lease_secs: 120.0,
             media: Some(Arc::clone(&self.media)),
             tokens: None,
@@ -154,7 +173,11 @@ impl Fixture {
     }
 
     pub fn registry(&self) -> Arc<Registry> {
-        let http = HttpClient::new(HttpSettings { request_timeout: Duration::from_secs(2), ..HttpSettings::for_tests() }).unwrap();
+        let http = HttpClient::new(HttpSettings {
+            request_timeout: Duration::from_secs(2),
+            ..HttpSettings::for_tests()
+        })
+        .unwrap();
         let provider = SandboxProvider::new(http, self.sandbox.url().parse().unwrap());
         Arc::new(Registry::new().with(Arc::new(provider)))
     }
@@ -165,8 +188,16 @@ impl Fixture {
         F: AsyncFn(&Client) -> bool,
     {
         let stop = Arc::new(AtomicBool::new(false));
-        let config = RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..RunnerConfig::default() };
-        let worker = tokio::spawn(run(self.context(), self.registry(), config, Arc::clone(&stop)));
+        let config = RunnerConfig {
+            shutdown_deadline: Duration::from_secs(5),
+            ..RunnerConfig::default()
+        };
+        let worker = tokio::spawn(run(
+            self.context(),
+            self.registry(),
+            config,
+            Arc::clone(&stop),
+        ));
         let started = tokio::time::Instant::now();
         while started.elapsed() < limit && !done(&self.admin).await {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -181,7 +212,10 @@ impl Fixture {
 
     pub async fn target_status(&self, post: Uuid) -> Vec<String> {
         self.admin
-            .query("select status::text from postiz.post_targets where post_id = $1 order by id", &[&post])
+            .query(
+                "select status::text from postiz.post_targets where post_id = $1 order by id",
+                &[&post],
+            )
             .await
             .unwrap()
             .iter()

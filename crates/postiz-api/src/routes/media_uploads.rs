@@ -13,8 +13,8 @@
 //!    multipart upload (201 new, 200 when the workspace already had these bytes) and removes
 //!    the session and its chunks. Any refusal after assembly removes the assembled object.
 //!
-//! `DELETE …/uploads/{id}` aborts. Sessions expire after `upload_ttl`; a workspace's expired
-//! sessions (rows and chunks) are removed when the next session starts there.
+//! `DELETE …/uploads/{id}` aborts. Sessions expire after `upload_ttl`; the worker removes
+//! expired sessions and their chunks (`postiz_worker::uploads`).
 //!
 //! Concurrency: a chunk `PUT` and `complete` lock the session row (`for update`) while they
 //! store bytes, so two writers of one session take turns; other sessions are unaffected.
@@ -66,11 +66,11 @@ pub struct UploadView {
 }
 
 fn chunk_prefix(ws: Uuid, id: Uuid) -> String {
-    format!("{ws}/uploads/{id}")
+    postiz_storage::upload_chunks_prefix(ws, id)
 }
 
 fn chunk_path(ws: Uuid, id: Uuid, start: i64) -> String {
-    format!("{ws}/uploads/{id}/{start:020}")
+    format!("{}/{start:020}", chunk_prefix(ws, id))
 }
 
 struct Session {
@@ -127,12 +127,6 @@ pub async fn start(
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Editor).await?;
-    let expired: Vec<Uuid> = tx
-        .query("delete from postiz.media_uploads where workspace_id = $1 and expires_at <= now() returning id", &[&ws])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
     let row = tx
         .query_one(
             "insert into postiz.media_uploads (workspace_id, total_bytes, expires_at) values ($1, $2, now() + $3::float8 * interval '1 second')
@@ -141,11 +135,6 @@ pub async fn start(
         )
         .await?;
     tx.commit().await?;
-    for old in expired {
-        if let Err(e) = media.storage.delete_prefix(&chunk_prefix(ws, old)).await {
-            tracing::warn!(upload.id = %old, error = %e, "could not remove an expired upload's chunks");
-        }
-    }
     let id: Uuid = row.get(0);
     let s = Session { received: row.get(1), total: row.get(2), mime: row.get(3), expires_at: row.get(4) };
     Ok((StatusCode::CREATED, Json(view(id, &s, &media))))

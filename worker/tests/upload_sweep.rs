@@ -1,0 +1,114 @@
+//! Expired resumable uploads are removed by the worker, rows and chunk objects, across
+//! workspaces; a session a request still holds, and an unexpired one, are left alone.
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use postiz_storage::upload_chunks_prefix;
+use postiz_worker::uploads::sweep_expired;
+use support::Fixture;
+use uuid::Uuid;
+
+/// A session of `total` bytes expiring `expires_in` from now (negative: expired), with two
+/// chunk objects.
+async fn session(f: &Fixture, expires_in: &str) -> Uuid {
+    let id: Uuid = f
+        .admin
+        .query_one(
+            "insert into postiz.media_uploads (workspace_id, total_bytes, received_bytes, expires_at)
+             values ($1, 20, 20, now() + $2::text::interval) returning id",
+            &[&f.workspace, &expires_in],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let prefix = upload_chunks_prefix(f.workspace, id);
+    for start in [0, 10] {
+        f.media
+            .put(
+                &format!("{prefix}/{start:020}"),
+                Bytes::from_static(b"0123456789"),
+            )
+            .await
+            .unwrap();
+    }
+    id
+}
+
+async fn chunks(f: &Fixture, id: Uuid) -> usize {
+    f.media
+        .list(&upload_chunks_prefix(f.workspace, id))
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn exists(f: &Fixture, id: Uuid) -> bool {
+    f.count(&format!(
+        "select count(*) from postiz.media_uploads where id = '{id}'"
+    ))
+    .await
+        == 1
+}
+
+#[tokio::test]
+async fn expired_sessions_lose_rows_and_chunks_but_held_and_live_ones_stay() {
+    let f = Fixture::new().await;
+    let expired = session(&f, "-1 minute").await;
+    let held = session(&f, "-2 minutes").await;
+    let live = session(&f, "1 hour").await;
+    let store = f.store();
+
+    // A chunk PUT or complete in the API holds its session row like this.
+    let mut holder = f.db.superuser().await;
+    let tx = holder.transaction().await.unwrap();
+    tx.execute(
+        "select 1 from postiz.media_uploads where id = $1 for update",
+        &[&held],
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(sweep_expired(&store, &f.media).await.unwrap(), 1);
+    assert!(!exists(&f, expired).await);
+    assert_eq!(chunks(&f, expired).await, 0, "its chunks are gone with it");
+    assert!(
+        exists(&f, held).await,
+        "a session in use is not removed under the request"
+    );
+    assert_eq!(chunks(&f, held).await, 2);
+    assert!(exists(&f, live).await);
+    assert_eq!(chunks(&f, live).await, 2);
+
+    tx.commit().await.unwrap();
+    assert_eq!(
+        sweep_expired(&store, &f.media).await.unwrap(),
+        1,
+        "released, it goes at the next sweep"
+    );
+    assert!(!exists(&f, held).await);
+    assert_eq!(chunks(&f, held).await, 0);
+    assert_eq!(sweep_expired(&store, &f.media).await.unwrap(), 0);
+    assert!(exists(&f, live).await);
+    assert_eq!(chunks(&f, live).await, 2);
+}
+
+#[tokio::test]
+async fn the_running_worker_sweeps_expired_uploads() {
+    let f = Fixture::new().await;
+    let expired = session(&f, "-1 second").await;
+    f.run_until(Duration::from_secs(10), async |db| {
+        db.query_one("select count(*) = 0 from postiz.media_uploads", &[])
+            .await
+            .unwrap()
+            .get(0)
+    })
+    .await;
+    assert!(
+        !exists(&f, expired).await,
+        "the worker's first sweep removed it"
+    );
+    assert_eq!(chunks(&f, expired).await, 0);
+}
