@@ -633,3 +633,30 @@ async fn viewers_cannot_import_and_no_request_leaves() {
     assert!(server.received_requests().await.unwrap().is_empty());
     assert_eq!(media_rows(&f.app).await, 0);
 }
+
+#[tokio::test]
+async fn deleting_the_workspace_removes_its_media_objects_and_no_one_elses() {
+    let f = fixture().await;
+    let a = upload(&f, &f.owner, "a.png", "image/png", &png(30, 30)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let video = mp4(100_000);
+    let started = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": video.len()}))).await;
+    let upload_id = started.body["id"].as_str().unwrap().to_owned();
+    let chunk = put_chunk(&f, &upload_id, &video[..65_536], 0, video.len()).await;
+    assert_eq!(chunk.status, StatusCode::OK, "{}", chunk.body);
+    // Another workspace of the same store keeps its media.
+    let other = f.app.workspace(&f.owner, "other", "Europe/Berlin").await;
+    let body = multipart(&[("file", "b.png", "image/png", &png(20, 20))]);
+    let headers = [("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))];
+    let (status, _, _) = raw(&f.app, &f.owner, "POST", &format!("/workspaces/{other}/media"), &headers, body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mine = objects(f.dir.path()).iter().filter(|p| p.starts_with(&f.ws.to_string())).count();
+    assert_eq!(mine, 3, "original, thumbnail, one chunk: {:?}", objects(f.dir.path()));
+
+    let gone = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}", f.ws), None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
+    let left = objects(f.dir.path());
+    assert!(left.iter().all(|p| !p.starts_with(&f.ws.to_string())), "{left:?}");
+    assert_eq!(left.iter().filter(|p| p.starts_with(&other.to_string())).count(), 2, "the other workspace keeps its original and thumbnail");
+    assert_eq!(media_rows(&f.app).await, 1);
+}

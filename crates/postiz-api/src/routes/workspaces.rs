@@ -1,7 +1,9 @@
 //! Workspaces: the caller's list, create (the caller becomes owner), get, settings, delete.
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::State;
+use axum::{Extension, Json};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,7 @@ use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::{Fields, check_name, check_slug, check_time_zone};
 use crate::input::{Ids, JsonBody};
+use crate::routes::media::MediaState;
 use crate::{ApiError, AppState};
 
 /// A workspace as its members see it.
@@ -196,8 +199,14 @@ pub async fn update(
     Ok(Json(view(&row)?))
 }
 
-/// `DELETE /workspaces/{ws}`: deletes the workspace and everything in it (owner only; 204).
-pub async fn delete(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uuid>) -> Result<StatusCode, ApiError> {
+/// `DELETE /workspaces/{ws}`: deletes the workspace and everything in it (owner only; 204),
+/// its media objects too once the rows are gone.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    media: Option<Extension<Arc<MediaState>>>,
+    Ids(ws): Ids<Uuid>,
+) -> Result<StatusCode, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Owner).await?;
@@ -206,5 +215,12 @@ pub async fn delete(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<
         return Err(ApiError::not_found());
     }
     tx.commit().await?;
+    // After the commit: a failed delete must not leave rows pointing at removed bytes. Objects
+    // left by a failure here are unreachable bytes, logged for an operator.
+    if let Some(Extension(media)) = media
+        && let Err(e) = media.storage.delete_prefix(&ws.to_string()).await
+    {
+        tracing::warn!(workspace.id = %ws, error = %e, "workspace deleted but some of its media objects were not removed");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
