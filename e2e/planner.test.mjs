@@ -354,6 +354,10 @@ test("an image uploaded from the composer shows progress, is attached, saved wit
   assert.equal(saved.status, 200);
   assert.deepEqual(saved.body.media.map((m) => [m.id, m.mime_type, m.bytes]), [[mediaId, "image/png", png.length]]);
   await page.locator("[data-post-status='published']").waitFor({ timeout: 90_000 });
+  // The post page shows the attached image.
+  const shown = page.locator(`[data-post-media='1'] .postiz-attached-item[data-media='${mediaId}'] img`);
+  await shown.waitFor();
+  await until(() => shown.evaluate((img) => img.complete && img.naturalWidth > 0), { what: "the post's image to load" });
   await shot(page, "20-post-with-media-published");
   const report = await (await fetch(`${SANDBOX}/_control/posts`)).json();
   const received = report.posts.filter((p) => p.text === text);

@@ -185,8 +185,9 @@ impl Api {
         }
     }
 
-    /// Asks the host for a fresh session. `Ok(false)` when there is no callback.
-    async fn renew(&self) -> Result<bool, UiError> {
+    /// Asks the host for a fresh session (also for XHR uploads, which bypass [`Self::request`]).
+    /// `Ok(false)` when there is no callback or it gave nothing.
+    pub async fn renew(&self) -> Result<bool, UiError> {
         let refresh = match &self.0.session {
             Session::Cookie { refresh } | Session::Token { refresh, .. } => refresh.clone(),
         };
@@ -492,6 +493,8 @@ pub struct PostMedia {
     pub id: String,
     #[serde(default)]
     pub alt: Option<String>,
+    #[serde(default)]
+    pub mime_type: Option<String>,
 }
 
 /// A connected account.

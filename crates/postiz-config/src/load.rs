@@ -231,6 +231,10 @@ mod tests {
             jail.create_file("config.toml", "[media]\nfetch_allowed_networks = [\"10.20.0.0/16\", \"fd00::/8\"]\n")?;
             let nets = load_in(jail).expect("loads").media.fetch_allowed_networks;
             assert_eq!(nets, vec!["10.20.0.0/16".parse::<ipnet::IpNet>().unwrap(), "fd00::/8".parse().unwrap()]);
+            jail.set_env("POSTIZ__MEDIA__FETCH_ALLOWED_NETWORKS", "[\"127.0.0.1/32\"]");
+            let nets = load_in(jail).expect("env loads").media.fetch_allowed_networks;
+            assert_eq!(nets, vec!["127.0.0.1/32".parse::<ipnet::IpNet>().unwrap()], "the environment overrides the file");
+            jail.clear_env();
             jail.create_file("config.toml", "[media]\nfetch_allowed_networks = [\"10.20.0.0/33\"]\n")?;
             let err = load_in(jail).expect_err("bad CIDR").to_string();
             assert!(err.contains("fetch_allowed_networks"), "{err}");

@@ -1,6 +1,6 @@
-//! The media library (`GET/POST /workspaces/{ws}/media`): a grid, uploads with progress, and the
-//! picker the composer uses (the same grid and upload, plus the attached strip; an upload made
-//! there is attached at once).
+//! The media library (`GET/POST /workspaces/{ws}/media`): a grid, uploads with progress, imports
+//! from a URL, and the picker the composer uses (the same grid, upload and import, plus the
+//! attached strip; media added there is attached at once).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -8,7 +8,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::api::{Api, MediaItem, MediaList, UiError, error_from, ws_path};
 use crate::app::{Toasts, Ws};
-use crate::components::Loading;
+use crate::components::{FieldMessage, Loading};
 
 fn unavailable(e: &UiError) -> bool {
     matches!(e, UiError::NotFound) || matches!(e, UiError::Api { status: 405, .. })
@@ -16,8 +16,15 @@ fn unavailable(e: &UiError) -> bool {
 
 /// Uploads `file` through XHR (fetch reports no upload progress), keeping `progress` at the
 /// percentage sent (0-100) until the server answers, then `None`. `done` gets the library item
-/// the server made, or the one it already had for the same bytes.
+/// the server made, or the one it already had for the same bytes. A session that expired
+/// meanwhile is renewed through the host once and the file sent again, as other requests do.
 fn upload(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u32>>, done: impl FnOnce(Result<MediaItem, UiError>) + 'static) {
+    send_file(api, ws, file, progress, Box::new(done), false);
+}
+
+type Done = Box<dyn FnOnce(Result<MediaItem, UiError>)>;
+
+fn send_file(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u32>>, done: Done, renewed: bool) {
     let js_err = |e: wasm_bindgen::JsValue| UiError::Network(crate::api::js_message(&e));
     let xhr = match web_sys::XmlHttpRequest::new() {
         Ok(x) => x,
@@ -47,6 +54,7 @@ fn upload(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u3
         up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
     }
     let x2 = xhr.clone();
+    let (api2, ws2, file2) = (api.clone(), ws.to_owned(), file.clone());
     // `loadend` comes once, after the last progress event (load, error, abort or timeout alike),
     // so the progress closure is released here rather than leaked.
     let on_end = Closure::once_into_js(move || {
@@ -57,11 +65,26 @@ fn upload(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u3
         progress.set(None);
         let status = x2.status().unwrap_or(0);
         let text = x2.response_text().ok().flatten().unwrap_or_default();
-        done(match status {
+        let result = match status {
             0 => Err(UiError::Network("the upload was interrupted".into())),
             200..=299 => serde_json::from_str::<MediaItem>(&text).map_err(|e| UiError::Decode(format!("POST media: {e}"))),
             _ => Err(error_from(status, &text)),
-        });
+        };
+        match result {
+            Err(e) if !renewed && e.code() == Some("token_expired") => {
+                progress.set(Some(0));
+                leptos::task::spawn_local(async move {
+                    match api2.renew().await {
+                        Ok(true) => send_file(&api2, &ws2, file2, progress, done, true),
+                        _ => {
+                            progress.set(None);
+                            done(Err(e));
+                        }
+                    }
+                });
+            }
+            other => done(other),
+        }
     });
     xhr.set_onloadend(Some(on_end.unchecked_ref()));
     progress.set(Some(0));
@@ -131,6 +154,41 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
             Err(e) => toasts.error(&e),
         });
     };
+    let importing = RwSignal::new(false);
+    let import_url = RwSignal::new(String::new());
+    let import_error = RwSignal::new(None::<UiError>);
+    let ws3 = ws.clone();
+    let api3 = expect_context::<Api>();
+    let on_import = move |_| {
+        let url = import_url.get_untracked().trim().to_owned();
+        if url.is_empty() {
+            let fields = vec![crate::api::FieldError { field: "url".into(), message: "enter the address of an image or a video".into() }];
+            import_error.set(Some(UiError::Validation { message: "url: is empty".into(), fields }));
+            return;
+        }
+        import_error.set(None);
+        importing.set(true);
+        let (api, path) = (api3.clone(), ws_path(&ws3, "/media/from-url"));
+        leptos::task::spawn_local(async move {
+            let result = api.post::<MediaItem>(&path, &serde_json::json!({ "url": url })).await;
+            importing.set(false);
+            match result {
+                Ok(item) => {
+                    toasts.show("Imported", false);
+                    import_url.set(String::new());
+                    if let Some(s) = selected {
+                        s.update(|l| {
+                            if !l.contains(&item.id) {
+                                l.push(item.id);
+                            }
+                        });
+                    }
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => import_error.set(Some(e)),
+            }
+        });
+    };
     view! {
         {move || match list.get() {
             None => view! { <Loading/> }.into_any(),
@@ -166,6 +224,22 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
                     })}
                     {move || progress.get().map(|p| view! {
                         <progress class="postiz-progress" max="100" value=p data-progress=p aria-label="Upload progress"></progress>
+                    })}
+                    {can_edit.then(|| view! {
+                        <div class="postiz-import">
+                            <label class="postiz-label">{if selected.is_some() { "Import from a URL and attach" } else { "Import from a URL" }}
+                                <span class="postiz-row">
+                                    <input type="url" class="postiz-input" data-field="media-url" placeholder="https://…"
+                                        prop:value=move || import_url.get() on:input=move |ev| import_url.set(event_target_value(&ev))
+                                        disabled=move || importing.get()/>
+                                    <button type="button" class="postiz-btn" data-action="import-url" disabled=move || importing.get() on:click=on_import.clone()>
+                                        {move || if importing.get() { "Importing…" } else { "Import" }}
+                                    </button>
+                                </span>
+                            </label>
+                            <FieldMessage error=import_error prefixes=vec!["url"]/>
+                            {move || import_error.get().filter(|e| e.fields().is_empty()).map(|e| view! { <div class="postiz-error" data-field="media-url-error">{e.to_string()}</div> })}
+                        </div>
                     })}
                 }.into_any()
             }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::api::{Api, ErrorView, Post, UiError, ws_path};
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::{ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
-use crate::nav::{Link, Nav};
+use crate::nav::Link;
 use crate::time;
 
 /// What the user can do about an error, by its code.
@@ -83,7 +83,6 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
 #[component]
 fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl IntoView {
     let api = expect_context::<Api>();
-    let nav = expect_context::<Nav>();
     let toasts = expect_context::<Toasts>();
     let ws_id = ws.id();
     let pid = post.id.clone();
@@ -145,6 +144,17 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
     let back = format!("w/{ws_id}/calendar");
     let edit_link = format!("w/{ws_id}/posts/{pid}/edit");
     let z2 = zone.clone();
+    // Attached media: image thumbnails (the API's, same session), a label for videos.
+    let media: Vec<(String, Option<String>, String)> = post
+        .media
+        .iter()
+        .map(|m| {
+            let image = m.mime_type.as_deref().is_some_and(|t| t.starts_with("image/"));
+            let thumb = image.then(|| format!("{}{}", api.base(), ws_path(&ws_id, &format!("/media/{}/thumbnail", m.id))));
+            (m.id.clone(), thumb, m.alt.clone().unwrap_or_default())
+        })
+        .collect();
+    let media_count = media.len();
     view! {
         <div class="postiz-post-head">
             <Link to=back class="postiz-btn">"← Calendar"</Link>
@@ -158,6 +168,18 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             {variants.into_iter().map(|(n, t)| view! {
                 <div class="postiz-variant-text" data-variant=n.clone()><NetworkBadge network=n.clone()/>{format!(" {}: {t}", network_name(&n))}</div>
             }).collect_view()}
+            {(!media.is_empty()).then(|| view! {
+                <div class="postiz-attached" data-post-media=media_count>
+                    {media.into_iter().map(|(id, thumb, alt)| view! {
+                        <span class="postiz-attached-item" data-media=id>
+                            {match thumb {
+                                Some(src) => view! { <img src=src alt=alt/> }.into_any(),
+                                None => view! { <span class="postiz-badge">"video"</span> }.into_any(),
+                            }}
+                        </span>
+                    }).collect_view()}
+                </div>
+            })}
             <div class="postiz-picks">{post.tags.iter().map(|t| view! { <span class="postiz-badge">{t.name.clone()}</span> }).collect_view()}</div>
         </div>
         <table class="postiz-table" data-table="targets">
@@ -188,7 +210,6 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             </div>
         })}
         <Comments ws=ws_id.clone() post=pid.clone() can_edit/>
-        {let _ = nav; ()}
     }
 }
 
