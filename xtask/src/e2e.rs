@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::root;
+use crate::scratch_db::ScratchDatabase;
 
 /// Counts from the node test runner.
 #[derive(Debug, Default)]
@@ -124,44 +125,6 @@ async fn wait_ready(url: &str, started: &mut Started) -> anyhow::Result<()> {
     }
 }
 
-/// A database of its own for the run: created, bootstrapped like Supabase and migrated through
-/// the cluster `config.toml` names (the one `db::up` started), dropped afterwards.
-struct E2eDatabase {
-    cluster: postiz_localdb::LocalCluster,
-    name: String,
-}
-
-impl E2eDatabase {
-    async fn create() -> anyhow::Result<Self> {
-        let cluster = crate::cluster()?;
-        let name = format!("postiz_e2e_{}", uuid::Uuid::new_v4().simple());
-        let (admin, conn) = tokio_postgres::connect(&cluster.url("supabase_admin", "postgres"), tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
-        admin.batch_execute(&format!("create database {name}")).await?;
-        postiz_localdb::bootstrap_database(&cluster, &name, postiz_localdb::BootstrapOptions { cron: false, test_helpers: false }).await?;
-        let migrations = postiz_db::migrate::discover(&root().join("supabase/migrations"))?;
-        let (mut client, conn) = tokio_postgres::connect(&cluster.url("postgres", &name), tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
-        postiz_db::migrate::apply(&mut client, &migrations).await?;
-        Ok(Self { cluster, name })
-    }
-
-    fn url(&self) -> String {
-        self.cluster.url("postgres", &self.name)
-    }
-
-    fn url_for(&self, user: &str) -> String {
-        self.cluster.url(user, &self.name)
-    }
-
-    async fn drop_now(self) {
-        if let Ok((admin, conn)) = tokio_postgres::connect(&self.cluster.url("supabase_admin", "postgres"), tokio_postgres::NoTls).await {
-            tokio::spawn(conn);
-            let _ = admin.batch_execute(&format!("drop database if exists {} with (force)", self.name)).await;
-        }
-    }
-}
-
 /// Runs the suite.
 pub async fn run() -> anyhow::Result<Outcome> {
     ensure_chromium()?;
@@ -176,7 +139,7 @@ pub async fn run() -> anyhow::Result<Outcome> {
         bail!("building the services failed");
     }
 
-    let database = E2eDatabase::create().await?;
+    let database = ScratchDatabase::create("e2e").await?;
     let (host_port, sandbox_port, metrics_port) = (free_port()?, free_port()?, free_port()?);
     let origin = format!("http://127.0.0.1:{host_port}");
     let sandbox = format!("http://127.0.0.1:{sandbox_port}");

@@ -24,6 +24,8 @@ pub enum Suite {
     Cargo,
     /// pgTAP files in `supabase/tests`.
     Pgtap,
+    /// The Edge Functions (`supabase/functions/`) under Deno against a real database.
+    Edge,
     /// The embedded UI in headless chromium against the real stack (`e2e/`).
     E2e,
 }
@@ -68,6 +70,22 @@ async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
     }
     if wanted(Suite::Pgtap) {
         pgtap_tests(tally).await?;
+    }
+    if wanted(Suite::Edge) {
+        println!("\n== edge functions (deno test supabase/functions/)");
+        match crate::edge::run().await {
+            Ok(o) => {
+                tally.passed += o.passed;
+                tally.failed += o.failed;
+                if !o.ok {
+                    tally.failures.push("edge functions".into());
+                }
+            }
+            Err(e) => {
+                println!("edge functions suite could not run: {e:#}");
+                tally.failures.push("edge functions".into());
+            }
+        }
     }
     if wanted(Suite::E2e) {
         println!("\n== e2e (headless chromium, node --test e2e/)");
