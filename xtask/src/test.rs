@@ -39,6 +39,27 @@ struct Tally {
     failures: Vec<String>,
 }
 
+impl Tally {
+    /// Adds a suite run outside `cargo test`: its (passed, failed, skipped, exit ok), or why it
+    /// could not run.
+    fn record(&mut self, suite: &str, outcome: anyhow::Result<(u64, u64, u64, bool)>) {
+        match outcome {
+            Ok((passed, failed, skipped, ok)) => {
+                self.passed += passed;
+                self.failed += failed;
+                self.skipped += skipped;
+                if !ok {
+                    self.failures.push(suite.into());
+                }
+            }
+            Err(e) => {
+                println!("{suite} suite could not run: {e:#}");
+                self.failures.push(suite.into());
+            }
+        }
+    }
+}
+
 /// The README's second command: every test, against real services.
 pub async fn run(args: TestArgs) -> anyhow::Result<()> {
     let (cluster, started) = db::up().await?;
@@ -73,36 +94,13 @@ async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
     }
     if wanted(Suite::Edge) {
         println!("\n== edge functions (deno test supabase/functions/)");
-        match crate::edge::run().await {
-            Ok(o) => {
-                tally.passed += o.passed;
-                tally.failed += o.failed;
-                if !o.ok {
-                    tally.failures.push("edge functions".into());
-                }
-            }
-            Err(e) => {
-                println!("edge functions suite could not run: {e:#}");
-                tally.failures.push("edge functions".into());
-            }
-        }
+        let outcome = crate::edge::run().await.map(|o| (o.passed, o.failed, 0, o.ok));
+        tally.record("edge functions", outcome);
     }
     if wanted(Suite::E2e) {
         println!("\n== e2e (headless chromium, node --test e2e/)");
-        match crate::e2e::run().await {
-            Ok(o) => {
-                tally.passed += o.passed;
-                tally.failed += o.failed;
-                tally.skipped += o.skipped;
-                if !o.ok {
-                    tally.failures.push("e2e".into());
-                }
-            }
-            Err(e) => {
-                println!("e2e suite could not run: {e:#}");
-                tally.failures.push("e2e".into());
-            }
-        }
+        let outcome = crate::e2e::run().await.map(|o| (o.passed, o.failed, o.skipped, o.ok));
+        tally.record("e2e", outcome);
     }
     Ok(())
 }

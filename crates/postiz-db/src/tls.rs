@@ -125,43 +125,59 @@ fn client_config(
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| PoolError::Tls(e.to_string()))?;
-    let verifier: Arc<dyn ServerCertVerifier> = match (check, roots) {
-        (Check::Nothing, _) | (_, None) => Arc::new(EncryptOnly { provider }),
-        (check, Some(roots)) => {
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+    let chain = match (check, roots) {
+        (Check::Nothing, _) | (_, None) => None,
+        (_, Some(roots)) => Some(
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
                 .build()
-                .map_err(|e| PoolError::Tls(e.to_string()))?;
-            Arc::new(ChainVerifier {
-                webpki,
-                check_host: check == Check::ChainAndHost,
-            })
-        }
+                .map_err(|e| PoolError::Tls(e.to_string()))?,
+        ),
+    };
+    let verifier = Verifier {
+        chain,
+        check_host: check == Check::ChainAndHost,
+        provider,
     };
     Ok(builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
 }
 
-/// libpq's `require`: the session is encrypted and the handshake signed by the presented
-/// certificate's key, but who the certificate belongs to is not checked.
+/// The server's certificate as libpq checks it. Without `chain` (libpq's `require` without a
+/// root certificate) the session is encrypted and the handshake signed by the presented
+/// certificate's key, but who the certificate belongs to is not checked. With it the chain must
+/// lead to the configured CA, and the certificate must name the host only when `check_host`
+/// (`verify-full`).
 #[derive(Debug)]
-struct EncryptOnly {
+struct Verifier {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    check_host: bool,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for EncryptOnly {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.check_host => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
+    // The handshake signatures are checked in every mode, with the provider's algorithms (what
+    // the WebPKI verifier would use too).
     fn verify_tls12_signature(
         &self,
         message: &[u8],
@@ -194,59 +210,6 @@ impl ServerCertVerifier for EncryptOnly {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
-    }
-}
-
-/// The chain must lead to the configured CA; the host name is checked only for `verify-full`.
-#[derive(Debug)]
-struct ChainVerifier {
-    webpki: Arc<WebPkiServerVerifier>,
-    check_host: bool,
-}
-
-impl ServerCertVerifier for ChainVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.webpki.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if !self.check_host => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
     }
 }
 

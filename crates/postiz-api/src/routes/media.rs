@@ -530,10 +530,24 @@ pub async fn upload(
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     require_editor(&state, &user, ws).await?;
     let bytes = read_file_field(request, media.limits.max_upload_bytes).await?;
-    let checked = check_file(&media.limits, bytes.clone()).await?;
-    let (status, view) = store_new(&state, &media, &user, ws, bytes, checked).await?;
-    tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, "media uploaded");
-    Ok((status, Json(view.linked(&links))))
+    add_file(&state, &media, &user, ws, &links, bytes, "file").await
+}
+
+/// Checks a whole file held in memory and adds it to the library: 201 with the new asset, or 200
+/// with the workspace's copy of the same bytes. Refusals name `field`, where the file came in.
+async fn add_file(
+    state: &AppState,
+    media: &MediaState,
+    user: &AuthUser,
+    ws: Uuid,
+    links: &MediaLinks,
+    bytes: Bytes,
+    field: &str,
+) -> Result<(StatusCode, Json<MediaView>), ApiError> {
+    let checked = check_file(&media.limits, bytes.clone()).await.map_err(|e| e.renamed_field("file", field))?;
+    let (status, view) = store_new(state, media, user, ws, bytes, checked).await?;
+    tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, from = field, "media added");
+    Ok((status, Json(view.linked(links))))
 }
 
 /// Body of `POST …/media/from-url`.
@@ -572,10 +586,7 @@ pub async fn upload_from_url(
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     require_editor(&state, &user, ws).await?;
     let bytes = media.fetcher.fetch(&body.url, media.limits.max_upload_bytes).await?;
-    let checked = check_file(&media.limits, bytes.clone()).await.map_err(|e| e.renamed_field("file", "url"))?;
-    let (status, view) = store_new(&state, &media, &user, ws, bytes, checked).await?;
-    tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, "media imported from a URL");
-    Ok((status, Json(view.linked(&links))))
+    add_file(&state, &media, &user, ws, &links, bytes, "url").await
 }
 
 /// Query of `GET /workspaces/{ws}/media`.
