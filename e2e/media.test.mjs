@@ -60,6 +60,8 @@ test("an image imported from a URL lands in the library; our own network and wro
   const item = list.body.items.find((m) => m.bytes === png.length && m.width === 96);
   assert.ok(item, `the library holds the imported picture: ${JSON.stringify(list.body.items.map((m) => [m.bytes, m.width]))}`);
   assert.equal(item.mime_type, "image/png");
+  assert.equal(item.name, "cat.png", "named after the URL's last segment");
+  assert.equal(await page.locator(`.postiz-media-item[data-media='${item.id}'] span`).textContent(), "cat.png", "the grid shows the name");
   const thumb = page.locator(`.postiz-media-item[data-media='${item.id}'] img`);
   await until(() => thumb.evaluate((img) => img.complete && img.naturalWidth > 0), { what: "the imported item's thumbnail" });
   await shot(page, "21-media-imported-from-url");

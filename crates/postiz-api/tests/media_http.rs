@@ -178,6 +178,7 @@ async fn an_image_is_stored_measured_thumbnailed_and_served_with_its_sniffed_typ
     assert_eq!((a.body["width"].as_i64(), a.body["height"].as_i64()), (Some(300), Some(200)));
     assert_eq!(a.body["bytes"].as_i64(), Some(bytes.len() as i64));
     assert_eq!(a.body["has_thumbnail"], true);
+    assert_eq!(a.body["name"], "holiday.jpg", "the library shows the name the file had");
     let id = a.body["id"].as_str().unwrap();
     assert_eq!(a.body["url"], format!("{BASE}/workspaces/{}/media/{id}/content", f.ws));
     assert_eq!(a.body["thumbnail_url"], format!("{BASE}/workspaces/{}/media/{id}/thumbnail", f.ws));
@@ -327,7 +328,8 @@ async fn a_resumable_upload_refuses_a_missing_chunk_resumes_and_completes() {
     let video = mp4(200_000);
     let total = video.len();
     let chunk = 64 * 1024;
-    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": total}))).await;
+    let body = json!({"total_bytes": total, "name": "C:\\Users\\me\\Summer trip.mp4"});
+    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(body)).await;
     assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
     assert_eq!(s.body["offset"], 0);
     let id = s.body["id"].as_str().unwrap().to_owned();
@@ -364,6 +366,7 @@ async fn a_resumable_upload_refuses_a_missing_chunk_resumes_and_completes() {
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
     assert_eq!(c.body["bytes"].as_u64(), Some(total as u64));
     assert_eq!(c.body["duration_ms"], 12_500);
+    assert_eq!(c.body["name"], "Summer trip.mp4", "the name given at the start, without its path");
     let media_id = c.body["id"].as_str().unwrap();
     // The chunks and the session are gone; the assembled file is exactly the video.
     assert_eq!(objects(f.dir.path()), vec![format!("{}/{media_id}/original.mp4", f.ws)]);
@@ -516,6 +519,7 @@ async fn an_image_at_a_url_is_imported_like_an_upload_and_a_redirect_to_it_gives
     assert_eq!(a.body["mime_type"], "image/png");
     assert_eq!((a.body["width"].as_i64(), a.body["height"].as_i64()), (Some(120), Some(80)));
     assert_eq!(a.body["has_thumbnail"], true);
+    assert_eq!(a.body["name"], "a.png", "the URL's last segment");
     let id = a.body["id"].as_str().unwrap().to_owned();
     assert_eq!(objects(f.dir.path()), vec![format!("{}/{id}/original.png", f.ws), format!("{}/{id}/thumbnail.jpg", f.ws)]);
     let (status, _, content) = raw(&f.app, &f.owner, "GET", &format!("/workspaces/{}/media/{id}/content", f.ws), &[], vec![]).await;

@@ -201,6 +201,8 @@ pub struct MediaView {
     pub url: String,
     /// Where to download the thumbnail, when there is one.
     pub thumbnail_url: Option<String>,
+    /// The uploaded file's name, or the last segment of the URL it was imported from.
+    pub name: Option<String>,
 }
 
 impl MediaView {
@@ -232,7 +234,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MediaLinks {
 }
 
 pub(crate) const MEDIA_COLUMNS: &str =
-    "id, mime_type, bytes, width, height, duration_ms, encode(sha256, 'hex'), thumbnail_path is not null, uploaded_by, created_at";
+    "id, mime_type, bytes, width, height, duration_ms, encode(sha256, 'hex'), thumbnail_path is not null, uploaded_by, created_at, name";
 
 pub(crate) fn media_view(r: &Row) -> MediaView {
     let mime: String = r.get(1);
@@ -257,7 +259,18 @@ pub(crate) fn media_view(r: &Row) -> MediaView {
         created_at: r.get(9),
         url: String::new(),
         thumbnail_url: None,
+        name: r.get(10),
     }
+}
+
+/// The name to keep for a file the client called `raw` (a file name, perhaps with a path, or a
+/// URL's last segment): its last path segment, without control characters, at most 255
+/// characters; none when nothing is left.
+pub(crate) fn display_name(raw: &str) -> Option<String> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
+    let clean = clean.trim();
+    (!clean.is_empty() && clean != "." && clean != "..").then(|| clean.to_owned())
 }
 
 /// An upload that passed every check, its bytes not stored yet (or, for a resumable upload,
@@ -271,6 +284,8 @@ pub(crate) struct Checked {
     pub height: Option<i32>,
     pub duration_ms: Option<i32>,
     pub thumbnail: Option<(Vec<u8>, Sniffed)>,
+    /// What the user called it ([`display_name`]).
+    pub name: Option<String>,
 }
 
 fn refused(r: Refused) -> ApiError {
@@ -330,10 +345,11 @@ pub(crate) async fn check_file(limits: &MediaLimits, bytes: Bytes) -> Result<Che
             height: px(facts.height),
             duration_ms: px(facts.duration_ms),
             thumbnail: None,
+            name: None,
         });
     }
     let (w, h, thumb) = inspect_image_bytes(limits, kind, bytes).await?;
-    Ok(Checked { kind, bytes: size, sha256, width: Some(w), height: Some(h), duration_ms: None, thumbnail: Some(thumb) })
+    Ok(Checked { kind, bytes: size, sha256, width: Some(w), height: Some(h), duration_ms: None, thumbnail: Some(thumb), name: None })
 }
 
 /// The workspace's asset with these bytes, if any (in the caller's transaction).
@@ -382,8 +398,8 @@ pub(crate) async fn insert_asset(
     let row = tx
         .query_opt(
             &format!(
-                "insert into postiz.media_assets (id, workspace_id, bucket, path, mime_type, bytes, width, height, duration_ms, sha256, thumbnail_path)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                "insert into postiz.media_assets (id, workspace_id, bucket, path, mime_type, bytes, width, height, duration_ms, sha256, thumbnail_path, name)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  on conflict (workspace_id, sha256) do nothing
                  returning {MEDIA_COLUMNS}"
             ),
@@ -399,6 +415,7 @@ pub(crate) async fn insert_asset(
                 &c.duration_ms,
                 &c.sha256.as_slice(),
                 &thumb,
+                &c.name,
             ],
         )
         .await?;
@@ -480,12 +497,14 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Reads the single `file` field of a multipart body, refusing it as soon as it exceeds `max`.
-async fn read_file_field(request: Request, max: u64) -> Result<Bytes, ApiError> {
+/// Reads the single `file` field of a multipart body, refusing it as soon as it exceeds `max`;
+/// with the file's name when the client gave one.
+async fn read_file_field(request: Request, max: u64) -> Result<(Bytes, Option<String>), ApiError> {
     let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| {
         ApiError::bad_request("bad_multipart", format!("{}; send multipart/form-data with a `file` field", e.body_text()))
     })?;
     let mut file: Option<BytesMut> = None;
+    let mut file_name = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name != "file" {
@@ -497,6 +516,7 @@ async fn read_file_field(request: Request, max: u64) -> Result<Bytes, ApiError> 
         if file.is_some() {
             return Err(ApiError::validation(vec![FieldError { field: "file".into(), message: "send one file per request".into() }]));
         }
+        file_name = field.file_name().and_then(display_name);
         let mut buf = BytesMut::new();
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             if (buf.len() + chunk.len()) as u64 > max {
@@ -515,7 +535,7 @@ async fn read_file_field(request: Request, max: u64) -> Result<Bytes, ApiError> 
     if file.is_empty() {
         return Err(ApiError::validation(vec![FieldError { field: "file".into(), message: "is empty".into() }]));
     }
-    Ok(file.freeze())
+    Ok((file.freeze(), file_name))
 }
 
 /// `POST /workspaces/{ws}/media` (editor+, `multipart/form-data` with one `file` field): 201
@@ -529,8 +549,8 @@ pub async fn upload(
     request: Request,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     require_editor(&state, &user, ws).await?;
-    let bytes = read_file_field(request, media.limits.max_upload_bytes).await?;
-    add_file(&state, &media, &user, ws, &links, bytes, "file").await
+    let (bytes, name) = read_file_field(request, media.limits.max_upload_bytes).await?;
+    add_file(&state, &media, &user, ws, &links, (bytes, name), "file").await
 }
 
 /// Checks a whole file held in memory and adds it to the library: 201 with the new asset, or 200
@@ -541,10 +561,11 @@ async fn add_file(
     user: &AuthUser,
     ws: Uuid,
     links: &MediaLinks,
-    bytes: Bytes,
+    (bytes, name): (Bytes, Option<String>),
     field: &str,
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
-    let checked = check_file(&media.limits, bytes.clone()).await.map_err(|e| e.renamed_field("file", field))?;
+    let mut checked = check_file(&media.limits, bytes.clone()).await.map_err(|e| e.renamed_field("file", field))?;
+    checked.name = name;
     let (status, view) = store_new(state, media, user, ws, bytes, checked).await?;
     tracing::info!(media.id = %view.id, workspace.id = %ws, bytes = view.bytes, mime = %view.mime_type, new = status == StatusCode::CREATED, from = field, "media added");
     Ok((status, Json(view.linked(links))))
@@ -586,7 +607,11 @@ pub async fn upload_from_url(
 ) -> Result<(StatusCode, Json<MediaView>), ApiError> {
     require_editor(&state, &user, ws).await?;
     let bytes = media.fetcher.fetch(&body.url, media.limits.max_upload_bytes).await?;
-    add_file(&state, &media, &user, ws, &links, bytes, "url").await
+    let name = url::Url::parse(body.url.trim())
+        .ok()
+        .and_then(|u| u.path_segments()?.filter(|s| !s.is_empty()).last().map(str::to_owned))
+        .and_then(|segment| display_name(&percent_encoding::percent_decode_str(&segment).decode_utf8_lossy()));
+    add_file(&state, &media, &user, ws, &links, (bytes, name), "url").await
 }
 
 /// Query of `GET /workspaces/{ws}/media`.
@@ -766,4 +791,23 @@ async fn stream_object(state: &AppState, user: &AuthUser, media: &MediaState, ws
     // An asset's bytes never change under its id.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_name;
+
+    #[test]
+    fn a_name_is_the_last_path_segment_without_control_characters() {
+        assert_eq!(display_name("holiday.jpg").as_deref(), Some("holiday.jpg"));
+        assert_eq!(display_name("C:\\Users\\me\\cat.png").as_deref(), Some("cat.png"));
+        assert_eq!(display_name("../../etc/passwd").as_deref(), Some("passwd"));
+        assert_eq!(display_name("a\u{0}b\n.png").as_deref(), Some("ab.png"));
+        assert_eq!(display_name("  spaced out.gif  ").as_deref(), Some("spaced out.gif"));
+        assert_eq!(display_name("Été à Paris.jpg").as_deref(), Some("Été à Paris.jpg"));
+        for nothing in ["", "   ", "dir/", "..", "."] {
+            assert_eq!(display_name(nothing), None, "{nothing:?}");
+        }
+        assert_eq!(display_name(&"é".repeat(300)).map(|n| n.chars().count()), Some(255));
+    }
 }

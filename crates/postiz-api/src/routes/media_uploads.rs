@@ -32,7 +32,7 @@ use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::media::{
-    Checked, Media, MediaLinks, MediaState, MediaView, check_size, find_existing, inspect_image_bytes, insert_asset, object_paths, sniff_or_refuse, written,
+    Checked, Media, MediaLinks, MediaState, MediaView, check_size, display_name, find_existing, inspect_image_bytes, insert_asset, object_paths, sniff_or_refuse, written,
 };
 use super::media_probe::{Mp4Scanner, SNIFF_LEN, Sniffed};
 use crate::access::{Role, require_role, user_tx};
@@ -46,6 +46,9 @@ use crate::{ApiError, AppState, FieldError};
 pub struct StartUpload {
     /// The file's exact size in bytes.
     pub total_bytes: i64,
+    /// The file's name, kept as the asset's name.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// A resumable upload's state.
@@ -78,18 +81,19 @@ struct Session {
     total: i64,
     mime: Option<String>,
     expires_at: DateTime<Utc>,
+    name: Option<String>,
 }
 
 async fn lock_session(tx: &Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Session, ApiError> {
     let row = tx
         .query_opt(
-            "select received_bytes, total_bytes, mime_type, expires_at from postiz.media_uploads
+            "select received_bytes, total_bytes, mime_type, expires_at, name from postiz.media_uploads
              where workspace_id = $1 and id = $2 for update",
             &[&ws, &id],
         )
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let s = Session { received: row.get(0), total: row.get(1), mime: row.get(2), expires_at: row.get(3) };
+    let s = Session { received: row.get(0), total: row.get(1), mime: row.get(2), expires_at: row.get(3), name: row.get(4) };
     if s.expires_at <= Utc::now() {
         return Err(ApiError::conflict("upload_expired", "this upload expired; start a new one"));
     }
@@ -129,14 +133,14 @@ pub async fn start(
     require_role(&tx, ws, Role::Editor).await?;
     let row = tx
         .query_one(
-            "insert into postiz.media_uploads (workspace_id, total_bytes, expires_at) values ($1, $2, now() + $3::float8 * interval '1 second')
-             returning id, received_bytes, total_bytes, mime_type, expires_at",
-            &[&ws, &body.total_bytes, &ttl.as_seconds_f64()],
+            "insert into postiz.media_uploads (workspace_id, total_bytes, expires_at, name) values ($1, $2, now() + $3::float8 * interval '1 second', $4)
+             returning id, received_bytes, total_bytes, mime_type, expires_at, name",
+            &[&ws, &body.total_bytes, &ttl.as_seconds_f64(), &body.name.as_deref().and_then(display_name)],
         )
         .await?;
     tx.commit().await?;
     let id: Uuid = row.get(0);
-    let s = Session { received: row.get(1), total: row.get(2), mime: row.get(3), expires_at: row.get(4) };
+    let s = Session { received: row.get(1), total: row.get(2), mime: row.get(3), expires_at: row.get(4), name: row.get(5) };
     Ok((StatusCode::CREATED, Json(view(id, &s, &media))))
 }
 
@@ -152,13 +156,13 @@ pub async fn status(
     require_role(&tx, ws, Role::Editor).await?;
     let row = tx
         .query_opt(
-            "select received_bytes, total_bytes, mime_type, expires_at from postiz.media_uploads where workspace_id = $1 and id = $2",
+            "select received_bytes, total_bytes, mime_type, expires_at, name from postiz.media_uploads where workspace_id = $1 and id = $2",
             &[&ws, &id],
         )
         .await?
         .ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
-    let s = Session { received: row.get(0), total: row.get(1), mime: row.get(2), expires_at: row.get(3) };
+    let s = Session { received: row.get(0), total: row.get(1), mime: row.get(2), expires_at: row.get(3), name: row.get(4) };
     Ok(Json(view(id, &s, &media)))
 }
 
@@ -330,7 +334,7 @@ pub async fn complete(
 
     // Stream the chunks into the final object, hashing and walking the boxes on the way.
     let asset_id = Uuid::new_v4();
-    let mut checked = Checked { kind, bytes: s.total as u64, sha256: [0; 32], width: None, height: None, duration_ms: None, thumbnail: None };
+    let mut checked = Checked { kind, bytes: s.total as u64, sha256: [0; 32], width: None, height: None, duration_ms: None, thumbnail: None, name: s.name.clone() };
     let (original, _) = object_paths(ws, asset_id, &checked);
     let mut hasher = Sha256::new();
     let mut scanner = Mp4Scanner::default();
