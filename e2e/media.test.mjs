@@ -1,7 +1,8 @@
 // The media library in a real browser, against the real stack: an image imported from a URL
 // (served here on loopback, which the e2e stack allows) lands in the library; addresses of our
 // own network and files of the wrong type are refused with the reason under the field; an
-// upload whose session expired on the way is renewed through the host and sent again.
+// upload whose session expired on the way is renewed through the host and sent again; in
+// bearer-token mode, without any cookie, pictures still load (fetched with the token).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
@@ -115,6 +116,29 @@ test("an upload whose session expired on the way is renewed through the host and
   const list = await api(page, "GET", `/workspaces/${ACME}/media`);
   assert.ok(list.body.items.some((m) => m.bytes === file.length && m.width === 48), "the second attempt stored the file");
   assert.equal(await page.locator(".postiz-toast.postiz-toast-error").count(), 0, "no error was shown");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("in bearer-token mode pictures load with the token, not a cookie", async () => {
+  const page = await signIn(browser, "alice@acme.test");
+  const base = page.url().split("/w/")[0];
+  // The library has at least one picture (the earlier tests added some).
+  const list = await api(page, "GET", `/workspaces/${ACME}/media`);
+  assert.ok(list.body.items.some((m) => m.thumbnail_url), "a picture to show");
+  await page.goto(`${base}/w/${ACME}/calendar?session=bearer`);
+  await page.locator(".postiz-header").waitFor();
+  // From here on the browser has no session cookie: only the module's bearer token works.
+  await page.context().clearCookies();
+  assert.equal((await api(page, "GET", `/workspaces/${ACME}/media`)).status, 401, "a cookie request is refused now");
+  await page.locator(".postiz-tab", { hasText: "Media" }).click();
+  const pictures = page.locator(".postiz-media-item img");
+  await pictures.first().waitFor();
+  await until(
+    () => pictures.evaluateAll((imgs) => imgs.length > 0 && imgs.every((img) => img.src.startsWith("blob:") && img.complete && img.naturalWidth > 0)),
+    { what: "every picture to load through the token" },
+  );
+  await shot(page, "23-media-bearer-mode");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -150,6 +150,58 @@ impl Api {
         }
     }
 
+    /// A link the API gave (an absolute path such as `/dashboard/postiz/api/…/thumbnail`)
+    /// resolved against the API's origin, which is not the page's when `apiBase` is a full URL.
+    pub fn resolve(&self, link: &str) -> String {
+        let base = &self.0.base;
+        let origin = base.find("://").and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j])).unwrap_or(if base.contains("://") { base } else { "" });
+        if link.starts_with('/') { format!("{origin}{link}") } else { link.to_owned() }
+    }
+
+    /// An object URL (`blob:`) for the bytes at API link `link`, fetched with the session.
+    /// `<img>` requests carry cookies but never an `Authorization` header, so in token mode
+    /// pictures come through here. One renewal on `token_expired`, as for every request. The
+    /// caller revokes the URL.
+    pub async fn object_url(&self, link: &str) -> Result<String, UiError> {
+        match self.fetch_object_url(link).await {
+            Err(UiError::Unauthorized { code, message }) if code == "token_expired" => {
+                if self.renew().await? {
+                    self.fetch_object_url(link).await
+                } else {
+                    Err(UiError::Unauthorized { code, message })
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn fetch_object_url(&self, link: &str) -> Result<String, UiError> {
+        let net = |e: JsValue| UiError::Network(js_message(&e));
+        let headers = Headers::new().map_err(net)?;
+        if let Some(h) = self.authorization() {
+            let _ = headers.set("authorization", &h);
+        }
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_headers(&headers);
+        init.set_credentials(RequestCredentials::Omit);
+        let window = web_sys::window().ok_or_else(|| UiError::Network("no window".into()))?;
+        let resp: Response = JsFuture::from(window.fetch_with_str_and_init(&self.resolve(link), &init))
+            .await
+            .map_err(net)?
+            .dyn_into()
+            .map_err(|_| UiError::Network("not a response".into()))?;
+        if !resp.ok() {
+            let text = match resp.text() {
+                Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            return Err(error_from(resp.status(), &text));
+        }
+        let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(net)?).await.map_err(net)?.dyn_into().map_err(|_| UiError::Decode("not a blob".into()))?;
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(net)
+    }
+
     /// `GET path`.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, UiError> {
         self.request("GET", path, None).await

@@ -1,7 +1,9 @@
 //! Small shared pieces.
 
+mod auth_image;
 mod badges;
 mod feedback;
 
+pub use auth_image::AuthImage;
 pub use badges::{NetworkBadge, StatusBadge, network_name};
 pub use feedback::{ErrorBox, FieldMessage, Loading};

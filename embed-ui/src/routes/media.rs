@@ -8,7 +8,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::api::{Api, MediaItem, MediaList, UiError, error_from, ws_path};
 use crate::app::{Toasts, Ws};
-use crate::components::{FieldMessage, Loading};
+use crate::components::{AuthImage, FieldMessage, Loading};
 
 fn unavailable(e: &UiError) -> bool {
     matches!(e, UiError::NotFound) || matches!(e, UiError::Api { status: 405, .. })
@@ -210,7 +210,7 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
                                     data-media=m.id.clone()
                                     aria-pressed=move || selected.map(|_| on2().to_string())
                                     on:click=move |_| if let Some(s) = selected { s.update(|l| if let Some(i) = l.iter().position(|x| *x == id2) { l.remove(i); } else { l.push(id2.clone()); }) }>
-                                    {preview(&m).map(|u| view! { <img src=u alt=""/> })}
+                                    {preview(&m).map(|u| view! { <AuthImage src=u/> })}
                                     <span>{m.name.clone().or(m.mime_type.clone()).unwrap_or_else(|| m.kind.clone())}</span>
                                 </button>
                             }
@@ -272,7 +272,7 @@ fn Attached(selected: RwSignal<Vec<String>>, thumbs: StoredValue<Vec<(String, Op
                     view! {
                         <span class="postiz-attached-item" data-media=id>
                             {match thumb {
-                                Some(u) => view! { <img src=u alt=""/> }.into_any(),
+                                Some(u) => view! { <AuthImage src=u/> }.into_any(),
                                 None => view! { <span class="postiz-hint">"media"</span> }.into_any(),
                             }}
                             <button type="button" class="postiz-attached-remove" aria-label="Detach"

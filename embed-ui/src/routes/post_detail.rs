@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::api::{Api, ErrorView, Post, UiError, ws_path};
 use crate::app::{Toasts, Ws, Zone};
-use crate::components::{ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
+use crate::components::{AuthImage, ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
 use crate::nav::Link;
 use crate::time;
 
@@ -173,7 +173,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
                     {media.into_iter().map(|(id, thumb, alt)| view! {
                         <span class="postiz-attached-item" data-media=id>
                             {match thumb {
-                                Some(src) => view! { <img src=src alt=alt/> }.into_any(),
+                                Some(src) => view! { <AuthImage src alt/> }.into_any(),
                                 None => view! { <span class="postiz-badge">"video"</span> }.into_any(),
                             }}
                         </span>
