@@ -149,7 +149,7 @@ with candidates as (
          p.content, v.text_override, coalesce(v.thread_items, '[]'::jsonb) as thread_items,
          v.first_comment, coalesce(v.settings, '{}'::jsonb) as settings,
          coalesce(a.external_page_id, a.external_account_id) as external_id, a.handle,
-         a.meta ->> 'server_url' as server_url, a.status::text as account_status,
+         cr.server_url, a.status::text as account_status,
          cr.access_token_key_id, cr.access_token_nonce, cr.access_token_ciphertext
   from postiz.queue_jobs j
   join postiz.post_targets t on t.id = j.target_id

@@ -100,6 +100,8 @@ pub async fn seed(superuser_url: &str, keyring: Option<&Keyring>) -> anyhow::Res
             handle: Some("sandbox".into()),
             display_name: Some("Sandbox User".into()),
             avatar_url: None,
+            server: None,
+            instance_app_id: None,
             meta: json!({}),
         };
         // App-password style: the sandbox accepts any token except "expired".

@@ -37,9 +37,10 @@ pub struct StoredCredentials {
     pub network: String,
     /// `social_accounts.status`.
     pub status: String,
-    /// The account's own server (Mastodon instance, Bluesky PDS).
+    /// The account's own server (Mastodon instance, Bluesky PDS), as fixed at connect time in
+    /// the credential row (never from `social_accounts.meta`, which is only a display copy).
     pub server_url: Option<String>,
-    /// The instance client registration the account was connected with.
+    /// The instance client registration the tokens were issued to, fixed with them.
     pub instance_app_id: Option<Uuid>,
     /// Access token.
     pub access: Sealed,
@@ -67,7 +68,7 @@ impl StoredCredentials {
 }
 
 const LOAD: &str = "
-select a.id, a.workspace_id, a.network, a.status::text, a.meta ->> 'server_url', a.meta ->> 'instance_app_id',
+select a.id, a.workspace_id, a.network, a.status::text, c.server_url, c.instance_app_id,
        c.access_token_key_id, c.access_token_nonce, c.access_token_ciphertext,
        c.refresh_token_key_id, c.refresh_token_nonce, c.refresh_token_ciphertext, c.expires_at
 from postiz.credentials c
@@ -89,7 +90,7 @@ pub async fn load_credentials(c: &impl GenericClient, account: Uuid, lock: bool)
         network: r.get(2),
         status: r.get(3),
         server_url: r.get(4),
-        instance_app_id: r.get::<_, Option<String>>(5).and_then(|s| s.parse().ok()),
+        instance_app_id: r.get(5),
         access: Sealed { key_id: r.get(6), nonce: r.get(7), ciphertext: r.get(8) },
         refresh,
         expires_at: r.get(12),
@@ -149,8 +150,30 @@ pub struct NewConnection {
     pub display_name: Option<String>,
     /// Avatar URL.
     pub avatar_url: Option<String>,
-    /// Merged into `social_accounts.meta` (`server_url`, `instance_app_id`, `login_id`, …).
+    /// The account's own server, when the network has one per account (Mastodon, Bluesky):
+    /// the only host its tokens are ever sent to. Stored with the credential.
+    pub server: Option<Url>,
+    /// The client registration on that server the tokens were issued to.
+    pub instance_app_id: Option<Uuid>,
+    /// Merged into `social_accounts.meta` (`login_id`, …; `server_url` is added as a display
+    /// copy of `server`). Nothing reads it to decide where a token goes.
     pub meta: Value,
+}
+
+impl NewConnection {
+    /// The server as stored: `scheme://host[:port]` without a trailing slash.
+    fn server_url(&self) -> Option<String> {
+        self.server.as_ref().map(|s| s.as_str().trim_end_matches('/').to_owned())
+    }
+
+    /// `meta` with the display copy of the server.
+    fn meta_with_server(&self) -> Value {
+        let mut meta = self.meta.clone();
+        if let (Some(server), Some(map)) = (self.server_url(), meta.as_object_mut()) {
+            map.insert("server_url".into(), Value::String(server));
+        }
+        meta
+    }
 }
 
 /// The stored account.
@@ -165,9 +188,9 @@ pub struct SavedAccount {
 }
 
 /// Stores a connection: creates the account, or — when the workspace already has this account
-/// on this network — updates it in place and marks it active again. The tokens replace the
-/// stored ones, except that a missing refresh token keeps the stored one (Postiz lost refresh
-/// tokens here, its #1884). Jobs paused for reconnection are resumed. Run inside a transaction
+/// on this network — updates it in place and marks it active again. The tokens and the server
+/// they belong to replace the stored ones, except that a missing refresh token keeps the stored
+/// one when the server is unchanged (Postiz lost refresh tokens here, its #1884). Jobs paused for reconnection are resumed. Run inside a transaction
 /// as `service_role`; with the user's claims set, the activity triggers name the user.
 pub async fn save_connection(
     c: &impl GenericClient,
@@ -177,6 +200,7 @@ pub async fn save_connection(
     actor: Option<Uuid>,
 ) -> Result<SavedAccount, StoreError> {
     let network = conn.network.as_str();
+    let meta = conn.meta_with_server();
     let existing = c
         .query_opt(
             "select id, status::text from postiz.social_accounts
@@ -194,7 +218,7 @@ pub async fn save_connection(
                      display_name = coalesce($4, display_name), avatar_url = coalesce($5, avatar_url),
                      meta = meta || $6::jsonb, status = 'active'
                  where id = $1",
-                &[&id, &conn.external_page_id, &conn.handle, &conn.display_name, &conn.avatar_url, &conn.meta],
+                &[&id, &conn.external_page_id, &conn.handle, &conn.display_name, &conn.avatar_url, &meta],
             )
             .await?;
             if was == "active" {
@@ -217,7 +241,7 @@ pub async fn save_connection(
                      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                      returning id",
                     &[&conn.workspace_id, &network, &conn.external_account_id, &conn.external_page_id, &conn.handle, &conn.display_name,
-                      &conn.avatar_url, &conn.meta, &actor],
+                      &conn.avatar_url, &meta, &actor],
                 )
                 .await?;
             (row.get(0), false)
@@ -227,22 +251,31 @@ pub async fn save_connection(
     let access = keyring.encrypt(&tokens.access_token, &binding(Field::AccessToken));
     let refresh = tokens.refresh_token.as_ref().map(|t| keyring.encrypt(t, &binding(Field::RefreshToken)));
     let (rk, rn, rc) = parts(refresh.as_ref());
-    c.execute(
+    // A refresh token the network did not resend is kept, but only for the same server: the
+    // stored one was issued by the old server and must never be sent to a new one.
+    let sql = format!(
         "insert into postiz.credentials
            (social_account_id, workspace_id, access_token_key_id, access_token_nonce, access_token_ciphertext,
-            refresh_token_key_id, refresh_token_nonce, refresh_token_ciphertext, expires_at, scopes)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision), $10)
+            refresh_token_key_id, refresh_token_nonce, refresh_token_ciphertext, expires_at, scopes, server_url, instance_app_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision), $10, $11, $12)
          on conflict (social_account_id) do update set
+           server_url = excluded.server_url,
+           instance_app_id = excluded.instance_app_id,
            access_token_key_id = excluded.access_token_key_id,
            access_token_nonce = excluded.access_token_nonce,
            access_token_ciphertext = excluded.access_token_ciphertext,
-           refresh_token_key_id = coalesce(excluded.refresh_token_key_id, credentials.refresh_token_key_id),
-           refresh_token_nonce = case when excluded.refresh_token_key_id is null then credentials.refresh_token_nonce else excluded.refresh_token_nonce end,
-           refresh_token_ciphertext = case when excluded.refresh_token_key_id is null then credentials.refresh_token_ciphertext else excluded.refresh_token_ciphertext end,
-           refresh_expires_at = case when excluded.refresh_token_key_id is null then credentials.refresh_expires_at else null end,
+           refresh_token_key_id = case when {keep} then credentials.refresh_token_key_id else excluded.refresh_token_key_id end,
+           refresh_token_nonce = case when {keep} then credentials.refresh_token_nonce else excluded.refresh_token_nonce end,
+           refresh_token_ciphertext = case when {keep} then credentials.refresh_token_ciphertext else excluded.refresh_token_ciphertext end,
+           refresh_expires_at = case when {keep} then credentials.refresh_expires_at else null end,
            expires_at = excluded.expires_at,
            scopes = case when cardinality(excluded.scopes) = 0 then credentials.scopes else excluded.scopes end",
-        &[&id, &conn.workspace_id, &access.key_id, &access.nonce, &access.ciphertext, &rk, &rn, &rc, &secs(tokens.expires_in), &tokens.scopes],
+        keep = "(excluded.refresh_token_key_id is null and credentials.server_url is not distinct from excluded.server_url)"
+    );
+    c.execute(
+        &sql,
+        &[&id, &conn.workspace_id, &access.key_id, &access.nonce, &access.ciphertext, &rk, &rn, &rc, &secs(tokens.expires_in), &tokens.scopes,
+          &conn.server_url(), &conn.instance_app_id],
     )
     .await?;
     let resumed: i32 = c.query_one("select postiz_private.service_resume_account_jobs($1)", &[&id]).await?.get(0);

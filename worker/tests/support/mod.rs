@@ -187,6 +187,14 @@ impl Fixture {
     where
         F: AsyncFn(&Client) -> bool,
     {
+        self.run_with(self.registry(), limit, done).await
+    }
+
+    /// [`Self::run_until`] with the networks of `registry` instead of the sandbox.
+    pub async fn run_with<F>(&self, registry: Arc<Registry>, limit: Duration, done: F) -> RunStats
+    where
+        F: AsyncFn(&Client) -> bool,
+    {
         let stop = Arc::new(AtomicBool::new(false));
         let config = RunnerConfig {
             shutdown_deadline: Duration::from_secs(5),
@@ -194,7 +202,7 @@ impl Fixture {
         };
         let worker = tokio::spawn(run(
             self.context(),
-            self.registry(),
+            registry,
             config,
             Arc::clone(&stop),
         ));

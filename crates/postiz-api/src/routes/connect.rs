@@ -194,12 +194,17 @@ pub(crate) fn store_error(e: postiz_oauth::StoreError) -> ApiError {
     }
 }
 
-/// The connection built from what the network said about the account.
-pub(crate) fn connection_for(ws: Uuid, network: Network, info: &AccountInfo, server: Option<&Url>, meta: Value) -> NewConnection {
-    let mut meta = meta;
-    if let Some(server) = info.server.as_ref().or(server) {
-        meta["server_url"] = json!(server.as_str().trim_end_matches('/'));
-    }
+/// The connection built from what the network said about the account. `server` (the network's
+/// own word first) and `instance_app_id` are stored with the credential: the only place the
+/// worker and the token refresh take a destination from.
+pub(crate) fn connection_for(
+    ws: Uuid,
+    network: Network,
+    info: &AccountInfo,
+    server: Option<&Url>,
+    instance_app_id: Option<Uuid>,
+    meta: Value,
+) -> NewConnection {
     NewConnection {
         workspace_id: ws,
         network,
@@ -208,6 +213,8 @@ pub(crate) fn connection_for(ws: Uuid, network: Network, info: &AccountInfo, ser
         handle: info.handle.clone(),
         display_name: info.name.clone(),
         avatar_url: info.avatar.as_ref().map(ToString::to_string),
+        server: info.server.as_ref().or(server).cloned(),
+        instance_app_id,
         meta,
     }
 }
@@ -333,7 +340,7 @@ pub async fn credentials(
     if info.id.is_empty() {
         return Err(ApiError::bad_request("network_refused", "the network did not say which account this is"));
     }
-    let conn = connection_for(ws, network, &info, server.as_ref(), json!({}));
+    let conn = connection_for(ws, network, &info, server.as_ref(), None, json!({}));
     let saved = store_connection(&connect, &user, &conn, &tokens, None).await?;
     Ok(Json(connected(network, &conn, saved)))
 }

@@ -307,10 +307,7 @@ pub async fn callback(
     if info.id.is_empty() {
         return Err(ApiError::bad_request("network_refused", "the network did not say which account this is"));
     }
-    let mut meta = json!({});
-    if let Some((id, _)) = &registration {
-        meta["instance_app_id"] = json!(id);
-    }
+    let instance_app_id = registration.as_ref().map(|(id, _)| *id);
 
     if provider.capabilities().targets {
         let account = AccountRef { id: info.id.clone(), handle: info.handle.clone(), server: flow.server.clone() };
@@ -327,7 +324,7 @@ pub async fn callback(
         return hold_for_choice(&connect, &user, network, &flow, &info, &tokens, targets).await.map(Json);
     }
 
-    let conn = connection_for(flow.workspace_id, network, &info, flow.server.as_ref(), meta);
+    let conn = connection_for(flow.workspace_id, network, &info, flow.server.as_ref(), instance_app_id, json!({}));
     let saved = store_connection(&connect, &user, &conn, &tokens, None).await?;
     Ok(Json(connected(network, &conn, saved)))
 }
@@ -450,7 +447,7 @@ pub async fn complete(
             scopes: row.get(12),
         },
     };
-    let mut conn = connection_for(ws, network, &login, server.as_ref(), json!({"login_id": login.id, "target_kind": target.kind}));
+    let mut conn = connection_for(ws, network, &login, server.as_ref(), None, json!({"login_id": login.id, "target_kind": target.kind}));
     conn.external_account_id = target.id.clone();
     conn.external_page_id = Some(target.id.clone());
     conn.display_name = Some(target.name.clone());
