@@ -137,3 +137,40 @@ async fn the_window_is_bounded_and_checked() {
     let bad_status = app.call(&owner, "GET", &format!("{}&statuses=done", path("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")), None).await;
     assert_eq!(bad_status.status, StatusCode::BAD_REQUEST);
 }
+
+/// Security review, issue 14 finding 5: a rule firing 288 times a day since today, asked about
+/// a window years away, is answered without walking every occurrence in between; a window
+/// past the horizon is refused, and so is a slot search there.
+#[tokio::test]
+async fn far_windows_are_answered_by_seeking_and_the_horizon_is_bounded() {
+    let app = TestApp::new().await;
+    let owner = app.actor("owner@example.com").await;
+    let ws = app.workspace(&owner, "acme", "UTC").await;
+    let acc = app.account(ws, "mastodon", "acme").await;
+    let hours = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    let minutes = (0..60).step_by(5).map(|m| m.to_string()).collect::<Vec<_>>().join(",");
+    let start = (Utc::now() + Duration::days(1)).date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let created = app
+        .call(&owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({
+            "content": "every five minutes", "targets": [acc],
+            "schedule": {"kind": "recurring", "starts_at": start, "rrule": format!("FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes}"), "time_zone": "UTC"}
+        })))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+
+    // Fifteen years on: 2 days of a rule that fires 288 times a day.
+    let from = start + Duration::days(15 * 365);
+    let far = app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(from), q(from + Duration::days(2))), None).await;
+    assert_eq!(far.status, StatusCode::OK, "{}", far.body);
+    assert_eq!(far.body["entries"].as_array().unwrap().len(), 576);
+
+    let beyond = utc("2091-06-01T00:00:00Z");
+    let refused = app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(beyond), q(beyond + Duration::days(1))), None).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "out_of_range", "{}", refused.body);
+    assert!(refused.body["error"]["message"].as_str().unwrap().starts_with("from: choose a date within 20 years"), "{}", refused.body);
+
+    let slot = app.call(&owner, "GET", &format!("/workspaces/{ws}/accounts/{acc}/next-slot?after={}", q(beyond)), None).await;
+    assert_eq!(slot.status, StatusCode::BAD_REQUEST, "{}", slot.body);
+    assert_eq!(slot.body["error"]["code"], "out_of_range", "{}", slot.body);
+}

@@ -814,3 +814,136 @@ async fn every_table_every_command_every_actor() {
     );
     assert!(failures.is_empty(), "{} RLS matrix failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// One statement beyond the table grid: who gets one row; every other actor listed in `actors`
+/// must be refused or see nothing.
+struct Finding {
+    what: &'static str,
+    op: Op,
+    sql: String,
+    allowed: Vec<Actor>,
+    actors: Vec<Actor>,
+}
+
+/// The outside review's findings (issue 14), in the matrix so they stay fixed: nobody but
+/// service_role writes where a token goes; one rule for granting roles on every path; plan
+/// triggers refuse to look at another workspace (B's plan forbids linkedin and is full, so a
+/// plan answer instead of RLS's refusal would show as an unexpected error).
+#[tokio::test]
+async fn review_findings_stay_fixed() {
+    let db = TestDatabase::new().await;
+    let users = Users {
+        owner: db.create_user("owner@example.com").await,
+        admin: db.create_user("admin@example.com").await,
+        editor: db.create_user("editor@example.com").await,
+        viewer: db.create_user("viewer@example.com").await,
+        member2: db.create_user("member2@example.com").await,
+        outsider: db.create_user("outsider@example.com").await,
+        other_owner: db.create_user("other-owner@example.com").await,
+        newcomer: db.create_user("newcomer@example.com").await,
+    };
+    let f = arrange(&db, &users).await;
+    db.superuser()
+        .await
+        .batch_execute(&format!(
+            "insert into postiz.plans (code, name, networks_allowed, max_social_accounts, allow_recurring)
+               values ('strict', 'Strict', '{{mastodon}}', 0, false);
+             update postiz.workspaces set plan = 'strict' where id = '{WS_B}';
+             insert into postiz.posts (id, workspace_id, content) values ('bbbbbbbb-0000-4000-8000-0000000000b1', '{WS_B}', 'b');"
+        ))
+        .await
+        .expect("a strict plan for B");
+    let (member2, newcomer) = (f.member2.id, f.newcomer.id);
+    let everyone = ACTORS.to_vec();
+    let not_b = vec![Actor::Anon, Actor::Outsider, Actor::Viewer, Actor::Editor, Actor::Admin, Actor::Owner];
+    let owners = vec![Actor::Owner, Actor::ServiceRole];
+    let findings = [
+        Finding {
+            what: "rewrite an account's meta (its recorded server)",
+            op: Op::Update,
+            sql: format!("update postiz.social_accounts set meta = '{{\"server_url\": \"https://evil.example\"}}' where id = '{ACCOUNT_A1}'"),
+            allowed: service_only(),
+            actors: everyone.clone(),
+        },
+        Finding {
+            what: "point an account at another page",
+            op: Op::Update,
+            sql: format!("update postiz.social_accounts set external_page_id = 'other' where id = '{ACCOUNT_A1}'"),
+            allowed: service_only(),
+            actors: everyone.clone(),
+        },
+        Finding {
+            what: "change where a credential's tokens go",
+            op: Op::Update,
+            sql: format!("update postiz.credentials set server_url = 'https://evil.example' where social_account_id = '{ACCOUNT_A1}'"),
+            allowed: service_only(),
+            actors: everyone.clone(),
+        },
+        Finding {
+            what: "add a member as admin",
+            op: Op::Insert,
+            sql: format!("insert into postiz.workspace_members (workspace_id, user_id, role) values ('{WS_A}', '{newcomer}', 'admin')"),
+            allowed: owners.clone(),
+            actors: everyone.clone(),
+        },
+        Finding {
+            what: "promote a member to admin",
+            op: Op::Update,
+            sql: format!("update postiz.workspace_members set role = 'admin' where workspace_id = '{WS_A}' and user_id = '{member2}'"),
+            allowed: owners.clone(),
+            actors: everyone.clone(),
+        },
+        Finding {
+            what: "invite an admin",
+            op: Op::Insert,
+            sql: format!("insert into postiz.workspace_invites (workspace_id, email, role, token_hash) values ('{WS_A}', 'boss@example.com', 'admin', sha256('boss'))"),
+            allowed: owners.clone(),
+            actors: everyone.clone(),
+        },
+        Finding {
+            what: "raise a pending invitation to admin",
+            op: Op::Update,
+            sql: format!("update postiz.workspace_invites set role = 'admin' where id = '{INVITE_A1}'"),
+            allowed: owners,
+            actors: everyone,
+        },
+        Finding {
+            what: "connect an account into B (a network B's plan forbids)",
+            op: Op::Insert,
+            sql: format!("insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_B}', 'linkedin', 'l-9')"),
+            allowed: vec![],
+            actors: not_b.clone(),
+        },
+        Finding {
+            what: "connect an account into B (B is at its account limit)",
+            op: Op::Insert,
+            sql: format!("insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_B}', 'mastodon', 'm-9')"),
+            allowed: vec![],
+            actors: not_b.clone(),
+        },
+        Finding {
+            what: "create a recurring schedule in B (B's plan forbids them)",
+            op: Op::Insert,
+            sql: format!(
+                "insert into postiz.schedules (workspace_id, kind, post_id, starts_at, rrule) values ('{WS_B}', 'recurring', 'bbbbbbbb-0000-4000-8000-0000000000b1', now(), 'FREQ=DAILY')"
+            ),
+            allowed: vec![],
+            actors: not_b,
+        },
+    ];
+    let mut failures = Vec::new();
+    for actor in ACTORS {
+        let session = session_for(&db, &users, actor).await;
+        for finding in findings.iter().filter(|f| f.actors.contains(&actor)) {
+            let outcome = run(&session, finding.op, &finding.sql).await;
+            let ok = match (&outcome, finding.allowed.contains(&actor)) {
+                (Outcome::Rows(1), true) | (Outcome::Rows(0) | Outcome::Refused(_), false) => true,
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!("{} as {actor:?}: got {outcome}", finding.what));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} review findings regressed:\n{}", failures.len(), failures.join("\n"));
+}

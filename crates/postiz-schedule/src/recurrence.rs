@@ -1,17 +1,42 @@
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{Datelike, DateTime, Duration, Months, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use rrule::RRuleSet;
 
 use crate::zone::{parse_zone, resolve_local};
 
 /// A recurring schedule: a rule, a first wall-clock time and an IANA zone.
+///
+/// Asking for occurrences far from the first run costs the same as near it: without COUNT the
+/// rule is re-anchored at a whole number of periods before the window (see [`Self::seek`]);
+/// with COUNT it is walked from the start, which COUNT (at most [`MAX_COUNT`]) bounds.
 #[derive(Debug, Clone)]
 pub struct Recurrence {
     /// The rule expanded in floating time (wall clock carried as UTC), without UNTIL.
     floating: RRuleSet,
     tz: Tz,
     until: Option<DateTime<Utc>>,
+    /// The first wall-clock time (DTSTART).
+    start: NaiveDateTime,
+    freq: Freq,
+    interval: u32,
+    /// The parts kept for the rule (no UNTIL), uppercase keys.
+    parts: Vec<(String, String)>,
+    has_count: bool,
 }
+
+/// The frequencies a schedule may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freq {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+/// The largest COUNT a rule may have: a rule with COUNT is walked from its start.
+pub const MAX_COUNT: u32 = 5000;
+
+/// The largest INTERVAL a rule may have.
+pub const MAX_INTERVAL: u32 = 999;
 
 /// Why a recurrence was refused; `field` names the request field to fix.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -36,24 +61,43 @@ impl Recurrence {
         let tz = parse_zone(time_zone)
             .ok_or_else(|| err("time_zone", format!("{time_zone:?} is not an IANA time zone name such as Europe/Berlin")))?;
         let body = rule.trim().trim_start_matches("RRULE:");
-        let mut kept = Vec::new();
+        let mut kept: Vec<(String, String)> = Vec::new();
         let mut until = None;
         let mut freq = None;
+        let mut interval = 1;
+        let mut has_count = false;
         for part in body.split(';').filter(|p| !p.is_empty()) {
             let (key, value) = part
                 .split_once('=')
                 .ok_or_else(|| err("rrule", format!("{part:?} is not KEY=VALUE")))?;
-            let key = key.to_ascii_uppercase();
+            let key = key.trim().to_ascii_uppercase();
+            let value = value.trim();
             if !ALLOWED.contains(&key.as_str()) {
                 return Err(err("rrule", format!("{key} is not supported; use {}", ALLOWED.join(", "))));
             }
             match key.as_str() {
                 "FREQ" => {
-                    let f = value.to_ascii_uppercase();
-                    if !["DAILY", "WEEKLY", "MONTHLY"].contains(&f.as_str()) {
-                        return Err(err("rrule", "FREQ must be DAILY, WEEKLY or MONTHLY"));
-                    }
-                    freq = Some(f);
+                    freq = Some(match value.to_ascii_uppercase().as_str() {
+                        "DAILY" => Freq::Daily,
+                        "WEEKLY" => Freq::Weekly,
+                        "MONTHLY" => Freq::Monthly,
+                        _ => return Err(err("rrule", "FREQ must be DAILY, WEEKLY or MONTHLY")),
+                    });
+                }
+                "INTERVAL" => {
+                    interval = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_INTERVAL).contains(n))
+                        .ok_or_else(|| err("rrule", format!("INTERVAL must be a whole number from 1 to {MAX_INTERVAL}")))?;
+                }
+                "COUNT" => {
+                    value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| (1..=MAX_COUNT).contains(n))
+                        .ok_or_else(|| err("rrule", format!("COUNT must be a whole number from 1 to {MAX_COUNT}")))?;
+                    has_count = true;
                 }
                 // UNTIL is an instant (UTC); applied after mapping to the zone, not to the wall clock.
                 "UNTIL" => {
@@ -62,17 +106,14 @@ impl Recurrence {
                 }
                 _ => {}
             }
-            kept.push(format!("{key}={value}"));
+            kept.push((key, value.to_owned()));
         }
-        if freq.is_none() {
-            return Err(err("rrule", "FREQ is required"));
-        }
-        if body.to_ascii_uppercase().contains("COUNT=") && until.is_some() {
+        let freq = freq.ok_or_else(|| err("rrule", "FREQ is required"))?;
+        if has_count && until.is_some() {
             return Err(err("rrule", "use COUNT or UNTIL, not both"));
         }
-        let text = format!("DTSTART:{}Z\nRRULE:{}", start.format("%Y%m%dT%H%M%S"), kept.join(";"));
-        let floating: RRuleSet = text.parse().map_err(|e: rrule::RRuleError| err("rrule", e.to_string()))?;
-        Ok(Self { floating, tz, until })
+        let floating = rule_set(start, &kept)?;
+        Ok(Self { floating, tz, until, start, freq, interval, parts: kept, has_count })
     }
 
     /// The zone the rule is evaluated in.
@@ -90,16 +131,94 @@ impl Recurrence {
         self.instants_from(after).find(|t| *t > after)
     }
 
-    /// Instants in order from `from` on. Iterates from DTSTART (COUNT is counted from there);
-    /// a daily rule walks about 365 wall-clock dates per year of history, which is cheap.
+    /// Instants in order from `from` on.
     fn instants_from(&self, from: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        let set = self.seek(from).unwrap_or_else(|| self.floating.clone());
+        self.resolved(set, from)
+    }
+
+    /// The floating rule mapped to the zone, from `from` on, until UNTIL.
+    fn resolved(&self, set: RRuleSet, from: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> + use<> {
         let until = self.until;
         let tz = self.tz;
-        self.floating
-            .into_iter()
+        set.into_iter()
             .map(move |w| resolve_local(tz, w.naive_utc()))
             .skip_while(move |t| *t < from)
             .take_while(move |t| until.is_none_or(|u| *t <= u))
+    }
+
+    /// The same rule re-anchored shortly before `from`, so expanding it does not walk every
+    /// occurrence since the first run (a rule firing 288 times a day, asked about a window
+    /// decades later, would otherwise walk millions). The new DTSTART lies a whole number of
+    /// periods (INTERVAL days, weeks or months) after the old one, so every occurrence keeps its
+    /// phase; the parts RFC 5545 takes from DTSTART when the rule omits them (time of day, the
+    /// weekday of a weekly rule, the day of a monthly one) are written out, so moving DTSTART
+    /// changes none of them. It lies at least two days of wall clock before `from`, more than
+    /// any zone offset, so whether DTSTART itself counts as an occurrence does not matter: it
+    /// is before the window. None when there is nothing to skip, or when COUNT needs the walk
+    /// from the start (COUNT is bounded instead).
+    fn seek(&self, from: DateTime<Utc>) -> Option<RRuleSet> {
+        if self.has_count {
+            return None;
+        }
+        let target = from.with_timezone(&self.tz).naive_local() - Duration::days(2);
+        if target <= self.start {
+            return None;
+        }
+        let interval = i64::from(self.interval);
+        let anchor = match self.freq {
+            Freq::Daily | Freq::Weekly => {
+                let period = if self.freq == Freq::Daily { interval } else { 7 * interval };
+                let days = (target.date() - self.start.date()).num_days();
+                self.start + Duration::days(days / period * period)
+            }
+            Freq::Monthly => {
+                let months = i64::from(target.year() - self.start.year()) * 12 + i64::from(target.month()) - i64::from(self.start.month());
+                let skip = u32::try_from(months / interval * interval).ok()?;
+                // The first of the month always exists; the day is written out below.
+                let first = self.start.date().with_day(1)?.checked_add_months(Months::new(skip))?;
+                first.and_time(self.start.time())
+            }
+        };
+        if anchor <= self.start {
+            return None;
+        }
+        let mut parts = self.parts.clone();
+        let has = |parts: &[(String, String)], key: &str| parts.iter().any(|(k, _)| k == key);
+        for (key, value) in [("BYHOUR", self.start.hour()), ("BYMINUTE", self.start.minute()), ("BYSECOND", self.start.second())] {
+            if !has(&parts, key) {
+                parts.push((key.to_owned(), value.to_string()));
+            }
+        }
+        match self.freq {
+            Freq::Weekly if !has(&parts, "BYDAY") => {
+                parts.push(("BYDAY".into(), weekday_code(self.start.weekday()).into()));
+            }
+            Freq::Monthly if !has(&parts, "BYDAY") && !has(&parts, "BYMONTHDAY") => {
+                parts.push(("BYMONTHDAY".into(), self.start.day().to_string()));
+            }
+            _ => {}
+        }
+        rule_set(anchor, &parts).ok()
+    }
+}
+
+/// The rule as the rrule crate reads it, in floating time (wall clock carried as UTC).
+fn rule_set(start: NaiveDateTime, parts: &[(String, String)]) -> Result<RRuleSet, RecurrenceError> {
+    let rule = parts.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";");
+    let text = format!("DTSTART:{}Z\nRRULE:{rule}", start.format("%Y%m%dT%H%M%S"));
+    text.parse().map_err(|e: rrule::RRuleError| err("rrule", e.to_string()))
+}
+
+fn weekday_code(day: chrono::Weekday) -> &'static str {
+    match day {
+        chrono::Weekday::Mon => "MO",
+        chrono::Weekday::Tue => "TU",
+        chrono::Weekday::Wed => "WE",
+        chrono::Weekday::Thu => "TH",
+        chrono::Weekday::Fri => "FR",
+        chrono::Weekday::Sat => "SA",
+        chrono::Weekday::Sun => "SU",
     }
 }
 
@@ -194,5 +313,75 @@ mod tests {
         assert_eq!(Recurrence::parse("BYDAY=MO", start, "UTC").unwrap_err().message, "FREQ is required");
         assert_eq!(Recurrence::parse("FREQ=DAILY", start, "+02:00").unwrap_err().field, "time_zone");
         assert!(Recurrence::parse("FREQ=DAILY;COUNT=2;UNTIL=20260105", start, "UTC").is_err());
+    }
+
+    #[test]
+    fn count_and_interval_are_bounded() {
+        let start = wall("2026-01-01 09:00");
+        assert!(Recurrence::parse("FREQ=DAILY;COUNT=5000", start, "UTC").is_ok());
+        assert_eq!(Recurrence::parse("FREQ=DAILY;COUNT=5001", start, "UTC").unwrap_err().message, "COUNT must be a whole number from 1 to 5000");
+        assert_eq!(Recurrence::parse("FREQ=DAILY;INTERVAL=0", start, "UTC").unwrap_err().field, "rrule");
+        assert_eq!(Recurrence::parse("FREQ=DAILY;INTERVAL=1000", start, "UTC").unwrap_err().field, "rrule");
+    }
+
+    #[test]
+    fn a_window_decades_after_the_start_is_found_without_walking_there() {
+        // 288 occurrences a day since 2026; the window is in 2091 (the review's case).
+        let minutes = (0..60).step_by(5).map(|m| m.to_string()).collect::<Vec<_>>().join(",");
+        let hours = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+        let rule = format!("FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes}");
+        let r = Recurrence::parse(&rule, wall("2026-01-01 00:00"), "Europe/Paris").unwrap();
+        assert!(r.seek(utc("2091-06-01T00:00:00Z")).is_some(), "the rule is re-anchored near the window");
+        let got = r.between(utc("2091-06-01T00:00:00Z"), utc("2091-06-02T00:00:00Z"), 1000);
+        assert_eq!(got.len(), 288);
+        assert_eq!(got[0].to_rfc3339(), "2091-06-01T00:00:00+00:00");
+        assert_eq!(r.next_after(utc("2091-06-01T00:02:00Z")).unwrap().to_rfc3339(), "2091-06-01T00:05:00+00:00");
+    }
+
+    use proptest::prelude::*;
+
+    const ZONES: [&str; 6] = ["UTC", "Europe/Berlin", "America/New_York", "Pacific/Auckland", "Asia/Kathmandu", "Australia/Lord_Howe"];
+    const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+    prop_compose! {
+        fn rule()(freq in 0..3usize, interval in 1..4u32,
+                  days in proptest::sample::subsequence(DAYS.to_vec(), 0..3),
+                  month_days in proptest::sample::subsequence(vec![1, 15, 28, 29, 30, 31], 0..3),
+                  hours in proptest::sample::subsequence(vec![0, 2, 9, 23], 0..3),
+                  minutes in proptest::sample::subsequence(vec![0, 30, 45], 0..2)) -> String {
+            let mut parts = vec![format!("FREQ={}", ["DAILY", "WEEKLY", "MONTHLY"][freq])];
+            if interval > 1 { parts.push(format!("INTERVAL={interval}")); }
+            if !days.is_empty() && freq != 2 { parts.push(format!("BYDAY={}", days.join(","))); }
+            if !month_days.is_empty() && freq == 2 {
+                parts.push(format!("BYMONTHDAY={}", month_days.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")));
+            }
+            if !hours.is_empty() { parts.push(format!("BYHOUR={}", hours.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))); }
+            if !minutes.is_empty() { parts.push(format!("BYMINUTE={}", minutes.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))); }
+            parts.join(";")
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Seeking gives exactly what walking from the first run gives.
+        #[test]
+        fn seeking_equals_walking_from_the_start(
+            rule in rule(),
+            zone in proptest::sample::select(ZONES.to_vec()),
+            start_day in 0..3650i64, start_minute in 0..1440i64,
+            offset_days in 0..4000i64, offset_minutes in 0..1440i64,
+        ) {
+            let start = wall("2015-01-01 00:00") + Duration::days(start_day) + Duration::minutes(start_minute);
+            let r = Recurrence::parse(&rule, start, zone).unwrap();
+            let from = start.and_utc() + Duration::days(offset_days) + Duration::minutes(offset_minutes);
+            let to = from + Duration::days(40);
+            let seeked = r.between(from, to, 2000);
+            let walked: Vec<_> = r.resolved(r.floating.clone(), from).take_while(|t| *t < to).take(2000).collect();
+            prop_assert_eq!(&seeked, &walked, "rule {} from {} in {}", rule, start, zone);
+            let next = r.next_after(from);
+            let walked_next = r.resolved(r.floating.clone(), from).find(|t| *t > from);
+            prop_assert_eq!(next, walked_next);
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
 use crate::input::{Ids, JsonBody, Params};
-use crate::occurrences::RecurringSpec;
+use crate::occurrences::{StoredRecurrence, check_horizon, expand_all};
 use crate::{ApiError, AppState};
 
 /// What members may know about an account's credentials (from `postiz.social_account_credentials`).
@@ -241,6 +241,7 @@ pub async fn next_slot(
         return Err(ApiError::bad_request("bad_query", "horizon_days must be between 1 and 90"));
     }
     let after = q.after.unwrap_or_else(Utc::now);
+    check_horizon("after", after)?;
     let until = after + Duration::days(i64::from(horizon) + 1);
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
@@ -284,12 +285,12 @@ pub async fn next_slot(
         )
         .await?;
     tx.commit().await?;
-    for r in &recurring {
-        let (rule, zone): (String, String) = (r.get(0), r.get(3));
-        let spec = RecurringSpec { rrule: &rule, starts_at: r.get(1), ends_at: r.get(2), time_zone: &zone };
-        // A rule the worker cannot evaluate fires nothing, so it takes no slot either.
-        taken.extend(spec.between(after, until).unwrap_or_default());
-    }
+    // A rule the worker cannot evaluate fires nothing, so it takes no slot either.
+    let schedules = recurring
+        .iter()
+        .map(|r| StoredRecurrence { rrule: r.get(0), starts_at: r.get(1), ends_at: r.get(2), time_zone: r.get(3) })
+        .collect();
+    taken.extend(expand_all(schedules, after, until).await?.into_iter().flatten());
     let tz = postiz_schedule::parse_zone(&zone).unwrap_or(chrono_tz::UTC);
     let at = next_free_slot(&slots, tz, after, &taken, horizon);
     Ok(Json(NextSlot { at, time_zone: zone, slots: slots.len() }))

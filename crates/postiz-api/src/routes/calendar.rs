@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, Params};
-use crate::occurrences::RecurringSpec;
+use crate::occurrences::{StoredRecurrence, check_horizon, expand_all};
 use crate::{ApiError, AppState};
 
 /// The widest window one request may ask for.
@@ -116,6 +116,7 @@ pub async fn get(
     if q.to <= q.from {
         return Err(ApiError::bad_request("bad_window", "`to` must be after `from`"));
     }
+    check_horizon("from", q.from)?;
     if q.to - q.from > Duration::days(MAX_WINDOW_DAYS) {
         return Err(ApiError::bad_request(
             "window_too_large",
@@ -223,12 +224,28 @@ pub async fn get(
         )
         .await?;
     let jobs: HashMap<(Uuid, DateTime<Utc>), String> = job_rows.iter().map(|r| ((r.get(0), r.get(1)), r.get(2))).collect();
+    // Evergreen pools: one entry per run; the post is picked when due (known for the next run).
+    let pools = tx
+        .query(
+            "select s.id, s.tag_id, s.starts_at, s.rrule, s.ends_at, s.time_zone, s.next_run_at, s.next_post_id
+             from postiz.schedules s
+             where s.workspace_id = $1 and s.kind = 'evergreen' and s.status = 'pending'
+               and s.starts_at < $3 and (s.ends_at is null or s.ends_at >= $2)",
+            &[&ws, &q.from, &q.to],
+        )
+        .await?;
+    // Both kinds expanded at once, off the async threads; a rule the worker cannot evaluate
+    // never fires, so it shows nothing rather than failing the page.
+    let stored = |r: &tokio_postgres::Row| StoredRecurrence {
+        rrule: r.get::<_, Option<String>>(3).unwrap_or_default(),
+        starts_at: r.get(2),
+        ends_at: r.get(4),
+        time_zone: r.get(5),
+    };
+    let mut expanded = expand_all(recurring.iter().chain(&pools).map(stored).collect(), q.from, q.to).await?.into_iter();
     for r in &recurring {
         let (schedule_id, post_id): (Uuid, Uuid) = (r.get(0), r.get(1));
-        let (rule, zone): (String, String) = (r.get::<_, Option<String>>(3).unwrap_or_default(), r.get(5));
-        let spec = RecurringSpec { rrule: &rule, starts_at: r.get(2), ends_at: r.get(4), time_zone: &zone };
-        // A rule the worker cannot evaluate never fires; show nothing rather than fail the page.
-        for at in spec.between(q.from, q.to).unwrap_or_default() {
+        for at in expanded.next().unwrap_or_default() {
             let targets = target_rows
                 .iter()
                 .filter(|t| t.get::<_, Uuid>(0) == post_id)
@@ -260,23 +277,11 @@ pub async fn get(
         }
     }
 
-    // Evergreen pools: one entry per run; the post is picked when due (known for the next run).
-    let pools = tx
-        .query(
-            "select s.id, s.tag_id, s.starts_at, s.rrule, s.ends_at, s.time_zone, s.next_run_at, s.next_post_id
-             from postiz.schedules s
-             where s.workspace_id = $1 and s.kind = 'evergreen' and s.status = 'pending'
-               and s.starts_at < $3 and (s.ends_at is null or s.ends_at >= $2)",
-            &[&ws, &q.from, &q.to],
-        )
-        .await?;
     for r in &pools {
-        let (rule, zone): (String, String) = (r.get::<_, Option<String>>(3).unwrap_or_default(), r.get(5));
-        let spec = RecurringSpec { rrule: &rule, starts_at: r.get(2), ends_at: r.get(4), time_zone: &zone };
         let next_run: Option<DateTime<Utc>> = r.get(6);
         let next_post: Option<Uuid> = r.get(7);
         let tag_id: Uuid = r.get(1);
-        for at in spec.between(q.from, q.to).unwrap_or_default() {
+        for at in expanded.next().unwrap_or_default() {
             entries.push(CalendarEntry {
                 at,
                 kind: "evergreen",

@@ -13,7 +13,7 @@
 
 use std::error::Error as _;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -44,52 +44,7 @@ pub enum FetchError {
 #[error("{0}")]
 struct Blocked(String);
 
-/// Networks a fetch may never reach unless allowed explicitly: IANA's special-purpose
-/// registries, less the ranges that are globally reachable.
-static NOT_PUBLIC: LazyLock<Vec<IpNet>> = LazyLock::new(|| {
-    [
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.0.2.0/24",
-        "192.88.99.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "::/96",
-        "::ffff:0:0/96",
-        "64:ff9b::/96",
-        "64:ff9b:1::/48",
-        "100::/64",
-        "2001::/32",
-        "2001:db8::/32",
-        "2002::/16",
-        "fc00::/7",
-        "fe80::/10",
-        "fec0::/10",
-        "ff00::/8",
-    ]
-    .iter()
-    .filter_map(|n| n.parse().ok())
-    .collect()
-});
-
-/// Whether a fetch may connect to `ip`.
-pub fn permitted(ip: IpAddr, allowed: &[IpNet]) -> bool {
-    // An IPv4 address written as IPv6 (`::ffff:127.0.0.1`) is judged as what it is.
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
-    allowed.iter().any(|n| n.contains(&ip)) || !NOT_PUBLIC.iter().any(|n| n.contains(&ip))
-}
+pub use postiz_providers::http::permitted;
 
 /// Scheme and literal-address checks, for the URL given and every redirect target.
 fn check_url(url: &Url, allowed: &[IpNet]) -> Result<(), String> {

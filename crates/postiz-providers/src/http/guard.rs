@@ -1,6 +1,9 @@
 //! Refusing user-supplied hosts that point into private networks (SSRF).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::LazyLock;
+
+use ipnet::IpNet;
 
 use postiz_domain::Network;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -8,39 +11,60 @@ use url::{Host, Url};
 
 use crate::ProviderError;
 
-/// True for addresses on the public internet: not loopback, private (RFC 1918), CGNAT,
-/// link-local, unique-local (fc00::/7), unspecified, multicast, broadcast or documentation.
-pub fn is_public_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let seg0 = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg0 & 0xffc0) == 0xfe80 // link local fe80::/10
-                || (seg0 == 0x2001 && v6.segments()[1] == 0x0db8)) // documentation
-        }
-    }
+/// Networks no user-supplied URL may reach unless the operator allows them explicitly: IANA's
+/// special-purpose registries less the globally reachable ranges, and every IPv6 range that
+/// embeds an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo), which would otherwise carry a
+/// private IPv4 address past a check that looks at IPv6 ranges only. The one list for every
+/// guard: provider calls to user-named servers and media fetched from a user's URL.
+pub static NOT_PUBLIC: LazyLock<Vec<IpNet>> = LazyLock::new(|| {
+    [
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/96",
+        "::ffff:0:0/96",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/32",
+        "2001:db8::/32",
+        "2002::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    ]
+    .iter()
+    .filter_map(|n| n.parse().ok())
+    .collect()
+});
+
+/// Whether a user-supplied URL may connect to `ip`: it is in `allowed` (networks the operator
+/// opened, e.g. an internal CDN) or in none of [`NOT_PUBLIC`]. An IPv4 address written as IPv6
+/// (`::ffff:127.0.0.1`) is judged as what it is.
+pub fn permitted(ip: IpAddr, allowed: &[IpNet]) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 @ IpAddr::V4(_) => v4,
+    };
+    allowed.iter().any(|n| n.contains(&ip)) || !NOT_PUBLIC.iter().any(|n| n.contains(&ip))
 }
 
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
-        || a >= 240) // reserved
+/// True for addresses on the public internet: [`permitted`] with nothing opened.
+pub fn is_public_ip(ip: IpAddr) -> bool {
+    permitted(ip, &[])
 }
 
 fn refused(network: Network, host: &str) -> ProviderError {
@@ -113,6 +137,11 @@ mod tests {
     fn private_and_local_addresses_are_not_public() {
         for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fc00::1", "fd12::1", "fe80::1", "::ffff:127.0.0.1"] {
             assert!(!is_public_ip(ip.parse().expect("ip")), "{ip} should not be public");
+        }
+        // IPv6 forms that embed a private IPv4 address: IPv4-compatible, NAT64 (both prefixes),
+        // 6to4 and Teredo.
+        for ip in ["::7f00:1", "::a00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::c0a8:101", "2002:7f00:1::", "2002:c0a8:101::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"] {
+            assert!(!is_public_ip(ip.parse().expect("ip")), "{ip} embeds a private address and should not be public");
         }
         for ip in ["1.1.1.1", "93.184.216.34", "2606:4700::1111"] {
             assert!(is_public_ip(ip.parse().expect("ip")), "{ip} should be public");

@@ -16,7 +16,7 @@ use crate::ProviderError;
 
 pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
 pub(crate) use classify::{BodyParser, classify, error_in_body, generic_message};
-pub use guard::is_public_ip;
+pub use guard::{NOT_PUBLIC, is_public_ip, permitted};
 
 /// Settings of the shared client.
 #[derive(Clone, Debug)]
