@@ -37,6 +37,7 @@ fn limits() -> MediaLimits {
         max_video_bytes: 4 * 1024 * 1024,
         max_chunk_bytes: 64 * 1024,
         max_image_side: 4000,
+        max_image_pixels: postiz_api::routes::media_probe::MAX_IMAGE_PIXELS,
         thumbnail_side: 64,
         upload_ttl: Duration::from_secs(3600),
         fetch_timeout: Duration::from_secs(2),
@@ -258,6 +259,59 @@ async fn too_large_uploads_are_refused_with_413_and_nothing_is_stored() {
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
     assert!(a.body["error"]["message"].as_str().unwrap().contains("101x10"));
     for fx in [&f, &f2] {
+        assert_eq!(media_rows(&fx.app).await, 0);
+        assert!(objects(fx.dir.path()).is_empty());
+    }
+}
+
+/// A decompression bomb: a 1-bit greyscale PNG of `w` x `h` black pixels, a few KB on the wire
+/// (zeros compress about a thousandfold) that decodes to `w * h` bytes or more.
+fn bomb_png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_compression(png::Compression::Balanced);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&vec![0u8; (w as usize).div_ceil(8) * h as usize]).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_small_png_declaring_too_many_pixels_is_refused_naming_file_and_nothing_is_stored() {
+    // The longest side allows 8192 px, as the default does: only the pixel count refuses it.
+    let f = fixture_with(MediaLimits { max_image_side: 8192, ..limits() }).await;
+    let bomb = bomb_png(8192, 8192);
+    assert!(bomb.len() < 64 * 1024, "the bomb is small on the wire: {} bytes", bomb.len());
+    let a = upload(&f, &f.owner, "bomb.png", "image/png", &bomb).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["error"]["code"], "validation_failed");
+    assert_eq!(field(&a.body), "file");
+    let message = a.body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("file: is 8192x8192 pixels (67.1 megapixels); images may have at most 36.1 megapixels"), "{message}");
+    // Through an import from a URL, the same refusal names `url`.
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/bomb.png"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(bomb.clone(), "image/png"))
+        .mount(&server)
+        .await;
+    let g = fixture_reaching(MediaLimits { max_image_side: 8192, ..limits() }, &["127.0.0.1/32"]).await;
+    let a = g.app.call(&g.owner, "POST", &format!("/workspaces/{}/media/from-url", g.ws), Some(json!({"url": format!("{}/bomb.png", server.uri())}))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(field(&a.body), "url");
+    assert!(a.body["error"]["message"].as_str().unwrap().starts_with("url: is 8192x8192 pixels"), "{}", a.body);
+    // A resumable upload is refused at completion, and its session and chunks go.
+    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": bomb.len()}))).await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
+    let id = s.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(put_chunk(&f, &id, &bomb, 0, bomb.len()).await.status, StatusCode::OK);
+    let c = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads/{id}/complete", f.ws), None).await;
+    assert_eq!(c.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", c.body);
+    assert_eq!(field(&c.body), "file");
+    assert!(c.body["error"]["message"].as_str().unwrap().contains("8192x8192 pixels"), "{}", c.body);
+    assert_eq!(f.app.count("select count(*) from postiz.media_uploads").await, 0);
+    for fx in [&f, &g] {
         assert_eq!(media_rows(&fx.app).await, 0);
         assert!(objects(fx.dir.path()).is_empty());
     }

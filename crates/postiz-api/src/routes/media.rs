@@ -7,6 +7,9 @@
 //!   and file name are ignored. Unknown types: 415 naming `file`.
 //! - size limits per kind ([`MediaLimits`]): 413 naming `file`; images are measured and
 //!   thumbnailed, videos' `mvhd` gives the duration: a malformed file is a 422 naming `file`.
+//! - an image with more pixels than [`MediaLimits::max_image_pixels`] (a few KB can declare
+//!   8192x8192) is a 422 naming `file`, found in its header before any decode; decodes run a
+//!   few at a time ([`inspect_image_bytes`]).
 //! - the same bytes twice in a workspace (SHA-256) give back the first asset (200, nothing new
 //!   stored); a new asset is a 201.
 //! - an import from a URL ([`super::media_fetch`]) reaches public addresses only, and the same
@@ -32,7 +35,7 @@ use tokio_postgres::{Row, Transaction};
 use uuid::Uuid;
 
 use super::media_fetch::{FetchError, RemoteFetcher};
-use super::media_probe::{ImageLimits, Mp4Scanner, Refused, Sniffed, inspect_image, sniff};
+use super::media_probe::{ImageLimits, MAX_IMAGE_PIXELS, Mp4Scanner, Refused, Sniffed, inspect_image, sniff};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, JsonBody, Params};
@@ -75,6 +78,9 @@ pub struct MediaLimits {
     pub max_chunk_bytes: u64,
     /// Longest image side in pixels.
     pub max_image_side: u32,
+    /// Most pixels an image may have (width x height), checked from the header before it is
+    /// decoded; default [`MAX_IMAGE_PIXELS`] (why that number is in its doc).
+    pub max_image_pixels: u64,
     /// Thumbnails fit in a square of this side.
     pub thumbnail_side: u32,
     /// How long a resumable upload may stay unfinished.
@@ -91,6 +97,7 @@ impl Default for MediaLimits {
             max_video_bytes: 1024 * 1024 * 1024,
             max_chunk_bytes: 16 * 1024 * 1024,
             max_image_side: 8192,
+            max_image_pixels: MAX_IMAGE_PIXELS,
             thumbnail_side: 320,
             upload_ttl: Duration::from_secs(24 * 3600),
             fetch_timeout: Duration::from_secs(30),
@@ -139,6 +146,7 @@ impl MediaState {
             max_video_bytes: m.max_video_bytes,
             max_chunk_bytes: m.max_chunk_bytes,
             max_image_side: m.max_image_side,
+            max_image_pixels: MAX_IMAGE_PIXELS,
             thumbnail_side: m.thumbnail_side,
             upload_ttl: Duration::from_secs(m.upload_ttl_secs),
             fetch_timeout: Duration::from_secs(m.fetch_timeout_secs),
@@ -311,17 +319,31 @@ pub(crate) fn check_size(limits: &MediaLimits, kind: Sniffed, bytes: u64) -> Res
     Ok(())
 }
 
-/// Measures an image and makes its thumbnail (on the blocking pool).
+/// Image decodes running at once, process-wide: one per CPU (a decode is CPU-bound), so a burst
+/// of uploads queues here instead of filling the blocking pool. With [`MAX_IMAGE_PIXELS`] each
+/// holds at most about 290 MB of pixels, which bounds the memory they take together too.
+static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+});
+
+/// Measures an image and makes its thumbnail (on the blocking pool, under [`DECODES`]). Refusals
+/// name `file`: too many pixels is found in the header, before anything is decoded.
 pub(crate) async fn inspect_image_bytes(
     limits: &MediaLimits,
     kind: Sniffed,
     bytes: Bytes,
 ) -> Result<(i32, i32, (Vec<u8>, Sniffed)), ApiError> {
-    let l = ImageLimits { max_side: limits.max_image_side, thumbnail_side: limits.thumbnail_side };
-    let facts = tokio::task::spawn_blocking(move || inspect_image(&bytes, kind, l))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(refused)?;
+    let l = ImageLimits { max_side: limits.max_image_side, max_pixels: limits.max_image_pixels, thumbnail_side: limits.thumbnail_side };
+    let permit = DECODES.acquire().await.map_err(|e| ApiError::internal(&e))?;
+    // The permit moves into the task: a request that goes away meanwhile does not stop the
+    // decode, and the CPU stays counted until it ends.
+    let facts = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        inspect_image(&bytes, kind, l)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+    .map_err(refused)?;
     let px = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
     Ok((px(facts.width), px(facts.height), facts.thumbnail))
 }
