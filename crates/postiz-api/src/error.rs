@@ -70,6 +70,43 @@ impl ApiError {
         }
     }
 
+    /// 415 `unsupported_content_type`: a JSON endpoint got a body not declared as JSON
+    /// (`got` is the request's `Content-Type`, if any).
+    pub fn unsupported_content_type(got: Option<&str>) -> Self {
+        let got = match got {
+            Some(ct) => format!("got Content-Type: {ct}"),
+            None => "the request has no Content-Type".to_owned(),
+        };
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_content_type",
+            format!("Content-Type: this endpoint takes a JSON body; send it with `Content-Type: application/json` ({got})"),
+        )
+    }
+
+    /// 422 with a more specific code than `validation_failed`, about the request as a whole
+    /// (e.g. `idempotency_key_reused`).
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// The API's error for a response axum made itself (an extractor's rejection, in plain
+    /// text): same status, its text as the message.
+    pub(crate) fn from_plain(status: StatusCode, text: &str) -> Self {
+        let code = match status {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_content_type",
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::NOT_FOUND => "not_found",
+            s if s.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        let text = text.trim();
+        let message = if text.is_empty() { status.canonical_reason().unwrap_or("request refused").to_owned() } else { text.to_owned() };
+        Self::new(status, code, message)
+    }
+
     /// 429 with `Retry-After` (whole seconds, at least 1).
     pub fn too_many_requests(retry_after: std::time::Duration, message: impl Into<String>) -> Self {
         let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);

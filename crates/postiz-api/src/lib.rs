@@ -10,6 +10,7 @@ mod extract;
 pub mod input;
 mod occurrences;
 pub mod request_id;
+pub mod response_policy;
 mod router;
 pub mod routes;
 mod state;

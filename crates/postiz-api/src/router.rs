@@ -2,9 +2,10 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 
-use crate::{AppState, request_id, routes};
+use crate::{AppState, request_id, response_policy, routes};
 
-/// The module API, mounted under `base_path` (default `/dashboard/postiz/api`).
+/// The module API, mounted under `base_path` (default `/dashboard/postiz/api`). Every response
+/// carries a request id and follows [`response_policy`] (not cached, one error shape).
 pub fn router(state: AppState, base_path: &str) -> Router {
     let api = Router::new()
         .route("/health", get(routes::health::get))
@@ -15,5 +16,8 @@ pub fn router(state: AppState, base_path: &str) -> Router {
         .nest("/public/v1", routes::public::routes())
         .with_state(state);
     let base = format!("/{}", base_path.trim_matches('/'));
-    Router::new().nest(&base, api).layer(middleware::from_fn(request_id::layer))
+    Router::new()
+        .nest(&base, api)
+        .layer(middleware::from_fn(response_policy::layer))
+        .layer(middleware::from_fn(request_id::layer))
 }

@@ -189,6 +189,7 @@ async fn an_image_is_stored_measured_thumbnailed_and_served_with_its_sniffed_typ
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "image/png");
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::CACHE_CONTROL], "private, max-age=86400, immutable", "the API's no-store default leaves it alone");
     assert_eq!(content, bytes);
     let (status, headers, thumb) = raw(&f.app, &f.owner, "GET", &format!("/workspaces/{}/media/{id}/thumbnail", f.ws), &[], vec![]).await;
     assert_eq!(status, StatusCode::OK);

@@ -127,6 +127,25 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_works_as_bearer_or_bare() {
 }
 
 #[tokio::test]
+async fn responses_with_a_secret_shown_once_are_never_cached() {
+    let f = fixture().await;
+    let created = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/api-keys", f.ws), Some(json!({"name": "n8n"}))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert!(created.body["key"].as_str().unwrap().starts_with("pzk_"));
+    assert_eq!(created.headers[header::CACHE_CONTROL], "no-store", "the new API key");
+    let invite = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/invites", f.ws), Some(json!({"email": "new@example.com", "role": "editor"}))).await;
+    assert_eq!(invite.status, StatusCode::CREATED, "{}", invite.body);
+    assert!(!invite.body["token"].as_str().unwrap().is_empty());
+    assert_eq!(invite.headers[header::CACHE_CONTROL], "no-store", "the invitation token");
+    // One rule for every answer, errors and the public API included.
+    let key = created.body["key"].as_str().unwrap();
+    assert_eq!(call(&f.app, key, "GET", "/me", None).await.headers[header::CACHE_CONTROL], "no-store");
+    let refused = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/api-keys", f.ws), Some(json!({"name": ""}))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.headers[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
 async fn scopes_are_enforced_per_route() {
     let f = fixture().await;
     let (read_only, _) = make_key(&f, f.ws, &["posts:read"]).await;
@@ -194,7 +213,7 @@ async fn a_retried_create_with_the_same_idempotency_key_returns_the_first_post()
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     assert_eq!(first.body["status"], "scheduled");
     assert_eq!(first.body["author_id"], f.owner.user.id.to_string(), "posts made with a key are the key creator's");
-    let again = call_auth(&f.app, Some(&auth), "POST", "/posts", Some(json!({"content": "changed on retry"})), &[("idempotency-key", "zap-123")]).await;
+    let again = call_auth(&f.app, Some(&auth), "POST", "/posts", Some(body.clone()), &[("idempotency-key", "zap-123")]).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(again.body["content"], "From Zapier");
@@ -218,6 +237,101 @@ async fn a_retried_create_with_the_same_idempotency_key_returns_the_first_post()
     let del = call(&f.app, &key, "DELETE", &format!("/posts/{id}"), None).await;
     assert_eq!(del.status, StatusCode::NO_CONTENT);
     assert_eq!(f.app.count("select count(*) from postiz.posts").await, 0);
+}
+
+/// POSTs `body` as it is (bytes, not re-serialized) with `content_type`.
+async fn post_raw(app: &TestApp, key: &str, path: &str, content_type: Option<&str>, body: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut req = Request::builder().method("POST").uri(format!("{BASE}{PUBLIC}{path}")).header(header::AUTHORIZATION, format!("Bearer {key}"));
+    if let Some(ct) = content_type {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app.router.clone().oneshot(req.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    Answer { status: parts.status, headers: parts.headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_for_a_different_body_is_refused_and_writes_nothing() {
+    let f = fixture().await;
+    let (key, _) = make_key(&f, f.ws, &["posts:read", "posts:write"]).await;
+    let key_header = [("idempotency-key", "zap-7")];
+    let first = post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "Launch day", "status": "draft"}"#, &key_header).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    // The same request formatted differently (key order, whitespace) is the same request.
+    let retry = post_raw(&f.app, &key, "/posts", Some("application/json; charset=utf-8"), r#"{"status":"draft","content":"Launch day"}"#, &key_header).await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.body["id"], first.body["id"]);
+    // A different body under the same key: refused, named, nothing written or changed.
+    let other = post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "Something else entirely", "status": "draft"}"#, &key_header).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", other.body);
+    assert_eq!(other.body["error"]["code"], "idempotency_key_reused");
+    let message = other.body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("Idempotency-Key: \"zap-7\" was already used in this workspace for a different request"), "{message}");
+    assert_eq!(f.app.count("select count(*) from postiz.posts").await, 1);
+    let got = call(&f.app, &key, "GET", &format!("/posts/{}", first.body["id"].as_str().unwrap()), None).await;
+    assert_eq!(got.body["content"], "Launch day");
+    // Keys are per workspace, not per API key: another key of the workspace meets the same rule
+    // (and gets the first post back with the first body), and the UI route shares the scope.
+    let (second_key, _) = make_key(&f, f.ws, &["posts:write"]).await;
+    let by_other_key = post_raw(&f.app, &second_key, "/posts", Some("application/json"), r#"{"content": "Launch day", "status": "draft"}"#, &key_header).await;
+    assert_eq!((by_other_key.status, by_other_key.body["id"].clone()), (StatusCode::OK, first.body["id"].clone()), "{}", by_other_key.body);
+    let ui = f.app.call_with(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": "From the UI"})), &key_header).await;
+    assert_eq!((ui.status, ui.body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")), "{}", ui.body);
+    // Another workspace has its own keys.
+    let elsewhere = f.app.call_with(&f.owner, "POST", &format!("/workspaces/{}/posts", f.other_ws), Some(json!({"content": "B"})), &key_header).await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED, "{}", elsewhere.body);
+
+    // A post from before requests were recorded (no hash) is returned for any body, as before.
+    f.app
+        .db
+        .superuser()
+        .await
+        .execute("insert into postiz.posts (workspace_id, content, idempotency_key) values ($1, 'legacy', 'old-key')", &[&f.ws])
+        .await
+        .unwrap();
+    let legacy = post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "whatever"}"#, &[("idempotency-key", "old-key")]).await;
+    assert_eq!(legacy.status, StatusCode::OK, "{}", legacy.body);
+    assert_eq!(legacy.body["content"], "legacy");
+}
+
+#[tokio::test]
+async fn json_endpoints_refuse_bodies_not_sent_as_json_with_415_in_the_error_shape() {
+    let f = fixture().await;
+    let (key, _) = make_key(&f, f.ws, &["posts:write", "media:write"]).await;
+    let body = r#"{"content": "sent as a form would be"}"#;
+    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x")] {
+        for path in ["/posts", "/media/from-url"] {
+            let a = post_raw(&f.app, &key, path, ct, body, &[]).await;
+            assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path} {ct:?}: {}", a.body);
+            assert_eq!(a.body["error"]["code"], "unsupported_content_type", "{path} {ct:?}");
+            assert!(a.body["error"]["message"].as_str().unwrap().starts_with("Content-Type: this endpoint takes a JSON body"), "{}", a.body);
+            assert!(!a.body["request_id"].as_str().unwrap().is_empty());
+        }
+    }
+    // The UI endpoints too (cookie or bearer session alike).
+    let a = f
+        .app
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri(format!("{BASE}/workspaces/{}/tags", f.ws))
+                .header(header::AUTHORIZATION, format!("Bearer {}", f.owner.token))
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from(r#"{"name": "x"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(a.0.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(a.1["error"]["code"], "unsupported_content_type");
+    assert_eq!(f.app.count("select count(*) from postiz.posts").await, 0);
+    assert_eq!(f.app.count("select count(*) from postiz.tags").await, 0);
+    // A JSON type with parameters, or a +json type, is JSON.
+    let ok = post_raw(&f.app, &key, "/posts", Some("application/json; charset=utf-8"), body, &[]).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
 }
 
 #[tokio::test]

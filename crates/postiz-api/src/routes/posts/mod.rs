@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
@@ -24,7 +25,7 @@ use self::store::{OwnSchedule, Stored};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
-use crate::input::{Ids, JsonBody, Params};
+use crate::input::{HashedJsonBody, Ids, JsonBody, Params};
 use crate::occurrences::RecurringSpec;
 use crate::{ApiError, AppState};
 
@@ -51,20 +52,35 @@ fn tag_for_pool(draft: &mut Draft) {
     }
 }
 
-/// `POST /workspaces/{ws}/posts` (editor+): 201 with the post; with an `Idempotency-Key` that
-/// was used before in this workspace, 200 with the first post and nothing written.
+/// What an `Idempotency-Key` is bound to: SHA-256 of the method, the operation and the body's
+/// canonical JSON ([`HashedJsonBody`]). The operation is `POST /posts` whichever way the request
+/// came (`/public/v1/posts` or `/workspaces/{ws}/posts`): keys are scoped to the workspace, and
+/// both create a post in it.
+fn request_fingerprint(body_sha256: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"POST /posts\n");
+    h.update(body_sha256);
+    h.finalize().into()
+}
+
+/// `POST /workspaces/{ws}/posts` (editor+): 201 with the post. With an `Idempotency-Key` used
+/// before in this workspace: the same request again (same body, compared as canonical JSON)
+/// answers 200 with the first post and writes nothing; a different request under that key is
+/// 422 `idempotency_key_reused`. Posts created before requests were recorded with their key
+/// (`idempotency_request_sha256` null) are returned for any body, as they always were.
 pub async fn create(
     State(state): State<AppState>,
     user: AuthUser,
     headers: HeaderMap,
     Ids(ws): Ids<Uuid>,
-    JsonBody(body): JsonBody<CreatePost>,
+    HashedJsonBody { value: body, sha256 }: HashedJsonBody<CreatePost>,
 ) -> Result<(StatusCode, Json<PostView>), ApiError> {
     let key = idempotency_key(&headers)?;
+    let fingerprint = key.as_ref().map(|_| request_fingerprint(&sha256));
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Editor).await?;
-    if let Some(existing) = find_by_key(&tx, ws, key.as_deref()).await? {
+    if let Some(existing) = find_by_key(&tx, ws, key.as_deref(), fingerprint.as_ref()).await? {
         let post = view::load(&tx, ws, existing).await?.ok_or_else(ApiError::not_found)?;
         tx.commit().await?;
         return Ok((StatusCode::OK, Json(post)));
@@ -78,22 +94,47 @@ pub async fn create(
         }]));
     }
     let checked = check(&tx, &state.registry, ws, &draft, true, Utc::now()).await?;
-    let (status, id) = match store::insert(&tx, ws, &draft, checked.schedule.as_ref(), key.as_deref()).await? {
+    let idempotency = key.as_deref().zip(fingerprint.as_ref());
+    let (status, id) = match store::insert(&tx, ws, &draft, checked.schedule.as_ref(), idempotency).await? {
         Some(id) => (StatusCode::CREATED, id),
-        // Lost a race with a concurrent retry: that one committed first; answer with its post.
-        None => (StatusCode::OK, find_by_key(&tx, ws, key.as_deref()).await?.ok_or_else(ApiError::not_found)?),
+        // Lost a race with a concurrent retry: that one committed first; answer with its post
+        // (or 422 if it was a different request under the same key).
+        None => (StatusCode::OK, find_by_key(&tx, ws, key.as_deref(), fingerprint.as_ref()).await?.ok_or_else(ApiError::not_found)?),
     };
     let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
     Ok((status, Json(post)))
 }
 
-async fn find_by_key(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, key: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+/// The post created earlier in `ws` with this idempotency key, if any; 422 when it was created
+/// by a request other than the one with `fingerprint`.
+async fn find_by_key(
+    tx: &tokio_postgres::Transaction<'_>,
+    ws: Uuid,
+    key: Option<&str>,
+    fingerprint: Option<&[u8; 32]>,
+) -> Result<Option<Uuid>, ApiError> {
     let Some(key) = key else { return Ok(None) };
-    Ok(tx
-        .query_opt("select id from postiz.posts where workspace_id = $1 and idempotency_key = $2", &[&ws, &key])
+    let Some(row) = tx
+        .query_opt("select id, idempotency_request_sha256 from postiz.posts where workspace_id = $1 and idempotency_key = $2", &[&ws, &key])
         .await?
-        .map(|r| r.get(0)))
+    else {
+        return Ok(None);
+    };
+    let stored: Option<Vec<u8>> = row.get(1);
+    // Null: a post from before requests were recorded; nothing to compare with.
+    if let (Some(stored), Some(fingerprint)) = (stored, fingerprint)
+        && stored.as_slice() != fingerprint.as_slice()
+    {
+        return Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            format!(
+                "Idempotency-Key: {key:?} was already used in this workspace for a different request; \
+                 send the first request's body unchanged to get its post again, or use a new key for a new post"
+            ),
+        ));
+    }
+    Ok(Some(row.get(0)))
 }
 
 /// Query of `GET /workspaces/{ws}/posts`.

@@ -175,23 +175,28 @@ pub(crate) async fn load_for_update(tx: &Transaction<'_>, ws: Uuid, id: Uuid) ->
 }
 
 /// Inserts a new post with everything attached; returns its id, or `None` when a post with
-/// this idempotency key exists already.
+/// this idempotency key exists already. `idempotency` is the key and the fingerprint of the
+/// request that used it, stored together so that a later request under the key can be compared.
 pub(crate) async fn insert(
     tx: &Transaction<'_>,
     ws: Uuid,
     draft: &Draft,
     schedule: Option<&PlannedSchedule>,
-    idempotency_key: Option<&str>,
+    idempotency: Option<(&str, &[u8; 32])>,
 ) -> Result<Option<Uuid>, ApiError> {
     let scheduled_at = schedule.and_then(PlannedSchedule::scheduled_at);
+    let (idempotency_key, request_sha256) = match idempotency {
+        Some((key, sha)) => (Some(key), Some(sha.as_slice())),
+        None => (None, None),
+    };
     // A concurrent create with the same key: the insert waits for it, then inserts nothing.
     let Some(row) = tx
         .query_opt(
-            "insert into postiz.posts (workspace_id, status, content, metadata, scheduled_at, idempotency_key)
-             values ($1, $2::text::postiz.post_status, $3, $4, $5, $6)
+            "insert into postiz.posts (workspace_id, status, content, metadata, scheduled_at, idempotency_key, idempotency_request_sha256)
+             values ($1, $2::text::postiz.post_status, $3, $4, $5, $6, $7)
              on conflict (idempotency_key, workspace_id) do nothing
              returning id",
-            &[&ws, &draft.status, &draft.content, &draft.metadata, &scheduled_at, &idempotency_key],
+            &[&ws, &draft.status, &draft.content, &draft.metadata, &scheduled_at, &idempotency_key, &request_sha256],
         )
         .await?
     else {

@@ -26,7 +26,7 @@ pub use self::key::{ApiKey, PublicApi};
 use super::accounts::{self, AccountView, NextSlot, NextSlotQuery};
 use super::media::{self, FromUrl, Media, MediaLinks, MediaPage, MediaView};
 use super::posts::{self, ChangeStatus, CreatePost, PostView, UpdatePost};
-use crate::input::{Ids, JsonBody, Params};
+use crate::input::{HashedJsonBody, Ids, JsonBody, Params};
 use crate::{ApiError, AppState};
 
 /// The routes, relative to `/public/v1`.
@@ -93,21 +93,24 @@ async fn list_posts(
 }
 
 /// Creates a post (draft, pending approval, or scheduled). With an `Idempotency-Key`, a retry
-/// answers 200 with the post the first request created, and creates nothing.
+/// (the same body) answers 200 with the post the first request created, and creates nothing; a
+/// different body under a key already used in the workspace is refused (422
+/// `idempotency_key_reused`). Keys are scoped to the workspace, not to the API key.
 #[utoipa::path(post, path = "/posts", tag = "posts",
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters; a retried create returns the first post")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 characters, unique per workspace; a retried create (same body) returns the first post")),
     request_body = docs::PostInput,
     responses(
         (status = 201, description = "created", body = docs::PostDoc),
-        (status = 200, description = "the post an earlier request with the same Idempotency-Key created", body = docs::PostDoc),
-        (status = 422, description = "a field is invalid (named in `fields`); nothing was written", body = docs::ErrorBody),
+        (status = 200, description = "the post an earlier request with the same Idempotency-Key and body created", body = docs::PostDoc),
+        (status = 415, description = "the body is not sent as `application/json`", body = docs::ErrorBody),
+        (status = 422, description = "a field is invalid (named in `fields`), or the Idempotency-Key was used for a different body (`idempotency_key_reused`); nothing was written", body = docs::ErrorBody),
     ),
     security(("api_key" = ["posts:write"])))]
 async fn create_post(
     State(state): State<AppState>,
     key: ApiKey,
     headers: HeaderMap,
-    body: JsonBody<CreatePost>,
+    body: HashedJsonBody<CreatePost>,
 ) -> Result<(StatusCode, Json<PostView>), ApiError> {
     key.require("posts:write")?;
     posts::create(State(state), key.actor(), headers, Ids(key.workspace_id), body).await
