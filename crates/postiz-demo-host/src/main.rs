@@ -131,7 +131,18 @@ async fn main() -> anyhow::Result<()> {
         base_route: Arc::new(base_route.clone()),
         api_base: Arc::new(format!("/{}", base_path.trim_matches('/'))),
     };
-    let app = Router::new()
+    let app = host_routes(host).merge(api);
+
+    let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
+    tracing::info!(url = %format!("http://{}{base_route}", settings.server.bind), ui = %cli.ui_dir.display(), "demo host listening");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+/// The host's own pages and session endpoints (the module API is merged in next to them).
+/// Nothing they answer is cached: the session endpoints hand out tokens.
+fn host_routes(host: Host) -> Router {
+    Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
@@ -142,12 +153,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/dashboard/postiz/pkg/{*file}", get(asset))
         .route("/dashboard/postiz/{*rest}", get(module_page))
         .with_state(host)
-        .merge(api);
-
-    let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
-    tracing::info!(url = %format!("http://{}{base_route}", settings.server.bind), ui = %cli.ui_dir.display(), "demo host listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
-    Ok(())
+        .layer(axum::middleware::from_fn(postiz_api::response_policy::no_store))
 }
 
 /// The database URL with `supabase_admin` as the user (local clusters trust loopback logins).
@@ -170,12 +176,73 @@ fn cookie_header(headers: &HeaderMap) -> String {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("; ")
 }
 
-/// The signed-in demo user, from the session cookie.
+/// The signed-in demo user: the one the session cookie's refresh token names, if we signed it.
 fn signed_in(host: &Host, headers: &HeaderMap) -> Option<seed::DemoUser> {
-    let session = host.issuer.read(&cookie_header(headers))?;
-    let id: Uuid = session["user"]["id"].as_str()?.parse().ok()?;
+    let (id, _) = host.issuer.verified(&cookie_header(headers))?;
     seed::users().into_iter().find(|u| u.id == id)
 }
+
+/// Where to send the browser after signing in: `next` when it is a path on this host, else none.
+///
+/// An allow-list, not a search for bad forms: browsers read `\` as `/`, drop tabs and newlines
+/// inside URLs and trim control characters and spaces, so `/\evil.test`, `/<TAB>/evil.test` or
+/// `\\evil.test` all lead off-site although none starts with `//`. Accepted: a single `/`
+/// followed by anything but `/` or `\`, with no backslash, whitespace or control character
+/// anywhere, also after one more percent-decoding (in case something on the way decodes again);
+/// and resolving it against a stand-in origin must leave that origin unchanged. The answer is
+/// the path, query and fragment as the `url` crate re-serializes them.
+fn local_next(next: &str) -> Option<String> {
+    fn plain_local_path(s: &str) -> bool {
+        let mut chars = s.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !s.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    }
+    if !plain_local_path(next) {
+        return None;
+    }
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_decode(path)?;
+    if !plain_local_path(&decoded) {
+        return None;
+    }
+    let base = url::Url::parse("http://demo-host.invalid/").ok()?;
+    let resolved = base.join(next).ok()?;
+    if resolved.origin() != base.origin() {
+        return None;
+    }
+    let mut out = resolved.path().to_owned();
+    if let Some(q) = resolved.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = resolved.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
+/// `%XX` escapes decoded (as UTF-8, lossily); `None` for a malformed escape.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Where a sign-in goes when `next` is absent or refused.
+const DEFAULT_NEXT: &str = "/dashboard/postiz";
 
 fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
     for c in cookies {
@@ -192,7 +259,8 @@ struct Next {
 }
 
 async fn login_page(Query(q): Query<Next>) -> Html<String> {
-    Html(pages::login(&seed::users(), q.next.as_deref().unwrap_or("/dashboard/postiz")))
+    let next = q.next.as_deref().and_then(local_next).unwrap_or_else(|| DEFAULT_NEXT.to_owned());
+    Html(pages::login(&seed::users(), &next))
 }
 
 #[derive(Deserialize)]
@@ -207,8 +275,8 @@ async fn login(State(host): State<Host>, Form(form): Form<LoginForm>) -> Respons
     };
     match host.issuer.session(&user) {
         Ok((_, session)) => {
-            // Only local paths: never an open redirect.
-            let next = form.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/dashboard/postiz".into());
+            // Only paths on this host: never an open redirect.
+            let next = form.next.as_deref().and_then(local_next).unwrap_or_else(|| DEFAULT_NEXT.to_owned());
             with_cookies(Redirect::to(&next).into_response(), host.issuer.set_cookies(&session))
         }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("signing failed: {e}")).into_response(),
@@ -219,15 +287,18 @@ async fn logout(State(host): State<Host>) -> Response {
     with_cookies(Redirect::to("/login").into_response(), host.issuer.clear_cookies())
 }
 
-/// What a host's `supabase.auth.getSession()` would answer (for bearer-mode embedding).
+/// What a host's `supabase.auth.getSession()` would answer (for bearer-mode embedding), for a
+/// session we signed.
 async fn current_session(State(host): State<Host>, headers: HeaderMap) -> Response {
-    match host.issuer.read(&cookie_header(&headers)) {
-        Some(s) => axum::Json(json!({ "access_token": s["access_token"], "expires_at": s["expires_at"] })).into_response(),
+    match host.issuer.verified(&cookie_header(&headers)) {
+        Some((_, s)) => axum::Json(json!({ "access_token": s["access_token"], "expires_at": s["expires_at"] })).into_response(),
         None => (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "signed out" }))).into_response(),
     }
 }
 
-/// The session callback: a fresh token for the signed-in user, also written to the cookie.
+/// The session callback: a fresh token for the signed-in user, also written to the cookie. The
+/// user is the one our signed refresh token names ([`signed_in`]); a cookie we did not sign is
+/// 401, whatever user it claims.
 async fn refresh(State(host): State<Host>, headers: HeaderMap) -> Response {
     let Some(user) = signed_in(&host, &headers) else {
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "signed out" }))).into_response();
@@ -275,4 +346,159 @@ async fn asset(State(host): State<Host>, Path(file): Path<String>) -> Response {
         _ => "application/octet-stream",
     };
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], bytes).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use secrecy::SecretString;
+    use serde_json::Value;
+
+    use super::*;
+
+    const COOKIE: &str = "sb-demo-auth-token";
+
+    #[test]
+    fn next_is_a_path_on_this_host_or_nothing() {
+        for (next, want) in [
+            ("/dashboard", Some("/dashboard")),
+            ("/dashboard/postiz/w/abc/calendar?session=bearer#top", Some("/dashboard/postiz/w/abc/calendar?session=bearer#top")),
+            ("/dashboard/postiz/%E2%9C%93", Some("/dashboard/postiz/%E2%9C%93")),
+            ("/dashboard/é", Some("/dashboard/%C3%A9")),
+            ("/a/../b", Some("/b")),
+        ] {
+            assert_eq!(local_next(next).as_deref(), want, "{next:?}");
+        }
+        for evil in [
+            "//evil.test",
+            "/\\evil.test/",
+            "\\\\evil.test",
+            "\\/evil.test",
+            "/\t/evil.test",
+            "/\n/evil.test",
+            "/\r/evil.test",
+            "\t//evil.test",
+            " /evil.test",
+            "/evil.test\u{0}",
+            "/x\u{7f}",
+            "/x\u{85}",
+            "/x y",
+            "/%5Cevil.test",
+            "/%5cevil.test",
+            "/%2F%2Fevil.test",
+            "/%2f/evil.test",
+            "/%09/evil.test",
+            "/%zz",
+            "https://evil.test/",
+            "http:evil.test",
+            "javascript:alert(1)",
+            "evil.test",
+            "",
+        ] {
+            assert_eq!(local_next(evil), None, "{evil:?}");
+        }
+    }
+
+    /// The host's routes on 127.0.0.1:0; its base URL and issuer.
+    async fn serve() -> (String, Arc<Issuer>) {
+        let issuer = Arc::new(Issuer::new("http://127.0.0.1:54321", COOKIE.into(), SecretString::from("demo-host-test-secret"), 3600));
+        let host = Host {
+            issuer: Arc::clone(&issuer),
+            ui_dir: Arc::new(PathBuf::from("/nonexistent/ui")),
+            base_route: Arc::new("/dashboard/postiz".into()),
+            api_base: Arc::new("/dashboard/postiz/api".into()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, host_routes(host)).await });
+        (format!("http://{addr}"), issuer)
+    }
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> String {
+        pairs.iter().map(|(k, v)| format!("{k}={}", pages::url_encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// Signs in as `user` with `next`; the answer.
+    async fn sign_in(base: &str, user: Uuid, next: &str) -> reqwest::Response {
+        client()
+            .post(format!("{base}/login"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form(&[("user", &user.to_string()), ("next", next)]))
+            .send()
+            .await
+            .expect("login")
+    }
+
+    fn location(r: &reqwest::Response) -> String {
+        r.headers()[header::LOCATION].to_str().expect("ascii").to_owned()
+    }
+
+    #[tokio::test]
+    async fn sign_in_redirects_only_to_paths_on_this_host() {
+        let (base, _) = serve().await;
+        let alice = seed::users()[0].id;
+        for evil in ["//evil.test/", "/\\evil.test/", "\\\\evil.test", "/\t/evil.test", "/%5Cevil.test", "https://evil.test/"] {
+            let r = sign_in(&base, alice, evil).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{evil:?}");
+            assert_eq!(location(&r), "/dashboard/postiz", "{evil:?}");
+        }
+        let r = sign_in(&base, alice, "/dashboard/postiz/w/abc/calendar?session=bearer").await;
+        assert_eq!(location(&r), "/dashboard/postiz/w/abc/calendar?session=bearer");
+        // The login page does not carry a refused `next` into its form either.
+        let page = client().get(format!("{base}/login?next=%2F%5Cevil.test")).send().await.expect("page").text().await.expect("html");
+        assert!(!page.contains("evil.test"), "{page}");
+    }
+
+    /// A `Cookie` header holding `session` as `@supabase/ssr` would.
+    fn cookie_with(session: &Value) -> String {
+        format!("{COOKIE}=base64-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session.to_string()))
+    }
+
+    #[tokio::test]
+    async fn refresh_refuses_a_cookie_the_host_did_not_sign() {
+        let (base, issuer) = serve().await;
+        let users = seed::users();
+        let (alice, bob) = (users[0].clone(), users[1].clone());
+        // A session cookie written by hand naming Bob, as the old host accepted it.
+        let forged = cookie_with(&json!({
+            "access_token": "anything", "token_type": "bearer", "expires_at": 0,
+            "refresh_token": "demo-0123456789abcdef", "user": {"id": bob.id},
+        }));
+        // And one whose refresh token is signed, but with another secret.
+        let elsewhere = Issuer::new("http://127.0.0.1:54321", COOKIE.into(), SecretString::from("some other secret"), 3600);
+        let foreign = cookie_with(&elsewhere.session(&bob).expect("session").1);
+        for (what, cookie) in [("forged", &forged), ("foreign", &foreign)] {
+            let r = client().post(format!("{base}/auth/refresh")).header(header::COOKIE, cookie).send().await.expect("refresh");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{what}");
+            assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+            let r = client().get(format!("{base}/auth/session")).header(header::COOKIE, cookie).send().await.expect("session");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{what}");
+            let r = client().get(format!("{base}/dashboard")).header(header::COOKIE, cookie).send().await.expect("page");
+            assert_eq!(location(&r), "/login?next=/dashboard", "{what}");
+        }
+
+        // The cookie sign-in sets is refreshed, for the user it names, and is not cached.
+        let login = sign_in(&base, alice.id, "/dashboard").await;
+        let cookie = login
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter(|c| !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let r = client().post(format!("{base}/auth/refresh")).header(header::COOKIE, &cookie).send().await.expect("refresh");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store", "a fresh access token");
+        let token = r.json::<Value>().await.expect("json")["access_token"].as_str().expect("token").to_owned();
+        let payload = token.split('.').nth(1).expect("jwt");
+        let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("claims");
+        assert_eq!(claims["sub"], alice.id.to_string());
+        assert_eq!(claims["iss"], issuer.issuer);
+    }
 }

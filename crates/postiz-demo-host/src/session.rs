@@ -1,10 +1,15 @@
 //! Supabase-shaped sessions: an HS256 access token with Supabase Auth's claims, stored the way
 //! `@supabase/ssr` stores it (`sb-<ref>-auth-token`, `base64-` + base64url JSON, split into
 //! `.0`, `.1`, … chunks past 3180 characters).
+//!
+//! The cookie is written by us but kept by the browser, so anyone can put anything in it. The
+//! host trusts one thing in it: the refresh token, an HS256 JWT we signed ([`Issuer::verified`])
+//! naming the user, with an audience of its own so that it and an access token cannot stand in
+//! for each other. A cookie whose refresh token does not verify is a signed-out visitor.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -15,6 +20,11 @@ use crate::seed::DemoUser;
 pub const MAX_CHUNK: usize = 3180;
 /// Chunks cleared when a session is replaced (stale chunks would corrupt the value).
 const MAX_CHUNKS: usize = 8;
+/// The `aud` of refresh tokens: never `authenticated`, so the module API refuses one as an
+/// access token, and [`Issuer::verified`] refuses an access token as a refresh token.
+const REFRESH_AUDIENCE: &str = "postiz-demo-host/refresh";
+/// How long a refresh token works: the cookie's `Max-Age` (400 days, browsers' cap).
+const REFRESH_TTL_SECS: i64 = 34_560_000;
 
 /// Signs sessions like Supabase Auth does with the legacy JWT secret.
 pub struct Issuer {
@@ -65,14 +75,24 @@ impl Issuer {
             "app_metadata": app_metadata,
             "user_metadata": user_metadata,
         });
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(self.secret.expose_secret().as_bytes()))?;
+        let key = EncodingKey::from_secret(self.secret.expose_secret().as_bytes());
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &key)?;
+        // What /auth/refresh trusts: signed by us, for this user, refresh audience only.
+        let refresh_claims = json!({
+            "iss": self.issuer,
+            "aud": REFRESH_AUDIENCE,
+            "sub": user.id,
+            "iat": iat,
+            "exp": iat + REFRESH_TTL_SECS,
+            "jti": Uuid::new_v4(),
+        });
+        let refresh_token = encode(&Header::new(Algorithm::HS256), &refresh_claims, &key)?;
         let session = json!({
             "access_token": token,
             "token_type": "bearer",
             "expires_in": self.ttl_secs,
             "expires_at": exp,
-            // Not a real refresh token: the demo's /auth/refresh re-signs for the same user.
-            "refresh_token": format!("demo-{}", Uuid::new_v4().simple()),
+            "refresh_token": refresh_token,
             "user": {
                 "id": user.id, "aud": "authenticated", "role": "authenticated", "email": user.email,
                 "app_metadata": app_metadata, "user_metadata": user_metadata,
@@ -107,9 +127,25 @@ impl Issuer {
         out
     }
 
-    /// The session JSON in a `Cookie` header, whole or chunked (no signature check: the caller
-    /// only reads the user id to re-sign, and the API verifies every token it gets).
-    pub fn read(&self, cookie_header: &str) -> Option<Value> {
+    /// The session in a `Cookie` header and the user it belongs to, if its refresh token is one
+    /// we signed (HS256 with our secret, our issuer, the refresh audience, not expired). The
+    /// rest of the session is only what the browser sent: use the user id from here.
+    pub fn verified(&self, cookie_header: &str) -> Option<(Uuid, Value)> {
+        let session = self.read(cookie_header)?;
+        let refresh = session["refresh_token"].as_str()?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[REFRESH_AUDIENCE]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        validation.leeway = 0;
+        let claims = decode::<Value>(refresh, &DecodingKey::from_secret(self.secret.expose_secret().as_bytes()), &validation).ok()?.claims;
+        let user = claims["sub"].as_str()?.parse().ok()?;
+        Some((user, session))
+    }
+
+    /// The session JSON in a `Cookie` header, whole or chunked, as the browser sent it: nothing
+    /// in it is checked ([`Issuer::verified`] is what decides who is signed in).
+    fn read(&self, cookie_header: &str) -> Option<Value> {
         let pairs: Vec<(&str, &str)> = cookie_header.split(';').filter_map(|p| p.trim().split_once('=')).collect();
         let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| *v).filter(|v| !v.is_empty());
         let value = match get(&self.cookie) {
@@ -138,9 +174,43 @@ mod tests {
             let live: Vec<&String> = cookies.iter().filter(|c| !c.contains("Max-Age=0")).collect();
             assert_eq!(live.len() > 1, chunked, "{live:?}");
             let header = live.iter().map(|c| c.split(';').next().unwrap_or_default()).collect::<Vec<_>>().join("; ");
-            assert_eq!(issuer.read(&header).and_then(|s| s["access_token"].as_str().map(str::to_owned)), Some(token.clone()));
+            assert_eq!(issuer.verified(&header).and_then(|(_, s)| s["access_token"].as_str().map(str::to_owned)), Some(token.clone()));
             // The module API reads the same cookie.
             assert_eq!(postiz_api::auth::access_token_from_cookie_header(&header, "sb-127-auth-token"), Some(token));
         }
+    }
+
+    fn cookie_for(issuer: &Issuer, session: &Value) -> String {
+        issuer.set_cookies(session).iter().filter(|c| !c.contains("Max-Age=0")).map(|c| c.split(';').next().unwrap_or_default()).collect::<Vec<_>>().join("; ")
+    }
+
+    #[test]
+    fn only_sessions_whose_refresh_token_we_signed_are_trusted() {
+        let issuer = Issuer::new("http://127.0.0.1:8787", "sb-127-auth-token".into(), SecretString::from("s3cret"), 3600);
+        let alice = DemoUser { id: Uuid::from_u128(1), ..user(10) };
+        let (_, session) = issuer.session(&alice).expect("session");
+        assert_eq!(issuer.verified(&cookie_for(&issuer, &session)).map(|(id, _)| id), Some(alice.id));
+
+        // Someone else's id in the readable parts changes nothing: the refresh token names alice.
+        let mut edited = session.clone();
+        edited["user"]["id"] = json!(Uuid::from_u128(2));
+        assert_eq!(issuer.verified(&cookie_for(&issuer, &edited)).map(|(id, _)| id), Some(alice.id));
+        // Refresh tokens we did not sign, or not as refresh tokens, are refused.
+        let other = Issuer::new("http://127.0.0.1:8787", "sb-127-auth-token".into(), SecretString::from("not ours"), 3600);
+        let (access, foreign) = other.session(&DemoUser { id: Uuid::from_u128(2), ..user(10) }).expect("session");
+        let access_as_refresh = {
+            let (own_access, mut s) = issuer.session(&alice).expect("session");
+            s["refresh_token"] = json!(own_access);
+            s
+        };
+        let mut unsigned = session.clone();
+        unsigned["refresh_token"] = json!(format!("demo-{}", Uuid::new_v4().simple()));
+        let mut none = session.clone();
+        none.as_object_mut().expect("object").remove("refresh_token");
+        for (what, forged) in [("another secret", foreign), ("an access token", access_as_refresh), ("unsigned", unsigned), ("missing", none)] {
+            assert_eq!(issuer.verified(&cookie_for(&issuer, &forged)), None, "{what}");
+        }
+        assert!(!access.is_empty());
+        assert_eq!(issuer.verified("sb-127-auth-token=base64-bm90IGpzb24"), None, "not JSON");
     }
 }
