@@ -24,23 +24,45 @@ pub struct LocalSecrets {
 
 impl LocalSecrets {
     pub fn load_or_create() -> anyhow::Result<Self> {
-        let path = root().join(".postiz/local-secrets.env");
-        if !path.exists() {
-            let random = |n: usize| -> anyhow::Result<Vec<u8>> {
-                let mut bytes = vec![0u8; n];
-                std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-                Ok(bytes)
-            };
-            let b64 = base64::engine::general_purpose::STANDARD;
-            let text = format!(
-                "SUPABASE_JWT_SECRET={}\nPOSTIZ_TOKEN_ENCRYPTION_KEYS=local1:{}\n",
-                b64.encode(random(48)?),
-                b64.encode(random(32)?)
-            );
-            std::fs::create_dir_all(path.parent().context("secrets dir")?)?;
-            std::fs::write(&path, text)?;
+        Self::load_or_create_at(&root().join(".postiz/local-secrets.env"))
+    }
+
+    /// Reads the secrets at `path`, first writing new random ones when there is no file. The
+    /// file is created readable by its owner only (0600, never world-readable even for an
+    /// instant: the mode is set by `open`), and an existing file that others could read is
+    /// narrowed to 0600 before it is read.
+    fn load_or_create_at(path: &std::path::Path) -> anyhow::Result<Self> {
+        use std::io::Write;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+        std::fs::create_dir_all(path.parent().context("secrets dir")?)?;
+        let random = |n: usize| -> anyhow::Result<Vec<u8>> {
+            let mut bytes = vec![0u8; n];
+            std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+            Ok(bytes)
+        };
+        // create_new: a file appearing meanwhile (another `run`) is kept, not overwritten.
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(mut file) => {
+                let b64 = base64::engine::general_purpose::STANDARD;
+                let text = format!(
+                    "SUPABASE_JWT_SECRET={}\nPOSTIZ_TOKEN_ENCRYPTION_KEYS=local1:{}\n",
+                    b64.encode(random(48)?),
+                    b64.encode(random(32)?)
+                );
+                file.write_all(text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(path)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                        .with_context(|| format!("making {} readable by its owner only", path.display()))?;
+                    eprintln!("{} was readable by others (mode {:o}); it is now 0600", path.display(), mode & 0o777);
+                }
+            }
+            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
         }
-        let text = std::fs::read_to_string(&path)?;
+        let text = std::fs::read_to_string(path)?;
         let get = |key: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(&format!("{key}=")))
@@ -116,4 +138,48 @@ pub fn stop_recorded() -> anyhow::Result<Vec<String>> {
     }
     std::fs::remove_file(pid_file()).ok();
     Ok(stopped)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::LocalSecrets;
+
+    /// A fresh directory under the system's temporary directory, removed on drop.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("xtask-{name}-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            Self(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn local_secrets_are_readable_by_their_owner_only() {
+        let dir = TempDir::new("secrets");
+        let path = dir.0.join(".postiz/local-secrets.env");
+        let made = LocalSecrets::load_or_create_at(&path).expect("created");
+        assert_eq!(mode(&path), 0o600, "a new file");
+        let again = LocalSecrets::load_or_create_at(&path).expect("read back");
+        assert_eq!((again.jwt_secret, again.encryption_keys), (made.jwt_secret, made.encryption_keys), "kept, not remade");
+
+        // A file from before (written with the default umask) is narrowed, its secrets kept.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let old = LocalSecrets::load_or_create_at(&path).expect("read");
+        assert_eq!(mode(&path), 0o600, "an existing file");
+        assert!(old.encryption_keys.starts_with("local1:"));
+    }
 }
