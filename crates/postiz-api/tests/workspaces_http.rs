@@ -212,3 +212,29 @@ async fn features_come_from_the_plan() {
     assert_eq!(f.body["max_social_accounts"], 3);
     assert_eq!(f.body["social_accounts"], 1);
 }
+
+#[tokio::test]
+async fn a_slug_used_in_another_tenant_is_free_and_ones_own_clash_names_slug() {
+    let app = TestApp::new().await;
+    let alice = app.actor("alice@example.com").await;
+    let mallory = app.actor("mallory@example.com").await;
+    app.workspace(&alice, "acme", "UTC").await;
+    // Another user cannot learn that "acme" exists: the slug is theirs to use too.
+    let theirs = app.call(&mallory, "POST", "/workspaces", Some(json!({"name": "Mine", "slug": "acme"}))).await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.body);
+    let mine = theirs.body["id"].as_str().unwrap().to_owned();
+    app.workspace(&mallory, "other", "UTC").await;
+    let renamed = app.call(&mallory, "PATCH", &format!("/workspaces/{mine}"), Some(json!({"slug": "acme"}))).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    // Within one creator's own workspaces slugs stay distinct, refused on the field.
+    let again = app.call(&alice, "POST", "/workspaces", Some(json!({"name": "Acme 2", "slug": "acme"}))).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(again.body["error"]["code"], "slug_taken");
+    let message = again.body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("slug: "), "{message}");
+    assert!(!message.contains(&alice.user.id.to_string()), "no ids in the message: {message}");
+    let second = app.workspace(&alice, "acme-2", "UTC").await;
+    let clash = app.call(&alice, "PATCH", &format!("/workspaces/{second}"), Some(json!({"slug": "acme"}))).await;
+    assert_eq!((clash.status, clash.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("slug_taken")), "{}", clash.body);
+    assert_eq!(app.count("select count(*) from postiz.workspaces where slug = 'acme'").await, 2);
+}

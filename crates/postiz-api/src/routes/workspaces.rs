@@ -24,7 +24,7 @@ pub struct WorkspaceView {
     pub id: Uuid,
     /// Display name.
     pub name: String,
-    /// Unique URL-safe name.
+    /// URL-safe name, unique among the workspaces its creator made.
     pub slug: String,
     /// Default IANA zone for schedules and posting slots.
     pub time_zone: String,
@@ -80,7 +80,7 @@ pub async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<
 pub struct CreateWorkspace {
     /// Display name.
     pub name: String,
-    /// Unique URL-safe name.
+    /// URL-safe name, unique among the workspaces its creator made.
     pub slug: String,
     /// IANA zone; `UTC` when absent.
     #[serde(default)]
@@ -89,6 +89,19 @@ pub struct CreateWorkspace {
     /// `app_metadata.postiz_external_refs` (set by the host), else 403.
     #[serde(default)]
     pub external_ref: Option<String>,
+}
+
+/// 409 naming `slug` when the workspace's creator already has a workspace with that slug
+/// (slugs are unique per creator: migration `20261202121000_workspace_slugs_per_creator.sql`);
+/// any other database error as usual. The database's own detail would quote the creator's id.
+fn slug_taken(e: tokio_postgres::Error) -> ApiError {
+    if e.as_db_error().is_some_and(|d| d.constraint() == Some("workspaces_created_by_slug_key")) {
+        return ApiError::conflict(
+            "slug_taken",
+            "slug: the workspace's creator already has a workspace with this slug; choose another",
+        );
+    }
+    e.into()
 }
 
 /// `POST /workspaces`: creates a workspace owned by the caller (201).
@@ -112,11 +125,13 @@ pub async fn create(
     let id: Uuid = match &body.external_ref {
         Some(external_ref) => tx
             .query_one("select (postiz.create_tenant_workspace($1, $2, $3, $4)).id", &[&name, &body.slug, &zone, external_ref])
-            .await?
+            .await
+            .map_err(slug_taken)?
             .get(0),
         None => tx
             .query_one("select (postiz.create_workspace($1, $2, $3)).id", &[&name, &body.slug, &zone])
-            .await?
+            .await
+            .map_err(slug_taken)?
             .get(0),
     };
     let row = fetch(&tx, id).await?.ok_or_else(|| ApiError::internal(&"the new workspace is not visible to its owner"))?;
@@ -153,7 +168,7 @@ pub struct UpdateWorkspace {
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
-    /// Unique URL-safe name.
+    /// URL-safe name, unique among the workspaces its creator made.
     #[serde(default)]
     pub slug: Option<String>,
     /// Default IANA zone.
@@ -190,7 +205,8 @@ pub async fn update(
              where id = $1",
             &[&ws, &name, &body.slug, &body.time_zone],
         )
-        .await?;
+        .await
+        .map_err(slug_taken)?;
     if n == 0 {
         return Err(ApiError::not_found());
     }
