@@ -6,6 +6,7 @@
 //! every step before and after each provider request.
 
 pub mod backoff;
+pub mod jobs;
 pub mod metrics;
 pub mod pacing;
 pub mod publish;

@@ -108,11 +108,20 @@ async fn main() -> anyhow::Result<()> {
                 concurrency: usize::try_from(settings.oauth.sweep_concurrency).unwrap_or(4),
                 pace: std::time::Duration::from_millis(settings.oauth.sweep_pace_ms),
             };
+            // One pacer for publishing and analytics: one budget per account.
+            let pacer = Arc::new(Pacer::default());
+            let analytics = postiz_worker::jobs::ingest_analytics::IngestAnalytics {
+                store: store.clone(),
+                registry: Arc::clone(&registry),
+                keyring: Arc::clone(&keyring),
+                pacer: Arc::clone(&pacer),
+                tokens: Some(Arc::clone(&tokens)),
+            };
             let ctx = PublishContext {
                 recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
                 store,
                 keyring,
-                pacer: Arc::new(Pacer::default()),
+                pacer,
                 retry: RetryPolicy {
                     max_attempts: i32::try_from(settings.worker.max_attempts).unwrap_or(6),
                     base: std::time::Duration::from_millis(settings.worker.retry_base_ms),
@@ -142,6 +151,7 @@ async fn main() -> anyhow::Result<()> {
                 flag.store(true, Ordering::Relaxed);
             });
             tokio::spawn(Arc::clone(&tokens).sweep_forever(sweep, Arc::clone(&stop)));
+            tokio::spawn(analytics.run_forever(Arc::clone(&stop)));
             tracing::info!("worker started");
             let stats = runner::run(ctx, registry, config, stop).await?;
             tracing::info!(?stats, "worker stopped");

@@ -526,6 +526,27 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            // Account watches exist from the accounts' insert (a trigger starts them).
+            table: "analytics_watches",
+            checks: [
+                check(
+                    format!("select 1 from postiz.analytics_watches where social_account_id = '{ACCOUNT_A1}' and target_id is null"),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!(
+                        "insert into postiz.analytics_watches (workspace_id, social_account_id, target_id, network, next_fetch_at) values ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', 'mastodon', now())"
+                    ),
+                    service_only(),
+                ),
+                check(
+                    format!("update postiz.analytics_watches set last_error = 'x' where social_account_id = '{ACCOUNT_A1}' and target_id is null"),
+                    service_only(),
+                ),
+                check(format!("delete from postiz.analytics_watches where social_account_id = '{ACCOUNT_A2}'"), service_only()),
+            ],
+        },
+        TableCase {
             table: "webhook_events",
             checks: [
                 check(format!("select 1 from postiz.webhook_events where id = '{WEBHOOK_A1}'"), from(Actor::Admin)),

@@ -14,6 +14,7 @@ use crate::connection::{AccountInfo, Connected, Connection, Credentials, TokenSe
 use crate::http::{ErrorDetails, HttpClient, SendKind, generic_message};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::rules::ContentRules;
+use crate::analytics::{Analytics, AnalyticsQuery};
 use crate::{Capabilities, Provider, ProviderError};
 
 const NETWORK: Network = Network::Sandbox;
@@ -78,7 +79,7 @@ impl Provider for SandboxProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: true, find_published: true, ..Capabilities::default() }
+        Capabilities { delete: true, find_published: true, post_analytics: true, account_analytics: true, ..Capabilities::default() }
     }
 
     /// Any identifier works; the password becomes the bearer token (`expired` is refused).
@@ -150,5 +151,27 @@ impl Provider for SandboxProvider {
             let id = p["id"].as_str()?.to_owned();
             RemotePost::from_items(vec![PublishedItem { index: 0, url: p["url"].as_str().and_then(|u| Url::parse(u).ok()), id, cid: None }])
         }))
+    }
+
+    /// `GET /api/posts/{id}/metrics` or `GET /api/me/metrics`; a deleted post answers 404,
+    /// which is `Rejected` like any other refusal.
+    async fn analytics(&self, token: &SecretString, _account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
+        let url = match query {
+            AnalyticsQuery::Post { id } => self.url(&format!("/api/posts/{id}/metrics"))?,
+            AnalyticsQuery::Account => self.url("/api/me/metrics")?,
+        };
+        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let m = &v["metrics"];
+        let n = |k: &str| m[k].as_u64();
+        Ok(match query {
+            AnalyticsQuery::Post { .. } => Analytics::now([
+                ("impressions", n("impressions")),
+                ("likes", n("likes")),
+                ("reposts", n("reposts")),
+                ("replies", n("replies")),
+                ("quotes", n("quotes")),
+            ]),
+            AnalyticsQuery::Account => Analytics::now([("followers", n("followers")), ("following", n("following")), ("posts", n("posts"))]),
+        })
     }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod faults;
+mod metrics;
 mod server;
 
 use std::net::SocketAddr;
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 pub use faults::{Fault, FaultMix};
+pub use metrics::{AccountMetrics, PostMetrics, account_metrics, post_metrics};
 pub use server::{PostsReport, RecordedPost};
 
 use server::State;

@@ -157,6 +157,8 @@ pub(crate) fn router(state: Arc<Mutex<State>>, shutdown: watch::Receiver<bool>) 
     Router::new()
         .route("/api/posts", post(create_post).get(find_posts))
         .route("/api/posts/{id}", get(get_post).delete(delete_post))
+        .route("/api/posts/{id}/metrics", get(post_metrics))
+        .route("/api/me/metrics", get(account_metrics))
         .route("/api/media", post(upload_media))
         .route("/api/me", get(me))
         .route("/_control/faults", post(set_faults).delete(clear_faults))
@@ -320,6 +322,38 @@ async fn get_post(AxState(app): AxState<App>, headers: HeaderMap, Path(id): Path
         Some(p) => Json(&*p).into_response(),
         None => error(StatusCode::NOT_FOUND, "not_found", "no such post"),
     }
+}
+
+/// `GET /api/posts/{id}/metrics`: the post's counters now (`crate::metrics`); 404 once deleted.
+/// Queued faults apply, as for publishing, so rate limits and outages can be rehearsed.
+async fn post_metrics(AxState(app): AxState<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(resp) = auth_failure(&headers) {
+        return resp;
+    }
+    let mut st = lock(&app.state);
+    if let Some(resp) = st.next_fault().as_ref().and_then(fault_response) {
+        return resp;
+    }
+    match st.live_post_mut(&id) {
+        Some(p) => {
+            let now = Utc::now();
+            Json(json!({"id": p.id, "observed_at": now, "metrics": crate::metrics::post_metrics(&p.id, p.created_at, now)})).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "not_found", "no such post"),
+    }
+}
+
+/// `GET /api/me/metrics`: the account's counters now.
+async fn account_metrics(AxState(app): AxState<App>, headers: HeaderMap) -> Response {
+    if let Some(resp) = auth_failure(&headers) {
+        return resp;
+    }
+    let mut st = lock(&app.state);
+    if let Some(resp) = st.next_fault().as_ref().and_then(fault_response) {
+        return resp;
+    }
+    let posts = st.posts.iter().filter(|p| !p.deleted).count() as u64;
+    Json(json!({"observed_at": Utc::now(), "metrics": crate::metrics::account_metrics(posts, Utc::now())})).into_response()
 }
 
 async fn delete_post(AxState(app): AxState<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
