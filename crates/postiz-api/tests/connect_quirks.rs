@@ -305,10 +305,21 @@ async fn mastodon_registers_once_per_instance_and_connects_with_pkce() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["account"]["handle"], "mia");
     let account = body["account"]["id"].as_str().unwrap();
-    let row = app.query_one(&format!("select meta ->> 'server_url', meta ->> 'instance_app_id', external_account_id from postiz.social_accounts where id = '{account}'")).await;
+    // Where the tokens go is stored with the credential (the only place the worker reads it);
+    // meta keeps a display copy.
+    let row = app
+        .query_one(&format!(
+            "select c.server_url, c.instance_app_id::text, a.external_account_id, a.meta ->> 'server_url', i.server_url
+             from postiz.social_accounts a join postiz.credentials c on c.social_account_id = a.id
+             join postiz.instance_apps i on i.id = c.instance_app_id
+             where a.id = '{account}'"
+        ))
+        .await;
     assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some(instance.uri().as_str()), "the worker's AccountRef.server");
     assert!(row.get::<_, Option<String>>(1).is_some(), "refreshes find the instance's client");
     assert_eq!(row.get::<_, String>(2), "109");
+    assert_eq!(row.get::<_, Option<String>>(3).as_deref(), Some(instance.uri().as_str()), "display copy");
+    assert_eq!(row.get::<_, String>(4).trim_end_matches('/'), instance.uri(), "the registration is the server's");
 }
 
 #[tokio::test]
