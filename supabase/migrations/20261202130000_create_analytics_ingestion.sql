@@ -63,6 +63,28 @@ create index analytics_watches_due_idx on postiz.analytics_watches (next_fetch_a
 create index analytics_watches_workspace_id_account_idx on postiz.analytics_watches (workspace_id, social_account_id);
 create index analytics_watches_target_id_idx on postiz.analytics_watches (target_id, workspace_id) where target_id is not null;
 
+-- The network's own numbers of each fetch, as received (one row per subject and hour, like the
+-- normalized snapshots in analytics_events): kept so a metric we map later, or a mapping that
+-- was wrong, can be recovered from history.
+create table postiz.analytics_snapshots (
+  id bigint generated always as identity primary key,
+  workspace_id uuid not null references postiz.workspaces (id) on delete cascade,
+  social_account_id uuid not null,
+  target_id uuid,
+  bucket_start timestamptz not null,
+  observed_at timestamptz not null,
+  raw jsonb not null check (jsonb_typeof(raw) = 'object'),
+  unique nulls not distinct (social_account_id, target_id, bucket_start),
+  foreign key (workspace_id, social_account_id)
+    references postiz.social_accounts (workspace_id, id) on delete cascade,
+  foreign key (workspace_id, target_id) references postiz.post_targets (workspace_id, id) on delete cascade
+);
+comment on table postiz.analytics_snapshots is
+  'The network''s raw numbers of each fetch (per subject and hour). Members read; service_role writes.';
+create index analytics_snapshots_workspace_id_account_idx on postiz.analytics_snapshots (workspace_id, social_account_id);
+create index analytics_snapshots_target_id_idx on postiz.analytics_snapshots (target_id, workspace_id) where target_id is not null;
+create index analytics_snapshots_bucket_start_idx on postiz.analytics_snapshots (bucket_start);
+
 -- Functions -------------------------------------------------------------------------------------
 
 /*
@@ -182,10 +204,11 @@ $$;
 
 /*
  * Records one fetch: a snapshot per metric (metrics: {"likes": 3, …}, names of
- * postiz.analytics_metric; unknown names are refused), deduplicated per observed hour, and the
- * watch advanced: a post to its next cadence step (or done), an account to tomorrow.
+ * postiz.analytics_metric; unknown names are refused), deduplicated per observed hour, the
+ * network's own numbers as received (raw) beside them, and the watch advanced: a post to its
+ * next cadence step (or done), an account to tomorrow.
  */
-create function postiz_private.service_record_analytics(watch uuid, observed timestamptz, metrics jsonb)
+create function postiz_private.service_record_analytics(watch uuid, observed timestamptz, metrics jsonb, raw jsonb)
 returns void
 language plpgsql
 security definer
@@ -206,6 +229,11 @@ begin
   on conflict (social_account_id, target_id, metric, bucket_start)
   do update set value = excluded.value, observed_at = excluded.observed_at
     where analytics_events.observed_at <= excluded.observed_at;
+  insert into postiz.analytics_snapshots (workspace_id, social_account_id, target_id, bucket_start, observed_at, raw)
+  values (w.workspace_id, w.social_account_id, w.target_id, date_trunc('hour', observed), observed, coalesce(raw, '{}'))
+  on conflict (social_account_id, target_id, bucket_start)
+  do update set raw = excluded.raw, observed_at = excluded.observed_at
+    where analytics_snapshots.observed_at <= excluded.observed_at;
   if w.target_id is null then
     update postiz.analytics_watches
     set last_fetched_at = observed, next_fetch_at = observed + interval '1 day', failures = 0, last_error = null,
@@ -272,7 +300,13 @@ language sql
 security definer
 set search_path = ''
 as $$
-  with gone as (
+  with raw as (
+    delete from postiz.analytics_snapshots s
+    using postiz.workspaces w join postiz.plans p on p.code = w.plan
+    where s.workspace_id = w.id
+      and s.bucket_start < now() - make_interval(days => p.analytics_retention_days)
+  ),
+  gone as (
     delete from postiz.analytics_events e
     using postiz.workspaces w join postiz.plans p on p.code = w.plan
     where e.workspace_id = w.id
@@ -311,9 +345,9 @@ on conflict (social_account_id, target_id) do nothing;
 
 -- Grants ----------------------------------------------------------------------------------------
 
-revoke all on table postiz.analytics_watches from public, anon, authenticated, service_role;
-grant select on table postiz.analytics_watches to authenticated;
-grant select, insert, update, delete on table postiz.analytics_watches to service_role;
+revoke all on table postiz.analytics_watches, postiz.analytics_snapshots from public, anon, authenticated, service_role;
+grant select on table postiz.analytics_watches, postiz.analytics_snapshots to authenticated;
+grant select, insert, update, delete on table postiz.analytics_watches, postiz.analytics_snapshots to service_role;
 
 revoke all on function postiz_private.analytics_post_cadence() from public, anon;
 grant execute on function postiz_private.analytics_post_cadence() to authenticated, service_role;
@@ -321,11 +355,11 @@ revoke all on function postiz_private.watch_published_target() from public, anon
 revoke all on function postiz_private.watch_connected_account() from public, anon, authenticated, service_role;
 revoke all on function postiz_private.resume_account_watches() from public, anon, authenticated, service_role;
 revoke all on function postiz_private.service_claim_analytics(integer, double precision) from public, anon, authenticated;
-revoke all on function postiz_private.service_record_analytics(uuid, timestamptz, jsonb) from public, anon, authenticated;
+revoke all on function postiz_private.service_record_analytics(uuid, timestamptz, jsonb, jsonb) from public, anon, authenticated;
 revoke all on function postiz_private.service_analytics_failed(uuid, text, text, timestamptz) from public, anon, authenticated;
 revoke all on function postiz_private.service_prune_analytics() from public, anon, authenticated;
 grant execute on function postiz_private.service_claim_analytics(integer, double precision) to service_role;
-grant execute on function postiz_private.service_record_analytics(uuid, timestamptz, jsonb) to service_role;
+grant execute on function postiz_private.service_record_analytics(uuid, timestamptz, jsonb, jsonb) to service_role;
 grant execute on function postiz_private.service_analytics_failed(uuid, text, text, timestamptz) to service_role;
 grant execute on function postiz_private.service_prune_analytics() to service_role;
 
@@ -333,6 +367,12 @@ grant execute on function postiz_private.service_prune_analytics() to service_ro
 
 alter table postiz.analytics_watches enable row level security;
 alter table postiz.analytics_watches force row level security;
+alter table postiz.analytics_snapshots enable row level security;
+alter table postiz.analytics_snapshots force row level security;
+
+create policy "Members can view their workspace's raw analytics" on postiz.analytics_snapshots
+  for select to authenticated
+  using (workspace_id = any (array(select postiz_private.workspaces_with_role('viewer'))));
 
 create policy "Members can view their workspace's analytics watches" on postiz.analytics_watches
   for select to authenticated

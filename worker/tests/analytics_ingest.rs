@@ -200,7 +200,12 @@ async fn snapshots_older_than_the_plan_keeps_are_pruned() {
         ))
         .await
         .unwrap();
-    let pruned: i64 = f.admin.query_one("select postiz_private.service_prune_analytics()", &[]).await.unwrap().get(0);
-    assert_eq!(pruned, 1);
+    let days = f.count(&format!("select count(*) from postiz.analytics_daily where target_id = '{target}'")).await;
+    assert_eq!(days, 2, "both snapshots were rolled up");
+    let pruned = job(&f).prune().await.unwrap();
+    assert_eq!(pruned, 1 + 1 + 3, "one snapshot, its daily row, its workspace/network/account rollups");
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_events where target_id = '{target}'")).await, 1);
+    assert_eq!(f.count(&format!("select count(*) from postiz.analytics_daily where target_id = '{target}'")).await, 1);
+    let kept = f.count(&format!("select min(day - current_date)::bigint from postiz.analytics_rollups where workspace_id = '{}'", f.workspace)).await;
+    assert!(kept >= -30, "nothing older than the plan keeps: {kept}");
 }

@@ -547,6 +547,47 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "analytics_snapshots",
+            checks: [
+                check(format!("select 1 from postiz.analytics_snapshots where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!(
+                        "insert into postiz.analytics_snapshots (workspace_id, social_account_id, target_id, bucket_start, observed_at, raw) values ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', '2030-01-02', '2030-01-02', '{{}}')"
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.analytics_snapshots set raw = '{{\"x\": 1}}' where target_id = '{TARGET_A1}'"), service_only()),
+                check(format!("delete from postiz.analytics_snapshots where target_id = '{TARGET_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            // The fixture's analytics event rolled itself up into these.
+            table: "analytics_daily",
+            checks: [
+                check(format!("select 1 from postiz.analytics_daily where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!(
+                        "insert into postiz.analytics_daily (workspace_id, social_account_id, target_id, subject_id, metric, day, level, gain, observed_at) values ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', '{TARGET_A1}', 'likes', '2031-01-01', 1, 1, now())"
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.analytics_daily set level = 9 where target_id = '{TARGET_A1}'"), service_only()),
+                check(format!("delete from postiz.analytics_daily where target_id = '{TARGET_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "analytics_rollups",
+            checks: [
+                check(format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and scope = 'workspace'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.analytics_rollups (workspace_id, scope, scope_key, metric, day, gain) values ('{WS_A}', 'workspace', '', 'likes', '2031-01-01', 1)"),
+                    service_only(),
+                ),
+                check(format!("update postiz.analytics_rollups set gain = 9 where workspace_id = '{WS_A}' and scope = 'workspace'"), service_only()),
+                check(format!("delete from postiz.analytics_rollups where workspace_id = '{WS_A}' and scope = 'workspace'"), service_only()),
+            ],
+        },
+        TableCase {
             table: "webhook_events",
             checks: [
                 check(format!("select 1 from postiz.webhook_events where id = '{WEBHOOK_A1}'"), from(Actor::Admin)),
@@ -656,6 +697,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{JOB_A1}', '{WS_A}', '{TARGET_A1}', '{SCHEDULE_A1}', '2030-01-01', 'mastodon', '2030-01-01', '2030-01-01');
         insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start) values
           ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', 'likes', 3, '2030-01-01');
+        insert into postiz.analytics_snapshots (workspace_id, social_account_id, target_id, bucket_start, observed_at, raw) values
+          ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', '2030-01-01', '2030-01-01', '{{}}');
         insert into postiz.webhook_events (id, network, payload, signature_valid, workspace_id, social_account_id) values
           ('{WEBHOOK_A1}', 'mastodon', '{{}}', true, '{WS_A}', '{ACCOUNT_A1}');
         insert into postiz.api_keys (id, workspace_id, name, prefix, key_hash) values

@@ -41,6 +41,8 @@ pub const EVERY: Duration = Duration::from_secs(15);
 pub const BATCH: i32 = 100;
 /// How long a claimed watch is held (longer than a provider request may take).
 pub const LEASE_SECS: f64 = 120.0;
+/// How often snapshots and rollups older than each plan keeps are removed.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// What ingestion needs.
 #[derive(Debug, Clone)]
@@ -180,9 +182,26 @@ impl IngestAnalytics {
         Ok(stats)
     }
 
-    /// Rounds until `stop` is set.
+    /// Removes what each workspace's plan no longer keeps (`plans.analytics_retention_days`):
+    /// snapshots, raw numbers, daily rows and rollups. Returns the rows removed.
+    pub async fn prune(&self) -> Result<i64, StoreError> {
+        let client = self.store.pool().get().await?;
+        let derived: i64 = client.query_one("select postiz_private.service_prune_analytics_rollups()", &[]).await?.get(0);
+        let snapshots: i64 = client.query_one("select postiz_private.service_prune_analytics()", &[]).await?.get(0);
+        Ok(derived + snapshots)
+    }
+
+    /// Rounds until `stop` is set, pruning once an hour.
     pub async fn run_forever(self, stop: Arc<AtomicBool>) {
+        let mut pruned_at: Option<tokio::time::Instant> = None;
         while !stop.load(Ordering::Relaxed) {
+            if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                match self.prune().await {
+                    Ok(n) => tracing::info!(job = JOB_NAME, rows = n, "analytics retention applied"),
+                    Err(e) => tracing::warn!(job = JOB_NAME, error = %e, "analytics retention failed"),
+                }
+                pruned_at = Some(tokio::time::Instant::now());
+            }
             match self.run_once().await {
                 Ok(stats) if stats.claimed > 0 => tracing::info!(job = JOB_NAME, ?stats, "analytics round"),
                 Ok(_) => {}
@@ -267,8 +286,8 @@ impl IngestAnalytics {
                     .collect();
                 client
                     .execute(
-                        "select postiz_private.service_record_analytics($1, $2, $3)",
-                        &[&w.id, &numbers.fetched_at, &Value::Object(metrics)],
+                        "select postiz_private.service_record_analytics($1, $2, $3, $4)",
+                        &[&w.id, &numbers.fetched_at, &Value::Object(metrics), &raw_numbers(&numbers)],
                     )
                     .await?;
             }
@@ -281,6 +300,12 @@ impl IngestAnalytics {
         }
         Ok(())
     }
+}
+
+/// The network's own numbers as received; until adapters hand them over, the numbers under
+/// the names the adapter read them by.
+fn raw_numbers(numbers: &Analytics) -> Value {
+    Value::Object(numbers.metrics.iter().map(|m| (m.name.to_string(), Value::from(m.value))).collect())
 }
 
 async fn failed(client: &deadpool_postgres::Client, watch: Uuid, outcome: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
