@@ -256,7 +256,8 @@ impl Provider for DiscordProvider {
 
     fn capabilities(&self) -> Capabilities {
         let bot = self.mode == Mode::Bot;
-        Capabilities { delete: true, post_analytics: false, account_analytics: false, find_published: bot, idempotent_publish: false, targets: bot }
+        // Discord offers no message metrics: the metric lists stay empty.
+        Capabilities { delete: true, find_published: bot, targets: bot, ..Capabilities::default() }
     }
 
     /// Webhook: the webhook itself (`GET {webhook}`: name, channel). Bot: the bot user.

@@ -11,6 +11,12 @@
 //! - the first comment: `POST /{post}/comments {"message"}`.
 //!
 //! Pages have no reply threads, so `PublishRequest`s with more than one item are refused.
+//!
+//! Numbers: engagement counts as fields of the post, lifetime post insights, and the Page's
+//! `followers_count`; several posts are read in one `?ids=` request (see
+//! [`Provider::post_analytics_many`]).
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use postiz_domain::{MediaKind, Network};
@@ -18,19 +24,62 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, PerPost, in_order, one_at_a_time, pick, refused_post, single, unique};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuthClient, Target, TokenSet};
 use crate::http::{HttpClient, SendKind};
-use crate::meta::{facebook_login, DEFAULT_GRAPH_VERSION, exchange_long_lived, parse_error, parse_time};
+use crate::meta::{facebook_login, DEFAULT_GRAPH_VERSION, exchange_long_lived, insight_values, parse_error, parse_time};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::reconcile::same_text;
 use crate::rules::ContentRules;
 use crate::{Capabilities, Provider, ProviderError};
 
 const NETWORK: Network = Network::Facebook;
-/// Facebook Login permissions for publishing as a Page and reading its posts back.
-const SCOPES: [&str; 4] = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement"];
+/// Facebook Login permissions for publishing as a Page, reading its posts back and reading
+/// their insights (`read_insights`).
+const SCOPES: [&str; 5] = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement", "read_insights"];
+/// A multiple-ID read (`GET /?ids=a,b`) takes up to 50 ids (Graph API guide, "Multiple ID
+/// Read Requests").
+const BATCH: usize = 50;
+/// Engagement counts read as fields of a Page post (Graph API reference, Page Post:
+/// `reactions` and `comments` edges with `summary(total_count)`, `shares.count`).
+const POST_FIELDS: &str = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares";
+/// Lifetime post insights (Pages API, "Page Insights" post metrics). `post_media_view` and
+/// `post_total_media_view_unique` replace `post_impressions` and `post_impressions_unique`,
+/// which Meta retired for all versions in 2025 (Pages API, "Deprecated Page Insights
+/// Metrics"; blog "Page Insights API Updates", 2025-08-15).
+const POST_INSIGHTS: &str = "insights.metric(post_media_view,post_total_media_view_unique,post_clicks)";
+
+/// A Page post's numbers from one object of a `?ids=` answer. The Graph leaves `shares` out
+/// of a post that was never shared, so a readable post without it has zero shares.
+fn post_analytics(p: &Value) -> Analytics {
+    let insights = insight_values(&p["insights"]["data"]);
+    let n = |k: &str| insights.get(k).and_then(Value::as_u64);
+    let likes = p["reactions"]["summary"]["total_count"].as_u64();
+    let mut raw = serde_json::Map::new();
+    for field in ["reactions", "comments"] {
+        if !p[field]["summary"].is_null() {
+            raw.insert(field.to_owned(), json!({"summary": p[field]["summary"]}));
+        }
+    }
+    if let Some(shares) = p.get("shares") {
+        raw.insert("shares".to_owned(), shares.clone());
+    }
+    if !insights.is_empty() {
+        raw.insert("insights".to_owned(), Value::Object(insights.clone()));
+    }
+    Analytics::now(
+        Value::Object(raw),
+        [
+            (M::Views, n("post_media_view")),
+            (M::Reach, n("post_total_media_view_unique")),
+            (M::Clicks, n("post_clicks")),
+            (M::Likes, likes),
+            (M::Comments, p["comments"]["summary"]["total_count"].as_u64()),
+            (M::Shares, p["shares"]["count"].as_u64().or(likes.map(|_| 0))),
+        ],
+    )
+}
 
 /// The Facebook Pages adapter. The account is a Page (`AccountRef::id` = Page id) and the
 /// token is that Page's access token, as offered by [`Provider::list_targets`].
@@ -175,6 +224,47 @@ impl FacebookProvider {
             }
         }
     }
+
+    /// `GET /{version}/?ids=a,b&fields=…`: `{"a": {…}, "b": {…}}`.
+    async fn read_ids(&self, token: &SecretString, ids: &[String], fields: &str) -> Result<Result<Value, crate::http::Refusal>, ProviderError> {
+        let url = self.url("/")?;
+        let joined = ids.join(",");
+        self.http
+            .get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("ids", joined.as_str()), ("fields", fields)]), parse_error)
+            .await
+    }
+
+    /// Up to 50 posts per request, counts and insights together. The Graph refuses a whole
+    /// multiple-ID read when one object fails (a deleted post, or insights this token may not
+    /// read), so a refused request is asked again without insights, and if that is refused
+    /// too, one post at a time (each then gets its own answer: gone, or counts without
+    /// insights).
+    async fn post_numbers(&self, token: &SecretString, account: &AccountRef, ids: &[String]) -> Result<PerPost, ProviderError> {
+        let with_insights = format!("{POST_FIELDS},{POST_INSIGHTS}");
+        let mut answers: HashMap<String, Result<Analytics, ProviderError>> = HashMap::new();
+        for chunk in unique(ids).chunks(BATCH) {
+            let read = match self.read_ids(token, chunk, &with_insights).await? {
+                Ok(v) => Ok(v),
+                Err(_) => self.read_ids(token, chunk, POST_FIELDS).await?,
+            };
+            match read {
+                Ok(v) => {
+                    for id in chunk {
+                        if let Some(p) = v.get(id).filter(|p| p.is_object()) {
+                            answers.insert(id.clone(), Ok(post_analytics(p)));
+                        }
+                    }
+                }
+                Err(refusal) => match chunk {
+                    [id] => {
+                        answers.insert(id.clone(), Err(refused_post(NETWORK, &refusal)));
+                    }
+                    many => answers.extend(one_at_a_time(self, token, account, many).await?),
+                },
+            }
+        }
+        Ok(in_order(NETWORK, ids, &answers))
+    }
 }
 
 #[async_trait]
@@ -192,7 +282,15 @@ impl Provider for FacebookProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: true, post_analytics: true, account_analytics: true, find_published: true, idempotent_publish: false, targets: true }
+        Capabilities {
+            delete: true,
+            post_metrics: &[M::Views, M::Reach, M::Clicks, M::Likes, M::Comments, M::Shares],
+            account_metrics: &[M::Followers],
+            analytics_batch: BATCH,
+            find_published: true,
+            idempotent_publish: false,
+            targets: true,
+        }
     }
 
     /// Swaps the short-lived user token for a long-lived one, so the Page tokens read with
@@ -297,23 +395,23 @@ impl Provider for FacebookProvider {
         Ok(())
     }
 
-    /// Post: reactions (as `likes`), comments and shares (as `reposts`) through field
-    /// summaries. Page: `followers_count`. (The `/insights` metrics are left out: Meta
-    /// renames and retires them often.)
+    /// Post: reactions (`likes`), comments, shares, and lifetime insights `post_media_view`
+    /// (`views`), `post_total_media_view_unique` (`reach`), `post_clicks` (`clicks`); insights
+    /// this token may not read are left out. Page: `followers_count` (`fan_count`, the Page's
+    /// likes, when the Graph gives no follower count). Sources: Graph API reference "Page
+    /// Post" and "Page" (fields), Pages API "Page Insights" (metrics).
     async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
-        let (url, fields) = match query {
-            AnalyticsQuery::Post { id } => (self.url(&format!("/{id}"))?, "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"),
-            AnalyticsQuery::Account => (self.url(&format!("/{}", account.id))?, "followers_count,fan_count"),
-        };
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", fields)]), parse_error).await?;
-        Ok(match query {
-            AnalyticsQuery::Post { .. } => Analytics::now([
-                ("likes", v["reactions"]["summary"]["total_count"].as_u64()),
-                ("comments", v["comments"]["summary"]["total_count"].as_u64()),
-                ("reposts", v["shares"]["count"].as_u64().or(Some(0))),
-            ]),
-            AnalyticsQuery::Account => Analytics::now([("followers", v["followers_count"].as_u64().or_else(|| v["fan_count"].as_u64()))]),
-        })
+        if let AnalyticsQuery::Post { id } = query {
+            return single(NETWORK, self.post_numbers(token, account, std::slice::from_ref(id)).await?);
+        }
+        let url = self.url(&format!("/{}", account.id))?;
+        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "followers_count,fan_count")]), parse_error).await?;
+        Ok(Analytics::now(pick(&v, &["followers_count", "fan_count"]), [(M::Followers, v["followers_count"].as_u64().or_else(|| v["fan_count"].as_u64()))]))
+    }
+
+    /// Up to 50 posts per `?ids=` request; posts missing from the answer are gone.
+    async fn post_analytics_many(&self, token: &SecretString, account: &AccountRef, ids: &[String]) -> Result<PerPost, ProviderError> {
+        self.post_numbers(token, account, ids).await
     }
 
     /// Looks through the Page's posts since the attempt (`GET /{page}/published_posts`) for

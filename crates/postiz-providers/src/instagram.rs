@@ -14,6 +14,9 @@
 //! Instagram fetches every file from its public URL (`PublishMedia::public_url`): there
 //! is no upload of bytes for feed media. No text-only posts, no threads; the first comment
 //! goes to `POST /{media}/comments`.
+//!
+//! Numbers: the media's `like_count`/`comments_count` fields and its insights; the account's
+//! counters and its daily reach (see [`Provider::analytics`]).
 
 use async_trait::async_trait;
 use postiz_domain::{MediaKind, Network};
@@ -21,11 +24,11 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, refused_post};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuthClient, Target, TokenSet};
 use crate::http::{HttpClient, SendKind};
-use crate::meta::{facebook_login, ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, parse_error, parse_time, public_url, wait_for_container};
+use crate::meta::{facebook_login, ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, insight_values, parse_error, parse_time, public_url, wait_for_container};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::reconcile::same_text;
 use crate::rules::ContentRules;
@@ -33,8 +36,17 @@ use crate::{Capabilities, Provider, ProviderError};
 
 const NETWORK: Network = Network::Instagram;
 /// Facebook Login permissions for publishing to an Instagram professional account linked to
-/// a Page, commenting on its media and reading it back.
-const SCOPES: [&str; 5] = ["instagram_basic", "instagram_content_publish", "instagram_manage_comments", "pages_show_list", "pages_read_engagement"];
+/// a Page, commenting on its media, reading it back and reading its insights.
+const SCOPES: [&str; 6] =
+    ["instagram_basic", "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights", "pages_show_list", "pages_read_engagement"];
+/// Media insights asked for (Instagram Platform reference, "Instagram Media Insights").
+/// `impressions`, `plays` and `video_views` are not asked: Meta retired them in 2025 and asking
+/// for them errors on newer media.
+const MEDIA_INSIGHTS: &str = "reach,likes,comments,shares,saved,views";
+/// The fallback when the media's type does not support all of them: the API refuses the
+/// whole request (code 100, "does not support the … metric for this media product type"),
+/// and `views`/`shares` are the ones older or album media lack.
+const MEDIA_INSIGHTS_BASIC: &str = "reach,likes,comments,saved";
 
 /// The Instagram adapter. The account is the Instagram user id (`AccountRef::id`, from
 /// [`Provider::list_targets`]); the token is the long-lived Facebook user token.
@@ -143,7 +155,15 @@ impl Provider for InstagramProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: false, post_analytics: true, account_analytics: true, find_published: true, idempotent_publish: false, targets: true }
+        Capabilities {
+            delete: false,
+            post_metrics: &[M::Reach, M::Views, M::Likes, M::Comments, M::Shares, M::Saves],
+            account_metrics: &[M::Followers, M::Following, M::Posts, M::Reach],
+            analytics_batch: 1,
+            find_published: true,
+            idempotent_publish: false,
+            targets: true,
+        }
     }
 
     /// Swaps the short-lived user token for a long-lived one (about 60 days; the user
@@ -234,20 +254,90 @@ impl Provider for InstagramProvider {
         progress.finish()
     }
 
-    /// Media: `like_count`, `comments_count`. Account: `followers_count`, `follows_count`,
-    /// `media_count`. (Fields of the IG Media and IG User nodes; the `/insights` metrics
-    /// are left out: Meta renames and retires them often.)
+    /// Media: the fields `like_count`, `comments_count` (IG Media reference), then
+    /// `GET /{media}/insights?metric=reach,likes,comments,shares,saved,views`, retried with
+    /// `reach,likes,comments,saved` when the media type refuses some of them; insights the
+    /// token may not read (no `instagram_manage_insights`, "not enough viewers") are left out.
+    /// A media the Graph no longer has is gone.
+    ///
+    /// Account: the fields `followers_count`, `follows_count`, `media_count` (IG User
+    /// reference), and `GET /{ig-user}/insights?metric=reach&period=day`: the accounts reached
+    /// on the last full day of Meta's default range (yesterday through today), left out when
+    /// not offered (accounts under 100 followers, missing permission). Sources: Instagram
+    /// Platform reference "Instagram Media Insights", "Instagram Account Insights", "IG Media",
+    /// "IG User".
     async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
-        let (url, fields) = match query {
-            AnalyticsQuery::Post { id } => (self.url(&format!("/{id}"))?, "like_count,comments_count"),
-            AnalyticsQuery::Account => (self.url(&format!("/{}", account.id))?, "followers_count,follows_count,media_count"),
+        let get = |url: Url, params: Vec<(&'static str, &'static str)>| {
+            async move {
+                self.http
+                    .get_json_or_refusal::<Value>(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&params), parse_error)
+                    .await
+            }
         };
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", fields)]), parse_error).await?;
-        let n = |k: &str| v[k].as_u64();
-        Ok(match query {
-            AnalyticsQuery::Post { .. } => Analytics::now([("likes", n("like_count")), ("comments", n("comments_count"))]),
-            AnalyticsQuery::Account => Analytics::now([("followers", n("followers_count")), ("following", n("follows_count")), ("posts", n("media_count"))]),
-        })
+        match query {
+            AnalyticsQuery::Post { id } => {
+                let fields = match get(self.url(&format!("/{id}"))?, vec![("fields", "like_count,comments_count")]).await? {
+                    Ok(v) => v,
+                    Err(refusal) => return Err(refused_post(NETWORK, &refusal)),
+                };
+                let insights_url = self.url(&format!("/{id}/insights"))?;
+                let insights = match get(insights_url.clone(), vec![("metric", MEDIA_INSIGHTS)]).await? {
+                    Ok(v) => insight_values(&v["data"]),
+                    // Code 100: a metric this media type does not support. Anything else
+                    // (code 10: no permission, or not enough viewers) would refuse the
+                    // smaller set too.
+                    Err(refusal) if refusal.body["error"]["code"].as_i64() == Some(100) => {
+                        match get(insights_url, vec![("metric", MEDIA_INSIGHTS_BASIC)]).await? {
+                            Ok(v) => insight_values(&v["data"]),
+                            Err(_) => serde_json::Map::new(),
+                        }
+                    }
+                    Err(_) => serde_json::Map::new(),
+                };
+                let i = |k: &str| insights.get(k).and_then(Value::as_u64);
+                let f = |k: &str| fields[k].as_u64();
+                let mut raw = crate::analytics::pick(&fields, &["like_count", "comments_count"]);
+                if !insights.is_empty() {
+                    raw["insights"] = Value::Object(insights.clone());
+                }
+                Ok(Analytics::now(
+                    raw,
+                    [
+                        (M::Reach, i("reach")),
+                        (M::Views, i("views")),
+                        (M::Likes, f("like_count").or_else(|| i("likes"))),
+                        (M::Comments, f("comments_count").or_else(|| i("comments"))),
+                        (M::Shares, i("shares")),
+                        (M::Saves, i("saved")),
+                    ],
+                ))
+            }
+            AnalyticsQuery::Account => {
+                let url = self.url(&format!("/{}", account.id))?;
+                let v: Value = self
+                    .http
+                    .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "followers_count,follows_count,media_count")]), parse_error)
+                    .await?;
+                let insights = match get(self.url(&format!("/{}/insights", account.id))?, vec![("metric", "reach"), ("period", "day")]).await? {
+                    Ok(i) => insight_values(&i["data"]),
+                    Err(_) => serde_json::Map::new(),
+                };
+                let n = |k: &str| v[k].as_u64();
+                let mut raw = crate::analytics::pick(&v, &["followers_count", "follows_count", "media_count"]);
+                if !insights.is_empty() {
+                    raw["insights"] = Value::Object(insights.clone());
+                }
+                Ok(Analytics::now(
+                    raw,
+                    [
+                        (M::Followers, n("followers_count")),
+                        (M::Following, n("follows_count")),
+                        (M::Posts, n("media_count")),
+                        (M::Reach, insights.get("reach").and_then(Value::as_u64)),
+                    ],
+                ))
+            }
+        }
     }
 
     /// Looks through the account's recent media (`GET /{ig-user}/media`) for one with the

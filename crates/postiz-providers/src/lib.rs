@@ -24,7 +24,7 @@ pub mod telegram;
 pub mod threads;
 pub mod x;
 
-pub use analytics::{Analytics, AnalyticsQuery, Metric};
+pub use analytics::{Analytics, AnalyticsQuery, Metric, MetricName, PerPost, UnknownMetric};
 pub use connection::{
     AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuth2Spec, OAuthClient,
     Target, TokenSet,

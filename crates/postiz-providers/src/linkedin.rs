@@ -3,6 +3,9 @@
 //! headers; images (`/rest/images?action=initializeUpload` then PUT) and videos
 //! (`/rest/videos?action=initializeUpload`, PUT parts, `finalizeUpload`); the post id comes
 //! back in `x-restli-id`; first comments through `/rest/socialActions/{urn}/comments`.
+//!
+//! Numbers (see [`Provider::analytics`]): member posts from `memberCreatorPostAnalytics`,
+//! page posts from `organizationalEntityShareStatistics`, page followers from `networkSizes`.
 
 use async_trait::async_trait;
 use postiz_domain::{LinkedInVisibility, MediaKind, Network, NetworkSettings};
@@ -12,7 +15,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, gone, refused_post};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuth2Spec, Target};
 use crate::http::{ErrorClass, ErrorDetails, HttpClient, SendKind, generic_message};
@@ -23,6 +26,29 @@ use crate::{Capabilities, Provider, ProviderError};
 /// The API version sent in `LinkedIn-Version` (YYYYMM). LinkedIn supports each version for
 /// at least a year; override with [`LinkedInProvider::with_version`].
 pub const DEFAULT_VERSION: &str = "202601";
+
+/// Member post statistics, one request per query type (Community Management API, "Member
+/// Post Statistics": `memberCreatorPostAnalytics`, entity finder, `aggregation=TOTAL`;
+/// needs `r_member_postAnalytics`).
+const MEMBER_QUERIES: [(&str, M); 5] =
+    [("IMPRESSION", M::Impressions), ("MEMBERS_REACHED", M::Reach), ("REACTION", M::Likes), ("COMMENT", M::Comments), ("RESHARE", M::Shares)];
+
+/// Percent-encodes a URN for a Rest.li 2.0 query or path (`urn%3Ali%3Ashare%3A1`).
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// What kind of post a URN names: the member-analytics union member and the share-statistics
+/// list parameter.
+fn post_kind(network: Network, urn: &str) -> Result<(&'static str, &'static str), ProviderError> {
+    if urn.starts_with("urn:li:share:") {
+        Ok(("share", "shares"))
+    } else if urn.starts_with("urn:li:ugcPost:") {
+        Ok(("ugcPost", "ugcPosts"))
+    } else {
+        Err(ProviderError::rejected(network, format!("{urn} is not a LinkedIn post id (urn:li:share:… or urn:li:ugcPost:…), so its numbers cannot be read")))
+    }
+}
 
 /// The LinkedIn adapter, for members ([`Network::LinkedIn`]) or pages ([`Network::LinkedInPage`]).
 #[derive(Debug, Clone)]
@@ -73,6 +99,90 @@ impl LinkedInProvider {
             Network::LinkedInPage => format!("urn:li:organization:{}", account.id),
             _ => format!("urn:li:person:{}", account.id),
         }
+    }
+
+    /// A URL with a Rest.li 2.0 query written as is: its `(`, `)`, `:` and `,` are syntax and
+    /// must not be percent-encoded, while the values inside are (see [`enc`]).
+    fn rest_url(&self, path: &str, query: &str) -> Result<Url, ProviderError> {
+        let mut url = self.url(path)?;
+        url.set_query(Some(query));
+        Ok(url)
+    }
+
+    /// A member's post: one `memberCreatorPostAnalytics` request per metric. When the first
+    /// is refused with 403 (the app or token lacks `r_member_postAnalytics`), likes and
+    /// comments come from `socialActions` instead; any other refusal of the first means the
+    /// post is gone. A later query refused on its own only leaves its metric out.
+    async fn member_post(&self, token: &SecretString, urn: &str) -> Result<Analytics, ProviderError> {
+        let n = self.network;
+        let (kind, _) = post_kind(n, urn)?;
+        let mut raw = serde_json::Map::new();
+        let mut metrics = Vec::new();
+        for (i, (query_type, name)) in MEMBER_QUERIES.iter().enumerate() {
+            let url = self.rest_url(
+                "/rest/memberCreatorPostAnalytics",
+                &format!("q=entity&entity=({kind}:{})&queryType={query_type}&aggregation=TOTAL", enc(urn)),
+            )?;
+            let answer: Result<Value, _> = self.http.get_json_or_refusal(n, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+            match answer {
+                Ok(v) => {
+                    let counts: Vec<u64> = v["elements"].as_array().into_iter().flatten().filter_map(|e| e["count"].as_u64()).collect();
+                    let count = (!counts.is_empty()).then(|| counts.iter().sum::<u64>());
+                    if let Some(c) = count {
+                        raw.insert((*query_type).to_owned(), Value::from(c));
+                    }
+                    metrics.push((*name, count));
+                }
+                Err(refusal) if i == 0 && refusal.status == StatusCode::FORBIDDEN => return self.social_actions(token, urn).await,
+                Err(refusal) if i == 0 => return Err(refused_post(n, &refusal)),
+                Err(_) => {}
+            }
+        }
+        Ok(Analytics::now(json!({"memberCreatorPostAnalytics": raw}), metrics))
+    }
+
+    /// `GET /rest/socialActions/{urn}`: `likesSummary.totalLikes`,
+    /// `commentsSummary.aggregatedTotalComments` (the fallback for member posts).
+    async fn social_actions(&self, token: &SecretString, urn: &str) -> Result<Analytics, ProviderError> {
+        let url = self.url(&format!("/rest/socialActions/{}", enc(urn)))?;
+        let answer: Result<Value, _> = self.http.get_json_or_refusal(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+        let v = answer.map_err(|refusal| refused_post(self.network, &refusal))?;
+        Ok(Analytics::now(
+            json!({"likesSummary": v["likesSummary"], "commentsSummary": v["commentsSummary"]}),
+            [(M::Likes, v["likesSummary"]["totalLikes"].as_u64()), (M::Comments, v["commentsSummary"]["aggregatedTotalComments"].as_u64())],
+        ))
+    }
+
+    /// A page's post: `GET /rest/organizationalEntityShareStatistics?q=organizationalEntity
+    /// &organizationalEntity={org}&shares=List({urn})` (or `ugcPosts=List(…)`), lifetime
+    /// `totalShareStatistics` (Community Management API, "Organization Share Statistics";
+    /// needs `rw_organization_admin`). No element for the post means it is gone.
+    async fn page_post(&self, token: &SecretString, account: &AccountRef, urn: &str) -> Result<Analytics, ProviderError> {
+        let n = self.network;
+        let (_, list) = post_kind(n, urn)?;
+        let url = self.rest_url(
+            "/rest/organizationalEntityShareStatistics",
+            &format!("q=organizationalEntity&organizationalEntity={}&{list}=List({})", enc(&self.author(account)), enc(urn)),
+        )?;
+        let answer: Result<Value, _> = self.http.get_json_or_refusal(n, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+        let v = answer.map_err(|refusal| refused_post(n, &refusal))?;
+        let elements = v["elements"].as_array().cloned().unwrap_or_default();
+        let Some(element) = elements.iter().find(|e| e["share"] == urn || e["ugcPost"] == urn).or_else(|| elements.first()) else {
+            return Err(gone(n, None));
+        };
+        let t = &element["totalShareStatistics"];
+        let c = |k: &str| t[k].as_u64();
+        Ok(Analytics::now(
+            json!({"totalShareStatistics": t}),
+            [
+                (M::Impressions, c("impressionCount")),
+                (M::Reach, c("uniqueImpressionsCount")),
+                (M::Clicks, c("clickCount")),
+                (M::Likes, c("likeCount")),
+                (M::Comments, c("commentCount")),
+                (M::Shares, c("shareCount")),
+            ],
+        ))
     }
 
     fn post_url(urn: &str) -> Option<Url> {
@@ -216,7 +326,20 @@ impl Provider for LinkedInProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: true, post_analytics: true, targets: self.network == Network::LinkedInPage, ..Capabilities::default() }
+        let page = self.network == Network::LinkedInPage;
+        Capabilities {
+            delete: true,
+            post_metrics: if page {
+                &[M::Impressions, M::Reach, M::Clicks, M::Likes, M::Comments, M::Shares]
+            } else {
+                &[M::Impressions, M::Reach, M::Likes, M::Comments, M::Shares]
+            },
+            // A member's follower count has no documented Community Management endpoint.
+            account_metrics: if page { &[M::Followers] } else { &[] },
+            analytics_batch: 1,
+            targets: page,
+            ..Capabilities::default()
+        }
     }
 
     async fn account_info(&self, token: &SecretString, _server: Option<&Url>) -> Result<AccountInfo, ProviderError> {
@@ -347,17 +470,26 @@ impl Provider for LinkedInProvider {
         Ok(())
     }
 
-    async fn analytics(&self, token: &SecretString, _account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
-        let AnalyticsQuery::Post { id } = query else {
-            return Err(ProviderError::not_supported(self.network, "account analytics"));
-        };
-        let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
-        let url = self.url(&format!("/rest/socialActions/{encoded}"))?;
-        let v: Value = self.http.get_json(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
-        Ok(Analytics::now([
-            ("likes", v["likesSummary"]["totalLikes"].as_u64()),
-            ("comments", v["commentsSummary"]["aggregatedTotalComments"].as_u64()),
-        ]))
+    /// Member posts: `memberCreatorPostAnalytics` (impressions, members reached, reactions,
+    /// comments, reshares), or `socialActions` likes and comments without that permission.
+    /// Page posts: `organizationalEntityShareStatistics` (`impressionCount`,
+    /// `uniqueImpressionsCount` as reach, `clickCount`, `likeCount`, `commentCount`,
+    /// `shareCount`). Page: `GET /rest/networkSizes/{org}?edgeType=COMPANY_FOLLOWED_BY_MEMBER`
+    /// → `firstDegreeSize` followers (`organizationalEntityFollowerStatistics` no longer
+    /// returns totals and points there). Sources: learn.microsoft.com/linkedin/marketing/
+    /// community-management: members/post-statistics, organizations/share-statistics,
+    /// organizations/follower-statistics, organizations/organization-lookup-api.
+    async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
+        match (query, self.network) {
+            (AnalyticsQuery::Post { id }, Network::LinkedInPage) => self.page_post(token, account, id).await,
+            (AnalyticsQuery::Post { id }, _) => self.member_post(token, id).await,
+            (AnalyticsQuery::Account, Network::LinkedInPage) => {
+                let url = self.rest_url(&format!("/rest/networkSizes/{}", enc(&self.author(account))), "edgeType=COMPANY_FOLLOWED_BY_MEMBER")?;
+                let v: Value = self.http.get_json(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+                Ok(Analytics::now(crate::analytics::pick(&v, &["firstDegreeSize"]), [(M::Followers, v["firstDegreeSize"].as_u64())]))
+            }
+            (AnalyticsQuery::Account, _) => Err(ProviderError::not_supported(self.network, "account analytics")),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, pick, refused_post};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, ClientRegistration, Connection, OAuthClient};
 use crate::http::{ErrorDetails, HttpClient, SendKind, generic_message, read_json};
@@ -121,8 +121,9 @@ impl Provider for MastodonProvider {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             delete: true,
-            post_analytics: true,
-            account_analytics: true,
+            post_metrics: &[M::Likes, M::Shares, M::Comments],
+            account_metrics: &[M::Followers, M::Following, M::Posts],
+            analytics_batch: 1,
             find_published: true,
             idempotent_publish: true,
             targets: false,
@@ -237,6 +238,10 @@ impl Provider for MastodonProvider {
         Ok(())
     }
 
+    /// The counters of the Status and Account entities (docs.joinmastodon.org/entities/Status,
+    /// /entities/Account): `GET /api/v1/statuses/:id` → `favourites_count`, `reblogs_count`,
+    /// `replies_count`; `GET /api/v1/accounts/:id` → `followers_count`, `following_count`,
+    /// `statuses_count`. A deleted status answers 404 `{"error": "Record not found"}`: gone.
     async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
         let instance = self.instance(account.server.as_ref()).await?;
         let path = match query {
@@ -244,11 +249,22 @@ impl Provider for MastodonProvider {
             _ => format!("/api/v1/accounts/{}", account.id),
         };
         let url = endpoint(NETWORK, &instance, &path)?;
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let answer: Result<Value, _> = self.http.get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let v = match answer {
+            Ok(v) => v,
+            Err(refusal) if matches!(query, AnalyticsQuery::Post { .. }) => return Err(refused_post(NETWORK, &refusal)),
+            Err(refusal) => return Err(refusal.error),
+        };
         let n = |k: &str| v[k].as_u64();
         Ok(match query {
-            AnalyticsQuery::Post { .. } => Analytics::now([("likes", n("favourites_count")), ("reposts", n("reblogs_count")), ("replies", n("replies_count"))]),
-            _ => Analytics::now([("followers", n("followers_count")), ("following", n("following_count")), ("posts", n("statuses_count"))]),
+            AnalyticsQuery::Post { .. } => Analytics::now(
+                pick(&v, &["favourites_count", "reblogs_count", "replies_count"]),
+                [(M::Likes, n("favourites_count")), (M::Shares, n("reblogs_count")), (M::Comments, n("replies_count"))],
+            ),
+            _ => Analytics::now(
+                pick(&v, &["followers_count", "following_count", "statuses_count"]),
+                [(M::Followers, n("followers_count")), (M::Following, n("following_count")), (M::Posts, n("statuses_count"))],
+            ),
         })
     }
 

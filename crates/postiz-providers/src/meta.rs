@@ -221,6 +221,23 @@ pub(crate) fn public_url(network: Network, media: &crate::publish::PublishMedia)
     })
 }
 
+/// An insights answer (`{"data": [{"name", "period", "values": [{"value"}]}]}`, or
+/// `total_value: {"value"}` for total-value metrics) as `name → value`. Only names and
+/// values are kept: insights answers also carry `paging` links, which contain the token.
+/// For time series the first (oldest) value is kept, the last complete period of Meta's
+/// default range.
+pub(crate) fn insight_values(data: &Value) -> serde_json::Map<String, Value> {
+    data.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let name = m["name"].as_str()?;
+            let value = m["total_value"]["value"].as_u64().or_else(|| m["values"][0]["value"].as_u64())?;
+            Some((name.to_owned(), Value::from(value)))
+        })
+        .collect()
+}
+
 /// Parses Graph timestamps: RFC 3339, or Meta's `2026-11-22T10:00:00+0000`.
 pub(crate) fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(s)

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName, PerPost, one_at_a_time};
 use crate::connection::{
     AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuthClient, Target,
     TokenSet,
@@ -18,14 +18,21 @@ use crate::rules::{ContentRules, FieldError, validate};
 use crate::ProviderError;
 
 /// What an adapter can do beyond publishing, served to the API and UI with the rules.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+///
+/// The metric lists are the one source of truth for analytics: a metric outside them is
+/// "not offered by this network" (shown differently from zero), and a list that is empty
+/// means `analytics` answers `NotSupported` for that query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Capabilities {
     /// `delete` works.
     pub delete: bool,
-    /// `analytics` answers `AnalyticsQuery::Post`.
-    pub post_analytics: bool,
-    /// `analytics` answers `AnalyticsQuery::Account`.
-    pub account_analytics: bool,
+    /// What `analytics` can return for `AnalyticsQuery::Post` (a given post may lack some).
+    pub post_metrics: &'static [MetricName],
+    /// What `analytics` can return for `AnalyticsQuery::Account`.
+    pub account_metrics: &'static [MetricName],
+    /// How many post ids one `post_analytics_many` request may carry (1 = one at a time).
+    /// Callers may pass more; adapters split them into requests of this size.
+    pub analytics_batch: usize,
     /// `find_published` can look a post up after `OutcomeUnknown`.
     pub find_published: bool,
     /// Re-sending the same `PublishRequest` cannot create a duplicate (the network honours
@@ -33,6 +40,42 @@ pub struct Capabilities {
     pub idempotent_publish: bool,
     /// `list_targets` offers a second connection step (pages, channels…).
     pub targets: bool,
+}
+
+impl Default for Capabilities {
+    /// Nothing beyond publishing; analytics one post at a time.
+    fn default() -> Self {
+        Self {
+            delete: false,
+            post_metrics: &[],
+            account_metrics: &[],
+            analytics_batch: 1,
+            find_published: false,
+            idempotent_publish: false,
+            targets: false,
+        }
+    }
+}
+
+impl Capabilities {
+    /// `analytics` answers `AnalyticsQuery::Post`.
+    pub fn post_analytics(&self) -> bool {
+        !self.post_metrics.is_empty()
+    }
+
+    /// `analytics` answers `AnalyticsQuery::Account`.
+    pub fn account_analytics(&self) -> bool {
+        !self.account_metrics.is_empty()
+    }
+
+    /// The network can report `name` for the query's kind; `false` means "unsupported on this
+    /// network" rather than zero.
+    pub fn offers(&self, query: &AnalyticsQuery, name: MetricName) -> bool {
+        match query {
+            AnalyticsQuery::Post { .. } => self.post_metrics.contains(&name),
+            AnalyticsQuery::Account => self.account_metrics.contains(&name),
+        }
+    }
 }
 
 /// A social network adapter. Held as `Arc<dyn Provider>` in a [`crate::Registry`].
@@ -141,7 +184,9 @@ pub trait Provider: Send + Sync + Debug + 'static {
         Err(ProviderError::not_supported(self.network(), "delete"))
     }
 
-    /// Post or account metrics.
+    /// Post or account metrics, limited to [`Capabilities::post_metrics`] /
+    /// [`Capabilities::account_metrics`]. A post that no longer exists is `Rejected` with a
+    /// reason worded for a person.
     async fn analytics(
         &self,
         _token: &SecretString,
@@ -149,6 +194,22 @@ pub trait Provider: Send + Sync + Debug + 'static {
         _query: &AnalyticsQuery,
     ) -> Result<Analytics, ProviderError> {
         Err(ProviderError::not_supported(self.network(), "analytics"))
+    }
+
+    /// Metrics of several posts, one answer per id in the order given.
+    ///
+    /// Each id's own refusal (the post was deleted, or may not be read) is that id's `Err`;
+    /// a failure of the whole call (rate limit, credentials, outage) is the outer `Err`, and
+    /// no per-id answers are returned with it. The default asks for each id alone; adapters
+    /// whose network reads several posts per request override it
+    /// ([`Capabilities::analytics_batch`]), and treat ids missing from a batch answer as gone.
+    async fn post_analytics_many(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        ids: &[String],
+    ) -> Result<PerPost, ProviderError> {
+        one_at_a_time(self, token, account, ids).await
     }
 
     /// Looks for a post an uncertain attempt may have created. `Ok(None)` means "looked and

@@ -159,6 +159,39 @@ mod tests {
     }
 
     #[test]
+    fn every_network_declares_the_metrics_it_offers_and_chat_networks_offer_none() {
+        use crate::MetricName;
+        let http = HttpClient::for_tests();
+        let mut r = Registry::with_defaults(&http, Some(Url::parse("http://127.0.0.1:7979").expect("url")));
+        let chat = [Network::Discord, Network::Slack, Network::Telegram];
+        let check = |r: &Registry| {
+            for network in r.networks().collect::<Vec<_>>() {
+                let caps = r.get(network).expect("registered").capabilities();
+                assert!(caps.analytics_batch >= 1, "{network}");
+                for list in [caps.post_metrics, caps.account_metrics] {
+                    let mut seen: Vec<MetricName> = list.to_vec();
+                    seen.sort();
+                    seen.dedup();
+                    assert_eq!(seen.len(), list.len(), "{network} declares a metric twice");
+                }
+                if chat.contains(&network) {
+                    assert!(!caps.post_analytics() && !caps.account_analytics(), "{network} offers no numbers");
+                } else {
+                    assert!(caps.post_analytics(), "{network} should offer post metrics");
+                }
+            }
+        };
+        check(&r);
+        r.register(Arc::new(DiscordProvider::bot(http)));
+        check(&r);
+        let json = serde_json::to_value(r.describe()).expect("serialize");
+        let x = json.as_array().expect("array").iter().find(|d| d["network"] == "x").expect("x");
+        assert_eq!(x["capabilities"]["analytics_batch"], 100);
+        assert_eq!(x["capabilities"]["post_metrics"][0], "impressions");
+        assert_eq!(x["capabilities"]["account_metrics"], serde_json::json!(["followers", "following", "posts"]));
+    }
+
+    #[test]
     fn a_discord_bot_replaces_the_webhook_connection() {
         let http = HttpClient::for_tests();
         let mut r = Registry::with_defaults(&http, None);

@@ -14,7 +14,7 @@ use crate::connection::{AccountInfo, Connected, Connection, Credentials, TokenSe
 use crate::http::{ErrorDetails, HttpClient, SendKind, generic_message};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::rules::ContentRules;
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, refused_post};
 use crate::{Capabilities, Provider, ProviderError};
 
 const NETWORK: Network = Network::Sandbox;
@@ -79,7 +79,13 @@ impl Provider for SandboxProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: true, find_published: true, post_analytics: true, account_analytics: true, ..Capabilities::default() }
+        Capabilities {
+            delete: true,
+            find_published: true,
+            post_metrics: &[M::Impressions, M::Likes, M::Shares, M::Comments, M::Quotes],
+            account_metrics: &[M::Followers, M::Following, M::Posts],
+            ..Capabilities::default()
+        }
     }
 
     /// Any identifier works; the password becomes the bearer token (`expired` is refused).
@@ -153,25 +159,36 @@ impl Provider for SandboxProvider {
         }))
     }
 
-    /// `GET /api/posts/{id}/metrics` or `GET /api/me/metrics`; a deleted post answers 404,
-    /// which is `Rejected` like any other refusal.
+    /// `GET /api/posts/{id}/metrics` → `{"metrics": {"impressions", "likes", "reposts",
+    /// "replies", "quotes"}}` or `GET /api/me/metrics` → `{"metrics": {"followers",
+    /// "following", "posts"}}` (the sandbox server's own routes, `postiz-sandbox`). A deleted
+    /// post answers 404: gone.
     async fn analytics(&self, token: &SecretString, _account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
         let url = match query {
             AnalyticsQuery::Post { id } => self.url(&format!("/api/posts/{id}/metrics"))?,
             AnalyticsQuery::Account => self.url("/api/me/metrics")?,
         };
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let answer: Result<Value, _> = self.http.get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let v = match answer {
+            Ok(v) => v,
+            Err(refusal) if matches!(query, AnalyticsQuery::Post { .. }) => return Err(refused_post(NETWORK, &refusal)),
+            Err(refusal) => return Err(refusal.error),
+        };
         let m = &v["metrics"];
         let n = |k: &str| m[k].as_u64();
+        let raw = if m.is_object() { m.clone() } else { Value::Object(serde_json::Map::new()) };
         Ok(match query {
-            AnalyticsQuery::Post { .. } => Analytics::now([
-                ("impressions", n("impressions")),
-                ("likes", n("likes")),
-                ("reposts", n("reposts")),
-                ("replies", n("replies")),
-                ("quotes", n("quotes")),
-            ]),
-            AnalyticsQuery::Account => Analytics::now([("followers", n("followers")), ("following", n("following")), ("posts", n("posts"))]),
+            AnalyticsQuery::Post { .. } => Analytics::now(
+                raw,
+                [
+                    (M::Impressions, n("impressions")),
+                    (M::Likes, n("likes")),
+                    (M::Shares, n("reposts")),
+                    (M::Comments, n("replies")),
+                    (M::Quotes, n("quotes")),
+                ],
+            ),
+            AnalyticsQuery::Account => Analytics::now(raw, [(M::Followers, n("followers")), (M::Following, n("following")), (M::Posts, n("posts"))]),
         })
     }
 }

@@ -197,7 +197,8 @@ impl Provider for SlackProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: true, post_analytics: false, account_analytics: false, find_published: true, idempotent_publish: false, targets: true }
+        // Slack offers no message metrics: the metric lists stay empty.
+        Capabilities { delete: true, find_published: true, targets: true, ..Capabilities::default() }
     }
 
     /// `oauth.v2.access` answers errors as HTTP 200 `{"ok": false}`, which a standard OAuth2

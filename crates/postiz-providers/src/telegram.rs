@@ -239,7 +239,8 @@ impl Provider for TelegramProvider {
         ContentRules::for_network(NETWORK)
     }
 
-    /// Bots cannot read a chat's history, so there is no reconciliation, and no analytics.
+    /// Bots cannot read a chat's history, so there is no reconciliation, and no analytics
+    /// (the metric lists stay empty).
     fn capabilities(&self) -> Capabilities {
         Capabilities { delete: true, ..Capabilities::default() }
     }

@@ -19,11 +19,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, refused_post};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuth2Spec, OAuthClient, TokenSet};
 use crate::http::{HttpClient, SendKind};
-use crate::meta::{ContainerState, parse_error, parse_time, public_url, token_set, wait_for_container};
+use crate::meta::{ContainerState, insight_values, parse_error, parse_time, public_url, token_set, wait_for_container};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::reconcile::same_text;
 use crate::rules::ContentRules;
@@ -156,7 +156,15 @@ impl Provider for ThreadsProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: false, post_analytics: true, account_analytics: false, find_published: true, idempotent_publish: false, targets: false }
+        Capabilities {
+            delete: false,
+            post_metrics: &[M::Views, M::Likes, M::Comments, M::Shares, M::Quotes],
+            account_metrics: &[M::Followers],
+            analytics_batch: 1,
+            find_published: true,
+            idempotent_publish: false,
+            targets: false,
+        }
     }
 
     /// `GET /access_token?grant_type=th_exchange_token&client_secret&access_token`: the
@@ -245,28 +253,43 @@ impl Provider for ThreadsProvider {
         progress.finish()
     }
 
-    /// Media insights (`GET /{media}/insights?metric=views,likes,replies,reposts,quotes,shares`,
-    /// each as `{"name", "values": [{"value"}]}`); needs `threads_manage_insights`.
-    async fn analytics(&self, token: &SecretString, _account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
-        let AnalyticsQuery::Post { id } = query else {
-            return Err(ProviderError::not_supported(NETWORK, "account analytics"));
+    /// Media: `GET /{media}/insights?metric=views,likes,replies,reposts,quotes,shares`, each
+    /// as `{"name", "values": [{"value"}]}`: `views` (times played or displayed), `likes`,
+    /// `replies` (`comments`), `quotes`, and `reposts` + `shares` (both ways of passing the
+    /// post on, summed as `shares`; each kept apart in `raw`). A media the API no longer has
+    /// is gone. Account: `GET /{user}/threads_insights?metric=followers_count` (a total value).
+    /// Both need `threads_manage_insights`. Source: Threads API "Insights" (Meta for
+    /// Developers, documentation/threads/insights).
+    async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
+        let (url, metric) = match query {
+            AnalyticsQuery::Post { id } => (self.url(&format!("/{id}/insights"))?, "views,likes,replies,reposts,quotes,shares"),
+            AnalyticsQuery::Account => (self.url(&format!("/{}/threads_insights", account.id))?, "followers_count"),
         };
-        let url = self.url(&format!("/{id}/insights"))?;
-        let v: Value = self
+        let answer: Result<Value, _> = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("metric", "views,likes,replies,reposts,quotes,shares")]), parse_error)
+            .get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("metric", metric)]), parse_error)
             .await?;
-        let metric = |name: &str| {
-            v["data"].as_array().into_iter().flatten().find(|m| m["name"] == name).and_then(|m| m["values"][0]["value"].as_u64())
+        let v = match answer {
+            Ok(v) => v,
+            Err(refusal) if matches!(query, AnalyticsQuery::Post { .. }) => return Err(refused_post(NETWORK, &refusal)),
+            Err(refusal) => return Err(refusal.error),
         };
-        Ok(Analytics::now([
-            ("impressions", metric("views")),
-            ("likes", metric("likes")),
-            ("replies", metric("replies")),
-            ("reposts", metric("reposts")),
-            ("quotes", metric("quotes")),
-            ("shares", metric("shares")),
-        ]))
+        let values = insight_values(&v["data"]);
+        let n = |k: &str| values.get(k).and_then(Value::as_u64);
+        let raw = Value::Object(values.clone());
+        Ok(match query {
+            AnalyticsQuery::Post { .. } => {
+                let shares = match (n("reposts"), n("shares")) {
+                    (None, None) => None,
+                    (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+                };
+                Analytics::now(
+                    raw,
+                    [(M::Views, n("views")), (M::Likes, n("likes")), (M::Comments, n("replies")), (M::Shares, shares), (M::Quotes, n("quotes"))],
+                )
+            }
+            AnalyticsQuery::Account => Analytics::now(raw, [(M::Followers, n("followers_count"))]),
+        })
     }
 
     /// Looks through the user's threads since the attempt (`GET /{user}/threads?since=`)

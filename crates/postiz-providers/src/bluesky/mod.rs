@@ -1,9 +1,16 @@
 //! Bluesky (AT Protocol): app-password sessions (`createSession`/`refreshSession`),
 //! `createRecord` of `app.bsky.feed.post` with facets and reply refs, `uploadBlob` images,
 //! `listRecords` reconciliation. Works against bsky.social or a self-hosted PDS.
+//!
+//! Numbers come from the AppView, not the PDS: a PDS stores records but does not count likes
+//! or reposts. The AppView (`https://public.api.bsky.app` by default, set with
+//! [`BlueskyProvider::with_appview`]) serves `app.bsky.feed.getPosts` and
+//! `app.bsky.actor.getProfile` without authentication, so the account's token is not sent
+//! there.
 
 mod facets;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -16,7 +23,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery};
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, PerPost, in_order, one_at_a_time, pick, refused_post, single, unique};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connected, Connection, Credentials, OAuthClient, TokenSet};
 use crate::http::{ErrorClass, ErrorDetails, HttpClient, SendKind};
@@ -26,18 +33,70 @@ use crate::{Capabilities, Provider, ProviderError};
 
 const NETWORK: Network = Network::Bluesky;
 const POST: &str = "app.bsky.feed.post";
+/// `app.bsky.feed.getPosts` takes at most 25 `uris` (lexicon `maxLength: 25`).
+const BATCH: usize = 25;
+/// The counts of a `postView` (lexicon `app.bsky.feed.defs#postView`).
+const POST_COUNTS: [&str; 5] = ["likeCount", "repostCount", "replyCount", "quoteCount", "bookmarkCount"];
 
 /// The Bluesky adapter.
 #[derive(Debug, Clone)]
 pub struct BlueskyProvider {
     http: HttpClient,
     server: Url,
+    appview: Url,
 }
 
 impl BlueskyProvider {
     /// An adapter whose default server is `https://bsky.social`.
     pub fn new(http: HttpClient) -> Self {
-        Self { http, server: static_url("https://bsky.social") }
+        Self { http, server: static_url("https://bsky.social"), appview: static_url("https://public.api.bsky.app") }
+    }
+
+    /// Changes the AppView that counts are read from (default `https://public.api.bsky.app`;
+    /// operator configuration, tests). Independent of the PDS.
+    pub fn with_appview(mut self, appview: Url) -> Self {
+        self.appview = appview;
+        self
+    }
+
+    /// Counts of up to 25 posts per `app.bsky.feed.getPosts` call on the AppView. Posts the
+    /// AppView does not return (deleted, or taken down) are simply absent from `posts`, so
+    /// they are gone. A call refused as a whole (a malformed URI refuses all) is retried one
+    /// URI at a time.
+    async fn post_counts(&self, token: &SecretString, account: &AccountRef, ids: &[String]) -> Result<PerPost, ProviderError> {
+        let url = Self::xrpc(&self.appview, "app.bsky.feed.getPosts")?;
+        let mut answers: HashMap<String, Result<Analytics, ProviderError>> = HashMap::new();
+        for chunk in unique(ids).chunks(BATCH) {
+            let query: Vec<(&str, &str)> = chunk.iter().map(|uri| ("uris", uri.as_str())).collect();
+            let answer: Result<Value, _> =
+                self.http.get_json_or_refusal(NETWORK, || self.http.client().get(url.clone()).query(&query), parse_error).await?;
+            match answer {
+                Ok(v) => {
+                    for post in v["posts"].as_array().into_iter().flatten() {
+                        let Some(uri) = post["uri"].as_str() else { continue };
+                        let n = |k: &str| post[k].as_u64();
+                        let a = Analytics::now(
+                            pick(post, &POST_COUNTS),
+                            [
+                                (M::Likes, n("likeCount")),
+                                (M::Shares, n("repostCount")),
+                                (M::Comments, n("replyCount")),
+                                (M::Quotes, n("quoteCount")),
+                                (M::Saves, n("bookmarkCount")),
+                            ],
+                        );
+                        answers.insert(uri.to_owned(), Ok(a));
+                    }
+                }
+                Err(refusal) => match chunk {
+                    [uri] => {
+                        answers.insert(uri.clone(), Err(refused_post(NETWORK, &refusal)));
+                    }
+                    many => answers.extend(one_at_a_time(self, token, account, many).await?),
+                },
+            }
+        }
+        Ok(in_order(NETWORK, ids, &answers))
     }
 
     /// Changes the default server (tests, a self-hosted PDS). Accounts with their own
@@ -177,7 +236,14 @@ impl Provider for BlueskyProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { delete: true, post_analytics: true, account_analytics: true, find_published: true, ..Capabilities::default() }
+        Capabilities {
+            delete: true,
+            post_metrics: &[M::Likes, M::Shares, M::Comments, M::Quotes, M::Saves],
+            account_metrics: &[M::Followers, M::Following, M::Posts],
+            analytics_batch: BATCH,
+            find_published: true,
+            ..Capabilities::default()
+        }
     }
 
     async fn login(&self, credentials: &Credentials) -> Result<Connected, ProviderError> {
@@ -294,23 +360,30 @@ impl Provider for BlueskyProvider {
         Ok(())
     }
 
+    /// Posts: `app.bsky.feed.getPosts?uris=…` → `posts[].likeCount`, `repostCount`,
+    /// `replyCount`, `quoteCount`, `bookmarkCount` (lexicon `app.bsky.feed.defs#postView`).
+    /// Account: `app.bsky.actor.getProfile?actor={did}` → `followersCount`, `followsCount`,
+    /// `postsCount` (`app.bsky.actor.defs#profileViewDetailed`). Both on the AppView
+    /// (docs.bsky.app, "API Hosts and Auth": public endpoints are served unauthenticated by
+    /// `public.api.bsky.app`).
     async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
-        let server = self.server_for(account.server.as_ref()).await?;
         match query {
-            AnalyticsQuery::Post { id } => {
-                let url = Self::xrpc(&server, "app.bsky.feed.getPosts")?;
-                let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("uris", id.as_str())]), parse_error).await?;
-                let p = &v["posts"][0];
-                let n = |k: &str| p[k].as_u64();
-                Ok(Analytics::now([("likes", n("likeCount")), ("reposts", n("repostCount")), ("replies", n("replyCount")), ("quotes", n("quoteCount"))]))
-            }
+            AnalyticsQuery::Post { id } => single(NETWORK, self.post_counts(token, account, std::slice::from_ref(id)).await?),
             _ => {
-                let url = Self::xrpc(&server, "app.bsky.actor.getProfile")?;
-                let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("actor", account.id.as_str())]), parse_error).await?;
+                let url = Self::xrpc(&self.appview, "app.bsky.actor.getProfile")?;
+                let v: Value = self.http.get_json(NETWORK, || self.http.client().get(url.clone()).query(&[("actor", account.id.as_str())]), parse_error).await?;
                 let n = |k: &str| v[k].as_u64();
-                Ok(Analytics::now([("followers", n("followersCount")), ("following", n("followsCount")), ("posts", n("postsCount"))]))
+                Ok(Analytics::now(
+                    pick(&v, &["followersCount", "followsCount", "postsCount"]),
+                    [(M::Followers, n("followersCount")), (M::Following, n("followsCount")), (M::Posts, n("postsCount"))],
+                ))
             }
         }
+    }
+
+    /// Up to 25 posts per AppView call; posts missing from its answer are gone.
+    async fn post_analytics_many(&self, token: &SecretString, account: &AccountRef, ids: &[String]) -> Result<PerPost, ProviderError> {
+        self.post_counts(token, account, ids).await
     }
 
     /// Lists the account's latest `app.bsky.feed.post` records and matches the text exactly
@@ -343,5 +416,17 @@ impl Provider for BlueskyProvider {
                 id: uri,
             }])
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_come_from_the_public_appview_by_default_whatever_the_pds() {
+        let p = BlueskyProvider::new(HttpClient::for_tests()).with_base_url(static_url("https://pds.example"));
+        assert_eq!(p.appview.as_str(), "https://public.api.bsky.app/");
+        assert_eq!(p.server.as_str(), "https://pds.example/");
     }
 }

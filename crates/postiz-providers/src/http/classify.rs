@@ -53,6 +53,24 @@ pub(crate) async fn classify(
     kind: SendKind,
     parser: BodyParser,
 ) -> Result<Response, ProviderError> {
+    classify_keeping(network, response, kind, parser).await.map_err(|f| f.error)
+}
+
+/// A classified failure with the status and body it was read from, for reads whose
+/// permanent refusal the adapter interprets (see [`super::Refusal`]).
+pub(crate) struct Failure {
+    pub(crate) error: ProviderError,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+}
+
+/// [`classify`], keeping the status and the (bounded) error body.
+pub(crate) async fn classify_keeping(
+    network: Network,
+    response: Response,
+    kind: SendKind,
+    parser: BodyParser,
+) -> Result<Response, Failure> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -60,7 +78,8 @@ pub(crate) async fn classify(
     let headers = response.headers().clone();
     // A failure to read the error body only loses the message.
     let body = read_limited(response).await;
-    Err(error_for(network, status, &headers, &body, kind, parser, Utc::now()))
+    let error = error_for(network, status, &headers, &body, kind, parser, Utc::now());
+    Err(Failure { error, status, body })
 }
 
 async fn read_limited(mut response: Response) -> Vec<u8> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_domain::Network;
-use reqwest::{RequestBuilder, Response};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -16,6 +16,7 @@ use crate::ProviderError;
 
 pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
 pub(crate) use classify::{BodyParser, classify, error_in_body, generic_message};
+use classify::classify_keeping;
 pub use guard::{NOT_PUBLIC, is_public_ip, permitted};
 
 /// Settings of the shared client.
@@ -166,6 +167,57 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             match self.send_json(network, make(), SendKind::Safe, parser).await {
+                Err(ProviderError::Transient { .. }) if attempt < 2 => {
+                    attempt += 1;
+                    tokio::time::sleep(self.settings.poll_interval * attempt).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// A permanent refusal of a read, kept as an answer: the adapter decides what it means (a
+/// metric this token may not read, a post that no longer exists) from the status and the
+/// network's error body, parsed as JSON, never from the message text.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    /// The HTTP status.
+    pub(crate) status: StatusCode,
+    /// The error body as JSON (`Null` when it is not JSON).
+    pub(crate) body: serde_json::Value,
+    /// The network's own message, as its body parser reads it.
+    pub(crate) message: Option<String>,
+    /// The classified error (`Rejected`, worded for a person).
+    pub(crate) error: ProviderError,
+}
+
+impl HttpClient {
+    /// An idempotent read whose `Rejected` answer is returned as `Ok(Err(refusal))` instead
+    /// of an error; every other failure (rate limit, credentials, outage) stays an `Err`.
+    /// Retries `Transient` errors like [`HttpClient::get_json`].
+    pub(crate) async fn get_json_or_refusal<T: DeserializeOwned>(
+        &self,
+        network: Network,
+        make: impl Fn() -> RequestBuilder + Send + Sync,
+        parser: BodyParser,
+    ) -> Result<Result<T, Refusal>, ProviderError> {
+        let mut attempt = 0;
+        loop {
+            let outcome = match make().send().await {
+                Err(err) => Err(transport_error(network, err, SendKind::Safe)),
+                Ok(response) => match classify_keeping(network, response, SendKind::Safe, parser).await {
+                    Ok(response) => read_json(network, response, SendKind::Safe).await.map(Ok),
+                    Err(f) if matches!(f.error, ProviderError::Rejected { .. }) => Ok(Err(Refusal {
+                        status: f.status,
+                        body: serde_json::from_slice(&f.body).unwrap_or(serde_json::Value::Null),
+                        message: parser(f.status, &reqwest::header::HeaderMap::new(), &f.body).message.or_else(|| generic_message(&f.body)),
+                        error: f.error,
+                    })),
+                    Err(f) => Err(f.error),
+                },
+            };
+            match outcome {
                 Err(ProviderError::Transient { .. }) if attempt < 2 => {
                     attempt += 1;
                     tokio::time::sleep(self.settings.poll_interval * attempt).await;

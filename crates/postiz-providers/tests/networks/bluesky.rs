@@ -4,13 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_providers::bluesky::BlueskyProvider;
-use postiz_providers::{AccountRef, Credentials, FindQuery, HttpClient, HttpSettings, Provider, ProviderError, PublishRequest, SecretString};
+use postiz_providers::{AccountRef, AnalyticsQuery, Credentials, FindQuery, HttpClient, HttpSettings, MetricName as M, Provider, ProviderError, PublishRequest, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+use crate::conformance::{
+    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
+};
 
 const DID: &str = "did:plc:abc123";
 
@@ -248,4 +250,94 @@ async fn find_published_matches_text_in_list_records() {
     let q = FindQuery { idempotency_key: "k".into(), text: "same text".into(), not_before: now - chrono::Duration::seconds(1) };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert!(found.id.ends_with("/new"));
+}
+
+fn uri(rkey: &str) -> String {
+    format!("at://{DID}/app.bsky.feed.post/{rkey}")
+}
+
+/// A PDS and a separate AppView, each its own mock server.
+async fn with_appview() -> (MockServer, MockServer, Arc<dyn Provider>) {
+    let pds = MockServer::start().await;
+    let appview = MockServer::start().await;
+    let p: Arc<dyn Provider> = Arc::new(
+        BlueskyProvider::new(client()).with_base_url(Url::parse(&pds.uri()).unwrap()).with_appview(Url::parse(&appview.uri()).unwrap()),
+    );
+    (pds, appview, p)
+}
+
+#[tokio::test]
+async fn post_counts_come_from_the_appview_without_the_account_token() {
+    let (pds, appview, p) = with_appview().await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPosts"))
+        .respond_with(json_fixture("bluesky", "metrics-get-posts.json"))
+        .expect(1)
+        .mount(&appview)
+        .await;
+    let ids = vec![uri("3kaaa"), uri("3kbbb"), uri("3kccc")];
+    let per = p.post_analytics_many(&token(), &account(), &ids).await.unwrap();
+    assert_eq!(outcome(&per), vec![(ids[0].as_str(), true), (ids[1].as_str(), true), (ids[2].as_str(), false)]);
+    let a = ok(&per, &ids[0]);
+    let got = [M::Likes, M::Shares, M::Comments, M::Quotes, M::Saves].map(|m| a.get(m));
+    assert_eq!(got, [40, 5, 2, 1, 3].map(Some));
+    assert_eq!(a.raw, json!({"likeCount": 40, "repostCount": 5, "replyCount": 2, "quoteCount": 1, "bookmarkCount": 3}));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Post { id: ids[0].clone() }, a);
+    // An older post view without quote or bookmark counts: absent, not zero.
+    let b = ok(&per, &ids[1]);
+    assert_eq!((b.get(M::Likes), b.get(M::Quotes), b.get(M::Saves)), (Some(7), None, None));
+    // Missing from the answer: deleted.
+    assert_gone(&per, &ids[2]);
+    let requests = appview.received_requests().await.unwrap();
+    let asked: Vec<String> = requests[0].url.query_pairs().filter(|(k, _)| k == "uris").map(|(_, v)| v.into_owned()).collect();
+    assert_eq!(asked, ids, "one `uris` parameter per post");
+    assert!(requests[0].headers.get("authorization").is_none(), "the PDS token never goes to the AppView");
+    assert!(pds.received_requests().await.unwrap().is_empty(), "the PDS is not asked for counts");
+}
+
+#[tokio::test]
+async fn more_than_25_posts_are_split_into_calls_of_25() {
+    let (_pds, appview, p) = with_appview().await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPosts"))
+        .respond_with(EchoIds { param: "uris", item: |u| json!({"uri": u, "cid": "c", "likeCount": 1}), wrap: |posts| json!({"posts": posts}) })
+        .expect(2)
+        .mount(&appview)
+        .await;
+    let ids: Vec<String> = (0..30).map(|n| uri(&format!("3k{n:03}"))).collect();
+    let per = p.post_analytics_many(&token(), &account(), &ids).await.unwrap();
+    assert!(per.iter().all(|(_, r)| r.as_ref().is_ok_and(|a| a.get(M::Likes) == Some(1))));
+    assert_eq!(ids_per_request(&appview, "uris").await, vec![25, 5]);
+}
+
+#[tokio::test]
+async fn a_call_refused_for_a_malformed_uri_is_asked_again_one_post_at_a_time() {
+    let (_pds, appview, p) = with_appview().await;
+    let bad = "not-an-at-uri".to_owned();
+    let refused = || ResponseTemplate::new(400).set_body_raw(fixture("bluesky", "400-invalid-uri.json"), "application/json");
+    Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")).and(query_param("uris", bad.as_str())).respond_with(refused()).mount(&appview).await;
+    Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")).respond_with(json_fixture("bluesky", "metrics-get-posts.json")).mount(&appview).await;
+    let per = p.post_analytics_many(&token(), &account(), &[uri("3kaaa"), bad.clone()]).await.unwrap();
+    assert_eq!(outcome(&per), vec![(uri("3kaaa").as_str(), true), (bad.as_str(), false)]);
+}
+
+#[tokio::test]
+async fn a_rate_limited_appview_call_is_the_outer_error_with_its_wait() {
+    let (_pds, appview, p) = with_appview().await;
+    analytics_429_is_rate_limited(p.as_ref(), &appview, &account(), Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")), AnalyticsQuery::Post { id: uri("3kaaa") }, "bluesky").await;
+}
+
+#[tokio::test]
+async fn account_counts_come_from_the_appview_profile() {
+    let (_pds, appview, p) = with_appview().await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfile"))
+        .and(query_param("actor", DID))
+        .respond_with(json_fixture("bluesky", "metrics-profile.json"))
+        .expect(1)
+        .mount(&appview)
+        .await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!((a.get(M::Followers), a.get(M::Following), a.get(M::Posts)), (Some(880), Some(120), Some(311)));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
 }

@@ -8,12 +8,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use postiz_domain::MediaKind;
 use postiz_providers::{
-    AccountRef, HttpClient, HttpSettings, Provider, ProviderError, PublishItem, PublishMedia,
-    PublishRequest, SecretString,
+    AccountRef, Analytics, AnalyticsQuery, HttpClient, HttpSettings, PerPost, Provider, ProviderError,
+    PublishItem, PublishMedia, PublishRequest, SecretString,
 };
 use url::Url;
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 /// The token every test uses; no error may ever print it.
 pub const TOKEN: &str = "tok-SECRET-123";
@@ -254,6 +254,95 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
     assert_eq!(errors[0].code, "too_long");
     assert_eq!(errors[0].field, format!("variants.{}.text", provider.network().as_str()));
     assert!(errors[0].message.starts_with(provider.network().display_name()), "{}", errors[0].message);
+}
+
+/// A JSON fixture as a 200 answer.
+pub fn json_fixture(network: &str, name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(fixture(network, name), "application/json")
+}
+
+/// Every number an answer carries is one the adapter declares for that kind of query, and
+/// the network's own numbers came along.
+pub fn assert_declared(provider: &dyn Provider, query: &AnalyticsQuery, a: &Analytics) {
+    let caps = provider.capabilities();
+    for m in &a.metrics {
+        assert!(caps.offers(query, m.name), "{} returned {} for {query:?} but does not declare it", provider.network(), m.name);
+    }
+    assert!(a.raw.is_object(), "raw numbers should be an object: {}", a.raw);
+    assert!(!a.raw.to_string().contains(TOKEN), "raw numbers must never carry the token");
+}
+
+/// The per-post answers as `(id, ok?)`, for compact assertions.
+pub fn outcome(per: &PerPost) -> Vec<(&str, bool)> {
+    per.iter().map(|(id, r)| (id.as_str(), r.is_ok())).collect()
+}
+
+/// The answer for `id`, which must be a success.
+pub fn ok<'a>(per: &'a PerPost, id: &str) -> &'a Analytics {
+    match per.iter().find(|(i, _)| i == id) {
+        Some((_, Ok(a))) => a,
+        other => panic!("expected numbers for {id}, got {other:?}"),
+    }
+}
+
+/// The answer for `id` must be a per-post `Rejected` telling a person the post is gone.
+pub fn assert_gone(per: &PerPost, id: &str) {
+    match per.iter().find(|(i, _)| i == id) {
+        Some((_, Err(ProviderError::Rejected { reason, .. }))) => {
+            assert!(reason.contains("no longer exists"), "reason should say the post is gone: {reason}");
+            assert!(!reason.contains(TOKEN));
+        }
+        other => panic!("expected {id} to be gone, got {other:?}"),
+    }
+}
+
+/// A 429 with `Retry-After: 7` on the metrics request is the outer error of the whole call,
+/// `RateLimited` with that wait (for posts through `post_analytics_many`).
+pub async fn analytics_429_is_rate_limited(provider: &dyn Provider, server: &MockServer, account: &AccountRef, request: MockBuilder, query: AnalyticsQuery, fixture_dir: &str) {
+    request
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7").set_body_raw(fixture(fixture_dir, "429.json"), "application/json"))
+        .mount(server)
+        .await;
+    let err = match &query {
+        AnalyticsQuery::Post { id } => provider.post_analytics_many(&token(), account, std::slice::from_ref(id)).await.expect_err("the whole call is rate limited"),
+        _ => provider.analytics(&token(), account, &query).await.expect_err("rate limited"),
+    };
+    assert!(matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(7)), "{err:?}");
+    assert!(!format!("{err:?}").contains(TOKEN));
+}
+
+/// Answers a batch read with one item per id it asked for (from the `param` query parameter:
+/// comma-separated, or repeated), so a test can see how a long list was split.
+pub struct EchoIds {
+    /// The query parameter carrying the ids.
+    pub param: &'static str,
+    /// One answer item for an id.
+    pub item: fn(&str) -> serde_json::Value,
+    /// The body around the items.
+    pub wrap: fn(Vec<serde_json::Value>) -> serde_json::Value,
+}
+
+impl wiremock::Respond for EchoIds {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let ids: Vec<String> = request
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == self.param)
+            .flat_map(|(_, v)| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        ResponseTemplate::new(200).set_body_json((self.wrap)(ids.iter().map(|id| (self.item)(id)).collect()))
+    }
+}
+
+/// How many ids each received request asked for.
+pub async fn ids_per_request(server: &MockServer, param: &str) -> Vec<usize> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.url.query_pairs().filter(|(k, _)| k == param).map(|(_, v)| v.split(',').count()).sum())
+        .collect()
 }
 
 /// Generates one `#[tokio::test]` per generic check for a network module that defines

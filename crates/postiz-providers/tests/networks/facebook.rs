@@ -5,14 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_providers::facebook::FacebookProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, OAuthClient, Provider, ProviderError, PublishRequest, SecretString, TokenSet};
+use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, OAuthClient, Provider, ProviderError, PublishRequest, SecretString, TokenSet};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+use crate::conformance::{
+    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
+};
 
 const PAGE: &str = "1029384756";
 
@@ -262,19 +264,116 @@ async fn find_published_reads_the_page_posts_since_the_attempt() {
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "1029384756_2");
 }
 
+const FIELDS: &str = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares";
+const WITH_INSIGHTS: &str = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares,insights.metric(post_media_view,post_total_media_view_unique,post_clicks)";
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn refused(name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(400).set_body_raw(fixture("facebook", name), "application/json")
+}
+
 #[tokio::test]
-async fn post_analytics_reads_reaction_and_comment_summaries() {
+async fn post_metrics_read_counts_and_insights_of_several_posts_in_one_request() {
     let (server, p) = setup().await;
     Mock::given(method("GET"))
-        .and(path("/v25.0/1029384756_2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "reactions": {"data": [], "summary": {"total_count": 12}},
-            "comments": {"data": [], "summary": {"order": "ranked", "total_count": 3, "can_comment": true}},
-            "shares": {"count": 2},
-            "id": "1029384756_2"
-        })))
+        .and(path("/v25.0/"))
+        .and(query_param("ids", "1029384756_2,1029384756_3"))
+        .and(query_param("fields", WITH_INSIGHTS))
+        .and(header("authorization", "Bearer tok-SECRET-123"))
+        .respond_with(json_fixture("facebook", "metrics-posts.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let per = p.post_analytics_many(&token(), &account(), &ids(&["1029384756_2", "1029384756_3"])).await.unwrap();
+    let a = ok(&per, "1029384756_2");
+    let got = [M::Views, M::Reach, M::Clicks, M::Likes, M::Comments, M::Shares].map(|m| a.get(m));
+    assert_eq!(got, [340, 210, 17, 12, 3, 2].map(Some));
+    assert_eq!(a.raw["insights"]["post_clicks"], 17);
+    assert!(a.raw.get("id").is_none() && a.raw["insights"].get("paging").is_none());
+    assert_declared(p.as_ref(), &AnalyticsQuery::Post { id: "1029384756_2".into() }, a);
+    // The Graph leaves `shares` out of a post never shared.
+    assert_eq!(ok(&per, "1029384756_3").get(M::Shares), Some(0));
+}
+
+#[tokio::test]
+async fn insights_this_token_may_not_read_are_left_out_not_zero() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path("/v25.0/")).and(query_param("fields", WITH_INSIGHTS)).respond_with(refused("400-insights-permission.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/"))
+        .and(query_param("ids", "1029384756_2"))
+        .and(query_param("fields", FIELDS))
+        .respond_with(json_fixture("facebook", "metrics-posts-fields-only.json"))
+        .expect(1)
         .mount(&server)
         .await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "1029384756_2".into() }).await.unwrap();
-    assert_eq!((a.get("likes"), a.get("comments"), a.get("reposts")), (Some(12), Some(3), Some(2)));
+    assert_eq!((a.get(M::Likes), a.get(M::Comments), a.get(M::Shares)), (Some(12), Some(3), Some(2)));
+    assert_eq!((a.get(M::Views), a.get(M::Reach), a.get(M::Clicks)), (None, None, None));
+}
+
+#[tokio::test]
+async fn a_deleted_post_refuses_the_batch_so_each_post_is_asked_alone_and_it_is_gone() {
+    let (server, p) = setup().await;
+    let both = "1029384756_2,1029384756_9";
+    for fields in [WITH_INSIGHTS, FIELDS] {
+        Mock::given(method("GET")).and(path("/v25.0/")).and(query_param("ids", both)).and(query_param("fields", fields)).respond_with(refused("400-object-missing.json")).expect(1).mount(&server).await;
+        Mock::given(method("GET")).and(path("/v25.0/")).and(query_param("ids", "1029384756_9")).and(query_param("fields", fields)).respond_with(refused("400-object-missing.json")).expect(1).mount(&server).await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v25.0/"))
+        .and(query_param("ids", "1029384756_2"))
+        .and(query_param("fields", WITH_INSIGHTS))
+        .respond_with(json_fixture("facebook", "metrics-posts.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let per = p.post_analytics_many(&token(), &account(), &ids(&["1029384756_2", "1029384756_9"])).await.unwrap();
+    assert_eq!(outcome(&per), vec![("1029384756_2", true), ("1029384756_9", false)]);
+    assert_eq!(ok(&per, "1029384756_2").get(M::Views), Some(340), "the survivor keeps its insights");
+    assert_gone(&per, "1029384756_9");
+}
+
+#[tokio::test]
+async fn more_than_50_posts_are_split_into_requests_of_50() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/"))
+        .respond_with(EchoIds {
+            param: "ids",
+            item: |id| json!({"id": id, "reactions": {"data": [], "summary": {"total_count": 1}}}),
+            wrap: |items| serde_json::Value::Object(items.into_iter().map(|i| (i["id"].as_str().unwrap().to_owned(), i)).collect()),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let many: Vec<String> = (0..60).map(|n| format!("{PAGE}_{n}")).collect();
+    let per = p.post_analytics_many(&token(), &account(), &many).await.unwrap();
+    assert!(per.iter().all(|(_, r)| r.as_ref().is_ok_and(|a| a.get(M::Likes) == Some(1))));
+    assert_eq!(ids_per_request(&server, "ids").await, vec![50, 10]);
+}
+
+#[tokio::test]
+async fn a_rate_limited_metrics_request_is_the_outer_error_with_its_wait() {
+    let (server, p) = setup().await;
+    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/v25.0/")), AnalyticsQuery::Post { id: "1029384756_2".into() }, "facebook").await;
+}
+
+#[tokio::test]
+async fn page_metrics_read_the_follower_count() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{PAGE}")))
+        .and(query_param("fields", "followers_count,fan_count"))
+        .respond_with(json_fixture("facebook", "metrics-page.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!(a.get(M::Followers), Some(5321));
+    assert_eq!(a.raw["fan_count"], 5100);
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
 }

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use postiz_domain::MediaKind;
 use postiz_providers::instagram::InstagramProvider;
-use postiz_providers::{AccountRef, FindQuery, HttpClient, Provider, ProviderError, PublishMedia, PublishRequest};
+use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, outcome, png, thread, token};
 
 const IG: &str = "17841400000000001";
 
@@ -281,4 +281,107 @@ async fn find_published_matches_a_recent_caption() {
     let q = FindQuery { idempotency_key: "k".into(), text: "fresh bread".into(), not_before: chrono::Utc::now() - chrono::Duration::seconds(30) };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, "new");
+}
+
+const MEDIA: &str = "17900000000000001";
+const FULL_INSIGHTS: &str = "reach,likes,comments,shares,saved,views";
+const BASIC_INSIGHTS: &str = "reach,likes,comments,saved";
+
+fn media_fields(server_fixture: &str) -> Mock {
+    Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))).and(query_param("fields", "like_count,comments_count")).respond_with(json_fixture("instagram", server_fixture))
+}
+
+fn insights(metric: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}/insights"))).and(query_param("metric", metric))
+}
+
+fn graph_400(name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(400).set_body_raw(fixture("instagram", name), "application/json")
+}
+
+#[tokio::test]
+async fn media_metrics_read_the_counted_fields_and_the_insights() {
+    let (server, p) = setup().await;
+    media_fields("metrics-media-fields.json").expect(1).mount(&server).await;
+    insights(FULL_INSIGHTS).and(header("authorization", "Bearer tok-SECRET-123")).respond_with(json_fixture("instagram", "metrics-media-insights.json")).expect(1).mount(&server).await;
+    let q = AnalyticsQuery::Post { id: MEDIA.into() };
+    let a = p.analytics(&token(), &account(), &q).await.unwrap();
+    let got = [M::Reach, M::Views, M::Likes, M::Comments, M::Shares, M::Saves].map(|m| a.get(m));
+    // Likes from the media's like_count (120), insights' organic likes (118) kept in raw.
+    assert_eq!(got, [800, 1450, 120, 14, 9, 31].map(Some));
+    assert_eq!(a.raw["insights"]["likes"], 118);
+    assert_eq!(a.get(M::Impressions), None, "impressions were retired for new media");
+    assert_declared(p.as_ref(), &q, &a);
+}
+
+#[tokio::test]
+async fn a_metric_the_media_type_does_not_support_falls_back_to_the_basic_set() {
+    let (server, p) = setup().await;
+    media_fields("metrics-media-fields.json").mount(&server).await;
+    insights(FULL_INSIGHTS).respond_with(graph_400("400-unsupported-metric.json")).expect(1).mount(&server).await;
+    insights(BASIC_INSIGHTS).respond_with(json_fixture("instagram", "metrics-media-insights-basic.json")).expect(1).mount(&server).await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: MEDIA.into() }).await.unwrap();
+    assert_eq!((a.get(M::Reach), a.get(M::Saves), a.get(M::Likes)), (Some(640), Some(20), Some(120)));
+    assert_eq!((a.get(M::Views), a.get(M::Shares)), (None, None), "unsupported for this media is absent, not zero");
+}
+
+#[tokio::test]
+async fn without_the_insights_permission_only_the_counted_fields_remain() {
+    let (server, p) = setup().await;
+    media_fields("metrics-media-fields-hidden-likes.json").mount(&server).await;
+    insights(FULL_INSIGHTS).respond_with(graph_400("400-insights-permission.json")).expect(1).mount(&server).await;
+    // A permission refusal would refuse the smaller set too: not asked.
+    insights(BASIC_INSIGHTS).respond_with(json_fixture("instagram", "metrics-media-insights-basic.json")).expect(0).mount(&server).await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: MEDIA.into() }).await.unwrap();
+    assert_eq!(a.get(M::Comments), Some(14));
+    // The owner hid like counts: no like_count field, and no insights to fall back on.
+    assert_eq!((a.get(M::Likes), a.get(M::Reach)), (None, None));
+}
+
+#[tokio::test]
+async fn deleted_media_is_gone_per_post() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))).respond_with(graph_400("400-media-missing.json")).expect(1).mount(&server).await;
+    let per = p.post_analytics_many(&token(), &account(), &[MEDIA.to_owned()]).await.unwrap();
+    assert_eq!(outcome(&per), vec![(MEDIA, false)]);
+    assert_gone(&per, MEDIA);
+}
+
+#[tokio::test]
+async fn a_rate_limited_media_request_is_the_outer_error_with_its_wait() {
+    let (server, p) = setup().await;
+    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))), AnalyticsQuery::Post { id: MEDIA.into() }, "instagram").await;
+}
+
+#[tokio::test]
+async fn account_metrics_read_the_counters_and_the_last_full_days_reach() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{IG}")))
+        .and(query_param("fields", "followers_count,follows_count,media_count"))
+        .respond_with(json_fixture("instagram", "metrics-account.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{IG}/insights")))
+        .and(query_param("metric", "reach"))
+        .and(query_param("period", "day"))
+        .respond_with(json_fixture("instagram", "metrics-account-insights.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    let got = [M::Followers, M::Following, M::Posts, M::Reach].map(|m| a.get(m));
+    assert_eq!(got, [4210, 312, 187, 1530].map(Some));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
+}
+
+#[tokio::test]
+async fn account_reach_not_offered_leaves_the_counters() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path(format!("/v25.0/{IG}"))).respond_with(json_fixture("instagram", "metrics-account.json")).mount(&server).await;
+    Mock::given(method("GET")).and(path(format!("/v25.0/{IG}/insights"))).respond_with(graph_400("400-insights-permission.json")).mount(&server).await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!((a.get(M::Followers), a.get(M::Reach)), (Some(4210), None));
 }

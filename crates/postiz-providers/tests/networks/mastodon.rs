@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use postiz_domain::{MastodonSettings, MastodonVisibility, NetworkSettings};
 use postiz_providers::mastodon::MastodonProvider;
-use postiz_providers::{AccountRef, HttpClient, HttpSettings, Provider, ProviderError, PublishRequest};
+use postiz_providers::{AccountRef, AnalyticsQuery, HttpClient, HttpSettings, MetricName as M, Provider, ProviderError, PublishRequest};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, png, thread, token};
+use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(MastodonProvider::new(http).with_base_url(base))
@@ -168,4 +168,55 @@ async fn instances_on_private_addresses_are_refused_unless_allowed() {
     Mock::given(method("POST")).and(path("/api/v1/statuses")).respond_with(status("9")).expect(1).mount(&server).await;
     let acct = AccountRef { server: Some(Url::parse(&server.uri()).unwrap()), ..account() };
     assert_eq!(p.publish(&token(), &acct, &PublishRequest::text("k", "x")).await.unwrap().id, "9");
+}
+
+#[tokio::test]
+async fn status_counters_map_onto_the_vocabulary() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/109"))
+        .and(header("authorization", "Bearer tok-SECRET-123"))
+        .respond_with(json_fixture("mastodon", "metrics-status.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let q = AnalyticsQuery::Post { id: "109".into() };
+    let a = p.analytics(&token(), &account(), &q).await.unwrap();
+    assert_eq!((a.get(M::Likes), a.get(M::Shares), a.get(M::Comments)), (Some(31), Some(9), Some(4)));
+    assert_eq!(a.raw, json!({"favourites_count": 31, "reblogs_count": 9, "replies_count": 4}), "only the counters, not the account inside");
+    assert_declared(p.as_ref(), &q, &a);
+}
+
+#[tokio::test]
+async fn a_counter_the_server_leaves_out_is_absent_not_zero() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path("/api/v1/statuses/110")).respond_with(json_fixture("mastodon", "metrics-status-partial.json")).mount(&server).await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "110".into() }).await.unwrap();
+    assert_eq!((a.get(M::Likes), a.get(M::Comments)), (Some(5), None));
+}
+
+#[tokio::test]
+async fn a_deleted_status_is_gone_while_the_others_answer() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path("/api/v1/statuses/109")).respond_with(json_fixture("mastodon", "metrics-status.json")).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v1/statuses/404")).respond_with(ResponseTemplate::new(404).set_body_raw(fixture("mastodon", "404.json"), "application/json")).mount(&server).await;
+    let per = p.post_analytics_many(&token(), &account(), &["109".to_owned(), "404".to_owned()]).await.unwrap();
+    assert_eq!(outcome(&per), vec![("109", true), ("404", false)]);
+    assert_eq!(ok(&per, "109").get(M::Likes), Some(31));
+    assert_gone(&per, "404");
+}
+
+#[tokio::test]
+async fn a_rate_limited_status_read_is_the_outer_error_with_its_wait() {
+    let (server, p) = setup().await;
+    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/api/v1/statuses/109")), AnalyticsQuery::Post { id: "109".into() }, "mastodon").await;
+}
+
+#[tokio::test]
+async fn account_counters_map_onto_the_vocabulary() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path("/api/v1/accounts/109")).respond_with(json_fixture("mastodon", "metrics-account.json")).expect(1).mount(&server).await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!((a.get(M::Followers), a.get(M::Following), a.get(M::Posts)), (Some(600), Some(80), Some(420)));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
 }

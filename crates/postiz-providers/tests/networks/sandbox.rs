@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_providers::sandbox::SandboxProvider;
-use postiz_providers::{AccountRef, FindQuery, HttpClient, Provider, ProviderError, PublishRequest};
+use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishRequest};
 use postiz_sandbox::{Fault, Sandbox, SandboxConfig};
 use serde_json::json;
 use url::Url;
-use wiremock::ResponseTemplate;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, png, thread, token};
+use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, json_fixture, ok, outcome, png, thread, token};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(SandboxProvider::new(http, base))
@@ -93,4 +94,62 @@ async fn expired_token_is_unauthorized() {
     let (_sb, p) = real().await;
     let err = p.publish(&postiz_providers::SecretString::from("expired"), &account(), &PublishRequest::text("k", "x")).await.unwrap_err();
     assert!(matches!(err, ProviderError::Unauthorized { .. }), "{err:?}");
+}
+
+async fn mock() -> (MockServer, Arc<dyn Provider>) {
+    let server = MockServer::start().await;
+    let p = make(Url::parse(&server.uri()).unwrap(), client());
+    (server, p)
+}
+
+#[tokio::test]
+async fn post_metrics_map_the_sandbox_names_onto_the_vocabulary() {
+    let (server, p) = mock().await;
+    Mock::given(method("GET")).and(path("/api/posts/1/metrics")).respond_with(json_fixture("sandbox", "metrics-post.json")).expect(1).mount(&server).await;
+    let q = AnalyticsQuery::Post { id: "1".into() };
+    let a = p.analytics(&token(), &account(), &q).await.unwrap();
+    let got = [M::Impressions, M::Likes, M::Shares, M::Comments, M::Quotes].map(|m| a.get(m));
+    assert_eq!(got, [500, 40, 9, 6, 2].map(Some));
+    assert_eq!(a.raw, json!({"impressions": 500, "likes": 40, "reposts": 9, "replies": 6, "quotes": 2}));
+    assert_declared(p.as_ref(), &q, &a);
+}
+
+#[tokio::test]
+async fn account_metrics_map_the_sandbox_names_onto_the_vocabulary() {
+    let (server, p) = mock().await;
+    Mock::given(method("GET")).and(path("/api/me/metrics")).respond_with(json_fixture("sandbox", "metrics-account.json")).expect(1).mount(&server).await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!((a.get(M::Followers), a.get(M::Following), a.get(M::Posts)), (Some(1030), Some(190), Some(3)));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
+}
+
+#[tokio::test]
+async fn a_rate_limited_metrics_read_is_the_outer_error_with_its_wait() {
+    let (server, p) = mock().await;
+    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/api/posts/1/metrics")), AnalyticsQuery::Post { id: "1".into() }, "sandbox").await;
+}
+
+#[tokio::test]
+async fn against_the_real_sandbox_live_posts_answer_and_a_deleted_one_is_gone() {
+    let (sb, p) = real().await;
+    let kept = p.publish(&token(), &account(), &PublishRequest::text("m1", "kept")).await.unwrap();
+    let removed = p.publish(&token(), &account(), &PublishRequest::text("m2", "removed")).await.unwrap();
+    p.delete(&token(), &account(), &removed.id).await.unwrap();
+    let per = p.post_analytics_many(&token(), &account(), &[kept.id.clone(), removed.id.clone()]).await.unwrap();
+    assert_eq!(outcome(&per), vec![(kept.id.as_str(), true), (removed.id.as_str(), false)]);
+    assert_declared(p.as_ref(), &AnalyticsQuery::Post { id: kept.id.clone() }, ok(&per, &kept.id));
+    assert!(ok(&per, &kept.id).get(M::Impressions).is_some());
+    assert_gone(&per, &removed.id);
+    let account_numbers = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!(account_numbers.get(M::Posts), Some(1));
+    drop(sb);
+}
+
+#[tokio::test]
+async fn against_the_real_sandbox_an_injected_429_stops_the_whole_call() {
+    let (sb, p) = real().await;
+    let post = p.publish(&token(), &account(), &PublishRequest::text("m3", "x")).await.unwrap();
+    sb.push_fault(Fault::rate_limited(9));
+    let err = p.post_analytics_many(&token(), &account(), std::slice::from_ref(&post.id)).await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(9)));
 }

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use postiz_domain::MediaKind;
 use postiz_providers::threads::ThreadsProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, HttpClient, OAuthClient, Provider, ProviderError, PublishMedia, PublishRequest, SecretString, TokenSet};
+use postiz_providers::{AccountRef, AnalyticsQuery, HttpClient, MetricName as M, OAuthClient, Provider, ProviderError, PublishMedia, PublishRequest, SecretString, TokenSet};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token};
 
 const USER: &str = "25012345678901234";
 
@@ -214,19 +214,69 @@ async fn long_lived_exchange_and_refresh_use_the_threads_grants() {
     assert_eq!(next.refresh_token.unwrap().expose_secret(), "long-2");
 }
 
+const MEDIA_METRICS: &str = "views,likes,replies,reposts,quotes,shares";
+
 #[tokio::test]
-async fn post_analytics_reads_media_insights() {
+async fn media_insights_map_onto_the_vocabulary() {
     let (server, p) = setup().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/m1/insights"))
-        .and(query_param("metric", "views,likes,replies,reposts,quotes,shares"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
-            {"name": "views", "period": "lifetime", "values": [{"value": 4523}], "title": "Views", "id": "m1/insights/views/lifetime"},
-            {"name": "likes", "period": "lifetime", "values": [{"value": 187}], "title": "Likes", "id": "m1/insights/likes/lifetime"},
-            {"name": "replies", "period": "lifetime", "values": [{"value": 42}], "title": "Replies", "id": "m1/insights/replies/lifetime"}
-        ]})))
+        .and(query_param("metric", MEDIA_METRICS))
+        .and(header("authorization", "Bearer tok-SECRET-123"))
+        .respond_with(json_fixture("threads", "metrics-media.json"))
+        .expect(1)
         .mount(&server)
         .await;
+    let q = AnalyticsQuery::Post { id: "m1".into() };
+    let a = p.analytics(&token(), &account(), &q).await.unwrap();
+    let got = [M::Views, M::Likes, M::Comments, M::Shares, M::Quotes].map(|m| a.get(m));
+    // Shares = reposts (11) + shares (4); both kept apart in raw.
+    assert_eq!(got, [4523, 187, 42, 15, 6].map(Some));
+    assert_eq!((a.raw["reposts"].as_u64(), a.raw["shares"].as_u64()), (Some(11), Some(4)));
+    assert_declared(p.as_ref(), &q, &a);
+}
+
+#[tokio::test]
+async fn metrics_missing_from_the_insights_answer_are_absent_not_zero() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path("/v1.0/m1/insights")).respond_with(json_fixture("threads", "metrics-media-partial.json")).mount(&server).await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "m1".into() }).await.unwrap();
-    assert_eq!((a.get("impressions"), a.get("likes"), a.get("replies"), a.get("quotes")), (Some(4523), Some(187), Some(42), None));
+    assert_eq!((a.get(M::Views), a.get(M::Likes), a.get(M::Comments)), (Some(4523), Some(187), Some(42)));
+    assert_eq!((a.get(M::Shares), a.get(M::Quotes)), (None, None));
+}
+
+#[tokio::test]
+async fn deleted_media_is_gone_per_post() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET")).and(path("/v1.0/m1/insights")).respond_with(json_fixture("threads", "metrics-media.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/m9/insights"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(fixture("threads", "400-media-missing.json"), "application/json"))
+        .mount(&server)
+        .await;
+    let per = p.post_analytics_many(&token(), &account(), &["m1".to_owned(), "m9".to_owned()]).await.unwrap();
+    assert_eq!(outcome(&per), vec![("m1", true), ("m9", false)]);
+    assert_eq!(ok(&per, "m1").get(M::Likes), Some(187));
+    assert_gone(&per, "m9");
+}
+
+#[tokio::test]
+async fn a_rate_limited_insights_request_is_the_outer_error_with_its_wait() {
+    let (server, p) = setup().await;
+    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/v1.0/m1/insights")), AnalyticsQuery::Post { id: "m1".into() }, "threads").await;
+}
+
+#[tokio::test]
+async fn account_metrics_read_followers_from_threads_insights() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/{USER}/threads_insights")))
+        .and(query_param("metric", "followers_count"))
+        .respond_with(json_fixture("threads", "metrics-account.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!(a.get(M::Followers), Some(2481));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
 }

@@ -4,13 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_providers::x::XProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, Provider, ProviderError, PublishRequest};
+use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishRequest};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+use crate::conformance::{
+    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
+};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(XProvider::new(http).with_base_url(base))
@@ -229,16 +231,165 @@ async fn find_published_matches_the_timeline_despite_tco_links() {
     assert_eq!(found.id, "10");
 }
 
+const ALL_FIELDS: &str = "public_metrics,non_public_metrics,organic_metrics";
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
 #[tokio::test]
-async fn post_analytics_reads_public_metrics() {
+async fn post_metrics_read_public_and_owner_only_counts_in_one_lookup() {
     let (server, p) = setup().await;
     Mock::given(method("GET"))
-        .and(path("/2/tweets/10"))
-        .and(query_param("tweet.fields", "public_metrics"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": "10", "text": "t", "public_metrics": {"retweet_count": 2, "reply_count": 3, "like_count": 5, "quote_count": 1, "impression_count": 99}}})))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "10,11"))
+        .and(query_param("tweet.fields", ALL_FIELDS))
+        .and(header("authorization", "Bearer tok-SECRET-123"))
+        .respond_with(json_fixture("x", "metrics-tweets.json"))
+        .expect(1)
         .mount(&server)
         .await;
-    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "10".into() }).await.unwrap();
-    assert_eq!(a.get("likes"), Some(5));
-    assert_eq!(a.get("impressions"), Some(99));
+    let per = p.post_analytics_many(&token(), &account(), &ids(&["10", "11"])).await.unwrap();
+    assert_eq!(outcome(&per), vec![("10", true), ("11", true)]);
+    let a = ok(&per, "10");
+    let got: Vec<_> = [M::Impressions, M::Likes, M::Shares, M::Comments, M::Quotes, M::Saves, M::Clicks, M::ProfileViews].map(|m| a.get(m)).to_vec();
+    // Impressions from the owner-only count (101), not the public one (99).
+    assert_eq!(got, [101, 5, 2, 3, 1, 4, 7, 2].map(Some).to_vec());
+    assert_eq!(a.raw["public_metrics"]["retweet_count"], 2);
+    assert_eq!(a.raw["non_public_metrics"]["url_link_clicks"], 7);
+    assert!(a.raw.get("text").is_none(), "raw keeps the numbers, not the post");
+    assert_eq!(ok(&per, "11").get(M::Likes), Some(8));
+    assert_declared(p.as_ref(), &AnalyticsQuery::Post { id: "10".into() }, a);
+}
+
+#[tokio::test]
+async fn a_403_for_owner_only_fields_falls_back_to_public_metrics_and_clicks_are_absent() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("tweet.fields", ALL_FIELDS))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(fixture("x", "403-client-forbidden.json"), "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "11"))
+        .and(query_param("tweet.fields", "public_metrics"))
+        .respond_with(json_fixture("x", "metrics-tweets-public.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "11".into() }).await.unwrap();
+    assert_eq!((a.get(M::Likes), a.get(M::Impressions), a.get(M::Saves)), (Some(30), Some(900), Some(3)));
+    assert_eq!((a.get(M::Clicks), a.get(M::ProfileViews)), (None, None), "not readable is absent, not zero");
+}
+
+#[tokio::test]
+async fn posts_whose_owner_only_fields_are_refused_are_asked_again_with_public_fields() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "10,11"))
+        .and(query_param("tweet.fields", ALL_FIELDS))
+        .respond_with(json_fixture("x", "metrics-tweets-field-refused.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "11"))
+        .and(query_param("tweet.fields", "public_metrics"))
+        .respond_with(json_fixture("x", "metrics-tweets-public.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let per = p.post_analytics_many(&token(), &account(), &ids(&["10", "11"])).await.unwrap();
+    assert_eq!(ok(&per, "10").get(M::Clicks), Some(7));
+    let older = ok(&per, "11");
+    assert_eq!((older.get(M::Likes), older.get(M::Clicks)), (Some(30), None));
+}
+
+#[tokio::test]
+async fn a_deleted_post_is_gone_on_its_own_while_the_others_answer() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "10,12"))
+        .respond_with(json_fixture("x", "metrics-tweets-deleted.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Asked twice: one answer per id asked, in order.
+    let per = p.post_analytics_many(&token(), &account(), &ids(&["10", "12", "10"])).await.unwrap();
+    assert_eq!(outcome(&per), vec![("10", true), ("12", false), ("10", true)]);
+    assert_gone(&per, "12");
+    let ProviderError::Rejected { reason, .. } = per[1].1.as_ref().unwrap_err() else { panic!() };
+    assert!(reason.contains("Could not find tweet"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_batch_refused_as_a_whole_is_asked_again_one_post_at_a_time() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "10,abc"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"errors": [{"parameters": {"ids": ["10,abc"]}, "message": "The `ids` query parameter value [abc] is not valid"}], "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.", "type": "https://api.twitter.com/2/problems/invalid-request"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path("/2/tweets")).and(query_param("ids", "10")).respond_with(json_fixture("x", "metrics-tweets-deleted.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "abc"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"errors": [{"message": "The `ids` query parameter value [abc] is not valid"}], "title": "Invalid Request", "detail": "One or more parameters to your request was invalid."})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let per = p.post_analytics_many(&token(), &account(), &ids(&["10", "abc"])).await.unwrap();
+    assert_eq!(outcome(&per), vec![("10", true), ("abc", false)]);
+    assert_gone(&per, "abc");
+}
+
+#[tokio::test]
+async fn more_than_100_posts_are_split_into_lookups_of_100() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .respond_with(EchoIds {
+            param: "ids",
+            item: |id| json!({"id": id, "text": "t", "public_metrics": {"like_count": id.len(), "retweet_count": 0, "reply_count": 0, "quote_count": 0}}),
+            wrap: |items| json!({"data": items}),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let many: Vec<String> = (1000..1150).map(|n| n.to_string()).collect();
+    let per = p.post_analytics_many(&token(), &account(), &many).await.unwrap();
+    assert_eq!(per.len(), 150);
+    assert!(per.iter().all(|(_, r)| r.as_ref().is_ok_and(|a| a.get(M::Likes) == Some(4))));
+    assert_eq!(ids_per_request(&server, "ids").await, vec![100, 50]);
+    assert_eq!(p.capabilities().analytics_batch, 100);
+}
+
+#[tokio::test]
+async fn a_rate_limited_lookup_is_the_outer_error_with_its_wait() {
+    let (server, p) = setup().await;
+    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/2/tweets")), AnalyticsQuery::Post { id: "10".into() }, "x").await;
+}
+
+#[tokio::test]
+async fn account_metrics_read_the_users_public_metrics() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/2244994945"))
+        .and(query_param("user.fields", "public_metrics"))
+        .respond_with(json_fixture("x", "metrics-user.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
+    assert_eq!((a.get(M::Followers), a.get(M::Following), a.get(M::Posts)), (Some(1520), Some(180), Some(642)));
+    assert_eq!(a.raw["public_metrics"]["listed_count"], 12);
+    assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
 }
