@@ -90,7 +90,7 @@ select throws_ok($$ select 1 from postiz.social_account_credentials $$, '42501',
 
 select tests.authenticate_as_service_role();
 select has_table('pgmq', 'q_publish', 'the publish queue exists');
-select has_table('pgmq', 'q_maintenance', 'the maintenance queue exists');
+select hasnt_table('pgmq', 'q_maintenance', 'the unused maintenance queue is gone: publish is the only queue');
 select ok(
   (select count(*) from pgmq.send('publish', '{"job":"probe","v":1,"data":{}}')) = 1,
   'service_role can send to the publish queue'

@@ -1,4 +1,5 @@
-//! `postiz-worker`: publishes scheduled posts.
+//! `postiz-worker`: publishes scheduled posts and runs the other background jobs
+//! (`postiz_worker::jobs`: analytics ingestion, the token sweep, the upload sweep).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +10,11 @@ use postiz_providers::{HttpClient, HttpSettings, Registry};
 use postiz_worker::backoff::RetryPolicy;
 use postiz_worker::pacing::Pacer;
 use postiz_worker::publish::PublishContext;
-use postiz_worker::runner::{self, RunnerConfig};
+use postiz_worker::jobs::publish_posts::PublishPosts;
+use postiz_worker::jobs::refresh_tokens::RefreshTokens;
+use postiz_worker::jobs::sweep_uploads::SweepUploads;
+use postiz_worker::jobs::Jobs;
+use postiz_worker::runner::RunnerConfig;
 use postiz_worker::store::Store;
 
 #[derive(Parser, Debug)]
@@ -150,11 +155,17 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("stop requested");
                 flag.store(true, Ordering::Relaxed);
             });
-            tokio::spawn(Arc::clone(&tokens).sweep_forever(sweep, Arc::clone(&stop)));
-            tokio::spawn(analytics.run_forever(Arc::clone(&stop)));
+            let uploads = ctx.media.clone().map(|storage| SweepUploads { store: ctx.store.clone(), storage });
+            let mut jobs = Jobs::new(stop)
+                .register(PublishPosts { ctx, registry, config })
+                .register(analytics)
+                .register(RefreshTokens { tokens: Arc::clone(&tokens), config: sweep });
+            if let Some(uploads) = uploads {
+                jobs = jobs.register(uploads);
+            }
             tracing::info!("worker started");
-            let stats = runner::run(ctx, registry, config, stop).await?;
-            tracing::info!(?stats, "worker stopped");
+            jobs.wait().await?;
+            tracing::info!("worker stopped");
         }
     }
     Ok(())

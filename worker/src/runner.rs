@@ -108,13 +108,6 @@ pub async fn run(
                 Ok(n) => tracing::warn!(count = n, "re-sent messages of jobs whose message was lost"),
                 Err(e) => tracing::warn!(error = %e, "sweep failed"),
             }
-            if let Some(storage) = &ctx.media {
-                match crate::uploads::sweep_expired(&ctx.store, storage).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(count = n, "removed expired resumable uploads"),
-                    Err(e) => tracing::warn!(error = %e, "sweeping expired uploads failed"),
-                }
-            }
         }
         let claiming: usize = loop_state.claims.values().sum();
         let room = config.max_in_flight.saturating_sub(loop_state.publishing + claiming);

@@ -70,12 +70,12 @@ async fn published_posts_and_accounts_get_numbers_on_their_cadence() {
     assert_eq!((state.as_str(), step), ("active", 0));
     let published_at: DateTime<Utc> = f.admin.query_one("select published_at from postiz.post_targets where id = $1", &[&target]).await.unwrap().get(0);
     assert_eq!(next, Some(published_at + chrono::Duration::hours(1)));
-    assert_eq!(job(&f).run_once().await.unwrap(), RoundStats { claimed: 1, recorded: 1, ..RoundStats::default() }, "only the account is due yet");
+    assert_eq!(job(&f).round().await.unwrap(), RoundStats { claimed: 1, recorded: 1, ..RoundStats::default() }, "only the account is due yet");
     let followers = f.count(&format!("select value::bigint from postiz.analytics_events where social_account_id = '{account}' and target_id is null and metric = 'followers'")).await;
     assert!(followers >= 1000, "the sandbox account's followers: {followers}");
 
     make_due(&f).await;
-    let stats = job(&f).run_once().await.unwrap();
+    let stats = job(&f).round().await.unwrap();
     assert_eq!((stats.claimed, stats.recorded), (2, 2), "{stats:?}");
     let got = values(&f, target).await;
     let names: Vec<&str> = got.iter().map(|(m, ..)| m.as_str()).collect();
@@ -97,12 +97,12 @@ async fn published_posts_and_accounts_get_numbers_on_their_cadence() {
 
     // Read again within the hour: one snapshot per metric and hour, not two.
     make_due(&f).await;
-    job(&f).run_once().await.unwrap();
+    job(&f).round().await.unwrap();
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_events where target_id = '{target}'")).await, 5);
 
     // The last step ends the cadence.
     f.admin.execute("update postiz.analytics_watches set step = 5, next_fetch_at = now() where target_id = $1", &[&target]).await.unwrap();
-    job(&f).run_once().await.unwrap();
+    job(&f).round().await.unwrap();
     let (state, step, next, ..) = watch(&f, Some(target), account).await;
     assert_eq!((state.as_str(), step, next), ("done", 6, None));
 }
@@ -117,7 +117,7 @@ async fn a_due_publish_on_the_account_goes_first() {
     let open = f.count(&format!("select count(*) from postiz.queue_jobs where social_account_id = '{account}' and completed_at is null")).await;
     assert!(open >= 1, "a publish job is open");
     make_due(&f).await;
-    let stats = job(&f).run_once().await.unwrap();
+    let stats = job(&f).round().await.unwrap();
     assert_eq!(stats.claimed, 0, "nothing of that account is read while it has a publish due");
     let (state, _, next, ..) = watch(&f, Some(target), account).await;
     assert_eq!(state, "active");
@@ -129,13 +129,13 @@ async fn rate_limits_wait_deleted_posts_stop_and_refused_tokens_pause() {
     let f = Fixture::new().await;
     let (account, target, remote) = published(&f, "faults").await;
     // The account's own numbers first, so only the post is left due afterwards.
-    job(&f).run_once().await.unwrap();
+    job(&f).round().await.unwrap();
 
     // 429 with Retry-After: postponed by it, not counted as a failure.
     f.sandbox.push_fault(Fault::rate_limited(40));
     make_due(&f).await;
     f.admin.execute("update postiz.analytics_watches set next_fetch_at = null, state = 'done' where target_id is null", &[]).await.unwrap();
-    let stats = job(&f).run_once().await.unwrap();
+    let stats = job(&f).round().await.unwrap();
     assert_eq!(stats.postponed, 1, "{stats:?}");
     let (state, _, next, _, failures) = watch(&f, Some(target), account).await;
     assert_eq!((state.as_str(), failures), ("active", 0));
@@ -148,7 +148,7 @@ async fn rate_limits_wait_deleted_posts_stop_and_refused_tokens_pause() {
         f.sandbox.push_fault(Fault::status(503));
     }
     make_due(&f).await;
-    let stats = job(&f).run_once().await.unwrap();
+    let stats = job(&f).round().await.unwrap();
     assert_eq!(stats.retried, 1, "{stats:?}");
     let (state, _, next, error, failures) = watch(&f, Some(target), account).await;
     assert_eq!((state.as_str(), failures), ("active", 1));
@@ -158,7 +158,7 @@ async fn rate_limits_wait_deleted_posts_stop_and_refused_tokens_pause() {
     // 401 without a way to refresh: the watch pauses until the account is reconnected.
     f.sandbox.push_fault(Fault::status(401));
     make_due(&f).await;
-    job(&f).run_once().await.unwrap();
+    job(&f).round().await.unwrap();
     let (state, _, next, error, _) = watch(&f, Some(target), account).await;
     assert_eq!((state.as_str(), next), ("paused", None));
     assert!(error.unwrap().to_lowercase().contains("reconnect"));
@@ -176,13 +176,13 @@ async fn rate_limits_wait_deleted_posts_stop_and_refused_tokens_pause() {
         .unwrap();
     assert!(deleted.status().is_success());
     make_due(&f).await;
-    let stats = job(&f).run_once().await.unwrap();
+    let stats = job(&f).round().await.unwrap();
     assert_eq!(stats.stopped, 1, "{stats:?}");
     let (state, _, next, error, _) = watch(&f, Some(target), account).await;
     assert_eq!((state.as_str(), next), ("gone", None));
     assert!(error.unwrap().contains("no longer exists"));
     make_due(&f).await;
-    assert_eq!(job(&f).run_once().await.unwrap().claimed, 0, "a gone post is never read again");
+    assert_eq!(job(&f).round().await.unwrap().claimed, 0, "a gone post is never read again");
 }
 
 #[tokio::test]

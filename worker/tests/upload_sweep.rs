@@ -3,10 +3,14 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use postiz_storage::upload_chunks_prefix;
+use postiz_worker::jobs::Jobs;
+use postiz_worker::jobs::sweep_uploads::SweepUploads;
 use postiz_worker::uploads::sweep_expired;
 use support::Fixture;
 use uuid::Uuid;
@@ -96,19 +100,18 @@ async fn expired_sessions_lose_rows_and_chunks_but_held_and_live_ones_stay() {
 }
 
 #[tokio::test]
-async fn the_running_worker_sweeps_expired_uploads() {
+async fn the_workers_job_chain_sweeps_expired_uploads() {
     let f = Fixture::new().await;
     let expired = session(&f, "-1 second").await;
-    f.run_until(Duration::from_secs(10), async |db| {
-        db.query_one("select count(*) = 0 from postiz.media_uploads", &[])
-            .await
-            .unwrap()
-            .get(0)
-    })
-    .await;
-    assert!(
-        !exists(&f, expired).await,
-        "the worker's first sweep removed it"
-    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let jobs = Jobs::new(Arc::clone(&stop)).register(SweepUploads { store: f.store(), storage: Arc::clone(&f.media) });
+    let running = tokio::spawn(jobs.wait());
+    let started = tokio::time::Instant::now();
+    while exists(&f, expired).await && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    running.await.unwrap().unwrap();
+    assert!(!exists(&f, expired).await, "the job's first round removed it");
     assert_eq!(chunks(&f, expired).await, 0);
 }

@@ -94,8 +94,6 @@ impl Default for SupabaseSettings {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerSettings {
-    /// pgmq queue drained by the publish worker.
-    pub publish_queue: String,
     /// Messages read per batch.
     pub batch_size: u32,
     /// Seconds a read message stays invisible; longer than the provider timeout.
@@ -113,7 +111,6 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            publish_queue: "publish".into(),
             batch_size: 64,
             visibility_timeout_secs: 120,
             provider_timeout_secs: 30,

@@ -29,14 +29,11 @@ use serde_json::{Map, Value};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::{Job, sleep_unless_stopped};
 use crate::pacing::{Pacer, Wait};
 use crate::store::{Store, StoreError};
 use crate::tokens::{Refreshed, Tokens, reconnect_message};
 
-/// The job's wire name.
-pub const JOB_NAME: &str = "ingest_analytics";
-/// How often a worker looks for due watches.
-pub const EVERY: Duration = Duration::from_secs(15);
 /// Watches claimed per round.
 pub const BATCH: i32 = 100;
 /// How long a claimed watch is held (longer than a provider request may take).
@@ -75,6 +72,7 @@ pub struct RoundStats {
 }
 
 /// How a fetch ended, as the watch records it.
+#[derive(Debug, Clone)]
 enum Outcome {
     Recorded(Analytics),
     Postpone(Duration),
@@ -83,6 +81,7 @@ enum Outcome {
 }
 
 /// A claimed watch.
+#[derive(Debug, Clone)]
 struct Watch {
     id: Uuid,
     workspace_id: Uuid,
@@ -121,26 +120,6 @@ impl Watch {
     }
 }
 
-/// The normalized metric a network's name stands for; None for names we do not keep.
-pub fn normalized(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "impressions" => "impressions",
-        "reach" => "reach",
-        "views" | "video_views" | "plays" => "views",
-        "likes" | "favourites" | "reactions" => "likes",
-        "comments" | "replies" => "comments",
-        "shares" | "reposts" | "reblogs" | "retweets" => "shares",
-        "quotes" => "quotes",
-        "saves" | "saved" | "bookmarks" => "saves",
-        "clicks" => "clicks",
-        "profile_views" | "profile_visits" => "profile_views",
-        "followers" => "followers",
-        "following" => "following",
-        "posts" => "posts",
-        _ => return None,
-    })
-}
-
 /// Backoff after `failures` transient failures: 1 min × 2^failures, at most 6 h.
 pub fn backoff(failures: i32) -> Duration {
     let exp = u32::try_from(failures.clamp(0, 9)).unwrap_or(0);
@@ -149,7 +128,7 @@ pub fn backoff(failures: i32) -> Duration {
 
 impl IngestAnalytics {
     /// One round: claim due watches, fetch each (concurrently, paced), record every outcome.
-    pub async fn run_once(&self) -> Result<RoundStats, StoreError> {
+    pub async fn round(&self) -> Result<RoundStats, StoreError> {
         let client = self.store.pool().get().await?;
         let rows = client
             .query("select * from postiz_private.service_claim_analytics($1, $2)", &[&BATCH, &LEASE_SECS])
@@ -162,14 +141,7 @@ impl IngestAnalytics {
         for w in rows.iter().map(Watch::from_row) {
             by_account.entry(w.account_id).or_default().push(w);
         }
-        let rounds = by_account.into_values().map(|watches| async move {
-            let mut done = Vec::with_capacity(watches.len());
-            for w in watches {
-                let outcome = self.fetch(&w).await;
-                done.push((w, outcome));
-            }
-            done
-        });
+        let rounds = by_account.into_values().map(|watches| self.fetch_account(watches));
         for (watch, outcome) in futures_util::future::join_all(rounds).await.into_iter().flatten() {
             match &outcome {
                 Outcome::Recorded(_) => stats.recorded += 1,
@@ -191,57 +163,82 @@ impl IngestAnalytics {
         Ok(derived + snapshots)
     }
 
-    /// Rounds until `stop` is set, pruning once an hour.
-    pub async fn run_forever(self, stop: Arc<AtomicBool>) {
-        let mut pruned_at: Option<tokio::time::Instant> = None;
-        while !stop.load(Ordering::Relaxed) {
-            if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-                match self.prune().await {
-                    Ok(n) => tracing::info!(job = JOB_NAME, rows = n, "analytics retention applied"),
-                    Err(e) => tracing::warn!(job = JOB_NAME, error = %e, "analytics retention failed"),
+    /// Reads one account's due watches: its own numbers in one call, its posts in calls of
+    /// up to `analytics_batch` ids, one call at a time (paced like publishing).
+    async fn fetch_account(&self, watches: Vec<Watch>) -> Vec<(Watch, Outcome)> {
+        let Some(first) = watches.first() else { return vec![] };
+        let all = |outcome: Outcome| watches.iter().map(|w| (w.clone(), outcome.clone())).collect::<Vec<_>>();
+        let Some(network) = first.network else {
+            return all(Outcome::Stop("unsupported", "This network is not known to this version of the scheduler.".into()));
+        };
+        let Some(provider) = self.registry.get(network) else {
+            return all(Outcome::Stop("unsupported", format!("{} is not configured here.", network.display_name())));
+        };
+        if first.account_status != "active" {
+            return all(Outcome::Stop("paused", reconnect_message(&first.account_status, "the account is not connected")));
+        }
+        let Some(sealed) = first.token.clone() else {
+            return all(Outcome::Stop("paused", "The account has no stored sign-in; reconnect it.".into()));
+        };
+        let binding = Binding { workspace_id: first.workspace_id, social_account_id: first.account_id, field: Field::AccessToken };
+        let Ok(token) = self.keyring.decrypt(&sealed, &binding) else {
+            return all(Outcome::Stop("paused", "The account's stored sign-in cannot be read; reconnect it.".into()));
+        };
+        let account = postiz_providers::AccountRef { id: first.external_account_id.clone(), handle: first.handle.clone(), server: first.server.clone() };
+        let caps = provider.capabilities();
+        let unsupported = || Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name()));
+
+        let mut done = Vec::with_capacity(watches.len());
+        let mut posts: Vec<(Watch, String)> = Vec::new();
+        for w in watches.iter().cloned() {
+            match (&w.target_id, w.remote_post_id.clone()) {
+                (None, _) if caps.account_analytics() => {
+                    let outcome = match self.paced(network, w.account_id).await {
+                        Some(wait) => wait,
+                        None => self.answer(&w, &sealed, provider.analytics(&token, &account, &AnalyticsQuery::Account).await).await,
+                    };
+                    done.push((w, outcome));
                 }
-                pruned_at = Some(tokio::time::Instant::now());
+                (Some(_), Some(id)) if caps.post_analytics() => posts.push((w, id)),
+                (Some(_), None) => done.push((w, Outcome::Stop("gone", "The network gave this post no id, so its numbers cannot be read.".into()))),
+                _ => done.push((w, unsupported())),
             }
-            match self.run_once().await {
-                Ok(stats) if stats.claimed > 0 => tracing::info!(job = JOB_NAME, ?stats, "analytics round"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(job = JOB_NAME, error = %e, "analytics round failed"),
+        }
+        for chunk in posts.chunks(caps.analytics_batch.max(1)) {
+            if let Some(wait) = self.paced(network, first.account_id).await {
+                done.extend(chunk.iter().map(|(w, _)| (w.clone(), wait.clone())));
+                continue;
             }
-            tokio::time::sleep(EVERY).await;
+            let ids: Vec<String> = chunk.iter().map(|(_, id)| id.clone()).collect();
+            match provider.post_analytics_many(&token, &account, &ids).await {
+                Ok(answers) => {
+                    for ((w, _), (_, answer)) in chunk.iter().zip(answers) {
+                        let outcome = self.answer(w, &sealed, answer).await;
+                        done.push((w.clone(), outcome));
+                    }
+                }
+                Err(e) => {
+                    let outcome = self.answer(&chunk[0].0, &sealed, Err(e)).await;
+                    done.extend(chunk.iter().map(|(w, _)| (w.clone(), outcome.clone())));
+                }
+            }
+        }
+        done
+    }
+
+    /// None when a request of `account` may go now; else how long to wait.
+    async fn paced(&self, network: Network, account: Uuid) -> Option<Outcome> {
+        // The admission only gates the start: reads are short, the budget is what counts.
+        match self.pacer.admit(network, account) {
+            Ok(_admission) => None,
+            Err(Wait::Account(d)) => Some(Outcome::Postpone(d.max(Duration::from_secs(1)))),
+            Err(Wait::Busy) => Some(Outcome::Postpone(Duration::from_secs(30))),
         }
     }
 
-    async fn fetch(&self, w: &Watch) -> Outcome {
-        let Some(network) = w.network else {
-            return Outcome::Stop("unsupported", "This network is not known to this version of the scheduler.".into());
-        };
-        let Some(provider) = self.registry.get(network) else {
-            return Outcome::Stop("unsupported", format!("{} is not configured here.", network.display_name()));
-        };
-        let caps = provider.capabilities();
-        let query = match (&w.target_id, &w.remote_post_id) {
-            (None, _) if caps.account_analytics => AnalyticsQuery::Account,
-            (Some(_), Some(id)) if caps.post_analytics => AnalyticsQuery::Post { id: id.clone() },
-            (Some(_), None) => return Outcome::Stop("gone", "The network gave this post no id, so its numbers cannot be read.".into()),
-            _ => return Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name())),
-        };
-        if w.account_status != "active" {
-            return Outcome::Stop("paused", reconnect_message(&w.account_status, "the account is not connected"));
-        }
-        let Some(sealed) = &w.token else {
-            return Outcome::Stop("paused", "The account has no stored sign-in; reconnect it.".into());
-        };
-        let binding = Binding { workspace_id: w.workspace_id, social_account_id: w.account_id, field: Field::AccessToken };
-        let Ok(token) = self.keyring.decrypt(sealed, &binding) else {
-            return Outcome::Stop("paused", "The account's stored sign-in cannot be read; reconnect it.".into());
-        };
-        let _admission = match self.pacer.admit(network, w.account_id) {
-            Ok(a) => a,
-            Err(Wait::Account(d)) => return Outcome::Postpone(d.max(Duration::from_secs(1))),
-            Err(Wait::Busy) => return Outcome::Postpone(Duration::from_secs(30)),
-        };
-        let account = postiz_providers::AccountRef { id: w.external_account_id.clone(), handle: w.handle.clone(), server: w.server.clone() };
-        match provider.analytics(&token, &account, &query).await {
+    /// What a network's answer means for a watch.
+    async fn answer(&self, w: &Watch, sealed: &Sealed, answer: Result<Analytics, ProviderError>) -> Outcome {
+        match answer {
             Ok(numbers) => Outcome::Recorded(numbers),
             Err(ProviderError::RateLimited { retry_after, .. }) => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
@@ -250,7 +247,7 @@ impl IngestAnalytics {
             }
             Err(ProviderError::Unauthorized { reason, .. }) => self.unauthorized(w, sealed, &reason).await,
             Err(ProviderError::Rejected { reason, .. }) => Outcome::Stop("gone", reason),
-            Err(ProviderError::NotSupported { .. }) => Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name())),
+            Err(ProviderError::NotSupported { network, .. }) => Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name())),
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
@@ -279,15 +276,12 @@ impl IngestAnalytics {
         let client = self.store.pool().get().await?;
         match outcome {
             Outcome::Recorded(numbers) => {
-                let metrics: Map<String, Value> = numbers
-                    .metrics
-                    .iter()
-                    .filter_map(|m| normalized(m.name).map(|n| (n.to_owned(), Value::from(m.value))))
-                    .collect();
+                let metrics: Map<String, Value> = numbers.metrics.iter().map(|m| (m.name.as_str().to_owned(), Value::from(m.value))).collect();
+                let raw = if numbers.raw.is_object() { numbers.raw.clone() } else { Value::Object(Map::new()) };
                 client
                     .execute(
                         "select postiz_private.service_record_analytics($1, $2, $3, $4)",
-                        &[&w.id, &numbers.fetched_at, &Value::Object(metrics), &raw_numbers(&numbers)],
+                        &[&w.id, &numbers.fetched_at, &Value::Object(metrics), &raw],
                     )
                     .await?;
             }
@@ -302,10 +296,36 @@ impl IngestAnalytics {
     }
 }
 
-/// The network's own numbers as received; until adapters hand them over, the numbers under
-/// the names the adapter read them by.
-fn raw_numbers(numbers: &Analytics) -> Value {
-    Value::Object(numbers.metrics.iter().map(|m| (m.name.to_string(), Value::from(m.value))).collect())
+impl Job for IngestAnalytics {
+    const NAME: &'static str = "ingest_analytics";
+    /// How often a worker looks for due watches.
+    const EVERY: Duration = Duration::from_secs(15);
+
+    async fn run_once(&self) -> anyhow::Result<u64> {
+        let stats = self.round().await?;
+        Ok(u64::try_from(stats.claimed).unwrap_or(u64::MAX))
+    }
+
+    /// Rounds every [`Self::EVERY`], and retention once an hour ([`PRUNE_EVERY`]).
+    async fn run(self, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+        let mut pruned_at: Option<tokio::time::Instant> = None;
+        while !stop.load(Ordering::Relaxed) {
+            if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                match self.prune().await {
+                    Ok(n) => tracing::info!(job = Self::NAME, rows = n, "analytics retention applied"),
+                    Err(e) => tracing::warn!(job = Self::NAME, error = %e, "analytics retention failed"),
+                }
+                pruned_at = Some(tokio::time::Instant::now());
+            }
+            match self.round().await {
+                Ok(stats) if stats.claimed > 0 => tracing::info!(job = Self::NAME, ?stats, "analytics round"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(job = Self::NAME, error = %e, "analytics round failed"),
+            }
+            sleep_unless_stopped(Self::EVERY, &stop).await;
+        }
+        Ok(())
+    }
 }
 
 async fn failed(client: &deadpool_postgres::Client, watch: Uuid, outcome: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -318,15 +338,6 @@ async fn failed(client: &deadpool_postgres::Client, watch: Uuid, outcome: &str, 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn network_names_map_onto_one_vocabulary() {
-        assert_eq!(normalized("reposts"), Some("shares"));
-        assert_eq!(normalized("replies"), Some("comments"));
-        assert_eq!(normalized("favourites"), Some("likes"));
-        assert_eq!(normalized("video_views"), Some("views"));
-        assert_eq!(normalized("something_else"), None);
-    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {
