@@ -21,7 +21,7 @@ use crate::input::{Ids, JsonBody};
 use crate::{ApiError, AppState};
 
 /// Scopes a key may hold; each public route needs one.
-pub const SCOPES: [&str; 5] = ["posts:read", "posts:write", "media:read", "media:write", "accounts:read"];
+pub const SCOPES: [&str; 6] = ["posts:read", "posts:write", "media:read", "media:write", "accounts:read", "analytics:read"];
 
 /// Body of `POST /workspaces/{ws}/api-keys`.
 #[derive(Debug, Deserialize)]

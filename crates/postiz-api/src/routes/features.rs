@@ -27,6 +27,8 @@ pub struct Features {
     pub allow_recurring: bool,
     /// Evergreen pools allowed.
     pub allow_evergreen: bool,
+    /// Whether the plan includes analytics.
+    pub analytics_enabled: bool,
     /// Days analytics are kept.
     pub analytics_retention_days: i32,
 }
@@ -40,7 +42,7 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uui
         .query_opt(
             "select p.code, p.name, p.networks_allowed, p.max_social_accounts,
                     (select count(*) from postiz.social_accounts a where a.workspace_id = w.id),
-                    p.allow_recurring, p.allow_evergreen, p.analytics_retention_days
+                    p.allow_recurring, p.allow_evergreen, p.analytics_retention_days, p.analytics_enabled
              from postiz.workspaces w join postiz.plans p on p.code = w.plan where w.id = $1",
             &[&ws],
         )
@@ -56,5 +58,6 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uui
         allow_recurring: r.get(5),
         allow_evergreen: r.get(6),
         analytics_retention_days: r.get(7),
+        analytics_enabled: r.get(8),
     }))
 }

@@ -7,6 +7,7 @@ use crate::AppState;
 
 pub mod accounts;
 pub mod activity;
+pub mod analytics;
 pub mod api_keys;
 pub mod calendar;
 pub mod comments;
@@ -59,4 +60,11 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/tags/{id}", axum::routing::patch(tags::update).delete(tags::delete))
         .route("/workspaces/{ws}/activity", get(activity::list))
         .route("/workspaces/{ws}/calendar", get(calendar::get))
+        .route("/workspaces/{ws}/posts/{id}/analytics", get(analytics::post::get))
+        .route("/workspaces/{ws}/analytics/overview", get(analytics::overview::get))
+        .route("/workspaces/{ws}/analytics/top-posts", get(analytics::top_posts::get))
+        .route("/workspaces/{ws}/analytics/best-time", get(analytics::best_time::get))
+        .route("/workspaces/{ws}/analytics/accounts/{id}", get(analytics::account::get))
+        .route("/workspaces/{ws}/analytics/tags/{id}", get(analytics::tag::get))
+        .route("/workspaces/{ws}/analytics/export", get(analytics::export::get))
 }

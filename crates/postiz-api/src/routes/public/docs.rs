@@ -25,9 +25,9 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
     info(
         title = "Postiz module public API",
         version = "1",
-        description = "Schedule posts, upload media and read accounts with a workspace API key \
+        description = "Schedule posts, upload media, read accounts and analytics with a workspace API key \
             (`Authorization: Bearer pzk_…`, or the bare key). Each key holds scopes (posts:read, \
-            posts:write, media:read, media:write, accounts:read), can be revoked at any time, and is \
+            posts:write, media:read, media:write, accounts:read, analytics:read), can be revoked at any time, and is \
             rate limited: over the limit, 429 with `Retry-After`. Every error has the shape \
             `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"message\"}]}, \"request_id\"}` and every \
             response carries `x-request-id`."
@@ -47,6 +47,13 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
         super::media_content,
         super::list_accounts,
         super::next_slot,
+        super::analytics::overview,
+        super::analytics::post,
+        super::analytics::account,
+        super::analytics::top_posts,
+        super::analytics::best_time,
+        super::analytics::tag,
+        super::analytics::export,
     ),
     components(schemas(
         ErrorBody, ErrorInner, FieldErrorDoc, PostInput, PostPatch, StatusInput, MediaItemDoc, PostDoc, PostPageDoc,
@@ -57,6 +64,7 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
         (name = "posts", description = "Create, read, update, delete and (un)schedule posts"),
         (name = "media", description = "The media library"),
         (name = "accounts", description = "Connected social accounts and posting slots"),
+        (name = "analytics", description = "What posts and accounts gathered: overview, per post, per account, top posts, best time, per tag, exports"),
         (name = "key", description = "The API key itself"),
     )
 )]

@@ -10,6 +10,7 @@
 //! The OpenAPI document is generated from these handlers (`utoipa`) and served unauthenticated
 //! at `/public/v1/openapi.json`.
 
+mod analytics;
 mod docs;
 mod key;
 
@@ -44,6 +45,13 @@ pub fn routes() -> Router<AppState> {
         .route("/media/{id}/content", get(media_content))
         .route("/accounts", get(list_accounts))
         .route("/accounts/{id}/next-slot", get(next_slot))
+        .route("/analytics/overview", get(analytics::overview))
+        .route("/analytics/posts/{id}", get(analytics::post))
+        .route("/analytics/accounts/{id}", get(analytics::account))
+        .route("/analytics/top-posts", get(analytics::top_posts))
+        .route("/analytics/best-time", get(analytics::best_time))
+        .route("/analytics/tags/{id}", get(analytics::tag))
+        .route("/analytics/export", get(analytics::export))
 }
 
 /// `GET /public/v1/openapi.json`: the OpenAPI 3.1 document, its server URL being where it was
