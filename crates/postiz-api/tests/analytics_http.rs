@@ -105,6 +105,12 @@ async fn numbers_roll_up_into_every_view_and_export() {
     let likes = o.body["totals"].as_array().unwrap().iter().find(|t| t["metric"] == "likes").unwrap();
     assert_eq!((likes["previous"].as_i64(), likes["change_pct"].clone()), (Some(0), Value::Null));
 
+    // What each connected network reports: Bluesky has no impressions (not reported, not 0).
+    let reports = |n: &str| o.body["reported"].as_array().unwrap().iter().find(|r| r["network"] == n).unwrap()["post_metrics"].clone();
+    assert!(reports("x").as_array().unwrap().contains(&json!("impressions")), "{}", o.body);
+    assert!(!reports("bluesky").as_array().unwrap().contains(&json!("impressions")), "{}", o.body);
+    assert!(reports("bluesky").as_array().unwrap().contains(&json!("likes")));
+
     // Per post: every reading, the latest values, freshness from the watch.
     let p = app.call(&owner, "GET", &format!("/workspaces/{ws}/posts/{morning}/analytics"), None).await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
@@ -113,6 +119,7 @@ async fn numbers_roll_up_into_every_view_and_export() {
     assert_eq!(target["series"].as_array().unwrap().len(), 3, "three readings, the late one in its place");
     assert_eq!(target["series"][0]["values"]["likes"], 5);
     assert_eq!(target["freshness"]["state"], "active", "publishing started a watch");
+    assert!(target["reported"].as_array().unwrap().contains(&json!("impressions")));
 
     // Top posts by likes, then by impressions (a metric Bluesky does not report).
     let top = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/top-posts?from=2026-11-01&to=2026-11-30&metric=likes"), None).await;

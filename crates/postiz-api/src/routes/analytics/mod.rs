@@ -125,5 +125,32 @@ impl Freshness {
     }
 }
 
+/// What a network reports: the metrics its adapter declares (anything else is "not
+/// reported" there, shown differently from zero).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reported {
+    /// Network wire name.
+    pub network: String,
+    /// Metrics reported for posts.
+    pub post_metrics: Vec<String>,
+    /// Metrics reported for the account itself.
+    pub account_metrics: Vec<String>,
+}
+
+/// What `network` reports, from its adapter's capabilities (nothing for a network this
+/// deployment does not know).
+pub(crate) fn reported(registry: &postiz_providers::Registry, network: &str) -> Reported {
+    let caps = serde_json::from_value::<postiz_providers::Network>(serde_json::Value::String(network.to_owned()))
+        .ok()
+        .and_then(|n| registry.get(n))
+        .map(|p| p.capabilities());
+    let names = |list: Option<&[postiz_providers::MetricName]>| list.unwrap_or(&[]).iter().map(|m| m.as_str().to_owned()).collect();
+    Reported {
+        network: network.to_owned(),
+        post_metrics: names(caps.as_ref().map(|c| c.post_metrics)),
+        account_metrics: names(caps.as_ref().map(|c| c.account_metrics)),
+    }
+}
+
 /// Values by metric name (only the metrics that have a value).
 pub type Values = std::collections::BTreeMap<String, i64>;

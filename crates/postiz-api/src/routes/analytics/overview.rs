@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Freshness, METRICS, Range, Values, open_range};
+use super::{Freshness, METRICS, Range, Reported, Values, open_range, reported};
 use crate::access::user_tx;
 use crate::auth::AuthUser;
 use crate::input::{Ids, Params};
@@ -95,6 +95,8 @@ pub struct Overview {
     pub updated_at: Option<DateTime<Utc>>,
     /// Per connected account.
     pub accounts: Vec<AccountFreshness>,
+    /// What each connected network reports (a metric not listed is "not reported" there).
+    pub reported: Vec<Reported>,
 }
 
 /// `GET /workspaces/{ws}/analytics/overview` (any member).
@@ -175,5 +177,8 @@ pub async fn get(
             posts_stopped: r.get(7),
         })
         .collect();
-    Ok(Json(Overview { range, previous, totals, series, networks, updated_at, accounts }))
+    let mut connected: Vec<String> = fresh.iter().map(|r| r.get::<_, String>(1)).collect();
+    connected.dedup();
+    let reported = connected.iter().map(|n| reported(&state.registry, n)).collect();
+    Ok(Json(Overview { range, previous, totals, series, networks, updated_at, accounts, reported }))
 }

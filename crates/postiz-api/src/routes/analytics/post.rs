@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Freshness, Values, open_range};
+use super::{Freshness, Values, open_range, reported};
 use crate::access::user_tx;
 use crate::auth::AuthUser;
 use crate::input::Ids;
@@ -47,6 +47,8 @@ pub struct TargetAnalytics {
     pub series: Vec<Reading>,
     /// How fresh the numbers are (null for a target not published).
     pub freshness: Option<Freshness>,
+    /// The metrics this network reports for posts (others are "not reported", not zero).
+    pub reported: Vec<String>,
 }
 
 /// A post's numbers.
@@ -125,6 +127,7 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)):
                 latest,
                 series,
                 freshness: Freshness::from_row(r, 6),
+                reported: reported(&state.registry, &r.get::<_, String>(2)).post_metrics,
             }
         })
         .collect();
