@@ -7,6 +7,8 @@
 --     gains of its days add up to its latest value; an account's first day gains nothing (its
 --     history before we watched it is unknown), so its gains are its growth.
 --   - analytics_rollups: the gains added up per workspace, per network and per account, by day.
+--   - analytics_latest: each subject's latest value per metric (what a post has now), with the
+--     post's publishing time, for rankings and best time to post.
 --     Weeks and months are sums of days. Tags (campaigns) are summed at read time from
 --     analytics_daily, because a post's tags change after its numbers arrive.
 --
@@ -65,6 +67,33 @@ create table postiz.analytics_rollups (
 comment on table postiz.analytics_rollups is
   'Gains per workspace, network and account by workspace day, maintained incrementally. Written by triggers.';
 
+-- The latest value per subject and metric (what a post has now), with the post's publishing time
+-- beside it: top posts and best time read it instead of looking for the last day of each post.
+create table postiz.analytics_latest (
+  workspace_id uuid not null references postiz.workspaces (id) on delete cascade,
+  social_account_id uuid not null,
+  target_id uuid,
+  subject_id uuid not null,
+  metric postiz.analytics_metric not null,
+  level numeric not null,
+  day date not null,
+  observed_at timestamptz not null,
+  -- The target's publishing time (null for an account's own numbers).
+  published_at timestamptz,
+  primary key (subject_id, metric),
+  check (subject_id = coalesce(target_id, social_account_id)),
+  foreign key (workspace_id, social_account_id)
+    references postiz.social_accounts (workspace_id, id) on delete cascade,
+  foreign key (workspace_id, target_id) references postiz.post_targets (workspace_id, id) on delete cascade
+);
+comment on table postiz.analytics_latest is
+  'The latest value per subject and metric, with the target''s publishing time. Written by triggers.';
+-- Top posts and best time: a workspace's posts published in a range, per metric.
+create index analytics_latest_workspace_id_published_idx on postiz.analytics_latest (workspace_id, published_at, metric)
+  where target_id is not null;
+create index analytics_latest_workspace_id_account_idx on postiz.analytics_latest (workspace_id, social_account_id);
+create index analytics_latest_target_id_idx on postiz.analytics_latest (target_id, workspace_id) where target_id is not null;
+
 -- Functions -------------------------------------------------------------------------------------
 
 /*
@@ -119,11 +148,16 @@ begin
       limit 1
     ) prev on true
   ),
-  -- What the rows were before this statement (data-modifying CTEs share one snapshot).
-  old as (
-    select d.subject_id, d.metric, d.day, d.gain
-    from postiz.analytics_daily d
-    join computed c on c.subject_id = d.subject_id and c.metric = d.metric and c.day = d.day
+  latest as (
+    insert into postiz.analytics_latest as l
+      (workspace_id, social_account_id, target_id, subject_id, metric, level, day, observed_at, published_at)
+    select distinct on (c.subject_id, c.metric) c.workspace_id, c.social_account_id, c.target_id, c.subject_id, c.metric,
+           c.level, c.day, c.observed_at, t.published_at
+    from computed c left join postiz.post_targets t on t.id = c.target_id
+    order by c.subject_id, c.metric, c.day desc
+    on conflict (subject_id, metric)
+    do update set level = excluded.level, day = excluded.day, observed_at = excluded.observed_at, published_at = excluded.published_at
+      where l.day <= excluded.day
   ),
   upserted as (
     insert into postiz.analytics_daily (workspace_id, social_account_id, target_id, subject_id, metric, day, level, gain, observed_at)
@@ -137,7 +171,9 @@ begin
            c.level - c.prev_level - coalesce(o.gain, 0) as delta
     from computed c
     join postiz.social_accounts a on a.id = c.social_account_id
-    left join old o on o.subject_id = c.subject_id and o.metric = c.metric and o.day = c.day
+    -- The row as it was before this statement: every part of one statement reads the same
+    -- snapshot, so the upsert above is not visible here.
+    left join postiz.analytics_daily o on o.subject_id = c.subject_id and o.metric = c.metric and o.day = c.day
   ),
   scoped as (
     select workspace_id, 'workspace' as scope, '' as scope_key, metric, day, sum(delta) as delta
@@ -230,9 +266,9 @@ update postiz.analytics_events set value = value;
 
 -- Grants ----------------------------------------------------------------------------------------
 
-revoke all on table postiz.analytics_daily, postiz.analytics_rollups from public, anon, authenticated, service_role;
-grant select on table postiz.analytics_daily, postiz.analytics_rollups to authenticated;
-grant select, insert, update, delete on table postiz.analytics_daily, postiz.analytics_rollups to service_role;
+revoke all on table postiz.analytics_daily, postiz.analytics_rollups, postiz.analytics_latest from public, anon, authenticated, service_role;
+grant select on table postiz.analytics_daily, postiz.analytics_rollups, postiz.analytics_latest to authenticated;
+grant select, insert, update, delete on table postiz.analytics_daily, postiz.analytics_rollups, postiz.analytics_latest to service_role;
 
 revoke all on function postiz_private.roll_up_analytics() from public, anon, authenticated, service_role;
 revoke all on function postiz_private.roll_down_analytics() from public, anon, authenticated, service_role;
@@ -245,11 +281,17 @@ alter table postiz.analytics_daily enable row level security;
 alter table postiz.analytics_daily force row level security;
 alter table postiz.analytics_rollups enable row level security;
 alter table postiz.analytics_rollups force row level security;
+alter table postiz.analytics_latest enable row level security;
+alter table postiz.analytics_latest force row level security;
 
 create policy "Members can view their workspace's daily analytics" on postiz.analytics_daily
   for select to authenticated
   using (workspace_id = any (array(select postiz_private.workspaces_with_role('viewer'))));
 
 create policy "Members can view their workspace's analytics rollups" on postiz.analytics_rollups
+  for select to authenticated
+  using (workspace_id = any (array(select postiz_private.workspaces_with_role('viewer'))));
+
+create policy "Members can view their workspace's latest analytics" on postiz.analytics_latest
   for select to authenticated
   using (workspace_id = any (array(select postiz_private.workspaces_with_role('viewer'))));

@@ -106,6 +106,7 @@ drop policy "Members can view their workspace's analytics" on postiz.analytics_e
 drop policy "Members can view their workspace's raw analytics" on postiz.analytics_snapshots;
 drop policy "Members can view their workspace's daily analytics" on postiz.analytics_daily;
 drop policy "Members can view their workspace's analytics rollups" on postiz.analytics_rollups;
+drop policy "Members can view their workspace's latest analytics" on postiz.analytics_latest;
 
 create policy "Members can view their workspace's analytics when the plan includes it" on postiz.analytics_events
   for select to authenticated
@@ -117,5 +118,8 @@ create policy "Members can view their workspace's daily analytics when the plan 
   for select to authenticated
   using (workspace_id = any (array(select postiz_private.workspaces_with_analytics())));
 create policy "Members can view their workspace's analytics rollups when the plan includes it" on postiz.analytics_rollups
+  for select to authenticated
+  using (workspace_id = any (array(select postiz_private.workspaces_with_analytics())));
+create policy "Members can view their workspace's latest analytics when the plan includes it" on postiz.analytics_latest
   for select to authenticated
   using (workspace_id = any (array(select postiz_private.workspaces_with_analytics())));

@@ -28,6 +28,9 @@ use tokio_postgres::types::ToSql;
 pub enum Bench {
     /// The calendar query (one workspace, 31 days, joined to targets and accounts).
     Calendar(CalendarArgs),
+    /// The analytics queries on a large history (authenticated vs service_role) and the
+    /// incremental rollups' cost for a burst of snapshots.
+    Analytics(crate::bench_analytics::AnalyticsArgs),
     /// The publish worker: drain rate, CPU per job, lateness, memory.
     Worker(crate::bench_worker::WorkerArgs),
     /// Creating an isolated, migrated test database (clone of the template), as every test does.
@@ -79,6 +82,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Calendar(args) => calendar(args).await,
         Bench::Worker(args) => crate::bench_worker::run(args).await,
+        Bench::Analytics(args) => crate::bench_analytics::run(args).await,
         Bench::Testdb { count } => testdb(count).await,
     }
 }

@@ -1,6 +1,7 @@
 //! Developer tasks. `cargo xtask run` starts the module locally; `cargo xtask test` runs every test.
 
 mod bench;
+mod bench_analytics;
 mod bench_worker;
 mod db;
 mod e2e;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod analytics;
 pub mod migrate;
 pub mod pgmq;
 mod pool;

@@ -1,6 +1,6 @@
 //! Analytics rollups are maintained incrementally by triggers on `analytics_events`. Whatever
 //! order snapshots arrive in (late ones, corrections in the same hour, several per statement),
-//! and after subjects are removed, the daily rows and the rollups equal a computation from
+//! and after subjects are removed, the daily rows, the rollups and the latest values equal a computation from
 //! scratch over the snapshots that are left.
 
 use std::collections::BTreeSet;
@@ -110,6 +110,15 @@ async fn compare(c: &Client) -> Result<(), TestCaseError> {
     )
     .await;
     prop_assert_eq!(&incremental_rollups, &scratch_rollups, "rollups");
+    let incremental_latest = rows(c, "select concat_ws('|', subject_id, metric, day, level::text) from postiz.analytics_latest").await;
+    let scratch_latest = rows(
+        c,
+        "select concat_ws('|', subject_id, metric, day, level::text) from (
+           select distinct on (subject_id, metric) subject_id, metric, day, level
+           from postiz.analytics_daily order by subject_id, metric, day desc) l",
+    )
+    .await;
+    prop_assert_eq!(&incremental_latest, &scratch_latest, "latest values");
     Ok(())
 }
 

@@ -576,6 +576,20 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "analytics_latest",
+            checks: [
+                check(format!("select 1 from postiz.analytics_latest where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!(
+                        "insert into postiz.analytics_latest (workspace_id, social_account_id, target_id, subject_id, metric, level, day, observed_at) values ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', '{TARGET_A1}', 'impressions', 1, '2031-01-01', now())"
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.analytics_latest set level = 9 where target_id = '{TARGET_A1}'"), service_only()),
+                check(format!("delete from postiz.analytics_latest where target_id = '{TARGET_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
             table: "analytics_rollups",
             checks: [
                 check(format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and scope = 'workspace'"), from(Actor::Viewer)),

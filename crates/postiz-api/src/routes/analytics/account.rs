@@ -67,8 +67,7 @@ pub async fn get(
         .ok_or_else(ApiError::not_found)?;
     let levels = tx
         .query(
-            "select day, metric::text, level::bigint from postiz.analytics_daily
-             where workspace_id = $1 and subject_id = $2 and day between $3 and $4 order by day",
+            postiz_db::analytics::ACCOUNT_LEVELS,
             &[&ws, &account, &range.from, &range.to],
         )
         .await?;

@@ -66,28 +66,7 @@ pub async fn get(
     let engagement: Vec<String> = ENGAGEMENT.iter().map(|m| (*m).to_owned()).collect();
     let rows = tx
         .query(
-            "with targets as (
-               select t.id, t.published_at from postiz.post_targets t
-               where t.workspace_id = $1 and t.status = 'published'
-                 and t.published_at >= ($2::date::timestamp at time zone $4)
-                 and t.published_at < (($3::date + 1)::timestamp at time zone $4)
-             ),
-             latest as (
-               select distinct on (d.subject_id, d.metric) d.subject_id, d.metric::text as metric, d.level
-               from postiz.analytics_daily d join targets t on t.id = d.subject_id
-               where d.workspace_id = $1
-               order by d.subject_id, d.metric, d.day desc
-             ),
-             per_target as (
-               select l.subject_id,
-                      coalesce(sum(l.level) filter (where l.metric = any($5)), 0) as engagement,
-                      coalesce(sum(l.level) filter (where l.metric = 'impressions'), 0) as impressions
-               from latest l group by l.subject_id
-             )
-             select extract(isodow from t.published_at at time zone $4)::int, extract(hour from t.published_at at time zone $4)::int,
-                    count(*), sum(p.engagement)::bigint, sum(p.impressions)::bigint
-             from per_target p join targets t on t.id = p.subject_id
-             group by 1, 2",
+            postiz_db::analytics::BEST_TIME,
             &[&ws, &range.from, &range.to, &range.time_zone, &engagement],
         )
         .await?;

@@ -112,10 +112,7 @@ pub async fn get(
     let previous = range.previous();
     let rows = tx
         .query(
-            "select scope, scope_key, metric::text, day, sum(gain)::bigint
-             from postiz.analytics_rollups
-             where workspace_id = $1 and scope in ('workspace', 'network') and day between $2 and $3
-             group by scope, scope_key, metric, day",
+            postiz_db::analytics::OVERVIEW_ROLLUPS,
             &[&ws, &previous.from, &range.to],
         )
         .await?;

@@ -86,9 +86,7 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)):
     let ids: Vec<Uuid> = targets.iter().map(|r| r.get(0)).collect();
     let events = tx
         .query(
-            "select target_id, observed_at, metric::text, value::bigint from postiz.analytics_events
-             where workspace_id = $1 and target_id = any($2)
-             order by target_id, bucket_start",
+            postiz_db::analytics::TARGET_READINGS,
             &[&ws, &ids],
         )
         .await?;

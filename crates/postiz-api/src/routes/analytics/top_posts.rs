@@ -79,32 +79,7 @@ pub async fn get(
     let range = open_range(&tx, ws, q.from, q.to).await?;
     let rows = tx
         .query(
-            "with targets as (
-               select t.id, t.post_id, t.published_at, t.social_account_id from postiz.post_targets t
-               where t.workspace_id = $1 and t.status = 'published'
-                 and t.published_at >= ($2::date::timestamp at time zone $4)
-                 and t.published_at < (($3::date + 1)::timestamp at time zone $4)
-             ),
-             latest as (
-               select distinct on (d.subject_id, d.metric) d.subject_id, d.metric::text as metric, d.level
-               from postiz.analytics_daily d join targets t on t.id = d.subject_id
-               where d.workspace_id = $1
-               order by d.subject_id, d.metric, d.day desc
-             ),
-             per_post as (
-               select t.post_id, l.metric, sum(l.level)::bigint as value
-               from latest l join targets t on t.id = l.subject_id group by t.post_id, l.metric
-             ),
-             ranked as (
-               select post_id, value from per_post where metric = $5 order by value desc, post_id limit $6
-             )
-             select r.post_id, left(p.content, 280), r.value,
-                    (select min(t.published_at) from targets t where t.post_id = r.post_id),
-                    (select array_agg(distinct a.network order by a.network) from targets t
-                     join postiz.social_accounts a on a.id = t.social_account_id where t.post_id = r.post_id),
-                    (select jsonb_object_agg(pp.metric, pp.value) from per_post pp where pp.post_id = r.post_id)
-             from ranked r join postiz.posts p on p.workspace_id = $1 and p.id = r.post_id
-             order by r.value desc, r.post_id",
+            postiz_db::analytics::TOP_POSTS,
             &[&ws, &range.from, &range.to, &range.time_zone, &metric, &limit],
         )
         .await?;
