@@ -44,6 +44,9 @@ pub struct AnalyticsArgs {
     /// New snapshots in the burst.
     #[arg(long, default_value_t = 100_000)]
     burst: u64,
+    /// Rows of the export measured through the API binary (0: skip).
+    #[arg(long, default_value_t = 1_000_000)]
+    export_rows: u64,
     /// Keep the benchmark database afterwards (its name is printed).
     #[arg(long)]
     keep: bool,
@@ -98,6 +101,9 @@ pub async fn run(args: AnalyticsArgs) -> anyhow::Result<()> {
         );
     }
     burst(&admin, &args).await?;
+    if args.export_rows > 0 {
+        crate::bench_export::run(&admin, &db.url(), args.export_rows).await?;
+    }
     eprintln!("total {:.0} s", started.elapsed().as_secs_f64());
     if args.keep {
         println!("kept database {}", db.name());

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_export;
 mod bench_worker;
 mod db;
 mod e2e;
