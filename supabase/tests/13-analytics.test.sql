@@ -2,7 +2,7 @@
 -- show each member their own workspaces only; nobody but service_role writes them; a plan
 -- without analytics hides them; snapshots roll up into days and rollups as they arrive.
 begin;
-select plan(26);
+select plan(31);
 
 do $$
 begin
@@ -119,6 +119,43 @@ select is_empty($$ select 1 from postiz.bi_account_metrics_daily where workspace
 
 select tests.clear_authentication();
 select throws_ok($$ select 1 from postiz.bi_post_metrics_daily $$, '42501', null, 'anon cannot use the BI views');
+
+-- The cadence is a setting --------------------------------------------------------------------------
+
+select tests.authenticate_as_service_role();
+select throws_ok(
+  $$ select postiz_private.service_set_analytics_cadence(array['6 hours', '1 hour']::interval[]) $$,
+  '22023', 'analytics.post_cadence_hours must list at least one number of hours, each larger than the one before',
+  'a cadence out of order is refused, naming the setting'
+);
+select lives_ok(
+  $$ select postiz_private.service_set_analytics_cadence(array['2 hours', '3 days']::interval[]) $$,
+  'the worker writes the configured cadence'
+);
+insert into postiz.posts (id, workspace_id, content) values
+  ('bbbbbbbb-0000-4000-8000-0000000000b2', 'bbbbbbbb-0000-4000-8000-000000000000', 'second post of B');
+insert into postiz.post_targets (id, workspace_id, post_id, social_account_id, status, published_at, external_id) values
+  ('bbbbbbbb-0000-4000-8000-0000000000e8', 'bbbbbbbb-0000-4000-8000-000000000000',
+   'bbbbbbbb-0000-4000-8000-0000000000b2', 'bbbbbbbb-0000-4000-8000-0000000000ac', 'published', '2026-11-05 08:00Z', 'r-b2');
+select results_eq(
+  $$ select next_fetch_at from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
+  $$ values ('2026-11-05 10:00Z'::timestamptz) $$,
+  'a new post is first read at the cadence''s first step'
+);
+select postiz_private.service_record_analytics(w.id, '2026-11-05 10:00Z', '{"likes": 1}', '{}')
+from postiz.analytics_watches w where w.target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
+select results_eq(
+  $$ select next_fetch_at, state::text from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
+  $$ values ('2026-11-08 08:00Z'::timestamptz, 'active') $$,
+  'then at its second'
+);
+select postiz_private.service_record_analytics(w.id, '2026-11-08 08:00Z', '{"likes": 2}', '{}')
+from postiz.analytics_watches w where w.target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
+select results_eq(
+  $$ select next_fetch_at, state::text from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
+  $$ values (null::timestamptz, 'done') $$,
+  'and after the last, reads stop'
+);
 
 -- A plan without analytics ------------------------------------------------------------------------
 

@@ -122,6 +122,10 @@ async fn main() -> anyhow::Result<()> {
                 pacer: Arc::clone(&pacer),
                 tokens: Some(Arc::clone(&tokens)),
             };
+            analytics
+                .set_cadence(&settings.analytics.post_cadence_hours)
+                .await
+                .context("[analytics] post_cadence_hours")?;
             let ctx = PublishContext {
                 recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
                 store,

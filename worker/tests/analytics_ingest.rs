@@ -209,3 +209,21 @@ async fn snapshots_older_than_the_plan_keeps_are_pruned() {
     let kept = f.count(&format!("select min(day - current_date)::bigint from postiz.analytics_rollups where workspace_id = '{}'", f.workspace)).await;
     assert!(kept >= -30, "nothing older than the plan keeps: {kept}");
 }
+
+#[tokio::test]
+async fn the_configured_cadence_decides_when_posts_are_read() {
+    let f = Fixture::new().await;
+    job(&f).set_cadence(&[2, 48]).await.unwrap();
+    let (account, target, _) = published(&f, "cadence").await;
+    let published_at: DateTime<Utc> = f.admin.query_one("select published_at from postiz.post_targets where id = $1", &[&target]).await.unwrap().get(0);
+    assert_eq!(watch(&f, Some(target), account).await.2, Some(published_at + chrono::Duration::hours(2)));
+    make_due(&f).await;
+    job(&f).round().await.unwrap();
+    assert_eq!(watch(&f, Some(target), account).await.2, Some(published_at + chrono::Duration::hours(48)));
+    make_due(&f).await;
+    job(&f).round().await.unwrap();
+    let (state, _, next, ..) = watch(&f, Some(target), account).await;
+    assert_eq!((state.as_str(), next), ("done", None), "two steps, then reads stop");
+    let refused = format!("{:?}", job(&f).set_cadence(&[6, 1]).await.unwrap_err());
+    assert!(refused.contains("post_cadence_hours"), "{refused}");
+}

@@ -11,6 +11,6 @@ pub use secrets::{
     MEDIA_S3_KEY_VARS, Secrets, media_s3_keys, media_s3_keys_from, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var,
 };
 pub use settings::{
-    DatabaseSettings, LocalDbSettings, MediaSettings, OAuthClientSettings, OAuthSettings, PublicApiSettings, ServerSettings,
+    AnalyticsSettings, DatabaseSettings, LocalDbSettings, MediaSettings, OAuthClientSettings, OAuthSettings, PublicApiSettings, ServerSettings,
     Settings, SupabaseSettings, WorkerSettings,
 };

@@ -28,6 +28,25 @@ pub struct Settings {
     /// `[public_api]`: the API-key API for automations (`/public/v1`).
     #[serde(default)]
     pub public_api: PublicApiSettings,
+    /// `[analytics]`: when the worker reads published posts' numbers.
+    #[serde(default)]
+    pub analytics: AnalyticsSettings,
+}
+
+/// `[analytics]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsSettings {
+    /// Hours after publishing at which a post's numbers are read, ascending; after the last,
+    /// reads stop. The worker writes them to the database at start (one cadence for every
+    /// worker: the last one started wins).
+    pub post_cadence_hours: Vec<u32>,
+}
+
+impl Default for AnalyticsSettings {
+    fn default() -> Self {
+        Self { post_cadence_hours: vec![1, 6, 24, 72, 168, 720] }
+    }
 }
 
 /// `[server]` section.

@@ -590,6 +590,15 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "analytics_cadence",
+            checks: [
+                check("select 1 from postiz.analytics_cadence where step = 1", service_only()),
+                check("insert into postiz.analytics_cadence (step, after_publishing) values (99, '90 days')", service_only()),
+                check("update postiz.analytics_cadence set after_publishing = '2 hours' where step = 1", service_only()),
+                check("delete from postiz.analytics_cadence where step = 6", service_only()),
+            ],
+        },
+        TableCase {
             table: "analytics_rollups",
             checks: [
                 check(format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and scope = 'workspace'"), from(Actor::Viewer)),

@@ -154,6 +154,15 @@ impl IngestAnalytics {
         Ok(stats)
     }
 
+    /// Writes the post cadence (`[analytics] post_cadence_hours`) to the database, where the
+    /// triggers and every worker read it.
+    pub async fn set_cadence(&self, hours: &[u32]) -> Result<(), StoreError> {
+        let client = self.store.pool().get().await?;
+        let offsets: Vec<String> = hours.iter().map(|h| format!("{h} hours")).collect();
+        client.execute("select postiz_private.service_set_analytics_cadence($1::text[]::interval[])", &[&offsets]).await?;
+        Ok(())
+    }
+
     /// Removes what each workspace's plan no longer keeps (`plans.analytics_retention_days`):
     /// snapshots, raw numbers, daily rows and rollups. Returns the rows removed.
     pub async fn prune(&self) -> Result<i64, StoreError> {
