@@ -59,6 +59,44 @@ pub fn limits_for(network: Network) -> NetworkLimits {
     NetworkLimits { posts, per: Duration::from_secs(per_secs), burst, concurrency }
 }
 
+/// Limits for reading numbers (analytics), per account, kept apart from the posting budget so
+/// that reads never spend what a publish needs; `posts` counts requests here. From each
+/// network's documented read limits, conservative where tiers differ.
+pub fn read_limits_for(network: Network) -> NetworkLimits {
+    let (requests, per_secs, burst, concurrency) = match network {
+        // X API v2 post lookup (GET /2/tweets): 15 requests per 15 minutes per user on the
+        // lowest paid tier; up to 100 ids per request.
+        Network::X => (15, 900, 3, 4),
+        // LinkedIn: analytics calls share the member's daily application limit; keep it low.
+        Network::LinkedIn | Network::LinkedInPage => (100, 86_400, 5, 2),
+        // Bluesky AppView: 3,000 requests per 5 minutes per client; we take a fraction.
+        Network::Bluesky => (600, 300, 20, 4),
+        // Mastodon: 300 requests per 5 minutes per account (all endpoints).
+        Network::Mastodon => (100, 300, 10, 4),
+        // Graph API (Facebook, Instagram, Threads): about 200 calls per user per hour.
+        Network::Facebook | Network::Instagram | Network::Threads => (100, 3_600, 10, 4),
+        Network::Sandbox => (1_000_000, 1, 1_000_000, 1_000),
+        _ => (60, 3_600, 5, 2),
+    };
+    NetworkLimits { posts: requests, per: Duration::from_secs(per_secs), burst, concurrency }
+}
+
+/// Which budget a request spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Budget {
+    Publish,
+    Read,
+}
+
+impl Budget {
+    fn limits(self, network: Network) -> NetworkLimits {
+        match self {
+            Budget::Publish => limits_for(network),
+            Budget::Read => read_limits_for(network),
+        }
+    }
+}
+
 /// Why a job may not start now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wait {
@@ -71,10 +109,10 @@ pub enum Wait {
 /// Decides whether a job may start and holds what it occupies while it runs.
 #[derive(Debug, Default)]
 pub struct Pacer {
-    buckets: Mutex<HashMap<Network, Arc<DefaultKeyedRateLimiter<Uuid>>>>,
+    buckets: Mutex<HashMap<(Network, Budget), Arc<DefaultKeyedRateLimiter<Uuid>>>>,
     blocked_until: Mutex<HashMap<Uuid, Instant>>,
     in_flight: Mutex<HashMap<Uuid, ()>>,
-    network_slots: Mutex<HashMap<Network, Arc<Semaphore>>>,
+    network_slots: Mutex<HashMap<(Network, Budget), Arc<Semaphore>>>,
 }
 
 /// Held while a job runs: frees the account and the network slot on drop.
@@ -98,6 +136,17 @@ impl Pacer {
     /// charged and a network slot is held until the returned `Admission` drops. Never waits:
     /// the reader loop must not stall behind one busy account or network.
     pub fn admit(self: &Arc<Self>, network: Network, account: Uuid) -> Result<Admission, Wait> {
+        self.admit_for(Budget::Publish, network, account)
+    }
+
+    /// [`Self::admit`] for reading numbers: the account's read budget ([`read_limits_for`]),
+    /// never its posting budget; one request per account at a time and `Retry-After` blocks
+    /// are shared with publishing.
+    pub fn admit_read(self: &Arc<Self>, network: Network, account: Uuid) -> Result<Admission, Wait> {
+        self.admit_for(Budget::Read, network, account)
+    }
+
+    fn admit_for(self: &Arc<Self>, budget: Budget, network: Network, account: Uuid) -> Result<Admission, Wait> {
         let now = Instant::now();
         if let Some(until) = self.blocked_until.lock().ok().and_then(|m| m.get(&account).copied())
             && until > now
@@ -108,8 +157,8 @@ impl Pacer {
         if in_flight.contains_key(&account) {
             return Err(Wait::Busy);
         }
-        let slot = self.slots(network).try_acquire_owned().map_err(|_| Wait::Busy)?;
-        if let Err(not_until) = self.bucket(network).check_key(&account) {
+        let slot = self.slots(budget, network).try_acquire_owned().map_err(|_| Wait::Busy)?;
+        if let Err(not_until) = self.bucket(budget, network).check_key(&account) {
             return Err(Wait::Account(not_until.wait_time_from(DefaultClock::default().now())));
         }
         in_flight.insert(account, ());
@@ -125,10 +174,10 @@ impl Pacer {
         }
     }
 
-    fn bucket(&self, network: Network) -> Arc<DefaultKeyedRateLimiter<Uuid>> {
+    fn bucket(&self, budget: Budget, network: Network) -> Arc<DefaultKeyedRateLimiter<Uuid>> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(buckets.entry(network).or_insert_with(|| {
-            let l = limits_for(network);
+        Arc::clone(buckets.entry((network, budget)).or_insert_with(|| {
+            let l = budget.limits(network);
             let period = l.per / l.posts.max(1);
             let burst = NonZeroU32::new(l.burst.max(1)).unwrap_or(NonZeroU32::MIN);
             let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
@@ -138,9 +187,9 @@ impl Pacer {
         }))
     }
 
-    fn slots(&self, network: Network) -> Arc<Semaphore> {
+    fn slots(&self, budget: Budget, network: Network) -> Arc<Semaphore> {
         let mut slots = self.network_slots.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(slots.entry(network).or_insert_with(|| Arc::new(Semaphore::new(limits_for(network).concurrency))))
+        Arc::clone(slots.entry((network, budget)).or_insert_with(|| Arc::new(Semaphore::new(budget.limits(network).concurrency))))
     }
 }
 
@@ -172,6 +221,24 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(pacer.admit(Network::X, Uuid::from_u128(8)).is_ok(), "a cold account is not held back");
+    }
+
+    #[test]
+    fn reading_numbers_never_spends_the_posting_budget() {
+        let pacer = Arc::new(Pacer::default());
+        let a = Uuid::from_u128(11);
+        // X's read budget: a burst of 3 lookups, then one per minute.
+        for _ in 0..3 {
+            drop(pacer.admit_read(Network::X, a).unwrap());
+        }
+        assert!(matches!(pacer.admit_read(Network::X, a).unwrap_err(), Wait::Account(d) if d > Duration::from_secs(30)));
+        // The posting budget is untouched: a burst of 5 posts still goes.
+        for _ in 0..5 {
+            drop(pacer.admit(Network::X, a).unwrap());
+        }
+        // A Retry-After from either blocks both.
+        pacer.block(a, Duration::from_secs(60));
+        assert!(matches!(pacer.admit_read(Network::Mastodon, a).unwrap_err(), Wait::Account(_)));
     }
 
     #[test]

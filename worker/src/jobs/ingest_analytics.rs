@@ -3,8 +3,9 @@
 //!
 //! Idempotent: watches are leased in one statement (`service_claim_analytics`); a snapshot
 //! recorded twice in the same hour replaces itself (the unique key of `analytics_events`).
-//! It goes through the publisher's pacing (per-account budgets, `Retry-After` blocks, network
-//! slots) and never takes a budget a due publish needs: the claim skips accounts with a
+//! It goes through the publisher's pacer with a read budget of its own per account
+//! (`pacing::read_limits_for`), so reads never spend what a publish needs; `Retry-After` blocks
+//! and "one request per account at a time" are shared, and the claim skips accounts with a
 //! publish due within a minute. Errors are the adapters' taxonomy:
 //!
 //! | answer | watch becomes |
@@ -238,7 +239,7 @@ impl IngestAnalytics {
     /// None when a request of `account` may go now; else how long to wait.
     async fn paced(&self, network: Network, account: Uuid) -> Option<Outcome> {
         // The admission only gates the start: reads are short, the budget is what counts.
-        match self.pacer.admit(network, account) {
+        match self.pacer.admit_read(network, account) {
             Ok(_admission) => None,
             Err(Wait::Account(d)) => Some(Outcome::Postpone(d.max(Duration::from_secs(1)))),
             Err(Wait::Busy) => Some(Outcome::Postpone(Duration::from_secs(30))),
@@ -326,12 +327,21 @@ impl Job for IngestAnalytics {
                 }
                 pruned_at = Some(tokio::time::Instant::now());
             }
-            match self.round().await {
-                Ok(stats) if stats.claimed > 0 => tracing::info!(job = Self::NAME, ?stats, "analytics round"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(job = Self::NAME, error = %e, "analytics round failed"),
+            let full = match self.round().await {
+                Ok(stats) if stats.claimed > 0 => {
+                    tracing::info!(job = Self::NAME, ?stats, "analytics round");
+                    // A full round means more are due: go on at once (every read is paced).
+                    i32::try_from(stats.claimed).is_ok_and(|n| n >= BATCH) && stats.postponed < stats.claimed
+                }
+                Ok(_) => false,
+                Err(e) => {
+                    tracing::warn!(job = Self::NAME, error = %e, "analytics round failed");
+                    false
+                }
+            };
+            if !full {
+                sleep_unless_stopped(Self::EVERY, &stop).await;
             }
-            sleep_unless_stopped(Self::EVERY, &stop).await;
         }
         Ok(())
     }
