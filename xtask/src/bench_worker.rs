@@ -7,6 +7,9 @@
 //! - **steady**: 100 posts per second for a while; lateness = started publishing − scheduled.
 //! - **burst**: 10,000 posts due in the same second; lateness of each.
 //! - **memory**: worker RSS when idle, and with 1,000 jobs in flight (sandbox answering slowly).
+//! - **analytics**: after publishing N posts, every post's and account's first reading made due
+//!   at once; snapshots recorded per second by the `ingest_analytics` job (its read budget per
+//!   account and the claim's publish-first rule apply), until all are read.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -42,7 +45,10 @@ pub struct WorkerArgs {
     /// Posts due in the same second in the burst run.
     #[arg(long, default_value_t = 10_000)]
     burst_posts: i64,
-    /// Run only these parts (memory, drain, steady, burst); all when absent.
+    /// Posts published, then read, in the analytics run.
+    #[arg(long, default_value_t = 10_000)]
+    analytics_posts: i64,
+    /// Run only these parts (memory, drain, steady, burst, analytics); all when absent.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -85,6 +91,58 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     if args.wants("burst") {
         burst(&sandbox, &args).await?;
     }
+    if args.wants("analytics") {
+        analytics(&sandbox, &args).await?;
+    }
+    Ok(())
+}
+
+async fn analytics(sandbox: &SandboxProcess, args: &WorkerArgs) -> anyhow::Result<()> {
+    let bench = BenchDb::new(args.accounts).await?;
+    let n = args.analytics_posts;
+    bench.schedule(n, -1000, 0.0).await?;
+    bench.enqueue_all(1.0).await?;
+    let worker = WorkerProcess::start(&bench.db, &sandbox.url, 512)?;
+    wait_done(&bench, n, 600).await?;
+    worker.stop();
+    let watches = bench.count("select count(*) from postiz.analytics_watches where state = 'active'").await?;
+    bench
+        .admin
+        .batch_execute("update postiz.analytics_watches set next_fetch_at = now(), last_fetched_at = null where state = 'active'; analyze")
+        .await?;
+    let before = bench.count("select count(*) from postiz.analytics_events").await?;
+    let worker = WorkerProcess::start(&bench.db, &sandbox.url, 512)?;
+    let started = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let read = bench.count("select count(*) from postiz.analytics_watches where last_fetched_at is not null").await?;
+        if read >= watches || started.elapsed() > Duration::from_secs(900) {
+            break;
+        }
+    }
+    let elapsed: f64 = bench
+        .admin
+        .query_one(
+            "select extract(epoch from max(last_fetched_at) - min(last_fetched_at))::double precision from postiz.analytics_watches where last_fetched_at is not null",
+            &[],
+        )
+        .await?
+        .get::<_, Option<f64>>(0)
+        .unwrap_or_else(|| started.elapsed().as_secs_f64())
+        .max(0.001);
+    let cpu = worker.cpu_ms()?;
+    worker.stop();
+    let read = bench.count("select count(*) from postiz.analytics_watches where last_fetched_at is not null").await?;
+    let snapshots = bench.count("select count(*) from postiz.analytics_events").await? - before;
+    let rolled = bench.count("select count(*) from postiz.analytics_daily").await?;
+    println!(
+        "\nanalytics: {read} of {watches} watches read ({n} posts, {} accounts) in {elapsed:.1} s: {:.0} readings/s, {snapshots} snapshots = {:.0} snapshots/s \
+         (rolled up as they arrive: {rolled} daily rows); worker CPU {:.2} ms per reading",
+        args.accounts,
+        read as f64 / elapsed,
+        snapshots as f64 / elapsed,
+        cpu / read.max(1) as f64
+    );
     Ok(())
 }
 
