@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests: the browser, sign-in on the demo host, screenshots.
 // The stack (database, sandbox network, worker, demo host) is started by `cargo xtask test`,
 // which passes its addresses in E2E_BASE_URL and E2E_SANDBOX_URL.
+import { execFileSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +12,17 @@ export const BASE = process.env.E2E_BASE_URL ?? "http://127.0.0.1:8787";
 export const SANDBOX = process.env.E2E_SANDBOX_URL ?? "http://127.0.0.1:7979";
 export const SHOTS = process.env.E2E_SHOTS ?? join(process.cwd(), "..", "target", "e2e-screenshots");
 mkdirSync(SHOTS, { recursive: true });
+
+/** The suite's own database (superuser), for what a browser cannot do; see `sql`. */
+export const DB_URL = process.env.E2E_DB_URL;
+
+/** Runs `query` with psql against the suite's database and returns the rows (tab-separated
+ * fields), e.g. to make analytics readings due now instead of in an hour. */
+export function sql(query) {
+  if (!DB_URL) throw new Error("E2E_DB_URL is not set (cargo xtask test --only e2e sets it)");
+  const out = execFileSync("psql", ["-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", DB_URL, "-c", query], { encoding: "utf8" });
+  return out.split("\n").filter((l) => l.length > 0).map((l) => l.split("\t"));
+}
 
 export const ACME = "ac3e0000-0000-4000-8000-000000000001";
 export const GLOBEX = "610b0000-0000-4000-8000-000000000002";

@@ -32,8 +32,8 @@ pub enum UiError {
     Network(String),
     /// 401: the session is missing or expired and the host could not renew it.
     Unauthorized { code: String, message: String },
-    /// 403: the role does not allow it.
-    Forbidden(String),
+    /// 403: the role (or the plan: `code` says which) does not allow it.
+    Forbidden { code: String, message: String },
     /// 404 (also what another workspace's data looks like).
     NotFound,
     /// 422: fields to show next to their inputs.
@@ -49,7 +49,7 @@ impl fmt::Display for UiError {
         match self {
             UiError::Network(m) => write!(f, "The Postiz service could not be reached ({m}). Check your connection and retry."),
             UiError::Unauthorized { message, .. } => write!(f, "Your session could not be verified: {message}"),
-            UiError::Forbidden(m) => write!(f, "Not allowed: {m}"),
+            UiError::Forbidden { message, .. } => write!(f, "Not allowed: {message}"),
             UiError::NotFound => f.write_str("Not found (it may have been deleted, or it belongs to another workspace)."),
             UiError::Validation { message, .. } => write!(f, "Please fix: {message}"),
             UiError::Api { message, request_id, .. } => match request_id {
@@ -75,7 +75,7 @@ impl UiError {
     /// The API's error code, when it sent one.
     pub fn code(&self) -> Option<&str> {
         match self {
-            UiError::Unauthorized { code, .. } | UiError::Api { code, .. } => Some(code),
+            UiError::Unauthorized { code, .. } | UiError::Forbidden { code, .. } | UiError::Api { code, .. } => Some(code),
             _ => None,
         }
     }
@@ -163,10 +163,37 @@ impl Api {
     /// pictures come through here. One renewal on `token_expired`, as for every request. The
     /// caller revokes the URL.
     pub async fn object_url(&self, link: &str) -> Result<String, UiError> {
-        match self.fetch_object_url(link).await {
+        let (url, _) = self.blob_url(&self.resolve(link)).await?;
+        Ok(url)
+    }
+
+    /// Downloads `GET path` (an attachment such as an export) with the session, as a file named
+    /// by the answer's `Content-Disposition` (else `fallback_name`). Through `fetch` rather than
+    /// a plain link so a bearer session works and a refusal is an error to show, not a saved
+    /// file of JSON.
+    pub async fn download(&self, path: &str, fallback_name: &str) -> Result<String, UiError> {
+        let (url, disposition) = self.blob_url(&format!("{}{}", self.0.base, path)).await?;
+        let name = disposition.as_deref().and_then(attachment_name).unwrap_or_else(|| fallback_name.to_owned());
+        let clicked = (|| -> Option<()> {
+            let document = web_sys::window()?.document()?;
+            let a: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+            a.set_href(&url);
+            a.set_download(&name);
+            a.click();
+            Some(())
+        })();
+        // Released once the browser has taken the bytes (revoking at once can cancel the save).
+        set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&url); }, std::time::Duration::from_secs(60));
+        clicked.map(|()| name).ok_or_else(|| UiError::Network("the browser refused the download".into()))
+    }
+
+    /// The bytes at `url` as an object URL, with the `Content-Disposition` header; one renewal
+    /// on `token_expired`.
+    async fn blob_url(&self, url: &str) -> Result<(String, Option<String>), UiError> {
+        match self.fetch_blob(url).await {
             Err(UiError::Unauthorized { code, message }) if code == "token_expired" => {
                 if self.renew().await? {
-                    self.fetch_object_url(link).await
+                    self.fetch_blob(url).await
                 } else {
                     Err(UiError::Unauthorized { code, message })
                 }
@@ -175,18 +202,21 @@ impl Api {
         }
     }
 
-    async fn fetch_object_url(&self, link: &str) -> Result<String, UiError> {
+    async fn fetch_blob(&self, url: &str) -> Result<(String, Option<String>), UiError> {
         let net = |e: JsValue| UiError::Network(js_message(&e));
         let headers = Headers::new().map_err(net)?;
-        if let Some(h) = self.authorization() {
-            let _ = headers.set("authorization", &h);
-        }
         let init = RequestInit::new();
         init.set_method("GET");
+        match self.authorization() {
+            Some(h) => {
+                let _ = headers.set("authorization", &h);
+                init.set_credentials(RequestCredentials::Omit);
+            }
+            None => init.set_credentials(RequestCredentials::SameOrigin),
+        }
         init.set_headers(&headers);
-        init.set_credentials(RequestCredentials::Omit);
         let window = web_sys::window().ok_or_else(|| UiError::Network("no window".into()))?;
-        let resp: Response = JsFuture::from(window.fetch_with_str_and_init(&self.resolve(link), &init))
+        let resp: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
             .await
             .map_err(net)?
             .dyn_into()
@@ -198,8 +228,9 @@ impl Api {
             };
             return Err(error_from(resp.status(), &text));
         }
+        let disposition = resp.headers().get("content-disposition").ok().flatten();
         let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(net)?).await.map_err(net)?.dyn_into().map_err(|_| UiError::Decode("not a blob".into()))?;
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(net)
+        Ok((web_sys::Url::create_object_url_with_blob(&blob).map_err(net)?, disposition))
     }
 
     /// `GET path`.
@@ -315,11 +346,20 @@ pub fn error_from(status: u16, text: &str) -> UiError {
     let ErrorInner { code, message, fields } = body.error;
     match status {
         401 => UiError::Unauthorized { code, message },
-        403 => UiError::Forbidden(message),
+        403 => UiError::Forbidden { code, message },
         404 => UiError::NotFound,
         422 => UiError::Validation { message, fields },
         _ => UiError::Api { status, code, message, request_id: body.request_id },
     }
+}
+
+/// The file name of a `Content-Disposition: attachment; filename="…"` header.
+fn attachment_name(header: &str) -> Option<String> {
+    let rest = &header[header.find("filename=")? + "filename=".len()..];
+    let name = rest.split(';').next()?.trim().trim_matches('"');
+    // Only a bare name: never a path the browser would have to cut.
+    let name = name.rsplit(['/', '\\']).next()?;
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 fn to_json(body: &impl Serialize) -> Result<String, UiError> {
@@ -768,4 +808,232 @@ pub struct ApiKey {
     pub prefix: Option<String>,
     #[serde(default)]
     pub created_at: Option<String>,
+}
+
+/// `GET /workspaces/{ws}/features`: what the plan allows (only what the UI reads).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Features {
+    #[serde(default)]
+    pub plan_name: String,
+    /// Whether the plan includes analytics (else every analytics endpoint is 403
+    /// `analytics_not_in_plan`).
+    #[serde(default)]
+    pub analytics_enabled: bool,
+    #[serde(default)]
+    pub analytics_retention_days: i32,
+}
+
+// ---- Analytics (`/workspaces/{ws}/analytics/…`, `/posts/{id}/analytics`) -----------------
+// A metric absent from a `values` map is one the network does not report: never a zero.
+
+/// Numbers by metric name.
+pub type Values = BTreeMap<String, i64>;
+
+/// A range of workspace days (both included).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct DayRange {
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+}
+
+/// One metric's gain in the range and in the range before.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct MetricTotal {
+    pub metric: String,
+    pub value: i64,
+    pub previous: i64,
+    /// Null when the previous range had nothing.
+    #[serde(default)]
+    pub change_pct: Option<f64>,
+}
+
+/// One day's numbers.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct DayValues {
+    pub day: String,
+    #[serde(default)]
+    pub values: Values,
+}
+
+/// One network's gains in the range.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NetworkValues {
+    pub network: String,
+    #[serde(default)]
+    pub values: Values,
+}
+
+/// How fresh a subject's numbers are (`state`: active, done, gone, unsupported, paused).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Freshness {
+    pub state: String,
+    #[serde(default)]
+    pub last_fetched_at: Option<String>,
+    #[serde(default)]
+    pub next_fetch_at: Option<String>,
+    /// Worded for the reader.
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// One connected account's reads.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AccountFreshness {
+    pub account_id: String,
+    pub network: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub freshness: Option<Freshness>,
+    /// Posts of the account whose reads stopped (removed on the network, account paused).
+    #[serde(default)]
+    pub posts_stopped: i64,
+}
+
+/// What a network reports (its adapter's metrics); any other metric is "not reported" there.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Reported {
+    pub network: String,
+    #[serde(default)]
+    pub post_metrics: Vec<String>,
+    #[serde(default)]
+    pub account_metrics: Vec<String>,
+}
+
+impl Reported {
+    /// Whether `metric` is reported for posts or the account.
+    pub fn has(&self, metric: &str) -> bool {
+        self.post_metrics.iter().chain(&self.account_metrics).any(|m| m == metric)
+    }
+}
+
+/// `GET …/analytics/overview`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Overview {
+    pub range: DayRange,
+    pub previous: DayRange,
+    #[serde(default)]
+    pub totals: Vec<MetricTotal>,
+    #[serde(default)]
+    pub series: Vec<DayValues>,
+    #[serde(default)]
+    pub networks: Vec<NetworkValues>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub accounts: Vec<AccountFreshness>,
+    /// Per connected network.
+    #[serde(default)]
+    pub reported: Vec<Reported>,
+}
+
+/// One reading of a target's numbers.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Reading {
+    pub observed_at: String,
+    #[serde(default)]
+    pub values: Values,
+}
+
+/// One target's numbers (`GET …/posts/{id}/analytics`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TargetAnalytics {
+    pub target_id: String,
+    pub account_id: String,
+    pub network: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    #[serde(default)]
+    pub external_url: Option<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub latest: Values,
+    #[serde(default)]
+    pub series: Vec<Reading>,
+    #[serde(default)]
+    pub freshness: Option<Freshness>,
+    /// The metrics this network reports for posts (others are "not reported", not zero).
+    #[serde(default)]
+    pub reported: Vec<String>,
+}
+
+/// `GET …/posts/{id}/analytics`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PostAnalytics {
+    #[serde(default)]
+    pub totals: Values,
+    #[serde(default)]
+    pub targets: Vec<TargetAnalytics>,
+}
+
+/// `GET …/analytics/accounts/{id}`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AccountAnalytics {
+    pub account_id: String,
+    pub network: String,
+    #[serde(default)]
+    pub handle: Option<String>,
+    pub range: DayRange,
+    /// Days with a reading of the account's own numbers: the growth curve.
+    #[serde(default)]
+    pub levels: Vec<DayValues>,
+    #[serde(default)]
+    pub gains: Vec<DayValues>,
+    #[serde(default)]
+    pub freshness: Option<Freshness>,
+}
+
+/// One post of the ranking.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TopPost {
+    pub post_id: String,
+    #[serde(default)]
+    pub content_preview: String,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub networks: Vec<String>,
+    pub value: i64,
+    #[serde(default)]
+    pub values: Values,
+}
+
+/// `GET …/analytics/top-posts`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TopPosts {
+    pub metric: String,
+    #[serde(default)]
+    pub posts: Vec<TopPost>,
+}
+
+/// One weekday × hour cell of the best-time heatmap.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct BestTimeCell {
+    /// ISO: 1 = Monday … 7 = Sunday.
+    pub weekday: u8,
+    /// 0-23, workspace zone.
+    pub hour: u8,
+    pub posts: i64,
+    #[serde(default)]
+    pub engagement: i64,
+    #[serde(default)]
+    pub impressions: i64,
+    #[serde(default)]
+    pub engagement_per_post: f64,
+    #[serde(default)]
+    pub engagement_rate_pct: Option<f64>,
+}
+
+/// `GET …/analytics/best-time`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct BestTime {
+    pub range: DayRange,
+    pub sample_size: i64,
+    pub enough_data: bool,
+    #[serde(default)]
+    pub fallback: Option<String>,
+    #[serde(default)]
+    pub cells: Vec<BestTimeCell>,
 }

@@ -164,6 +164,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
             <nav class="postiz-tabs" aria-label="Postiz">
                 {tab("calendar", "Calendar", matches!(r, Route::Calendar(_) | Route::Post(..)))}
                 {(ws.role >= Role::Editor).then(|| tab("compose", "New post", matches!(r, Route::Compose(..))))}
+                {tab("analytics", "Analytics", matches!(r, Route::Analytics(_)))}
                 {tab("accounts", "Accounts", matches!(r, Route::Accounts(_)))}
                 {tab("media", "Media", matches!(r, Route::Media(_)))}
                 {tab("settings", "Settings", matches!(r, Route::Settings(_)))}
@@ -216,6 +217,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
             Route::Calendar(_) => view! { <routes::calendar::CalendarPage ws=ws/> }.into_any(),
             Route::Compose(_, edit) => view! { <routes::composer::ComposerPage ws=ws edit=edit/> }.into_any(),
             Route::Post(_, id) => view! { <routes::post_detail::PostDetail ws=ws id=id/> }.into_any(),
+            Route::Analytics(_) => view! { <routes::analytics::AnalyticsPage ws=ws/> }.into_any(),
             Route::Accounts(_) => view! { <routes::accounts::AccountsPage ws=ws/> }.into_any(),
             Route::Media(_) => view! { <routes::media::MediaPage ws=ws/> }.into_any(),
             Route::Settings(_) => view! { <routes::settings::SettingsPage ws=ws/> }.into_any(),

@@ -1,6 +1,6 @@
 //! The Postiz planner as a micro-frontend: a host page calls `mount(element, options)` (or uses
-//! the `<postiz-planner>` element from `postiz.js`) and gets the calendar, composer, accounts,
-//! media, settings and activity screens under its base route, talking to the module API with
+//! the `<postiz-planner>` element from `postiz.js`) and gets the calendar, composer, analytics,
+//! accounts, media, settings and activity screens under its base route, talking to the module API with
 //! the host's Supabase session. Built for wasm32 only (`cargo xtask ui`); natively this crate is
 //! empty so the native workspace never compiles Leptos.
 #![cfg(target_arch = "wasm32")]
@@ -9,6 +9,7 @@ pub mod api;
 mod app;
 mod components;
 mod count;
+mod metrics;
 pub mod nav;
 mod routes;
 pub mod time;

@@ -18,6 +18,8 @@ pub enum Route {
     Compose(String, Option<String>),
     /// `w/{ws}/posts/{id}`.
     Post(String, String),
+    /// `w/{ws}/analytics`.
+    Analytics(String),
     /// `w/{ws}/accounts`.
     Accounts(String),
     /// `w/{ws}/media`.
@@ -43,6 +45,7 @@ impl Route {
             ["w", ws, "compose"] => Route::Compose((*ws).into(), None),
             ["w", ws, "posts", id] => Route::Post((*ws).into(), (*id).into()),
             ["w", ws, "posts", id, "edit"] => Route::Compose((*ws).into(), Some((*id).into())),
+            ["w", ws, "analytics"] => Route::Analytics((*ws).into()),
             ["w", ws, "accounts"] => Route::Accounts((*ws).into()),
             ["w", ws, "media"] => Route::Media((*ws).into()),
             ["w", ws, "settings"] => Route::Settings((*ws).into()),
@@ -57,6 +60,7 @@ impl Route {
             Route::Calendar(ws)
             | Route::Compose(ws, _)
             | Route::Post(ws, _)
+            | Route::Analytics(ws)
             | Route::Accounts(ws)
             | Route::Media(ws)
             | Route::Settings(ws)

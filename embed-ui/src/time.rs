@@ -219,6 +219,30 @@ pub fn describe(zone: &str, ms: f64) -> String {
     format!("{} {y}, {}", short_day(w.day), hhmm(w.minute))
 }
 
+/// How long ago (or from now) `ms` is, in words: "just now", "12 min ago", "in 5 h", "3 days ago".
+pub fn relative(ms: f64) -> String {
+    let diff = now() - ms;
+    let mins = (diff.abs() / 60_000.0).round() as i64;
+    let span = if mins < 1 {
+        return if diff >= 0.0 { "just now".into() } else { "in under a minute".into() };
+    } else if mins < 60 {
+        format!("{mins} min")
+    } else if mins < 48 * 60 {
+        format!("{} h", (mins as f64 / 60.0).round() as i64)
+    } else {
+        format!("{} days", (mins as f64 / 1440.0).round() as i64)
+    };
+    if diff >= 0.0 { format!("{span} ago") } else { format!("in {span}") }
+}
+
+/// `3 Nov` for an API day (`2026-11-03`); the input when unreadable.
+pub fn day_label(key: &str) -> String {
+    parse_day(key).map(|d| {
+        let (_, m, dd) = civil_from_days(d);
+        format!("{dd} {}", &MONTHS[(m - 1) as usize][..3])
+    }).unwrap_or_else(|| key.to_owned())
+}
+
 /// The first day of the month containing `day`.
 pub fn month_start(day: i64) -> i64 {
     let (y, m, _) = civil_from_days(day);

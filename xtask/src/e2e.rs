@@ -2,7 +2,8 @@
 //! missing and running as root; npm `playwright-core` into `e2e/node_modules`, git-ignored),
 //! builds the UI bundle and the services, starts a fresh migrated database, the sandbox
 //! network, the worker and the demo host on free loopback ports, runs `node --test e2e/`, and
-//! stops what it started. Screenshots go to `target/e2e-screenshots/` (git-ignored).
+//! stops what it started. Screenshots go to `target/e2e-screenshots/` (git-ignored). The tests
+//! get the stack's addresses and the database's superuser URL (`E2E_DB_URL`, for `psql`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -168,6 +169,9 @@ pub async fn run() -> anyhow::Result<Outcome> {
         .current_dir(root().join("e2e"))
         .env("E2E_BASE_URL", &origin)
         .env("E2E_SANDBOX_URL", &sandbox)
+        // Superuser URL of the suite's own database, for steps a browser cannot take (making
+        // analytics readings due now instead of in an hour, switching a workspace's plan).
+        .env("E2E_DB_URL", database.url_for("supabase_admin"))
         .env("E2E_SHOTS", &shots)
         .stdout(Stdio::piped())
         .spawn()

@@ -2,6 +2,7 @@
 
 mod auth_image;
 mod badges;
+pub mod charts;
 mod feedback;
 
 pub use auth_image::AuthImage;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod analytics;
 pub mod calendar;
 pub mod composer;
 pub mod media;

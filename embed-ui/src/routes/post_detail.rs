@@ -6,10 +6,13 @@ use std::time::Duration;
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{Api, ErrorView, Post, UiError, ws_path};
+use crate::api::{Api, ErrorView, Post, PostAnalytics, TargetAnalytics, UiError, ws_path};
 use crate::app::{Toasts, Ws, Zone};
+use crate::components::charts::{Point, Sparkline};
 use crate::components::{AuthImage, ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
+use crate::metrics;
 use crate::nav::Link;
+use crate::routes::analytics::freshness_words;
 use crate::time;
 
 /// What the user can do about an error, by its code.
@@ -155,6 +158,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
         })
         .collect();
     let media_count = media.len();
+    let published_any = post.targets.iter().any(|t| t.status == "published");
     view! {
         <div class="postiz-post-head">
             <Link to=back class="postiz-btn">"← Calendar"</Link>
@@ -202,6 +206,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
                 }).collect_view()}
             </tbody>
         </table>
+        {published_any.then(|| view! { <Performance ws=ws_id.clone() post=pid.clone() zone=zone.clone()/> })}
         {can_edit.then(|| view! {
             <div class="postiz-actions">
                 {editable.then(|| view! { <Link to=edit_link.clone() class="postiz-btn">"Edit"</Link> })}
@@ -210,6 +215,142 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             </div>
         })}
         <Comments ws=ws_id.clone() post=pid.clone() can_edit/>
+    }
+}
+
+/// How the post does on each network: the latest numbers, a sparkline of one metric over the
+/// readings, how fresh they are (or why they stopped). Re-read every minute while the page is
+/// open, as readings keep coming for 30 days.
+#[component]
+fn Performance(ws: String, post: String, zone: String) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let path = StoredValue::new(ws_path(&ws, &format!("/posts/{post}/analytics")));
+    let version = RwSignal::new(0u32);
+    let data = LocalResource::new(move || {
+        version.track();
+        let a = api.clone();
+        async move { a.get::<PostAnalytics>(&path.get_value()).await }
+    });
+    let handle = set_interval_with_handle(move || version.update(|v| *v += 1), Duration::from_secs(60)).ok();
+    on_cleanup(move || {
+        if let Some(h) = handle {
+            h.clear();
+        }
+    });
+    let metric = RwSignal::new(None::<String>);
+    let zone = StoredValue::new(zone);
+    view! {
+        <div class="postiz-card" data-section="performance">
+            <h3 class="postiz-subtitle">"Performance"</h3>
+            {move || match data.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) if e.code() == Some("analytics_not_in_plan") => view! {
+                    <p class="postiz-hint" data-analytics="not-in-plan">"Analytics are not part of this workspace's plan."</p>
+                }.into_any(),
+                Some(Err(e)) => view! { <p class="postiz-hint">{e.to_string()}</p> }.into_any(),
+                Some(Ok(a)) => {
+                    let targets: Vec<TargetAnalytics> = a.targets.into_iter().filter(|t| t.published_at.is_some() || !t.series.is_empty()).collect();
+                    let readings: Vec<&crate::api::Values> = targets.iter().flat_map(|t| t.series.iter().map(|r| &r.values)).collect();
+                    let available: Vec<&'static str> = metrics::present(readings).into_iter().filter(|m| metrics::POST.contains(m)).collect();
+                    let chosen = metric.get().filter(|m| available.contains(&m.as_str())).or_else(|| {
+                        ["impressions", "views", "likes"].into_iter().find(|m| available.contains(m)).or(available.first().copied()).map(str::to_owned)
+                    });
+                    let several = targets.len() > 1 && !a.totals.is_empty();
+                    let trends = targets.iter().any(|t| t.series.len() > 1);
+                    let totals = a.totals.clone();
+                    view! {
+                        {(trends && available.len() > 1).then(|| {
+                            let chosen = chosen.clone().unwrap_or_default();
+                            view! {
+                                <label class="postiz-inline-label">"Trend of"
+                                    <select class="postiz-select" data-field="spark-metric" on:change=move |ev| metric.set(Some(event_target_value(&ev)))>
+                                        {available.iter().map(|m| view! { <option value=*m selected=*m == chosen>{metrics::label(m).to_owned()}</option> }).collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })}
+                        {several.then(|| view! {
+                            <p class="postiz-hint" data-perf="totals">{format!("All accounts: {}", metrics::POST.iter().filter_map(|m| totals.get(*m).map(|v| format!("{} {}", metrics::label(m), metrics::full(*v)))).collect::<Vec<_>>().join(" · "))}</p>
+                        })}
+                        {targets.into_iter().map(|t| view! { <TargetPerformance target=t metric=chosen.clone() zone=zone.get_value()/> }).collect_view()}
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn TargetPerformance(target: TargetAnalytics, metric: Option<String>, zone: String) -> impl IntoView {
+    let who = target.handle.clone().unwrap_or_else(|| network_name(&target.network));
+    let (fresh, problem) = freshness_words(target.freshness.as_ref(), &target.network);
+    // What the network reports (the API says; without that list, what it sent).
+    let reports = |m: &str| if target.reported.is_empty() { target.latest.contains_key(m) } else { target.reported.iter().any(|r| r == m) };
+    let reported: Vec<&'static str> = metrics::POST.iter().copied().filter(|m| reports(m)).collect();
+    let missing: Vec<&'static str> = metrics::POST.iter().copied().filter(|m| !reports(m)).collect();
+    let empty = target.series.is_empty();
+    // The chosen metric, or (where this network does not report it) the first one it does.
+    let own = metrics::present(target.series.iter().map(|r| &r.values)).into_iter().find(|m| metrics::POST.contains(m)).map(str::to_owned);
+    let metric = metric.filter(|m| target.series.iter().any(|r| r.values.contains_key(m))).or(own);
+    let spark = metric.filter(|_| !empty).map(|m| {
+        let times: Vec<f64> = target.series.iter().filter_map(|r| time::parse(&r.observed_at)).collect();
+        let (t0, t1) = (times.first().copied().unwrap_or(0.0), times.last().copied().unwrap_or(0.0));
+        let points: Vec<Point> = target
+            .series
+            .iter()
+            .filter_map(|r| {
+                let at = time::parse(&r.observed_at)?;
+                let v = *r.values.get(&m)?;
+                Some(Point { x: if t1 > t0 { (at - t0) / (t1 - t0) } else { 0.5 }, y: v as f64, label: time::describe(&zone, at) })
+            })
+            .collect();
+        let label = metrics::label(&m).to_owned();
+        if points.is_empty() {
+            view! { <span class="postiz-hint">{format!("{label}: not reported")}</span> }.into_any()
+        } else if points.len() == 1 {
+            view! { <span class="postiz-hint" data-spark="one">"One reading so far: the trend shows from the next one."</span> }.into_any()
+        } else {
+            let n = points.len();
+            let title = format!("{label} of {who} over {n} readings");
+            let range = format!("{} → {} over {n} readings", metrics::full(points[0].y as i64), metrics::full(points[n - 1].y as i64));
+            view! {
+                <span class="postiz-spark-wrap" data-spark=m.clone()>
+                    <span class="postiz-hint">{format!("{label} trend")}</span>
+                    <Sparkline title points/>
+                    <span class="postiz-hint" aria-hidden="true">{range}</span>
+                </span>
+            }
+            .into_any()
+        }
+    });
+    view! {
+        <div class="postiz-perf" data-perf-target=target.target_id.clone() data-network=target.network.clone()>
+            <div class="postiz-perf-head">
+                <NetworkBadge network=target.network.clone()/>
+                <strong>{who.clone()}</strong>
+                <span class=if problem { "postiz-error-text" } else { "postiz-hint" } data-freshness=target.freshness.as_ref().map(|f| f.state.clone())>{fresh}</span>
+            </div>
+            {if empty {
+                view! { <p class="postiz-hint" data-perf="waiting">"No numbers yet: the first reading comes about an hour after publishing."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="postiz-perf-body">
+                        <dl class="postiz-perf-numbers">
+                            {reported.into_iter().map(|m| view! {
+                                <div class="postiz-perf-number" data-metric=m>
+                                    <dt>{metrics::label(m).to_owned()}</dt>
+                                    <dd>{metrics::cell(&target.latest, m)}</dd>
+                                </div>
+                            }).collect_view()}
+                        </dl>
+                        {spark}
+                    </div>
+                    {(!missing.is_empty()).then(|| view! {
+                        <p class="postiz-hint" data-perf="not-reported">{format!("Not reported by {}: {}", network_name(&target.network), missing.iter().map(|m| metrics::noun(m)).collect::<Vec<_>>().join(", "))}</p>
+                    })}
+                }.into_any()
+            }}
+        </div>
     }
 }
 
