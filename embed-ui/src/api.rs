@@ -884,6 +884,9 @@ pub struct AccountFreshness {
     pub network: String,
     #[serde(default)]
     pub handle: Option<String>,
+    /// The account's name as the network shows it.
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub freshness: Option<Freshness>,
     /// Posts of the account whose reads stopped (removed on the network, account paused).
@@ -944,6 +947,9 @@ pub struct TargetAnalytics {
     pub network: String,
     #[serde(default)]
     pub handle: Option<String>,
+    /// The account's name as the network shows it.
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub external_url: Option<String>,
     #[serde(default)]
@@ -975,6 +981,9 @@ pub struct AccountAnalytics {
     pub network: String,
     #[serde(default)]
     pub handle: Option<String>,
+    /// The account's name as the network shows it.
+    #[serde(default)]
+    pub display_name: Option<String>,
     pub range: DayRange,
     /// Days with a reading of the account's own numbers: the growth curve.
     #[serde(default)]

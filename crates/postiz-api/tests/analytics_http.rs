@@ -120,6 +120,7 @@ async fn numbers_roll_up_into_every_view_and_export() {
     assert_eq!(target["series"][0]["values"]["likes"], 5);
     assert_eq!(target["freshness"]["state"], "active", "publishing started a watch");
     assert!(target["reported"].as_array().unwrap().contains(&json!("impressions")));
+    assert_eq!(target["display_name"], "acme_x", "the name the network shows, beside the handle");
 
     // Top posts by likes, then by impressions (a metric Bluesky does not report).
     let top = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/top-posts?from=2026-11-01&to=2026-11-30&metric=likes"), None).await;

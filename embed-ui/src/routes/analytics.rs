@@ -431,7 +431,7 @@ fn Sources(accounts: Vec<AccountFreshness>) -> impl IntoView {
             <ul class="postiz-sources">
                 {accounts.into_iter().map(|a| {
                     let (words, problem) = freshness_words(a.freshness.as_ref(), &a.network);
-                    let handle = a.handle.clone().unwrap_or_else(|| network_name(&a.network));
+                    let handle = a.display_name.clone().or_else(|| a.handle.clone()).unwrap_or_else(|| network_name(&a.network));
                     let stopped = (a.posts_stopped > 0).then(|| {
                         let n = a.posts_stopped;
                         format!("{n} post{} stopped updating (removed on the network, or the account needs reconnecting)", if n == 1 { "" } else { "s" })
@@ -604,7 +604,7 @@ fn GrowthSection(
     });
     let options = accounts
         .iter()
-        .map(|a| (a.account_id.clone(), format!("{} · {}", network_name(&a.network), a.handle.clone().unwrap_or_else(|| "account".into()))))
+        .map(|a| (a.account_id.clone(), format!("{} · {}", network_name(&a.network), a.display_name.clone().or_else(|| a.handle.clone()).unwrap_or_else(|| "account".into()))))
         .collect::<Vec<_>>();
     view! {
         <div class="postiz-card" data-section="growth">
@@ -631,7 +631,7 @@ fn GrowthSection(
 
 #[component]
 fn Growth(data: AccountAnalytics, period: Period) -> impl IntoView {
-    let who = data.handle.clone().unwrap_or_else(|| network_name(&data.network));
+    let who = data.display_name.clone().or_else(|| data.handle.clone()).unwrap_or_else(|| network_name(&data.network));
     let (fresh, problem) = freshness_words(data.freshness.as_ref(), &data.network);
     let fresh = view! { <p class=if problem { "postiz-error-text" } else { "postiz-hint" } data-freshness="account">{fresh}</p> };
     let span = (period.to - period.from).max(1) as f64;

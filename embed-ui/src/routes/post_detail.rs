@@ -282,7 +282,7 @@ fn Performance(ws: String, post: String, zone: String) -> impl IntoView {
 
 #[component]
 fn TargetPerformance(target: TargetAnalytics, metric: Option<String>, zone: String) -> impl IntoView {
-    let who = target.handle.clone().unwrap_or_else(|| network_name(&target.network));
+    let who = target.display_name.clone().or_else(|| target.handle.clone()).unwrap_or_else(|| network_name(&target.network));
     let (fresh, problem) = freshness_words(target.freshness.as_ref(), &target.network);
     // What the network reports (the API says; without that list, what it sent).
     let reports = |m: &str| if target.reported.is_empty() { target.latest.contains_key(m) } else { target.reported.iter().any(|r| r == m) };

@@ -35,6 +35,8 @@ pub struct AccountAnalytics {
     pub network: String,
     /// Handle.
     pub handle: Option<String>,
+    /// The account's name as the network shows it.
+    pub display_name: Option<String>,
     /// The range.
     pub range: Range,
     /// Days with a reading of the account's own numbers (the growth curve).
@@ -57,7 +59,7 @@ pub async fn get(
     let range = open_range(&tx, ws, q.from, q.to).await?;
     let head = tx
         .query_opt(
-            "select a.network, a.handle, w.state::text, w.last_fetched_at, w.next_fetch_at, w.last_error
+            "select a.network, a.handle, w.state::text, w.last_fetched_at, w.next_fetch_at, w.last_error, a.display_name
              from postiz.social_accounts a
              left join postiz.analytics_watches w on w.social_account_id = a.id and w.target_id is null
              where a.workspace_id = $1 and a.id = $2",
@@ -91,6 +93,7 @@ pub async fn get(
         account_id: account,
         network: head.get(0),
         handle: head.get(1),
+        display_name: head.get(6),
         levels: by_day.into_iter().map(|(day, values)| Level { day, values }).collect(),
         gains: range.each_day().map(|day| Day { day, values: gained.remove(&day).unwrap_or_default() }).collect(),
         freshness: Freshness::from_row(&head, 2),

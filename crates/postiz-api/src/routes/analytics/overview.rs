@@ -72,6 +72,8 @@ pub struct AccountFreshness {
     pub network: String,
     /// Handle.
     pub handle: Option<String>,
+    /// The account's name as the network shows it.
+    pub display_name: Option<String>,
     /// Its own numbers' reads (followers, …).
     pub freshness: Option<Freshness>,
     /// Posts of this account whose reads stopped on an error (gone, paused).
@@ -121,7 +123,8 @@ pub async fn get(
             "select a.id, a.network, a.handle, w.state::text, w.last_fetched_at, w.next_fetch_at, w.last_error,
                     (select count(*) from postiz.analytics_watches p
                      where p.workspace_id = a.workspace_id and p.social_account_id = a.id and p.target_id is not null
-                       and p.state in ('gone', 'paused'))
+                       and p.state in ('gone', 'paused')),
+                    a.display_name
              from postiz.social_accounts a
              left join postiz.analytics_watches w on w.social_account_id = a.id and w.target_id is null
              where a.workspace_id = $1
@@ -170,6 +173,7 @@ pub async fn get(
             account_id: r.get(0),
             network: r.get(1),
             handle: r.get(2),
+            display_name: r.get(8),
             freshness: Freshness::from_row(r, 3),
             posts_stopped: r.get(7),
         })

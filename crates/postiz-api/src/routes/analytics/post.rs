@@ -36,6 +36,8 @@ pub struct TargetAnalytics {
     pub network: String,
     /// Account handle.
     pub handle: Option<String>,
+    /// The account's name as the network shows it.
+    pub display_name: Option<String>,
     /// The post on the network.
     pub external_url: Option<String>,
     /// When it was published.
@@ -71,7 +73,7 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)):
     let targets = tx
         .query(
             "select t.id, a.id, a.network, a.handle, t.external_url, t.published_at,
-                    w.state::text, w.last_fetched_at, w.next_fetch_at, w.last_error
+                    w.state::text, w.last_fetched_at, w.next_fetch_at, w.last_error, a.display_name
              from postiz.post_targets t
              join postiz.social_accounts a on a.workspace_id = t.workspace_id and a.id = t.social_account_id
              left join postiz.analytics_watches w on w.social_account_id = t.social_account_id and w.target_id = t.id
@@ -120,6 +122,7 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)):
                 account_id: r.get(1),
                 network: r.get(2),
                 handle: r.get(3),
+                display_name: r.get(10),
                 external_url: r.get(4),
                 published_at: r.get(5),
                 latest,
