@@ -76,6 +76,17 @@ create trigger workspace_members_check_role_grant before insert or update of rol
 create trigger workspace_invites_check_role_grant before insert or update of role on postiz.workspace_invites
   for each row execute function postiz_private.check_role_grant();
 
+-- Pending invitations made before the rule that it would refuse (an admin inviting an admin)
+-- would still grant their role when accepted, since acceptance is judged at creation. They are
+-- withdrawn; an owner can invite again.
+delete from postiz.workspace_invites i
+where i.accepted_at is null
+  and i.role = 'admin'
+  and not exists (
+    select 1 from postiz.workspace_members m
+    where m.workspace_id = i.workspace_id and m.user_id = i.invited_by and m.role = 'owner'
+  );
+
 -- Grants ----------------------------------------------------------------------------------------
 
 revoke all on function postiz_private.can_grant_role(uuid, postiz.workspace_role) from public, anon;

@@ -173,8 +173,10 @@ begin
   where w.state = 'active' and w.next_fetch_at <= now()
     and exists (
       select 1 from postiz.queue_jobs j
+      join postiz.social_accounts a on a.id = j.social_account_id and a.status = 'active'
       where j.social_account_id = w.social_account_id
-        and j.completed_at is null and j.run_at <= now() + interval '1 minute'
+        and j.completed_at is null and j.status in ('queued', 'running')
+        and j.run_at <= now() + interval '1 minute'
     );
   return query
   with due as (
@@ -217,6 +219,7 @@ as $$
 declare
   w postiz.analytics_watches;
   cadence interval[] := postiz_private.analytics_post_cadence();
+  next_step bigint;
 begin
   select * into w from postiz.analytics_watches where id = watch for update;
   if not found then
@@ -237,15 +240,20 @@ begin
   if w.target_id is null then
     update postiz.analytics_watches
     set last_fetched_at = observed, next_fetch_at = observed + interval '1 day', failures = 0, last_error = null,
-        lease_until = null, updated_at = now()
+        state = 'active', lease_until = null, updated_at = now()
     where id = watch;
   else
+    -- The next step is the one after this reading's, and not one the post is already older
+    -- than: a post read late (a backfill, a long pause) skips to the steps still ahead of it
+    -- instead of being read several times a minute apart.
+    select min(c.i) into next_step
+    from unnest(cadence) with ordinality c(offset_after, i)
+    where c.i >= w.step + 2 and w.published_at + c.offset_after > observed;
     update postiz.analytics_watches
     set last_fetched_at = observed, failures = 0, last_error = null, lease_until = null, updated_at = now(),
-        step = least(w.step + 1, cardinality(cadence)),
-        state = case when w.step + 1 >= cardinality(cadence) then 'done'::postiz.analytics_watch_state else 'active' end,
-        next_fetch_at = case when w.step + 1 >= cardinality(cadence) then null
-                             else greatest(w.published_at + cadence[w.step + 2], observed + interval '1 minute') end
+        step = coalesce(next_step - 1, cardinality(cadence)),
+        state = case when next_step is null then 'done'::postiz.analytics_watch_state else 'active' end,
+        next_fetch_at = case when next_step is null then null else w.published_at + cadence[next_step] end
     where id = watch;
   end if;
 end;

@@ -19,10 +19,9 @@
 -- `incremental_rollups_equal_a_recomputation` (postiz-db) checks this against a from-scratch
 -- computation over random snapshot streams with late arrivals.
 --
--- Days are those of the workspace's time zone when the snapshot arrives, and a snapshot
--- belongs to the day of its hour bucket (bucket_start): in zones with a :30 or :45 offset the
--- first half hour of a day counts to the day before. Changing a workspace's zone does not move
--- days already rolled up.
+-- Days are those of the workspace's time zone, and a snapshot belongs to the day of its hour
+-- bucket (bucket_start): in zones with a :30 or :45 offset the first half hour of a day counts
+-- to the day before. Changing a workspace's zone rebuilds its derived rows in the new days.
 
 -- Tables ----------------------------------------------------------------------------------------
 
@@ -34,6 +33,9 @@ create index analytics_events_subject_idx on postiz.analytics_events (subject_id
 create table postiz.analytics_daily (
   workspace_id uuid not null references postiz.workspaces (id) on delete cascade,
   social_account_id uuid not null,
+  -- The account's network, kept here so that removing the account (whose row is gone by the
+  -- time the cascade reaches these rows) still takes its gains out of the network rollup.
+  network text not null,
   target_id uuid,
   subject_id uuid not null,
   metric postiz.analytics_metric not null,
@@ -49,7 +51,8 @@ create table postiz.analytics_daily (
 );
 comment on table postiz.analytics_daily is
   'Per subject (target or account), metric and workspace day: last value (level) and gain over the previous day with data. Written by triggers.';
-create index analytics_daily_workspace_id_day_idx on postiz.analytics_daily (workspace_id, day);
+-- Ranges of a workspace's days, in the order the export pages through them.
+create index analytics_daily_workspace_id_day_idx on postiz.analytics_daily (workspace_id, day, subject_id, metric);
 create index analytics_daily_workspace_id_account_idx on postiz.analytics_daily (workspace_id, social_account_id);
 create index analytics_daily_target_id_idx on postiz.analytics_daily (target_id, workspace_id) where target_id is not null;
 
@@ -127,11 +130,14 @@ begin
     ) n
   ),
   computed as (
-    select d.workspace_id, d.social_account_id, d.target_id, d.subject_id, d.metric, d.day,
+    select d.workspace_id, d.social_account_id, a.network, d.target_id, d.subject_id, d.metric, d.day,
            lvl.value as level, lvl.observed_at,
-           -- A post starts at 0; an account's first day is its starting point (no gain).
-           coalesce(prev.value, case when d.target_id is null then lvl.value else 0 end) as prev_level
+           -- The last value before the day: from the snapshots, else (they were pruned by
+           -- retention) the latest value kept, when it is older; a post starts at 0, an
+           -- account's first day is its starting point (no gain).
+           coalesce(prev.value, kept.level, case when d.target_id is null then lvl.value else 0 end) as prev_level
     from days d
+    join postiz.social_accounts a on a.id = d.social_account_id
     cross join lateral (
       select e.value, e.observed_at from postiz.analytics_events e
       where e.subject_id = d.subject_id and e.metric = d.metric
@@ -147,6 +153,8 @@ begin
       order by e.bucket_start desc
       limit 1
     ) prev on true
+    left join postiz.analytics_latest kept
+      on prev.value is null and kept.subject_id = d.subject_id and kept.metric = d.metric and kept.day < d.day
   ),
   latest as (
     insert into postiz.analytics_latest as l
@@ -160,17 +168,16 @@ begin
       where l.day <= excluded.day
   ),
   upserted as (
-    insert into postiz.analytics_daily (workspace_id, social_account_id, target_id, subject_id, metric, day, level, gain, observed_at)
-    select workspace_id, social_account_id, target_id, subject_id, metric, day, level, level - prev_level, observed_at
+    insert into postiz.analytics_daily (workspace_id, social_account_id, network, target_id, subject_id, metric, day, level, gain, observed_at)
+    select workspace_id, social_account_id, network, target_id, subject_id, metric, day, level, level - prev_level, observed_at
     from computed
     on conflict (subject_id, metric, day)
     do update set level = excluded.level, gain = excluded.gain, observed_at = excluded.observed_at
   ),
   deltas as (
-    select c.workspace_id, c.social_account_id::text as account, a.network, c.metric, c.day,
+    select c.workspace_id, c.social_account_id::text as account, c.network, c.metric, c.day,
            c.level - c.prev_level - coalesce(o.gain, 0) as delta
     from computed c
-    join postiz.social_accounts a on a.id = c.social_account_id
     -- The row as it was before this statement: every part of one statement reads the same
     -- snapshot, so the upsert above is not visible here.
     left join postiz.analytics_daily o on o.subject_id = c.subject_id and o.metric = c.metric and o.day = c.day
@@ -202,16 +209,14 @@ set search_path = ''
 as $$
 begin
   with deltas as (
-    select g.workspace_id, g.social_account_id::text as account, a.network, g.metric, g.day, g.gain
+    select g.workspace_id, g.social_account_id::text as account, g.network, g.metric, g.day, g.gain
     from removed g
-    left join postiz.social_accounts a on a.id = g.social_account_id
   ),
   scoped as (
     select workspace_id, 'workspace' as scope, '' as scope_key, metric, day, sum(gain) as gain
     from deltas group by workspace_id, metric, day
     union all
-    select workspace_id, 'network', network, metric, day, sum(gain) from deltas where network is not null
-    group by workspace_id, network, metric, day
+    select workspace_id, 'network', network, metric, day, sum(gain) from deltas group by workspace_id, network, metric, day
     union all
     select workspace_id, 'account', account, metric, day, sum(gain) from deltas group by workspace_id, account, metric, day
   )
@@ -248,7 +253,31 @@ as $$
   select (select count(*) from r) + (select count(*) from d)
 $$;
 
+/*
+ * A workspace's days follow its time zone: when the zone changes, its daily rows, rollups and
+ * latest values are rebuilt from its snapshots in the new zone's days (the snapshots are what
+ * is true; the rest is derived). Costs one pass over the workspace's snapshots.
+ */
+create function postiz_private.rebuild_analytics_for_zone()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from postiz.analytics_daily where workspace_id = new.id;
+  delete from postiz.analytics_rollups where workspace_id = new.id;
+  delete from postiz.analytics_latest where workspace_id = new.id;
+  update postiz.analytics_events set value = value where workspace_id = new.id;
+  return null;
+end;
+$$;
+
 -- Triggers --------------------------------------------------------------------------------------
+
+create trigger workspaces_rebuild_analytics_for_zone after update of time_zone on postiz.workspaces
+  for each row when (new.time_zone is distinct from old.time_zone)
+  execute function postiz_private.rebuild_analytics_for_zone();
 
 -- Transition tables allow one event per trigger: inserts and updates each get one.
 create trigger analytics_events_roll_up_inserted after insert on postiz.analytics_events
@@ -272,6 +301,7 @@ grant select, insert, update, delete on table postiz.analytics_daily, postiz.ana
 
 revoke all on function postiz_private.roll_up_analytics() from public, anon, authenticated, service_role;
 revoke all on function postiz_private.roll_down_analytics() from public, anon, authenticated, service_role;
+revoke all on function postiz_private.rebuild_analytics_for_zone() from public, anon, authenticated, service_role;
 revoke all on function postiz_private.service_prune_analytics_rollups() from public, anon, authenticated;
 grant execute on function postiz_private.service_prune_analytics_rollups() to service_role;
 

@@ -3,6 +3,10 @@
 -- the worker's claim skips such workspaces' watches, and members read analytics rows only of
 -- workspaces whose plan includes analytics (the policies below replace the members-only ones).
 -- Retention was already per plan (plans.analytics_retention_days).
+--
+-- The claim also stops postponing watches for jobs that are not about to be sent: a paused
+-- account's jobs wait (`pending`) until it is reconnected, and its watches must be claimed so
+-- that they say "reconnect" instead of waiting a minute, every minute.
 
 -- Tables ----------------------------------------------------------------------------------------
 
@@ -12,8 +16,9 @@ comment on column postiz.plans.analytics_enabled is 'Whether the plan includes a
 -- Functions -------------------------------------------------------------------------------------
 
 /*
- * The signed-in user's workspaces (any role) whose plan includes analytics. Called once per
- * statement by the analytics policies (an initPlan), like workspaces_with_role.
+ * The workspaces the caller may view (workspaces_with_role('viewer'): for an API key, its own
+ * workspace while the key is live) whose plan includes analytics. Called once per statement
+ * by the analytics policies (an initPlan).
  */
 create function postiz_private.workspaces_with_analytics()
 returns setof uuid
@@ -22,11 +27,10 @@ stable
 security definer
 set search_path = ''
 as $$
-  select m.workspace_id
-  from postiz.workspace_members m
-  join postiz.workspaces w on w.id = m.workspace_id
+  select w.id
+  from postiz.workspaces w
   join postiz.plans p on p.code = w.plan
-  where m.user_id = (select auth.uid()) and p.analytics_enabled
+  where w.id = any (array(select postiz_private.workspaces_with_role('viewer'))) and p.analytics_enabled
 $$;
 
 /* See 20261202130000_create_analytics_ingestion.sql; now skips workspaces without analytics. */
@@ -60,8 +64,10 @@ begin
   where w.state = 'active' and w.next_fetch_at <= now()
     and exists (
       select 1 from postiz.queue_jobs j
+      join postiz.social_accounts a on a.id = j.social_account_id and a.status = 'active'
       where j.social_account_id = w.social_account_id
-        and j.completed_at is null and j.run_at <= now() + interval '1 minute'
+        and j.completed_at is null and j.status in ('queued', 'running')
+        and j.run_at <= now() + interval '1 minute'
     );
   -- Workspaces whose plan has no analytics: checked again in an hour (the plan may change).
   update postiz.analytics_watches w

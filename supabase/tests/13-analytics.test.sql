@@ -73,9 +73,9 @@ select results_eq(
   'the network''s raw numbers are kept beside the normalized ones'
 );
 select results_eq(
-  $$ select step, state::text from postiz.analytics_watches where target_id = 'aaaaaaaa-0000-4000-8000-0000000000e7' $$,
-  $$ values (2::smallint, 'active') $$,
-  'each reading moves the cadence on'
+  $$ select step, state::text, next_fetch_at from postiz.analytics_watches where target_id = 'aaaaaaaa-0000-4000-8000-0000000000e7' $$,
+  $$ values (3::smallint, 'active', '2026-11-04 08:00Z'::timestamptz) $$,
+  'each reading moves the cadence on, past the steps the post is already older than (read at 14.5 h and 23 h: next at 3 days)'
 );
 select lives_ok(
   $$ select postiz_private.service_record_analytics(w.id, '2026-11-01 10:00Z', '{"likes": 3}', '{}')

@@ -208,6 +208,22 @@ async fn snapshots_older_than_the_plan_keeps_are_pruned() {
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_daily where target_id = '{target}'")).await, 1);
     let kept = f.count(&format!("select min(day - current_date)::bigint from postiz.analytics_rollups where workspace_id = '{}'", f.workspace)).await;
     assert!(kept >= -30, "nothing older than the plan keeps: {kept}");
+
+    // Retention shorter than a post's cadence: the last value before today is gone with its
+    // snapshot, yet a new reading gains only what it added (5 after 2), not its whole value.
+    f.admin.execute("update postiz.plans set analytics_retention_days = 10 where code = 'short'", &[]).await.unwrap();
+    job(&f).prune().await.unwrap();
+    assert_eq!(f.count(&format!("select count(*) from postiz.analytics_events where target_id = '{target}'")).await, 0);
+    f.admin
+        .execute(
+            "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)
+             values ($1, $2, $3, 'likes', 5, date_trunc('hour', now()), now())",
+            &[&f.workspace, &account, &target],
+        )
+        .await
+        .unwrap();
+    let gain = f.count(&format!("select gain::bigint from postiz.analytics_daily where target_id = '{target}' and metric = 'likes' order by day desc limit 1")).await;
+    assert_eq!(gain, 3, "gained from the last value kept");
 }
 
 #[tokio::test]

@@ -185,16 +185,17 @@ async fn load(admin: &Client, args: &AnalyticsArgs) -> anyhow::Result<()> {
         .batch_execute(
             "
             set session_replication_role = replica;
-            insert into postiz.analytics_daily (workspace_id, social_account_id, target_id, subject_id, metric, day, level, gain, observed_at)
-            select workspace_id, social_account_id, target_id, subject_id, metric, day, value,
+            insert into postiz.analytics_daily (workspace_id, social_account_id, network, target_id, subject_id, metric, day, level, gain, observed_at)
+            select workspace_id, social_account_id, network, target_id, subject_id, metric, day, value,
                    value - coalesce(lag(value) over (partition by subject_id, metric order by day),
                                     case when target_id is null then value else 0 end),
                    observed_at
             from (
               select distinct on (e.subject_id, e.metric, (e.bucket_start at time zone w.time_zone)::date)
-                     e.workspace_id, e.social_account_id, e.target_id, e.subject_id, e.metric,
+                     e.workspace_id, e.social_account_id, a.network, e.target_id, e.subject_id, e.metric,
                      (e.bucket_start at time zone w.time_zone)::date as day, e.value, e.observed_at
               from postiz.analytics_events e join postiz.workspaces w on w.id = e.workspace_id
+              join postiz.social_accounts a on a.id = e.social_account_id
               order by e.subject_id, e.metric, (e.bucket_start at time zone w.time_zone)::date, e.bucket_start desc
             ) last_per_day;
             insert into postiz.analytics_rollups (workspace_id, scope, scope_key, metric, day, gain)

@@ -2,6 +2,7 @@
 //! `starts_at` itself, later runs follow the rule (DTSTART = `starts_at` on the schedule's wall
 //! clock), nothing after `ends_at`.
 
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -24,7 +25,7 @@ const TIME_BUDGET: Duration = Duration::from_secs(2);
 
 /// Expansions running at once, on blocking threads: no more than the machine's cores would
 /// serve, so that expanding never starves the async threads that answer everything else.
-static EXPANSIONS: Semaphore = Semaphore::const_new(2);
+static EXPANSIONS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(2)));
 
 /// How far from today a window may start: the planner's and slot finder's horizon.
 pub(crate) const MAX_YEARS_FROM_NOW: i64 = 20;
@@ -67,8 +68,13 @@ pub(crate) async fn expand_all(
     if schedules.is_empty() {
         return Ok(vec![]);
     }
-    let _permit = EXPANSIONS.acquire().await.map_err(|e| ApiError::internal(&e))?;
-    let expanded = tokio::task::spawn_blocking(move || expand_within_budget(&schedules, from, to, TIME_BUDGET))
+    // The permit moves into the blocking task: a client that goes away does not free the slot
+    // while the expansion still runs.
+    let permit = Arc::clone(&EXPANSIONS).acquire_owned().await.map_err(|e| ApiError::internal(&e))?;
+    let expanded = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        expand_within_budget(&schedules, from, to, TIME_BUDGET)
+    })
         .await
         .map_err(|e| ApiError::internal(&e))?;
     expanded.map_err(|why| ApiError::bad_request("too_many_occurrences", why))

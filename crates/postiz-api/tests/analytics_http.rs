@@ -105,6 +105,16 @@ async fn numbers_roll_up_into_every_view_and_export() {
     let likes = o.body["totals"].as_array().unwrap().iter().find(|t| t["metric"] == "likes").unwrap();
     assert_eq!((likes["previous"].as_i64(), likes["change_pct"].clone()), (Some(0), Value::Null));
 
+    // Weeks and months are sums of days: 10-12 November 2026 is one ISO week (from Monday the 9th).
+    let weekly = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview?from=2026-11-10&to=2026-11-12&granularity=week"), None).await;
+    assert_eq!(weekly.body["granularity"], "week");
+    assert_eq!(weekly.body["series"].as_array().unwrap().len(), 1);
+    assert_eq!((weekly.body["series"][0]["day"].as_str(), weekly.body["series"][0]["values"]["likes"].as_i64()), (Some("2026-11-09"), Some(31)));
+    let monthly = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview?from=2026-10-20&to=2026-11-30&granularity=month"), None).await;
+    let months: Vec<&str> = monthly.body["series"].as_array().unwrap().iter().map(|p| p["day"].as_str().unwrap()).collect();
+    assert_eq!(months, ["2026-10-01", "2026-11-01"]);
+    assert_eq!(monthly.body["series"][1]["values"]["likes"], 31);
+
     // What each connected network reports: Bluesky has no impressions (not reported, not 0).
     let reports = |n: &str| o.body["reported"].as_array().unwrap().iter().find(|r| r["network"] == n).unwrap()["post_metrics"].clone();
     assert!(reports("x").as_array().unwrap().contains(&json!("impressions")), "{}", o.body);

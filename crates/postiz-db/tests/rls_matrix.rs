@@ -567,7 +567,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                 check(format!("select 1 from postiz.analytics_daily where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
                 check(
                     format!(
-                        "insert into postiz.analytics_daily (workspace_id, social_account_id, target_id, subject_id, metric, day, level, gain, observed_at) values ('{WS_A}', '{ACCOUNT_A1}', '{TARGET_A1}', '{TARGET_A1}', 'likes', '2031-01-01', 1, 1, now())"
+                        "insert into postiz.analytics_daily (workspace_id, social_account_id, network, target_id, subject_id, metric, day, level, gain, observed_at) values ('{WS_A}', '{ACCOUNT_A1}', 'mastodon', '{TARGET_A1}', '{TARGET_A1}', 'likes', '2031-01-01', 1, 1, now())"
                     ),
                     service_only(),
                 ),

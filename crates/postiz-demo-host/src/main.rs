@@ -211,6 +211,11 @@ fn local_next(next: &str) -> Option<String> {
     if resolved.origin() != base.origin() {
         return None;
     }
+    // The url crate normalises dot segments (`/.//evil.test` becomes `//evil.test`): the path
+    // it hands back must pass the same test as the one given.
+    if !plain_local_path(resolved.path()) {
+        return None;
+    }
     let mut out = resolved.path().to_owned();
     if let Some(q) = resolved.query() {
         out.push('?');
@@ -387,6 +392,9 @@ mod tests {
             "/%5cevil.test",
             "/%2F%2Fevil.test",
             "/%2f/evil.test",
+            "/.//evil.test",
+            "/%2e//evil.test",
+            "/x/..//evil.test",
             "/%09/evil.test",
             "/%zz",
             "https://evil.test/",

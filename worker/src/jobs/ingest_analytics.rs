@@ -150,7 +150,11 @@ impl IngestAnalytics {
                 Outcome::Retry(_) => stats.retried += 1,
                 Outcome::Stop(..) => stats.stopped += 1,
             }
-            self.record(&watch, outcome).await?;
+            // One failed write must not drop the others' outcomes: it is logged, and that watch
+            // is read again when its lease runs out.
+            if let Err(e) = self.record(&watch, outcome).await {
+                tracing::warn!(job = "ingest_analytics", watch.id = %watch.id, error = ?e, "recording a reading failed");
+            }
         }
         Ok(stats)
     }

@@ -221,8 +221,8 @@ impl Export {
                          join postiz.social_accounts a on a.id = d.social_account_id
                          left join postiz.post_targets t on t.id = d.target_id
                          where d.workspace_id = $1 and d.day between $2 and $3
-                           and ($4::date is null or (d.day, d.subject_id, d.metric::text) > ($4, $5, $6))
-                         order by d.day, d.subject_id, d.metric::text
+                           and ($4::date is null or (d.day, d.subject_id, d.metric) > ($4, $5, $6::text::postiz.analytics_metric))
+                         order by d.day, d.subject_id, d.metric
                          limit $7",
                         &[ws, from, to, &day, &subject, &metric, &PAGE],
                     )

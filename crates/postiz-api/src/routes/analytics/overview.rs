@@ -30,6 +30,47 @@ pub struct RangeQuery {
     pub to: Option<NaiveDate>,
 }
 
+/// Query of the overview: a range, and how its series is grouped.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OverviewQuery {
+    /// First day (YYYY-MM-DD, the workspace's zone; default: 29 days before `to`).
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    /// Last day, included (default: today).
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+    /// `day` (default), `week` (ISO weeks, from Monday) or `month`.
+    #[serde(default)]
+    pub granularity: Option<Granularity>,
+}
+
+/// How a series is grouped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    /// One point a day.
+    #[default]
+    Day,
+    /// One point per ISO week (the week's Monday).
+    Week,
+    /// One point per calendar month (its first day).
+    Month,
+}
+
+impl Granularity {
+    /// The first day of the period `day` falls in.
+    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
+        use chrono::Datelike;
+        match self {
+            Granularity::Day => day,
+            Granularity::Week => day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday())),
+            Granularity::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
 /// One metric's total.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Total {
@@ -89,7 +130,10 @@ pub struct Overview {
     pub previous: Range,
     /// Totals of every metric with data in either range, in vocabulary order.
     pub totals: Vec<Total>,
-    /// Every day of the range.
+    /// How `series` is grouped.
+    pub granularity: Granularity,
+    /// Every day (week, month) of the range; a point's `day` is the period's first day (the
+    /// first and last periods may be partly outside the range: only days inside count).
     pub series: Vec<Day>,
     /// Per network.
     pub networks: Vec<NetworkTotals>,
@@ -106,8 +150,9 @@ pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
     Ids(ws): Ids<Uuid>,
-    Params(q): Params<RangeQuery>,
+    Params(q): Params<OverviewQuery>,
 ) -> Result<Json<Overview>, ApiError> {
+    let granularity = q.granularity.unwrap_or_default();
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     let range = open_range(&tx, ws, q.from, q.to).await?;
@@ -165,7 +210,14 @@ pub async fn get(
             Total { metric: (*m).to_owned(), value, previous, change_pct }
         })
         .collect();
-    let series = range.each_day().map(|day| Day { day, values: by_day.remove(&day).unwrap_or_default() }).collect();
+    let mut periods: BTreeMap<NaiveDate, Values> = range.each_day().map(|d| (granularity.start_of(d), Values::new())).collect();
+    for (day, values) in by_day {
+        let period = periods.entry(granularity.start_of(day)).or_default();
+        for (metric, gain) in values {
+            *period.entry(metric).or_default() += gain;
+        }
+    }
+    let series = periods.into_iter().map(|(day, values)| Day { day, values }).collect();
     let networks = by_network.into_iter().map(|(network, values)| NetworkTotals { network, values }).collect();
     let accounts = fresh
         .iter()
@@ -181,5 +233,5 @@ pub async fn get(
     let mut connected: Vec<String> = fresh.iter().map(|r| r.get::<_, String>(1)).collect();
     connected.dedup();
     let reported = connected.iter().map(|n| reported(&state.registry, n)).collect();
-    Ok(Json(Overview { range, previous, totals, series, networks, updated_at, accounts, reported }))
+    Ok(Json(Overview { range, previous, totals, granularity, series, networks, updated_at, accounts, reported }))
 }

@@ -12,7 +12,7 @@ use crate::input::{Ids, Params};
 use crate::routes::analytics::account::AccountAnalytics;
 use crate::routes::analytics::best_time::BestTime;
 use crate::routes::analytics::export::ExportQuery;
-use crate::routes::analytics::overview::{Overview, RangeQuery};
+use crate::routes::analytics::overview::{Overview, OverviewQuery, RangeQuery};
 use crate::routes::analytics::post::PostAnalytics;
 use crate::routes::analytics::tag::TagAnalytics;
 use crate::routes::analytics::top_posts::{TopPosts, TopPostsQuery};
@@ -25,10 +25,10 @@ const SCOPE: &str = "analytics:read";
 /// Totals for a range of days (with the change against the range before), a series by day,
 /// per network, and how fresh the numbers are.
 #[utoipa::path(get, path = "/analytics/overview", tag = "analytics",
-    params(RangeQuery),
+    params(OverviewQuery),
     responses((status = 200, body = Overview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("api_key" = ["analytics:read"])))]
-pub(super) async fn overview(State(state): State<AppState>, key: ApiKey, params: Params<RangeQuery>) -> Result<Json<Overview>, ApiError> {
+pub(super) async fn overview(State(state): State<AppState>, key: ApiKey, params: Params<OverviewQuery>) -> Result<Json<Overview>, ApiError> {
     key.require(SCOPE)?;
     overview::get(State(state), key.actor(), Ids(key.workspace_id), params).await
 }
