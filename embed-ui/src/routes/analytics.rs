@@ -67,6 +67,10 @@ fn section_error(e: &UiError) -> AnyView {
 }
 
 /// The analytics screen.
+/// How many days the plan keeps numbers (shown beside the period).
+#[derive(Clone, Copy, Debug)]
+struct Retention(i32);
+
 #[component]
 pub fn AnalyticsPage(ws: Ws) -> impl IntoView {
     let api = expect_context::<Api>();
@@ -85,7 +89,10 @@ pub fn AnalyticsPage(ws: Ws) -> impl IntoView {
                     <h2 class="postiz-title">"Analytics"</h2>
                     <NotInPlan plan=f.plan_name/>
                 }.into_any(),
-                Some(Ok(_)) => view! { <Dashboard ws=ws.get_value()/> }.into_any(),
+                Some(Ok(f)) => {
+                    provide_context(Retention(f.analytics_retention_days));
+                    view! { <Dashboard ws=ws.get_value()/> }.into_any()
+                }
             }}
         </section>
     }
@@ -240,7 +247,11 @@ fn RangePicker(period: Memo<Period>, set_params: impl Fn(&[(&str, String)]) + Co
             <span class="postiz-hint" data-period=move || period.get().query()>
                 {move || {
                     let p = period.get();
-                    format!("{} · {} days in {ws_zone} · compared with the {} days before", p.describe(), p.days(), p.days())
+                    let kept = use_context::<Retention>()
+                        .filter(|r| r.0 > 0)
+                        .map(|r| format!(" · your plan keeps numbers for {} days", r.0))
+                        .unwrap_or_default();
+                    format!("{} · {} days in {ws_zone} · compared with the {} days before{kept}", p.describe(), p.days(), p.days())
                 }}
             </span>
         </div>
