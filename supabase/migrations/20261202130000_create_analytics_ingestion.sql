@@ -28,6 +28,11 @@ create type postiz.analytics_watch_state as enum (
 
 -- Tables ----------------------------------------------------------------------------------------
 
+-- A plan may leave analytics out: then nothing of its workspaces is fetched, and (see
+-- 20261202150000_analytics_plan_gate.sql) nothing shown.
+alter table postiz.plans add column analytics_enabled boolean not null default true;
+comment on column postiz.plans.analytics_enabled is 'Whether the plan includes analytics (ingestion and reading).';
+
 create table postiz.analytics_watches (
   id uuid primary key default gen_random_uuid(),
   workspace_id uuid not null references postiz.workspaces (id) on delete cascade,
@@ -140,8 +145,10 @@ $$;
 /*
  * Claims up to `max_watches` due watches for `lease_secs` and returns what the worker needs to
  * fetch them: the network, the account's ids and its sealed token, the post's id at the network.
- * Skips watches whose account has a publish due within a minute: publishing has priority on an
- * account's rate-limit budget (they are tried again a minute later).
+ * Skips watches whose active account has a publish about to be sent (queued or running, due
+ * within a minute): publishing has priority on the account (they are tried a minute later); a
+ * paused account's waiting jobs do not hold its watches back, so those get claimed and say
+ * "reconnect". Watches of workspaces whose plan has no analytics wait an hour at a time.
  */
 create function postiz_private.service_claim_analytics(max_watches integer, lease_secs double precision)
 returns table (
@@ -178,6 +185,12 @@ begin
         and j.completed_at is null and j.status in ('queued', 'running')
         and j.run_at <= now() + interval '1 minute'
     );
+  -- Workspaces whose plan has no analytics: checked again in an hour (the plan may change).
+  update postiz.analytics_watches w
+  set next_fetch_at = now() + interval '1 hour', updated_at = now()
+  from postiz.workspaces ws join postiz.plans p on p.code = ws.plan
+  where ws.id = w.workspace_id and not p.analytics_enabled
+    and w.state = 'active' and w.next_fetch_at <= now();
   return query
   with due as (
     select w.id
