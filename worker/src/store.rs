@@ -607,14 +607,7 @@ fn claimed_from_row(r: &Row) -> Option<ClaimedJob> {
     let network: String = r.get("network");
     let network: Network = serde_json::from_value(Value::String(network)).ok()?;
     let published_items: Value = r.get("published_items");
-    let token = match (
-        r.get::<_, Option<String>>("access_token_key_id"),
-        r.get::<_, Option<Vec<u8>>>("access_token_nonce"),
-        r.get::<_, Option<Vec<u8>>>("access_token_ciphertext"),
-    ) {
-        (Some(key_id), Some(nonce), Some(ciphertext)) => Some(postiz_vault::Sealed { key_id, nonce, ciphertext }),
-        _ => None,
-    };
+    let token = postiz_vault::Sealed::from_columns(r.get("access_token_key_id"), r.get("access_token_nonce"), r.get("access_token_ciphertext"));
     let server = r
         .get::<_, Option<String>>("server_url")
         .and_then(|s| s.parse().ok());

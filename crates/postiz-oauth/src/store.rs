@@ -80,10 +80,7 @@ where c.social_account_id = $1";
 pub async fn load_credentials(c: &impl GenericClient, account: Uuid, lock: bool) -> Result<Option<StoredCredentials>, StoreError> {
     let sql = if lock { format!("{LOAD} for update of c") } else { LOAD.to_owned() };
     let Some(r) = c.query_opt(&sql, &[&account]).await? else { return Ok(None) };
-    let refresh = match (r.get::<_, Option<String>>(9), r.get::<_, Option<Vec<u8>>>(10), r.get::<_, Option<Vec<u8>>>(11)) {
-        (Some(key_id), Some(nonce), Some(ciphertext)) => Some(Sealed { key_id, nonce, ciphertext }),
-        _ => None,
-    };
+    let refresh = Sealed::from_columns(r.get(9), r.get(10), r.get(11));
     Ok(Some(StoredCredentials {
         account_id: r.get(0),
         workspace_id: r.get(1),

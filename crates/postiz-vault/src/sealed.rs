@@ -9,6 +9,13 @@ pub struct Sealed {
     pub ciphertext: Vec<u8>,
 }
 
+impl Sealed {
+    /// A sealed value from its three nullable columns: `None` unless all three are stored.
+    pub fn from_columns(key_id: Option<String>, nonce: Option<Vec<u8>>, ciphertext: Option<Vec<u8>>) -> Option<Self> {
+        Some(Self { key_id: key_id?, nonce: nonce?, ciphertext: ciphertext? })
+    }
+}
+
 impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sealed")

@@ -242,10 +242,7 @@ async fn consume_state(connect: &ConnectState, user: &AuthUser, network: Network
             _ => ApiError::bad_request("oauth_state_invalid", "This connection attempt is not known for your session; start again."),
         });
     };
-    let pkce = match (r.get::<_, Option<String>>(4), r.get::<_, Option<Vec<u8>>>(5), r.get::<_, Option<Vec<u8>>>(6)) {
-        (Some(key_id), Some(nonce), Some(ciphertext)) => Some(Sealed { key_id, nonce, ciphertext }),
-        _ => None,
-    };
+    let pkce = Sealed::from_columns(r.get(4), r.get(5), r.get(6));
     Ok(Flow {
         id: r.get(0),
         workspace_id: r.get(1),
