@@ -42,26 +42,11 @@ pub(crate) fn check_horizon(field: &str, at: DateTime<Utc>) -> Result<(), ApiErr
     Ok(())
 }
 
-/// A recurring schedule as read from its row, owned so it can be expanded off the async threads.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredRecurrence {
-    pub rrule: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub time_zone: String,
-}
-
-impl StoredRecurrence {
-    fn spec(&self) -> RecurringSpec<'_> {
-        RecurringSpec { rrule: &self.rrule, starts_at: self.starts_at, ends_at: self.ends_at, time_zone: &self.time_zone }
-    }
-}
-
 /// Expands every schedule's occurrences in `[from, to)`, in the input's order, on a blocking
 /// thread and within the request budgets ([`MAX_PER_REQUEST`], [`TIME_BUDGET`]). A rule that
 /// does not evaluate yields nothing (the worker never fires it either).
 pub(crate) async fn expand_all(
-    schedules: Vec<StoredRecurrence>,
+    schedules: Vec<RecurringSpec>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Vec<DateTime<Utc>>>, ApiError> {
@@ -81,7 +66,7 @@ pub(crate) async fn expand_all(
 }
 
 fn expand_within_budget(
-    schedules: &[StoredRecurrence],
+    schedules: &[RecurringSpec],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     budget: Duration,
@@ -93,7 +78,7 @@ fn expand_within_budget(
         if started.elapsed() > budget {
             return Err("this window holds too many recurring posts to show at once; choose a shorter window or fewer accounts".into());
         }
-        let at = schedule.spec().between(from, to).unwrap_or_default();
+        let at = schedule.between(from, to).unwrap_or_default();
         total += at.len();
         if total > MAX_PER_REQUEST {
             return Err(format!(
@@ -105,23 +90,23 @@ fn expand_within_budget(
     Ok(out)
 }
 
-/// A recurring schedule as stored.
+/// A recurring schedule as stored (owned, so it can be expanded off the async threads).
 #[derive(Debug, Clone)]
-pub(crate) struct RecurringSpec<'a> {
-    pub rrule: &'a str,
+pub(crate) struct RecurringSpec {
+    pub rrule: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
-    pub time_zone: &'a str,
+    pub time_zone: String,
 }
 
-impl RecurringSpec<'_> {
+impl RecurringSpec {
     /// The rule anchored at `starts_at` on the schedule's wall clock.
     pub(crate) fn recurrence(&self) -> Result<Recurrence, RecurrenceError> {
-        let tz = postiz_schedule::parse_zone(self.time_zone).ok_or_else(|| RecurrenceError {
+        let tz = postiz_schedule::parse_zone(&self.time_zone).ok_or_else(|| RecurrenceError {
             field: "time_zone",
             message: format!("{:?} is not an IANA time zone name such as Europe/Berlin", self.time_zone),
         })?;
-        Recurrence::parse(self.rrule, self.starts_at.with_timezone(&tz).naive_local(), self.time_zone)
+        Recurrence::parse(&self.rrule, self.starts_at.with_timezone(&tz).naive_local(), &self.time_zone)
     }
 
     /// Occurrences in `[from, to)`, in order.
@@ -144,10 +129,10 @@ impl RecurringSpec<'_> {
 mod tests {
     use super::*;
 
-    fn every_five_minutes(starts_at: &str) -> StoredRecurrence {
+    fn every_five_minutes(starts_at: &str) -> RecurringSpec {
         let minutes = (0..60).step_by(5).map(|m| m.to_string()).collect::<Vec<_>>().join(",");
         let hours = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(",");
-        StoredRecurrence {
+        RecurringSpec {
             rrule: format!("FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes}"),
             starts_at: utc(starts_at),
             ends_at: None,
@@ -182,10 +167,10 @@ mod tests {
     #[test]
     fn starts_at_is_the_first_occurrence_and_ends_at_the_last_possible() {
         let spec = RecurringSpec {
-            rrule: "FREQ=DAILY",
+            rrule: "FREQ=DAILY".into(),
             starts_at: utc("2026-03-27T08:00:00Z"),
             ends_at: Some(utc("2026-03-30T07:00:00Z")),
-            time_zone: "Europe/Berlin",
+            time_zone: "Europe/Berlin".into(),
         };
         let got = spec.between(utc("2026-03-01T00:00:00Z"), utc("2026-04-30T00:00:00Z")).unwrap();
         assert_eq!(

@@ -15,7 +15,7 @@ use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
 use crate::input::{Ids, JsonBody, Params};
-use crate::occurrences::{StoredRecurrence, check_horizon, expand_all};
+use crate::occurrences::{RecurringSpec, check_horizon, expand_all};
 use crate::{ApiError, AppState};
 
 /// What members may know about an account's credentials (from `postiz.social_account_credentials`).
@@ -288,7 +288,7 @@ pub async fn next_slot(
     // A rule the worker cannot evaluate fires nothing, so it takes no slot either.
     let schedules = recurring
         .iter()
-        .map(|r| StoredRecurrence { rrule: r.get(0), starts_at: r.get(1), ends_at: r.get(2), time_zone: r.get(3) })
+        .map(|r| RecurringSpec { rrule: r.get(0), starts_at: r.get(1), ends_at: r.get(2), time_zone: r.get(3) })
         .collect();
     taken.extend(expand_all(schedules, after, until).await?.into_iter().flatten());
     let tz = postiz_schedule::parse_zone(&zone).unwrap_or(chrono_tz::UTC);

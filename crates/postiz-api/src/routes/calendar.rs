@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, Params};
-use crate::occurrences::{StoredRecurrence, check_horizon, expand_all};
+use crate::occurrences::{RecurringSpec, check_horizon, expand_all};
 use crate::{ApiError, AppState};
 
 /// The widest window one request may ask for.
@@ -236,7 +236,7 @@ pub async fn get(
         .await?;
     // Both kinds expanded at once, off the async threads; a rule the worker cannot evaluate
     // never fires, so it shows nothing rather than failing the page.
-    let stored = |r: &tokio_postgres::Row| StoredRecurrence {
+    let stored = |r: &tokio_postgres::Row| RecurringSpec {
         rrule: r.get::<_, Option<String>>(3).unwrap_or_default(),
         starts_at: r.get(2),
         ends_at: r.get(4),

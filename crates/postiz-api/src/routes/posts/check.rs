@@ -374,7 +374,7 @@ fn first_occurrence(
     fields: &mut Fields,
 ) -> Option<DateTime<Utc>> {
     postiz_schedule::parse_zone(zone)?; // an unknown zone is reported by the zone check
-    let spec = RecurringSpec { rrule: rule, starts_at, ends_at: None, time_zone: zone };
+    let spec = RecurringSpec { rrule: rule.to_owned(), starts_at, ends_at: None, time_zone: zone.to_owned() };
     match spec.recurrence() {
         Err(e) => {
             fields.push(format!("{prefix}.{}", e.field), e.message);

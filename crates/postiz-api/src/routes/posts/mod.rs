@@ -428,8 +428,7 @@ async fn rearm(tx: &tokio_postgres::Transaction<'_>, own: &OwnSchedule, now: chr
     } else if own.starts_at > now {
         own.starts_at
     } else {
-        let rule = own.rrule.clone().unwrap_or_default();
-        let spec = RecurringSpec { rrule: &rule, starts_at: own.starts_at, ends_at: own.ends_at, time_zone: &own.time_zone };
+        let spec = RecurringSpec { rrule: own.rrule.clone().unwrap_or_default(), starts_at: own.starts_at, ends_at: own.ends_at, time_zone: own.time_zone.clone() };
         match spec.recurrence().map(|r| r.next_after(now)) {
             Ok(Some(next)) if own.ends_at.is_none_or(|e| next <= e) => next,
             Ok(_) => {
