@@ -106,10 +106,13 @@ pub enum Wait {
     Busy,
 }
 
+/// One token bucket per account, for one network and budget.
+type AccountBuckets = DefaultKeyedRateLimiter<Uuid>;
+
 /// Decides whether a job may start and holds what it occupies while it runs.
 #[derive(Debug, Default)]
 pub struct Pacer {
-    buckets: Mutex<HashMap<(Network, Budget), Arc<DefaultKeyedRateLimiter<Uuid>>>>,
+    buckets: Mutex<HashMap<(Network, Budget), Arc<AccountBuckets>>>,
     blocked_until: Mutex<HashMap<Uuid, Instant>>,
     in_flight: Mutex<HashMap<Uuid, ()>>,
     network_slots: Mutex<HashMap<(Network, Budget), Arc<Semaphore>>>,
@@ -174,7 +177,7 @@ impl Pacer {
         }
     }
 
-    fn bucket(&self, budget: Budget, network: Network) -> Arc<DefaultKeyedRateLimiter<Uuid>> {
+    fn bucket(&self, budget: Budget, network: Network) -> Arc<AccountBuckets> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         Arc::clone(buckets.entry((network, budget)).or_insert_with(|| {
             let l = budget.limits(network);

@@ -19,7 +19,6 @@
 //! `postiz_token_refresh_failures_total`. A transient failure leaves everything as it is.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -302,23 +301,6 @@ impl Tokens {
             }
         }
         Ok(stats)
-    }
-
-    /// Sweeps every `config.every` until `stop` is set.
-    pub async fn sweep_forever(self: Arc<Self>, config: SweepConfig, stop: Arc<AtomicBool>) {
-        while !stop.load(Ordering::Relaxed) {
-            match self.sweep_once(&config).await {
-                Ok(stats) if stats != SweepStats::default() => tracing::info!(?stats, "token sweep done"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "token sweep failed"),
-            }
-            let mut waited = Duration::ZERO;
-            while waited < config.every && !stop.load(Ordering::Relaxed) {
-                let step = Duration::from_millis(250).min(config.every - waited);
-                tokio::time::sleep(step).await;
-                waited += step;
-            }
-        }
     }
 }
 

@@ -100,16 +100,13 @@ struct Watch {
 
 impl Watch {
     fn from_row(r: &Row) -> Self {
-        let token = match (r.get::<_, Option<String>>("access_token_key_id"), r.get::<_, Option<Vec<u8>>>("access_token_nonce"), r.get::<_, Option<Vec<u8>>>("access_token_ciphertext")) {
-            (Some(key_id), Some(nonce), Some(ciphertext)) => Some(Sealed { key_id, nonce, ciphertext }),
-            _ => None,
-        };
+        let token = Sealed::from_columns(r.get("access_token_key_id"), r.get("access_token_nonce"), r.get("access_token_ciphertext"));
         Self {
             id: r.get("watch_id"),
             workspace_id: r.get("workspace_id"),
             account_id: r.get("social_account_id"),
             target_id: r.get("target_id"),
-            network: serde_json::from_value(Value::String(r.get("network"))).ok(),
+            network: r.get::<_, String>("network").parse().ok(),
             failures: r.get("failures"),
             external_account_id: r.get("external_account_id"),
             handle: r.get("handle"),
@@ -200,14 +197,13 @@ impl IngestAnalytics {
         };
         let account = postiz_providers::AccountRef { id: first.external_account_id.clone(), handle: first.handle.clone(), server: first.server.clone() };
         let caps = provider.capabilities();
-        let unsupported = || Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name()));
 
         let mut done = Vec::with_capacity(watches.len());
         let mut posts: Vec<(Watch, String)> = Vec::new();
         for w in watches.iter().cloned() {
             match (&w.target_id, w.remote_post_id.clone()) {
                 (None, _) if caps.account_analytics() => {
-                    let outcome = match self.paced(network, w.account_id).await {
+                    let outcome = match self.paced(network, w.account_id) {
                         Some(wait) => wait,
                         None => self.answer(&w, &sealed, provider.analytics(&token, &account, &AnalyticsQuery::Account).await).await,
                     };
@@ -215,11 +211,11 @@ impl IngestAnalytics {
                 }
                 (Some(_), Some(id)) if caps.post_analytics() => posts.push((w, id)),
                 (Some(_), None) => done.push((w, Outcome::Stop("gone", "The network gave this post no id, so its numbers cannot be read.".into()))),
-                _ => done.push((w, unsupported())),
+                _ => done.push((w, unsupported(network))),
             }
         }
         for chunk in posts.chunks(caps.analytics_batch.max(1)) {
-            if let Some(wait) = self.paced(network, first.account_id).await {
+            if let Some(wait) = self.paced(network, first.account_id) {
                 done.extend(chunk.iter().map(|(w, _)| (w.clone(), wait.clone())));
                 continue;
             }
@@ -241,7 +237,7 @@ impl IngestAnalytics {
     }
 
     /// None when a request of `account` may go now; else how long to wait.
-    async fn paced(&self, network: Network, account: Uuid) -> Option<Outcome> {
+    fn paced(&self, network: Network, account: Uuid) -> Option<Outcome> {
         // The admission only gates the start: reads are short, the budget is what counts.
         match self.pacer.admit_read(network, account) {
             Ok(_admission) => None,
@@ -261,7 +257,7 @@ impl IngestAnalytics {
             }
             Err(ProviderError::Unauthorized { reason, .. }) => self.unauthorized(w, sealed, &reason).await,
             Err(ProviderError::Rejected { reason, .. }) => Outcome::Stop("gone", reason),
-            Err(ProviderError::NotSupported { network, .. }) => Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name())),
+            Err(ProviderError::NotSupported { network, .. }) => unsupported(network),
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
@@ -310,6 +306,11 @@ impl IngestAnalytics {
     }
 }
 
+/// The network offers no numbers for what was asked.
+fn unsupported(network: Network) -> Outcome {
+    Outcome::Stop("unsupported", format!("{} offers no numbers for this.", network.display_name()))
+}
+
 impl Job for IngestAnalytics {
     const NAME: &'static str = "ingest_analytics";
     /// How often a worker looks for due watches.
@@ -344,7 +345,7 @@ impl Job for IngestAnalytics {
                 }
             };
             if !full {
-                sleep_unless_stopped(Self::EVERY, &stop).await;
+                sleep_unless_stopped(self.every(), &stop).await;
             }
         }
         Ok(())

@@ -33,10 +33,16 @@ pub trait Job: Send + 'static {
     /// How often a periodic job runs (a queue-driven job reads continuously instead).
     const EVERY: Duration;
 
+    /// The cadence this instance runs at: [`Self::EVERY`] unless its configuration says
+    /// otherwise.
+    fn every(&self) -> Duration {
+        Self::EVERY
+    }
+
     /// One round of a periodic job: returns how many items it handled (for the log).
     fn run_once(&self) -> impl Future<Output = anyhow::Result<u64>> + Send;
 
-    /// Runs until `stop` is set. Periodic jobs run a round every [`Self::EVERY`] (a failed
+    /// Runs until `stop` is set. Periodic jobs run a round every [`Self::every`] (a failed
     /// round is logged and retried at the next); queue-driven jobs override this.
     fn run(self, stop: Arc<AtomicBool>) -> impl Future<Output = anyhow::Result<()>> + Send
     where
@@ -49,7 +55,7 @@ pub trait Job: Send + 'static {
                     Ok(n) => tracing::info!(job = Self::NAME, items = n, "job round done"),
                     Err(e) => tracing::warn!(job = Self::NAME, error = %e, "job round failed"),
                 }
-                sleep_unless_stopped(Self::EVERY, &stop).await;
+                sleep_unless_stopped(self.every(), &stop).await;
             }
             Ok(())
         }
@@ -82,7 +88,7 @@ impl Jobs {
     /// Starts `job`.
     #[must_use]
     pub fn register<J: Job + Sync>(mut self, job: J) -> Self {
-        tracing::info!(job = J::NAME, queue = J::QUEUE.unwrap_or("-"), every_secs = J::EVERY.as_secs(), "job registered");
+        tracing::info!(job = J::NAME, queue = J::QUEUE.unwrap_or("-"), every_secs = job.every().as_secs(), "job registered");
         let stop = Arc::clone(&self.stop);
         self.tasks.spawn(async move { (J::NAME, job.run(stop).await) });
         self

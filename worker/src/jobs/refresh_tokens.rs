@@ -23,13 +23,16 @@ impl Job for RefreshTokens {
     /// The default cadence; [`SweepConfig::every`] (from the configuration) is what runs.
     const EVERY: Duration = Duration::from_secs(60);
 
-    async fn run_once(&self) -> anyhow::Result<u64> {
-        let SweepStats { refreshed, skipped, failed, deferred } = self.tokens.sweep_once(&self.config).await?;
-        Ok(u64::from(refreshed + skipped + failed + deferred))
+    fn every(&self) -> Duration {
+        self.config.every
     }
 
-    async fn run(self, stop: Arc<std::sync::atomic::AtomicBool>) -> anyhow::Result<()> {
-        Arc::clone(&self.tokens).sweep_forever(self.config, stop).await;
-        Ok(())
+    async fn run_once(&self) -> anyhow::Result<u64> {
+        let stats = self.tokens.sweep_once(&self.config).await?;
+        if stats != SweepStats::default() {
+            tracing::info!(?stats, "token sweep done");
+        }
+        let SweepStats { refreshed, skipped, failed, deferred } = stats;
+        Ok(u64::from(refreshed + skipped + failed + deferred))
     }
 }

@@ -140,7 +140,8 @@ pub struct Reported {
 /// What `network` reports, from its adapter's capabilities (nothing for a network this
 /// deployment does not know).
 pub(crate) fn reported(registry: &postiz_providers::Registry, network: &str) -> Reported {
-    let caps = serde_json::from_value::<postiz_providers::Network>(serde_json::Value::String(network.to_owned()))
+    let caps = network
+        .parse::<postiz_providers::Network>()
         .ok()
         .and_then(|n| registry.get(n))
         .map(|p| p.capabilities());
