@@ -382,6 +382,13 @@ async fn wait_done(bench: &BenchDb, n: i64, limit_secs: u64) -> anyhow::Result<(
     Ok(())
 }
 
+/// Resident memory of process `pid` in KiB (`VmRSS` of /proc).
+pub(crate) fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
+    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+}
+
 /// User + system CPU time of process `pid` in milliseconds.
 fn process_cpu_ms(pid: u32) -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
@@ -460,14 +467,8 @@ impl WorkerProcess {
         Ok(Self { child })
     }
 
-    fn proc_file(&self, name: &str) -> anyhow::Result<String> {
-        Ok(std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id()))?)
-    }
-
     fn rss_kb(&self) -> anyhow::Result<u64> {
-        let status = self.proc_file("status")?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
-        Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+        rss_kb(self.child.id())
     }
 
     fn cpu_ms(&self) -> anyhow::Result<f64> {
