@@ -24,8 +24,11 @@ fn comment(supported: bool) -> FirstCommentRules {
 }
 
 /// X: 280 weighted (twitter-text config v3); up to 4 photos, 1 animated GIF or 1 video
-/// (docs.x.com media best practices); images 5 MB, GIFs 15 MB, video 512 MB,
-/// 0.5–140 s, aspect 1:3–3:1.
+/// (docs.x.com, X API v2 media "Best practices": "You may attach up to 4 photos, 1 animated GIF
+/// or 1 video"); upload size limits image 5 MB, GIF 15 MB, video 512 MB (docs.x.com/x-api/media,
+/// "Media types & size restrictions"). Video 0.5–140 s, aspect 1:3–3:1, H.264 with AAC,
+/// 32×32 to 1280×1024 at up to 60 fps: X's older media best-practices page as remembered, not
+/// re-checked. X documents no pixel limit for photos.
 static X: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::X,
     text: text(280, Counting::XWeighted),
@@ -38,7 +41,11 @@ static X: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         video: Some(
             MediaLimits::new(&["video/mp4", "video/quicktime"], 512 * MB)
                 .duration_ms(500, 140_000)
-                .aspect(1.0 / 3.0, 3.0),
+                .aspect(1.0 / 3.0, 3.0)
+                .codecs(&["h264"], &["aac"])
+                .min_size(32, 32)
+                .max_size(1280, 1024)
+                .frame_rate(1.0, 60.0),
         ),
         alt_max_length: Some(1000),
     },
@@ -47,8 +54,11 @@ static X: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 });
 
 /// Bluesky: `app.bsky.feed.post` text maxGraphemes 300, maxLength 3000 bytes;
-/// `app.bsky.embed.images` up to 4 images, blob maxSize 1,000,000 bytes. Video goes
-/// through a separate video service this adapter does not use yet, so it is not offered.
+/// `app.bsky.embed.images` (lexicons/app/bsky/embed/images.json in bluesky-social/atproto):
+/// `images` maxLength 4, each blob `accept: ["image/*"]`, `maxSize: 1000000` bytes (decimal,
+/// not MiB). No GIF: the lexicon takes stills, so an animated image goes as its first frame.
+/// Video goes through a separate video service (100 MB, 3 minutes, Bluesky's announcement)
+/// this adapter does not use yet, so it is not offered.
 static BLUESKY: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Bluesky,
     text: TextRules { max_bytes: Some(3000), ..text(300, Counting::Graphemes) },
@@ -65,9 +75,12 @@ static BLUESKY: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(true),
 });
 
-/// Mastodon defaults (instances may raise them): 500 characters, URLs as 23; 4
-/// attachments; images 16 MB, video 99 MB (docs.joinmastodon.org, "posting": media);
-/// a video can't be combined with images.
+/// Mastodon defaults (instances may change them): 500 characters, URLs as 23; 4
+/// attachments; a video can't be combined with images. Media limits are the 4.x defaults an
+/// instance reports in `GET /api/v2/instance` → `configuration.media_attachments`
+/// (mastodon.social: `image_size_limit` 16,777,216, `image_matrix_limit` 33,177,600,
+/// `video_size_limit` 103,809,024, `video_matrix_limit` 8,294,400, `video_frame_rate_limit`
+/// 120; the 8 MB / 40 MB of Mastodon 3 are gone). Instances transcode, so no codec list.
 static MASTODON: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Mastodon,
     text: text(500, Counting::Mastodon),
@@ -75,12 +88,19 @@ static MASTODON: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 4,
         required: false,
         video_alone: true,
-        image: Some(MediaLimits::new(
-            &["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"],
-            16 * MB,
-        )),
-        gif: Some(MediaLimits::new(&["image/gif"], 16 * MB)),
-        video: Some(MediaLimits::new(&["video/mp4", "video/webm", "video/quicktime"], 99 * MB)),
+        image: Some(
+            MediaLimits::new(
+                &["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"],
+                16 * MB,
+            )
+            .max_pixels(33_177_600),
+        ),
+        gif: Some(MediaLimits::new(&["image/gif"], 16 * MB).max_pixels(33_177_600)),
+        video: Some(
+            MediaLimits::new(&["video/mp4", "video/webm", "video/quicktime"], 99 * MB)
+                .max_pixels(8_294_400)
+                .frame_rate(1.0, 120.0),
+        ),
         alt_max_length: Some(1500),
     },
     thread: thread(true),
@@ -88,8 +108,11 @@ static MASTODON: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 });
 
 /// LinkedIn: commentary 3000 characters (counting method not documented; code points
-/// assumed); one video, or up to 20 images (multi-image posts). Video 75 KB–500 MB,
-/// 3 s–30 min. Image size limit not published as bytes (36,152,320 pixels); 10 MB assumed.
+/// assumed); one video, or up to 20 images (multi-image posts API). Images API: JPG, PNG, GIF,
+/// "less than 36,152,320 pixels"; LinkedIn publishes no byte cap for images, 5 MB is what
+/// third-party publishers enforce (ayrshare media guidelines, LinkedIn), kept as the safe cap.
+/// Videos API: MP4, 75 KB–500 MB, 3 s–30 min, aspect 1:2.4–2.4:1; 256×144 to 4096×2304 at
+/// 10–60 fps with H.264/AAC from LinkedIn's video specifications as remembered, not re-checked.
 fn linkedin(network: Network) -> ContentRules {
     ContentRules {
         network,
@@ -98,10 +121,19 @@ fn linkedin(network: Network) -> ContentRules {
             max_items: 20,
             required: false,
             video_alone: true,
-            image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/gif"], 10 * MB)),
-            gif: Some(MediaLimits::new(&["image/gif"], 10 * MB)),
+            image: Some(
+                MediaLimits::new(&["image/jpeg", "image/png", "image/gif"], 5 * MB).max_pixels(36_152_319),
+            ),
+            gif: Some(MediaLimits::new(&["image/gif"], 5 * MB).max_pixels(36_152_319)),
             video: Some(
-                MediaLimits::new(&["video/mp4"], 500 * MB).duration_ms(3_000, 30 * 60_000),
+                MediaLimits::new(&["video/mp4"], 500 * MB)
+                    .min_bytes(75 * 1024)
+                    .duration_ms(3_000, 30 * 60_000)
+                    .aspect(1.0 / 2.4, 2.4)
+                    .codecs(&["h264"], &["aac"])
+                    .min_size(256, 144)
+                    .max_size(4096, 2304)
+                    .frame_rate(10.0, 60.0),
             ),
             alt_max_length: Some(4086),
         },
@@ -115,8 +147,10 @@ static LINKEDIN_PAGE: LazyLock<ContentRules> = LazyLock::new(|| linkedin(Network
 
 /// Facebook Pages: 63,206 characters (the figure of issue 4 and of Postiz; Meta's Pages
 /// API reference gives no limit), counted in UTF-16 units as JavaScript does. No threads;
-/// a first comment. Photo and video size limits are not checked against Meta's pages
-/// (10 MB images and 1 GB videos assumed); a video or GIF goes alone.
+/// a first comment. Photos: the Graph API Page Photos reference ("Photo specifications":
+/// JPEG, BMP, PNG, GIF, TIFF; files under 4 MB; PNG best under 1 MB) as remembered, the stored
+/// copy of that page did not show the table; we send JPEG, PNG or GIF. Videos: 1 GB assumed,
+/// H.264/AAC, not checked against Meta's pages. A video or GIF goes alone.
 static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Facebook,
     text: text(63_206, Counting::Utf16),
@@ -124,9 +158,9 @@ static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 10,
         required: false,
         video_alone: true,
-        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/gif"], 10 * MB)),
-        gif: Some(MediaLimits::new(&["image/gif"], 10 * MB)),
-        video: Some(MediaLimits::new(&["video/mp4", "video/quicktime"], 1024 * MB)),
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/gif"], 4 * MB)),
+        gif: Some(MediaLimits::new(&["image/gif"], 4 * MB)),
+        video: Some(MediaLimits::new(&["video/mp4", "video/quicktime"], 1024 * MB).codecs(&["h264"], &["aac"])),
         alt_max_length: None,
     },
     thread: thread(false),
@@ -134,8 +168,13 @@ static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 });
 
 /// Instagram business: caption 2,200; 1 medium required, carousels up to 10 (content
-/// publishing guide); JPEG images under 8 MiB (error 2207004 says so); aspect 4:5 to
-/// 1.91:1 and video limits from the media specifications as remembered, not re-checked.
+/// publishing guide). Images (IG User Media reference, "Image specifications"): JPEG only
+/// (the API refuses PNG though the app takes it), at most 8 MiB (error 2207004 says so), aspect
+/// 4:5 to 1.91:1, width 320–1,440 (narrower is scaled up, wider scaled down by Instagram, so we
+/// send at most 1,440). Reels video ("Reel specifications"): MOV/MP4, HEVC or H.264, AAC,
+/// 23–60 fps, at most 1,920 wide and 3,600 high, 3 s–15 min, aspect 0.01:1–10:1; 300 MB kept
+/// from the older feed-video spec (Reels now allow 1 GB). Cross-checked with the ayrshare and
+/// getlate media guidelines, which repeat the same figures.
 static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Instagram,
     text: text(2200, Counting::Utf16),
@@ -143,11 +182,15 @@ static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 10,
         required: true,
         video_alone: false,
-        image: Some(MediaLimits::new(&["image/jpeg"], 8 * MB).aspect(0.8, 1.91)),
+        image: Some(MediaLimits::new(&["image/jpeg"], 8 * MB).aspect(0.8, 1.91).max_width(1440)),
         gif: None,
         video: Some(
             MediaLimits::new(&["video/mp4", "video/quicktime"], 300 * MB)
-                .duration_ms(3_000, 15 * 60_000),
+                .duration_ms(3_000, 15 * 60_000)
+                .aspect(0.01, 10.0)
+                .codecs(&["hevc", "h264"], &["aac"])
+                .max_size(1920, 3600)
+                .frame_rate(23.0, 60.0),
         ),
         alt_max_length: None,
     },
@@ -156,8 +199,11 @@ static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 });
 
 /// Threads (posts guide): 500 characters, an emoji counting as its UTF-8 bytes; a
-/// carousel of up to 20 images and videos; images JPEG/PNG up to 8 MB, videos MOV/MP4 up
-/// to 1 GB and 5 minutes (media specifications). Media are fetched from public URLs.
+/// carousel of up to 20 images and videos. Media specifications (Threads API "Media
+/// specifications", repeated by the ayrshare guidelines): images JPEG/PNG up to 8 MB, aspect at
+/// most 10:1, width 320–1,440 (scaled by Threads outside that, so we send at most 1,440);
+/// videos MOV/MP4, HEVC or H.264, AAC, 23–60 fps, at most 1,920 wide, aspect 0.01:1–10:1, up to
+/// 5 minutes and 1 GB. Media are fetched from public URLs.
 static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Threads,
     text: text(500, Counting::Threads),
@@ -165,9 +211,16 @@ static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 20,
         required: false,
         video_alone: false,
-        image: Some(MediaLimits::new(&["image/jpeg", "image/png"], 8 * MB)),
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png"], 8 * MB).aspect(0.1, 10.0).max_width(1440)),
         gif: None,
-        video: Some(MediaLimits::new(&["video/mp4", "video/quicktime"], 1024 * MB).duration_ms(0, 300_000)),
+        video: Some(
+            MediaLimits::new(&["video/mp4", "video/quicktime"], 1024 * MB)
+                .duration_ms(0, 300_000)
+                .aspect(0.01, 10.0)
+                .codecs(&["hevc", "h264"], &["aac"])
+                .max_width(1920)
+                .frame_rate(23.0, 60.0),
+        ),
         alt_max_length: None,
     },
     thread: thread(true),
@@ -176,7 +229,7 @@ static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 
 /// Discord: message `content` up to 2,000 characters (Create Message); 10 attachments;
 /// 10 MiB per upload on servers without boosts (Discord's default since 2024, not
-/// re-checked). Counting is by code points (Discord does not document its unit). Replies
+/// re-checked; the API reference documents no pixel limit). Counting is by code points (Discord does not document its unit). Replies
 /// through `message_reference` (bot) or follow-up messages (webhook); no first comment.
 static DISCORD: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Discord,
@@ -197,7 +250,8 @@ static DISCORD: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 /// Slack: `chat.postMessage` text is truncated after 40,000 characters (Slack changelog
 /// 2018-04); with images the text also goes in a `section` block, whose text is limited to
 /// 3,000 characters. Images only (Block Kit `image` blocks, fetched by Slack from public
-/// URLs: PNG, JPEG, GIF); Slack documents no byte limit for them, 10 MB is assumed; 10
+/// URLs: PNG, JPEG, GIF, Block Kit reference "Image block"); Slack documents no byte or pixel
+/// limit for them, 10 MB is assumed; 10
 /// per message keeps well inside the 50-block limit. Replies go in the parent's thread.
 static SLACK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Slack,
@@ -217,7 +271,9 @@ static SLACK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 
 /// Telegram bots (Bot API): message text 1–4,096 characters, media captions 0–1,024
 /// (counted in UTF-16 units, as Telegram measures entity offsets); media groups of 2–10
-/// photos and videos; photos up to 10 MB (`sendPhoto`), other uploads up to 50 MB.
+/// photos and videos; `sendPhoto`: "The photo must be at most 10 MB in size. The photo's width
+/// and height must not exceed 10000 in total. Width and height ratio must be at most 20";
+/// other uploads (`sendAnimation`, `sendVideo`) up to 50 MB.
 /// Replies through `reply_parameters`; no first comment.
 static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Telegram,
@@ -226,7 +282,11 @@ static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 10,
         required: false,
         video_alone: false,
-        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 10 * MB)),
+        image: Some(
+            MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 10 * MB)
+                .max_side_sum(10_000)
+                .aspect(1.0 / 20.0, 20.0),
+        ),
         gif: Some(MediaLimits::new(&["image/gif"], 50 * MB)),
         video: Some(MediaLimits::new(&["video/mp4"], 50 * MB)),
         alt_max_length: None,
@@ -235,7 +295,9 @@ static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     first_comment: comment(false),
 });
 
-/// The sandbox: generous, graphemes, threads on, so demos exercise every path.
+/// The sandbox: generous, graphemes, threads on, so demos exercise every path. Its media
+/// limits are our own (the sandbox stores what it gets): a 4,096-pixel longest side so the
+/// downscale path runs in demos.
 static SANDBOX: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Sandbox,
     text: text(1000, Counting::Graphemes),
@@ -243,7 +305,7 @@ static SANDBOX: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 4,
         required: false,
         video_alone: false,
-        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 10 * MB)),
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 10 * MB).max_long_side(4096)),
         gif: Some(MediaLimits::new(&["image/gif"], 10 * MB)),
         video: Some(MediaLimits::new(&["video/mp4"], 100 * MB)),
         alt_max_length: Some(1000),

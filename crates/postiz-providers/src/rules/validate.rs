@@ -206,7 +206,12 @@ impl Validator<'_> {
             self.push(field, "media_type", format!("{name} does not accept {kind} in this integration; remove it"), None, None);
             return;
         };
-        if !limits.mime_types.iter().any(|t| t.eq_ignore_ascii_case(&m.mime)) {
+        // Still images in a format we decode are converted and recompressed for each network
+        // before upload (the worker's variants, `postiz-media`), so their type and byte size
+        // are not the composer's problem; their aspect ratio is, unless the asset opts into
+        // padding or cropping (checked when the variant is made).
+        let converted = m.kind == MediaKind::Image && CONVERTIBLE_IMAGES.iter().any(|t| t.eq_ignore_ascii_case(&m.mime));
+        if !converted && !limits.accepts(&m.mime) {
             self.push(
                 field,
                 "media_type",
@@ -215,7 +220,7 @@ impl Validator<'_> {
                 None,
             );
         }
-        if m.size_bytes > limits.max_bytes {
+        if !converted && m.size_bytes > limits.max_bytes {
             self.push(
                 field,
                 "media_too_large",
@@ -264,6 +269,9 @@ impl Validator<'_> {
         }
     }
 }
+
+/// Image types the worker decodes and converts to what each network accepts.
+pub const CONVERTIBLE_IMAGES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 fn human_bytes(n: u64) -> String {
     const MB: u64 = 1024 * 1024;

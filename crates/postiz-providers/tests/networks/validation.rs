@@ -89,11 +89,20 @@ fn thread_items_are_checked_with_their_own_paths() {
 fn media_rules_name_the_network_and_the_limit() {
     let v = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10), media(MediaKind::Image, "image/png", 10)], ..Default::default() };
     assert!(errors(Network::X, &v).iter().any(|e| e.code == "video_alone"));
+    // Still images are converted and recompressed per network before upload: a 2 MB PNG is
+    // fine for Bluesky's 1,000,000-byte cap and a PNG for JPEG-only Instagram.
     let big = PostVariant { text: "i".into(), media: vec![media(MediaKind::Image, "image/png", 2_000_000)], ..Default::default() };
-    let e = errors(Network::Bluesky, &big);
+    assert_eq!(errors(Network::Bluesky, &big), vec![]);
+    assert_eq!(errors(Network::Instagram, &big), vec![]);
+    // What is not converted still has to fit: a HEIC photo, a 20 MB GIF on X.
+    let heic = PostVariant { text: "i".into(), media: vec![media(MediaKind::Image, "image/heic", 10)], ..Default::default() };
+    let e = errors(Network::Bluesky, &heic);
     assert_eq!(e[0].field, "variants.bluesky.media[0]");
+    assert_eq!(e[0].code, "media_type");
+    let gif = PostVariant { text: "g".into(), media: vec![media(MediaKind::Gif, "image/gif", 20 * 1024 * 1024)], ..Default::default() };
+    let e = errors(Network::X, &gif);
     assert_eq!(e[0].code, "media_too_large");
-    assert!(e[0].message.starts_with("Bluesky allows images up to"), "{}", e[0].message);
+    assert!(e[0].message.starts_with("X allows GIFs up to 15.0 MB"), "{}", e[0].message);
     let video = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10)], ..Default::default() };
     assert_eq!(errors(Network::Bluesky, &video)[0].code, "media_type");
     let mut long = media(MediaKind::Video, "video/mp4", 10);
