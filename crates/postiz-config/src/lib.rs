@@ -8,7 +8,7 @@ mod settings;
 pub use error::ConfigError;
 pub use load::{load, load_from};
 pub use secrets::{
-    MEDIA_S3_KEY_VARS, Secrets, media_s3_keys, media_s3_keys_from, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var,
+    MEDIA_S3_KEY_VARS, MEDIA_URL_SECRET_VAR, Secrets, media_s3_keys, media_s3_keys_from, media_url_secret, media_url_secret_from, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var,
 };
 pub use settings::{
     AnalyticsSettings, DatabaseSettings, LocalDbSettings, MediaSettings, OAuthClientSettings, OAuthSettings, PublicApiSettings, ServerSettings,

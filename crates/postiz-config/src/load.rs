@@ -80,6 +80,16 @@ impl Settings {
         if m.fetch_timeout_secs == 0 {
             return bad("media.fetch_timeout_secs", "must be at least 1");
         }
+        if !m.public_base_url.is_empty() {
+            let url = parse_url("media.public_base_url", &m.public_base_url, "https://app.example.com/dashboard/postiz/api")?;
+            if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {
+                return bad("media.public_base_url", "must be an http(s) address without query or fragment, e.g. https://app.example.com/dashboard/postiz/api");
+            }
+        }
+        // A week is the longest a SigV4 presigned URL may live.
+        if !(60..=MAX_PUBLIC_URL_TTL_SECS).contains(&m.public_url_ttl_secs) {
+            return bad("media.public_url_ttl_secs", "must be between 60 and 604800 (7 days, the longest an S3 presigned URL may live)");
+        }
         if self.public_api.requests_per_minute == 0 || self.public_api.burst == 0 {
             return bad("public_api", "requests_per_minute and burst must be at least 1");
         }
@@ -96,6 +106,16 @@ impl Settings {
         }
     }
 
+    /// Where networks reach this API's base path for public media links:
+    /// `media.public_base_url`, or `server.public_url` + `server.base_path`; no trailing slash.
+    pub fn media_public_base_url(&self) -> String {
+        if self.media.public_base_url.is_empty() {
+            format!("{}/{}", self.server.public_url.trim_end_matches('/'), self.server.base_path.trim_matches('/'))
+        } else {
+            self.media.public_base_url.trim_end_matches('/').to_owned()
+        }
+    }
+
     /// The database connection string: `SUPABASE_DB_URL` when set, else `database.url`.
     pub fn database_url(&self, secrets: &Secrets) -> SecretString {
         match &secrets.db_url {
@@ -104,6 +124,9 @@ impl Settings {
         }
     }
 }
+
+/// Seconds in a week: the longest a SigV4 presigned URL may be valid.
+const MAX_PUBLIC_URL_TTL_SECS: u64 = 7 * 24 * 3600;
 
 fn parse_url(key: &'static str, value: &str, example: &'static str) -> Result<url::Url, ConfigError> {
     url::Url::parse(value).map_err(|e| ConfigError::BadUrl { key, reason: e.to_string(), example })
@@ -148,6 +171,25 @@ mod tests {
         assert!(only_id.unwrap_err().to_string().contains("POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY"));
         assert!(crate::media_s3_keys_from(|_| None).expect("none").is_none());
         assert!(crate::media_s3_keys_from(|_| Some("x".into())).expect("both").is_some());
+    }
+
+    #[test]
+    fn public_media_links_default_to_the_api_address_and_their_settings_are_checked() {
+        jailed(|jail| {
+            let s = load_in(jail).expect("defaults");
+            assert_eq!(s.media_public_base_url(), "http://127.0.0.1:8787/dashboard/postiz/api");
+            assert_eq!(s.media.public_url_ttl_secs, 3600);
+            jail.create_file("config.toml", "[media]\npublic_base_url = \"https://abc.trycloudflare.com/dashboard/postiz/api/\"\n")?;
+            assert_eq!(load_in(jail).expect("loads").media_public_base_url(), "https://abc.trycloudflare.com/dashboard/postiz/api");
+            jail.create_file("config.toml", "[media]\npublic_base_url = \"ftp://x.example\"\n")?;
+            assert!(load_in(jail).unwrap_err().to_string().contains("media.public_base_url"));
+            jail.create_file("config.toml", "[media]\npublic_url_ttl_secs = 700000\n")?;
+            assert!(load_in(jail).unwrap_err().to_string().contains("media.public_url_ttl_secs"));
+            Ok(())
+        });
+        assert!(crate::media_url_secret_from(|_| None).expect("unset is fine").is_none());
+        assert!(crate::media_url_secret_from(|_| Some("short".into())).unwrap_err().to_string().contains("POSTIZ_MEDIA_URL_SECRET"));
+        assert!(crate::media_url_secret_from(|_| Some("k".repeat(32))).expect("long enough").is_some());
     }
 
     #[test]

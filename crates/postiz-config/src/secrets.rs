@@ -110,3 +110,26 @@ pub fn media_s3_keys_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Opt
         (None, Some(_)) => Err(ConfigError::MissingSecret(id_var)),
     }
 }
+
+/// The variable holding the key that signs public media links (the local backend's
+/// `…/media/public/{token}/{name}` route). The API and the worker need the same value.
+pub const MEDIA_URL_SECRET_VAR: &str = "POSTIZ_MEDIA_URL_SECRET";
+
+/// The media link key from the environment; `None` when unset (public media links are off).
+pub fn media_url_secret() -> Result<Option<SecretString>, ConfigError> {
+    media_url_secret_from(|name| std::env::var(name).ok())
+}
+
+/// [`media_url_secret`] through `lookup`. Shorter than 32 characters is refused: it keys an
+/// HMAC-SHA-256 that anyone on the internet may try to forge.
+pub fn media_url_secret_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<SecretString>, ConfigError> {
+    match lookup(MEDIA_URL_SECRET_VAR) {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Err(ConfigError::EmptySecret(MEDIA_URL_SECRET_VAR)),
+        Some(v) if v.len() < 32 => Err(ConfigError::BadSetting {
+            key: MEDIA_URL_SECRET_VAR.into(),
+            problem: "must be at least 32 characters; generate one with `openssl rand -base64 48`".into(),
+        }),
+        Some(v) => Ok(Some(SecretString::from(v))),
+    }
+}

@@ -242,6 +242,13 @@ pub struct MediaSettings {
     pub fetch_timeout_secs: u64,
     /// Private networks (CIDR) that imports from a URL may reach; public addresses always can.
     pub fetch_allowed_networks: Vec<ipnet::IpNet>,
+    /// Where networks that pull media by URL (Instagram, Threads, Slack, Facebook videos) reach
+    /// this API's base path from the internet, e.g. `https://app.example.com/dashboard/postiz/api`.
+    /// Empty means `server.public_url` + `server.base_path`. Only the `local` backend's signed
+    /// links use it; `s3` hands out the store's own presigned URLs.
+    pub public_base_url: String,
+    /// Seconds a public media link stays valid.
+    pub public_url_ttl_secs: u64,
 }
 
 impl Default for MediaSettings {
@@ -261,6 +268,8 @@ impl Default for MediaSettings {
             upload_ttl_secs: 24 * 3600,
             fetch_timeout_secs: 30,
             fetch_allowed_networks: Vec::new(),
+            public_base_url: String::new(),
+            public_url_ttl_secs: 3600,
         }
     }
 }
