@@ -12,6 +12,10 @@
 //! `<ws>/<asset>/original.<ext>`, `<ws>/<asset>/thumbnail.<ext>`, and chunks of resumable uploads
 //! at `<ws>/uploads/<session>/<start offset, 20 digits>`.
 
+pub mod media_link;
+pub mod public_url;
+
+use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -20,7 +24,8 @@ use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::{GetResult, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::signer::Signer;
+use object_store::{GetOptions, GetRange, GetResult, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Where the chunks of resumable upload `upload` of workspace `workspace` live (the API writes
@@ -84,6 +89,8 @@ pub struct MediaStorage {
     store: Arc<dyn ObjectStore>,
     name: &'static str,
     bucket: String,
+    /// The same store as a URL presigner, when the backend has one (S3).
+    signer: Option<Arc<dyn Signer>>,
 }
 
 impl std::fmt::Debug for MediaStorage {
@@ -118,7 +125,7 @@ impl MediaStorage {
         let store = LocalFileSystem::new_with_prefix(dir)
             .map_err(|e| StorageError::Config(format!("{}: {e}", dir.display())))?
             .with_automatic_cleanup(true);
-        Ok(Self { store: Arc::new(store), name: "local", bucket: "media".into() })
+        Ok(Self { store: Arc::new(store), name: "local", bucket: "media".into(), signer: None })
     }
 
     /// Supabase Storage's S3 endpoint: path-style requests (the endpoint keeps its
@@ -133,12 +140,13 @@ impl MediaStorage {
             .with_virtual_hosted_style_request(false)
             .build()
             .map_err(|e| StorageError::Config(e.to_string()))?;
-        Ok(Self { store: Arc::new(store), name: "s3", bucket: settings.bucket.clone() })
+        let store = Arc::new(store);
+        Ok(Self { store: Arc::clone(&store) as Arc<dyn ObjectStore>, name: "s3", bucket: settings.bucket.clone(), signer: Some(store) })
     }
 
     /// Objects in memory (tests).
     pub fn in_memory() -> Self {
-        Self { store: Arc::new(InMemory::new()), name: "memory", bucket: "media".into() }
+        Self { store: Arc::new(InMemory::new()), name: "memory", bucket: "media".into(), signer: None }
     }
 
     /// The bucket name stored on media rows.
@@ -167,6 +175,19 @@ impl MediaStorage {
     /// Opens an object for streaming.
     pub async fn get(&self, path: &str) -> Result<GetResult, StorageError> {
         self.store.get(&Path::from(path)).await.map_err(|e| self.err(e))
+    }
+
+    /// Opens bytes `range` of an object (all of it for `None`) for streaming; the result's
+    /// `meta.size` is the whole object's. A range past the end is the caller's to prevent
+    /// (check [`Self::head`] first): backends refuse it.
+    pub async fn get_range(&self, path: &str, range: Option<Range<u64>>) -> Result<GetResult, StorageError> {
+        let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
+        self.store.get_opts(&Path::from(path), options).await.map_err(|e| self.err(e))
+    }
+
+    /// An object's size and version tag, without its bytes.
+    pub async fn head(&self, path: &str) -> Result<ObjectMeta, StorageError> {
+        self.store.head(&Path::from(path)).await.map_err(|e| self.err(e))
     }
 
     /// Removes an object; a missing one is not an error.
