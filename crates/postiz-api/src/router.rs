@@ -13,6 +13,7 @@ pub fn router(state: AppState, base_path: &str) -> Router {
         .merge(routes::resources())
         .merge(routes::connect::routes())
         .merge(routes::media::routes())
+        .merge(routes::media_public::routes())
         .nest("/public/v1", routes::public::routes())
         .with_state(state);
     let base = format!("/{}", base_path.trim_matches('/'));

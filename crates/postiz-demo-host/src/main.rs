@@ -120,6 +120,9 @@ async fn main() -> anyhow::Result<()> {
     }
     // Media storage and the public API's rate limit, as the API binary sets them up.
     let media = postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?;
+    if let Some(public) = postiz_api::routes::media_public::PublicMedia::from_env(media.storage.clone()).context("POSTIZ_MEDIA_URL_SECRET")? {
+        api = api.layer(axum::Extension(Arc::new(public)));
+    }
     api = api
         .layer(axum::Extension(Arc::new(media)))
         .layer(axum::Extension(Arc::new(postiz_api::routes::public::PublicApi::from_settings(&settings.public_api))));

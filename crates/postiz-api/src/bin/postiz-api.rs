@@ -76,6 +76,12 @@ async fn main() -> anyhow::Result<()> {
     // production) and the public API's per-key rate limit ([public_api]).
     let media = postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?;
     tracing::info!(media.storage = ?media.storage, "media storage ready");
+    // Signed public media links (the worker makes them with the same POSTIZ_MEDIA_URL_SECRET).
+    match postiz_api::routes::media_public::PublicMedia::from_env(media.storage.clone()).context("POSTIZ_MEDIA_URL_SECRET")? {
+        Some(public) => app = app.layer(axum::Extension(Arc::new(public))),
+        None if settings.media.backend == "local" => tracing::warn!("POSTIZ_MEDIA_URL_SECRET is not set: public media links are off"),
+        None => {}
+    }
     app = app
         .layer(axum::Extension(Arc::new(media)))
         .layer(axum::Extension(Arc::new(postiz_api::routes::public::PublicApi::from_settings(&settings.public_api))));
