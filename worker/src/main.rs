@@ -126,6 +126,14 @@ async fn main() -> anyhow::Result<()> {
                 .set_cadence(&settings.analytics.post_cadence_hours)
                 .await
                 .context("[analytics] post_cadence_hours")?;
+            let storage = Arc::new(postiz_storage::MediaStorage::from_settings(&settings.media).context("[media] storage")?);
+            let public_urls = postiz_storage::public_url::PublicUrls::from_settings(&settings, &storage).context("[media] public URLs")?;
+            match &public_urls {
+                Some(urls) => tracing::info!(media.public_urls = ?urls, "public media URLs ready"),
+                None => tracing::warn!(
+                    "POSTIZ_MEDIA_URL_SECRET is not set: no public media URLs, so Instagram, Threads and Slack refuse posts with media"
+                ),
+            }
             let ctx = PublishContext {
                 recorder: postiz_worker::recorder::Recorder::spawn(store.clone()),
                 store,
@@ -137,9 +145,8 @@ async fn main() -> anyhow::Result<()> {
                     ..RetryPolicy::default()
                 },
                 lease_secs: f64::from(settings.worker.visibility_timeout_secs),
-                media: Some(Arc::new(
-                    postiz_storage::MediaStorage::from_settings(&settings.media).context("[media] storage")?,
-                )),
+                media: Some(storage),
+                public_urls: public_urls.map(Arc::new),
                 tokens: Some(Arc::clone(&tokens)),
             };
             let config = RunnerConfig {

@@ -35,6 +35,9 @@ pub struct PublishContext {
     pub tokens: Option<Arc<crate::tokens::Tokens>>,
     /// Where media bytes live (the API's storage backend); `None` when media is not configured.
     pub media: Option<Arc<postiz_storage::MediaStorage>>,
+    /// Makes the public URLs handed to adapters with each file (signed links to the API, or
+    /// S3 presigned URLs); `None` leaves them out, and networks that fetch by URL refuse media.
+    pub public_urls: Option<Arc<postiz_storage::public_url::PublicUrls>>,
 }
 
 /// How the job ended, for metrics and tests.
@@ -118,6 +121,11 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
         }
         Err(MediaProblem::Missing(what)) => {
             store.finish(job, Final::Failed, "media_missing", &format!("A media file of this post is gone from storage ({what}); attach it again.")).await?;
+            return Ok(Outcome::Failed);
+        }
+        Err(MediaProblem::Invalid(what)) => {
+            tracing::error!(problem = %what, "a media file of the claimed job is unusable");
+            store.finish(job, Final::Failed, "media_invalid", "A media file of this post could not be prepared for sending; attach it again.").await?;
             return Ok(Outcome::Failed);
         }
         Err(MediaProblem::Storage(e)) => {
@@ -353,65 +361,100 @@ fn code_of(e: &ProviderError) -> &'static str {
 enum MediaProblem {
     NotConfigured,
     Missing(String),
+    /// The claim's description of a file does not decode, or it cannot be linked: ours to fix.
+    Invalid(String),
     Storage(String),
 }
 
-/// Reads the bytes of every attached media file (main item and thread replies) from storage.
+/// One attached file, as the claim lists it (`media` and `thread_media` in [`ClaimedJob`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct MediaFile {
+    /// Object path in storage: `<workspace>/<asset>/original.<ext>`.
+    path: String,
+    /// The type recorded at upload (sniffed from the bytes).
+    mime: String,
+    /// Alternative text (main item only: thread items carry none).
+    #[serde(default)]
+    alt: Option<String>,
+    #[serde(default)]
+    width: Option<u32>,
+    #[serde(default)]
+    height: Option<u32>,
+}
+
+/// A thread reply's references to its media, by asset id.
+#[derive(Debug, serde::Deserialize)]
+struct ThreadItemMedia {
+    #[serde(default)]
+    media_ids: Vec<String>,
+}
+
+/// Reads the bytes of every attached media file (main item and thread replies) from storage,
+/// each with a public URL when the worker makes them (networks that fetch by URL need one).
 async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut PublishRequest) -> Result<(), MediaProblem> {
-    let main: Vec<Value> = job.media.as_array().cloned().unwrap_or_default();
-    let thread: Vec<Vec<Value>> = job
-        .thread_items
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|t| {
-                    t.get("media_ids")
-                        .and_then(Value::as_array)
-                        .map(|ids| ids.iter().filter_map(|id| id.as_str().and_then(|id| job.thread_media.get(id)).cloned()).collect())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if main.is_empty() && thread.iter().all(Vec::is_empty) {
+    let invalid = |what: &str, e: serde_json::Error| MediaProblem::Invalid(format!("{what}: {e}"));
+    let main: Vec<MediaFile> = serde_json::from_value(job.media.clone()).map_err(|e| invalid("media", e))?;
+    let replies: Vec<ThreadItemMedia> = match &job.thread_items {
+        Value::Null => vec![],
+        items => serde_json::from_value(items.clone()).map_err(|e| invalid("thread_items", e))?,
+    };
+    let by_id: std::collections::HashMap<String, MediaFile> = match &job.thread_media {
+        Value::Null => std::collections::HashMap::new(),
+        files => serde_json::from_value(files.clone()).map_err(|e| invalid("thread_media", e))?,
+    };
+    let mut per_item = vec![main];
+    for reply in replies {
+        let files = reply.media_ids.iter().map(|id| by_id.get(id).cloned().ok_or_else(|| MediaProblem::Missing(format!("asset {id}")))).collect::<Result<_, _>>()?;
+        per_item.push(files);
+    }
+    if per_item.iter().all(Vec::is_empty) {
         return Ok(());
     }
-    let storage = ctx.media.as_ref().ok_or(MediaProblem::NotConfigured)?;
-    let mut per_item = vec![main];
-    per_item.extend(thread);
+    let storage = ctx.media.as_deref().ok_or(MediaProblem::NotConfigured)?;
     for (item, files) in request.items.iter_mut().zip(per_item) {
         for file in files {
-            item.media.push(read_media(storage, &file).await?);
+            item.media.push(read_media(storage, ctx.public_urls.as_deref(), job.workspace_id, &file.path, &file).await?);
         }
     }
     Ok(())
 }
 
-async fn read_media(storage: &postiz_storage::MediaStorage, file: &Value) -> Result<postiz_providers::PublishMedia, MediaProblem> {
-    let path = file.get("path").and_then(Value::as_str).unwrap_or_default();
-    let mime = file.get("mime").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
+/// The object at `path` (the original, or later a per-network variant of it) as the adapter
+/// gets it: its bytes, and a public URL of those same bytes when `urls` is set.
+async fn read_media(
+    storage: &postiz_storage::MediaStorage,
+    urls: Option<&postiz_storage::public_url::PublicUrls>,
+    workspace: uuid::Uuid,
+    path: &str,
+    file: &MediaFile,
+) -> Result<postiz_providers::PublishMedia, MediaProblem> {
     let data = storage.read(path).await.map_err(|e| match e {
         postiz_storage::StorageError::NotFound { .. } => MediaProblem::Missing(path.to_owned()),
         other => MediaProblem::Storage(other.to_string()),
     })?;
-    let kind = if mime == "image/gif" {
+    let public_url = match urls {
+        Some(urls) => Some(urls.url_for(workspace, path, &file.mime).await.map_err(|e| match e {
+            postiz_storage::public_url::PublicUrlError::Presign(e) => MediaProblem::Storage(e.to_string()),
+            other => MediaProblem::Invalid(other.to_string()),
+        })?),
+        None => None,
+    };
+    let kind = if file.mime == "image/gif" {
         postiz_domain::MediaKind::Gif
-    } else if mime.starts_with("video/") {
+    } else if file.mime.starts_with("video/") {
         postiz_domain::MediaKind::Video
     } else {
         postiz_domain::MediaKind::Image
     };
-    let dim = |k: &str| file.get(k).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok());
     Ok(postiz_providers::PublishMedia {
         kind,
         filename: path.rsplit('/').next().unwrap_or("media").to_owned(),
-        mime,
+        mime: file.mime.clone(),
         data,
-        alt: file.get("alt").and_then(Value::as_str).map(str::to_owned),
-        width: dim("width"),
-        height: dim("height"),
-        public_url: None,
+        alt: file.alt.clone(),
+        width: file.width,
+        height: file.height,
+        public_url,
     })
 }
 

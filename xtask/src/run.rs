@@ -25,6 +25,9 @@ pub async fn run() -> anyhow::Result<()> {
         ("SUPABASE_JWT_SECRET", secrets.jwt_secret.clone()),
         ("POSTIZ_TOKEN_ENCRYPTION_KEYS", secrets.encryption_keys.clone()),
         ("POSTIZ_SANDBOX_URL", sandbox_url.clone()),
+        // Signs public media links; the worker and the demo host's API share it. A new one per
+        // run: links live an hour at most anyway.
+        ("POSTIZ_MEDIA_URL_SECRET", services::random_secret()?),
         ("RUST_LOG", "info".into()),
     ];
     let running: Vec<Service> = vec![

@@ -73,6 +73,13 @@ impl LocalSecrets {
     }
 }
 
+/// 48 random bytes in base64: a fresh secret for one run (`POSTIZ_MEDIA_URL_SECRET`).
+pub fn random_secret() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 48];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
 /// Builds the service binaries (debug profile: fast to build, fine for a local demo).
 pub fn build() -> anyhow::Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

@@ -28,6 +28,8 @@ pub struct Fixture {
     pub keyring: Arc<Keyring>,
     /// Media storage shared by the fixture and the in-process worker.
     pub media: Arc<postiz_storage::MediaStorage>,
+    /// Public URLs the worker hands to adapters; none unless a test sets them.
+    pub public_urls: Option<Arc<postiz_storage::public_url::PublicUrls>>,
 }
 
 impl Fixture {
@@ -52,6 +54,7 @@ impl Fixture {
             workspace,
             keyring: Arc::new(Keyring::for_testing()),
             media: Arc::new(postiz_storage::MediaStorage::in_memory()),
+            public_urls: None,
         }
     }
 
@@ -168,6 +171,7 @@ impl Fixture {
             },
             lease_secs: 120.0,
             media: Some(Arc::clone(&self.media)),
+            public_urls: self.public_urls.clone(),
             tokens: None,
         }
     }

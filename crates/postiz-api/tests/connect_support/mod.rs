@@ -308,6 +308,7 @@ impl ConnectApp {
             lease_secs: 60.0,
             tokens: Some(tokens),
             media: None,
+            public_urls: None,
         };
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let config = postiz_worker::runner::RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..Default::default() };
