@@ -109,7 +109,10 @@ fn mp4(mdat_bytes: usize) -> Vec<u8> {
     let mut tkhd = vec![0u8; 84];
     tkhd[76..80].copy_from_slice(&(1280u32 << 16).to_be_bytes());
     tkhd[80..84].copy_from_slice(&(720u32 << 16).to_be_bytes());
-    let moov = [boxed(b"mvhd", &mvhd), boxed(b"trak", &boxed(b"tkhd", &tkhd))].concat();
+    let mut hdlr = vec![0u8; 24];
+    hdlr[8..12].copy_from_slice(b"vide");
+    let trak = boxed(b"trak", &[boxed(b"tkhd", &tkhd), boxed(b"mdia", &boxed(b"hdlr", &hdlr))].concat());
+    let moov = [boxed(b"mvhd", &mvhd), trak].concat();
     let mdat: Vec<u8> = (0..mdat_bytes).map(|i| (i * 31 % 251) as u8).collect();
     [boxed(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41"), boxed(b"mdat", &mdat), boxed(b"moov", &moov)].concat()
 }

@@ -35,7 +35,9 @@ use tokio_postgres::{Row, Transaction};
 use uuid::Uuid;
 
 use super::media_fetch::{FetchError, RemoteFetcher};
-use super::media_probe::{ImageLimits, MAX_IMAGE_PIXELS, Mp4Scanner, Refused, Sniffed, inspect_image, sniff};
+use super::media_probe::{ImageLimits, MAX_IMAGE_PIXELS, Refused, Sniffed, inspect_image, sniff};
+use super::video_poster::PosterMaker;
+use super::video_probe::{Mp4Scanner, VideoFacts};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, JsonBody, Params};
@@ -52,7 +54,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/workspaces/{ws}/media", read(list).post(upload).layer(DefaultBodyLimit::disable()))
         .route("/workspaces/{ws}/media/from-url", post(upload_from_url))
-        .route("/workspaces/{ws}/media/{id}", read(get).delete(delete))
+        .route("/workspaces/{ws}/media/{id}", read(get).patch(super::media_alt::update).delete(delete))
         .route("/workspaces/{ws}/media/{id}/content", read(content))
         .route("/workspaces/{ws}/media/{id}/thumbnail", read(thumbnail))
         .route("/workspaces/{ws}/media/uploads", post(up::start))
@@ -197,9 +199,21 @@ pub struct MediaView {
     pub height: Option<i32>,
     /// Videos: from the movie header.
     pub duration_ms: Option<i32>,
+    /// Videos: the picture's codec as its sample entry type (`avc1` H.264, `hvc1`/`hev1` HEVC,
+    /// `av01` AV1, `vp09` VP9).
+    pub video_codec: Option<String>,
+    /// Videos: the sound's codec (`mp4a` AAC, `Opus`, `ac-3`); null without sound.
+    pub audio_codec: Option<String>,
+    /// Videos: frames per second.
+    pub frame_rate: Option<f64>,
+    /// Videos: whether there is a sound track.
+    pub has_audio: Option<bool>,
+    /// The default alternative text, used by posts that attach this asset without their own.
+    pub alt_text: Option<String>,
     /// SHA-256 of the bytes, hex.
     pub sha256: String,
-    /// Whether `GET …/media/{id}/thumbnail` has a picture (images).
+    /// Whether `GET …/media/{id}/thumbnail` has a picture (images; videos' poster frame, when
+    /// ffmpeg is installed on the server).
     pub has_thumbnail: bool,
     /// Who uploaded it.
     pub uploaded_by: Option<Uuid>,
@@ -241,8 +255,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MediaLinks {
     }
 }
 
-pub(crate) const MEDIA_COLUMNS: &str =
-    "id, mime_type, bytes, width, height, duration_ms, encode(sha256, 'hex'), thumbnail_path is not null, uploaded_by, created_at, name";
+pub(crate) const MEDIA_COLUMNS: &str = "id, mime_type, bytes, width, height, duration_ms, encode(sha256, 'hex'), \
+     coalesce(thumbnail_path, poster_path) is not null, uploaded_by, created_at, name, \
+     video_codec, audio_codec, frame_rate::float8, has_audio, alt_text";
 
 pub(crate) fn media_view(r: &Row) -> MediaView {
     let mime: String = r.get(1);
@@ -261,6 +276,11 @@ pub(crate) fn media_view(r: &Row) -> MediaView {
         width: r.get(3),
         height: r.get(4),
         duration_ms: r.get(5),
+        video_codec: r.get(11),
+        audio_codec: r.get(12),
+        frame_rate: r.get(13),
+        has_audio: r.get(14),
+        alt_text: r.get(15),
         sha256: r.get(6),
         has_thumbnail: r.get(7),
         uploaded_by: r.get(8),
@@ -294,6 +314,25 @@ pub(crate) struct Checked {
     pub thumbnail: Option<(Vec<u8>, Sniffed)>,
     /// What the user called it ([`display_name`]).
     pub name: Option<String>,
+    /// Videos: what the container says.
+    pub video: Option<VideoFacts>,
+    /// Videos: a poster frame (JPEG), when ffmpeg could make one.
+    pub poster: Option<Vec<u8>>,
+}
+
+impl Checked {
+    /// Before any content check: the type, size and hash.
+    pub(crate) fn new(kind: Sniffed, bytes: u64, sha256: [u8; 32], name: Option<String>) -> Self {
+        Self { kind, bytes, sha256, width: None, height: None, duration_ms: None, thumbnail: None, name, video: None, poster: None }
+    }
+
+    /// Takes the container's facts (size and duration too).
+    pub(crate) fn with_video(mut self, facts: VideoFacts) -> Self {
+        let px = |v: Option<u32>| v.and_then(|v| i32::try_from(v).ok());
+        (self.width, self.height, self.duration_ms) = (px(facts.width), px(facts.height), px(facts.duration_ms));
+        self.video = Some(facts);
+        self
+    }
 }
 
 fn refused(r: Refused) -> ApiError {
@@ -354,24 +393,18 @@ pub(crate) async fn check_file(limits: &MediaLimits, bytes: Bytes) -> Result<Che
     check_size(limits, kind, bytes.len() as u64)?;
     let sha256: [u8; 32] = Sha256::digest(&bytes).into();
     let size = bytes.len() as u64;
+    let mut checked = Checked::new(kind, size, sha256, None);
     if kind.is_video() {
         let mut scanner = Mp4Scanner::default();
         scanner.feed(&bytes);
         let facts = scanner.finish().map_err(refused)?;
-        let px = |v: Option<u32>| v.and_then(|v| i32::try_from(v).ok());
-        return Ok(Checked {
-            kind,
-            bytes: size,
-            sha256,
-            width: px(facts.width),
-            height: px(facts.height),
-            duration_ms: px(facts.duration_ms),
-            thumbnail: None,
-            name: None,
-        });
+        checked = checked.with_video(facts);
+        checked.poster = PosterMaker::default().poster_of_bytes(&bytes, checked.video.as_ref(), limits.thumbnail_side).await;
+        return Ok(checked);
     }
     let (w, h, thumb) = inspect_image_bytes(limits, kind, bytes).await?;
-    Ok(Checked { kind, bytes: size, sha256, width: Some(w), height: Some(h), duration_ms: None, thumbnail: Some(thumb), name: None })
+    (checked.width, checked.height, checked.thumbnail) = (Some(w), Some(h), Some(thumb));
+    Ok(checked)
 }
 
 /// The workspace's asset with these bytes, if any (in the caller's transaction).
@@ -402,6 +435,11 @@ pub(crate) fn object_paths(ws: Uuid, id: Uuid, checked: &Checked) -> (String, Op
     (original, thumb)
 }
 
+/// Where a video's poster frame goes, when it has one.
+fn poster_path(ws: Uuid, id: Uuid, checked: &Checked) -> Option<String> {
+    checked.poster.as_ref().map(|_| format!("{ws}/{id}/poster.jpg"))
+}
+
 /// Stores the thumbnail (the original is already stored) and inserts the row in `tx`, which the
 /// caller commits. `None` when the workspace got the same bytes meanwhile (a concurrent upload).
 /// The caller removes the objects ([`written`]) when this or its commit fails.
@@ -416,12 +454,18 @@ pub(crate) async fn insert_asset(
     if let (Some(path), Some((bytes, _))) = (&thumb, &c.thumbnail) {
         media.storage.put(path, Bytes::copy_from_slice(bytes)).await?;
     }
+    let poster = poster_path(ws, id, c);
+    if let (Some(path), Some(bytes)) = (&poster, &c.poster) {
+        media.storage.put(path, Bytes::copy_from_slice(bytes)).await?;
+    }
+    let video = c.video.as_ref();
     let bytes = i64::try_from(c.bytes).unwrap_or(i64::MAX);
     let row = tx
         .query_opt(
             &format!(
-                "insert into postiz.media_assets (id, workspace_id, bucket, path, mime_type, bytes, width, height, duration_ms, sha256, thumbnail_path, name)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                "insert into postiz.media_assets (id, workspace_id, bucket, path, mime_type, bytes, width, height, duration_ms, sha256, thumbnail_path, name,
+                                                  video_codec, audio_codec, frame_rate, has_audio, poster_path)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::float8::numeric(8, 3), $16, $17)
                  on conflict (workspace_id, sha256) do nothing
                  returning {MEDIA_COLUMNS}"
             ),
@@ -438,6 +482,11 @@ pub(crate) async fn insert_asset(
                 &c.sha256.as_slice(),
                 &thumb,
                 &c.name,
+                &video.and_then(|v| v.video_codec.clone()),
+                &video.and_then(|v| v.audio_codec.clone()),
+                &video.and_then(|v| v.frame_rate),
+                &video.map(|v| v.has_audio),
+                &poster,
             ],
         )
         .await?;
@@ -447,7 +496,7 @@ pub(crate) async fn insert_asset(
 /// Every object an asset may have written.
 pub(crate) fn written(ws: Uuid, id: Uuid, c: &Checked) -> Vec<String> {
     let (original, thumb) = object_paths(ws, id, c);
-    std::iter::once(original).chain(thumb).collect()
+    std::iter::once(original).chain(thumb).chain(poster_path(ws, id, c)).collect()
 }
 
 /// Writes the asset row (and thumbnail) in a transaction of its own, the original being stored
@@ -735,7 +784,7 @@ pub async fn delete(
     require_role(&tx, ws, Role::Editor).await?;
     let row = tx
         .query_opt(
-            "select path, thumbnail_path from postiz.media_assets where workspace_id = $1 and id = $2 for update",
+            "select path, thumbnail_path, poster_path from postiz.media_assets where workspace_id = $1 and id = $2 for update",
             &[&ws, &id],
         )
         .await?
@@ -754,7 +803,7 @@ pub async fn delete(
     }
     tx.execute("delete from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
     tx.commit().await?;
-    let paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1)].into_iter().flatten().collect();
+    let paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1), row.get(2)].into_iter().flatten().collect();
     media.storage.discard(&paths).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -769,7 +818,8 @@ pub async fn content(
     stream_object(&state, &user, &media, ws, id, false).await
 }
 
-/// `GET /workspaces/{ws}/media/{id}/thumbnail`: the image thumbnail (404 for videos).
+/// `GET /workspaces/{ws}/media/{id}/thumbnail`: the image thumbnail, or a video's poster frame
+/// (404 when there is none).
 pub async fn thumbnail(
     State(state): State<AppState>,
     user: AuthUser,
@@ -784,7 +834,7 @@ async fn stream_object(state: &AppState, user: &AuthUser, media: &MediaState, ws
     let tx = user_tx(&mut client, user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
     let row = tx
-        .query_opt("select path, thumbnail_path, mime_type from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id])
+        .query_opt("select path, coalesce(thumbnail_path, poster_path), mime_type from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id])
         .await?
         .ok_or_else(ApiError::not_found)?;
     tx.commit().await?;

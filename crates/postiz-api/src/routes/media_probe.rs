@@ -8,9 +8,8 @@
 //!   can declare a huge picture, a decompression bomb) before a single pixel is decoded; then a
 //!   decode under hard limits (side and memory) to make a thumbnail that fits in a square (JPEG,
 //!   or PNG when the image has transparency).
-//! - **Videos**: the top-level boxes are walked as bytes stream past (nothing is buffered but
-//!   the `moov` box, capped), reading the duration from `mvhd` and the picture size from the
-//!   first track header (`tkhd`) with one. No thumbnail: that needs a video decoder.
+//! - **Videos**: their container is read by [`super::video_probe`] (duration, size, codecs, frame
+//!   rate, sound) and their poster frame made by [`super::video_poster`].
 
 use std::io::Cursor;
 
@@ -245,217 +244,10 @@ pub fn inspect_image(bytes: &[u8], kind: Sniffed, limits: ImageLimits) -> Result
     Ok(ImageFacts { width, height, thumbnail: (out.into_inner(), kind) })
 }
 
-/// What the MP4 walk found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct VideoFacts {
-    /// From `mvhd`: duration / timescale, in milliseconds.
-    pub duration_ms: Option<u32>,
-    /// From the first `tkhd` with a picture.
-    pub width: Option<u32>,
-    /// From the first `tkhd` with a picture.
-    pub height: Option<u32>,
-}
-
-/// The `moov` box is collected whole to be parsed; larger ones are skipped (no duration).
-const MAX_MOOV: u64 = 32 * 1024 * 1024;
-
-/// Walks the top-level boxes of an MP4/QuickTime file fed in order, in pieces of any size.
-#[derive(Debug, Default)]
-pub struct Mp4Scanner {
-    /// Bytes seen so far.
-    pos: u64,
-    /// Offset of the next top-level box header.
-    next_box: u64,
-    /// A header split across pieces.
-    header: Vec<u8>,
-    /// The `moov` box being collected: its end offset and bytes so far.
-    moov: Option<(u64, Vec<u8>)>,
-    /// A box ran to the end of the file (size 0).
-    to_end: bool,
-    broken: Option<String>,
-    facts: VideoFacts,
-    saw_moov: bool,
-}
-
-impl Mp4Scanner {
-    /// Feeds the next piece of the file.
-    pub fn feed(&mut self, mut piece: &[u8]) {
-        while !piece.is_empty() && self.broken.is_none() && !self.to_end {
-            if let Some((end, buf)) = self.moov.as_mut() {
-                let take = usize::try_from((*end - self.pos).min(piece.len() as u64)).unwrap_or(piece.len());
-                buf.extend_from_slice(&piece[..take]);
-                self.pos += take as u64;
-                piece = &piece[take..];
-                if self.pos == *end
-                    && let Some((_, body)) = self.moov.take()
-                {
-                    self.facts = parse_moov(&body);
-                }
-                continue;
-            }
-            if self.pos < self.next_box {
-                let skip = usize::try_from((self.next_box - self.pos).min(piece.len() as u64)).unwrap_or(piece.len());
-                self.pos += skip as u64;
-                piece = &piece[skip..];
-                continue;
-            }
-            // At a header: gather 8 bytes (16 with a 64-bit size).
-            let need = if self.header.len() >= 8 && be32(&self.header[0..4]) == 1 { 16 } else { 8 };
-            let take = (need - self.header.len()).min(piece.len());
-            self.header.extend_from_slice(&piece[..take]);
-            self.pos += take as u64;
-            piece = &piece[take..];
-            if self.header.len() < need || (need == 8 && be32(&self.header[0..4]) == 1) {
-                continue;
-            }
-            let start = self.pos - self.header.len() as u64;
-            let size32 = be32(&self.header[0..4]);
-            let kind: [u8; 4] = [self.header[4], self.header[5], self.header[6], self.header[7]];
-            let size = match size32 {
-                0 => None,
-                1 => Some(be64(&self.header[8..16])),
-                n => Some(u64::from(n)),
-            };
-            let header_len = self.header.len() as u64;
-            self.header.clear();
-            let Some(size) = size else {
-                self.to_end = true;
-                break;
-            };
-            if size < header_len {
-                self.broken = Some(format!("box at byte {start} has an impossible size {size}"));
-                break;
-            }
-            self.next_box = start + size;
-            if &kind == b"moov" {
-                self.saw_moov = true;
-                if size - header_len <= MAX_MOOV {
-                    self.moov = Some((self.next_box, Vec::with_capacity(usize::try_from(size - header_len).unwrap_or(0))));
-                }
-            }
-        }
-    }
-
-    /// After the last piece: the facts, or why the file is not a well-formed movie.
-    pub fn finish(self) -> Result<VideoFacts, Refused> {
-        if let Some(b) = self.broken {
-            return Err(Refused(format!("is not a well-formed MP4/QuickTime file: {b}")));
-        }
-        if !self.to_end && (self.pos != self.next_box || !self.header.is_empty() || self.moov.is_some()) {
-            return Err(Refused("is truncated: its last box ends after the end of the file".into()));
-        }
-        if !self.saw_moov {
-            return Err(Refused("has no movie header (moov box); it cannot be played".into()));
-        }
-        Ok(self.facts)
-    }
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
-fn be64(b: &[u8]) -> u64 {
-    u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-}
-
-/// Child boxes of a container's body: (type, body).
-fn children(mut body: &[u8]) -> Vec<([u8; 4], &[u8])> {
-    let mut out = Vec::new();
-    while body.len() >= 8 {
-        let size32 = be32(&body[0..4]);
-        let kind = [body[4], body[5], body[6], body[7]];
-        let (header, size) = match size32 {
-            0 => (8, body.len() as u64),
-            1 if body.len() >= 16 => (16, be64(&body[8..16])),
-            1 => break,
-            n => (8, u64::from(n)),
-        };
-        let Ok(size) = usize::try_from(size) else { break };
-        if size < header || size > body.len() {
-            break;
-        }
-        out.push((kind, &body[header..size]));
-        body = &body[size..];
-    }
-    out
-}
-
-fn parse_moov(body: &[u8]) -> VideoFacts {
-    let mut facts = VideoFacts::default();
-    for (kind, b) in children(body) {
-        match &kind {
-            b"mvhd" => facts.duration_ms = mvhd_duration_ms(b),
-            b"trak" if facts.width.is_none() => {
-                if let Some((w, h)) = children(b).into_iter().find(|(k, _)| k == b"tkhd").and_then(|(_, t)| tkhd_size(t)) {
-                    facts.width = Some(w);
-                    facts.height = Some(h);
-                }
-            }
-            _ => {}
-        }
-    }
-    facts
-}
-
-fn mvhd_duration_ms(b: &[u8]) -> Option<u32> {
-    let (timescale, duration) = match b.first()? {
-        0 if b.len() >= 20 => (u64::from(be32(&b[12..16])), u64::from(be32(&b[16..20]))),
-        1 if b.len() >= 32 => (u64::from(be32(&b[20..24])), be64(&b[24..32])),
-        _ => return None,
-    };
-    if timescale == 0 || duration == u64::from(u32::MAX) || duration == u64::MAX {
-        return None; // unknown duration (e.g. fragmented files write all ones)
-    }
-    u32::try_from(u128::from(duration) * 1000 / u128::from(timescale)).ok()
-}
-
-fn tkhd_size(b: &[u8]) -> Option<(u32, u32)> {
-    let at = match b.first()? {
-        0 => 76,
-        1 => 88,
-        _ => return None,
-    };
-    let w = be32(b.get(at..at + 4)?) >> 16;
-    let h = be32(b.get(at + 4..at + 8)?) >> 16;
-    (w > 0 && h > 0).then_some((w, h))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut out = u32::try_from(body.len() + 8).expect("small").to_be_bytes().to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(body);
-        out
-    }
-
-    /// A minimal movie: ftyp, mdat, then moov (mvhd + one video trak), as non-faststart files are.
-    fn movie(brand: &[u8; 4], timescale: u32, duration: u32, w: u32, h: u32) -> Vec<u8> {
-        let mut ftyp = brand.to_vec();
-        ftyp.extend_from_slice(&0u32.to_be_bytes());
-        ftyp.extend_from_slice(b"isommp42");
-        let mut mvhd = vec![0u8; 100];
-        mvhd[12..16].copy_from_slice(&timescale.to_be_bytes());
-        mvhd[16..20].copy_from_slice(&duration.to_be_bytes());
-        let mut tkhd = vec![0u8; 84];
-        tkhd[76..80].copy_from_slice(&(w << 16).to_be_bytes());
-        tkhd[80..84].copy_from_slice(&(h << 16).to_be_bytes());
-        let audio = boxed(b"trak", &boxed(b"tkhd", &[0u8; 84]));
-        let video = boxed(b"trak", &boxed(b"tkhd", &tkhd));
-        let moov = [boxed(b"mvhd", &mvhd), audio, video].concat();
-        [boxed(b"ftyp", &ftyp), boxed(b"mdat", &[7u8; 5000]), boxed(b"moov", &moov)].concat()
-    }
-
-    fn scan(bytes: &[u8], piece: usize) -> Result<VideoFacts, Refused> {
-        let mut s = Mp4Scanner::default();
-        for p in bytes.chunks(piece) {
-            s.feed(p);
-        }
-        s.finish()
-    }
+    use crate::routes::video_probe::fixtures::movie;
 
     #[test]
     fn magic_bytes_decide_the_type() {
@@ -463,8 +255,8 @@ mod tests {
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(Sniffed::Jpeg));
         assert_eq!(sniff(b"GIF89a......"), Some(Sniffed::Gif));
         assert_eq!(sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(Sniffed::Webp));
-        assert_eq!(sniff(&movie(b"isom", 1000, 1, 1, 1)[..32]), Some(Sniffed::Mp4));
-        assert_eq!(sniff(&movie(b"qt  ", 1000, 1, 1, 1)[..32]), Some(Sniffed::QuickTime));
+        assert_eq!(sniff(&movie(b"isom", 1000, 1, &[])[..32]), Some(Sniffed::Mp4));
+        assert_eq!(sniff(&movie(b"qt  ", 1000, 1, &[])[..32]), Some(Sniffed::QuickTime));
         assert_eq!(sniff(b"\0\0\0\x08wide\0\0\0\x10mdat"), Some(Sniffed::QuickTime));
         assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), None, "HEIF image");
         assert_eq!(sniff(b"\0\0\0\x18ftypM4A \0\0\0\0M4A isom"), None, "audio");
@@ -472,26 +264,6 @@ mod tests {
         assert_eq!(sniff(b"hello, I am text pretending to be a PNG"), None);
         assert_eq!(sniff(b"<svg xmlns=..."), None);
         assert_eq!(sniff(b""), None);
-    }
-
-    #[test]
-    fn the_movie_header_gives_duration_and_size_whatever_the_piece_size() {
-        let bytes = movie(b"isom", 600, 9000, 1920, 1080);
-        let want = VideoFacts { duration_ms: Some(15_000), width: Some(1920), height: Some(1080) };
-        for piece in [1, 3, 7, 8, 16, 4096, bytes.len()] {
-            assert_eq!(scan(&bytes, piece).expect("valid"), want, "piece {piece}");
-        }
-    }
-
-    #[test]
-    fn truncated_or_headerless_movies_are_refused() {
-        let bytes = movie(b"isom", 600, 9000, 1920, 1080);
-        assert!(scan(&bytes[..bytes.len() - 10], 100).unwrap_err().0.contains("truncated"));
-        let no_moov = [boxed(b"ftyp", b"isom\0\0\0\0"), boxed(b"mdat", &[1u8; 10])].concat();
-        assert!(scan(&no_moov, 5).unwrap_err().0.contains("moov"));
-        let mut broken = boxed(b"ftyp", b"isom\0\0\0\0");
-        broken.extend_from_slice(&[0, 0, 0, 3, b'm', b'd', b'a', b't']);
-        assert!(scan(&broken, 4).unwrap_err().0.contains("impossible size"));
     }
 
     #[test]

@@ -34,7 +34,9 @@ use uuid::Uuid;
 use super::media::{
     Checked, Media, MediaLinks, MediaState, MediaView, check_size, display_name, find_existing, inspect_image_bytes, insert_asset, object_paths, sniff_or_refuse, written,
 };
-use super::media_probe::{Mp4Scanner, SNIFF_LEN, Sniffed};
+use super::media_probe::{SNIFF_LEN, Sniffed};
+use super::video_poster::{PosterMaker, Spool};
+use super::video_probe::Mp4Scanner;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, JsonBody};
@@ -334,10 +336,12 @@ pub async fn complete(
 
     // Stream the chunks into the final object, hashing and walking the boxes on the way.
     let asset_id = Uuid::new_v4();
-    let mut checked = Checked { kind, bytes: s.total as u64, sha256: [0; 32], width: None, height: None, duration_ms: None, thumbnail: None, name: s.name.clone() };
+    let mut checked = Checked::new(kind, s.total as u64, [0; 32], s.name.clone());
     let (original, _) = object_paths(ws, asset_id, &checked);
     let mut hasher = Sha256::new();
     let mut scanner = Mp4Scanner::default();
+    // Videos are also copied to a local file on the way, for the poster frame.
+    let mut spool = if kind.is_video() { Spool::new().await } else { None };
     let mut image = BytesMut::new();
     let mut writer = media.storage.writer(&original).await?;
     let assembled: Result<(), ApiError> = async {
@@ -345,6 +349,9 @@ pub async fn complete(
             let bytes = media.storage.read(path).await?;
             if kind.is_video() {
                 scanner.feed(&bytes);
+                if let Some(spool) = spool.as_mut() {
+                    spool.write(&bytes).await;
+                }
             } else {
                 image.extend_from_slice(&bytes);
             }
@@ -364,8 +371,13 @@ pub async fn complete(
     let facts: Result<(), ApiError> = async {
         if kind.is_video() {
             let f = scanner.finish().map_err(|r| ApiError::validation(vec![FieldError { field: "file".into(), message: r.0 }]))?;
-            let px = |v: Option<u32>| v.and_then(|v| i32::try_from(v).ok());
-            (checked.width, checked.height, checked.duration_ms) = (px(f.width), px(f.height), px(f.duration_ms));
+            let duration_ms = f.duration_ms;
+            checked = std::mem::replace(&mut checked, Checked::new(kind, 0, [0; 32], None)).with_video(f);
+            if let Some(spool) = spool.take()
+                && let Some(file) = spool.finish().await
+            {
+                checked.poster = PosterMaker::default().poster_or_log(&file, duration_ms, media.limits.thumbnail_side).await;
+            }
         } else {
             let (w, h, thumb) = inspect_image_bytes(&media.limits, kind, image.freeze()).await?;
             (checked.width, checked.height, checked.thumbnail) = (Some(w), Some(h), Some(thumb));

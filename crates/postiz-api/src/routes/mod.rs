@@ -16,6 +16,7 @@ pub mod features;
 pub mod health;
 pub mod invites;
 pub mod media;
+pub mod media_alt;
 pub mod media_fetch;
 pub mod media_probe;
 pub mod media_public;
@@ -28,6 +29,8 @@ pub mod public;
 pub mod schedules;
 pub mod session;
 pub mod tags;
+pub mod video_poster;
+pub mod video_probe;
 pub mod workspaces;
 
 /// The resource endpoints the UI uses (relative to the API base). Each handler runs its

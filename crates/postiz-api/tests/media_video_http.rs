@@ -1,0 +1,226 @@
+//! Videos over HTTP against real PostgreSQL and a local object store: movies made in the test
+//! by Debian's `ffmpeg` (`testsrc`, with and without a `sine` sound track) get their codecs, frame
+//! rate, sound and a poster frame; a truncated copy and a sound-only movie are refused naming
+//! `file` and leave nothing behind. The library's alt text: edited, refused naming `alt_text`,
+//! and used by posts that attach the asset without their own.
+//!
+//! `cargo xtask test` installs ffmpeg; run alone, these tests need `apt-get install ffmpeg`.
+#![allow(clippy::unwrap_used, reason = "test helpers: a broken fixture should panic right there")]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use http_body_util::BodyExt;
+use postiz_api::routes::media::{MediaLimits, MediaState};
+use postiz_api::routes::media_fetch::RemoteFetcher;
+use postiz_storage::MediaStorage;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+struct Fixture {
+    app: TestApp,
+    dir: tempfile::TempDir,
+    owner: Actor,
+    ws: Uuid,
+}
+
+fn limits() -> MediaLimits {
+    MediaLimits {
+        max_upload_bytes: 8 * 1024 * 1024,
+        max_image_bytes: 1024 * 1024,
+        max_video_bytes: 8 * 1024 * 1024,
+        max_chunk_bytes: 64 * 1024,
+        max_image_side: 4000,
+        max_image_pixels: postiz_api::routes::media_probe::MAX_IMAGE_PIXELS,
+        thumbnail_side: 64,
+        upload_ttl: Duration::from_secs(3600),
+        fetch_timeout: Duration::from_secs(2),
+    }
+}
+
+async fn fixture() -> Fixture {
+    let mut app = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let storage = MediaStorage::local(dir.path()).unwrap();
+    let limits = limits();
+    let fetcher = RemoteFetcher::new(limits.fetch_timeout, Vec::new()).unwrap();
+    app.router = app.router.layer(axum::Extension(Arc::new(MediaState { storage, limits, fetcher })));
+    let owner = app.actor("owner@example.com").await;
+    let ws = app.workspace(&owner, "acme", "Europe/Berlin").await;
+    Fixture { app, dir, owner, ws }
+}
+
+/// Runs ffmpeg with `args` writing an MP4 in a scratch directory, and returns the file's bytes.
+fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("out.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .unwrap_or_else(|e| panic!("ffmpeg could not run ({e}): `cargo xtask test` installs it, or apt-get install ffmpeg"));
+    assert!(status.success(), "ffmpeg failed: {status}");
+    std::fs::read(path).unwrap()
+}
+
+/// `seconds` of a 320x240 test pattern at 25 fps in H.264, with a 440 Hz AAC tone when `sound`.
+fn movie(seconds: u32, sound: bool) -> Vec<u8> {
+    let picture = format!("testsrc=size=320x240:rate=25:duration={seconds}");
+    let tone = format!("sine=frequency=440:duration={seconds}");
+    let mut args = vec!["-f", "lavfi", "-i", &picture];
+    if sound {
+        args.extend(["-f", "lavfi", "-i", &tone, "-c:a", "aac"]);
+    }
+    args.extend(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
+    ffmpeg(&args)
+}
+
+const BOUNDARY: &str = "postiz-video-test-boundary";
+
+async fn raw(app: &TestApp, actor: &Actor, method: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(format!("{BASE}{path}")).header("authorization", format!("Bearer {}", actor.token));
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let res = app.router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let (parts, body) = res.into_parts();
+    (parts.status, body.collect().await.unwrap().to_bytes().to_vec())
+}
+
+async fn upload(f: &Fixture, filename: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let headers = [("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))];
+    let (status, body) = raw(&f.app, &f.owner, "POST", &format!("/workspaces/{}/media", f.ws), &headers, body).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// Files in the object store, relative paths, sorted.
+fn objects(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The poster at `…/thumbnail`: a JPEG fitting the 64 px square, with the pattern's 4:3 shape.
+async fn assert_poster(f: &Fixture, id: &str) {
+    let (status, jpeg) = raw(&f.app, &f.owner, "GET", &format!("/workspaces/{}/media/{id}/thumbnail", f.ws), &[], vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    let poster = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).expect("the poster is a JPEG");
+    assert_eq!((poster.width(), poster.height()), (64, 48), "fits the thumbnail side, aspect kept");
+    // testsrc is colourful: a decoded frame, not a black or blank picture.
+    let rgb = poster.to_rgb8();
+    let distinct: std::collections::HashSet<[u8; 3]> = rgb.pixels().map(|p| p.0.map(|c| c / 32)).collect();
+    assert!(distinct.len() > 8, "a real frame has many colours, this one {}", distinct.len());
+}
+
+#[tokio::test]
+async fn a_movie_with_sound_gets_its_codecs_frame_rate_and_a_poster_frame() {
+    let f = fixture().await;
+    let bytes = movie(2, true);
+    let (status, body) = upload(&f, "launch teaser.mp4", &bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["kind"], "video");
+    assert_eq!(body["video_codec"], "avc1");
+    assert_eq!(body["audio_codec"], "mp4a");
+    assert_eq!(body["has_audio"], true);
+    assert_eq!(body["frame_rate"], 25.0);
+    assert_eq!((body["width"].as_i64(), body["height"].as_i64()), (Some(320), Some(240)));
+    let ms = body["duration_ms"].as_i64().unwrap();
+    assert!((1900..=2200).contains(&ms), "about two seconds: {ms}");
+    assert_eq!(body["has_thumbnail"], true);
+    let id = body["id"].as_str().unwrap();
+    assert_eq!(objects(f.dir.path()), vec![format!("{}/{id}/original.mp4", f.ws), format!("{}/{id}/poster.jpg", f.ws)]);
+    assert_poster(&f, id).await;
+    // The facts are stored, not only answered.
+    let listed = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/media", f.ws), None).await;
+    assert_eq!(listed.body["items"][0]["video_codec"], "avc1");
+    assert_eq!(listed.body["items"][0]["frame_rate"], 25.0);
+
+    // Deleting the asset removes the poster with the original.
+    let d = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}/media/{id}", f.ws), None).await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT);
+    assert!(objects(f.dir.path()).is_empty(), "{:?}", objects(f.dir.path()));
+}
+
+#[tokio::test]
+async fn a_silent_movie_has_no_audio_codec() {
+    let f = fixture().await;
+    let bytes = movie(1, false);
+    let (status, body) = upload(&f, "silent.mp4", &bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["has_audio"], false);
+    assert_eq!(body["audio_codec"], Value::Null);
+    assert_eq!(body["video_codec"], "avc1");
+}
+
+#[tokio::test]
+async fn a_truncated_movie_and_a_sound_only_one_are_refused_naming_the_file_and_nothing_is_stored() {
+    let f = fixture().await;
+    let bytes = movie(1, true);
+    let sound = ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac"]);
+    let cut = &bytes[..bytes.len() * 2 / 3];
+    let (status, body) = upload(&f, "cut.mp4", cut).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "file");
+    assert!(body["error"]["fields"][0]["message"].as_str().unwrap().contains("truncated"), "{body}");
+
+    let (status, body) = upload(&f, "tone.mp4", &sound).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "file");
+    assert!(body["error"]["fields"][0]["message"].as_str().unwrap().contains("no video track"), "{body}");
+
+    assert_eq!(f.app.count("select count(*) from postiz.media_assets").await, 0);
+    assert!(objects(f.dir.path()).is_empty(), "{:?}", objects(f.dir.path()));
+}
+
+#[tokio::test]
+async fn a_resumable_upload_of_a_movie_gets_its_poster_too() {
+    let f = fixture().await;
+    let video = movie(3, true);
+    let total = video.len();
+    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": total, "name": "big.mp4"}))).await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
+    let id = s.body["id"].as_str().unwrap().to_owned();
+    let chunk = 64 * 1024;
+    let mut at = 0;
+    while at < total {
+        let end = (at + chunk).min(total);
+        let range = [("content-range", format!("bytes {at}-{}/{total}", end - 1))];
+        let (status, body) = raw(&f.app, &f.owner, "PUT", &format!("/workspaces/{}/media/uploads/{id}", f.ws), &range, video[at..end].to_vec()).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        at = end;
+    }
+    let c = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads/{id}/complete", f.ws), None).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    assert_eq!(c.body["video_codec"], "avc1");
+    assert_eq!(c.body["has_audio"], true);
+    assert_eq!(c.body["has_thumbnail"], true);
+    let media_id = c.body["id"].as_str().unwrap();
+    assert_eq!(objects(f.dir.path()), vec![format!("{}/{media_id}/original.mp4", f.ws), format!("{}/{media_id}/poster.jpg", f.ws)]);
+    assert_poster(&f, media_id).await;
+}
