@@ -5,6 +5,7 @@ mod bench_analytics;
 mod bench_export;
 mod bench_worker;
 mod db;
+mod debian;
 mod e2e;
 mod edge;
 mod run;

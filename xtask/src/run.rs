@@ -12,6 +12,7 @@ const METRICS_BIND: &str = "127.0.0.1:9187";
 /// the module API, prints where everything is, then waits for Ctrl-C or `cargo xtask stop`.
 pub async fn run() -> anyhow::Result<()> {
     services::stop_recorded()?; // leftovers of a previous run that was killed
+    crate::debian::ensure_optional(crate::debian::FFMPEG);
     let (cluster, started) = db::up().await?;
     db::print_location(&cluster, started);
     println!("building the services…");

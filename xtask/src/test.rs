@@ -62,6 +62,10 @@ impl Tally {
 
 /// The README's second command: every test, against real services.
 pub async fn run(args: TestArgs) -> anyhow::Result<()> {
+    // The media tests make their movies with ffmpeg, and the API makes posters with it.
+    if args.only.is_empty() || args.only.iter().any(|s| matches!(s, Suite::Cargo | Suite::E2e)) {
+        crate::debian::ensure(crate::debian::FFMPEG)?;
+    }
     let (cluster, started) = db::up().await?;
     db::print_location(&cluster, started);
 
