@@ -12,6 +12,7 @@ use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::media_host::{MediaHost, assert_all_fetch, sent_urls};
 use crate::conformance::{
     Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
 };
@@ -376,4 +377,22 @@ async fn page_metrics_read_the_follower_count() {
     assert_eq!(a.get(M::Followers), Some(5321));
     assert_eq!(a.raw["fan_count"], 5100);
     assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
+}
+
+/// A video goes to the videos edge as `file_url`: Facebook downloads it, and the URL serves
+/// exactly the stored video (no bytes pass through the worker's request).
+#[tokio::test]
+async fn a_video_by_file_url_is_fetched_from_the_url_handed_to_facebook() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    Mock::given(method("POST")).and(path("/v25.0/1029384756/videos")).respond_with(created("4456")).expect(1).mount(&server).await;
+    let clip = host.video(1_000_000, 31).await;
+    let mut req = PublishRequest::text("k", "watch this");
+    req.items[0].media.push(clip.clone());
+    p.publish(&token(), &account(), &req).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].body.len() < 4096, "a JSON body with the URL, not the {} bytes", clip.data.len());
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(body["description"], "watch this");
+    assert_all_fetch(&sent_urls(&server, "file_url").await, &[clip]).await;
 }

@@ -9,9 +9,10 @@ use postiz_providers::instagram::InstagramProvider;
 use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest};
 use serde_json::json;
 use url::Url;
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::media_host::{MediaHost, NextId, assert_all_fetch, assert_fetches, sent_urls};
 use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, outcome, png, thread, token};
 
 const IG: &str = "17841400000000001";
@@ -384,4 +385,92 @@ async fn account_reach_not_offered_leaves_the_counters() {
     Mock::given(method("GET")).and(path(format!("/v25.0/{IG}/insights"))).respond_with(graph_400("400-insights-permission.json")).mount(&server).await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
     assert_eq!((a.get(M::Followers), a.get(M::Reach)), (Some(4210), None));
+}
+
+/// Graph answers for any number of containers: `c1`, `c2`, … in creation order, all FINISHED.
+async fn mount_containers(server: &MockServer) {
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(NextId::new("c")).mount(server).await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v25\.0/c[0-9]+$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED"})))
+        .mount(server)
+        .await;
+}
+
+/// The container bodies the adapter sent, in order.
+async fn container_bodies(server: &MockServer) -> Vec<serde_json::Value> {
+    let media = format!("/v25.0/{IG}/media");
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == media)
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+/// A feed image: Instagram gets the file's signed URL, and that URL serves exactly the stored
+/// bytes (fetched the way Instagram's fetcher does, a plain GET).
+#[tokio::test]
+async fn a_feed_image_is_fetched_from_the_url_handed_to_instagram() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server).await;
+    mount_publish(&server, "c1", "m1").await;
+    let photo = host.image(200_000, 1).await;
+    let mut req = PublishRequest::text("k", "fresh bread");
+    req.items[0].media.push(photo.clone());
+
+    assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "m1");
+    let bodies = container_bodies(&server).await;
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["caption"], "fresh bread");
+    assert!(bodies[0].get("media_type").is_none(), "a feed image has no media_type: {}", bodies[0]);
+    assert_all_fetch(&sent_urls(&server, "image_url").await, &[photo]).await;
+}
+
+/// A carousel of the maximum ten items, images and videos mixed: ten child containers each
+/// pointing at its own file, a parent listing them in order, one publish of the parent.
+#[tokio::test]
+async fn a_carousel_of_ten_hands_over_ten_urls_each_serving_its_own_file() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server).await;
+    mount_publish(&server, "c11", "m1").await;
+    let mut files = vec![];
+    for i in 0..10u32 {
+        files.push(if i % 4 == 3 { host.video(150_000 + i as usize, i).await } else { host.image(90_000 + i as usize, i).await });
+    }
+    let mut req = PublishRequest::text("k", "ten loaves");
+    req.items[0].media = files.clone();
+
+    assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "m1");
+    let bodies = container_bodies(&server).await;
+    assert_eq!(bodies.len(), 11, "ten children and the parent");
+    for (body, file) in bodies.iter().zip(&files) {
+        assert_eq!(body["is_carousel_item"], true, "{body}");
+        let field = if file.kind == MediaKind::Video { "video_url" } else { "image_url" };
+        let url = body[field].as_str().unwrap_or_else(|| panic!("{field} in {body}"));
+        assert_fetches(url, file).await;
+    }
+    let children: Vec<String> = (1..=10).map(|n| format!("c{n}")).collect();
+    assert_eq!(bodies[10], json!({"media_type": "CAROUSEL", "children": children.join(","), "caption": "ten loaves"}));
+}
+
+/// A single video goes out as a reel; Instagram downloads the video from its URL.
+#[tokio::test]
+async fn a_reel_hands_over_the_video_url_which_serves_the_video() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server).await;
+    mount_publish(&server, "c1", "m1").await;
+    let clip = host.video(1_000_000, 7).await;
+    let mut req = PublishRequest::text("k", "behind the oven");
+    req.items[0].media.push(clip.clone());
+
+    p.publish(&token(), &account(), &req).await.unwrap();
+    let bodies = container_bodies(&server).await;
+    assert_eq!(bodies[0]["media_type"], "REELS");
+    assert_all_fetch(&sent_urls(&server, "video_url").await, &[clip]).await;
 }

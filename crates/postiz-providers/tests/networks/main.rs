@@ -12,6 +12,7 @@ mod facebook;
 mod instagram;
 mod linkedin;
 mod mastodon;
+mod media_host;
 mod sandbox;
 mod slack;
 mod telegram;

@@ -12,6 +12,7 @@ use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::media_host::{MediaHost, assert_all_fetch, sent_urls};
 use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
 
 const CHANNEL: &str = "C0123456789";
@@ -212,4 +213,18 @@ async fn channels_are_listed_across_pages_and_history_finds_a_message() {
         .await;
     let q = FindQuery { idempotency_key: "k".into(), text: "Q&A at 5".into(), not_before: chrono::Utc::now() };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "9.2");
+}
+
+/// Images are image blocks pointing at the files' signed URLs; Slack fetches each, and each
+/// serves exactly its stored bytes.
+#[tokio::test]
+async fn image_blocks_point_at_urls_that_serve_the_stored_images() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    Mock::given(method("POST")).and(path("/chat.postMessage")).respond_with(posted("3.000100")).expect(1).mount(&server).await;
+    let files = vec![host.image(150_000, 21).await, host.media(postiz_domain::MediaKind::Image, "image/png", 90_000, 22).await];
+    let mut req = PublishRequest::text("k", "two cats");
+    req.items[0].media = files.clone();
+    assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "3.000100");
+    assert_all_fetch(&sent_urls(&server, "image_url").await, &files).await;
 }

@@ -10,9 +10,10 @@ use postiz_providers::{AccountRef, AnalyticsQuery, HttpClient, MetricName as M, 
 use secrecy::ExposeSecret;
 use serde_json::json;
 use url::Url;
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::media_host::{MediaHost, NextId, assert_all_fetch, sent_urls};
 use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token};
 
 const USER: &str = "25012345678901234";
@@ -279,4 +280,71 @@ async fn account_metrics_read_followers_from_threads_insights() {
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
     assert_eq!(a.get(M::Followers), Some(2481));
     assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
+}
+
+/// Containers `c1`, `c2`, … (all FINISHED), the publish of `container` as `t1`, its permalink.
+async fn mount_containers(server: &MockServer, container: &str) {
+    Mock::given(method("POST")).and(path(format!("/v1.0/{USER}/threads"))).respond_with(NextId::new("c")).mount(server).await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1\.0/c[0-9]+$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "FINISHED"})))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/{USER}/threads_publish")))
+        .and(body_json(json!({"creation_id": container})))
+        .respond_with(created("t1"))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/t1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": "https://www.threads.net/@bakery/post/t1", "id": "t1"})))
+        .mount(server)
+        .await;
+}
+
+/// An image post: Threads gets the file's signed URL, which serves exactly the stored bytes.
+#[tokio::test]
+async fn an_image_is_fetched_from_the_url_handed_to_threads() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server, "c1").await;
+    let photo = host.image(120_000, 11).await;
+    let mut req = PublishRequest::text("k", "crumb shot");
+    req.items[0].media.push(photo.clone());
+    assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "t1");
+    assert_all_fetch(&sent_urls(&server, "image_url").await, &[photo]).await;
+}
+
+/// A video post: a VIDEO container whose `video_url` serves the video.
+#[tokio::test]
+async fn a_video_is_fetched_from_the_url_handed_to_threads() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server, "c1").await;
+    let clip = host.video(1_000_000, 12).await;
+    let mut req = PublishRequest::text("k", "oven timelapse");
+    req.items[0].media.push(clip.clone());
+    p.publish(&token(), &account(), &req).await.unwrap();
+    assert_all_fetch(&sent_urls(&server, "video_url").await, &[clip]).await;
+    let bodies = server.received_requests().await.unwrap();
+    let first: serde_json::Value = serde_json::from_slice(&bodies[0].body).unwrap();
+    assert_eq!(first["media_type"], "VIDEO");
+}
+
+/// A carousel: one child container per file, each URL serving its own file, then the parent.
+#[tokio::test]
+async fn a_carousel_hands_over_one_url_per_file_each_serving_its_own_bytes() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server, "c4").await;
+    let files = vec![host.image(80_000, 13).await, host.video(300_000, 14).await, host.image(81_000, 15).await];
+    let mut req = PublishRequest::text("k", "three ways");
+    req.items[0].media = files.clone();
+    p.publish(&token(), &account(), &req).await.unwrap();
+    let images = sent_urls(&server, "image_url").await;
+    let videos = sent_urls(&server, "video_url").await;
+    assert_all_fetch(&images, &[files[0].clone(), files[2].clone()]).await;
+    assert_all_fetch(&videos, &[files[1].clone()]).await;
 }
