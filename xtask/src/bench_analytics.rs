@@ -47,7 +47,7 @@ pub struct AnalyticsArgs {
     /// Rows of the export measured through the API binary (0: skip).
     #[arg(long, default_value_t = 1_000_000)]
     export_rows: u64,
-    /// Keep the benchmark database afterwards (its name is printed).
+    /// Keep the benchmark database afterwards, as `postiz_bench_analytics` (replacing an older one).
     #[arg(long)]
     keep: bool,
 }
@@ -106,8 +106,8 @@ pub async fn run(args: AnalyticsArgs) -> anyhow::Result<()> {
     }
     eprintln!("total {:.0} s", started.elapsed().as_secs_f64());
     if args.keep {
-        println!("kept database {}", db.name());
-        std::mem::forget(db);
+        drop(admin);
+        println!("kept database {}", db.keep_as("postiz_bench_analytics").await?);
     }
     Ok(())
 }

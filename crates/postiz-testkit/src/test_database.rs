@@ -59,6 +59,20 @@ impl TestDatabase {
         Self { cluster, name }
     }
 
+    /// Keeps the database after this process ends, renamed to `name` (outside the test prefix,
+    /// so that the orphan sweep of a later test run leaves it alone). Closes its connections.
+    pub async fn keep_as(mut self, name: &str) -> Result<String, tokio_postgres::Error> {
+        let admin = self.cluster.connect(SUPERUSER, "postgres").await.expect("connect as superuser");
+        let old = std::mem::take(&mut self.name);
+        admin.batch_execute(&format!("drop database if exists \"{name}\" with (force)")).await?;
+        admin
+            .execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&old])
+            .await?;
+        admin.batch_execute(&format!("alter database \"{old}\" rename to \"{name}\"")).await?;
+        // `name` is empty now: dropping `self` drops nothing.
+        Ok(name.to_owned())
+    }
+
     /// The database's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -130,6 +144,9 @@ impl Drop for TestDatabase {
         // Drop runs outside async context guarantees, so use a private runtime on a plain thread.
         let url = self.cluster.url(SUPERUSER, "postgres");
         let name = std::mem::take(&mut self.name);
+        if name.is_empty() {
+            return; // kept (`keep_as`)
+        }
         let dropper = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async {
