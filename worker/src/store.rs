@@ -183,13 +183,13 @@ publishing as (
   returning t.id
 )
 select c.*,
-       coalesce((select jsonb_agg(jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type, 'alt', pm.alt_text,
+       coalesce((select jsonb_agg(jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type, 'alt', coalesce(pm.alt_text, m.alt_text),
                                                      'width', m.width, 'height', m.height) order by pm.position)
                  from postiz.post_media pm
                  join postiz.media_assets m on m.workspace_id = pm.workspace_id and m.id = pm.media_id
                  where not c.send_now and pm.workspace_id = c.workspace_id and pm.post_id = c.post_id), '[]'::jsonb) as media,
        coalesce((select jsonb_object_agg(m.id::text, jsonb_build_object('id', m.id, 'path', m.path, 'mime', m.mime_type,
-                                                                        'width', m.width, 'height', m.height))
+                                                                        'alt', m.alt_text, 'width', m.width, 'height', m.height))
                  from postiz.media_assets m
                  where not c.send_now and m.workspace_id = c.workspace_id
                    and m.id::text in (select jsonb_array_elements_text(coalesce(ti -> 'media_ids', '[]'::jsonb))
