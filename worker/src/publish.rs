@@ -128,6 +128,12 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
             store.finish(job, Final::Failed, "media_invalid", "A media file of this post could not be prepared for sending; attach it again.").await?;
             return Ok(Outcome::Failed);
         }
+        Err(MediaProblem::Refused(refusal)) => {
+            // The file itself does not fit the network: another attempt would be refused the same way.
+            let message = format!("{} cannot take a file of the post “{}”: {refusal}", job.network, snippet(&job.content));
+            store.finish(job, Final::Failed, refusal.code(), &message).await?;
+            return Ok(Outcome::Failed);
+        }
         Err(MediaProblem::Storage(e)) => {
             // Storage hiccup: nothing was sent; try again later.
             let delay = ctx.retry.delay(job.attempt, None).as_secs().max(1);
@@ -364,15 +370,25 @@ enum MediaProblem {
     /// The claim's description of a file does not decode, or it cannot be linked: ours to fix.
     Invalid(String),
     Storage(String),
+    /// The file cannot be made acceptable for the network (format, size, aspect, animation…).
+    Refused(postiz_media::Refusal),
+}
+
+/// The start of a post's text, to name the post in a message.
+fn snippet(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    let mut out: String = line.chars().take(40).collect();
+    if out.chars().count() < line.chars().count() {
+        out.push('…');
+    }
+    out
 }
 
 /// One attached file, as the claim lists it (`media` and `thread_media` in [`ClaimedJob`]).
 #[derive(Debug, Clone, serde::Deserialize)]
 struct MediaFile {
-    /// Object path in storage: `<workspace>/<asset>/original.<ext>`.
-    path: String,
-    /// The type recorded at upload (sniffed from the bytes).
-    mime: String,
+    /// The library asset.
+    id: uuid::Uuid,
     /// Alternative text (main item only: thread items carry none).
     #[serde(default)]
     alt: Option<String>,
@@ -413,35 +429,49 @@ async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut Publis
     let storage = ctx.media.as_deref().ok_or(MediaProblem::NotConfigured)?;
     for (item, files) in request.items.iter_mut().zip(per_item) {
         for file in files {
-            item.media.push(read_media(storage, ctx.public_urls.as_deref(), job.workspace_id, &file.path, &file).await?);
+            let sent = variant_for(ctx, job, storage, &file).await?;
+            item.media.push(read_media(ctx.public_urls.as_deref(), job.workspace_id, sent, &file).await?);
         }
     }
     Ok(())
 }
 
-/// The object at `path` (the original, or later a per-network variant of it) as the adapter
-/// gets it: its bytes, and a public URL of those same bytes when `urls` is set.
-async fn read_media(
+/// This network's variant of a library file (converted, resized and stripped of metadata for
+/// the network's rules, made once and reused: [`crate::media_variants`]): its object path and bytes.
+async fn variant_for(
+    ctx: &PublishContext,
+    job: &ClaimedJob,
     storage: &postiz_storage::MediaStorage,
+    file: &MediaFile,
+) -> Result<crate::media_variants::MediaToSend, MediaProblem> {
+    use crate::media_variants::{VariantError, media_for_network};
+    let rules = &postiz_providers::ContentRules::for_network(job.network).media;
+    media_for_network(ctx.store.pool(), storage, job.workspace_id, file.id, job.network, rules).await.map_err(|e| match e {
+        VariantError::Missing(what) => MediaProblem::Missing(what),
+        VariantError::Refused(refusal) => MediaProblem::Refused(refusal),
+        VariantError::Unavailable(why) => MediaProblem::Storage(why),
+    })
+}
+
+/// The object `sent` (a per-network variant, or a video's original) as the adapter gets it:
+/// its bytes, and a public URL of those same bytes when `urls` is set.
+async fn read_media(
     urls: Option<&postiz_storage::public_url::PublicUrls>,
     workspace: uuid::Uuid,
-    path: &str,
+    sent: crate::media_variants::MediaToSend,
     file: &MediaFile,
 ) -> Result<postiz_providers::PublishMedia, MediaProblem> {
-    let data = storage.read(path).await.map_err(|e| match e {
-        postiz_storage::StorageError::NotFound { .. } => MediaProblem::Missing(path.to_owned()),
-        other => MediaProblem::Storage(other.to_string()),
-    })?;
+    let path = sent.path.as_str();
     let public_url = match urls {
-        Some(urls) => Some(urls.url_for(workspace, path, &file.mime).await.map_err(|e| match e {
+        Some(urls) => Some(urls.url_for(workspace, path, &sent.mime).await.map_err(|e| match e {
             postiz_storage::public_url::PublicUrlError::Presign(e) => MediaProblem::Storage(e.to_string()),
             other => MediaProblem::Invalid(other.to_string()),
         })?),
         None => None,
     };
-    let kind = if file.mime == "image/gif" {
+    let kind = if sent.mime == "image/gif" {
         postiz_domain::MediaKind::Gif
-    } else if file.mime.starts_with("video/") {
+    } else if sent.mime.starts_with("video/") {
         postiz_domain::MediaKind::Video
     } else {
         postiz_domain::MediaKind::Image
@@ -449,11 +479,11 @@ async fn read_media(
     Ok(postiz_providers::PublishMedia {
         kind,
         filename: path.rsplit('/').next().unwrap_or("media").to_owned(),
-        mime: file.mime.clone(),
-        data,
+        mime: sent.mime,
+        data: sent.data,
         alt: file.alt.clone(),
-        width: file.width,
-        height: file.height,
+        width: sent.width.or(file.width),
+        height: sent.height.or(file.height),
         public_url,
     })
 }

@@ -333,7 +333,9 @@ async fn attached_media_is_uploaded_with_the_post_and_a_missing_file_fails_clear
     let (post, _) = f.schedule_once("With a picture", &[a], Utc::now() + chrono::Duration::milliseconds(300)).await;
     let asset = uuid::Uuid::new_v4();
     let path = format!("{}/{asset}/original.png", f.workspace);
-    f.media.put(&path, bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\nfake-image-bytes")).await.unwrap();
+    // A real (tiny) PNG: the worker decodes it to make the network's variant.
+    let png = postiz_media::samples::png(&image_of(10, 10));
+    f.media.put(&path, bytes::Bytes::from(png)).await.unwrap();
     f.admin
         .execute(
             "insert into postiz.media_assets (id, workspace_id, path, mime_type, bytes, sha256, width, height)
@@ -378,4 +380,8 @@ async fn attached_media_is_uploaded_with_the_post_and_a_missing_file_fails_clear
         .get(0);
     assert_eq!(code, "media_missing");
     assert_eq!(f.sandbox.posts().posts.len(), 1, "nothing sent for the broken post");
+}
+
+fn image_of(width: u32, height: u32) -> postiz_media::samples::DynamicImage {
+    postiz_media::samples::DynamicImage::ImageRgb8(postiz_media::samples::photo(width, height))
 }

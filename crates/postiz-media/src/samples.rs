@@ -3,7 +3,8 @@
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::{ImageEncoder, RgbImage};
+pub use image::{DynamicImage, RgbImage};
+use image::ImageEncoder;
 
 /// A photo-like picture: smooth gradients with fine grain (JPEG compresses it about as it
 /// compresses a photo, unlike a flat colour). Deterministic for a given size.

@@ -73,8 +73,8 @@ pub struct Variant {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// SHA-256 of `bytes`, hex.
-    pub sha256: String,
+    /// SHA-256 of `bytes`.
+    pub sha256: [u8; 32],
     /// Encodes it took (0 for a passed-through animation).
     pub encodes: u32,
 }
@@ -93,7 +93,7 @@ impl std::fmt::Debug for Variant {
 
 impl Variant {
     fn new(bytes: Vec<u8>, format: Sniffed, width: u32, height: u32, encodes: u32) -> Self {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 = Sha256::digest(&bytes).into();
         Self { bytes, format, width, height, sha256, encodes }
     }
 }

@@ -37,7 +37,12 @@ fn a_png_for_instagram_arrives_as_a_jpeg_no_wider_than_1440() {
     assert!(v.bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
     assert!((v.bytes.len() as u64) < 8 * 1024 * 1024);
     assert_eq!(decode(&v).dimensions_tuple(), (1440, 1440));
-    assert_eq!(v.sha256.len(), 64);
+    assert_eq!(v.sha256.as_slice(), sha2_of(&v.bytes).as_slice());
+}
+
+fn sha2_of(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
 }
 
 trait Dimensions {
