@@ -224,3 +224,116 @@ async fn a_resumable_upload_of_a_movie_gets_its_poster_too() {
     assert_eq!(objects(f.dir.path()), vec![format!("{}/{media_id}/original.mp4", f.ws), format!("{}/{media_id}/poster.jpg", f.ws)]);
     assert_poster(&f, media_id).await;
 }
+
+/// `seconds` of a flat colour at 64x64, 24 fps: long movies stay small and quick to make.
+fn long_movie(seconds: u32) -> Vec<u8> {
+    ffmpeg(&["-f", "lavfi", "-i", &format!("color=c=0x3366cc:size=64x64:rate=24:duration={seconds}"), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+}
+
+fn fit<'a>(item: &'a Value, network: &str) -> &'a Value {
+    item["fits"].as_array().unwrap().iter().find(|f| f["network"] == network).unwrap_or_else(|| panic!("no fit for {network}: {item}"))
+}
+
+#[tokio::test]
+async fn the_library_says_which_networks_a_video_fits_and_scheduling_a_too_long_one_is_refused_naming_file_and_limit() {
+    let f = fixture().await;
+    let instagram = f.app.account(f.ws, "instagram", "brand").await;
+    f.app.account(f.ws, "x", "brand_x").await;
+    let (status, short) = upload(&f, "teaser.mp4", &movie(4, true)).await;
+    assert_eq!(status, StatusCode::CREATED, "{short}");
+    let (status, long) = upload(&f, "keynote.mp4", &long_movie(20 * 60)).await;
+    assert_eq!(status, StatusCode::CREATED, "{long}");
+    assert_eq!(long["duration_ms"], 1_200_000);
+
+    let listed = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/media", f.ws), None).await;
+    let items = listed.body["items"].as_array().unwrap();
+    let (keynote, teaser) = (&items[0], &items[1]);
+    assert_eq!(keynote["name"], "keynote.mp4");
+    // Only the networks the workspace has accounts on.
+    let networks: Vec<&str> = teaser["fits"].as_array().unwrap().iter().map(|f| f["network"].as_str().unwrap()).collect();
+    assert_eq!(networks, ["x", "instagram"]);
+    assert_eq!(fit(teaser, "instagram")["ok"], true, "{teaser}");
+    assert_eq!(fit(teaser, "x")["ok"], true, "{teaser}");
+    let ig = fit(keynote, "instagram");
+    assert_eq!(ig["ok"], false);
+    assert_eq!(ig["label"], "Instagram");
+    assert_eq!(ig["reasons"], json!(["Instagram allows videos up to 15 min (maximum duration); “keynote.mp4” is 20 min: trim it"]));
+    assert_eq!(fit(keynote, "x")["reasons"][0], "X allows videos up to 2 min 20 s (maximum duration); “keynote.mp4” is 20 min: trim it");
+    // The single-asset answer carries the same.
+    let one = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/media/{}", f.ws, keynote["id"].as_str().unwrap()), None).await;
+    assert_eq!(fit(&one.body, "instagram")["ok"], false);
+
+    // Scheduling the long one to Instagram is refused before anything is written.
+    let when = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let posts_before = f.app.count("select count(*) from postiz.posts").await;
+    let a = f
+        .app
+        .call(
+            &f.owner,
+            "POST",
+            &format!("/workspaces/{}/posts", f.ws),
+            Some(json!({
+                "content": "The whole keynote",
+                "status": "scheduled",
+                "targets": [instagram],
+                "media": [{"id": keynote["id"], "alt": "Our founder on stage"}],
+                "schedule": {"kind": "once", "at": when}
+            })),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let fields = a.body["error"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{}", a.body);
+    assert_eq!(fields[0]["field"], "variants.instagram.media[0]");
+    assert_eq!(fields[0]["message"], "Instagram allows videos up to 15 min (maximum duration); “keynote.mp4” is 20 min: trim it");
+    assert_eq!(f.app.count("select count(*) from postiz.posts").await, posts_before);
+    // The short one schedules.
+    let ok = f
+        .app
+        .call(
+            &f.owner,
+            "POST",
+            &format!("/workspaces/{}/posts", f.ws),
+            Some(json!({"content": "Teaser", "status": "scheduled", "targets": [instagram], "media": [{"id": teaser["id"]}], "schedule": {"kind": "once", "at": when}})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn alt_text_is_edited_in_the_library_refused_naming_the_field_and_counted_against_each_network() {
+    let f = fixture().await;
+    f.app.account(f.ws, "x", "brand_x").await;
+    let (status, asset) = upload(&f, "clip.mp4", &movie(1, false)).await;
+    assert_eq!(status, StatusCode::CREATED, "{asset}");
+    let path = format!("/workspaces/{}/media/{}", f.ws, asset["id"].as_str().unwrap());
+
+    let a = f.app.call(&f.owner, "PATCH", &path, Some(json!({"alt_text": "  A test pattern with a moving counter  "}))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["alt_text"], "A test pattern with a moving counter", "trimmed");
+    let listed = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/media", f.ws), None).await;
+    assert_eq!(listed.body["items"][0]["alt_text"], "A test pattern with a moving counter");
+
+    // Within what we store but over X's 1,000: kept, and the library says X would refuse it.
+    let long = "a".repeat(1200);
+    let a = f.app.call(&f.owner, "PATCH", &path, Some(json!({"alt_text": long}))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(fit(&a.body, "x")["reasons"], json!(["X allows alt text up to 1000 characters; this has 1200"]));
+
+    let too_long = f.app.call(&f.owner, "PATCH", &path, Some(json!({"alt_text": "b".repeat(2001)}))).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", too_long.body);
+    assert_eq!(too_long.body["error"]["fields"][0]["field"], "alt_text");
+    assert_eq!(too_long.body["error"]["fields"][0]["message"], "may be at most 2000 characters; this has 2001");
+
+    // Viewers read it but cannot change it.
+    let viewer = f.app.actor("viewer@example.com").await;
+    f.app.add_member(f.ws, &viewer, "viewer").await;
+    let v = f.app.call(&viewer, "PATCH", &path, Some(json!({"alt_text": "vandalised"}))).await;
+    assert_eq!(v.status, StatusCode::FORBIDDEN, "{}", v.body);
+
+    // Empty clears it.
+    let a = f.app.call(&f.owner, "PATCH", &path, Some(json!({"alt_text": ""}))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["alt_text"], Value::Null);
+    assert_eq!(f.app.count("select count(*) from postiz.media_assets where alt_text is not null").await, 0);
+}

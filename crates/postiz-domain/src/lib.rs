@@ -8,5 +8,5 @@ pub use ids::{AccountId, MediaId, PostId, WorkspaceId};
 pub use network::{Network, UnknownNetwork};
 pub use post::{
     ComposedPost, LinkedInSettings, LinkedInVisibility, MastodonSettings, MastodonVisibility,
-    MediaKind, MediaRef, NetworkSettings, PostVariant, ThreadItem, XReplySettings, XSettings,
+    MediaKind, MediaRef, NetworkSettings, PostVariant, ThreadItem, VideoTraits, XReplySettings, XSettings,
 };

@@ -78,6 +78,25 @@ pub struct MediaRef {
     /// Alternative text for screen readers.
     #[serde(default)]
     pub alt: Option<String>,
+    /// The name the user knows the file by (the uploaded file's name), for messages.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Videos: what the container says beyond size and duration.
+    #[serde(default)]
+    pub video: VideoTraits,
+}
+
+/// What a video's container says about its streams, as read at upload. Unknown fields are
+/// `None`: a rule that needs one is then not checked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VideoTraits {
+    /// The picture's sample entry type (`avc1`, `hvc1`, `av01`, …).
+    pub video_codec: Option<String>,
+    /// The sound's sample entry type (`mp4a`, `Opus`, …); `None` without sound.
+    pub audio_codec: Option<String>,
+    /// Frames per second.
+    pub frame_rate: Option<f64>,
 }
 
 /// Per-network options. The variant should match the network it is used with; `None` means

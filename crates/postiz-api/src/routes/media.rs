@@ -225,6 +225,11 @@ pub struct MediaView {
     pub thumbnail_url: Option<String>,
     /// The uploaded file's name, or the last segment of the URL it was imported from.
     pub name: Option<String>,
+    /// For each network the workspace has an account on, whether this file can be posted there
+    /// and why not (listing and getting only; empty in upload answers).
+    pub fits: Vec<super::media_fits::NetworkFit>,
+    /// The per-network copies the worker stored (listing and getting only).
+    pub variants: Vec<super::media_fits::VariantView>,
 }
 
 impl MediaView {
@@ -288,6 +293,8 @@ pub(crate) fn media_view(r: &Row) -> MediaView {
         url: String::new(),
         thumbnail_url: None,
         name: r.get(10),
+        fits: Vec::new(),
+        variants: Vec::new(),
     }
 }
 
@@ -744,10 +751,11 @@ pub async fn list(
             &[&ws, &pattern, &q.before, &(limit + 1)],
         )
         .await?;
-    tx.commit().await?;
     let mut items: Vec<MediaView> = rows.iter().map(|r| media_view(r).linked(&links)).collect();
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(50));
+    super::media_fits::annotate(&tx, ws, &mut items).await?;
+    tx.commit().await?;
     let next_before = if more { items.last().map(|m| m.id) } else { None };
     Ok(Json(MediaPage { items, next_before }))
 }
@@ -766,8 +774,11 @@ pub async fn get(
         .query_opt(&format!("select {MEDIA_COLUMNS} from postiz.media_assets where workspace_id = $1 and id = $2"), &[&ws, &id])
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let mut one = [media_view(&row).linked(&links)];
+    super::media_fits::annotate(&tx, ws, &mut one).await?;
     tx.commit().await?;
-    Ok(Json(media_view(&row).linked(&links)))
+    let [view] = one;
+    Ok(Json(view))
 }
 
 /// `DELETE /workspaces/{ws}/media/{id}` (editor+; 204). 409 while a post (or a thread reply)

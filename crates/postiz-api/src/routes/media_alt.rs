@@ -61,7 +61,11 @@ pub async fn update(
         )
         .await?
         .ok_or_else(ApiError::not_found)?;
+    // The answer is what the library shows: alt text counts towards each network's limit.
+    let mut one = [media_view(&row).linked(&links)];
+    super::media_fits::annotate(&tx, ws, &mut one).await?;
     tx.commit().await?;
     tracing::info!(media.id = %id, workspace.id = %ws, has_alt = alt.is_some(), "media alt text changed");
-    Ok(Json(media_view(&row).linked(&links)))
+    let [view] = one;
+    Ok(Json(view))
 }

@@ -18,6 +18,7 @@ pub mod invites;
 pub mod media;
 pub mod media_alt;
 pub mod media_fetch;
+pub mod media_fits;
 pub mod media_probe;
 pub mod media_public;
 pub mod media_uploads;

@@ -4,6 +4,7 @@ mod count;
 mod media;
 mod networks;
 mod validate;
+mod video;
 
 use postiz_domain::Network;
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub use count::{Counting, URL_WEIGHT, count, mastodon_length, threads_length, x_weighted_length};
 pub(crate) use count::{Segment, UrlStyle, split_urls};
 pub use media::{MediaLimits, MediaRules};
-pub use validate::{CONVERTIBLE_IMAGES, FieldError, validate};
+pub use validate::{CONVERTIBLE_IMAGES, FieldError, validate, validate_medium};
+pub use video::{audio_codec_family, duration_label, video_codec_family};
 
 /// Everything a network accepts, as data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@ use postiz_domain::{MediaKind, MediaRef, Network, PostVariant};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::video::{self, duration_label};
 use super::{ContentRules, count};
 
 /// One problem with one field, worded for the person composing the post.
@@ -25,6 +26,15 @@ pub struct FieldError {
     pub limit: Option<u64>,
     /// The measured value, when numeric.
     pub actual: Option<u64>,
+}
+
+/// Checks one library file on its own against a network's media rules (what the library shows
+/// as whether the file fits that network): the same per-file checks as [`validate`], with
+/// fields named `media`.
+pub fn validate_medium(m: &MediaRef, rules: &ContentRules) -> Vec<FieldError> {
+    let mut v = Validator { rules, errors: Vec::new(), prefix: format!("variants.{}", rules.network.as_str()) };
+    v.one_medium("media", m);
+    v.errors
 }
 
 /// Checks one network's variant against that network's rules. An empty result means the
@@ -211,11 +221,12 @@ impl Validator<'_> {
         // are not the composer's problem; their aspect ratio is, unless the asset opts into
         // padding or cropping (checked when the variant is made).
         let converted = m.kind == MediaKind::Image && CONVERTIBLE_IMAGES.iter().any(|t| t.eq_ignore_ascii_case(&m.mime));
+        let file = m.name.as_deref().map_or_else(|| "this file".to_owned(), |n| format!("“{n}”"));
         if !converted && !limits.accepts(&m.mime) {
             self.push(
                 field,
                 "media_type",
-                format!("{name} accepts {kind} as {}; this file is {} (convert it)", limits.mime_types.join(", "), m.mime),
+                format!("{name} accepts {kind} as {}; {file} is {} (convert it)", limits.mime_types.join(", "), m.mime),
                 None,
                 None,
             );
@@ -224,7 +235,7 @@ impl Validator<'_> {
             self.push(
                 field,
                 "media_too_large",
-                format!("{name} allows {kind} up to {}; this file is {} (compress it)", human_bytes(limits.max_bytes), human_bytes(m.size_bytes)),
+                format!("{name} allows {kind} up to {}; {file} is {} (compress it)", human_bytes(limits.max_bytes), human_bytes(m.size_bytes)),
                 Some(limits.max_bytes),
                 Some(m.size_bytes),
             );
@@ -233,12 +244,14 @@ impl Validator<'_> {
             if let Some(max) = limits.max_duration_ms
                 && d > max
             {
-                self.push(field, "media_duration", format!("{name} allows {kind} up to {}; this one is {} (trim it)", seconds(max), seconds(d)), Some(max), Some(d));
+                let message = format!("{name} allows {kind} up to {} (maximum duration); {file} is {}: trim it", duration_label(max), duration_label(d));
+                self.push(field, "media_duration", message, Some(max), Some(d));
             }
             if let Some(min) = limits.min_duration_ms
                 && d < min
             {
-                self.push(field, "media_duration", format!("{name} needs {kind} of at least {}; this one is {}", seconds(min), seconds(d)), Some(min), Some(d));
+                let message = format!("{name} needs {kind} of at least {} (minimum duration); {file} is {}", duration_label(min), duration_label(d));
+                self.push(field, "media_duration", message, Some(min), Some(d));
             }
         }
         if let (Some(w), Some(h)) = (m.width, m.height)
@@ -261,6 +274,11 @@ impl Validator<'_> {
                 );
             }
         }
+        if m.kind == MediaKind::Video {
+            for p in video::problems(name, m, limits) {
+                self.push(field, p.code, p.message, p.limit, p.actual);
+            }
+        }
         if let (Some(alt), Some(max)) = (&m.alt, self.rules.media.alt_max_length) {
             let n = alt.graphemes(true).count();
             if n > max as usize {
@@ -281,13 +299,5 @@ fn human_bytes(n: u64) -> String {
         format!("{:.0} KB", n as f64 / 1024.0)
     } else {
         format!("{n} bytes")
-    }
-}
-
-fn seconds(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{} s", ms / 1000)
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
     }
 }

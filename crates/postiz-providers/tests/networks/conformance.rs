@@ -244,6 +244,8 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
             height: Some(1000),
             duration_ms: None,
             alt: None,
+            name: None,
+            video: postiz_domain::VideoTraits::default(),
         });
         if let Some(caption) = rules.text.caption_max_length {
             variant.text = "a".repeat(caption as usize + 1);

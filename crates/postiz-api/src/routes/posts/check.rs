@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use postiz_domain::{ComposedPost, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem};
+use postiz_domain::{ComposedPost, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem, VideoTraits};
 use postiz_providers::Registry;
 use serde_json::Value;
 use tokio_postgres::Transaction;
@@ -140,7 +140,9 @@ pub(crate) async fn check(
     }
     let rows = tx
         .query(
-            "select id, mime_type, bytes, width, height, duration_ms from postiz.media_assets
+            "select id, mime_type, bytes, width, height, duration_ms, name, alt_text,
+                    video_codec, audio_codec, frame_rate::float8
+             from postiz.media_assets
              where workspace_id = $1 and id = any($2)",
             &[&ws, &media_ids],
         )
@@ -160,7 +162,10 @@ pub(crate) async fn check(
                     width: r.get::<_, Option<i32>>(3).and_then(|w| u32::try_from(w).ok()),
                     height: r.get::<_, Option<i32>>(4).and_then(|h| u32::try_from(h).ok()),
                     duration_ms: r.get::<_, Option<i32>>(5).and_then(|d| u64::try_from(d).ok()),
-                    alt: None,
+                    // The library's default; a post's own alt text replaces it below.
+                    alt: r.get(7),
+                    name: r.get(6),
+                    video: VideoTraits { video_codec: r.get(8), audio_codec: r.get(9), frame_rate: r.get(10) },
                 },
             ))
         })
@@ -186,7 +191,9 @@ pub(crate) async fn check(
             continue;
         }
         if let Some(mut r) = media_error(&mut fields, format!("media[{i}]"), &m.id) {
-            r.alt = m.alt.clone();
+            if m.alt.is_some() {
+                r.alt = m.alt.clone();
+            }
             main_media.push(r);
         }
     }
