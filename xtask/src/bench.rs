@@ -33,6 +33,9 @@ pub enum Bench {
     Analytics(crate::bench_analytics::AnalyticsArgs),
     /// The publish worker: drain rate, CPU per job, lateness, memory.
     Worker(crate::bench_worker::WorkerArgs),
+    /// Image variants: a 24 MP photo for Instagram and for Bluesky's 1 MB cap (time, peak RSS),
+    /// and a 100 MP image refused before decoding.
+    Media,
     /// Creating an isolated, migrated test database (clone of the template), as every test does.
     Testdb {
         /// Databases to create.
@@ -82,6 +85,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Calendar(args) => calendar(args).await,
         Bench::Worker(args) => crate::bench_worker::run(args).await,
+        Bench::Media => crate::bench_media::run(),
         Bench::Analytics(args) => crate::bench_analytics::run(args).await,
         Bench::Testdb { count } => testdb(count).await,
     }

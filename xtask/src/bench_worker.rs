@@ -384,9 +384,18 @@ async fn wait_done(bench: &BenchDb, n: i64, limit_secs: u64) -> anyhow::Result<(
 
 /// Resident memory of process `pid` in KiB (`VmRSS` of /proc).
 pub(crate) fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    status_kb(pid, "VmRSS")
+}
+
+/// Peak resident memory of process `pid` so far in KiB (`VmHWM` of /proc).
+pub(crate) fn peak_rss_kb(pid: u32) -> anyhow::Result<u64> {
+    status_kb(pid, "VmHWM")
+}
+
+fn status_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
-    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+    let line = status.lines().find(|l| l.split(':').next() == Some(field)).with_context(|| field.to_owned())?;
+    Ok(line.split_whitespace().nth(1).with_context(|| format!("{field} value"))?.parse()?)
 }
 
 /// User + system CPU time of process `pid` in milliseconds.

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_analytics;
 mod bench_export;
+mod bench_media;
 mod bench_worker;
 mod db;
 mod debian;
