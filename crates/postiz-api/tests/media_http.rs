@@ -722,3 +722,65 @@ async fn deleting_the_workspace_removes_its_media_objects_and_no_one_elses() {
     assert_eq!(left.iter().filter(|p| p.starts_with(&other.to_string())).count(), 2, "the other workspace keeps its original and thumbnail");
     assert_eq!(media_rows(&f.app).await, 1);
 }
+
+/// Stores a variant of `media` as the worker does: object first, then the row (service role).
+async fn stored_variant(f: &Fixture, media: &str, profile: &str) -> String {
+    let media: Uuid = media.parse().unwrap();
+    let path = format!("{}/{media}/variant-{profile}.jpg", f.ws);
+    let file = f.dir.path().join(&path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"variant bytes").unwrap();
+    let db = f.app.db.superuser().await;
+    db.batch_execute("set role service_role").await.unwrap();
+    db.execute(
+        "insert into postiz.media_variants (workspace_id, media_id, profile, path, mime_type, bytes, width, height, sha256)
+         values ($1, $2, $3, $4, 'image/jpeg', 13, 20, 15, sha256('variant bytes'))",
+        &[&f.ws, &media, &profile, &path],
+    )
+    .await
+    .unwrap();
+    path
+}
+
+#[tokio::test]
+async fn variants_are_read_by_members_written_by_the_worker_only_and_deleted_with_their_asset() {
+    let f = fixture().await;
+    let a = upload(&f, &f.owner, "a.png", "image/png", &png(40, 30)).await;
+    let id = a.body["id"].as_str().unwrap().to_owned();
+    let variant = stored_variant(&f, &id, "bluesky-refuse-0123abcd").await;
+
+    // Members see it beside the asset; another workspace's user sees nothing.
+    let got = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/media/{id}", f.ws), None).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_eq!(got.body["variants"][0]["profile"], "bluesky-refuse-0123abcd", "{}", got.body);
+    let other = f.app.actor("other@example.com").await;
+    let db = f.app.db.superuser().await;
+    db.batch_execute(&format!(
+        "set role authenticated; select set_config('request.jwt.claims', '{{\"sub\":\"{}\",\"role\":\"authenticated\"}}', false)",
+        other.user.id
+    ))
+    .await
+    .unwrap();
+    assert_eq!(db.query_one("select count(*) from postiz.media_variants", &[]).await.unwrap().get::<_, i64>(0), 0, "RLS hides it");
+    // Authenticated users cannot write variants, even in their own workspace.
+    db.batch_execute(&format!(
+        "select set_config('request.jwt.claims', '{{\"sub\":\"{}\",\"role\":\"authenticated\"}}', false)",
+        f.owner.user.id
+    ))
+    .await
+    .unwrap();
+    assert_eq!(db.query_one("select count(*) from postiz.media_variants", &[]).await.unwrap().get::<_, i64>(0), 1, "the owner reads it");
+    let denied = db
+        .execute("delete from postiz.media_variants where media_id = $1::text::uuid", &[&id])
+        .await
+        .expect_err("no delete grant for authenticated");
+    let message = denied.as_db_error().map(|e| e.message().to_owned()).unwrap_or_default();
+    assert_eq!(message, "permission denied for table media_variants", "{denied:?}");
+
+    // Deleting the asset removes the variant's row and its object.
+    let d = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}/media/{id}", f.ws), None).await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT, "{}", d.body);
+    assert_eq!(f.app.count("select count(*) from postiz.media_variants").await, 0);
+    assert!(!objects(f.dir.path()).contains(&variant), "the variant's object is gone too");
+    assert!(objects(f.dir.path()).is_empty(), "{:?}", objects(f.dir.path()));
+}

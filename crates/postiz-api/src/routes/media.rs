@@ -812,9 +812,17 @@ pub async fn delete(
     if used {
         return Err(ApiError::conflict("media_in_use", "a post uses this media; remove it from the post first"));
     }
+    // The per-network variants the worker stored go with the asset (rows by cascade, objects below).
+    let variants: Vec<String> = tx
+        .query("select path from postiz.media_variants where workspace_id = $1 and media_id = $2", &[&ws, &id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     tx.execute("delete from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
     tx.commit().await?;
-    let paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1), row.get(2)].into_iter().flatten().collect();
+    let mut paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1), row.get(2)].into_iter().flatten().collect();
+    paths.extend(variants);
     media.storage.discard(&paths).await;
     Ok(StatusCode::NO_CONTENT)
 }
