@@ -36,6 +36,9 @@ pub enum Bench {
     /// Image variants: a 24 MP photo for Instagram and for Bluesky's 1 MB cap (time, peak RSS),
     /// and a 100 MP image refused before decoding.
     Media,
+    /// Signed public media links served by the release API (what networks that fetch media
+    /// by URL request): requests/s, MB/s, p50/p99 at a few concurrencies.
+    MediaUrls(crate::bench_media_urls::MediaUrlsArgs),
     /// Creating an isolated, migrated test database (clone of the template), as every test does.
     Testdb {
         /// Databases to create.
@@ -86,6 +89,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Calendar(args) => calendar(args).await,
         Bench::Worker(args) => crate::bench_worker::run(args).await,
         Bench::Media => crate::bench_media::run(),
+        Bench::MediaUrls(args) => crate::bench_media_urls::run(args).await,
         Bench::Analytics(args) => crate::bench_analytics::run(args).await,
         Bench::Testdb { count } => testdb(count).await,
     }

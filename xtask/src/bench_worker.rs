@@ -399,7 +399,7 @@ fn status_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
 }
 
 /// User + system CPU time of process `pid` in milliseconds.
-fn process_cpu_ms(pid: u32) -> anyhow::Result<f64> {
+pub(crate) fn process_cpu_ms(pid: u32) -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     stat_cpu_ms(&stat).context("unreadable /proc stat")
 }

@@ -4,6 +4,7 @@ mod bench;
 mod bench_analytics;
 mod bench_export;
 mod bench_media;
+mod bench_media_urls;
 mod bench_worker;
 mod db;
 mod debian;
