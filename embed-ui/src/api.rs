@@ -777,6 +777,52 @@ pub struct MediaItem {
     pub bytes: Option<i64>,
     #[serde(default)]
     pub mime_type: Option<String>,
+    #[serde(default)]
+    pub width: Option<i64>,
+    #[serde(default)]
+    pub height: Option<i64>,
+    #[serde(default)]
+    pub duration_ms: Option<i64>,
+    /// Videos: the picture's sample entry type (`avc1`, `hvc1`, `av01`).
+    #[serde(default)]
+    pub video_codec: Option<String>,
+    /// Videos: the sound's (`mp4a`); none without sound.
+    #[serde(default)]
+    pub audio_codec: Option<String>,
+    #[serde(default)]
+    pub frame_rate: Option<f64>,
+    #[serde(default)]
+    pub has_audio: Option<bool>,
+    /// The default alt text, used by posts that attach the file without their own.
+    #[serde(default)]
+    pub alt_text: Option<String>,
+    /// Per network the workspace has an account on: can the file go there as it is.
+    #[serde(default)]
+    pub fits: Vec<NetworkFit>,
+    /// The per-network copies the worker stored.
+    #[serde(default)]
+    pub variants: Vec<MediaVariant>,
+}
+
+/// Whether a library file can be posted to one network (`MediaItem::fits`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NetworkFit {
+    pub network: String,
+    pub label: String,
+    pub ok: bool,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+/// A stored per-network copy of a library file.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct MediaVariant {
+    pub profile: String,
+    pub network: String,
+    pub mime_type: String,
+    pub bytes: i64,
+    pub width: i64,
+    pub height: i64,
 }
 
 /// `GET /workspaces/{ws}/media`: a page (`{items, next_before}`) or a bare list.

@@ -9,6 +9,7 @@ use wasm_bindgen::closure::Closure;
 use crate::api::{Api, MediaItem, MediaList, UiError, error_from, ws_path};
 use crate::app::{Toasts, Ws};
 use crate::components::{AuthImage, FieldMessage, Loading};
+use crate::routes::media_detail::{MediaDetail, facts_line};
 
 fn unavailable(e: &UiError) -> bool {
     matches!(e, UiError::NotFound) || matches!(e, UiError::Api { status: 405, .. })
@@ -154,6 +155,9 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
             Err(e) => toasts.error(&e),
         });
     };
+    // The library screen opens a file on click (the picker toggles it instead).
+    let opened = RwSignal::new(None::<String>);
+    let ws_detail = StoredValue::new(ws.clone());
     let importing = RwSignal::new(false);
     let import_url = RwSignal::new(String::new());
     let import_error = RwSignal::new(None::<UiError>);
@@ -196,8 +200,14 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
             Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
             Some(Ok(items)) => {
                 let thumbs = StoredValue::new(items.iter().map(|m| (m.id.clone(), preview(m))).collect::<Vec<_>>());
+                let all = StoredValue::new(items.clone());
                 view! {
                     {selected.map(|s| view! { <Attached selected=s thumbs/> })}
+                    {move || opened.get().and_then(|id| all.with_value(|l| l.iter().find(|m| m.id == id).cloned())).map(|item| view! {
+                        <MediaDetail ws=ws_detail.get_value() item can_edit
+                            saved=Callback::new(move |_| version.update(|v| *v += 1))
+                            close=Callback::new(move |()| opened.set(None))/>
+                    })}
                     <div class="postiz-media-grid">
                         {if items.is_empty() { Some(view! { <p class="postiz-hint">"No media yet."</p> }) } else { None }}
                         {items.into_iter().map(|m| {
@@ -205,13 +215,30 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
                             let id2 = id.clone();
                             let on = move || selected.is_some_and(|s| s.with(|l| l.contains(&id)));
                             let on2 = on.clone();
+                            let id3 = id2.clone();
+                            let is_open = move || opened.with(|o| o.as_deref() == Some(id3.as_str()));
+                            let facts = facts_line(&m);
+                            let misfits = m.fits.iter().filter(|f| !f.ok).count();
                             view! {
-                                <button type="button" class=move || { if on() { "postiz-media-item postiz-pick-on" } else { "postiz-media-item" } }
+                                <button type="button"
+                                    class=move || match (on(), is_open()) { (true, _) => "postiz-media-item postiz-pick-on", (_, true) => "postiz-media-item postiz-media-open", _ => "postiz-media-item" }
                                     data-media=m.id.clone()
                                     aria-pressed=move || selected.map(|_| on2().to_string())
-                                    on:click=move |_| if let Some(s) = selected { s.update(|l| if let Some(i) = l.iter().position(|x| *x == id2) { l.remove(i); } else { l.push(id2.clone()); }) }>
-                                    {preview(&m).map(|u| view! { <AuthImage src=u/> })}
+                                    on:click=move |_| match selected {
+                                        Some(s) => s.update(|l| if let Some(i) = l.iter().position(|x| *x == id2) { l.remove(i); } else { l.push(id2.clone()); }),
+                                        None => opened.update(|o| *o = if o.as_deref() == Some(id2.as_str()) { None } else { Some(id2.clone()) }),
+                                    }>
+                                    <div class="postiz-media-thumb">
+                                        {match preview(&m) {
+                                            Some(u) => view! { <AuthImage src=u alt=m.alt_text.clone().unwrap_or_default()/> }.into_any(),
+                                            None => view! { <div class="postiz-media-noposter">{if m.kind == "video" { "Video" } else { "No preview" }}</div> }.into_any(),
+                                        }}
+                                        {(m.kind == "video").then(|| view! { <i class="postiz-media-play" aria-hidden="true">"▶"</i> })}
+                                    </div>
                                     <span>{m.name.clone().or(m.mime_type.clone()).unwrap_or_else(|| m.kind.clone())}</span>
+                                    {(!facts.is_empty()).then(|| view! { <small class="postiz-media-facts">{facts}</small> })}
+                                    {(misfits > 0).then(|| view! { <small class="postiz-media-misfit">{format!("Not for {misfits} network{}", if misfits == 1 { "" } else { "s" })}</small> })}
+                                    {m.alt_text.is_none().then(|| view! { <small class="postiz-media-noalt">"No alt text"</small> })}
                                 </button>
                             }
                         }).collect_view()}
@@ -247,10 +274,11 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
     }
 }
 
-/// The picture to show for an item: its thumbnail, else the image itself; none for videos.
+/// The picture to show for an item: its thumbnail (a video's poster frame), else the image
+/// itself; none for a video without a poster.
 fn preview(m: &MediaItem) -> Option<String> {
     if m.kind == "video" {
-        return None;
+        return m.thumbnail_url.clone();
     }
     m.thumbnail_url.clone().or_else(|| m.url.clone())
 }

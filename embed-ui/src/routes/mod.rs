@@ -6,5 +6,6 @@ pub mod analytics;
 pub mod calendar;
 pub mod composer;
 pub mod media;
+pub mod media_detail;
 pub mod post_detail;
 pub mod settings;
