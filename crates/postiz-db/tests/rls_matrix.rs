@@ -576,6 +576,21 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "media_variants",
+            checks: [
+                check(format!("select 1 from postiz.media_variants where media_id = '{MEDIA_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!(
+                        "insert into postiz.media_variants (workspace_id, media_id, profile, path, mime_type, bytes, width, height, sha256) values ('{WS_A}', '{MEDIA_A1}', 'bluesky-refuse-0000bbbb', '{WS_A}/{MEDIA_A1}/variant-bluesky-refuse-0000bbbb.jpg', 'image/jpeg', 1, 1, 1, sha256('v2'))"
+                    ),
+                    service_only(),
+                ),
+                // A variant is written once: nobody updates it, not even the worker.
+                check(format!("update postiz.media_variants set bytes = 2 where media_id = '{MEDIA_A1}'"), vec![]),
+                check(format!("delete from postiz.media_variants where media_id = '{MEDIA_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
             table: "analytics_latest",
             checks: [
                 check(format!("select 1 from postiz.analytics_latest where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
@@ -712,6 +727,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{MEDIA_A1}', '{WS_A}', '{WS_A}/1.png', 'image/png', 1, sha256('1')),
           ('{MEDIA_A2}', '{WS_A}', '{WS_A}/2.png', 'image/png', 1, sha256('2'));
         insert into postiz.post_media (workspace_id, post_id, media_id) values ('{WS_A}', '{POST_A1}', '{MEDIA_A1}');
+        insert into postiz.media_variants (workspace_id, media_id, profile, path, mime_type, bytes, width, height, sha256) values
+          ('{WS_A}', '{MEDIA_A1}', 'instagram-refuse-0000aaaa', '{WS_A}/{MEDIA_A1}/variant-instagram-refuse-0000aaaa.jpg', 'image/jpeg', 1, 1, 1, sha256('v1'));
         insert into postiz.media_uploads (id, workspace_id, total_bytes) values
           ('{UPLOAD_A1}', '{WS_A}', 100), ('{UPLOAD_A2}', '{WS_A}', 100);
         insert into postiz.schedules (id, workspace_id, kind, post_id, starts_at) values
