@@ -137,6 +137,12 @@ async fn main() -> anyhow::Result<()> {
     let app = host_routes(host).merge(api);
 
     let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
+    // As the API binary: no ~40 ms delayed-ACK stall per kept-alive response.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     tracing::info!(url = %format!("http://{}{base_route}", settings.server.bind), ui = %cli.ui_dir.display(), "demo host listening");
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(())
