@@ -389,7 +389,7 @@ fn snippet(text: &str) -> String {
 struct MediaFile {
     /// The library asset.
     id: uuid::Uuid,
-    /// Alternative text (main item only: thread items carry none).
+    /// Alternative text: the post's own, else the library's default (thread replies too).
     #[serde(default)]
     alt: Option<String>,
     #[serde(default)]
