@@ -39,6 +39,9 @@ const JOB_A1: &str = "aaaaaaaa-0000-4000-8000-000000000301";
 const INVITE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000401";
 const WEBHOOK_A1: &str = "aaaaaaaa-0000-4000-8000-000000000501";
 const API_KEY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000601";
+const POLICY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000701";
+/// A post waiting for approval, with no author (so every member may review it).
+const POST_A3: &str = "aaaaaaaa-0000-4000-8000-0000000000b3";
 
 /// Who runs the statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -136,6 +139,8 @@ struct Fixture {
     member2: TestUser,
     /// A user in no workspace: the member being added.
     newcomer: TestUser,
+    /// The workspace admin's id (the decider service_role names).
+    admin: uuid::Uuid,
 }
 
 fn cases(f: &Fixture) -> Vec<TableCase> {
@@ -660,6 +665,45 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "approval_policies",
+            checks: [
+                check(format!("select 1 from postiz.approval_policies where id = '{POLICY_A1}'"), from(Actor::Viewer)),
+                // An override for one account; only admins shape approvals.
+                check(
+                    format!(
+                        "insert into postiz.approval_policies (workspace_id, social_account_id, steps) values ('{WS_A}', '{ACCOUNT_A2}', '[]')"
+                    ),
+                    from(Actor::Admin),
+                ),
+                check(
+                    format!("update postiz.approval_policies set allow_self_approval = true where id = '{POLICY_A1}'"),
+                    from(Actor::Admin),
+                ),
+                check(format!("delete from postiz.approval_policies where id = '{POLICY_A1}'"), from(Actor::Admin)),
+            ],
+        },
+        TableCase {
+            table: "approval_decisions",
+            checks: [
+                check(
+                    format!("select 1 from postiz.approval_decisions where post_id = '{POST_A3}' and decided_by = '{member2}'"),
+                    from(Actor::Viewer),
+                ),
+                // Members decide as themselves (the policy's step admits viewers); service_role
+                // names a decider who qualifies (the admin).
+                check(
+                    format!(
+                        "insert into postiz.approval_decisions (workspace_id, post_id, decision, decided_by) values ('{WS_A}', '{POST_A3}', 'approved', coalesce(auth.uid(), '{}'))",
+                        f.admin
+                    ),
+                    from(Actor::Viewer),
+                ),
+                // Append-only: nobody rewrites or removes a decision, not even service_role.
+                check(format!("update postiz.approval_decisions set note = 'x' where post_id = '{POST_A3}'"), vec![]),
+                check(format!("delete from postiz.approval_decisions where post_id = '{POST_A3}'"), vec![]),
+            ],
+        },
+        TableCase {
             table: "activity_logs",
             checks: [
                 check(
@@ -716,6 +760,12 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
         insert into postiz.posts (id, workspace_id, author_id, content, scheduled_at) values
           ('{POST_A1}', '{WS_A}', '{editor}', 'first', '2030-01-01'),
           ('{POST_A2}', '{WS_A}', '{editor}', 'second', null);
+        insert into postiz.posts (id, workspace_id, author_id, content, status) values
+          ('{POST_A3}', '{WS_A}', null, 'for review', 'pending_approval');
+        insert into postiz.approval_policies (id, workspace_id, steps) values
+          ('{POLICY_A1}', '{WS_A}', '[{{\"min_role\": \"viewer\", \"required\": 3}}]');
+        insert into postiz.approval_decisions (workspace_id, post_id, decision, decided_by) values
+          ('{WS_A}', '{POST_A3}', 'approved', '{member2}');
         insert into postiz.post_variants (id, workspace_id, post_id, network) values ('{VARIANT_A1}', '{WS_A}', '{POST_A1}', 'mastodon');
         insert into postiz.post_targets (id, workspace_id, post_id, social_account_id) values
           ('{TARGET_A1}', '{WS_A}', '{POST_A1}', '{ACCOUNT_A1}');
@@ -755,7 +805,7 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
     ))
     .await
     .expect("arrange the fixture");
-    Fixture { member2: users.member2.clone(), newcomer: users.newcomer.clone() }
+    Fixture { member2: users.member2.clone(), newcomer: users.newcomer.clone(), admin: users.admin.id }
 }
 
 struct Users {
