@@ -427,9 +427,10 @@ async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut Publis
         return Ok(());
     }
     let storage = ctx.media.as_deref().ok_or(MediaProblem::NotConfigured)?;
+    let settings = request.settings.clone();
     for (item, files) in request.items.iter_mut().zip(per_item) {
         for file in files {
-            let sent = variant_for(ctx, job, storage, &file).await?;
+            let sent = variant_for(ctx, job, &settings, storage, &file).await?;
             item.media.push(read_media(ctx.public_urls.as_deref(), job.workspace_id, sent, &file).await?);
         }
     }
@@ -441,11 +442,14 @@ async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut Publis
 async fn variant_for(
     ctx: &PublishContext,
     job: &ClaimedJob,
+    settings: &NetworkSettings,
     storage: &postiz_storage::MediaStorage,
     file: &MediaFile,
 ) -> Result<crate::media_variants::MediaToSend, MediaProblem> {
     use crate::media_variants::{VariantError, media_for_network};
-    let rules = &postiz_providers::ContentRules::for_network(job.network).media;
+    // An Instagram story gets a copy made for the story's limits (9:16, 1,080 wide), a
+    // separate variant from the feed's because the profile key follows the rules.
+    let rules = postiz_providers::ContentRules::for_network(job.network).media_for(settings);
     media_for_network(ctx.store.pool(), storage, job.workspace_id, file.id, job.network, rules).await.map_err(|e| match e {
         VariantError::Missing(what) => MediaProblem::Missing(what),
         VariantError::Refused(refusal) => MediaProblem::Refused(refusal),

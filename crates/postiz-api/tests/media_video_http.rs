@@ -337,3 +337,68 @@ async fn alt_text_is_edited_in_the_library_refused_naming_the_field_and_counted_
     assert_eq!(a.body["alt_text"], Value::Null);
     assert_eq!(f.app.count("select count(*) from postiz.media_assets where alt_text is not null").await, 0);
 }
+
+/// `seconds` of a flat colour at 90x160 (9:16), 24 fps.
+fn story_movie(seconds: u32) -> Vec<u8> {
+    ffmpeg(&["-f", "lavfi", "-i", &format!("color=c=0xcc6633:size=90x160:rate=24:duration={seconds}"), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+}
+
+/// An Instagram story is checked against the story's limits at schedule time (a 70-second
+/// video is refused naming the media and the one-minute limit; a 9:16 clip the feed would take
+/// as a reel is fine), reels take one video only, and the post type is stored and read back.
+#[tokio::test]
+async fn instagram_stories_and_reels_are_checked_against_their_own_limits_when_scheduling() {
+    let f = fixture().await;
+    let instagram = f.app.account(f.ws, "instagram", "brand").await;
+    let (status, long) = upload(&f, "behind-the-scenes.mp4", &story_movie(70)).await;
+    assert_eq!(status, StatusCode::CREATED, "{long}");
+    let (status, short) = upload(&f, "teaser.mp4", &story_movie(5)).await;
+    assert_eq!(status, StatusCode::CREATED, "{short}");
+    let when = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let post = |media: Value, post_type: &str, first_comment: Option<&str>| {
+        json!({
+            "content": "Today at the bakery",
+            "status": "scheduled",
+            "targets": [instagram],
+            "media": media,
+            "variants": {"instagram": {"settings": {"network": "instagram", "post_type": post_type}, "first_comment": first_comment}},
+            "schedule": {"kind": "once", "at": when}
+        })
+    };
+    let path = format!("/workspaces/{}/posts", f.ws);
+    let posts_before = f.app.count("select count(*) from postiz.posts").await;
+
+    // 70 s: fine for the feed (reels up to 15 min), too long for a story.
+    let a = f.app.call(&f.owner, "POST", &path, Some(post(json!([long["id"]]), "story", None))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let fields = a.body["error"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{}", a.body);
+    assert_eq!(fields[0]["field"], "variants.instagram.media[0]");
+    assert_eq!(fields[0]["message"], "An Instagram story allows videos up to 1 min (maximum duration); “behind-the-scenes.mp4” is 1 min 10 s: trim it");
+
+    // Two files and a first comment: a story takes neither.
+    let a = f.app.call(&f.owner, "POST", &path, Some(post(json!([short["id"], long["id"]]), "story", Some("first!")))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let named: Vec<&str> = a.body["error"]["fields"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(named.contains(&"variants.instagram.media"), "{}", a.body);
+    assert!(named.contains(&"variants.instagram.first_comment"), "{}", a.body);
+
+    // An unknown post type is refused naming the settings.
+    let a = f.app.call(&f.owner, "POST", &path, Some(post(json!([short["id"]]), "igtv", None))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert!(a.body.to_string().contains("variants"), "{}", a.body);
+    assert_eq!(f.app.count("select count(*) from postiz.posts").await, posts_before, "nothing written on a refusal");
+
+    // The 5-second 9:16 clip schedules as a story and reads back with its post type.
+    let ok = f.app.call(&f.owner, "POST", &path, Some(post(json!([short["id"]]), "story", None))).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    let read = f.app.call(&f.owner, "GET", &format!("{path}/{}", ok.body["id"].as_str().unwrap()), None).await;
+    assert_eq!(read.body["variants"]["instagram"]["settings"], json!({"network": "instagram", "post_type": "story"}));
+
+    // A reel of two videos is refused on the post type; one video is a reel.
+    let a = f.app.call(&f.owner, "POST", &path, Some(post(json!([short["id"], long["id"]]), "reel", None))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["field"], "variants.instagram.settings.post_type", "{}", a.body);
+    let ok = f.app.call(&f.owner, "POST", &path, Some(post(json!([long["id"]]), "reel", None))).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+}

@@ -7,6 +7,6 @@ mod post;
 pub use ids::{AccountId, MediaId, PostId, WorkspaceId};
 pub use network::{Network, UnknownNetwork};
 pub use post::{
-    ComposedPost, LinkedInSettings, LinkedInVisibility, MastodonSettings, MastodonVisibility,
+    ComposedPost, InstagramPostType, InstagramSettings, LinkedInSettings, LinkedInVisibility, MastodonSettings, MastodonVisibility,
     MediaKind, MediaRef, NetworkSettings, PostVariant, ThreadItem, VideoTraits, XReplySettings, XSettings,
 };

@@ -115,6 +115,8 @@ pub enum NetworkSettings {
     /// Options for LinkedIn (member or page).
     #[serde(rename = "linkedin")]
     LinkedIn(LinkedInSettings),
+    /// Options for Instagram.
+    Instagram(InstagramSettings),
 }
 
 /// Options for X.
@@ -187,6 +189,57 @@ pub enum LinkedInVisibility {
     LoggedIn,
 }
 
+/// Options for Instagram.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InstagramSettings {
+    /// Where the post appears; `None` is the feed.
+    pub post_type: Option<InstagramPostType>,
+}
+
+impl InstagramSettings {
+    /// The post type, the feed when unset.
+    pub fn post_type(&self) -> InstagramPostType {
+        self.post_type.unwrap_or_default()
+    }
+}
+
+/// Where an Instagram post appears (the container's `media_type` in the Graph API).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstagramPostType {
+    /// The profile grid: one image, a carousel of up to 10, or one video (published as a reel,
+    /// which Instagram shows in the feed).
+    #[default]
+    Feed,
+    /// A reel: exactly one video (`media_type=REELS`).
+    Reel,
+    /// A story, visible for 24 hours: exactly one image or video (`media_type=STORIES`); the
+    /// text is not shown (stories have no caption) and there is no first comment.
+    Story,
+}
+
+impl InstagramPostType {
+    /// The label the composer shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            InstagramPostType::Feed => "Feed post",
+            InstagramPostType::Reel => "Reel",
+            InstagramPostType::Story => "Story",
+        }
+    }
+}
+
+impl NetworkSettings {
+    /// The Instagram post type these settings ask for (the feed for any other settings).
+    pub fn instagram_post_type(&self) -> InstagramPostType {
+        match self {
+            NetworkSettings::Instagram(s) => s.post_type(),
+            _ => InstagramPostType::Feed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +264,18 @@ mod tests {
         assert_eq!(json["variants"]["mastodon"]["settings"]["visibility"], "unlisted");
         let back: ComposedPost = serde_json::from_value(json).expect("deserialize");
         assert_eq!(back, post);
+    }
+
+    #[test]
+    fn instagram_settings_carry_the_post_type_on_the_wire() {
+        let s = NetworkSettings::Instagram(InstagramSettings { post_type: Some(InstagramPostType::Story) });
+        let json = serde_json::to_value(&s).expect("serialize");
+        assert_eq!(json, serde_json::json!({"network": "instagram", "post_type": "story"}));
+        let back: NetworkSettings = serde_json::from_value(json).expect("deserialize");
+        assert_eq!(back.instagram_post_type(), InstagramPostType::Story);
+        let none: NetworkSettings = serde_json::from_str(r#"{"network":"instagram"}"#).expect("deserialize");
+        assert_eq!(none.instagram_post_type(), InstagramPostType::Feed);
+        assert!(serde_json::from_str::<NetworkSettings>(r#"{"network":"instagram","post_type":"igtv"}"#).is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! 1. `POST /{ig-user}/media` creates a container: `image_url` (+ `alt_text`), or
 //!    `media_type=REELS` + `video_url`; carousels create one container per item
 //!    (`is_carousel_item=true`, videos as `media_type=VIDEO`), then a parent with
-//!    `media_type=CAROUSEL` and `children`;
+//!    `media_type=CAROUSEL` and `children`; a story (`InstagramSettings::post_type`) is
+//!    `media_type=STORIES` with `image_url` or `video_url` and no caption;
 //! 2. `GET /{container}?fields=status_code,status` until `FINISHED`;
 //! 3. `POST /{ig-user}/media_publish {"creation_id"}` publishes it (the only step that
 //!    creates the visible post).
@@ -19,7 +20,7 @@
 //! counters and its daily reach (see [`Provider::analytics`]).
 
 use async_trait::async_trait;
-use postiz_domain::{MediaKind, Network};
+use postiz_domain::{InstagramPostType, MediaKind, Network};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
@@ -111,8 +112,38 @@ impl InstagramProvider {
         }
     }
 
-    /// The container for the main post: a single medium, or a carousel of 2–10.
-    async fn main_container(&self, token: &SecretString, account: &AccountRef, caption: &str, media: &[PublishMedia]) -> Result<String, ProviderError> {
+    /// The container for the main post: a single medium, or a carousel of 2–10, in the feed; one
+    /// video as a reel; one image or video as a story.
+    async fn main_container(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        post_type: InstagramPostType,
+        caption: &str,
+        media: &[PublishMedia],
+    ) -> Result<String, ProviderError> {
+        match (post_type, media) {
+            (InstagramPostType::Story, [one]) => {
+                // Stories have no caption: the text is not sent (the composer says so).
+                let url = public_url(NETWORK, one)?;
+                let body = match one.kind {
+                    MediaKind::Image => json!({"media_type": "STORIES", "image_url": url}),
+                    MediaKind::Video => json!({"media_type": "STORIES", "video_url": url}),
+                    MediaKind::Gif => {
+                        return Err(ProviderError::rejected(NETWORK, format!("Instagram does not accept GIFs ({}); convert it to a video", one.filename)));
+                    }
+                };
+                return self.container(token, account, body).await;
+            }
+            (InstagramPostType::Story, other) => {
+                return Err(ProviderError::rejected(NETWORK, format!("An Instagram story is one image or video; this post has {} attachments", other.len())));
+            }
+            (InstagramPostType::Reel, [one]) if one.kind == MediaKind::Video => {}
+            (InstagramPostType::Reel, _) => {
+                return Err(ProviderError::rejected(NETWORK, "An Instagram reel is one video; attach one video, or choose Feed post"));
+            }
+            (InstagramPostType::Feed, _) => {}
+        }
         match media {
             [] => Err(ProviderError::rejected(NETWORK, "Instagram needs at least one image or video; attach one")),
             [one] => {
@@ -214,12 +245,16 @@ impl Provider for InstagramProvider {
         if post.items.len() > 1 {
             return Err(ProviderError::rejected(NETWORK, "Instagram does not support threads; remove the replies or use a carousel"));
         }
+        let post_type = post.settings.instagram_post_type();
+        if post_type == InstagramPostType::Story && post.first_comment.is_some() {
+            return Err(ProviderError::rejected(NETWORK, "Instagram stories take no comments; remove the first comment, or choose Feed post"));
+        }
         let mut progress = Progress::new(NETWORK, post)?;
         while let Some((index, part)) = progress.next() {
             let result = async {
                 match part {
                     Part::Item(item) => {
-                        let container = self.main_container(token, account, &item.text, &item.media).await?;
+                        let container = self.main_container(token, account, post_type, &item.text, &item.media).await?;
                         let v: Value = self
                             .http
                             .send_json(

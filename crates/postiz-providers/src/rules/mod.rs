@@ -6,7 +6,7 @@ mod networks;
 mod validate;
 mod video;
 
-use postiz_domain::Network;
+use postiz_domain::{InstagramPostType, Network, NetworkSettings};
 use serde::{Deserialize, Serialize};
 
 pub use count::{Counting, URL_WEIGHT, count, mastodon_length, threads_length, x_weighted_length};
@@ -28,6 +28,10 @@ pub struct ContentRules {
     pub thread: ThreadRules,
     /// First-comment support.
     pub first_comment: FirstCommentRules,
+    /// Media limits for a story (Instagram `post_type: story`) instead of `media`; `None` where
+    /// the network has no stories.
+    #[serde(default)]
+    pub story: Option<MediaRules>,
 }
 
 /// Text limits.
@@ -68,5 +72,14 @@ impl ContentRules {
     /// The rules for a network (also what each adapter's `rules()` returns).
     pub fn for_network(network: Network) -> &'static ContentRules {
         networks::rules(network)
+    }
+
+    /// The media limits a post with these settings is held to: the story's for an Instagram
+    /// story, else `media`. The worker makes variants for the same limits.
+    pub fn media_for(&self, settings: &NetworkSettings) -> &MediaRules {
+        match (settings.instagram_post_type(), &self.story) {
+            (InstagramPostType::Story, Some(story)) if self.network == Network::Instagram => story,
+            _ => &self.media,
+        }
     }
 }

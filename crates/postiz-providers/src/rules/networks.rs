@@ -51,6 +51,7 @@ static X: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(true),
+    story: None,
 });
 
 /// Bluesky: `app.bsky.feed.post` text maxGraphemes 300, maxLength 3000 bytes;
@@ -73,6 +74,7 @@ static BLUESKY: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(true),
+    story: None,
 });
 
 /// Mastodon defaults (instances may change them): 500 characters, URLs as 23; 4
@@ -105,6 +107,7 @@ static MASTODON: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(true),
+    story: None,
 });
 
 /// LinkedIn: commentary 3000 characters (counting method not documented; code points
@@ -139,6 +142,7 @@ fn linkedin(network: Network) -> ContentRules {
         },
         thread: thread(false),
         first_comment: FirstCommentRules { supported: true, max_length: Some(1250) },
+        story: None,
     }
 }
 
@@ -165,6 +169,7 @@ static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(false),
     first_comment: comment(true),
+    story: None,
 });
 
 /// Instagram business: caption 2,200; 1 medium required, carousels up to 10 (content
@@ -174,7 +179,10 @@ static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
 /// send at most 1,440). Reels video ("Reel specifications"): MOV/MP4, HEVC or H.264, AAC,
 /// 23–60 fps, at most 1,920 wide and 3,600 high, 3 s–15 min, aspect 0.01:1–10:1; 300 MB kept
 /// from the older feed-video spec (Reels now allow 1 GB). Cross-checked with the ayrshare and
-/// getlate media guidelines, which repeat the same figures.
+/// getlate media guidelines, which repeat the same figures. Stories (IG User Media reference,
+/// "Story specifications"; `media_type=STORIES`): one image or video, shown at 9:16; images JPEG
+/// up to 8 MiB (sent at most 1,080 wide, the story's width); videos MOV/MP4, HEVC or H.264, AAC,
+/// 3–60 s, at most 100 MB.
 static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::Instagram,
     text: text(2200, Counting::Utf16),
@@ -196,7 +204,28 @@ static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(false),
     first_comment: comment(true),
+    story: Some(MediaRules {
+        max_items: 1,
+        required: true,
+        video_alone: true,
+        image: Some(MediaLimits::new(&["image/jpeg"], 8 * MB).aspect(STORY_ASPECT.0, STORY_ASPECT.1).max_width(1080)),
+        gif: None,
+        video: Some(
+            MediaLimits::new(&["video/mp4", "video/quicktime"], 100 * MB)
+                .duration_ms(3_000, 60_000)
+                .aspect(STORY_ASPECT.0, STORY_ASPECT.1)
+                .codecs(&["hevc", "h264"], &["aac"])
+                .max_size(1920, 3600)
+                .frame_rate(23.0, 60.0),
+        ),
+        alt_max_length: None,
+    }),
 });
+
+/// Instagram stories are shown full screen at 9:16; a picture within 1% of that is taken as is
+/// (phones record 1080×1920, but a cropped 1079×1920 should not be refused). Anything else is
+/// refused for aspect unless the asset is set to pad or crop, which makes a 9:16 copy.
+const STORY_ASPECT: (f64, f64) = (9.0 / 16.0 * 0.99, 9.0 / 16.0 * 1.01);
 
 /// Threads (posts guide): 500 characters, an emoji counting as its UTF-8 bytes; a
 /// carousel of up to 20 images and videos. Media specifications (Threads API "Media
@@ -225,6 +254,7 @@ static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(true),
+    story: None,
 });
 
 /// Discord: message `content` up to 2,000 characters (Create Message); 10 attachments;
@@ -245,6 +275,7 @@ static DISCORD: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(false),
+    story: None,
 });
 
 /// Slack: `chat.postMessage` text is truncated after 40,000 characters (Slack changelog
@@ -267,6 +298,7 @@ static SLACK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(false),
+    story: None,
 });
 
 /// Telegram bots (Bot API): message text 1–4,096 characters, media captions 0–1,024
@@ -293,6 +325,7 @@ static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(false),
+    story: None,
 });
 
 /// The sandbox: generous, graphemes, threads on, so demos exercise every path. Its media
@@ -312,6 +345,7 @@ static SANDBOX: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     },
     thread: thread(true),
     first_comment: comment(true),
+    story: None,
 });
 
 pub(super) fn rules(network: Network) -> &'static ContentRules {

@@ -1,11 +1,11 @@
 //! `validate(variant, rules)`: field-level errors that name the network and the limit.
 
-use postiz_domain::{MediaKind, MediaRef, Network, PostVariant};
+use postiz_domain::{InstagramPostType, MediaKind, MediaRef, Network, PostVariant};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::video::{self, duration_label};
-use super::{ContentRules, count};
+use super::{ContentRules, MediaRules, count};
 
 /// One problem with one field, worded for the person composing the post.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +32,7 @@ pub struct FieldError {
 /// as whether the file fits that network): the same per-file checks as [`validate`], with
 /// fields named `media`.
 pub fn validate_medium(m: &MediaRef, rules: &ContentRules) -> Vec<FieldError> {
-    let mut v = Validator { rules, errors: Vec::new(), prefix: format!("variants.{}", rules.network.as_str()) };
+    let mut v = Validator::new(rules, &rules.media, rules.network.display_name());
     v.one_medium("media", m);
     v.errors
 }
@@ -40,8 +40,14 @@ pub fn validate_medium(m: &MediaRef, rules: &ContentRules) -> Vec<FieldError> {
 /// Checks one network's variant against that network's rules. An empty result means the
 /// network should accept the content (as far as the rules can tell without uploading).
 pub fn validate(variant: &PostVariant, rules: &ContentRules) -> Vec<FieldError> {
-    let mut v = Validator { rules, errors: Vec::new(), prefix: format!("variants.{}", rules.network.as_str()) };
+    let post_type = variant.settings.instagram_post_type();
+    let story = rules.network == Network::Instagram && post_type == InstagramPostType::Story;
+    let label = if story { "An Instagram story" } else { rules.network.display_name() };
+    let mut v = Validator::new(rules, rules.media_for(&variant.settings), label);
     v.item("", &variant.text, &variant.media);
+    if rules.network == Network::Instagram {
+        v.instagram_post_type(post_type, variant);
+    }
     if !variant.thread.is_empty() {
         if !rules.thread.supported {
             v.push(
@@ -87,13 +93,51 @@ pub fn validate(variant: &PostVariant, rules: &ContentRules) -> Vec<FieldError> 
 
 struct Validator<'a> {
     rules: &'a ContentRules,
+    /// The media limits that apply (`rules.media`, or a story's).
+    media: &'a MediaRules,
+    /// How messages name the network ("Instagram", "An Instagram story").
+    label: &'static str,
     errors: Vec<FieldError>,
     prefix: String,
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    fn new(rules: &'a ContentRules, media: &'a MediaRules, label: &'static str) -> Self {
+        Self { rules, media, label, errors: Vec::new(), prefix: format!("variants.{}", rules.network.as_str()) }
+    }
+
     fn name(&self) -> &'static str {
-        self.rules.network.display_name()
+        self.label
+    }
+
+    /// What a reel or a story needs beyond its media limits.
+    fn instagram_post_type(&mut self, post_type: InstagramPostType, variant: &PostVariant) {
+        match post_type {
+            InstagramPostType::Feed => {}
+            InstagramPostType::Reel => {
+                let one_video = matches!(variant.media.as_slice(), [m] if m.kind == MediaKind::Video);
+                if !variant.media.is_empty() && !one_video {
+                    self.push(
+                        "settings.post_type",
+                        "post_type_media",
+                        format!("An Instagram reel is one video; this post has {} (attach one video, or choose Feed post)", describe(&variant.media)),
+                        Some(1),
+                        Some(variant.media.len() as u64),
+                    );
+                }
+            }
+            InstagramPostType::Story => {
+                if variant.first_comment.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+                    self.push(
+                        "first_comment",
+                        "first_comment_unsupported",
+                        "Instagram stories take no comments; remove the first comment, or choose Feed post".to_owned(),
+                        None,
+                        None,
+                    );
+                }
+            }
+        }
     }
 
     fn push(&mut self, field: &str, code: &'static str, message: String, limit: Option<u64>, actual: Option<u64>) {
@@ -172,7 +216,7 @@ impl Validator<'_> {
     }
 
     fn media(&mut self, field: &str, media: &[MediaRef]) {
-        let rules = &self.rules.media;
+        let rules = self.media;
         let name = self.name();
         if media.is_empty() {
             if rules.required {
@@ -212,7 +256,7 @@ impl Validator<'_> {
             MediaKind::Gif => "GIFs",
             MediaKind::Video => "videos",
         };
-        let Some(limits) = self.rules.media.limits(m.kind) else {
+        let Some(limits) = self.media.limits(m.kind) else {
             self.push(field, "media_type", format!("{name} does not accept {kind} in this integration; remove it"), None, None);
             return;
         };
@@ -279,13 +323,29 @@ impl Validator<'_> {
                 self.push(field, p.code, p.message, p.limit, p.actual);
             }
         }
-        if let (Some(alt), Some(max)) = (&m.alt, self.rules.media.alt_max_length) {
+        if let (Some(alt), Some(max)) = (&m.alt, self.media.alt_max_length) {
             let n = alt.graphemes(true).count();
             if n > max as usize {
                 self.push(field, "alt_too_long", format!("{name} allows alt text up to {max} characters; this has {n}"), Some(u64::from(max)), Some(n as u64));
             }
         }
     }
+}
+
+/// "2 images", "1 image and 1 video": what a list of media holds, for messages.
+fn describe(media: &[MediaRef]) -> String {
+    let count = |k: MediaKind| media.iter().filter(|m| m.kind == k).count();
+    let part = |n: usize, one: &str, many: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {many}")),
+    };
+    let parts: Vec<String> =
+        [part(count(MediaKind::Image), "image", "images"), part(count(MediaKind::Gif), "GIF", "GIFs"), part(count(MediaKind::Video), "video", "videos")]
+            .into_iter()
+            .flatten()
+            .collect();
+    parts.join(" and ")
 }
 
 /// Image types the worker decodes and converts to what each network accepts.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use postiz_domain::MediaKind;
+use postiz_domain::{InstagramPostType, InstagramSettings, MediaKind, NetworkSettings};
 use postiz_providers::instagram::InstagramProvider;
 use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest};
 use serde_json::json;
@@ -473,4 +473,107 @@ async fn a_reel_hands_over_the_video_url_which_serves_the_video() {
     let bodies = container_bodies(&server).await;
     assert_eq!(bodies[0]["media_type"], "REELS");
     assert_all_fetch(&sent_urls(&server, "video_url").await, &[clip]).await;
+}
+
+fn story(mut req: PublishRequest) -> PublishRequest {
+    req.settings = NetworkSettings::Instagram(InstagramSettings { post_type: Some(InstagramPostType::Story) });
+    req
+}
+
+/// A story image: one `media_type=STORIES` container with the file's signed `image_url` and
+/// no caption (stories have none), then `media_publish` of that container; the URL serves
+/// exactly the stored bytes.
+#[tokio::test]
+async fn a_story_image_is_a_stories_container_without_caption_fetched_from_its_url() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    mount_containers(&server).await;
+    mount_publish(&server, "c1", "m1").await;
+    let photo = host.image(120_000, 3).await;
+    let mut req = PublishRequest::text("k", "not shown on a story");
+    req.items[0].media.push(photo.clone());
+
+    assert_eq!(p.publish(&token(), &account(), &story(req)).await.unwrap().id, "m1");
+    let bodies = container_bodies(&server).await;
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0], json!({"media_type": "STORIES", "image_url": photo.public_url.as_ref().unwrap().as_str()}));
+    assert_all_fetch(&sent_urls(&server, "image_url").await, &[photo]).await;
+}
+
+/// A story video: the container is polled (`status_code`) until FINISHED before the one
+/// publish; the `video_url` serves the video byte for byte.
+#[tokio::test]
+async fn a_story_video_waits_for_processing_then_publishes_and_its_url_serves_the_video() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(created("cs")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/cs"))
+        .and(query_param("fields", "status_code,status"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "IN_PROGRESS", "id": "cs"})))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path("/v25.0/cs")).respond_with(finished("cs")).expect(1).mount(&server).await;
+    mount_publish(&server, "cs", "ms").await;
+    let clip = host.video(600_000, 9).await;
+    let mut req = PublishRequest::text("k", "");
+    req.items[0].media.push(clip.clone());
+
+    assert_eq!(p.publish(&token(), &account(), &story(req)).await.unwrap().id, "ms");
+    let bodies = container_bodies(&server).await;
+    assert_eq!(bodies, [json!({"media_type": "STORIES", "video_url": clip.public_url.as_ref().unwrap().as_str()})]);
+    assert_all_fetch(&sent_urls(&server, "video_url").await, &[clip]).await;
+}
+
+/// A story video Instagram fails to process (`status_code=ERROR`) is rejected with the
+/// reason, not retried, and nothing is published.
+#[tokio::test]
+async fn a_story_video_that_fails_processing_is_rejected_and_nothing_is_published() {
+    let (server, p) = setup().await;
+    let host = MediaHost::start().await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(created("cx")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/cx"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"status_code": "ERROR", "status": "Error: Media upload has failed with error code 2207026", "id": "cx"}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media_publish"))).respond_with(created("never")).expect(0).mount(&server).await;
+    let mut req = PublishRequest::text("k", "");
+    req.items[0].media.push(host.video(300_000, 4).await);
+
+    let err = p.publish(&token(), &account(), &story(req)).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("2207026"), "{err}");
+}
+
+/// What a story cannot be is refused before any request: two files, or a first comment.
+#[tokio::test]
+async fn a_story_with_two_files_or_a_first_comment_is_refused_without_a_request() {
+    let (server, p) = setup().await;
+    let mut two = PublishRequest::text("k", "");
+    two.items[0].media.extend([image("a.jpg"), image("b.jpg")]);
+    let err = p.publish(&token(), &account(), &story(two)).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
+    assert!(err.to_string().contains("one image or video"), "{err}");
+
+    let mut commented = story(one_image());
+    commented.first_comment = Some("hi".into());
+    let err = p.publish(&token(), &account(), &commented).await.unwrap_err();
+    assert!(err.to_string().contains("no comments"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+/// A reel is one video: an image asked to go out as a reel is refused before any request.
+#[tokio::test]
+async fn a_reel_of_an_image_is_refused_without_a_request() {
+    let (server, p) = setup().await;
+    let mut req = one_image();
+    req.settings = NetworkSettings::Instagram(InstagramSettings { post_type: Some(InstagramPostType::Reel) });
+    let err = p.publish(&token(), &account(), &req).await.unwrap_err();
+    assert!(err.to_string().contains("reel is one video"), "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -1,6 +1,6 @@
 //! Validation with hard text, per network.
 
-use postiz_domain::{MediaId, MediaKind, MediaRef, Network, PostVariant, ThreadItem};
+use postiz_domain::{InstagramPostType, InstagramSettings, MediaId, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem};
 use postiz_providers::rules::{ContentRules, count};
 use postiz_providers::validate;
 
@@ -158,6 +158,59 @@ fn instagram_needs_media_and_counts_the_caption_in_utf16_units() {
     assert_eq!(errors(Network::Instagram, &eleven)[0].code, "too_many_media");
     let gif = PostVariant { text: "g".into(), media: vec![media(MediaKind::Gif, "image/gif", 10)], ..Default::default() };
     assert_eq!(errors(Network::Instagram, &gif)[0].code, "media_type");
+}
+
+fn instagram(post_type: InstagramPostType, media: Vec<MediaRef>) -> PostVariant {
+    PostVariant {
+        text: "caption".into(),
+        media,
+        settings: NetworkSettings::Instagram(InstagramSettings { post_type: Some(post_type) }),
+        ..Default::default()
+    }
+}
+
+fn sized(kind: MediaKind, mime: &str, w: u32, h: u32, duration_ms: Option<u64>) -> MediaRef {
+    MediaRef { width: Some(w), height: Some(h), duration_ms, ..media(kind, mime, 1_000_000) }
+}
+
+/// Stories are held to the story's rules (one file, 9:16, videos up to 60 s), not the feed's
+/// (4:5 to 1.91:1, 15 min), each error naming the field and the limit.
+#[test]
+fn instagram_stories_take_one_9_16_file_and_videos_up_to_a_minute() {
+    use InstagramPostType::Story;
+    let tall = || sized(MediaKind::Image, "image/jpeg", 1080, 1920, None);
+    assert!(errors(Network::Instagram, &instagram(Story, vec![tall()])).is_empty());
+    // The same 9:16 picture is too narrow for the feed.
+    assert_eq!(errors(Network::Instagram, &instagram(InstagramPostType::Feed, vec![tall()]))[0].code, "media_aspect");
+
+    let square = errors(Network::Instagram, &instagram(Story, vec![sized(MediaKind::Image, "image/jpeg", 1080, 1080, None)]));
+    assert_eq!(square.len(), 1, "{square:?}");
+    assert_eq!((square[0].field.as_str(), square[0].code), ("variants.instagram.media[0]", "media_aspect"));
+    assert!(square[0].message.starts_with("An Instagram story accepts images with a width/height ratio between 0.56 and 0.57"), "{}", square[0].message);
+
+    let long = errors(Network::Instagram, &instagram(Story, vec![sized(MediaKind::Video, "video/mp4", 1080, 1920, Some(61_000))]));
+    assert_eq!(long.len(), 1, "{long:?}");
+    assert_eq!((long[0].code, long[0].limit), ("media_duration", Some(60_000)));
+    assert!(long[0].message.contains("An Instagram story allows videos up to 1 min"), "{}", long[0].message);
+    assert!(errors(Network::Instagram, &instagram(Story, vec![sized(MediaKind::Video, "video/mp4", 1080, 1920, Some(59_000))])).is_empty());
+
+    let two = errors(Network::Instagram, &instagram(Story, vec![tall(), tall()]));
+    assert_eq!((two[0].field.as_str(), two[0].code), ("variants.instagram.media", "too_many_media"));
+
+    let mut commented = instagram(Story, vec![tall()]);
+    commented.first_comment = Some("first!".into());
+    let e = errors(Network::Instagram, &commented);
+    assert_eq!((e[0].field.as_str(), e[0].code), ("variants.instagram.first_comment", "first_comment_unsupported"));
+}
+
+#[test]
+fn an_instagram_reel_is_one_video() {
+    let clip = || sized(MediaKind::Video, "video/mp4", 1080, 1920, Some(10_000));
+    assert!(errors(Network::Instagram, &instagram(InstagramPostType::Reel, vec![clip()])).is_empty());
+    let e = errors(Network::Instagram, &instagram(InstagramPostType::Reel, vec![media(MediaKind::Image, "image/jpeg", 10), media(MediaKind::Image, "image/jpeg", 10)]));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!((e[0].field.as_str(), e[0].code), ("variants.instagram.settings.post_type", "post_type_media"));
+    assert_eq!(e[0].message, "An Instagram reel is one video; this post has 2 images (attach one video, or choose Feed post)");
 }
 
 #[test]
