@@ -528,6 +528,9 @@ pub struct VariantView {
     pub thread: Vec<Value>,
     #[serde(default)]
     pub first_comment: Option<String>,
+    /// Network options (`{"network": "instagram", "post_type": "story"}`), `{}` for defaults.
+    #[serde(default)]
+    pub settings: Value,
 }
 
 /// A tag on a post.

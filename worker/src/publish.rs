@@ -389,7 +389,8 @@ fn snippet(text: &str) -> String {
 struct MediaFile {
     /// The library asset.
     id: uuid::Uuid,
-    /// Alternative text: the post's own, else the library's default (thread replies too).
+    /// Alternative text: the post's own (a thread reply's from its `media_alt`), else the
+    /// library's default.
     #[serde(default)]
     alt: Option<String>,
     #[serde(default)]
@@ -398,11 +399,14 @@ struct MediaFile {
     height: Option<u32>,
 }
 
-/// A thread reply's references to its media, by asset id.
+/// A thread reply's references to its media, by asset id, and the alt texts the reply sets
+/// itself (by asset id; the others keep the library's default).
 #[derive(Debug, serde::Deserialize)]
 struct ThreadItemMedia {
     #[serde(default)]
     media_ids: Vec<String>,
+    #[serde(default)]
+    media_alt: std::collections::HashMap<String, String>,
 }
 
 /// Reads the bytes of every attached media file (main item and thread replies) from storage,
@@ -420,7 +424,17 @@ async fn load_media(ctx: &PublishContext, job: &ClaimedJob, request: &mut Publis
     };
     let mut per_item = vec![main];
     for reply in replies {
-        let files = reply.media_ids.iter().map(|id| by_id.get(id).cloned().ok_or_else(|| MediaProblem::Missing(format!("asset {id}")))).collect::<Result<_, _>>()?;
+        let files = reply
+            .media_ids
+            .iter()
+            .map(|id| {
+                let mut file = by_id.get(id).cloned().ok_or_else(|| MediaProblem::Missing(format!("asset {id}")))?;
+                if let Some(alt) = reply.media_alt.get(id) {
+                    file.alt = Some(alt.clone());
+                }
+                Ok(file)
+            })
+            .collect::<Result<_, _>>()?;
         per_item.push(files);
     }
     if per_item.iter().all(Vec::is_empty) {

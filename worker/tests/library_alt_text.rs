@@ -1,6 +1,6 @@
 //! Alt text written once in the media library reaches the network: a post that attaches the
 //! asset without alt text of its own publishes with the library's, and a post's own alt text
-//! wins over it. Checked at Bluesky's createRecord (wiremock, the lexicon's shapes), where the
+//! wins over it, a thread reply's too. Checked at Bluesky's createRecord (wiremock, the lexicon's shapes), where the
 //! alt text is `embed.images[].alt`.
 
 mod support;
@@ -89,15 +89,14 @@ async fn record_alts(server: &MockServer) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_librarys_alt_text_reaches_bluesky_unless_the_post_has_its_own() {
-    let f = Fixture::new().await;
-    let server = pds().await;
+/// A Bluesky registry against `server`, and the library asset every test attaches (a PNG with
+/// the default alt text "Sixteen coloured dots in a square").
+async fn setup(f: &Fixture, server: &MockServer) -> (Arc<Registry>, Uuid, Uuid) {
     let http = HttpClient::new(HttpSettings { request_timeout: Duration::from_secs(5), ..HttpSettings::for_tests() }).unwrap();
     let bluesky = BlueskyProvider::new(http.clone()).with_base_url(server.uri().parse().unwrap());
     let sandbox = SandboxProvider::new(http, f.sandbox.url().parse().unwrap());
     let registry = Arc::new(Registry::new().with(Arc::new(bluesky)).with(Arc::new(sandbox)));
-    let account = bluesky_account(&f, "olga.bsky.social").await;
+    let account = bluesky_account(f, "olga.bsky.social").await;
 
     let asset = Uuid::new_v4();
     let object = format!("{}/{asset}/original.png", f.workspace);
@@ -110,6 +109,41 @@ async fn the_librarys_alt_text_reaches_bluesky_unless_the_post_has_its_own() {
         )
         .await
         .unwrap();
+    (registry, account, asset)
+}
+
+/// A thread reply's own alt text for a file (`thread_items[].media_alt`, as the API stores it)
+/// goes out with that reply; a reply that sets none sends the library's.
+#[tokio::test]
+async fn a_thread_replys_own_alt_text_wins_over_the_librarys() {
+    let f = Fixture::new().await;
+    let server = pds().await;
+    let (registry, account, asset) = setup(&f, &server).await;
+    let (post, _) = f.schedule_once("Dots, a thread", &[account], Utc::now()).await;
+    let thread = serde_json::json!([
+        {"text": "The first reply", "media_ids": [asset], "media_alt": {asset.to_string(): "The dots again, described for this reply"}},
+        {"text": "The second reply", "media_ids": [asset]},
+    ]);
+    f.admin
+        .execute(
+            "insert into postiz.post_variants (workspace_id, post_id, network, thread_items) values ($1, $2, 'bluesky', $3)",
+            &[&f.workspace, &post, &thread],
+        )
+        .await
+        .unwrap();
+    f.run_with(registry, LIMIT, all_jobs_final).await;
+    assert_eq!(f.target_status(post).await, ["published"]);
+    assert_eq!(
+        record_alts(&server).await,
+        vec![vec![], vec!["The dots again, described for this reply".to_owned()], vec!["Sixteen coloured dots in a square".to_owned()]]
+    );
+}
+
+#[tokio::test]
+async fn the_librarys_alt_text_reaches_bluesky_unless_the_post_has_its_own() {
+    let f = Fixture::new().await;
+    let server = pds().await;
+    let (registry, account, asset) = setup(&f, &server).await;
 
     // Attached without alt text of its own: the library's goes out.
     let (first, _) = f.schedule_once("Dots", &[account], Utc::now()).await;

@@ -402,3 +402,52 @@ async fn instagram_stories_and_reels_are_checked_against_their_own_limits_when_s
     let ok = f.app.call(&f.owner, "POST", &path, Some(post(json!([long["id"]]), "reel", None))).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
 }
+
+/// A post sets its own alt text per attached file, the main post's and each thread reply's:
+/// stored with the post (`post_media.alt_text`, `thread_items[].media_alt`), read back, refused
+/// over the 2,000 we keep naming the item's `alt`, and over a network's own limit naming the file.
+#[tokio::test]
+async fn a_posts_own_alt_text_per_file_and_per_reply_is_stored_read_back_and_checked() {
+    let f = fixture().await;
+    let x = f.app.account(f.ws, "x", "brand_x").await;
+    let (status, asset) = upload(&f, "clip.mp4", &movie(1, false)).await;
+    assert_eq!(status, StatusCode::CREATED, "{asset}");
+    let id = asset["id"].as_str().unwrap().to_owned();
+    let path = format!("/workspaces/{}/posts", f.ws);
+    let body = |main_alt: &str, reply_alt: &str| {
+        json!({
+            "content": "Launch day",
+            "targets": [x],
+            "media": [{"id": id, "alt": main_alt}],
+            "variants": {"x": {"thread": [{"text": "And the clip again", "media": [{"id": id, "alt": reply_alt}]}, {"text": "Library alt", "media": [id]}]}}
+        })
+    };
+
+    let a = f.app.call(&f.owner, "POST", &path, Some(body(&"m".repeat(2001), "fine"))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["field"], "media[0].alt", "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["message"], "may be at most 2000 characters; this has 2001");
+
+    // Within what we keep but over X's 1,000, on the reply: named by the reply's file.
+    let a = f.app.call(&f.owner, "POST", &path, Some(body("A counter ticking", &"r".repeat(1200)))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let fields = a.body["error"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{}", a.body);
+    assert_eq!(fields[0]["field"], "variants.x.thread[0].media[0]");
+    assert_eq!(fields[0]["message"], "X allows alt text up to 1000 characters; this has 1200");
+
+    let ok = f.app.call(&f.owner, "POST", &path, Some(body("A counter ticking", "The same counter, for the reply"))).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    let post = ok.body["id"].as_str().unwrap();
+    let read = f.app.call(&f.owner, "GET", &format!("{path}/{post}"), None).await;
+    assert_eq!(read.body["media"][0]["alt"], "A counter ticking");
+    let thread = &read.body["variants"]["x"]["thread"];
+    assert_eq!(thread[0]["media"], json!([id]));
+    assert_eq!(thread[0]["media_alt"], json!({id.clone(): "The same counter, for the reply"}));
+    assert_eq!(thread[1]["media_alt"], json!({}), "the second reply keeps the library's");
+
+    // An update that changes only the text keeps every alt text.
+    let a = f.app.call(&f.owner, "PATCH", &format!("{path}/{post}"), Some(json!({"content": "Launch day!"}))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["variants"]["x"]["thread"][0]["media_alt"], json!({id: "The same counter, for the reply"}));
+}

@@ -25,8 +25,10 @@ struct Form {
     thread: RwSignal<Vec<String>>,
     tags: RwSignal<Vec<String>>,
     media: RwSignal<Vec<String>>,
-    /// Alternative texts the loaded post had (the composer does not edit them, but keeps them).
-    alts: StoredValue<BTreeMap<String, String>>,
+    /// The post's own alt text per attached media id (absent: the library's default).
+    alts: RwSignal<BTreeMap<String, String>>,
+    /// Instagram's post type (`feed`, `reel`, `story`; `InstagramPostType` on the server).
+    ig_post_type: RwSignal<String>,
     mode: RwSignal<String>,
     at: RwSignal<String>,
     freq: RwSignal<String>,
@@ -44,7 +46,8 @@ impl Form {
             thread: RwSignal::new(vec![]),
             tags: RwSignal::new(vec![]),
             media: RwSignal::new(vec![]),
-            alts: StoredValue::new(BTreeMap::new()),
+            alts: RwSignal::new(BTreeMap::new()),
+            ig_post_type: RwSignal::new("feed".into()),
             mode: RwSignal::new("once".into()),
             at: RwSignal::new(String::new()),
             freq: RwSignal::new("WEEKLY".into()),
@@ -65,9 +68,11 @@ impl Form {
             .map(|v| v.thread.iter().filter_map(|i| i.get("text").and_then(Value::as_str).map(str::to_owned)).collect())
             .unwrap_or_default();
         self.thread.set(thread);
+        let ig = post.variants.get("instagram").and_then(|v| v.settings.get("post_type")).and_then(Value::as_str).unwrap_or("feed");
+        self.ig_post_type.set(ig.to_owned());
         self.tags.set(post.tags.iter().map(|t| t.id.clone()).collect());
         self.media.set(post.media.iter().map(|m| m.id.clone()).collect());
-        self.alts.set_value(post.media.iter().filter_map(|m| m.alt.clone().map(|a| (m.id.clone(), a))).collect());
+        self.alts.set(post.media.iter().filter_map(|m| m.alt.clone().map(|a| (m.id.clone(), a))).collect());
         match &post.schedule {
             Some(s) if s.kind == "recurring" => {
                 self.mode.set("recurring".into());
@@ -146,6 +151,10 @@ impl Form {
             if supports_thread && !thread.is_empty() {
                 v.insert("thread".into(), json!(thread.iter().map(|t| json!({ "text": t })).collect::<Vec<_>>()));
             }
+            let ig = self.ig_post_type.get_untracked();
+            if n == "instagram" && ig != "feed" {
+                v.insert("settings".into(), json!({ "network": "instagram", "post_type": ig }));
+            }
             if !v.is_empty() {
                 variants.insert(n, Value::Object(v));
             }
@@ -154,7 +163,7 @@ impl Form {
             "content": self.text.get_untracked(),
             "targets": self.targets.get_untracked(),
             "tags": self.tags.get_untracked(),
-            "media": self.alts.with_value(|alts| self.media.get_untracked().into_iter().map(|id| match alts.get(&id) {
+            "media": self.alts.with_untracked(|alts| self.media.get_untracked().into_iter().map(|id| match alts.get(&id) {
                 Some(alt) => json!({ "id": id, "alt": alt }),
                 None => json!(id),
             }).collect::<Vec<_>>()),
@@ -368,6 +377,19 @@ fn ComposerForm(ws: Ws, form: Form, accounts: Vec<Account>, networks: Vec<Networ
                                 ></textarea>
                             }
                         })}
+                        {(n == "instagram").then(|| view! {
+                            <label class="postiz-label">"Post type"
+                                <select class="postiz-select" data-field="variants.instagram.settings.post_type"
+                                    on:change=move |ev| form.ig_post_type.set(event_target_value(&ev))>
+                                    <option value="feed" selected=move || form.ig_post_type.get() == "feed">"Feed post"</option>
+                                    <option value="reel" selected=move || form.ig_post_type.get() == "reel">"Reel (one video)"</option>
+                                    <option value="story" selected=move || form.ig_post_type.get() == "story">"Story (one 9:16 image or video, 24 h)"</option>
+                                </select>
+                            </label>
+                            {move || (form.ig_post_type.get() == "story").then(|| view! {
+                                <p class="postiz-hint">"Stories have no caption: the text is not published. Videos up to 60 s."</p>
+                            })}
+                        })}
                         <div class="postiz-preview" data-preview=n_sv.get_value()>
                             <div class="postiz-preview-handle">{handle}</div>
                             <div class="postiz-preview-text">{effective}</div>
@@ -482,7 +504,7 @@ fn ComposerForm(ws: Ws, form: Form, accounts: Vec<Account>, networks: Vec<Networ
             </fieldset>
             <fieldset class="postiz-fieldset" data-section="media">
                 <legend>"Media"</legend>
-                <MediaPicker ws=ws_id.clone() selected=form.media/>
+                <MediaPicker ws=ws_id.clone() selected=form.media alts=form.alts/>
                 <FieldMessage error=form.error prefixes=vec!["media"]/>
             </fieldset>
             <fieldset class="postiz-fieldset" data-section="tags">

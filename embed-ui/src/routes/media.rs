@@ -2,6 +2,8 @@
 //! from a URL, and the picker the composer uses (the same grid, upload and import, plus the
 //! attached strip; media added there is attached at once).
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -102,7 +104,7 @@ pub fn MediaPage(ws: Ws) -> impl IntoView {
     view! {
         <section class="postiz-media">
             <h2 class="postiz-title">"Media library"</h2>
-            <MediaGrid ws=ws_id can_edit selected=None/>
+            <MediaGrid ws=ws_id can_edit selected=None alts=None/>
         </section>
     }
 }
@@ -115,14 +117,16 @@ pub fn MediaPicker(
     ws: String,
     /// The attached media ids, in order.
     selected: RwSignal<Vec<String>>,
+    /// The post's own alt text per attached id (absent: the library's default goes out).
+    alts: RwSignal<BTreeMap<String, String>>,
 ) -> impl IntoView {
-    view! { <MediaGrid ws can_edit=true selected=Some(selected)/> }
+    view! { <MediaGrid ws can_edit=true selected=Some(selected) alts=Some(alts)/> }
 }
 
 /// The library grid with its upload; with `selected`, items toggle in and out of it and the
 /// attached ones are listed above the grid.
 #[component]
-fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>, alts: Option<RwSignal<BTreeMap<String, String>>>) -> impl IntoView {
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
     let version = RwSignal::new(0u32);
@@ -203,6 +207,7 @@ fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>
                 let all = StoredValue::new(items.clone());
                 view! {
                     {selected.map(|s| view! { <Attached selected=s thumbs/> })}
+                    {selected.zip(alts).map(|(s, alts)| view! { <AttachedAlts selected=s alts library=all/> })}
                     {move || opened.get().and_then(|id| all.with_value(|l| l.iter().find(|m| m.id == id).cloned())).map(|item| view! {
                         <MediaDetail ws=ws_detail.get_value() item can_edit
                             saved=Callback::new(move |_| version.update(|v| *v += 1))
@@ -281,6 +286,39 @@ fn preview(m: &MediaItem) -> Option<String> {
         return m.thumbnail_url.clone();
     }
     m.thumbnail_url.clone().or_else(|| m.url.clone())
+}
+
+/// Alt text for this post, per attached file: empty means the library's default goes out
+/// (shown as the placeholder); the server checks each network's limit and names the file.
+#[component]
+fn AttachedAlts(selected: RwSignal<Vec<String>>, alts: RwSignal<BTreeMap<String, String>>, library: StoredValue<Vec<MediaItem>>) -> impl IntoView {
+    move || {
+        let ids = selected.get();
+        (!ids.is_empty()).then(|| {
+            view! {
+                <div class="postiz-attached-alts">
+                    {ids.into_iter().enumerate().map(|(i, id)| {
+                        let (name, default) = library.with_value(|l| {
+                            l.iter().find(|m| m.id == id).map(|m| (m.name.clone().unwrap_or_else(|| m.kind.clone()), m.alt_text.clone())).unwrap_or_else(|| ("file".into(), None))
+                        });
+                        let placeholder = default.map_or_else(|| "No alt text in the library: describe it for people who cannot see it".to_owned(), |d| format!("Library's: {d}"));
+                        let (id2, id3) = (id.clone(), id.clone());
+                        view! {
+                            <label class="postiz-label">{format!("Alt text for “{name}” in this post")}
+                                <textarea class="postiz-textarea" rows="2" data-field=format!("media[{i}].alt") data-alt-for=id.clone()
+                                    placeholder=placeholder
+                                    prop:value=move || alts.with(|a| a.get(&id2).cloned().unwrap_or_default())
+                                    on:input=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        alts.update(|a| if v.is_empty() { a.remove(&id3); } else { a.insert(id3.clone(), v); });
+                                    }></textarea>
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            }
+        })
+    }
 }
 
 /// The attached media, in order, each with a button that detaches it.

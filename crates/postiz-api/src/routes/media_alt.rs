@@ -30,14 +30,21 @@ pub struct UpdateMedia {
 /// The alt text to store: trimmed, none when empty; a refusal names `alt_text`.
 pub(crate) fn clean_alt(raw: Option<&str>, fields: &mut Fields) -> Option<String> {
     let alt = raw.map(str::trim).filter(|a| !a.is_empty())?;
+    check_alt(alt, "alt_text", fields);
+    Some(alt.to_owned())
+}
+
+/// The checks every alt text passes wherever it is set (the library's default, or a post's own
+/// for one attached file), refusals naming `field`. Each network's shorter limit is checked
+/// with the post's other rules.
+pub(crate) fn check_alt(alt: &str, field: &str, fields: &mut Fields) {
     let n = alt.chars().count();
     if n > MAX_ALT_TEXT {
-        fields.push("alt_text", format!("may be at most {MAX_ALT_TEXT} characters; this has {n}"));
+        fields.push(field, format!("may be at most {MAX_ALT_TEXT} characters; this has {n}"));
     }
     if alt.chars().any(|c| c.is_control() && c != '\n') {
-        fields.push("alt_text", "may not contain control characters (line breaks are fine)");
+        fields.push(field, "may not contain control characters (line breaks are fine)");
     }
-    Some(alt.to_owned())
 }
 
 /// `PATCH /workspaces/{ws}/media/{id}` (editor+): sets or clears the default alt text.

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::model::{Draft, ScheduleInput};
 use crate::ApiError;
 use crate::checks::{Fields, check_time_zone};
+use crate::routes::media_alt::check_alt;
 use crate::occurrences::RecurringSpec;
 
 /// A schedule ready to store, with the values the database will hold.
@@ -136,7 +137,7 @@ pub(crate) async fn check(
     // Media: the post's own, and each thread reply's.
     let mut media_ids: Vec<Uuid> = draft.media.iter().map(|m| m.id).collect();
     for v in draft.variants.values() {
-        media_ids.extend(v.thread.iter().flat_map(|t| t.media.iter().copied()));
+        media_ids.extend(v.thread.iter().flat_map(|t| t.media_items().map(|m| m.id)));
     }
     let rows = tx
         .query(
@@ -191,8 +192,9 @@ pub(crate) async fn check(
             continue;
         }
         if let Some(mut r) = media_error(&mut fields, format!("media[{i}]"), &m.id) {
-            if m.alt.is_some() {
-                r.alt = m.alt.clone();
+            if let Some(alt) = &m.alt {
+                check_alt(alt, &format!("media[{i}].alt"), &mut fields);
+                r.alt = Some(alt.clone());
             }
             main_media.push(r);
         }
@@ -215,8 +217,14 @@ pub(crate) async fn check(
         let mut thread = Vec::new();
         for (i, item) in input.thread.iter().enumerate() {
             let mut media = Vec::new();
-            for (j, id) in item.media.iter().enumerate() {
-                if let Some(r) = media_error(&mut fields, format!("variants.{}.thread[{i}].media[{j}]", network.as_str()), id) {
+            for (j, m) in item.media_items().enumerate() {
+                let field = format!("variants.{}.thread[{i}].media[{j}]", network.as_str());
+                if let Some(mut r) = media_error(&mut fields, field.clone(), &m.id) {
+                    // A reply's own alt text wins over the library's, as on the main post.
+                    if let Some(alt) = m.alt {
+                        check_alt(&alt, &format!("{field}.alt"), &mut fields);
+                        r.alt = Some(alt);
+                    }
                     media.push(r);
                 }
             }

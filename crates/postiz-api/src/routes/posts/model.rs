@@ -101,13 +101,20 @@ pub struct ThreadItemInput {
     /// Text.
     #[serde(default)]
     pub text: String,
-    /// Media ids.
+    /// Media of the reply, in order: ids, or `{"id", "alt"}` (as the main post's `media`).
     #[serde(default)]
-    pub media: Vec<Uuid>,
+    pub media: Vec<MediaInput>,
+}
+
+impl ThreadItemInput {
+    /// The reply's media with their alt text (`None`: the library's default).
+    pub fn media_items(&self) -> impl Iterator<Item = MediaItem> + '_ {
+        self.media.iter().cloned().map(MediaItem::from)
+    }
 }
 
 /// A media item: a bare id or an id with alternative text.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MediaInput {
     /// Just the id.

@@ -13,7 +13,7 @@ use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::check::PlannedSchedule;
-use super::model::{Draft, MediaItem, ScheduleInput, ThreadItemInput, VariantInput};
+use super::model::{Draft, MediaInput, MediaItem, ScheduleInput, ThreadItemInput, VariantInput};
 use crate::ApiError;
 
 /// A post's own schedule row.
@@ -75,11 +75,7 @@ pub(crate) async fn load_for_update(tx: &Transaction<'_>, ws: Uuid, id: Uuid) ->
                     .iter()
                     .map(|i| ThreadItemInput {
                         text: i.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                        media: i
-                            .get("media_ids")
-                            .and_then(Value::as_array)
-                            .map(|m| m.iter().filter_map(|x| x.as_str()?.parse().ok()).collect())
-                            .unwrap_or_default(),
+                        media: thread_media(i),
                     })
                     .collect()
             })
@@ -236,7 +232,7 @@ pub(crate) async fn write_children(tx: &Transaction<'_>, ws: Uuid, post: Uuid, d
         tx.execute("delete from postiz.post_media where workspace_id = $1 and post_id = $2", &[&ws, &post]).await?;
     }
     for (network, v) in &draft.variants {
-        let thread: Value = v.thread.iter().map(|t| json!({"text": t.text, "media_ids": t.media})).collect();
+        let thread: Value = v.thread.iter().map(thread_item_json).collect();
         let settings = match &v.settings {
             NetworkSettings::None => json!({}),
             s => serde_json::to_value(s).map_err(|e| ApiError::internal(&e))?,
@@ -344,4 +340,35 @@ pub(crate) async fn write_schedule(
         }
     }
     Ok(())
+}
+
+/// A reply as `post_variants.thread_items` holds it: `{"text", "media_ids": [ids],
+/// "media_alt": {id: alt}}`, the alt texts only for files the reply sets its own for (the claim
+/// and the "media in use" check read `media_ids`; the worker reads `media_alt`).
+fn thread_item_json(t: &ThreadItemInput) -> Value {
+    let items: Vec<MediaItem> = t.media_items().collect();
+    let ids: Vec<Uuid> = items.iter().map(|m| m.id).collect();
+    let mut item = json!({"text": t.text, "media_ids": ids});
+    let alts: serde_json::Map<String, Value> = items.iter().filter_map(|m| Some((m.id.to_string(), json!(m.alt.as_ref()?)))).collect();
+    if !alts.is_empty() {
+        item["media_alt"] = Value::Object(alts);
+    }
+    item
+}
+
+/// A stored reply's media with their own alt text, back as input (for an update's draft).
+fn thread_media(item: &Value) -> Vec<MediaInput> {
+    let alts = item.get("media_alt").and_then(Value::as_object);
+    item.get("media_ids")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|x| {
+            let id: Uuid = x.as_str()?.parse().ok()?;
+            Some(match alts.and_then(|a| a.get(&id.to_string())).and_then(Value::as_str) {
+                Some(alt) => MediaInput::Item(MediaItem { id, alt: Some(alt.to_owned()) }),
+                None => MediaInput::Id(id),
+            })
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ use tokio_postgres::{Row, Transaction};
 use uuid::Uuid;
 
 use crate::ApiError;
+use crate::routes::approval_state::{self, ApprovalState};
 
 /// A post with everything attached.
 #[derive(Debug, Serialize)]
@@ -42,6 +43,8 @@ pub struct PostView {
     pub media: Vec<MediaView>,
     /// Its schedule (own, or the evergreen pool it is in).
     pub schedule: Option<ScheduleView>,
+    /// Whether it needs approval, what is missing, and whether the caller may decide.
+    pub approval: Option<ApprovalState>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -53,7 +56,8 @@ pub struct PostView {
 pub struct VariantView {
     /// Text override.
     pub text: Option<String>,
-    /// Thread replies (`[{"text", "media": [ids]}]`).
+    /// Thread replies (`[{"text", "media": [ids], "media_alt": {id: alt}}]`; `media_alt` holds
+    /// the alt texts the reply sets itself, the library's default applying to the others).
     pub thread: Vec<Value>,
     /// First comment.
     pub first_comment: Option<String>,
@@ -278,7 +282,8 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Opt
                     items
                         .iter()
                         .map(|i| serde_json::json!({"text": i.get("text").cloned().unwrap_or(Value::Null),
-                                                    "media": i.get("media_ids").cloned().unwrap_or_else(|| Value::Array(vec![]))}))
+                                                    "media": i.get("media_ids").cloned().unwrap_or_else(|| Value::Array(vec![])),
+                                                    "media_alt": i.get("media_alt").cloned().unwrap_or_else(|| serde_json::json!({}))}))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -371,6 +376,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Opt
         .map(|r| MediaView { id: r.get(0), position: r.get(1), alt: r.get(2), mime_type: r.get(3), bytes: r.get(4) })
         .collect();
     let schedule = load_schedule(tx, ws, id).await?;
+    let approval = approval_state::load(tx, ws, id).await?;
     Ok(Some(PostView {
         id: p.get(0),
         workspace_id: p.get(1),
@@ -386,6 +392,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Opt
         tags,
         media,
         schedule,
+        approval,
         created_at: p.get(9),
         updated_at: p.get(10),
     }))
