@@ -178,6 +178,11 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The message, written for the person who sees it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<AuthError> for ApiError {
@@ -207,6 +212,12 @@ impl From<tokio_postgres::Error> for ApiError {
         } else if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
             let field = db.column().or(db.constraint()).unwrap_or("body").to_owned();
             Self::validation(vec![FieldError { field, message: db.message().to_owned() }])
+        } else if code.code() == "PZ409" {
+            // The approval gate: the message says what is missing, for people.
+            Self::conflict("approval_required", db.message().to_owned())
+        } else if code.code() == "PZ403" {
+            // A review decision this person may not make now; the message says why.
+            Self::forbidden_because("review_refused", db.message().to_owned())
         } else if *code == SqlState::RAISE_EXCEPTION || code.code().starts_with("P0") || code.code().starts_with("22") {
             // Our own functions raise user-facing messages; data exceptions are bad input.
             Self::bad_request("rejected", db.message().to_owned())

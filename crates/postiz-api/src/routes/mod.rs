@@ -9,6 +9,8 @@ pub mod accounts;
 pub mod activity;
 pub mod analytics;
 pub mod api_keys;
+pub mod approval_state;
+pub mod approvals;
 pub mod calendar;
 pub mod comments;
 pub mod connect;
@@ -57,6 +59,11 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/posts/{id}/duplicate", post(posts::duplicate))
         .route("/workspaces/{ws}/posts/{id}/status", post(posts::set_status))
         .route("/workspaces/{ws}/posts/{id}/schedules", get(schedules::for_post))
+        .route("/workspaces/{ws}/posts/{id}/approval", get(approvals::get_post))
+        .route("/workspaces/{ws}/posts/{id}/decisions", post(approvals::decide))
+        .route("/workspaces/{ws}/approval-policy", get(approvals::get_policy).put(approvals::set_policy))
+        .route("/workspaces/{ws}/approval-policy/accounts/{account}", axum::routing::delete(approvals::delete_override))
+        .route("/workspaces/{ws}/review-queue", get(approvals::queue))
         .route("/workspaces/{ws}/posts/{id}/comments", get(comments::list).post(comments::add))
         .route("/workspaces/{ws}/posts/{id}/comments/{comment}", axum::routing::delete(comments::delete))
         .route("/workspaces/{ws}/schedules/{id}", get(schedules::get))

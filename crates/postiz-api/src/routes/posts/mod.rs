@@ -18,6 +18,7 @@ use uuid::Uuid;
 pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
 pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
 pub use view::{PostView, ScheduleView};
+pub(crate) use view::load as load_view;
 
 use self::check::check;
 use self::model::Draft;

@@ -40,6 +40,11 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
         super::update_post,
         super::delete_post,
         super::set_post_status,
+        super::get_post_approval,
+        super::decide_post,
+        super::review_queue,
+        super::get_approval_policy,
+        super::set_approval_policy,
         super::upload_media,
         super::upload_media_from_url,
         super::list_media,
@@ -57,11 +62,18 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
     ),
     components(schemas(
         ErrorBody, ErrorInner, FieldErrorDoc, PostInput, PostPatch, StatusInput, MediaItemDoc, PostDoc, PostPageDoc,
-        PostSummaryDoc, UploadForm, AccountDoc, NextSlotDoc, MediaView, MediaPage, KeyInfo, FromUrl
+        PostSummaryDoc, UploadForm, AccountDoc, NextSlotDoc, MediaView, MediaPage, KeyInfo, FromUrl,
+        crate::routes::approval_state::ApprovalState, crate::routes::approval_state::ApprovalStep,
+        crate::routes::approval_state::StepState, crate::routes::approval_state::Blocked,
+        crate::routes::approval_state::Decision, crate::routes::approvals::ApprovalView,
+        crate::routes::approvals::DecisionView, crate::routes::approvals::Decide, crate::routes::approvals::Decided,
+        crate::routes::approvals::Queue, crate::routes::approvals::QueueItem, crate::routes::approvals::Policies,
+        crate::routes::approvals::PolicyView, crate::routes::approvals::SetPolicy
     )),
     modifiers(&Security),
     tags(
         (name = "posts", description = "Create, read, update, delete and (un)schedule posts"),
+        (name = "approvals", description = "Approval policy, review queue and decisions (the database refuses scheduling an unapproved post: 409 approval_required)"),
         (name = "media", description = "The media library"),
         (name = "accounts", description = "Connected social accounts and posting slots"),
         (name = "analytics", description = "What posts and accounts gathered: overview, per post, per account, top posts, best time, per tag, exports"),

@@ -25,6 +25,7 @@ use uuid::Uuid;
 pub use self::docs::PublicApiDoc;
 pub use self::key::{ApiKey, PublicApi};
 use super::accounts::{self, AccountView, NextSlot, NextSlotQuery};
+use super::approvals::{self, ApprovalView, Decide, Decided, Policies, Queue, SetPolicy};
 use super::media::{self, FromUrl, Media, MediaLinks, MediaPage, MediaView};
 use super::posts::{self, ChangeStatus, CreatePost, PostView, UpdatePost};
 use crate::input::{HashedJsonBody, Ids, JsonBody, Params};
@@ -38,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/posts", get(list_posts).post(create_post))
         .route("/posts/{id}", get(get_post).patch(update_post).delete(delete_post))
         .route("/posts/{id}/status", post(set_post_status))
+        .route("/posts/{id}/approval", get(get_post_approval))
+        .route("/posts/{id}/decisions", post(decide_post))
+        .route("/review-queue", get(review_queue))
+        .route("/approval-policy", get(get_approval_policy).put(set_approval_policy))
         // Uploads enforce their own limits while streaming (`[media]` settings).
         .route("/media", get(list_media).post(upload_media).layer(DefaultBodyLimit::disable()))
         .route("/media/from-url", post(upload_media_from_url))
@@ -175,6 +180,62 @@ async fn set_post_status(
 ) -> Result<Json<PostView>, ApiError> {
     key.require("posts:write")?;
     posts::set_status(State(state), key.actor(), Ids((key.workspace_id, id)), body).await
+}
+
+/// The post's approval state (what is missing, who may decide) and its decisions, newest first.
+#[utoipa::path(get, path = "/posts/{id}/approval", tag = "approvals",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ApprovalView), (status = 404, body = docs::ErrorBody)),
+    security(("api_key" = ["posts:read"])))]
+async fn get_post_approval(State(state): State<AppState>, key: ApiKey, Ids(id): Ids<Uuid>) -> Result<Json<ApprovalView>, ApiError> {
+    key.require("posts:read")?;
+    approvals::get_post(State(state), key.actor(), Ids((key.workspace_id, id))).await
+}
+
+/// Records a decision as the key's creator: `approved`, `rejected` or `changes_requested` (a
+/// note is required for the last two). An approval that completes the policy schedules the post.
+/// 403 `review_refused` says why the key's creator may not decide now.
+#[utoipa::path(post, path = "/posts/{id}/decisions", tag = "approvals",
+    params(("id" = Uuid, Path)),
+    request_body = Decide,
+    responses((status = 201, body = Decided), (status = 403, body = docs::ErrorBody), (status = 404, body = docs::ErrorBody), (status = 422, body = docs::ErrorBody)),
+    security(("api_key" = ["posts:write"])))]
+async fn decide_post(
+    State(state): State<AppState>,
+    key: ApiKey,
+    Ids(id): Ids<Uuid>,
+    body: JsonBody<Decide>,
+) -> Result<(StatusCode, Json<Decided>), ApiError> {
+    key.require("posts:write")?;
+    approvals::decide(State(state), key.actor(), Ids((key.workspace_id, id)), body).await
+}
+
+/// Posts waiting for a decision the key's creator may make, soonest due first.
+#[utoipa::path(get, path = "/review-queue", tag = "approvals",
+    responses((status = 200, body = Queue)),
+    security(("api_key" = ["posts:read"])))]
+async fn review_queue(State(state): State<AppState>, key: ApiKey) -> Result<Json<Queue>, ApiError> {
+    key.require("posts:read")?;
+    approvals::queue(State(state), key.actor(), Ids(key.workspace_id)).await
+}
+
+/// The workspace's approval policy and account overrides.
+#[utoipa::path(get, path = "/approval-policy", tag = "approvals",
+    responses((status = 200, body = Policies)),
+    security(("api_key" = ["posts:read"])))]
+async fn get_approval_policy(State(state): State<AppState>, key: ApiKey) -> Result<Json<Policies>, ApiError> {
+    key.require("posts:read")?;
+    approvals::get_policy(State(state), key.actor(), Ids(key.workspace_id)).await
+}
+
+/// Sets the workspace's policy (or an account's override); the key's creator must be an admin.
+#[utoipa::path(put, path = "/approval-policy", tag = "approvals",
+    request_body = SetPolicy,
+    responses((status = 200, body = Policies), (status = 403, body = docs::ErrorBody), (status = 422, body = docs::ErrorBody)),
+    security(("api_key" = ["posts:write"])))]
+async fn set_approval_policy(State(state): State<AppState>, key: ApiKey, body: JsonBody<SetPolicy>) -> Result<Json<Policies>, ApiError> {
+    key.require("posts:write")?;
+    approvals::set_policy(State(state), key.actor(), Ids(key.workspace_id), body).await
 }
 
 /// Uploads one file (`multipart/form-data`, field `file`). Its type is read from its bytes
