@@ -1,7 +1,8 @@
 //! Analytics rollups are maintained incrementally by triggers on `analytics_events`. Whatever
 //! order snapshots arrive in (late ones, corrections in the same hour, several per statement),
 //! after subjects or whole accounts are removed and after the workspace's zone changes, the daily rows, the rollups and the latest values equal a computation from
-//! scratch over the snapshots that are left.
+//! scratch over the snapshots that are left. Several workers recording at once for the same
+//! workspaces neither deadlock nor lose a reading.
 
 use std::collections::BTreeSet;
 
@@ -96,16 +97,16 @@ async fn compare(c: &Client) -> Result<(), TestCaseError> {
     prop_assert_eq!(&incremental_daily, &scratch_daily, "daily rows");
     let incremental_rollups = rows(
         c,
-        "select concat_ws('|', scope, scope_key, metric, day, gain::text) from postiz.analytics_rollups where gain <> 0",
+        "select concat_ws('|', workspace_id, scope, scope_key, metric, day, gain::text) from postiz.analytics_rollups where gain <> 0",
     )
     .await;
     let scratch_rollups = rows(
         c,
         "with d as (select * from postiz.analytics_daily)
-         select concat_ws('|', scope, key, metric, day, g::text) from (
-           select 'workspace' as scope, '' as key, metric, day, sum(gain) as g from d group by metric, day
-           union all select 'network', network, metric, day, sum(gain) from d group by network, metric, day
-           union all select 'account', social_account_id::text, metric, day, sum(gain) from d group by social_account_id, metric, day
+         select concat_ws('|', workspace_id, scope, key, metric, day, g::text) from (
+           select workspace_id, 'workspace' as scope, '' as key, metric, day, sum(gain) as g from d group by workspace_id, metric, day
+           union all select workspace_id, 'network', network, metric, day, sum(gain) from d group by workspace_id, network, metric, day
+           union all select workspace_id, 'account', social_account_id::text, metric, day, sum(gain) from d group by workspace_id, social_account_id, metric, day
          ) s where g <> 0",
     )
     .await;
@@ -167,4 +168,67 @@ proptest! {
             Ok::<(), TestCaseError>(())
         })?;
     }
+}
+
+/// Workers recording at once: each statement covers a different mix of targets of the same
+/// workspaces, so their rollup upserts share rows (each workspace's, network's and account's
+/// day). Every statement must succeed (no deadlock, no serialization failure) and the result
+/// must equal the recomputation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_recordings_neither_deadlock_nor_lose_readings() {
+    const WRITERS: usize = 4; // the `% 4` below
+    const STATEMENTS: usize = 120;
+    let db = TestDatabase::new().await;
+    let su = db.superuser().await;
+    // 3 workspaces x 3 accounts (two networks) x 8 published targets.
+    su.batch_execute(
+        "insert into postiz.workspaces (id, name, slug, time_zone)
+           select md5('cw' || w)::uuid, 'W' || w, 'cw-' || w, 'Europe/Paris' from generate_series(1, 3) w;
+         insert into postiz.social_accounts (id, workspace_id, network, external_account_id)
+           select md5('ca' || w || '-' || a)::uuid, md5('cw' || w)::uuid, case when a = 1 then 'mastodon' else 'bluesky' end, 'x' || w || a
+           from generate_series(1, 3) w, generate_series(1, 3) a;
+         insert into postiz.posts (id, workspace_id, content)
+           select md5('cp' || w || '-' || a || '-' || t)::uuid, md5('cw' || w)::uuid, 'post'
+           from generate_series(1, 3) w, generate_series(1, 3) a, generate_series(1, 8) t;
+         insert into postiz.post_targets (id, workspace_id, post_id, social_account_id)
+           select md5('ct' || w || '-' || a || '-' || t)::uuid, md5('cw' || w)::uuid, md5('cp' || w || '-' || a || '-' || t)::uuid, md5('ca' || w || '-' || a)::uuid
+           from generate_series(1, 3) w, generate_series(1, 3) a, generate_series(1, 8) t;",
+    )
+    .await
+    .expect("fixture");
+    let mut writers = tokio::task::JoinSet::new();
+    for w in 0..WRITERS {
+        let c = db.superuser().await;
+        writers.spawn(async move {
+            for s in 0..STATEMENTS {
+                // Each writer reads its own targets (as the watches' leases give them out), a
+                // different slice and order of them each time, from every workspace; readings a
+                // few hours apart, so days and their successors are recomputed too.
+                let offset = ((s * 5) % 18) as i64;
+                let count = 3 + ((w + s) % 10) as i64;
+                let hours = ((s * 7 + w * 3) % 60) as i64;
+                c.execute(
+                    "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)
+                     select t.workspace_id, t.social_account_id, t.id, m.metric, 10 * $3::bigint + $4::bigint, b.at, b.at
+                     from (select * from postiz.post_targets
+                           where abs(hashtext(id::text)) % 4 = $4::bigint
+                           order by md5(id::text || $3::bigint::text) offset $1 limit $2) t
+                     cross join (values ('likes'::postiz.analytics_metric), ('impressions')) m(metric)
+                     cross join (select timestamptz '2026-03-01T00:00:00Z' + make_interval(hours => $3::bigint::int) as at) b
+                     on conflict (social_account_id, target_id, metric, bucket_start)
+                     do update set value = excluded.value, observed_at = excluded.observed_at",
+                    &[&offset, &count, &hours, &i64::try_from(w).expect("small")],
+                )
+                .await
+                .map_err(|e| format!("writer {w}, statement {s}: {e:?}"))?;
+            }
+            Ok::<(), String>(())
+        });
+    }
+    while let Some(done) = writers.join_next().await {
+        done.expect("writer task").expect("every recording succeeds");
+    }
+    let events: i64 = su.query_one("select count(*) from postiz.analytics_events", &[]).await.expect("count").get(0);
+    assert!(events > 500, "the writers recorded readings ({events})");
+    compare(&su).await.expect("incremental rollups equal the recomputation after concurrent writers");
 }
