@@ -44,27 +44,56 @@ pub struct AnalyticsArgs {
     /// New snapshots in the burst.
     #[arg(long, default_value_t = 100_000)]
     burst: u64,
+    /// Connections recording the burst at once.
+    #[arg(long, default_value_t = 1)]
+    burst_writers: usize,
     /// Rows of the export measured through the API binary (0: skip).
     #[arg(long, default_value_t = 1_000_000)]
     export_rows: u64,
     /// Keep the benchmark database afterwards, as `postiz_bench_analytics` (replacing an older one).
     #[arg(long)]
     keep: bool,
+    /// Measure on the kept `postiz_bench_analytics` (its pending migrations applied, no reload;
+    /// kept again afterwards) instead of loading a new one. The burst adds to its history.
+    #[arg(long)]
+    reuse: bool,
 }
 
 const ACCOUNTS_PER_WORKSPACE: u64 = 10;
+/// Name of the database `--keep` leaves and `--reuse` takes.
+const KEPT: &str = "postiz_bench_analytics";
 const RANGE_DAYS: i64 = 90;
 const METRICS: [&str; 5] = ["impressions", "likes", "comments", "shares", "quotes"];
 const ZONES: [&str; 4] = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"];
 
 pub async fn run(args: AnalyticsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let db = TestDatabase::new().await;
-    eprintln!("benchmark database {} (cloned from the migrated template)", db.name());
+    let reused = if args.reuse {
+        TestDatabase::adopt_kept(KEPT).await.map_err(|e| anyhow::anyhow!("reuse {KEPT}: {e}"))?
+    } else {
+        None
+    };
+    if args.reuse && reused.is_none() {
+        eprintln!("no {KEPT} to reuse: loading a new one");
+    }
+    let load_now = reused.is_none();
+    let db = match reused {
+        Some(db) => {
+            eprintln!("benchmark database {} (the kept {KEPT}, migrated; sizes as it was loaded)", db.name());
+            db
+        }
+        None => {
+            let db = TestDatabase::new().await;
+            eprintln!("benchmark database {} (cloned from the migrated template)", db.name());
+            db
+        }
+    };
     let admin = db.superuser().await;
     admin.batch_execute("set work_mem = '256MB'; set maintenance_work_mem = '512MB'").await?;
     let t = Instant::now();
-    load(&admin, &args).await?;
+    if load_now {
+        load(&admin, &args).await?;
+    }
     let snapshots: i64 = admin.query_one("select count(*) from postiz.analytics_events", &[]).await?.get(0);
     let daily: i64 = admin.query_one("select count(*) from postiz.analytics_daily", &[]).await?.get(0);
     let rollups: i64 = admin.query_one("select count(*) from postiz.analytics_rollups", &[]).await?.get(0);
@@ -100,14 +129,14 @@ pub async fn run(args: AnalyticsArgs) -> anyhow::Result<()> {
             yes_no(r50 <= 1.3 && r99 <= 1.3)
         );
     }
-    burst(&admin, &args).await?;
+    burst(&db, &admin, &args).await?;
     if args.export_rows > 0 {
         crate::bench_export::run(&admin, &db.url(), args.export_rows).await?;
     }
     eprintln!("total {:.0} s", started.elapsed().as_secs_f64());
-    if args.keep {
+    if args.keep || args.reuse {
         drop(admin);
-        println!("kept database {}", db.keep_as("postiz_bench_analytics").await?);
+        println!("kept database {}", db.keep_as(KEPT).await?);
     }
     Ok(())
 }
@@ -331,33 +360,69 @@ async fn measure(db: &TestDatabase, owners: &[Owner], query: &Query, args: &Anal
 }
 
 /// New snapshots through the triggers: the rollups include them when the statements return.
-async fn burst(admin: &Client, args: &AnalyticsArgs) -> anyhow::Result<()> {
-    let per_statement = 1000u64;
-    let statements = args.burst.div_ceil(per_statement);
-    let before: i64 = admin.query_one("select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups where scope = 'workspace'", &[]).await?.get(0);
+/// `--burst-writers` connections record at once (as several worker processes do), each its own
+/// share of the targets, so their statements touch the same workspaces' rollup rows.
+async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyhow::Result<()> {
+    const TARGETS_PER_STATEMENT: usize = 200;
+    let per_statement = TARGETS_PER_STATEMENT as u64 * METRICS.len() as u64;
+    let statements = args.burst.div_ceil(per_statement) as usize;
+    // The targets read, chosen before the clock starts (200 per statement, in id order).
+    let ids: Vec<uuid::Uuid> = admin
+        .query("select id from postiz.post_targets order by id limit $1", &[&i64::try_from(statements * TARGETS_PER_STATEMENT)?])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let chunks: Vec<Vec<uuid::Uuid>> = ids.chunks(TARGETS_PER_STATEMENT).map(<[uuid::Uuid]>::to_vec).collect();
+    let writers = args.burst_writers.max(1);
+    let mut clients = Vec::with_capacity(writers);
+    for _ in 0..writers {
+        clients.push(db.superuser().await);
+    }
+    let sum = "select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups where scope = 'workspace'";
+    let before: i64 = admin.query_one(sum, &[]).await?.get(0);
     let t = Instant::now();
-    for s in 0..statements {
-        // Readings of 1,000 targets (200 x 5 metrics), an hour after the latest of each.
-        admin
-            .execute(
-                "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)
-                 select t.workspace_id, t.social_account_id, t.id, m.name::postiz.analytics_metric, 100000 + $1::bigint,
-                        date_trunc('hour', now()), now()
-                 from (select * from postiz.post_targets order by id offset $2::bigint limit 200) t
-                 cross join (select unnest(array['impressions', 'likes', 'comments', 'shares', 'quotes']) as name) m
-                 on conflict (social_account_id, target_id, metric, bucket_start) do update set value = excluded.value",
-                &[&i64::try_from(s)?, &i64::try_from(s * 200 % args.posts.max(1))?],
-            )
-            .await
-            .context("burst insert")?;
+    // New values on every run, so that a burst on a reused database moves the rollups too.
+    let run = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 1_000_000)?;
+    let mut runs = tokio::task::JoinSet::new();
+    for (w, client) in clients.into_iter().enumerate() {
+        let mine: Vec<Vec<uuid::Uuid>> = chunks.iter().skip(w).step_by(writers).cloned().collect();
+        runs.spawn(async move {
+            let insert = client
+                .prepare(
+                    "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)
+                     select t.workspace_id, t.social_account_id, t.id, m.name::postiz.analytics_metric,
+                            100000 + $1::bigint + $3::bigint,
+                            date_trunc('hour', now()), now()
+                     from postiz.post_targets t
+                     cross join (select unnest(array['impressions', 'likes', 'comments', 'shares', 'quotes']) as name) m
+                     where t.id = any($2)
+                     on conflict (social_account_id, target_id, metric, bucket_start) do update set value = excluded.value",
+                )
+                .await?;
+            let mut took = Vec::with_capacity(mine.len());
+            for (s, targets) in mine.iter().enumerate() {
+                let t = Instant::now();
+                client.execute(&insert, &[&i64::try_from(s)?, targets, &run]).await.context("burst insert")?;
+                took.push(t.elapsed());
+            }
+            anyhow::Ok(took)
+        });
+    }
+    let mut per_statement_times = Latencies::default();
+    while let Some(took) = runs.join_next().await {
+        per_statement_times.0.extend(took??);
     }
     let elapsed = t.elapsed();
-    let after: i64 = admin.query_one("select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups where scope = 'workspace'", &[]).await?.get(0);
-    let n = statements * per_statement;
+    let after: i64 = admin.query_one(sum, &[]).await?.get(0);
+    let n = statements as u64 * per_statement;
     println!(
-        "burst: {n} new snapshots in {statements} statements of {per_statement}: {:.2} s ({:.0} snapshots/s), rollups moved by {} (goal ≤ 5 s: {})",
+        "burst: {n} new snapshots in {statements} statements of {per_statement} by {writers} writer(s): {:.2} s ({:.0} snapshots/s; \
+         a statement p50 {:.0} ms, p99 {:.0} ms), rollups moved by {} (goal ≤ 5 s: {})",
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64(),
+        ms(per_statement_times.pct(0.5)),
+        ms(per_statement_times.pct(0.99)),
         after - before,
         yes_no(elapsed <= Duration::from_secs(5))
     );

@@ -59,6 +59,24 @@ impl TestDatabase {
         Self { cluster, name }
     }
 
+    /// Takes over a database kept with [`TestDatabase::keep_as`] (renamed back under a test
+    /// name, so it goes away unless kept again) and applies the migrations it lacks. `None`
+    /// when there is no such database.
+    pub async fn adopt_kept(kept: &str) -> Result<Option<Self>, Box<dyn std::error::Error>> {
+        let cluster = shared_cluster().await;
+        let admin = cluster.connect(SUPERUSER, "postgres").await?;
+        if admin.query_opt("select 1 from pg_database where datname = $1", &[&kept]).await?.is_none() {
+            return Ok(None);
+        }
+        let name = format!("postiz_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&kept]).await?;
+        admin.batch_execute(&format!("alter database \"{kept}\" rename to \"{name}\"")).await?;
+        let migrations = postiz_db::migrate::discover(&crate::cluster::project_root().join("supabase/migrations"))?;
+        let mut owner = cluster.connect("postgres", &name).await?;
+        postiz_db::migrate::apply(&mut owner, &migrations).await?;
+        Ok(Some(Self { cluster, name }))
+    }
+
     /// Keeps the database after this process ends, renamed to `name` (outside the test prefix,
     /// so that the orphan sweep of a later test run leaves it alone). Closes its connections.
     pub async fn keep_as(mut self, name: &str) -> Result<String, tokio_postgres::Error> {
