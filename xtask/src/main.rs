@@ -15,6 +15,7 @@ mod scratch_db;
 mod services;
 mod test;
 mod ui;
+mod ui_assets;
 
 use std::path::PathBuf;
 

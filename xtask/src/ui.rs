@@ -2,10 +2,10 @@
 //! rustup when missing), `cargo build -p embed-ui --profile wasm-release`, the bindgen step via
 //! `wasm-bindgen-cli-support` used as a library, optionally `wasm-opt` from the npm package
 //! `binaryen` — into `target/ui/pkg/` (served by the demo host) and a versioned copy in
-//! `target/ui/dist/postiz-ui-<version>-<hash>/`. Prints raw, gzip and brotli sizes and fails
-//! above the budget.
+//! `target/ui/dist/postiz-ui-<version>-<hash>/`: content-named module and glue, the entry file,
+//! brotli and gzip copies of each (`ui_assets`), and `manifest.json`. Prints raw, gzip and brotli
+//! sizes and fails above the budget.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,6 +14,7 @@ use clap::Args;
 use sha2::{Digest, Sha256};
 
 use crate::root;
+use crate::ui_assets::{self, ENTRY, GLUE, WASM};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 const PROFILE: &str = "wasm-release";
@@ -86,21 +87,6 @@ fn wasm_opt(input: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(bytes)?;
-    Ok(e.finish()?.len())
-}
-
-fn brotli_len(bytes: &[u8]) -> anyhow::Result<usize> {
-    let mut out = Vec::new();
-    {
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        w.write_all(bytes)?;
-    }
-    Ok(out.len())
-}
-
 fn kb(n: usize) -> String {
     format!("{:.1} KB", n as f64 / 1024.0)
 }
@@ -133,37 +119,42 @@ pub fn build(args: &UiArgs) -> anyhow::Result<PathBuf> {
         .out_name("postiz_embed_ui")
         .generate(&staging)
         .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e}"))?;
-    let wasm = staging.join("postiz_embed_ui_bg.wasm");
+    let wasm = staging.join(WASM);
     let bytes = std::fs::read(&wasm)?;
     std::fs::write(&wasm, strip_custom(&bytes, &["name"])?)?;
     if args.wasm_opt {
         wasm_opt(&wasm)?;
     }
-    std::fs::copy(root().join("embed-ui/js/postiz.js"), staging.join("postiz.js"))?;
+    if walk(&staging)?.len() != 2 {
+        // Snippets would be imported by the glue under names we do not hash or precompress.
+        bail!("bindgen wrote more than {GLUE} and {WASM} into {}: the bundle step handles only those", staging.display());
+    }
+    let template = std::fs::read_to_string(root().join("embed-ui/js/postiz.js")).context("reading embed-ui/js/postiz.js")?;
+    let assets = ui_assets::fingerprint(&staging, &template)?;
 
     // Sizes, and a content hash for the versioned copy.
-    let mut files: Vec<PathBuf> = walk(&staging)?;
-    files.sort();
     let mut hasher = Sha256::new();
     let (mut raw, mut gz, mut br) = (0, 0, 0);
-    println!("\n{:<44} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
-    for f in &files {
-        let bytes = std::fs::read(f)?;
-        hasher.update(&bytes);
-        let (g, b) = (gzip_len(&bytes)?, brotli_len(&bytes)?);
-        raw += bytes.len();
-        gz += g;
-        br += b;
-        let name = f.strip_prefix(&staging).unwrap_or(f).display().to_string();
-        println!("{name:<44} {:>10} {:>10} {:>10}", kb(bytes.len()), kb(g), kb(b));
+    println!("\n{:<44} {:>10} {:>10} {:>10}", "file (served as brotli, gzip or as is)", "raw", "gzip", "brotli");
+    for f in &assets.files {
+        hasher.update(std::fs::read(staging.join(&f.name))?);
+        raw += f.raw;
+        gz += f.gzip;
+        br += f.brotli;
+        println!("{:<44} {:>10} {:>10} {:>10}", f.name, kb(f.raw), kb(f.gzip), kb(f.brotli));
     }
     println!("{:<44} {:>10} {:>10} {:>10}", "total", kb(raw), kb(gz), kb(br));
     let hash = hex::encode(hasher.finalize())[..10].to_owned();
     let version = env!("CARGO_PKG_VERSION");
-    let manifest = format!(
-        "{{\"version\":\"{version}\",\"hash\":\"{hash}\",\"entry\":\"postiz.js\",\"bytes\":{{\"raw\":{raw},\"gzip\":{gz},\"brotli\":{br}}}}}\n"
-    );
-    std::fs::write(staging.join("manifest.json"), manifest)?;
+    // Hosts read `files` to preload the module and its glue next to the entry import.
+    let manifest = serde_json::json!({
+        "version": version,
+        "hash": hash,
+        "entry": ENTRY,
+        "files": { "glue": assets.glue, "wasm": assets.wasm },
+        "bytes": { "raw": raw, "gzip": gz, "brotli": br },
+    });
+    std::fs::write(staging.join("manifest.json"), format!("{manifest}\n"))?;
 
     let dist = root().join(format!("target/ui/dist/postiz-ui-{version}-{hash}"));
     copy_dir(&staging, &dist)?;

@@ -4,6 +4,7 @@
 
 mod access;
 pub mod auth;
+pub mod bundle;
 mod checks;
 mod error;
 mod extract;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -159,7 +159,9 @@ fn host_routes(host: Host) -> Router {
         .route("/auth/refresh", post(refresh))
         .route("/dashboard", get(dashboard))
         .route("/dashboard/postiz", get(module_page))
-        .route("/dashboard/postiz/pkg/{*file}", get(asset))
+        // The bundle: content-named files cached for a year, the entry revalidated, brotli or
+        // gzip as the browser accepts (postiz_api::bundle).
+        .nest_service("/dashboard/postiz/pkg", postiz_api::bundle::service(host.ui_dir.as_path()))
         .route("/dashboard/postiz/{*rest}", get(module_page))
         .with_state(host)
         .layer(axum::middleware::from_fn(postiz_api::response_policy::no_store))
@@ -336,30 +338,12 @@ async fn module_page(State(host): State<Host>, headers: HeaderMap, uri: axum::ht
         let next = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
         return Redirect::to(&format!("/login?next={}", pages::url_encode(&next))).into_response();
     };
-    let version = std::fs::read_to_string(host.ui_dir.join("manifest.json"))
+    let files = std::fs::read_to_string(host.ui_dir.join("manifest.json"))
         .ok()
         .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-        .and_then(|m| m["hash"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "dev".into());
+        .and_then(|m| Some(pages::BundleFiles { glue: m["files"]["glue"].as_str()?.to_owned(), wasm: m["files"]["wasm"].as_str()?.to_owned() }));
     let built = host.ui_dir.join("postiz.js").exists();
-    Html(pages::module(&user, &host.base_route, &host.api_base, &version, built)).into_response()
-}
-
-/// The bundle's files (`/dashboard/postiz/pkg/…`).
-async fn asset(State(host): State<Host>, Path(file): Path<String>) -> Response {
-    if file.split('/').any(|p| p.is_empty() || p == ".." || p.starts_with('.')) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let path = host.ui_dir.join(&file);
-    let Ok(bytes) = tokio::fs::read(&path).await else { return StatusCode::NOT_FOUND.into_response() };
-    let kind = match path.extension().and_then(|e| e.to_str()) {
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("wasm") => "application/wasm",
-        Some("json") => "application/json",
-        Some("css") => "text/css",
-        _ => "application/octet-stream",
-    };
-    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-cache")], bytes).into_response()
+    Html(pages::module(&user, &host.base_route, &host.api_base, files.as_ref(), built)).into_response()
 }
 
 #[cfg(test)]

@@ -106,14 +106,33 @@ pub fn dashboard(user: &DemoUser) -> String {
     )
 }
 
-/// The module page: the host shell plus the mount script.
-pub fn module(user: &DemoUser, base_route: &str, api_base: &str, version: &str, built: bool) -> String {
+/// The content-named files of the bundle (from its `manifest.json`), for preload hints.
+#[derive(Debug, Clone)]
+pub struct BundleFiles {
+    pub glue: String,
+    pub wasm: String,
+}
+
+/// The module page: the host shell plus the mount script. With `files`, the page asks for the
+/// glue and the module at once, next to the entry file, instead of one after the other.
+pub fn module(user: &DemoUser, base_route: &str, api_base: &str, files: Option<&BundleFiles>, built: bool) -> String {
     if !built {
         return shell("Social planner", Some(user), "<p>The UI bundle is not built: run <code>cargo xtask ui</code>.</p>", "");
     }
+    let preload = files
+        .map(|f| {
+            format!(
+                // `crossorigin` makes the preload a CORS fetch with same-origin credentials, as
+                // the glue's `fetch()` of the module is, so the browser reuses it.
+                r#"<link rel="modulepreload" href="{base_route}/pkg/{glue}"><link rel="preload" as="fetch" type="application/wasm" crossorigin href="{base_route}/pkg/{wasm}">"#,
+                glue = esc(&f.glue),
+                wasm = esc(&f.wasm),
+            )
+        })
+        .unwrap_or_default();
     let script = format!(
-        r#"<script type="module">
-  import {{ mount }} from "{base_route}/pkg/postiz.js?v={version}";
+        r#"{preload}<script type="module">
+  import {{ mount }} from "{base_route}/pkg/postiz.js";
   const params = new URLSearchParams(location.search);
   // The session callback: what a Next.js host would do with supabase.auth.getSession()/refreshSession().
   const refresh = () => fetch("/auth/refresh", {{ method: "POST" }}).then(r => r.ok ? r.json() : null).then(j => j && j.access_token);
