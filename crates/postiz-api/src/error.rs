@@ -215,6 +215,9 @@ impl From<tokio_postgres::Error> for ApiError {
         } else if code.code() == "PZ409" {
             // The approval gate: the message says what is missing, for people.
             Self::conflict("approval_required", db.message().to_owned())
+        } else if *code == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
+            // Our functions' "not in that state any more" (e.g. resolved by someone else first).
+            Self::conflict("wrong_state", db.message().to_owned())
         } else if code.code() == "PZ403" {
             // A review decision this person may not make now; the message says why.
             Self::forbidden_because("review_refused", db.message().to_owned())

@@ -32,6 +32,7 @@ pub mod public;
 pub mod schedules;
 pub mod session;
 pub mod tags;
+pub mod unconfirmed;
 pub mod video_poster;
 pub mod video_probe;
 pub mod workspaces;
@@ -64,6 +65,7 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/approval-policy", get(approvals::get_policy).put(approvals::set_policy))
         .route("/workspaces/{ws}/approval-policy/accounts/{account}", axum::routing::delete(approvals::delete_override))
         .route("/workspaces/{ws}/review-queue", get(approvals::queue))
+        .route("/workspaces/{ws}/posts/{id}/targets/{target}/resolve", post(unconfirmed::resolve))
         .route("/workspaces/{ws}/posts/{id}/comments", get(comments::list).post(comments::add))
         .route("/workspaces/{ws}/posts/{id}/comments/{comment}", axum::routing::delete(comments::delete))
         .route("/workspaces/{ws}/schedules/{id}", get(schedules::get))
