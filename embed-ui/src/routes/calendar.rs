@@ -21,6 +21,8 @@ use crate::time;
 const MONTH_CELL_LIMIT: usize = 3;
 /// Rows per list page.
 const LIST_PAGE: usize = 200;
+/// Where the day and week views open (scrolled), unless something is earlier.
+const WORKING_HOURS_START: i64 = 8;
 
 /// The zones offered as a per-user override: the browser's zone and UTC first, then every zone
 /// the browser knows (a short list where it cannot say), without the workspace's own zone (the
@@ -149,6 +151,12 @@ impl Board {
 
     fn cell(&self, key: i64) -> RwSignal<Vec<Arc<Item>>> {
         self.cells.with_value(|c| c.get(&key).copied()).unwrap_or_else(|| RwSignal::new(Vec::new()))
+    }
+
+    /// The hour the day and week views open at: 08:00, or earlier when something is earlier.
+    fn first_hour(&self) -> i64 {
+        let earliest = self.cells.with_value(|c| c.iter().filter(|(_, l)| l.with_untracked(|l| !l.is_empty())).map(|(k, _)| k.rem_euclid(24)).min());
+        earliest.map_or(WORKING_HOURS_START, |h| h.min(WORKING_HOURS_START))
     }
 
     /// Moves an item to `at`, updating only the two cells involved. Returns the old time.
@@ -504,6 +512,17 @@ fn Chip(item: Arc<Item>, zone: StoredValue<String>, can_edit: bool, #[prop(optio
 fn HourGrid(board: Board, first: i64, days: i64, can_edit: bool) -> impl IntoView {
     let today = time::wall(&board.zone.get_value(), time::now()).day;
     let cols = format!("grid-template-columns: 3.5rem repeat({days}, minmax(0, 1fr))");
+    // Open at working hours: scroll the hours so the first one shown is 08:00 (or the earliest
+    // post's hour), once the grid is laid out.
+    let body = NodeRef::<leptos::html::Div>::new();
+    let open_at = board.first_hour();
+    body.on_load(move |el| {
+        request_animation_frame(move || {
+            let Ok(Some(label)) = el.query_selector(&format!("[data-hour-label='{open_at}']")) else { return };
+            let top = label.get_bounding_client_rect().top() - el.get_bounding_client_rect().top() + f64::from(el.scroll_top());
+            el.set_scroll_top(top.round() as i32);
+        });
+    });
     view! {
         <div class="postiz-hours" style=cols.clone()>
             <div class="postiz-corner"></div>
@@ -512,9 +531,9 @@ fn HourGrid(board: Board, first: i64, days: i64, can_edit: bool) -> impl IntoVie
                 view! { <div class=class data-day=time::day_key(d)>{time::short_day(d)}</div> }
             }).collect_view()}
         </div>
-        <div class="postiz-hours postiz-hours-body" style=cols>
+        <div class="postiz-hours postiz-hours-body" style=cols node_ref=body>
             {(0..24).map(|h| view! {
-                <div class="postiz-hour-label">{time::hhmm(h * 60)}</div>
+                <div class="postiz-hour-label" data-hour-label=h>{time::hhmm(h * 60)}</div>
                 {(first..first + days).map(|d| view! { <HourCell board day=d hour=h can_edit/> }).collect_view()}
             }).collect_view()}
         </div>
