@@ -9,6 +9,7 @@ pub mod api;
 mod app;
 mod components;
 mod count;
+mod live;
 mod metrics;
 pub mod nav;
 mod routes;

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use crate::api::{Account, Api, Calendar, CalendarEntry, Tag, UiError, enc, ws_path};
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::{ErrorBox, Loading, NetworkBadge};
+use crate::live;
 use crate::nav::{Link, Nav, param_of};
 use crate::time;
 
@@ -117,6 +118,8 @@ struct Board {
     index: StoredValue<HashMap<String, (i64, Arc<Item>)>>,
     hourly: bool,
     zone: StoredValue<String>,
+    /// Bumped by every [`Board::patch`], so replaced items get keys of their own.
+    revision: StoredValue<u64>,
 }
 
 impl Board {
@@ -131,6 +134,7 @@ impl Board {
             index: StoredValue::new(HashMap::new()),
             hourly,
             zone: StoredValue::new(zone.to_owned()),
+            revision: StoredValue::new(0),
         };
         let mut cells: HashMap<i64, Vec<Arc<Item>>> = cell_keys.iter().map(|k| (*k, Vec::new())).collect();
         let mut index = HashMap::with_capacity(entries.len());
@@ -151,6 +155,55 @@ impl Board {
 
     fn cell(&self, key: i64) -> RwSignal<Vec<Arc<Item>>> {
         self.cells.with_value(|c| c.get(&key).copied()).unwrap_or_else(|| RwSignal::new(Vec::new()))
+    }
+
+    /// Whether something on the board can change by itself soon ([`live::due_or_in_flight`]).
+    fn anything_due(&self) -> bool {
+        self.index
+            .try_with_value(|i| {
+                i.values().any(|(_, item)| {
+                    let e = &item.entry;
+                    live::due_or_in_flight(e.post_status.as_deref().unwrap_or(""), Some(item.at.get_untracked()), e.targets.iter().map(|t| t.status.as_str()))
+                })
+            })
+            .unwrap_or(false)
+    }
+
+    /// Takes a fresh answer for the same window: the cells whose posts differ get new items
+    /// (new keys, so their chips are drawn again); the others are left alone.
+    fn patch(&self, entries: Vec<CalendarEntry>) {
+        let Some(cells) = self.cells.try_get_value() else { return };
+        let mut fresh: HashMap<i64, Vec<(f64, CalendarEntry)>> = HashMap::new();
+        for entry in entries {
+            let Some(at) = time::parse(&entry.at) else { continue };
+            fresh.entry(self.cell_of(at)).or_default().push((at, entry));
+        }
+        let revision = self.revision.get_value() + 1;
+        self.revision.set_value(revision);
+        for (cell, list) in cells {
+            let new = fresh.remove(&cell).unwrap_or_default();
+            let same = list.with_untracked(|old| {
+                old.len() == new.len() && old.iter().zip(&new).all(|(o, (at, e))| o.entry == *e && o.at.get_untracked() == *at)
+            });
+            if same {
+                continue;
+            }
+            let items: Vec<Arc<Item>> = new
+                .into_iter()
+                .enumerate()
+                .map(|(i, (at, entry))| {
+                    let key = format!("{}@{}~{revision}#{i}", entry.post_id.clone().or_else(|| entry.schedule_id.clone()).unwrap_or_default(), entry.at);
+                    Arc::new(Item { key, entry, at: RwSignal::new(at) })
+                })
+                .collect();
+            self.index.update_value(|index| {
+                list.with_untracked(|old| old.iter().for_each(|o| drop(index.remove(&o.key))));
+                for item in &items {
+                    index.insert(item.key.clone(), (cell, item.clone()));
+                }
+            });
+            list.set(items);
+        }
     }
 
     /// The hour the day and week views open at: 08:00, or earlier when something is earlier.
@@ -222,22 +275,51 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
         async move { a.get::<Vec<Tag>>(&path).await }
     });
 
-    let a = api.clone();
-    let data = LocalResource::new(move || {
-        let a = a.clone();
+    // The window and filters as the API's query; the calendar and the live probe ask for it.
+    let window_query = Memo::new(move |_| {
         let (first, days) = window(kind.get(), anchor.get());
         let z = zone.get();
         let from = time::iso(time::instant(&z, first, 0));
         let to = time::iso(time::instant(&z, first + days, 0));
+        format!("from={}&to={}", enc(&from), enc(&to))
+    });
+    let calendar_path = Memo::new(move |_| {
         let (acc, tg, st) = filters.get();
-        let mut path = ws.with_value(|w| ws_path(&w.ws.id, &format!("/calendar?from={}&to={}", enc(&from), enc(&to))));
+        let mut path = ws.with_value(|w| ws_path(&w.ws.id, &format!("/calendar?{}", window_query.get())));
         for (k, v) in [("accounts", acc), ("tags", tg), ("statuses", st)] {
             if !v.is_empty() {
                 path.push_str(&format!("&{k}={}", enc(&v)));
             }
         }
+        path
+    });
+    let a = api.clone();
+    let data = LocalResource::new(move || {
+        let a = a.clone();
+        let path = calendar_path.get();
         async move { a.get::<Calendar>(&path).await }
     });
+
+    // Live: while something in view is due or publishing (and on focus), a changed version
+    // fetches the window again and updates only the cells whose posts changed.
+    let shown = StoredValue::new(None::<Board>);
+    let a = api.clone();
+    live::watch(
+        ws.with_value(Ws::id),
+        move || window_query.get_untracked(),
+        move || shown.get_value().is_some_and(|b| b.anything_due()),
+        move || {
+            let a = a.clone();
+            let path = calendar_path.get_untracked();
+            leptos::task::spawn_local(async move {
+                if let (Ok(cal), Some(board)) = (a.get::<Calendar>(&path).await, shown.try_get_value().flatten())
+                    && calendar_path.try_get_untracked().as_ref() == Some(&path)
+                {
+                    board.patch(cal.entries);
+                }
+            });
+        },
+    );
 
     let step = move |dir: i64| {
         let a = anchor.get_untracked();
@@ -360,6 +442,7 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
                         };
                         let count = cal.entries.len();
                         let board = Board::build(cal.entries, k.hourly(), &z, &keys);
+                        shown.set_value(Some(board));
                         let render_ms = RwSignal::new(None::<f64>);
                         request_animation_frame(move || render_ms.set(Some(now_perf() - started)));
                         let grid = match k {

@@ -10,6 +10,7 @@ use crate::api::{Api, ErrorView, Post, PostAnalytics, TargetAnalytics, UiError, 
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::charts::{Point, Sparkline};
 use crate::components::{AuthImage, ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
+use crate::live;
 use crate::metrics;
 use crate::nav::Link;
 use crate::routes::analytics::freshness_words;
@@ -48,26 +49,19 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
         let a = a.clone();
         async move { a.get::<Post>(&path.get_value()).await }
     });
-    // Poll while a target is still pending or publishing.
-    let handle = set_interval_with_handle(
+    // Live: while the post is due or publishing (and on focus), a changed version of it fetches
+    // it again (crate::live).
+    let scope = format!("post={}", crate::api::enc(&id));
+    live::watch(
+        ws.id(),
+        move || scope.clone(),
         move || {
-            let busy = post.get().and_then(Result::ok).is_some_and(|p| {
-                p.status == "publishing"
-                    || (p.status == "scheduled" && p.scheduled_at.as_deref().and_then(time::parse).is_some_and(|t| t < time::now() + 60_000.0))
-                    || p.targets.iter().any(|t| matches!(t.status.as_str(), "queued" | "publishing"))
-            });
-            if busy {
-                tick.update(|t| *t += 1);
-            }
+            post.get_untracked().and_then(Result::ok).is_some_and(|p| {
+                live::due_or_in_flight(&p.status, p.scheduled_at.as_deref().and_then(time::parse), p.targets.iter().map(|t| t.status.as_str()))
+            })
         },
-        Duration::from_millis(1500),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(h) = handle {
-            h.clear();
-        }
-    });
+        move || tick.try_update(|t| *t += 1).unwrap_or(()),
+    );
     let ws = StoredValue::new(ws);
     view! {
         <section class="postiz-post">

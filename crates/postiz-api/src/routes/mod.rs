@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod approval_state;
 pub mod approvals;
 pub mod calendar;
+pub mod changes;
 pub mod comments;
 pub mod connect;
 pub mod features;
@@ -74,6 +75,7 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/tags/{id}", axum::routing::patch(tags::update).delete(tags::delete))
         .route("/workspaces/{ws}/activity", get(activity::list))
         .route("/workspaces/{ws}/calendar", get(calendar::get))
+        .route("/workspaces/{ws}/changes", get(changes::get))
         .route("/workspaces/{ws}/posts/{id}/analytics", get(analytics::post::get))
         .route("/workspaces/{ws}/analytics/overview", get(analytics::overview::get))
         .route("/workspaces/{ws}/analytics/top-posts", get(analytics::top_posts::get))
