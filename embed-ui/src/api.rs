@@ -799,6 +799,9 @@ pub struct MediaItem {
     /// The default alt text, used by posts that attach the file without their own.
     #[serde(default)]
     pub alt_text: Option<String>,
+    /// Images outside a network's proportions: `refuse`, `pad` or `crop` (the copy sent).
+    #[serde(default)]
+    pub aspect_fit: Option<String>,
     /// Per network the workspace has an account on: can the file go there as it is.
     #[serde(default)]
     pub fits: Vec<NetworkFit>,

@@ -451,3 +451,64 @@ async fn a_posts_own_alt_text_per_file_and_per_reply_is_stored_read_back_and_che
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["variants"]["x"]["thread"][0]["media_alt"], json!({id: "The same counter, for the reply"}));
 }
+
+/// A `w`x`h` PNG of one colour.
+fn flat_png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 120, 40]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// `aspect_fit` is set in the library (refused naming the field when it is not refuse, pad or
+/// crop; alt text untouched), and both the library's fits and the schedule-time check honour it:
+/// a 2:5 image refused for Instagram's feed while it is `refuse` fits and schedules once it is
+/// `pad` (the worker sends a padded copy), and again with `crop`.
+#[tokio::test]
+async fn an_image_set_to_pad_or_crop_fits_and_schedules_where_its_aspect_would_be_refused() {
+    let f = fixture().await;
+    let instagram = f.app.account(f.ws, "instagram", "brand").await;
+    let (status, asset) = upload(&f, "banner.png", &flat_png(400, 1000)).await;
+    assert_eq!(status, StatusCode::CREATED, "{asset}");
+    let media = format!("/workspaces/{}/media/{}", f.ws, asset["id"].as_str().unwrap());
+    let one = f.app.call(&f.owner, "GET", &media, None).await;
+    assert_eq!(one.body["aspect_fit"], "refuse");
+    let ig = fit(&one.body, "instagram");
+    assert_eq!(ig["ok"], false, "{one:?}", one = one.body);
+    assert!(ig["reasons"][0].as_str().unwrap().contains("width/height ratio"), "{ig}");
+
+    let when = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let post = json!({"content": "Tall banner", "status": "scheduled", "targets": [instagram], "media": [asset["id"]], "schedule": {"kind": "once", "at": when}});
+    let path = format!("/workspaces/{}/posts", f.ws);
+    let a = f.app.call(&f.owner, "POST", &path, Some(post.clone())).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["field"], "variants.instagram.media[0]");
+
+    let a = f.app.call(&f.owner, "PATCH", &media, Some(json!({"alt_text": "An orange banner"}))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let bad = f.app.call(&f.owner, "PATCH", &media, Some(json!({"aspect_fit": "stretch"}))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["error"]["fields"][0]["field"], "aspect_fit");
+    assert_eq!(bad.body["error"]["fields"][0]["message"], "must be refuse, pad or crop; got \"stretch\"");
+
+    let padded = f.app.call(&f.owner, "PATCH", &media, Some(json!({"aspect_fit": "pad"}))).await;
+    assert_eq!(padded.status, StatusCode::OK, "{}", padded.body);
+    assert_eq!(padded.body["aspect_fit"], "pad");
+    assert_eq!(padded.body["alt_text"], "An orange banner", "an aspect change leaves the alt text alone");
+    assert_eq!(fit(&padded.body, "instagram")["ok"], true, "{}", padded.body);
+    let a = f.app.call(&f.owner, "POST", &path, Some(post.clone())).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+
+    let cropped = f.app.call(&f.owner, "PATCH", &media, Some(json!({"aspect_fit": "crop"}))).await;
+    assert_eq!(cropped.body["aspect_fit"], "crop");
+    let listed = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/media", f.ws), None).await;
+    assert_eq!(fit(&listed.body["items"][0], "instagram")["ok"], true);
+    let a = f.app.call(&f.owner, "POST", &path, Some(post)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+
+    // Viewers cannot change it.
+    let viewer = f.app.actor("viewer-fit@example.com").await;
+    f.app.add_member(f.ws, &viewer, "viewer").await;
+    let denied = f.app.call(&viewer, "PATCH", &media, Some(json!({"aspect_fit": "refuse"}))).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.body);
+}

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{MediaId, Network};
+use crate::{AspectFit, MediaId, Network};
 
 /// What the user composed for one submission: a variant per selected network.
 ///
@@ -84,6 +84,10 @@ pub struct MediaRef {
     /// Videos: what the container says beyond size and duration.
     #[serde(default)]
     pub video: VideoTraits,
+    /// What the worker does with an image outside a network's aspect range (the asset's
+    /// choice in the library).
+    #[serde(default)]
+    pub aspect_fit: AspectFit,
 }
 
 /// What a video's container says about its streams, as read at upload. Unknown fields are

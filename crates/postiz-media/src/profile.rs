@@ -1,64 +1,15 @@
 //! Which variant an original needs on a network: the network, how the asset wants a wrong
 //! aspect ratio handled, and the rules the variant was made for, named by one key.
 
-use std::fmt;
-use std::str::FromStr;
-
 use postiz_domain::Network;
 use postiz_providers::rules::MediaRules;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Bumped when the transforms change what they produce, so variants made by older code are
 /// not reused.
 const TRANSFORM_VERSION: u32 = 1;
 
-/// What to do with an image whose width/height ratio is outside the network's range. Chosen
-/// per asset (`media_assets.aspect_fit`), because it depends on the picture: a poster can take
-/// bars, a portrait may lose its top and bottom.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AspectFit {
-    /// Refuse the image, naming the range (the default: nothing changes without consent).
-    #[default]
-    Refuse,
-    /// Add white bars to reach the nearest accepted ratio.
-    Pad,
-    /// Cut the middle out at the nearest accepted ratio.
-    Crop,
-}
-
-impl AspectFit {
-    /// The stored name (`refuse`, `pad`, `crop`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AspectFit::Refuse => "refuse",
-            AspectFit::Pad => "pad",
-            AspectFit::Crop => "crop",
-        }
-    }
-}
-
-impl fmt::Display for AspectFit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A stored name that is not an [`AspectFit`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown aspect fit {0:?} (expected refuse, pad or crop)")]
-pub struct UnknownAspectFit(pub String);
-
-impl FromStr for AspectFit {
-    type Err = UnknownAspectFit;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [AspectFit::Refuse, AspectFit::Pad, AspectFit::Crop]
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| UnknownAspectFit(s.to_owned()))
-    }
-}
+pub use postiz_domain::{AspectFit, UnknownAspectFit};
 
 /// The key of the variant an original needs for `network`: readable (`instagram-refuse-…`) and
 /// changing whenever the image rules, the fit or the transforms change, so a stored variant is

@@ -96,6 +96,31 @@ pub fn MediaDetail(
             }
         });
     };
+    let fit = RwSignal::new(item.aspect_fit.clone().unwrap_or_else(|| "refuse".into()));
+    let (api2, path2) = (expect_context::<Api>(), ws_path(&ws, &format!("/media/{}", item.id)));
+    let on_fit = move |ev: leptos::ev::Event| {
+        let (api, path) = (api2.clone(), path2.clone());
+        let choice = event_target_value(&ev);
+        let before = fit.get_untracked();
+        fit.set(choice.clone());
+        error.set(None);
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api.patch::<MediaItem>(&path, &serde_json::json!({ "aspect_fit": choice })).await;
+            saving.set(false);
+            match result {
+                Ok(updated) => {
+                    toasts.show("Aspect choice saved", false);
+                    saved.run(updated);
+                }
+                Err(e) => {
+                    fit.set(before);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let is_image = item.kind == "image";
     let name = item.name.clone().unwrap_or_else(|| item.kind.clone());
     let picture = item.thumbnail_url.clone().or_else(|| (item.kind != "video").then(|| item.url.clone()).flatten());
     let is_video = item.kind == "video";
@@ -170,6 +195,16 @@ pub fn MediaDetail(
                     </ul>
                 }.into_any()
             }}
+            {is_image.then(|| view! {
+                <label class="postiz-label">"When a network does not take its proportions"
+                    <select class="postiz-select" data-field="aspect-fit" disabled=move || !can_edit || saving.get() on:change=on_fit.clone()>
+                        <option value="refuse" selected=move || fit.get() == "refuse">"Refuse it (say so when scheduling)"</option>
+                        <option value="pad" selected=move || fit.get() == "pad">"Pad it with white bars"</option>
+                        <option value="crop" selected=move || fit.get() == "crop">"Crop the middle"</option>
+                    </select>
+                </label>
+                <FieldMessage error prefixes=vec!["aspect_fit"]/>
+            })}
             <h4 class="postiz-subtitle">"Copies made per network"</h4>
             {if variants.is_empty() {
                 view! { <p class="postiz-hint" data-variants="0">"None yet. When a post with this file goes out, each network gets a copy that meets its limits; it is kept here for the next post."</p> }.into_any()

@@ -32,6 +32,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Row, Transaction};
+use postiz_domain::AspectFit;
 use uuid::Uuid;
 
 use super::media_fetch::{FetchError, RemoteFetcher};
@@ -210,6 +211,10 @@ pub struct MediaView {
     pub has_audio: Option<bool>,
     /// The default alternative text, used by posts that attach this asset without their own.
     pub alt_text: Option<String>,
+    /// Images outside a network's width/height range: `refuse` (the default), `pad` with white
+    /// bars, or `crop` the middle, in the copy made for that network.
+    #[schema(value_type = String, example = "refuse")]
+    pub aspect_fit: AspectFit,
     /// SHA-256 of the bytes, hex.
     pub sha256: String,
     /// Whether `GET …/media/{id}/thumbnail` has a picture (images; videos' poster frame, when
@@ -262,7 +267,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MediaLinks {
 
 pub(crate) const MEDIA_COLUMNS: &str = "id, mime_type, bytes, width, height, duration_ms, encode(sha256, 'hex'), \
      coalesce(thumbnail_path, poster_path) is not null, uploaded_by, created_at, name, \
-     video_codec, audio_codec, frame_rate::float8, has_audio, alt_text";
+     video_codec, audio_codec, frame_rate::float8, has_audio, alt_text, aspect_fit";
 
 pub(crate) fn media_view(r: &Row) -> MediaView {
     let mime: String = r.get(1);
@@ -286,6 +291,7 @@ pub(crate) fn media_view(r: &Row) -> MediaView {
         frame_rate: r.get(13),
         has_audio: r.get(14),
         alt_text: r.get(15),
+        aspect_fit: r.get::<_, String>(16).parse().unwrap_or_default(),
         sha256: r.get(6),
         has_thumbnail: r.get(7),
         uploaded_by: r.get(8),

@@ -1,11 +1,14 @@
 //! `PATCH /workspaces/{ws}/media/{id}` `{"alt_text"}`: the asset's default alternative text,
 //! edited in the library. A post that attaches the asset without alt text of its own
 //! (`post_media.alt_text` null) publishes with this one, so describing a picture once in the
-//! library reaches every network that takes alt text; a post's own alt text wins.
+//! library reaches every network that takes alt text; a post's own alt text wins. The same
+//! request sets `aspect_fit` (refuse, pad or crop), which the worker's copies, the
+//! schedule-time check and the library's fits all honour.
 
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
+use postiz_domain::AspectFit;
 use uuid::Uuid;
 
 use super::media::{MEDIA_COLUMNS, MediaLinks, MediaView, media_view};
@@ -19,12 +22,24 @@ use crate::{ApiError, AppState};
 /// scheduled and shown in the library's fits.
 pub const MAX_ALT_TEXT: usize = 2000;
 
-/// Body of `PATCH …/media/{id}`.
+/// Body of `PATCH …/media/{id}`: each field given replaces the stored one.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMedia {
-    /// What the picture or video shows, for people who cannot see it; empty or null removes it.
-    pub alt_text: Option<String>,
+    /// What the picture or video shows, for people who cannot see it; empty or null removes it,
+    /// absent keeps it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub alt_text: Option<Option<String>>,
+    /// An image outside a network's width/height range: `refuse` (the default), `pad` with
+    /// white bars, or `crop` the middle, in the copy made for that network.
+    #[serde(default)]
+    pub aspect_fit: Option<String>,
+}
+
+/// Distinguishes `"alt_text": null` (Some(None), clears) from an absent key (None, keeps).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// The alt text to store: trimmed, none when empty; a refusal names `alt_text`.
@@ -47,7 +62,8 @@ pub(crate) fn check_alt(alt: &str, field: &str, fields: &mut Fields) {
     }
 }
 
-/// `PATCH /workspaces/{ws}/media/{id}` (editor+): sets or clears the default alt text.
+/// `PATCH /workspaces/{ws}/media/{id}` (editor+): sets or clears the default alt text, and sets
+/// what the worker does with an image outside a network's aspect range.
 pub async fn update(
     State(state): State<AppState>,
     user: AuthUser,
@@ -56,15 +72,28 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateMedia>,
 ) -> Result<Json<MediaView>, ApiError> {
     let mut fields = Fields::default();
-    let alt = clean_alt(body.alt_text.as_deref(), &mut fields);
+    let set_alt = body.alt_text.is_some();
+    let alt = clean_alt(body.alt_text.flatten().as_deref(), &mut fields);
+    let fit = match body.aspect_fit.as_deref().map(str::parse::<AspectFit>) {
+        None => None,
+        Some(Ok(fit)) => Some(fit.as_str()),
+        Some(Err(e)) => {
+            fields.push("aspect_fit", format!("must be refuse, pad or crop; got {:?}", e.0));
+            None
+        }
+    };
     fields.finish()?;
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Editor).await?;
     let row = tx
         .query_opt(
-            &format!("update postiz.media_assets set alt_text = $3 where workspace_id = $1 and id = $2 returning {MEDIA_COLUMNS}"),
-            &[&ws, &id, &alt],
+            &format!(
+                "update postiz.media_assets
+                 set alt_text = case when $4 then $3 else alt_text end, aspect_fit = coalesce($5, aspect_fit)
+                 where workspace_id = $1 and id = $2 returning {MEDIA_COLUMNS}"
+            ),
+            &[&ws, &id, &alt, &set_alt, &fit],
         )
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -72,7 +101,7 @@ pub async fn update(
     let mut one = [media_view(&row).linked(&links)];
     super::media_fits::annotate(&tx, ws, &mut one).await?;
     tx.commit().await?;
-    tracing::info!(media.id = %id, workspace.id = %ws, has_alt = alt.is_some(), "media alt text changed");
+    tracing::info!(media.id = %id, workspace.id = %ws, has_alt = alt.is_some(), aspect_fit = fit, "media details changed");
     let [view] = one;
     Ok(Json(view))
 }

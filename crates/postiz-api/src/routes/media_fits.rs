@@ -75,6 +75,7 @@ fn media_ref(m: &MediaView) -> Option<MediaRef> {
         alt: m.alt_text.clone(),
         name: m.name.clone(),
         video: VideoTraits { video_codec: m.video_codec.clone(), audio_codec: m.audio_codec.clone(), frame_rate: m.frame_rate },
+        aspect_fit: m.aspect_fit,
     })
 }
 

@@ -298,8 +298,12 @@ impl<'a> Validator<'a> {
                 self.push(field, "media_duration", message, Some(min), Some(d));
             }
         }
+        // An image set to pad or crop is sent as a copy inside the range (the worker's variant),
+        // so its own proportions are no reason to refuse it; a video is sent as it is.
+        let made_to_fit = converted && m.aspect_fit.fits_any_aspect();
         if let (Some(w), Some(h)) = (m.width, m.height)
             && h > 0
+            && !made_to_fit
         {
             let ratio = f64::from(w) / f64::from(h);
             let too_narrow = limits.min_aspect_ratio.is_some_and(|min| ratio < min - 1e-6);

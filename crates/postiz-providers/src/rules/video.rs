@@ -213,6 +213,7 @@ mod tests {
             alt: None,
             name: Some(name.into()),
             video: VideoTraits { video_codec: Some(codec.into()), audio_codec: audio.map(str::to_owned), frame_rate: Some(fps) },
+            aspect_fit: Default::default(),
         }
     }
 

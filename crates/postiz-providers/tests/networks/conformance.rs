@@ -246,6 +246,7 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
             alt: None,
             name: None,
             video: postiz_domain::VideoTraits::default(),
+            aspect_fit: postiz_domain::AspectFit::Refuse,
         });
         if let Some(caption) = rules.text.caption_max_length {
             variant.text = "a".repeat(caption as usize + 1);

@@ -1,6 +1,6 @@
 //! Validation with hard text, per network.
 
-use postiz_domain::{InstagramPostType, InstagramSettings, MediaId, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem};
+use postiz_domain::{AspectFit, InstagramPostType, InstagramSettings, MediaId, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem};
 use postiz_providers::rules::{ContentRules, count};
 use postiz_providers::validate;
 
@@ -15,7 +15,7 @@ fn errors(network: Network, v: &PostVariant) -> Vec<postiz_providers::FieldError
 }
 
 fn media(kind: MediaKind, mime: &str, size: u64) -> MediaRef {
-    MediaRef { id: MediaId(uuid::Uuid::nil()), kind, mime: mime.into(), size_bytes: size, width: Some(1000), height: Some(1000), duration_ms: None, alt: None, name: None, video: Default::default() }
+    MediaRef { id: MediaId(uuid::Uuid::nil()), kind, mime: mime.into(), size_bytes: size, width: Some(1000), height: Some(1000), duration_ms: None, alt: None, name: None, video: Default::default(), aspect_fit: AspectFit::Refuse }
 }
 
 #[test]

@@ -142,7 +142,7 @@ pub(crate) async fn check(
     let rows = tx
         .query(
             "select id, mime_type, bytes, width, height, duration_ms, name, alt_text,
-                    video_codec, audio_codec, frame_rate::float8
+                    video_codec, audio_codec, frame_rate::float8, aspect_fit
              from postiz.media_assets
              where workspace_id = $1 and id = any($2)",
             &[&ws, &media_ids],
@@ -167,6 +167,8 @@ pub(crate) async fn check(
                     alt: r.get(7),
                     name: r.get(6),
                     video: VideoTraits { video_codec: r.get(8), audio_codec: r.get(9), frame_rate: r.get(10) },
+                    // A value the table's check constraint does not allow cannot be stored.
+                    aspect_fit: r.get::<_, String>(11).parse().unwrap_or_default(),
                 },
             ))
         })
