@@ -2,7 +2,7 @@
 -- show each member their own workspaces only; nobody but service_role writes them; a plan
 -- without analytics hides them; snapshots roll up into days and rollups as they arrive.
 begin;
-select plan(31);
+select plan(36);
 
 do $$
 begin
@@ -46,12 +46,12 @@ select results_eq(
 -- Snapshots roll up as they arrive --------------------------------------------------------------
 
 select lives_ok(
-  $$ select postiz_private.service_record_analytics(w.id, '2026-11-01 22:30Z', '{"likes": 4, "impressions": 100}', '{"like_count": 4}')
+  $$ select postiz_private.service_record_analytics(w.id, w.lease_until, '2026-11-01 22:30Z', '{"likes": 4, "impressions": 100}', '{"like_count": 4}')
      from postiz.analytics_watches w where w.target_id = 'aaaaaaaa-0000-4000-8000-0000000000e7' $$,
   'the worker records a reading'
 );
 select lives_ok(
-  $$ select postiz_private.service_record_analytics(w.id, '2026-11-02 07:00Z', '{"likes": 9}', '{}')
+  $$ select postiz_private.service_record_analytics(w.id, w.lease_until, '2026-11-02 07:00Z', '{"likes": 9}', '{}')
      from postiz.analytics_watches w where w.target_id = 'aaaaaaaa-0000-4000-8000-0000000000e7' $$,
   'and another, a day later in Paris'
 );
@@ -78,7 +78,7 @@ select results_eq(
   'each reading moves the cadence on, past the steps the post is already older than (read at 14.5 h and 23 h: next at 3 days)'
 );
 select lives_ok(
-  $$ select postiz_private.service_record_analytics(w.id, '2026-11-01 10:00Z', '{"likes": 3}', '{}')
+  $$ select postiz_private.service_record_analytics(w.id, w.lease_until, '2026-11-01 10:00Z', '{"likes": 3}', '{}')
      from postiz.analytics_watches w where w.target_id = 'bbbbbbbb-0000-4000-8000-0000000000e7' $$,
   'B gets a reading too'
 );
@@ -109,7 +109,7 @@ select throws_ok(
   '42501', null, 'nor rollups'
 );
 select throws_ok(
-  $$ select postiz_private.service_record_analytics(gen_random_uuid(), now(), '{}', '{}') $$,
+  $$ select postiz_private.service_record_analytics(gen_random_uuid(), null, now(), '{}', '{}') $$,
   '42501', null, 'nor call the worker''s functions'
 );
 
@@ -142,19 +142,63 @@ select results_eq(
   $$ values ('2026-11-05 10:00Z'::timestamptz) $$,
   'a new post is first read at the cadence''s first step'
 );
-select postiz_private.service_record_analytics(w.id, '2026-11-05 10:00Z', '{"likes": 1}', '{}')
+select postiz_private.service_record_analytics(w.id, w.lease_until, '2026-11-05 10:00Z', '{"likes": 1}', '{}')
 from postiz.analytics_watches w where w.target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
 select results_eq(
   $$ select next_fetch_at, state::text from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
   $$ values ('2026-11-08 08:00Z'::timestamptz, 'active') $$,
   'then at its second'
 );
-select postiz_private.service_record_analytics(w.id, '2026-11-08 08:00Z', '{"likes": 2}', '{}')
+select postiz_private.service_record_analytics(w.id, w.lease_until, '2026-11-08 08:00Z', '{"likes": 2}', '{}')
 from postiz.analytics_watches w where w.target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
 select results_eq(
   $$ select next_fetch_at, state::text from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
   $$ values (null::timestamptz, 'done') $$,
   'and after the last, reads stop'
+);
+
+-- Only the holder of a watch's lease moves it -----------------------------------------------------
+
+select tests.authenticate_as_service_role();
+update postiz.analytics_watches
+set step = 0, state = 'active', next_fetch_at = '2026-11-05 10:00Z', lease_until = null
+where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
+create temp table first_claim as
+  select watch_id, lease_until from postiz_private.service_claim_analytics(100, 60)
+  where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
+-- The first worker's fetch outlives its lease; another worker claims the watch.
+update postiz.analytics_watches set lease_until = now() - interval '1 second'
+where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
+create temp table second_claim as
+  select watch_id, lease_until from postiz_private.service_claim_analytics(100, 120)
+  where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8';
+select ok(
+  (select f.lease_until <> s.lease_until from first_claim f, second_claim s),
+  'a claim returns the lease it took, and a later claim takes another'
+);
+select postiz_private.service_analytics_failed(f.watch_id, f.lease_until, 'gone', 'stale', now()) from first_claim f;
+select results_eq(
+  $$ select state::text, last_error from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
+  $$ values ('active', null::text) $$,
+  'a failure reported under an expired lease changes nothing'
+);
+select postiz_private.service_record_analytics(s.watch_id, s.lease_until, '2026-11-05 10:00Z', '{"likes": 5}', '{}') from second_claim s;
+select results_eq(
+  $$ select step::int, next_fetch_at, lease_until from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
+  $$ values (1, '2026-11-08 08:00Z'::timestamptz, null::timestamptz) $$,
+  'the holder''s reading moves the watch one step and frees it'
+);
+select postiz_private.service_record_analytics(f.watch_id, f.lease_until, '2026-11-05 10:20Z', '{"likes": 6}', '{}') from first_claim f;
+select results_eq(
+  $$ select step::int, next_fetch_at from postiz.analytics_watches where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' $$,
+  $$ values (1, '2026-11-08 08:00Z'::timestamptz) $$,
+  'a reading recorded under an expired lease does not move the watch again'
+);
+select results_eq(
+  $$ select value::int from postiz.analytics_events
+     where target_id = 'bbbbbbbb-0000-4000-8000-0000000000e8' and metric = 'likes' and bucket_start = '2026-11-05 10:00Z' $$,
+  $$ values (6) $$,
+  'but its numbers, a true later reading of the hour, are kept'
 );
 
 -- A plan without analytics ------------------------------------------------------------------------

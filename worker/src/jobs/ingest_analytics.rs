@@ -1,7 +1,8 @@
 //! `ingest_analytics`: fetches the numbers of published posts (on their decaying cadence) and
 //! of connected accounts (daily) and records them as snapshots.
 //!
-//! Idempotent: watches are leased in one statement (`service_claim_analytics`); a snapshot
+//! Idempotent: watches are leased in one statement (`service_claim_analytics`), and outcomes
+//! are recorded under that lease (a worker whose lease ran out moves nothing); a snapshot
 //! recorded twice in the same hour replaces itself (the unique key of `analytics_events`).
 //! It goes through the publisher's pacer with a read budget of its own per account
 //! (`pacing::read_limits_for`), so reads never spend what a publish needs; `Retry-After` blocks
@@ -85,6 +86,9 @@ enum Outcome {
 #[derive(Debug, Clone)]
 struct Watch {
     id: Uuid,
+    /// The lease this worker holds on the watch: outcomes are recorded under it, so a worker
+    /// whose lease ran out (another one claimed the watch) cannot move the watch again.
+    lease: DateTime<Utc>,
     workspace_id: Uuid,
     account_id: Uuid,
     target_id: Option<Uuid>,
@@ -103,6 +107,7 @@ impl Watch {
         let token = Sealed::from_columns(r.get("access_token_key_id"), r.get("access_token_nonce"), r.get("access_token_ciphertext"));
         Self {
             id: r.get("watch_id"),
+            lease: r.get("lease_until"),
             workspace_id: r.get("workspace_id"),
             account_id: r.get("social_account_id"),
             target_id: r.get("target_id"),
@@ -290,17 +295,17 @@ impl IngestAnalytics {
                 let raw = if numbers.raw.is_object() { numbers.raw.clone() } else { Value::Object(Map::new()) };
                 client
                     .execute(
-                        "select postiz_private.service_record_analytics($1, $2, $3, $4)",
-                        &[&w.id, &numbers.fetched_at, &Value::Object(metrics), &raw],
+                        "select postiz_private.service_record_analytics($1, $2, $3, $4, $5)",
+                        &[&w.id, &w.lease, &numbers.fetched_at, &Value::Object(metrics), &raw],
                     )
                     .await?;
             }
-            Outcome::Postpone(wait) => failed(&client, w.id, "postpone", "", Utc::now() + wait).await?,
+            Outcome::Postpone(wait) => failed(&client, w, "postpone", "", Utc::now() + wait).await?,
             Outcome::Retry(reason) => {
                 let at = Utc::now() + backoff(w.failures);
-                failed(&client, w.id, "retry", &format!("Reading the numbers failed for now; trying again later ({reason})."), at).await?;
+                failed(&client, w, "retry", &format!("Reading the numbers failed for now; trying again later ({reason})."), at).await?;
             }
-            Outcome::Stop(state, reason) => failed(&client, w.id, state, &reason, Utc::now()).await?,
+            Outcome::Stop(state, reason) => failed(&client, w, state, &reason, Utc::now()).await?,
         }
         Ok(())
     }
@@ -352,9 +357,9 @@ impl Job for IngestAnalytics {
     }
 }
 
-async fn failed(client: &deadpool_postgres::Client, watch: Uuid, outcome: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+async fn failed(client: &deadpool_postgres::Client, watch: &Watch, outcome: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
     client
-        .execute("select postiz_private.service_analytics_failed($1, $2, $3, $4)", &[&watch, &outcome, &reason, &at])
+        .execute("select postiz_private.service_analytics_failed($1, $2, $3, $4, $5)", &[&watch.id, &watch.lease, &outcome, &reason, &at])
         .await?;
     Ok(())
 }
