@@ -132,6 +132,26 @@ pub fn App(opts: Options, session: Session) -> impl IntoView {
     }
 }
 
+/// The Review tab with the number of posts waiting for the user's decision (read again when
+/// the route changes, so a decision made elsewhere is reflected on the next screen).
+#[component]
+fn ReviewTab(ws_id: String, active: bool) -> impl IntoView {
+    let nav = expect_context::<Nav>();
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        nav.route();
+        tick.update(|t| *t += 1);
+    });
+    let count = routes::review::queue_count(ws_id.clone(), tick);
+    let class = if active { "postiz-tab postiz-tab-active" } else { "postiz-tab" };
+    view! {
+        <Link to=format!("w/{ws_id}/review") class=class>
+            "Review"
+            {move || count.get().filter(|n| *n > 0).map(|n| view! { " " <span class="postiz-count" data-review-count=n>{n}</span> })}
+        </Link>
+    }
+}
+
 /// Navigation and the current screen.
 #[component]
 fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
@@ -169,6 +189,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
                 {tab("media", "Media", matches!(r, Route::Media(_)))}
                 {tab("settings", "Settings", matches!(r, Route::Settings(_)))}
                 {tab("activity", "Activity", matches!(r, Route::Activity(_)))}
+                <ReviewTab ws_id=ws.id.clone() active=matches!(r, Route::Review(_))/>
             </nav>
         }
         .into_any()
@@ -222,6 +243,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
             Route::Media(_) => view! { <routes::media::MediaPage ws=ws/> }.into_any(),
             Route::Settings(_) => view! { <routes::settings::SettingsPage ws=ws/> }.into_any(),
             Route::Activity(_) => view! { <routes::activity::ActivityPage ws=ws/> }.into_any(),
+            Route::Review(_) => view! { <routes::review::ReviewPage ws=ws/> }.into_any(),
             _ => view! { <div class="postiz-empty">"Not found."</div> }.into_any(),
         }
     };

@@ -28,6 +28,8 @@ pub enum Route {
     Settings(String),
     /// `w/{ws}/activity`.
     Activity(String),
+    /// `w/{ws}/review`: posts waiting for the user's decision.
+    Review(String),
     /// `oauth/callback?code&state`: the network sent the browser back.
     OAuthCallback,
     /// Anything else.
@@ -50,6 +52,7 @@ impl Route {
             ["w", ws, "media"] => Route::Media((*ws).into()),
             ["w", ws, "settings"] => Route::Settings((*ws).into()),
             ["w", ws, "activity"] => Route::Activity((*ws).into()),
+            ["w", ws, "review"] => Route::Review((*ws).into()),
             _ => Route::NotFound,
         }
     }
@@ -64,7 +67,8 @@ impl Route {
             | Route::Accounts(ws)
             | Route::Media(ws)
             | Route::Settings(ws)
-            | Route::Activity(ws) => Some(ws),
+            | Route::Activity(ws)
+            | Route::Review(ws) => Some(ws),
             _ => None,
         }
     }

@@ -8,4 +8,5 @@ pub mod composer;
 pub mod media;
 pub mod media_detail;
 pub mod post_detail;
+pub mod review;
 pub mod settings;

@@ -180,6 +180,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             })}
             <div class="postiz-picks">{post.tags.iter().map(|t| view! { <span class="postiz-badge">{t.name.clone()}</span> }).collect_view()}</div>
         </div>
+        <crate::routes::review::ApprovalPanel ws_id=ws_id.clone() post_id=pid.clone() reload=reload/>
         <table class="postiz-table" data-table="targets">
             <thead><tr><th>"Account"</th><th>"Status"</th><th>"Published"</th><th>"Details"</th></tr></thead>
             <tbody>
@@ -194,7 +195,12 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
                                 {published.unwrap_or_default()}
                                 {t.external_url.clone().map(|u| view! { " " <a class="postiz-link" data-published-link="1" href=u.clone() target="_blank" rel="noopener">"View post ↗"</a> })}
                             </td>
-                            <td>{err.map(|e| view! { <span class="postiz-error-text">{e}</span> })}</td>
+                            <td>
+                                {err.map(|e| view! { <span class="postiz-error-text">{e}</span> })}
+                                {(can_edit && t.status == "unconfirmed").then(|| view! {
+                                    <crate::routes::review::UnconfirmedActions ws_id=ws_id.clone() post_id=pid.clone() target_id=t.id.clone() reload=reload/>
+                                })}
+                            </td>
                         </tr>
                     }
                 }).collect_view()}

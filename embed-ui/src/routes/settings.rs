@@ -17,6 +17,7 @@ pub fn SettingsPage(ws: Ws) -> impl IntoView {
             <h2 class="postiz-title">"Settings"</h2>
             <WorkspaceForm ws=ws.clone()/>
             <Members ws=ws.clone()/>
+            <crate::routes::review::ApprovalPolicyEditor ws=ws.clone()/>
             {ws.can_admin().then(|| view! { <Invites ws=ws.clone()/> })}
             {ws.can_admin().then(|| view! { <ApiKeys ws=ws.clone()/> })}
         </section>
