@@ -31,6 +31,7 @@ const MEDIA_A1: &str = "aaaaaaaa-0000-4000-8000-000000000101";
 const OAUTH_STATE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000201";
 const PENDING_A1: &str = "aaaaaaaa-0000-4000-8000-000000000202";
 const INSTANCE_APP_1: &str = "aaaaaaaa-0000-4000-8000-000000000203";
+const DELETION_1: &str = "aaaaaaaa-0000-4000-8000-000000000204";
 const MEDIA_A2: &str = "aaaaaaaa-0000-4000-8000-000000000102";
 const UPLOAD_A1: &str = "aaaaaaaa-0000-4000-8000-000000000111";
 const UPLOAD_A2: &str = "aaaaaaaa-0000-4000-8000-000000000112";
@@ -307,6 +308,20 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                 ),
                 check(format!("update postiz.instance_apps set scopes = '{{read}}' where id = '{INSTANCE_APP_1}'"), service_only()),
                 check(format!("delete from postiz.instance_apps where id = '{INSTANCE_APP_1}'"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "data_deletion_requests",
+            checks: [
+                check(format!("select 1 from postiz.data_deletion_requests where id = '{DELETION_1}'"), service_only()),
+                check(
+                    "insert into postiz.data_deletion_requests (network, confirmation_code, event_key, accounts) \
+                     values ('facebook', '0123456789abcdef0123456789abcdef', 'deletion:new:1', 0)",
+                    service_only(),
+                ),
+                check(format!("update postiz.data_deletion_requests set accounts = 2 where id = '{DELETION_1}'"), service_only()),
+                // Kept as the record of what was done: nobody removes one.
+                check(format!("delete from postiz.data_deletion_requests where id = '{DELETION_1}'"), vec![]),
             ],
         },
         TableCase {
@@ -799,6 +814,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{OAUTH_STATE_A1}', sha256('state-a1'), '{admin}', '{WS_A}', 'x', 'https://app/cb', '2030-01-01');
         insert into postiz.pending_connections (id, user_id, workspace_id, network, login, access_token_key_id, access_token_nonce, access_token_ciphertext, expires_at) values
           ('{PENDING_A1}', '{admin}', '{WS_A}', 'facebook', '{{}}', 'k1', '\\x0102030405060708090a0b0c', '\\xdeadbeef', '2030-01-01');
+        insert into postiz.data_deletion_requests (id, network, confirmation_code, event_key, accounts) values
+          ('{DELETION_1}', 'facebook', 'fedcba9876543210fedcba9876543210', 'deletion:a1:1', 1);
         insert into postiz.instance_apps (id, network, server_url, redirect_uri, client_id, auth_url, token_url) values
           ('{INSTANCE_APP_1}', 'mastodon', 'https://mastodon.example', 'https://app/cb', 'c1', 'https://mastodon.example/oauth/authorize', 'https://mastodon.example/oauth/token');
         "

@@ -8,7 +8,7 @@
 // (`POSTIZ_OAUTH_<NETWORK>_CLIENT_SECRET`, the same variables the API reads) is tried, so one
 // app used for Facebook and Instagram revokes both.
 
-import { MalformedRequest, parseSignedRequest, signedWith } from "./signed_request.ts";
+import { MalformedRequest, parseSignedRequest, signedWith } from "../_shared/meta_signed_request.ts";
 
 /** Networks whose apps send this callback. */
 export const NETWORKS = ["facebook", "instagram", "threads"] as const;
