@@ -150,6 +150,12 @@ pub fn MediaDetail(
         facts.push(("Type", mime.clone()));
     }
     let fits = item.fits.clone();
+    // With pad or crop an image fits any proportions because the copy sent is made to fit.
+    let fits_note = match (is_image, item.aspect_fit.as_deref()) {
+        (true, Some("pad")) => " fits (padded where its proportions are outside the network's)",
+        (true, Some("crop")) => " fits (cropped where its proportions are outside the network's)",
+        _ => " fits as it is",
+    };
     let variants = item.variants.clone();
     let variant_count = variants.len();
     let about = format!("About {name}");
@@ -185,7 +191,7 @@ pub fn MediaDetail(
                                     <span class="postiz-fit-mark" aria-hidden="true">{if f.ok { "✓" } else { "✕" }}</span>
                                     <strong>{f.label.clone()}</strong>
                                     {if f.ok {
-                                        view! { <span class="postiz-hint">" fits as it is"</span> }.into_any()
+                                        view! { <span class="postiz-hint">{fits_note}</span> }.into_any()
                                     } else {
                                         view! { <ul class="postiz-fit-reasons">{f.reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul> }.into_any()
                                     }}
