@@ -104,7 +104,9 @@ pub fn build(args: &UiArgs) -> anyhow::Result<PathBuf> {
         bail!("building embed-ui failed");
     }
     let input = root().join(format!("target/{TARGET}/{PROFILE}/embed_ui.wasm"));
-    let staging = root().join("target/ui/staging");
+    // One staging directory per build: several `cargo xtask ui` (or e2e runs) in one checkout
+    // must not delete each other's files halfway.
+    let staging = root().join(format!("target/ui/staging-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)?;
     }
@@ -159,10 +161,17 @@ pub fn build(args: &UiArgs) -> anyhow::Result<PathBuf> {
     let dist = root().join(format!("target/ui/dist/postiz-ui-{version}-{hash}"));
     copy_dir(&staging, &dist)?;
     let pkg = pkg_dir();
+    // Swap the served directory: the old one aside, the new one in, the old one gone. Another
+    // build landing in between is replaced (the newer bundle wins either way).
+    let old = root().join(format!("target/ui/pkg-old-{}", std::process::id()));
     if pkg.exists() {
-        std::fs::remove_dir_all(&pkg)?;
+        std::fs::rename(&pkg, &old).ok();
     }
-    std::fs::rename(&staging, &pkg)?;
+    if std::fs::rename(&staging, &pkg).is_err() {
+        std::fs::remove_dir_all(&pkg).ok();
+        std::fs::rename(&staging, &pkg).with_context(|| format!("moving the bundle into {}", pkg.display()))?;
+    }
+    std::fs::remove_dir_all(&old).ok();
     println!("\nbundle {version}-{hash}: {} (versioned copy: {})", pkg.display(), dist.display());
     if br > BUDGET_BROTLI {
         bail!("the bundle is {} brotli, over the {} budget", kb(br), kb(BUDGET_BROTLI));
