@@ -156,3 +156,102 @@ async fn without_public_urls_an_instagram_media_post_fails_before_any_request_sa
     assert!(message.contains("configure public media URLs"), "{message}");
     assert!(graph.received_requests().await.unwrap().is_empty(), "nothing was sent to Instagram");
 }
+
+/// A post due now on `account` with one PNG of `width`x`height` attached, published as
+/// `settings` (`{}` for the feed); returns the post, the asset and the PNG's bytes.
+async fn post_with_png(f: &Fixture, account: Uuid, width: u32, height: u32, settings: Value) -> (Uuid, Uuid, Bytes) {
+    let (post, _) = f.schedule_once("Fresh bread", &[account], Utc::now()).await;
+    let asset = Uuid::new_v4();
+    let path = format!("{}/{asset}/original.png", f.workspace);
+    let bytes = Bytes::from(samples::png(&samples::photo(width, height).into()));
+    f.media.put(&path, bytes.clone()).await.unwrap();
+    f.admin
+        .execute(
+            "insert into postiz.media_assets (id, workspace_id, path, mime_type, bytes, sha256, width, height)
+             values ($1, $2, $3, 'image/png', $4, sha256('png'), $5, $6)",
+            &[&asset, &f.workspace, &path, &(bytes.len() as i64), &(width as i32), &(height as i32)],
+        )
+        .await
+        .unwrap();
+    f.admin.execute("insert into postiz.post_media (workspace_id, post_id, media_id) values ($1, $2, $3)", &[&f.workspace, &post, &asset]).await.unwrap();
+    f.admin
+        .execute("insert into postiz.post_variants (workspace_id, post_id, network, settings) values ($1, $2, 'instagram', $3)", &[&f.workspace, &post, &settings])
+        .await
+        .unwrap();
+    (post, asset, bytes)
+}
+
+/// Graph answers for one container `c1`, FINISHED, and its publish as `m1`.
+async fn graph_for_one_container() -> MockServer {
+    let graph = MockServer::start().await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"}))).expect(1).mount(&graph).await;
+    Mock::given(method("GET")).and(path("/v25.0/c1")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED"}))).mount(&graph).await;
+    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media_publish"))).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "m1"}))).expect(1).mount(&graph).await;
+    Mock::given(method("GET")).and(path("/v25.0/m1")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": "https://www.instagram.com/p/m1/"}))).mount(&graph).await;
+    graph
+}
+
+/// Fetches the `image_url` of the container Instagram was asked to create, as Instagram's
+/// fetcher would, and checks it serves exactly the stored variant, a JPEG; returns the
+/// container body and the decoded picture's size.
+async fn fetched_variant(f: &Fixture, graph: &MockServer, asset: Uuid, original: &Bytes) -> (Value, (u32, u32)) {
+    let requests = graph.received_requests().await.unwrap();
+    let container: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    let image_url = container["image_url"].as_str().unwrap_or_else(|| panic!("image_url in {container}"));
+    let fetched = reqwest::get(image_url).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.headers()["content-type"], "image/jpeg", "Instagram takes JPEG only");
+    let body = fetched.bytes().await.unwrap();
+    let (sent, mime): (String, String) =
+        f.admin.query_one("select path, mime_type from postiz.media_variants where media_id = $1", &[&asset]).await.map(|r| (r.get(0), r.get(1))).unwrap();
+    assert_eq!(mime, "image/jpeg");
+    assert!(body == f.media.read(&sent).await.unwrap(), "the URL serves exactly the stored variant");
+    assert!(body != *original, "not the PNG original");
+    assert!(body.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG");
+    assert_eq!(postiz_media::sniff(&body), Some(postiz_media::Sniffed::Jpeg));
+    let limits = postiz_media::ImageLimits { max_side: 8192, max_pixels: postiz_media::MAX_IMAGE_PIXELS, thumbnail_side: 16 };
+    let picture = postiz_media::inspect_image(&body, postiz_media::Sniffed::Jpeg, limits).expect("decodes as JPEG");
+    (container, (picture.width, picture.height))
+}
+
+/// A PNG is never handed to Instagram (which refuses PNG through the API): the worker makes
+/// a JPEG variant first (scaled to the feed's 1,440 width) and the container's `image_url`
+/// serves exactly that JPEG.
+#[tokio::test]
+async fn an_instagram_png_goes_out_as_a_jpeg_variant_served_byte_exact_from_its_url() {
+    let mut f = Fixture::new().await;
+    let server = serve_public_media(&mut f).await;
+    let graph = graph_for_one_container().await;
+    let account = instagram_account(&f).await;
+    let (post, asset, png) = post_with_png(&f, account, 2000, 2000, json!({})).await;
+
+    f.run_with(registry(&graph), Duration::from_secs(60), all_jobs_final).await;
+
+    assert_eq!(f.target_status(post).await, ["published"]);
+    let (container, size) = fetched_variant(&f, &graph, asset, &png).await;
+    assert!(container.get("media_type").is_none(), "a feed image: {container}");
+    assert_eq!(size, (1440, 1440));
+    graph.verify().await;
+    server.abort();
+}
+
+/// An Instagram story: the worker makes the variant for the story's limits (1,080 wide, JPEG),
+/// a separate copy from the feed's, and the `media_type=STORIES` container gets its URL.
+#[tokio::test]
+async fn an_instagram_story_png_goes_out_as_a_story_sized_jpeg_in_a_stories_container() {
+    let mut f = Fixture::new().await;
+    let server = serve_public_media(&mut f).await;
+    let graph = graph_for_one_container().await;
+    let account = instagram_account(&f).await;
+    let (post, asset, png) = post_with_png(&f, account, 1440, 2560, json!({"network": "instagram", "post_type": "story"})).await;
+
+    f.run_with(registry(&graph), Duration::from_secs(60), all_jobs_final).await;
+
+    assert_eq!(f.target_status(post).await, ["published"]);
+    let (container, size) = fetched_variant(&f, &graph, asset, &png).await;
+    assert_eq!(container["media_type"], "STORIES");
+    assert!(container.get("caption").is_none(), "stories have no caption: {container}");
+    assert_eq!(size, (1080, 1920));
+    graph.verify().await;
+    server.abort();
+}
