@@ -22,6 +22,8 @@ use crate::time;
 const MONTH_CELL_LIMIT: usize = 3;
 /// Rows per list page.
 const LIST_PAGE: usize = 200;
+/// The module width (px) below which the day and week views are an agenda instead of a grid.
+const AGENDA_BELOW: i32 = 600;
 /// Where the day and week views open (scrolled), unless something is earlier.
 const WORKING_HOURS_START: i64 = 8;
 
@@ -377,8 +379,35 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
     let can_edit = ws.with_value(Ws::can_edit);
     let ws_id = ws.with_value(Ws::id);
 
+    // Below AGENDA_BELOW px of the module's own width, the day and week views are an agenda.
+    let narrow = RwSignal::new(false);
+    let section = NodeRef::<leptos::html::Section>::new();
+    let measure = move || {
+        if let Some(el) = section.try_get_untracked().flatten() {
+            let w = el.client_width();
+            // 0: not laid out yet (or hidden by the host); keep what we had.
+            if w > 0 && narrow.try_get_untracked() != Some(w < AGENDA_BELOW) {
+                narrow.try_set(w < AGENDA_BELOW);
+            }
+        }
+    };
+    // A ResizeObserver rather than the window's resize: the host decides the module's width
+    // (a sidebar opening narrows it too), and the first observation comes once the section is in
+    // the page, which is later than its creation while the screen's data loads.
+    section.on_load(move |el| {
+        use wasm_bindgen::JsCast;
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(measure);
+        if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            observer.observe(&el);
+            let observer = send_wrapper::SendWrapper::new(observer);
+            on_cleanup(move || observer.disconnect());
+        }
+        // Lives as long as the page; one small closure per calendar opened.
+        callback.forget();
+    });
+
     view! {
-        <section class="postiz-calendar" data-view=move || kind.get().as_str()>
+        <section class="postiz-calendar" node_ref=section data-view=move || kind.get().as_str()>
             <div class="postiz-toolbar">
                 <div class="postiz-group">
                     <button class="postiz-btn" on:click=move |_| step(-1) aria-label="Previous">"‹"</button>
@@ -448,7 +477,13 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
                         let grid = match k {
                             Kind::Month => view! { <MonthGrid board first can_edit/> }.into_any(),
                             Kind::List => view! { <ListView board first days/> }.into_any(),
-                            _ => view! { <HourGrid board first days can_edit/> }.into_any(),
+                            // Too narrow for seven columns (a phone): the days as an agenda.
+                            _ => (move || if narrow.get() {
+                                view! { <Agenda board first days/> }.into_any()
+                            } else {
+                                view! { <HourGrid board first days can_edit/> }.into_any()
+                            })
+                            .into_any(),
                         };
                         Ok::<_, UiError>(view! {
                             <div
@@ -539,6 +574,8 @@ fn Chip(item: Arc<Item>, zone: StoredValue<String>, can_edit: bool, #[prop(optio
     let draggable = can_edit && item.draggable();
     let status = item.entry.post_status.clone().unwrap_or_else(|| "scheduled".into());
     let mut class = format!("postiz-chip postiz-status-{status} postiz-kind-{}", item.entry.kind);
+    // Approval is a gate (the database refuses to schedule it): say so on the chip.
+    let awaiting = status == "pending_approval";
     if let Some(a) = item.attention() {
         class.push_str(&format!(" postiz-attention postiz-attention-{a}"));
     }
@@ -584,6 +621,7 @@ fn Chip(item: Arc<Item>, zone: StoredValue<String>, can_edit: bool, #[prop(optio
             }
         >
             <span class="postiz-chip-time">{marker}{label_time}</span>
+            {awaiting.then(|| view! { <span class="postiz-badge" data-approval="pending" title="Waiting for approval: it goes out once approved">"needs approval"</span> })}
             {nets.into_iter().map(|n| view! { <NetworkBadge network=n/> }).collect_view()}
             <span class="postiz-chip-text">{preview}</span>
         </div>
@@ -634,6 +672,35 @@ fn HourCell(board: Board, day: i64, hour: i64, can_edit: bool) -> impl IntoView 
             <For each=move || list.get() key=|i| i.key.clone() let:item>
                 <Chip item zone=board.zone can_edit/>
             </For>
+        </div>
+    }
+}
+
+/// Day and week views on a narrow screen: each day's posts in time order, under the day's name.
+#[component]
+fn Agenda(board: Board, first: i64, days: i64) -> impl IntoView {
+    let today = time::wall(&board.zone.get_value(), time::now()).day;
+    view! {
+        <div class="postiz-agenda">
+            {(first..first + days).map(|d| {
+                let items = move || (0..24).flat_map(|h| board.cell(d * 24 + h).get()).collect::<Vec<_>>();
+                let class = if d == today { "postiz-agenda-day postiz-today" } else { "postiz-agenda-day" };
+                view! {
+                    <section class=class data-day=time::day_key(d)>
+                        <h3 class="postiz-agenda-head">{time::short_day(d)}{(d == today).then_some(" · today")}</h3>
+                        {move || {
+                            let list = items();
+                            if list.is_empty() {
+                                view! { <div class="postiz-agenda-empty">"Nothing scheduled"</div> }.into_any()
+                            } else {
+                                list.into_iter().map(|item| view! {
+                                    <div class="postiz-agenda-row"><Chip item zone=board.zone can_edit=false/></div>
+                                }).collect_view().into_any()
+                            }
+                        }}
+                    </section>
+                }
+            }).collect_view()}
         </div>
     }
 }
