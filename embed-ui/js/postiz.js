@@ -95,11 +95,31 @@ function revealWhenDrawn(container, placeholder) {
   return reveal;
 }
 
+/**
+ * With a cookie session, asks for the two answers every screen starts with while the module
+ * downloads (the module takes them, or asks again when one is not a 200: embed-ui/src/prefetch.rs).
+ * A bearer session is left to the module, which owns the token and its renewal.
+ */
+function prefetch(options) {
+  const s = options.session;
+  const cookie = s === undefined || s === null || s === "cookie" || (typeof s === "object" && s.mode === "cookie");
+  if (!cookie) return undefined;
+  const base = "/" + (options.baseRoute || "/dashboard/postiz").replace(/^\/+|\/+$/g, "");
+  const api = (options.apiBase || `${base}/api`).replace(/\/+$/, "");
+  const get = (path) => {
+    const answer = fetch(`${api}${path}`, { credentials: "same-origin", headers: { accept: "application/json" } });
+    answer.catch(() => {}); // a failure is the module's to retry, not an unhandled rejection
+    return answer;
+  };
+  return { "/session": get("/session"), "/workspaces": get("/workspaces") };
+}
+
 /** Mounts the planner into `element`; resolves to a handle with `unmount()`. */
 export async function mount(element, options = {}) {
   const shadow = options.shadow !== false;
   const root = shadow ? element.shadowRoot || element.attachShadow({ mode: "open" }) : element;
   const placeholder = skeleton(root, options.theme);
+  options = { ...options, prefetch: prefetch(options) };
   try {
     await ready;
   } catch (e) {

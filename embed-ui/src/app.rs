@@ -89,7 +89,7 @@ impl Ws {
 
 /// The root component.
 #[component]
-pub fn App(opts: Options, session: Session) -> impl IntoView {
+pub fn App(opts: Options, session: Session, prefetched: crate::prefetch::Prefetched) -> impl IntoView {
     let api = Api::new(&opts.api_base, session);
     provide_context(api.clone());
     let nav = Nav::new(&opts.base_route);
@@ -99,15 +99,17 @@ pub fn App(opts: Options, session: Session) -> impl IntoView {
     let zone = Zone(RwSignal::new(storage().and_then(|s| s.get_item(TZ_KEY).ok().flatten())));
     provide_context(zone);
 
-    let a = api.clone();
+    // The entry file may have asked for these two while the module downloaded.
+    let prefetched = std::rc::Rc::new(prefetched);
+    let (a, p) = (api.clone(), prefetched.clone());
     let me = LocalResource::new(move || {
-        let a = a.clone();
-        async move { a.get::<SessionInfo>("/session").await }
+        let (a, p) = (a.clone(), p.clone());
+        async move { p.get::<SessionInfo>(&a, "/session").await }
     });
-    let a = api.clone();
+    let (a, p) = (api.clone(), prefetched);
     let workspaces = LocalResource::new(move || {
-        let a = a.clone();
-        async move { a.get::<Vec<Workspace>>("/workspaces").await }
+        let (a, p) = (a.clone(), p.clone());
+        async move { p.get::<Vec<Workspace>>(&a, "/workspaces").await }
     });
     let theme = opts.theme.clone();
 

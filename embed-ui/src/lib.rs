@@ -11,6 +11,7 @@ mod components;
 mod count;
 mod live;
 mod metrics;
+mod prefetch;
 pub mod nav;
 mod routes;
 pub mod time;
@@ -100,6 +101,7 @@ fn parse_options(options: &JsValue) -> Result<(Options, Session), JsValue> {
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<MountHandle, JsValue> {
     let (opts, session) = parse_options(&options)?;
+    let prefetched = prefetch::Prefetched::from_options(&options);
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
     let container: HtmlElement = document.create_element("div")?.dyn_into()?;
     container.set_class_name("postiz-mount");
@@ -115,7 +117,7 @@ pub fn mount(element: HtmlElement, options: JsValue) -> Result<MountHandle, JsVa
     } else {
         element.append_child(&container)?;
     }
-    let handle = leptos::mount::mount_to(container.clone(), move || view! { <app::App opts=opts session=session/> });
+    let handle = leptos::mount::mount_to(container.clone(), move || view! { <app::App opts=opts session=session prefetched=prefetched/> });
     Ok(MountHandle { inner: Some(Box::new(handle)), container: Some(container) })
 }
 

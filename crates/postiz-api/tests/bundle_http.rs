@@ -75,7 +75,7 @@ async fn get(dir: &std::path::Path, path: &str, headers: &[(header::HeaderName, 
     (parts.status, parts.headers, body.collect().await.expect("body").to_bytes().to_vec())
 }
 
-fn header_of<'a>(headers: &'a header::HeaderMap, name: header::HeaderName) -> &'a str {
+fn header_of(headers: &header::HeaderMap, name: header::HeaderName) -> &str {
     headers.get(&name).map(|v| v.to_str().expect("ascii header")).unwrap_or("")
 }
 
