@@ -191,7 +191,7 @@ impl Api {
     /// on `token_expired`.
     async fn blob_url(&self, url: &str) -> Result<(String, Option<String>), UiError> {
         match self.fetch_blob(url).await {
-            Err(UiError::Unauthorized { code, message }) if code == "token_expired" => {
+            Err(UiError::Unauthorized { code, message }) if renewable(&code) => {
                 if self.renew().await? {
                     self.fetch_blob(url).await
                 } else {
@@ -257,7 +257,7 @@ impl Api {
     /// host on `token_expired`, aborted when the component that asked is disposed.
     pub async fn request<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<String>) -> Result<T, UiError> {
         match self.send(method, path, body.as_deref()).await {
-            Err(UiError::Unauthorized { code, message }) if code == "token_expired" => {
+            Err(UiError::Unauthorized { code, message }) if renewable(&code) => {
                 if self.renew().await? {
                     self.send(method, path, body.as_deref()).await
                 } else {
@@ -1097,4 +1097,11 @@ pub struct BestTime {
     pub fallback: Option<String>,
     #[serde(default)]
     pub cells: Vec<BestTimeCell>,
+}
+
+/// 401 codes after which the host is asked for a fresh session once: an expired token, or a
+/// session Supabase Auth says was ended (checked before sensitive actions), where the host may
+/// sign the user in again.
+fn renewable(code: &str) -> bool {
+    code == "token_expired" || code == "session_ended"
 }

@@ -386,7 +386,8 @@ async fn instagram_stories_and_reels_are_checked_against_their_own_limits_when_s
     // An unknown post type is refused naming the settings.
     let a = f.app.call(&f.owner, "POST", &path, Some(post(json!([short["id"]]), "igtv", None))).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
-    assert!(a.body.to_string().contains("variants"), "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["field"], "variants.instagram.settings", "{}", a.body);
+    assert_eq!(a.body["error"]["fields"][0]["message"], "unknown variant `igtv`, expected one of `feed`, `reel`, `story`");
     assert_eq!(f.app.count("select count(*) from postiz.posts").await, posts_before, "nothing written on a refusal");
 
     // The 5-second 9:16 clip schedules as a story and reads back with its post type.

@@ -35,6 +35,13 @@ pub enum AuthError {
     /// The JWKS endpoint could not be reached and no cached key fits.
     #[error("signing keys are unavailable right now")]
     KeysUnavailable,
+    /// Supabase Auth says the session no longer stands (signed out, banned or deleted), though
+    /// its token has not expired yet. Checked before sensitive actions.
+    #[error("your session has ended (you signed out elsewhere, or your access was removed); sign in again to continue")]
+    SessionEnded,
+    /// Supabase Auth could not confirm the session for a sensitive action.
+    #[error("your session cannot be confirmed with the sign-in service right now; try again in a moment ({0})")]
+    SessionUnconfirmed(String),
 }
 
 impl AuthError {
@@ -52,6 +59,8 @@ impl AuthError {
             AuthError::WrongRole(_) => "token_wrong_role",
             AuthError::CrossSite => "cross_site_request",
             AuthError::KeysUnavailable => "signing_keys_unavailable",
+            AuthError::SessionEnded => "session_ended",
+            AuthError::SessionUnconfirmed(_) => "session_unconfirmed",
         }
     }
 }

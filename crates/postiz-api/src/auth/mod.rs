@@ -8,11 +8,13 @@
 mod cookie;
 mod error;
 mod jwks;
+mod session_check;
 mod user;
 mod verifier;
 
 pub use cookie::{access_token_from_cookie_header, cookie_name_for};
 pub use error::AuthError;
 pub use jwks::JwksCache;
+pub use session_check::{AuthHealth, SessionCheck};
 pub use user::AuthUser;
 pub use verifier::{SessionVerifier, VerifierConfig};

@@ -4,7 +4,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{AuthError, AuthUser, JwksCache};
+use super::{AuthError, AuthHealth, AuthUser, JwksCache, SessionCheck};
 
 /// What a verifier checks tokens against.
 #[derive(Debug)]
@@ -29,6 +29,8 @@ pub struct SessionVerifier {
     issuer: String,
     audience: String,
     leeway_secs: u64,
+    /// Re-checks sessions with Supabase Auth before sensitive actions, when configured.
+    session_check: Option<SessionCheck>,
 }
 
 impl SessionVerifier {
@@ -40,6 +42,31 @@ impl SessionVerifier {
             issuer: config.issuer,
             audience: config.audience,
             leeway_secs: config.leeway_secs,
+            session_check: None,
+        }
+    }
+
+    /// Confirms sessions with Supabase Auth before sensitive actions ([`Self::confirm`]).
+    #[must_use]
+    pub fn with_session_check(mut self, check: SessionCheck) -> Self {
+        self.session_check = Some(check);
+        self
+    }
+
+    /// For a sensitive action: the session of `token` (already verified) still stands at
+    /// Supabase Auth. Without a configured check (the local demo) there is nothing to ask.
+    pub async fn confirm(&self, token: &str) -> Result<(), AuthError> {
+        match &self.session_check {
+            Some(check) => check.confirm(token).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Supabase Auth's health, when sessions are checked with it.
+    pub async fn auth_health(&self) -> Option<AuthHealth> {
+        match &self.session_check {
+            Some(check) => Some(check.health().await),
+            None => None,
         }
     }
 

@@ -40,6 +40,17 @@ async fn main() -> anyhow::Result<()> {
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 30,
     });
+    let verifier = if settings.supabase.anon_key.trim().is_empty() {
+        tracing::warn!("SUPABASE_ANON_KEY is not set: sessions are not confirmed with Supabase Auth before sensitive actions (a signed-out session stays usable until its token expires)");
+        verifier
+    } else {
+        tracing::info!(supabase = %supabase, "sessions are confirmed with Supabase Auth before sensitive actions");
+        verifier.with_session_check(postiz_api::auth::SessionCheck::new(
+            &supabase,
+            settings.supabase.anon_key.trim(),
+            std::time::Duration::from_secs(settings.supabase.session_check_secs),
+        ))
+    };
     // Rules and descriptions for the API; the connect endpoints also call networks with it.
     let http = HttpClient::new(HttpSettings::default()).context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url));

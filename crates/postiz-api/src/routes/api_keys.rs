@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::{Fields, check_name};
@@ -101,7 +102,7 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uu
 /// `POST /workspaces/{ws}/api-keys` (admin+): 201 with the key, shown this once.
 pub async fn create(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids(ws): Ids<Uuid>,
     JsonBody(body): JsonBody<CreateKey>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::approval_state::{self, ApprovalState, ApprovalStep, Decision};
 use super::posts::{self, ChangeStatus, EditableStatus, PostView};
+use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
@@ -198,7 +199,7 @@ pub async fn get_policy(
 /// pending approval (the database does it).
 pub async fn set_policy(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids(ws): Ids<Uuid>,
     JsonBody(body): JsonBody<SetPolicy>,
 ) -> Result<Json<Policies>, ApiError> {
@@ -288,7 +289,7 @@ pub async fn set_policy(
 /// follows the workspace's policy again.
 pub async fn delete_override(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids((ws, account)): Ids<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     let mut client = state.pool.get().await?;
@@ -347,7 +348,7 @@ pub struct Decided {
 /// is refused (a one-off time now past) the approval stands and `not_scheduled_reason` says why.
 pub async fn decide(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids((ws, id)): Ids<(Uuid, Uuid)>,
     JsonBody(body): JsonBody<Decide>,
 ) -> Result<(StatusCode, Json<Decided>), ApiError> {

@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
 
+use crate::extract::ConfirmedUser;
 use crate::auth::AuthUser;
 use crate::{ApiError, AppState, FieldError};
 
@@ -297,7 +298,7 @@ fn required<T>(value: Option<T>, field: &str, message: &str) -> Result<T, ApiErr
 pub async fn credentials(
     State(state): State<AppState>,
     Connect(connect): Connect,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Path(network): Path<String>,
     Json(body): Json<CredentialsBody>,
 ) -> Result<Json<ConnectOutcome>, ApiError> {

@@ -9,6 +9,7 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
+use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
@@ -74,7 +75,7 @@ pub struct CreatedInvite {
 /// `POST /workspaces/{ws}/invites` (admin+; 201). One pending invitation per address (409).
 pub async fn create(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids(ws): Ids<Uuid>,
     JsonBody(body): JsonBody<CreateInvite>,
 ) -> Result<(StatusCode, Json<CreatedInvite>), ApiError> {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
+use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, JsonBody};
@@ -99,7 +100,7 @@ fn may_manage(me: Role, target: Role, new_role: Option<Role>) -> Result<(), ApiE
 /// Demoting the last owner is refused by the database (400 `rejected`).
 pub async fn change_role(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids((ws, user_id)): Ids<(Uuid, Uuid)>,
     JsonBody(body): JsonBody<ChangeRole>,
 ) -> Result<Json<MemberView>, ApiError> {
@@ -122,7 +123,7 @@ pub async fn change_role(
 /// leaves when `user_id` is the caller. The last owner cannot leave (400 `rejected`).
 pub async fn remove(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids((ws, user_id)): Ids<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
     let mut client = state.pool.get().await?;
@@ -154,7 +155,7 @@ pub struct TransferOwnership {
 /// `POST /workspaces/{ws}/transfer-ownership`: owner only, to another member, atomically.
 pub async fn transfer(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Ids(ws): Ids<Uuid>,
     JsonBody(body): JsonBody<TransferOwnership>,
 ) -> Result<Json<Vec<MemberView>>, ApiError> {

@@ -30,6 +30,7 @@ use super::connect::{
     Connect, ConnectOutcome, ConnectState, TargetChoice, connected, connection_for, provider_for, provider_error, require_admin,
     store_connection, store_error, user_server,
 };
+use crate::extract::ConfirmedUser;
 use crate::auth::AuthUser;
 use crate::{ApiError, AppState, FieldError};
 
@@ -157,7 +158,7 @@ async fn instance_registration(
 pub async fn start(
     State(state): State<AppState>,
     Connect(connect): Connect,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Path(network): Path<String>,
     Json(body): Json<StartBody>,
 ) -> Result<Json<Started>, ApiError> {
@@ -381,7 +382,7 @@ async fn hold_for_choice(
 pub async fn complete(
     State(state): State<AppState>,
     Connect(connect): Connect,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     Path(id): Path<Uuid>,
     Json(body): Json<CompleteBody>,
 ) -> Result<Json<ConnectOutcome>, ApiError> {

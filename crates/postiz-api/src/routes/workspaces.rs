@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::{Fields, check_name, check_slug, check_time_zone};
@@ -219,7 +220,7 @@ pub async fn update(
 /// its media objects too once the rows are gone.
 pub async fn delete(
     State(state): State<AppState>,
-    user: AuthUser,
+    ConfirmedUser(user): ConfirmedUser,
     media: Option<Extension<Arc<MediaState>>>,
     Ids(ws): Ids<Uuid>,
 ) -> Result<StatusCode, ApiError> {

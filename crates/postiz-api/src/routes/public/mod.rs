@@ -28,6 +28,9 @@ use super::accounts::{self, AccountView, NextSlot, NextSlotQuery};
 use super::approvals::{self, ApprovalView, Decide, Decided, Policies, Queue, SetPolicy};
 use super::media::{self, FromUrl, Media, MediaLinks, MediaPage, MediaView};
 use super::posts::{self, ChangeStatus, CreatePost, PostView, UpdatePost};
+// An API key is checked live in the database (revoked or expired keys stop at once); it has no
+// Supabase session to confirm, so the key's actor stands in for a confirmed user.
+use crate::extract::ConfirmedUser;
 use crate::input::{HashedJsonBody, Ids, JsonBody, Params};
 use crate::{ApiError, AppState};
 
@@ -207,7 +210,7 @@ async fn decide_post(
     body: JsonBody<Decide>,
 ) -> Result<(StatusCode, Json<Decided>), ApiError> {
     key.require("posts:write")?;
-    approvals::decide(State(state), key.actor(), Ids((key.workspace_id, id)), body).await
+    approvals::decide(State(state), ConfirmedUser(key.actor()), Ids((key.workspace_id, id)), body).await
 }
 
 /// Posts waiting for a decision the key's creator may make, soonest due first.
@@ -235,7 +238,7 @@ async fn get_approval_policy(State(state): State<AppState>, key: ApiKey) -> Resu
     security(("api_key" = ["posts:write"])))]
 async fn set_approval_policy(State(state): State<AppState>, key: ApiKey, body: JsonBody<SetPolicy>) -> Result<Json<Policies>, ApiError> {
     key.require("posts:write")?;
-    approvals::set_policy(State(state), key.actor(), Ids(key.workspace_id), body).await
+    approvals::set_policy(State(state), ConfirmedUser(key.actor()), Ids(key.workspace_id), body).await
 }
 
 /// Uploads one file (`multipart/form-data`, field `file`). Its type is read from its bytes
