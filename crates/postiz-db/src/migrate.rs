@@ -35,6 +35,9 @@ pub enum MigrateError {
     /// A `.sql` file does not follow the CLI's naming.
     #[error("{0}: migration files must be named YYYYMMDDHHMMSS_name.sql")]
     BadName(PathBuf),
+    /// A version is not a real date and time (an hour of 24 or more, a 13th month, …).
+    #[error("{0}: the version must be a valid UTC date and time, YYYYMMDDHHMMSS with hours 00-23 (as `supabase migration new` writes it)")]
+    BadTimestamp(PathBuf),
     /// Two files share a version.
     #[error("two migrations share version {0}")]
     DuplicateVersion(String),
@@ -59,6 +62,11 @@ pub enum MigrateError {
 }
 
 /// Reads the migrations in `dir`, ordered by version.
+/// Versions that landed before timestamps were checked (hours 24-40). They may already be
+/// applied somewhere, so they keep their names; no other invalid version is accepted.
+const LANDED_WITH_BAD_TIMESTAMPS: [&str; 6] =
+    ["20261122240000", "20261122250000", "20261122300000", "20261122350000", "20261122350100", "20261122400000"];
+
 pub fn discover(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -74,6 +82,9 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
         let (version, name) = stem.split_once('_').ok_or_else(|| MigrateError::BadName(path.clone()))?;
         if version.len() != 14 || !version.bytes().all(|b| b.is_ascii_digit()) || name.is_empty() {
             return Err(MigrateError::BadName(path));
+        }
+        if chrono::NaiveDateTime::parse_from_str(version, "%Y%m%d%H%M%S").is_err() && !LANDED_WITH_BAD_TIMESTAMPS.contains(&version) {
+            return Err(MigrateError::BadTimestamp(path));
         }
         let sql = std::fs::read_to_string(&path).map_err(io(&path))?;
         out.push(Migration {

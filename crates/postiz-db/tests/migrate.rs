@@ -131,6 +131,19 @@ fn badly_named_files_are_refused() {
     assert!(err.to_string().contains("YYYYMMDDHHMMSS_name.sql"), "{err}");
 }
 
+#[test]
+fn versions_that_are_not_real_times_are_refused() {
+    for bad in ["20261203250000_late.sql", "20261332120000_month.sql", "20261203126100_minute.sql"] {
+        let scratch = Scratch::with(&[(bad, "select 1;")]);
+        let err = migrate::discover(scratch.path()).expect_err(bad);
+        assert!(matches!(err, MigrateError::BadTimestamp(_)), "{bad}: {err}");
+        assert!(err.to_string().contains("hours 00-23"), "{err}");
+    }
+    // The six that landed before the check keep working (the real directory has them).
+    let real = real_migrations();
+    assert!(real.iter().any(|m| m.version == "20261122400000"));
+}
+
 #[tokio::test]
 async fn migrations_run_without_superuser_rights() {
     let db = TestDatabase::new().await;
