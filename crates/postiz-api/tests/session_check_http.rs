@@ -6,16 +6,11 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::*;
-use postiz_api::auth::{AuthError, AuthHealth, SessionCheck, SessionVerifier, VerifierConfig};
-use postiz_api::{AppState, router};
-use postiz_providers::Registry;
-use postiz_providers::http::HttpClient;
-use secrecy::SecretString;
+use postiz_api::auth::{AuthError, AuthHealth, SessionCheck};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -48,24 +43,8 @@ fn session_not_found() -> ResponseTemplate {
 
 /// The test app, its sessions confirmed with the fake Auth at `auth`.
 async fn app_with_auth(auth: &MockServer) -> TestApp {
-    let base = TestApp::new().await;
-    let pool = postiz_db::connect_pool(&SecretString::from(base.db.url()), 4).unwrap();
-    let verifier = SessionVerifier::new(VerifierConfig {
-        hs256_secret: Some(SecretString::from(SECRET.to_owned())),
-        jwks: None,
-        issuer: format!("{SUPABASE_URL}/auth/v1"),
-        audience: "authenticated".into(),
-        leeway_secs: 30,
-    })
-    .with_session_check(SessionCheck::new(&auth.uri(), ANON_KEY, Duration::from_secs(30)).with_timeout(Duration::from_millis(500)));
-    let state = AppState {
-        pool,
-        verifier: Arc::new(verifier),
-        session_cookie: Some(COOKIE.into()),
-        allowed_origins: vec![ORIGIN.into()],
-        registry: Arc::new(Registry::with_defaults(&HttpClient::for_tests(), None)),
-    };
-    TestApp { router: router(state, BASE), db: base.db }
+    let check = SessionCheck::new(&auth.uri(), ANON_KEY, Duration::from_secs(30)).with_timeout(Duration::from_millis(500));
+    TestApp::with_verifier(|v| v.with_session_check(check)).await
 }
 
 #[tokio::test]

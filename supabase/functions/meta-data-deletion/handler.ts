@@ -9,13 +9,10 @@
 // Which app signed the request says which networks it concerns, as for Deauthorize: each
 // network's app secret (`POSTIZ_OAUTH_<NETWORK>_CLIENT_SECRET`) is tried.
 
-import { MalformedRequest, parseSignedRequest, signedWith } from "../_shared/meta_signed_request.ts";
+import { json, refuse } from "../_shared/http.ts";
+import { type MetaSecrets, secretsFromEnv, verifiedCallback } from "../_shared/meta_callback.ts";
 
-/** Networks whose apps send this callback. */
-export const NETWORKS = ["facebook", "instagram", "threads"] as const;
-
-/** Larger bodies are not signed requests. */
-const MAX_BODY_BYTES = 16 * 1024;
+export { secretsFromEnv };
 
 export interface Deletion {
   confirmationCode: string;
@@ -32,7 +29,7 @@ export interface Status {
 
 export interface Deps {
   /** App secrets by network; networks without one are not considered. */
-  secrets: Partial<Record<string, string>>;
+  secrets: MetaSecrets;
   /** This function's public URL (the status URL is it with `?code=`). */
   publicUrl: string;
   /** Carries out the deletion (once per request; a redelivery answers the same code). */
@@ -41,30 +38,12 @@ export interface Deps {
   status(code: string): Promise<Status | null>;
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-}
-
-function refuse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return json(status, { error: { code, message } }, headers);
-}
-
 function page(status: number, title: string, text: string): Response {
   const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const html = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
     `<title>${escape(title)}</title><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5">` +
     `<h1 style="font-size:1.4rem">${escape(title)}</h1><p>${escape(text)}</p></body></html>`;
   return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
-}
-
-/** The secrets from the environment (`POSTIZ_OAUTH_FACEBOOK_CLIENT_SECRET`, …). */
-export function secretsFromEnv(get: (name: string) => string | undefined): Deps["secrets"] {
-  const secrets: Deps["secrets"] = {};
-  for (const network of NETWORKS) {
-    const secret = get(`POSTIZ_OAUTH_${network.toUpperCase()}_CLIENT_SECRET`);
-    if (secret) secrets[network] = secret;
-  }
-  return secrets;
 }
 
 const NETWORK_NAMES: Record<string, string> = { facebook: "Facebook", instagram: "Instagram", threads: "Threads" };
@@ -88,33 +67,14 @@ export async function handle(req: Request, deps: Deps): Promise<Response> {
     return await showStatus(code, deps);
   }
   if (req.method !== "POST") return refuse(405, "method_not_allowed", "POST a signed_request, or GET ?code=", { allow: "GET, POST" });
-  const length = Number(req.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) return refuse(413, "too_large", `the body may be at most ${MAX_BODY_BYTES} bytes`);
-  const body = await req.text();
-  if (body.length > MAX_BODY_BYTES) return refuse(413, "too_large", `the body may be at most ${MAX_BODY_BYTES} bytes`);
-  const signed = new URLSearchParams(body).get("signed_request");
-  if (!signed) return refuse(400, "signed_request_missing", "signed_request: is missing (send it form-encoded)");
-  let parsed;
-  try {
-    parsed = parseSignedRequest(signed);
-  } catch (e) {
-    if (e instanceof MalformedRequest) return refuse(400, "signed_request_malformed", `signed_request: ${e.message}`);
-    throw e;
-  }
-  const networks: string[] = [];
-  for (const network of NETWORKS) {
-    const secret = deps.secrets[network];
-    if (secret && (await signedWith(secret, parsed.signature, parsed.encodedPayload))) networks.push(network);
-  }
-  if (networks.length === 0) {
-    console.warn("meta-data-deletion: a signed_request no configured app secret verifies");
-    return refuse(401, "bad_signature", "signed_request: the signature does not match any configured app");
-  }
+  const verified = await verifiedCallback(req, deps.secrets, "meta-data-deletion");
+  if ("refusal" in verified) return verified.refusal;
+  const { payload, networks } = verified;
   const deletion = await deps.deleteLoginData({
     networks,
-    loginId: parsed.payload.user_id,
-    issuedAt: Math.trunc(parsed.payload.issued_at),
-    payload: parsed.payload,
+    loginId: payload.user_id,
+    issuedAt: Math.trunc(payload.issued_at),
+    payload,
   });
   // Never the login id in logs: the point of the request is to forget it.
   console.log(`meta-data-deletion: ${networks.join("+")}: request ${deletion.confirmationCode}${deletion.redelivery ? " (redelivered)" : ""}, ${deletion.accounts} account(s)`);

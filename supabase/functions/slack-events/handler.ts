@@ -9,6 +9,7 @@
 // 3 s with the same `event_id`; the database records each event id once, so a retry changes
 // nothing. Other event types are acknowledged and recorded, never acted on.
 
+import { json, refuse } from "../_shared/http.ts";
 import { verify } from "./signature.ts";
 
 /** Larger bodies are not Slack events. */
@@ -23,14 +24,6 @@ export interface Deps {
   revokeTeam(event: { teamId: string; eventId: string; payload: unknown }): Promise<number | null>;
   /** Records an event that needs nothing done; false for a redelivery. */
   record(event: { eventId: string; payload: unknown }): Promise<boolean>;
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-}
-
-function refuse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return json(status, { error: { code, message } }, headers);
 }
 
 interface Envelope {

@@ -35,15 +35,20 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_verifier(|v| v).await
+    }
+
+    /// As [`Self::new`], with the session verifier adjusted (e.g. a Supabase Auth session check).
+    pub async fn with_verifier(adjust: impl FnOnce(SessionVerifier) -> SessionVerifier) -> Self {
         let db = TestDatabase::new().await;
         let pool = postiz_db::connect_pool(&SecretString::from(db.url()), 4).unwrap();
-        let verifier = SessionVerifier::new(VerifierConfig {
+        let verifier = adjust(SessionVerifier::new(VerifierConfig {
             hs256_secret: Some(SecretString::from(SECRET.to_owned())),
             jwks: None,
             issuer: format!("{SUPABASE_URL}/auth/v1"),
             audience: "authenticated".into(),
             leeway_secs: 30,
-        });
+        }));
         let state = AppState {
             pool,
             verifier: Arc::new(verifier),
