@@ -18,8 +18,7 @@ pub fn load_from(file: &Path) -> Result<Settings, ConfigError> {
         .merge(Toml::file(file))
         .merge(Env::prefixed("POSTIZ__").split("__"))
         // Supabase's own variable name wins over our section key, as hosts already set it.
-        .merge(Env::raw().only(&["SUPABASE_URL"]).map(|_| "supabase.url".into()))
-        .merge(Env::raw().only(&["SUPABASE_ANON_KEY"]).map(|_| "supabase.anon_key".into()));
+        .merge(Env::raw().only(&["SUPABASE_URL"]).map(|_| "supabase.url".into()));
     let settings: Settings = figment.extract().map_err(Box::new)?;
     settings.validate()?;
     Ok(settings)

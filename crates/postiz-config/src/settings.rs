@@ -98,11 +98,8 @@ pub struct SupabaseSettings {
     pub url: String,
     /// Expected `aud` claim of user access tokens.
     pub jwt_audience: String,
-    /// The project's anon (publishable) key; `SUPABASE_ANON_KEY` overrides it. With it, the API
-    /// confirms the caller's session with Supabase Auth before sensitive actions (a session
-    /// the host ended is refused even before its token expires); empty: not checked.
-    pub anon_key: String,
-    /// How long a confirmed session is trusted before it is asked about again, in seconds.
+    /// With `SUPABASE_ANON_KEY` set, the API confirms the caller's session with Supabase Auth
+    /// before sensitive actions; a confirmed session is trusted this many seconds.
     pub session_check_secs: u64,
 }
 
@@ -111,7 +108,6 @@ impl Default for SupabaseSettings {
         Self {
             url: "http://127.0.0.1:8787".into(),
             jwt_audience: "authenticated".into(),
-            anon_key: String::new(),
             session_check_secs: 30,
         }
     }

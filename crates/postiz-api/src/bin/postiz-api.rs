@@ -8,6 +8,7 @@ use clap::Parser;
 use postiz_api::auth::{JwksCache, SessionVerifier, VerifierConfig, cookie_name_for};
 use postiz_api::{AppState, router};
 use postiz_providers::{HttpClient, HttpSettings, Registry};
+use secrecy::ExposeSecret;
 
 /// Command-line options (each also readable from the environment).
 #[derive(Debug, Parser)]
@@ -40,16 +41,16 @@ async fn main() -> anyhow::Result<()> {
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 30,
     });
-    let verifier = if settings.supabase.anon_key.trim().is_empty() {
-        tracing::warn!("SUPABASE_ANON_KEY is not set: sessions are not confirmed with Supabase Auth before sensitive actions (a signed-out session stays usable until its token expires)");
-        verifier
-    } else {
+    let verifier = if let Some(anon_key) = secrets.anon_key.as_ref().filter(|k| !k.expose_secret().trim().is_empty()) {
         tracing::info!(supabase = %supabase, "sessions are confirmed with Supabase Auth before sensitive actions");
         verifier.with_session_check(postiz_api::auth::SessionCheck::new(
             &supabase,
-            settings.supabase.anon_key.trim(),
+            anon_key.expose_secret().trim(),
             std::time::Duration::from_secs(settings.supabase.session_check_secs),
         ))
+    } else {
+        tracing::warn!("SUPABASE_ANON_KEY is not set: sessions are not confirmed with Supabase Auth before sensitive actions (a signed-out session stays usable until its token expires)");
+        verifier
     };
     // Rules and descriptions for the API; the connect endpoints also call networks with it.
     let http = HttpClient::new(HttpSettings::default()).context("building the HTTP client")?;
