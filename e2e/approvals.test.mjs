@@ -1,14 +1,15 @@
 // Approvals in a real browser, against the real stack: an editor's post to an account whose
 // policy needs an admin cannot be scheduled (the API answers the database's sentence), its
 // detail page says what is missing and offers the author no decision; the owner sees it in the
-// Review tab (with its count), approves it there, and the post is scheduled.
+// Review tab (with its count), approves it there, and the post is scheduled. Its calendar chip
+// says "needs approval" until then.
 //
 // Victor (the seeded viewer) is made an editor for this file and a dedicated account gets the
 // policy as an override, so the other files' posts to Acme are not gated; `after` undoes both.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { ACME, BASE, api, launch, shot, signIn, sql, until } from "./support.mjs";
+import { ACME, BASE, api, launch, shot, signIn, sql, until, wallDay } from "./support.mjs";
 
 const VICTOR = "71c70000-0000-4000-8000-000000000002";
 const ACCOUNT = "ac3e0000-0000-4000-8000-0000000000ab";
@@ -34,7 +35,8 @@ after(async () => {
 
 test("an editor's post waits for an admin's approval, then is scheduled", async () => {
   const editor = await signIn(browser, "victor@acme.test");
-  const at = new Date(Date.now() + 3 * 86_400_000).toISOString();
+  const atMs = Date.now() + 3 * 86_400_000;
+  const at = new Date(atMs).toISOString();
   const post = { content: "Approvals e2e: our spring launch", targets: [ACCOUNT], schedule: { kind: "once", at } };
 
   const refused = await api(editor, "POST", `/workspaces/${ACME}/posts`, post);
@@ -47,6 +49,10 @@ test("an editor's post waits for an admin's approval, then is scheduled", async 
   const id = created.body.id;
   const again = await api(editor, "POST", `/workspaces/${ACME}/posts/${id}/status`, { status: "scheduled" });
   assert.equal(again.status, 409, "the author cannot schedule it either");
+
+  // Its calendar chip says it needs approval.
+  await editor.goto(`${BASE}/dashboard/postiz/w/${ACME}/calendar?view=day&date=${wallDay(atMs).key}`);
+  await editor.locator(`[data-post='${id}'] [data-approval='pending']`).waitFor();
 
   await editor.goto(`${BASE}/dashboard/postiz/w/${ACME}/posts/${id}`);
   const panel = editor.locator("[data-approval='pending']");
