@@ -180,7 +180,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             })}
             <div class="postiz-picks">{post.tags.iter().map(|t| view! { <span class="postiz-badge">{t.name.clone()}</span> }).collect_view()}</div>
         </div>
-        <crate::routes::review::ApprovalPanel ws_id=ws_id.clone() post_id=pid.clone() reload=reload/>
+        <crate::routes::review::ApprovalPanel ws_id=ws_id.clone() post_id=pid.clone() zone=zone.clone() reload=reload/>
         <table class="postiz-table" data-table="targets">
             <thead><tr><th>"Account"</th><th>"Status"</th><th>"Published"</th><th>"Details"</th></tr></thead>
             <tbody>

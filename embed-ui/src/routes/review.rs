@@ -8,9 +8,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{Api, UiError, ws_path};
-use crate::app::{Toasts, Ws};
+use crate::app::{Toasts, Ws, Zone};
 use crate::components::Loading;
 use crate::nav::Link;
+use crate::time;
+
+/// `iso` as the user reads times elsewhere in the planner, in `zone`.
+fn when(zone: &str, iso: &str) -> String {
+    time::parse(iso).map(|ms| time::describe(zone, ms)).unwrap_or_else(|| iso.to_owned())
+}
 
 /// A step's progress (`postiz.post_approval`'s `steps[]`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -161,6 +167,7 @@ fn DecisionButtons(ws_id: String, post_id: String, done: Callback<()>) -> impl I
 pub fn ReviewPage(ws: Ws) -> impl IntoView {
     let api = expect_context::<Api>();
     let tick = RwSignal::new(0u32);
+    let zone = StoredValue::new(expect_context::<Zone>().effective(&ws.ws));
     let ws_id = ws.id();
     let path = StoredValue::new(ws_path(&ws_id, "/review-queue"));
     let queue = LocalResource::new(move || {
@@ -184,7 +191,7 @@ pub fn ReviewPage(ws: Ws) -> impl IntoView {
                                 view! {
                                     <li class="postiz-card" data-review-post=p.id.clone()>
                                         <p class="postiz-content">{p.content_preview.clone()}</p>
-                                        <p class="postiz-hint">{p.networks.join(", ")}{p.scheduled_at.clone().map(|s| format!(" · due {s}"))}</p>
+                                        <p class="postiz-hint">{p.networks.join(", ")}{p.scheduled_at.clone().map(|s| format!(" · due {}", when(&zone.get_value(), &s)))}</p>
                                         {p.approval.missing.clone().map(|m| view! { <p class="postiz-hint" data-missing="1">{m}</p> })}
                                         <Link to=link class="postiz-link">"Open the post"</Link>
                                         <DecisionButtons ws_id=ws_id.clone() post_id=p.id.clone() done=Callback::new(move |_| tick.update(|t| *t += 1))/>
@@ -212,7 +219,7 @@ pub fn queue_count(ws_id: String, tick: RwSignal<u32>) -> LocalResource<usize> {
 
 /// A post's approval: what is missing, step progress, the decisions, buttons when allowed.
 #[component]
-pub fn ApprovalPanel(ws_id: String, post_id: String, reload: RwSignal<u32>) -> impl IntoView {
+pub fn ApprovalPanel(ws_id: String, post_id: String, zone: String, reload: RwSignal<u32>) -> impl IntoView {
     let api = expect_context::<Api>();
     let path = StoredValue::new(ws_path(&ws_id, &format!("/posts/{post_id}/approval")));
     let state = LocalResource::new(move || {
@@ -258,7 +265,7 @@ pub fn ApprovalPanel(ws_id: String, post_id: String, reload: RwSignal<u32>) -> i
                                     decision_words(&d.decision),
                                     d.note.clone().map(|n| format!(": “{n}”")).unwrap_or_default(),
                                     if d.current { String::new() } else { " (an earlier version)".into() })}
-                                " " <span class="postiz-hint">{d.created_at.clone()}</span>
+                                " " <span class="postiz-hint">{when(&zone, &d.created_at)}</span>
                             </li>
                         }).collect_view()}
                     </ul>
