@@ -61,6 +61,9 @@ test("the composer publishes to an Instagram story and saves a post's own alt te
     await until(async () => ((await media.locator(".postiz-field-error").allTextContents()).join(" ")).includes("at most 2000 characters"), {
       what: "the alt text refusal under the media section",
     });
+    const refusal = (await media.locator(".postiz-field-error").allTextContents()).join(" ");
+    assert.match(refusal, /File 1, alt text: may be at most 2000 characters/, "the file is named in words");
+    assert.doesNotMatch(refusal, /media\[|\.alt/, "no field paths shown to people");
 
     const words = "A loaf of sourdough on a wooden board, steam rising";
     await alt.fill(words);

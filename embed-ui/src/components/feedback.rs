@@ -18,15 +18,69 @@ pub fn ErrorBox(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
-/// The messages of the fields whose path starts with one of `prefixes`.
+/// The messages of the fields whose path starts with one of `prefixes`, written for the person
+/// in front of the screen: shown under the input that owns the path, so the input's own label
+/// stands for it, and a deeper part of the path is named in words ("File 2, alt text: …"),
+/// never as `media[1].alt`.
 pub fn errors_for(err: &Option<UiError>, prefixes: &[&str]) -> Vec<String> {
     let Some(e) = err else { return vec![] };
     e.fields()
         .iter()
-        .filter(|f: &&FieldError| prefixes.iter().any(|p| f.field == *p || f.field.starts_with(&format!("{p}.")) || f.field.starts_with(&format!("{p}["))))
-        .map(|f| format!("{}: {}", f.field, f.message))
+        .filter_map(|f: &FieldError| {
+            let prefix = prefixes.iter().find(|p| f.field == **p || f.field.starts_with(&format!("{p}.")) || f.field.starts_with(&format!("{p}[")))?;
+            Some(describe(&f.field[prefix.len()..], &f.message))
+        })
         .collect()
 }
+
+/// `rest` is what follows the owning input's path (`""`, `"[1].alt"`, `".settings.post_type"`).
+fn describe(rest: &str, message: &str) -> String {
+    let parts: Vec<String> = rest.split('.').filter(|p| !p.is_empty()).flat_map(words_for).collect();
+    if parts.is_empty() { capitalized(message) } else { format!("{}: {message}", capitalized(&parts.join(", "))) }
+}
+
+/// One path segment in words: `[1]` is "file 2" (lists of media), `thread[0]` "reply 1".
+fn words_for(segment: &str) -> Vec<String> {
+    let (name, index) = match segment.split_once('[') {
+        Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+        None => (segment, None),
+    };
+    let label = match name {
+        "" => "",
+        "media" | "media_ids" => "file",
+        "thread" | "thread_items" => "reply",
+        "alt" | "alt_text" => "alt text",
+        "text" | "content" => "text",
+        "first_comment" => "first comment",
+        "post_type" => "post type",
+        "reply_settings" => "who can reply",
+        "visibility" => "visibility",
+        "settings" => "",
+        "tag_id" | "tag_ids" => "tag",
+        "scheduled_at" | "starts_at" => "date and time",
+        "time_zone" => "time zone",
+        "rrule" => "repeat",
+        other => other,
+    };
+    let label = label.replace('_', " ");
+    let mut out = Vec::new();
+    match (label.is_empty(), index) {
+        (true, Some(i)) => out.push(format!("file {}", i + 1)),
+        (false, Some(i)) => out.push(format!("{label} {}", i + 1)),
+        (false, None) => out.push(label),
+        (true, None) => {}
+    }
+    out
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 
 /// Field errors shown under an input (`data-field` names the path for tests and screen readers).
 #[component]
