@@ -10,6 +10,7 @@ mod db;
 mod debian;
 mod e2e;
 mod edge;
+mod functions;
 mod run;
 mod scratch_db;
 mod services;
@@ -43,6 +44,9 @@ enum Command {
     Test(test::TestArgs),
     /// Builds the embedded UI bundle (wasm32 + bindgen) into target/ui/pkg and prints its sizes.
     Ui(ui::UiArgs),
+    /// Which Edge Functions this configuration needs: the URL for each network's console and
+    /// the secrets to set (`supabase/functions/`, docs/TOKENS.md).
+    Functions,
     /// Benchmarks that print numbers (in a database of their own; the cluster keeps running).
     Bench {
         #[command(subcommand)]
@@ -79,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Stop => run::stop().await,
         Command::Test(args) => test::run(args).await,
         Command::Bench { bench } => bench::run(bench).await,
+        Command::Functions => functions::run(),
         Command::Ui(args) => ui::build(&args).map(|_| ()),
     }
 }
