@@ -23,7 +23,9 @@ const HOST_CSS: &str = r#"
 :root { --host-bg: #f3f4f6; --host-fg: #111827; --host-accent: #0f766e; }
 :root[data-theme="dark"] { --host-bg: #0b0f14; --host-fg: #e5e7eb; --host-accent: #2dd4bf; }
 body { margin: 0; font-family: Georgia, serif; background: var(--host-bg); color: var(--host-fg); }
-header.host-nav { display: flex; gap: 1rem; align-items: center; padding: .75rem 1rem; background: var(--host-accent); color: white; }
+header.host-nav { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .75rem 1rem; background: var(--host-accent); color: white; }
+/* On a phone the header wraps instead of widening the page past the screen. */
+.host-user { overflow-wrap: anywhere; }
 header.host-nav a { color: white; font-weight: bold; }
 main.host-main { padding: 1rem; }
 /* Hostile global rules a real app might have: */
