@@ -458,7 +458,7 @@ async fn the_openapi_document_parses_lists_the_endpoints_and_matches_real_respon
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
     assert_eq!(doc.body["servers"][0]["url"], format!("{BASE}{PUBLIC}"));
     let paths: Vec<&str> = doc.body["paths"].as_object().unwrap().keys().map(String::as_str).collect();
-    for p in ["/me", "/posts", "/posts/{id}", "/posts/{id}/status", "/media", "/media/from-url", "/media/{id}", "/accounts", "/accounts/{id}/next-slot"] {
+    for p in ["/me", "/posts", "/posts/{id}", "/posts/{id}/status", "/posts/{id}/targets/{target}/resolve", "/media", "/media/from-url", "/media/{id}", "/accounts", "/accounts/{id}/next-slot"] {
         assert!(paths.contains(&p), "{p} missing from {paths:?}");
     }
     let post = &doc.body["paths"]["/posts"]["post"];
@@ -477,4 +477,37 @@ async fn the_openapi_document_parses_lists_the_endpoints_and_matches_real_respon
     }
     // The document is served without a key but other routes are not.
     assert_eq!(call_auth(&f.app, None, "GET", "/posts", None, &[]).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_key_resolves_an_unconfirmed_target_once_with_the_write_scope() {
+    let f = fixture().await;
+    let (writer, _) = make_key(&f, f.ws, &["posts:read", "posts:write"]).await;
+    let (reader, _) = make_key(&f, f.ws, &["posts:read"]).await;
+    let when = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let created = call(&f.app, &writer, "POST", "/posts", Some(json!({"content": "Hello", "targets": [f.account], "schedule": {"kind": "once", "at": when}}))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let post = created.body["id"].as_str().unwrap().to_owned();
+    let target = created.body["targets"][0]["id"].as_str().unwrap().to_owned();
+    // What the worker leaves when a request timed out after it was sent.
+    let su = f.app.db.superuser().await;
+    su.batch_execute(&format!(
+        "insert into postiz.queue_jobs (workspace_id, target_id, social_account_id, schedule_id, occurrence, network, scheduled_at, run_at, status, completed_at, last_error_code)
+         select t.workspace_id, t.id, t.social_account_id, s.id, s.starts_at, 'mastodon', s.starts_at, s.starts_at, 'unconfirmed', now(), 'outcome_unknown'
+         from postiz.post_targets t join postiz.schedules s on s.post_id = t.post_id where t.post_id = '{post}';
+         update postiz.post_targets set status = 'unconfirmed', last_error_code = 'outcome_unknown' where post_id = '{post}';"
+    ))
+    .await
+    .unwrap();
+    let path = format!("/posts/{post}/targets/{target}/resolve");
+
+    let refused = call(&f.app, &reader, "POST", &path, Some(json!({"outcome": "publish_again"}))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let again = call(&f.app, &writer, "POST", &path, Some(json!({"outcome": "publish_again"}))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["targets"][0]["status"], "queued");
+    let twice = call(&f.app, &writer, "POST", &path, Some(json!({"outcome": "publish_again"}))).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert_eq!(twice.body["error"]["code"], "wrong_state");
+    assert_eq!(f.app.count("select count(*) from pgmq.q_publish").await, 1, "queued exactly once");
 }

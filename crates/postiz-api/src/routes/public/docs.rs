@@ -42,6 +42,7 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
         super::set_post_status,
         super::get_post_approval,
         super::decide_post,
+        super::resolve_target,
         super::review_queue,
         super::get_approval_policy,
         super::set_approval_policy,
@@ -68,7 +69,7 @@ use crate::routes::media::{FromUrl, MediaPage, MediaView};
         crate::routes::approval_state::Decision, crate::routes::approvals::ApprovalView,
         crate::routes::approvals::DecisionView, crate::routes::approvals::Decide, crate::routes::approvals::Decided,
         crate::routes::approvals::Queue, crate::routes::approvals::QueueItem, crate::routes::approvals::Policies,
-        crate::routes::approvals::PolicyView, crate::routes::approvals::SetPolicy
+        crate::routes::approvals::PolicyView, crate::routes::approvals::SetPolicy, crate::routes::unconfirmed::Resolve
     )),
     modifiers(&Security),
     tags(

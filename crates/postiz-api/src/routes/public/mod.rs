@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/status", post(set_post_status))
         .route("/posts/{id}/approval", get(get_post_approval))
         .route("/posts/{id}/decisions", post(decide_post))
+        .route("/posts/{id}/targets/{target}/resolve", post(resolve_target))
         .route("/review-queue", get(review_queue))
         .route("/approval-policy", get(get_approval_policy).put(set_approval_policy))
         // Uploads enforce their own limits while streaming (`[media]` settings).
@@ -211,6 +212,25 @@ async fn decide_post(
 ) -> Result<(StatusCode, Json<Decided>), ApiError> {
     key.require("posts:write")?;
     approvals::decide(State(state), ConfirmedUser(key.actor()), Ids((key.workspace_id, id)), body).await
+}
+
+/// Resolves a target the worker could not confirm (`unconfirmed`): `{"outcome": "on_network",
+/// "url": "…"}` marks it published at that address (checked: http(s), on the network's own
+/// hosts where it has one), `{"outcome": "publish_again"}` queues it once more. 409
+/// `wrong_state` when it is no longer unconfirmed (a second request). Answers the post.
+#[utoipa::path(post, path = "/posts/{id}/targets/{target}/resolve", tag = "posts",
+    params(("id" = Uuid, Path), ("target" = Uuid, Path)),
+    request_body = crate::routes::unconfirmed::Resolve,
+    responses((status = 200, body = docs::PostDoc), (status = 404, body = docs::ErrorBody), (status = 409, body = docs::ErrorBody), (status = 422, body = docs::ErrorBody)),
+    security(("api_key" = ["posts:write"])))]
+async fn resolve_target(
+    State(state): State<AppState>,
+    key: ApiKey,
+    Ids((id, target)): Ids<(Uuid, Uuid)>,
+    body: JsonBody<crate::routes::unconfirmed::Resolve>,
+) -> Result<Json<PostView>, ApiError> {
+    key.require("posts:write")?;
+    crate::routes::unconfirmed::resolve(State(state), key.actor(), Ids((key.workspace_id, id, target)), body).await
 }
 
 /// Posts waiting for a decision the key's creator may make, soonest due first.
