@@ -637,12 +637,31 @@ fn HourGrid(board: Board, first: i64, days: i64, can_edit: bool) -> impl IntoVie
     // post's hour), once the grid is laid out.
     let body = NodeRef::<leptos::html::Div>::new();
     let open_at = board.first_hour();
+    // The grid is created before it is in the page (while the screen's data loads), so the
+    // scroll waits for the first layout a ResizeObserver reports, then the observer goes.
     body.on_load(move |el| {
-        request_animation_frame(move || {
-            let Ok(Some(label)) = el.query_selector(&format!("[data-hour-label='{open_at}']")) else { return };
-            let top = label.get_bounding_client_rect().top() - el.get_bounding_client_rect().top() + f64::from(el.scroll_top());
-            el.set_scroll_top(top.round() as i32);
+        use wasm_bindgen::JsCast;
+        let target = el.clone();
+        let observer: std::rc::Rc<std::cell::RefCell<Option<web_sys::ResizeObserver>>> = Default::default();
+        let slot = observer.clone();
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            if !target.is_connected() || target.client_height() == 0 {
+                return;
+            }
+            if let Ok(Some(label)) = target.query_selector(&format!("[data-hour-label='{open_at}']")) {
+                let top = label.get_bounding_client_rect().top() - target.get_bounding_client_rect().top() + f64::from(target.scroll_top());
+                target.set_scroll_top(top.round() as i32);
+            }
+            if let Some(o) = slot.borrow_mut().take() {
+                o.disconnect();
+            }
         });
+        if let Ok(o) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            o.observe(&el);
+            *observer.borrow_mut() = Some(o);
+        }
+        // Small, and needed until the first layout; one per grid drawn.
+        callback.forget();
     });
     view! {
         <div class="postiz-hours" style=cols.clone()>
