@@ -382,8 +382,18 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
     let sum = "select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups where scope = 'workspace'";
     let before: i64 = admin.query_one(sum, &[]).await?.get(0);
     let t = Instant::now();
-    // New values on every run, so that a burst on a reused database moves the rollups too.
+    // New values on every run, so that a burst on a reused database moves the rollups too, in an
+    // hour none of these targets has a reading for yet (now, or after an earlier burst's hour), so
+    // that every reading is a new snapshot and not a correction of one.
     let run = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 1_000_000)?;
+    let bucket: chrono::DateTime<chrono::Utc> = admin
+        .query_one(
+            "select date_trunc('hour', greatest(now(), coalesce(max(bucket_start) + interval '1 hour', now())))
+             from postiz.analytics_events where target_id = any($1)",
+            &[&ids],
+        )
+        .await?
+        .get(0);
     let mut runs = tokio::task::JoinSet::new();
     for (w, client) in clients.into_iter().enumerate() {
         let mine: Vec<Vec<uuid::Uuid>> = chunks.iter().skip(w).step_by(writers).cloned().collect();
@@ -392,8 +402,7 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
                 .prepare(
                     "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)
                      select t.workspace_id, t.social_account_id, t.id, m.name::postiz.analytics_metric,
-                            100000 + $1::bigint + $3::bigint,
-                            date_trunc('hour', now()), now()
+                            100000 + $1::bigint + $3::bigint, $4::timestamptz, $4::timestamptz
                      from postiz.post_targets t
                      cross join (select unnest(array['impressions', 'likes', 'comments', 'shares', 'quotes']) as name) m
                      where t.id = any($2)
@@ -403,7 +412,7 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
             let mut took = Vec::with_capacity(mine.len());
             for (s, targets) in mine.iter().enumerate() {
                 let t = Instant::now();
-                client.execute(&insert, &[&i64::try_from(s)?, targets, &run]).await.context("burst insert")?;
+                client.execute(&insert, &[&i64::try_from(s)?, targets, &run, &bucket]).await.context("burst insert")?;
                 took.push(t.elapsed());
             }
             anyhow::Ok(took)
