@@ -36,7 +36,8 @@ pub fn errors_for(err: &Option<UiError>, prefixes: &[&str]) -> Vec<String> {
 /// `rest` is what follows the owning input's path (`""`, `"[1].alt"`, `".settings.post_type"`).
 fn describe(rest: &str, message: &str) -> String {
     let parts: Vec<String> = rest.split('.').filter(|p| !p.is_empty()).flat_map(words_for).collect();
-    if parts.is_empty() { capitalized(message) } else { format!("{}: {message}", capitalized(&parts.join(", "))) }
+    // The server's sentence is kept as written (tests and people search it as sent).
+    if parts.is_empty() { message.to_owned() } else { format!("{}: {message}", capitalized(&parts.join(", "))) }
 }
 
 /// One path segment in words: `[1]` is "file 2" (lists of media), `thread[0]` "reply 1".
