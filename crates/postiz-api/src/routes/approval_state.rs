@@ -39,12 +39,22 @@ pub enum Decision {
 }
 
 impl Decision {
+    const ALL: [Decision; 3] = [Decision::Approved, Decision::Rejected, Decision::ChangesRequested];
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Decision::Approved => "approved",
             Decision::Rejected => "rejected",
             Decision::ChangesRequested => "changes_requested",
         }
+    }
+
+    /// The `postiz.approval_decision` label as stored; an unknown one is an error, never a guess.
+    pub(crate) fn from_label(label: &str) -> Result<Self, ApiError> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.as_str() == label)
+            .ok_or_else(|| ApiError::internal(&format!("a stored approval decision we do not know: {label:?}")))
     }
 }
 
@@ -115,12 +125,11 @@ pub(crate) async fn load(
     let row = tx
         .query_one("select postiz.post_approval($1, $2)", &[&ws, &post])
         .await?;
-    let Some(value) = row.get::<_, Option<Value>>(0) else {
-        return Ok(None);
-    };
-    serde_json::from_value(value).map(Some).map_err(|e| {
-        ApiError::internal(&format!(
-            "postiz.post_approval answered a shape we do not know: {e}"
-        ))
-    })
+    row.get::<_, Option<Value>>(0).map(decode).transpose()
+}
+
+/// What `postiz.post_approval` answered, decoded.
+pub(crate) fn decode(value: Value) -> Result<ApprovalState, ApiError> {
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::internal(&format!("postiz.post_approval answered a shape we do not know: {e}")))
 }

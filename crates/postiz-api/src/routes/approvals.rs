@@ -118,22 +118,17 @@ pub(crate) async fn load(
     let decisions = rows
         .iter()
         .map(|r| {
-            let decision = match r.get::<_, String>(1).as_str() {
-                "rejected" => Decision::Rejected,
-                "changes_requested" => Decision::ChangesRequested,
-                _ => Decision::Approved,
-            };
-            DecisionView {
+            Ok(DecisionView {
                 id: r.get(0),
-                decision,
+                decision: Decision::from_label(r.get(1))?,
                 note: r.get(2),
                 decided_by: r.get(3),
                 round: r.get(4),
                 current: r.get(5),
                 created_at: r.get(6),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(Some(ApprovalView { state, decisions }))
 }
 
@@ -479,11 +474,7 @@ pub async fn queue(
         let Some(value) = r.get::<_, Option<Value>>(5) else {
             continue;
         };
-        let approval: ApprovalState = serde_json::from_value(value).map_err(|e| {
-            ApiError::internal(&format!(
-                "postiz.post_approval answered a shape we do not know: {e}"
-            ))
-        })?;
+        let approval = approval_state::decode(value)?;
         if !approval.may_decide {
             continue;
         }

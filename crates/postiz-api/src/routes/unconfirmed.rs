@@ -98,7 +98,7 @@ pub async fn resolve(
     require_role(&tx, ws, Role::Editor).await?;
     let row = tx
         .query_opt(
-            "select a.network, coalesce(a.display_name, a.handle, a.network) from postiz.post_targets t
+            "select a.network from postiz.post_targets t
              join postiz.social_accounts a on a.workspace_id = t.workspace_id and a.id = t.social_account_id
              where t.workspace_id = $1 and t.post_id = $2 and t.id = $3",
             &[&ws, &id, &target],
