@@ -105,6 +105,22 @@ fn id_list(name: &str, value: Option<&str>) -> Result<Option<Vec<Uuid>>, ApiErro
 
 const STATUSES: [&str; 7] = ["draft", "pending_approval", "scheduled", "publishing", "published", "failed", "canceled"];
 
+/// A calendar window `[from, to)`: forwards, within the horizon, at most [`MAX_WINDOW_DAYS`]
+/// (400 `bad_window` / `window_too_large`). Also the live-update window (`routes/changes.rs`).
+pub(crate) fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), ApiError> {
+    if to <= from {
+        return Err(ApiError::bad_request("bad_window", "`to` must be after `from`"));
+    }
+    check_horizon("from", from)?;
+    if to - from > Duration::days(MAX_WINDOW_DAYS) {
+        return Err(ApiError::bad_request(
+            "window_too_large",
+            format!("the calendar window may span at most {MAX_WINDOW_DAYS} days; ask for several windows"),
+        ));
+    }
+    Ok(())
+}
+
 /// `GET /workspaces/{ws}/calendar?from&to&accounts&tags&statuses` (any member). The window may
 /// span at most 92 days (400 `window_too_large`).
 pub async fn get(
@@ -113,16 +129,7 @@ pub async fn get(
     Ids(ws): Ids<Uuid>,
     Params(q): Params<CalendarQuery>,
 ) -> Result<Json<Calendar>, ApiError> {
-    if q.to <= q.from {
-        return Err(ApiError::bad_request("bad_window", "`to` must be after `from`"));
-    }
-    check_horizon("from", q.from)?;
-    if q.to - q.from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(ApiError::bad_request(
-            "window_too_large",
-            format!("the calendar window may span at most {MAX_WINDOW_DAYS} days; ask for several windows"),
-        ));
-    }
+    check_window(q.from, q.to)?;
     let accounts = id_list("accounts", q.accounts.as_deref())?;
     let tags = id_list("tags", q.tags.as_deref())?;
     let statuses: Option<HashSet<String>> = match q.statuses.as_deref().filter(|s| !s.trim().is_empty()) {

@@ -18,15 +18,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, Params};
-use crate::occurrences::check_horizon;
-use crate::routes::calendar::MAX_WINDOW_DAYS;
+use crate::routes::calendar::check_window;
 use crate::{ApiError, AppState};
 
 /// Query of `GET /workspaces/{ws}/changes`: a window (both ends), a post, or both.
@@ -60,13 +59,7 @@ pub struct Changes {
 pub async fn get(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uuid>, Params(q): Params<ChangesQuery>) -> Result<Json<Changes>, ApiError> {
     let window = match (q.from, q.to) {
         (Some(from), Some(to)) => {
-            if to <= from {
-                return Err(ApiError::bad_request("bad_window", "`to` must be after `from`"));
-            }
-            check_horizon("from", from)?;
-            if to - from > Duration::days(MAX_WINDOW_DAYS) {
-                return Err(ApiError::bad_request("window_too_large", format!("the window may span at most {MAX_WINDOW_DAYS} days")));
-            }
+            check_window(from, to)?;
             Some((from, to))
         }
         (None, None) => None,
