@@ -33,9 +33,18 @@ pub fn errors_for(err: &Option<UiError>, prefixes: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// `rest` is what follows the owning input's path (`""`, `"[1].alt"`, `".settings.post_type"`).
-fn describe(rest: &str, message: &str) -> String {
-    let parts: Vec<String> = rest.split('.').filter(|p| !p.is_empty()).flat_map(words_for).collect();
+/// `rest` is what follows the owning input's path (`""`, `"[1].alt"`, `".settings.post_type"`), or
+/// a whole path for a form that shows one message (`"steps.0.required"`: "Step 1, approvals
+/// needed: …"). Indexes come as `[1]` or as a segment of digits.
+pub fn describe(rest: &str, message: &str) -> String {
+    let mut segments: Vec<String> = Vec::new();
+    for s in rest.split('.').filter(|p| !p.is_empty()) {
+        match segments.last_mut() {
+            Some(last) if s.bytes().all(|b| b.is_ascii_digit()) => last.push_str(&format!("[{s}]")),
+            _ => segments.push(s.to_owned()),
+        }
+    }
+    let parts: Vec<String> = segments.iter().flat_map(|s| words_for(s)).collect();
     // The server's sentence is kept as written (tests and people search it as sent).
     if parts.is_empty() { message.to_owned() } else { format!("{}: {message}", capitalized(&parts.join(", "))) }
 }
@@ -61,6 +70,9 @@ fn words_for(segment: &str) -> Vec<String> {
         "scheduled_at" | "starts_at" => "date and time",
         "time_zone" => "time zone",
         "rrule" => "repeat",
+        "steps" => "step",
+        "members" => "reviewer",
+        "required" => "approvals needed",
         other => other,
     };
     let label = label.replace('_', " ");

@@ -7,4 +7,4 @@ mod feedback;
 
 pub use auth_image::AuthImage;
 pub use badges::{NetworkBadge, StatusBadge, network_name};
-pub use feedback::{ErrorBox, FieldMessage, Loading};
+pub use feedback::{ErrorBox, FieldMessage, Loading, describe};

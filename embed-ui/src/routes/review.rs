@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::api::{Api, UiError, ws_path};
 use crate::app::{Toasts, Ws, Zone};
-use crate::components::Loading;
+use crate::components::{Loading, describe};
 use crate::nav::Link;
 use crate::time;
 
@@ -372,7 +372,7 @@ pub fn ApprovalPolicyEditor(ws: Ws) -> impl IntoView {
                     toasts.show("Approval policy saved", false);
                 }
                 Err(UiError::Validation { fields, message }) => {
-                    error.set(Some(fields.first().map(|f| format!("{}: {}", f.field, f.message)).unwrap_or(message)))
+                    error.set(Some(fields.first().map(|f| describe(&f.field, &f.message)).unwrap_or(message)))
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
