@@ -76,10 +76,15 @@ async fn build_locked(
     admin.batch_execute(&format!("create database \"{name}\" owner postgres")).await?;
     postiz_localdb::bootstrap_database(cluster, name, BootstrapOptions { cron: false, test_helpers: true })
         .await?;
+    apply_migrations(cluster, name).await?;
+    admin.batch_execute(&format!("alter database \"{name}\" is_template true")).await?;
+    Ok(())
+}
+
+/// Applies the project's migrations that database `name` lacks, as the owner role `postgres`.
+pub(crate) async fn apply_migrations(cluster: &LocalCluster, name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let migrations = postiz_db::migrate::discover(&project_root().join("supabase/migrations"))?;
     let mut owner = cluster.connect("postgres", name).await?;
     postiz_db::migrate::apply(&mut owner, &migrations).await?;
-    drop(owner);
-    admin.batch_execute(&format!("alter database \"{name}\" is_template true")).await?;
     Ok(())
 }

@@ -40,17 +40,18 @@ impl TestUser {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 static SWEPT: OnceCell<()> = OnceCell::const_new();
 
+/// A database name of this process, under the prefix the orphan sweep knows.
+fn fresh_name() -> String {
+    format!("postiz_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
 impl TestDatabase {
     /// Creates a database from the migrated template (building the template on first use).
     pub async fn new() -> Self {
         let cluster = shared_cluster().await;
         let template = template(cluster).await;
         SWEPT.get_or_init(|| sweep_orphans(cluster)).await;
-        let name = format!(
-            "postiz_test_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = fresh_name();
         let admin = cluster.connect(SUPERUSER, "postgres").await.expect("connect as superuser");
         admin
             .batch_execute(&format!("create database \"{name}\" template \"{template}\" owner postgres"))
@@ -68,12 +69,10 @@ impl TestDatabase {
         if admin.query_opt("select 1 from pg_database where datname = $1", &[&kept]).await?.is_none() {
             return Ok(None);
         }
-        let name = format!("postiz_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let name = fresh_name();
         admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&kept]).await?;
         admin.batch_execute(&format!("alter database \"{kept}\" rename to \"{name}\"")).await?;
-        let migrations = postiz_db::migrate::discover(&crate::cluster::project_root().join("supabase/migrations"))?;
-        let mut owner = cluster.connect("postgres", &name).await?;
-        postiz_db::migrate::apply(&mut owner, &migrations).await?;
+        crate::template::apply_migrations(cluster, &name).await?;
         Ok(Some(Self { cluster, name }))
     }
 
