@@ -35,13 +35,19 @@ pub enum Network {
     Slack,
     /// Telegram, through a bot in a channel or group.
     Telegram,
+    /// TikTok (Content Posting API).
+    #[serde(rename = "tiktok")]
+    TikTok,
+    /// YouTube channels (Data API v3).
+    #[serde(rename = "youtube")]
+    YouTube,
     /// The local sandbox network (`postiz-sandbox`), for demos and worker tests.
     Sandbox,
 }
 
 impl Network {
     /// Every network, in display order.
-    pub const ALL: [Network; 12] = [
+    pub const ALL: [Network; 14] = [
         Network::X,
         Network::LinkedIn,
         Network::LinkedInPage,
@@ -53,6 +59,8 @@ impl Network {
         Network::Discord,
         Network::Slack,
         Network::Telegram,
+        Network::TikTok,
+        Network::YouTube,
         Network::Sandbox,
     ];
 
@@ -70,6 +78,8 @@ impl Network {
             Network::Discord => "discord",
             Network::Slack => "slack",
             Network::Telegram => "telegram",
+            Network::TikTok => "tiktok",
+            Network::YouTube => "youtube",
             Network::Sandbox => "sandbox",
         }
     }
@@ -88,6 +98,8 @@ impl Network {
             Network::Discord => "Discord",
             Network::Slack => "Slack",
             Network::Telegram => "Telegram",
+            Network::TikTok => "TikTok",
+            Network::YouTube => "YouTube",
             Network::Sandbox => "Sandbox",
         }
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AspectFit, MediaId, Network};
+use crate::{AspectFit, MediaId, Network, TikTokSettings, YouTubeSettings};
 
 /// What the user composed for one submission: a variant per selected network.
 ///
@@ -121,6 +121,12 @@ pub enum NetworkSettings {
     LinkedIn(LinkedInSettings),
     /// Options for Instagram.
     Instagram(InstagramSettings),
+    /// Options for TikTok.
+    #[serde(rename = "tiktok")]
+    TikTok(TikTokSettings),
+    /// Options for YouTube.
+    #[serde(rename = "youtube")]
+    YouTube(YouTubeSettings),
 }
 
 /// Options for X.
