@@ -11,33 +11,39 @@ struct Receiver {
     networks: &'static [&'static str],
     /// Where the URL goes in the network's console.
     console: &'static str,
-    /// Secrets it reads (besides `SUPABASE_DB_URL`, which Supabase gives every function); any one
-    /// of them is enough when `any_of`.
-    secrets: &'static [&'static str],
-    any_of: bool,
+    /// Secrets it reads (besides `SUPABASE_DB_URL`, which Supabase gives every function): every
+    /// group is needed, and any one secret of a group is enough.
+    secrets: &'static [&'static [&'static str]],
 }
 
-const RECEIVERS: [Receiver; 3] = [
+/// The Meta apps' secrets: the one of any configured app verifies its requests.
+const META_APP_SECRETS: &[&str] =
+    &["POSTIZ_OAUTH_FACEBOOK_CLIENT_SECRET", "POSTIZ_OAUTH_INSTAGRAM_CLIENT_SECRET", "POSTIZ_OAUTH_THREADS_CLIENT_SECRET"];
+
+const RECEIVERS: [Receiver; 4] = [
     Receiver {
         name: "meta-deauthorize",
         networks: &["facebook", "instagram", "threads"],
         console: "Meta app: Facebook Login settings > Deauthorize callback URL (Threads: Uninstall callback URL)",
-        secrets: &["POSTIZ_OAUTH_FACEBOOK_CLIENT_SECRET", "POSTIZ_OAUTH_INSTAGRAM_CLIENT_SECRET", "POSTIZ_OAUTH_THREADS_CLIENT_SECRET"],
-        any_of: true,
+        secrets: &[META_APP_SECRETS],
     },
     Receiver {
         name: "meta-data-deletion",
         networks: &["facebook", "instagram", "threads"],
         console: "Meta app: Facebook Login settings > Data Deletion Request URL (Instagram and Threads apps: the same field)",
-        secrets: &["POSTIZ_OAUTH_FACEBOOK_CLIENT_SECRET", "POSTIZ_OAUTH_INSTAGRAM_CLIENT_SECRET", "POSTIZ_OAUTH_THREADS_CLIENT_SECRET"],
-        any_of: true,
+        secrets: &[META_APP_SECRETS],
+    },
+    Receiver {
+        name: "meta-webhooks",
+        networks: &["facebook", "instagram", "threads"],
+        console: "Meta app: Webhooks > Callback URL and Verify Token; subscribe the Permissions object to the permissions the app publishes with",
+        secrets: &[META_APP_SECRETS, &["POSTIZ_META_WEBHOOK_VERIFY_TOKEN"]],
     },
     Receiver {
         name: "slack-events",
         networks: &["slack"],
         console: "Slack app: Event Subscriptions > Request URL; subscribe to the bot events app_uninstalled and tokens_revoked",
-        secrets: &["POSTIZ_SLACK_SIGNING_SECRET"],
-        any_of: false,
+        secrets: &[&["POSTIZ_SLACK_SIGNING_SECRET"]],
     },
 ];
 
@@ -57,10 +63,16 @@ pub fn report(settings: &Settings, env: impl Fn(&str) -> Option<String>) -> Stri
         out.push_str(&format!("  URL:     {base}/{}\n", r.name));
         out.push_str(&format!("  where:   {}\n", r.console));
         let set = |name: &&str| env(name).is_some_and(|v| !v.trim().is_empty());
-        let secrets: Vec<String> =
-            r.secrets.iter().map(|s| format!("{s} ({})", if set(s) { "set here" } else { "not set here" })).collect();
-        let joiner = if r.any_of { " or " } else { ", " };
-        out.push_str(&format!("  secrets: supabase secrets set {}\n", secrets.join(joiner)));
+        let groups: Vec<String> = r
+            .secrets
+            .iter()
+            .map(|group| {
+                let each: Vec<String> =
+                    group.iter().map(|s| format!("{s} ({})", if set(s) { "set here" } else { "not set here" })).collect();
+                each.join(" or ")
+            })
+            .collect();
+        out.push_str(&format!("  secrets: supabase secrets set {}\n", groups.join(", ")));
     }
     out
 }
@@ -86,6 +98,10 @@ mod tests {
         assert!(out.contains("POSTIZ_OAUTH_INSTAGRAM_CLIENT_SECRET (set here)"), "{out}");
         assert!(out.contains("POSTIZ_OAUTH_FACEBOOK_CLIENT_SECRET (not set here) or "), "{out}");
         assert!(out.contains("slack-events: not needed"), "{out}");
+        assert!(
+            out.contains("POSTIZ_OAUTH_THREADS_CLIENT_SECRET (not set here), POSTIZ_META_WEBHOOK_VERIFY_TOKEN (not set here)"),
+            "meta-webhooks needs an app secret and its verify token: {out}"
+        );
         assert!(!out.contains("s3cr3t"), "values are never printed");
     }
 }
