@@ -493,36 +493,16 @@ impl Store {
     }
 
     /// Like [`Store::needs_reconnect`], with the account's new status (`needs_reconnect` or
-    /// `revoked`) and the message the paused jobs show.
+    /// `revoked`) and the message the paused jobs show: `postiz_private.service_pause_account`
+    /// (the one way to pause an account) with this job as the running one, and its queue
+    /// message archived, in one transaction.
     pub async fn pause_account(&self, job: &ClaimedJob, status: &str, message: &str, reason: &str) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute(
-            "update postiz.social_accounts set status = $2::text::postiz.account_status
-             where id = $1 and status in ('active', 'needs_reconnect') and status <> $2::text::postiz.account_status",
-            &[&job.account_id, &status],
-        )
-        .await?;
-        tx.execute(
-            "update postiz.queue_jobs
-             set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2,
-                 last_error_retryable = false, sending_item = null, sending_since = null, lease_until = null
-             where social_account_id = $1 and completed_at is null and status in ('queued', 'running') and (id = $3 or status = 'queued')",
-            &[&job.account_id, &message, &job.id],
-        )
-        .await?;
-        tx.execute(
-            "update postiz.post_targets t set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2
-             from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.completed_at is null and q.status = 'pending'
-               and q.last_error_code = 'account_needs_reconnect'",
-            &[&job.account_id, &message],
-        )
-        .await?;
-        let action = if status == "revoked" { "account.revoked" } else { "account.needs_reconnect" };
-        tx.execute(
-            "insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
-             values ($1, null, $4, 'social_account', $2, jsonb_build_object('reason', $3::text))",
-            &[&job.workspace_id, &job.account_id, &reason, &action],
+            "select postiz_private.service_pause_account($1, $2::text::postiz.account_status, $3,
+                                                         jsonb_build_object('reason', $4::text), $5)",
+            &[&job.account_id, &status, &message, &reason, &job.id],
         )
         .await?;
         pgmq::archive(&*tx, PUBLISH_QUEUE, job.msg_id).await?;

@@ -209,44 +209,24 @@ impl Tokens {
         }
     }
 
-    /// Marks the account `status` (`revoked` or `needs_reconnect`) after a failed refresh,
-    /// pauses its waiting jobs with an actionable message and logs it — one transaction.
+    /// Marks the account `status` (`revoked` or `needs_reconnect`) after a failed refresh and
+    /// pauses its waiting jobs with an actionable message (`postiz_private.service_pause_account`,
+    /// which logs it).
     pub async fn mark_account(&self, account: Uuid, status: &str, reason: &str) -> Result<(), TokenError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        let message = reconnect_message(status, reason);
         let row = tx
-            .query_opt(
-                "update postiz.social_accounts set status = $2::text::postiz.account_status
-                 where id = $1 and status in ('active', 'needs_reconnect') and status <> $2::text::postiz.account_status
-                 returning workspace_id, network",
-                &[&account, &status],
+            .query_one(
+                "select postiz_private.service_pause_account($1, $2::text::postiz.account_status, $3,
+                                                             jsonb_build_object('reason', $4::text, 'source', 'token_refresh')),
+                        (select network from postiz.social_accounts where id = $1)",
+                &[&account, &status, &message, &reason],
             )
             .await?;
-        if let Some(row) = row {
-            let (workspace, network): (Uuid, String) = (row.get(0), row.get(1));
-            let message = reconnect_message(status, reason);
-            tx.execute(
-                "update postiz.queue_jobs
-                 set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2, last_error_retryable = false
-                 where social_account_id = $1 and completed_at is null and status = 'queued'",
-                &[&account, &message],
-            )
-            .await?;
-            tx.execute(
-                "update postiz.post_targets t set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = $2
-                 from postiz.queue_jobs q where q.target_id = t.id and q.social_account_id = $1 and q.completed_at is null and q.status = 'pending'
-                   and q.last_error_code = 'account_needs_reconnect' and t.status = 'queued'",
-                &[&account, &message],
-            )
-            .await?;
-            let action = if status == "revoked" { "account.revoked" } else { "account.needs_reconnect" };
-            tx.execute(
-                "insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
-                 values ($1, null, $2, 'social_account', $3, jsonb_build_object('reason', $4::text, 'source', 'token_refresh'))",
-                &[&workspace, &action, &account, &reason],
-            )
-            .await?;
-            metrics::counter!(m::TOKEN_REFRESH_FAILURES, "network" => network).increment(1);
+        let (changed, network): (bool, Option<String>) = (row.get(0), row.get(1));
+        if changed {
+            metrics::counter!(m::TOKEN_REFRESH_FAILURES, "network" => network.unwrap_or_default()).increment(1);
         }
         tx.commit().await?;
         Ok(())

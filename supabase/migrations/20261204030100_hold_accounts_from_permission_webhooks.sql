@@ -1,8 +1,8 @@
 -- A network's webhook saying a permission the app publishes with was withdrawn (Meta's
 -- Permissions webhooks, received by the `meta-webhooks` Edge Function) holds the accounts it
--- concerns for reconnection, as the worker does after a refused token: the account asks to be
--- reconnected, its waiting posts are held with the reason in words, and everything resumes when
--- it is connected again (`service_resume_account_jobs`). Unlike a removed app (the Deauthorize
+-- concerns for reconnection (`service_pause_account`, as the worker does after a refused
+-- token): the account asks to be reconnected, its waiting posts are held with the reason in
+-- words, and everything resumes when it is connected again (`service_resume_account_jobs`). Unlike a removed app (the Deauthorize
 -- callback, `service_revoke_login`), the sign-in stays: the token is still valid for the
 -- permissions that remain, and reconnecting grants the missing one again.
 
@@ -36,7 +36,8 @@ set search_path = ''
 as $$
 declare
   event uuid;
-  held integer;
+  a record;
+  held integer := 0;
 begin
   if jsonb_typeof(holds) is distinct from 'array' then
     raise exception 'holds must be a JSON array' using errcode = '22023';
@@ -50,55 +51,32 @@ begin
     return null;
   end if;
 
-  with wanted as (
-    select h ->> 'login_id' as login_id,
-           case when jsonb_typeof(h -> 'account_ids') = 'array'
-                then array(select jsonb_array_elements_text(h -> 'account_ids')) end as account_ids,
-           array(select jsonb_array_elements_text(coalesce(h -> 'networks', '[]'))) as networks,
-           coalesce(h ->> 'reason', 'the network withdrew a permission this app publishes with') as reason
-    from jsonb_array_elements(holds) h
-    where h ->> 'login_id' is not null and jsonb_typeof(h -> 'networks') = 'array'
-  ),
-  matched as (
-    -- One reason per account, when several entries name it.
-    select distinct on (a.id) a.id, a.workspace_id, w.reason
-    from postiz.social_accounts a
+  for a in
+    with wanted as (
+      select h ->> 'login_id' as login_id,
+             case when jsonb_typeof(h -> 'account_ids') = 'array'
+                  then array(select jsonb_array_elements_text(h -> 'account_ids')) end as account_ids,
+             array(select jsonb_array_elements_text(h -> 'networks')) as networks,
+             coalesce(h ->> 'reason', 'the network withdrew a permission this app publishes with') as reason
+      from jsonb_array_elements(holds) h
+      where h ->> 'login_id' is not null and jsonb_typeof(h -> 'networks') = 'array'
+    )
+    -- One reason per account, when several entries name it; in key order, as every pause.
+    select distinct on (s.id) s.id, w.reason
+    from postiz.social_accounts s
     join wanted w
-      on (a.external_account_id = w.login_id or a.meta ->> 'login_id' = w.login_id)
-     and (w.account_ids is null or a.external_account_id = any (w.account_ids) or a.external_page_id = any (w.account_ids))
-     and a.network = any (w.networks)
-    where a.network = any (service_hold_accounts_for_reconnect.networks)
-      and a.status = 'active'
-    order by a.id, w.reason
-  ),
-  accounts as (
-    update postiz.social_accounts a
-    set status = 'needs_reconnect'
-    from matched m
-    where a.id = m.id
-    returning a.id, a.workspace_id, m.reason
-  ),
-  logged as (
-    insert into postiz.activity_logs (workspace_id, actor_id, action, entity_type, entity_id, details)
-    select a.workspace_id, null, 'account.needs_reconnect', 'social_account', a.id, jsonb_build_object('reason', a.reason)
-    from accounts a
-  ),
-  paused as (
-    update postiz.queue_jobs q
-    set status = 'pending', last_error_code = 'account_needs_reconnect',
-        last_error_message = 'Reconnect this account: ' || a.reason || '.',
-        last_error_retryable = false, lease_until = null, updated_at = now()
-    from accounts a
-    where q.social_account_id = a.id and q.completed_at is null and q.status = 'queued'
-    returning q.target_id, q.last_error_message
-  ),
-  targets as (
-    update postiz.post_targets t
-    set status = 'pending', last_error_code = 'account_needs_reconnect', last_error_message = p.last_error_message
-    from paused p
-    where t.id = p.target_id
-  )
-  select count(*) into held from accounts;
+      on (s.external_account_id = w.login_id or s.meta ->> 'login_id' = w.login_id)
+     and (w.account_ids is null or s.external_account_id = any (w.account_ids) or s.external_page_id = any (w.account_ids))
+     and s.network = any (w.networks)
+    where s.network = any (service_hold_accounts_for_reconnect.networks)
+      and s.status = 'active'
+    order by s.id, w.reason
+  loop
+    perform postiz_private.service_pause_account(
+      a.id, 'needs_reconnect', 'Reconnect this account: ' || a.reason || '.',
+      jsonb_build_object('reason', a.reason, 'source', 'webhook'));
+    held := held + 1;
+  end loop;
 
   update postiz.webhook_events set processed_at = now() where id = event;
   return held;
