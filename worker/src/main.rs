@@ -94,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
 
             let http = HttpClient::new(HttpSettings {
                 request_timeout: std::time::Duration::from_secs(u64::from(settings.worker.provider_timeout_secs)),
+                private_allow: settings.private_servers.allow.clone(),
                 ..HttpSettings::default()
             })?;
             let registry = Arc::new(Registry::with_defaults(&http, sandbox_url));

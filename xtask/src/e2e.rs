@@ -154,7 +154,7 @@ pub async fn run() -> anyhow::Result<Outcome> {
         ("POSTIZ__SERVER__PUBLIC_URL", origin.clone()),
         ("POSTIZ__SUPABASE__URL", origin.clone()),
         // The import-from-URL test serves its files on loopback, which imports refuse by default.
-        ("POSTIZ__MEDIA__FETCH_ALLOWED_NETWORKS", r#"["127.0.0.1/32"]"#.into()),
+        ("POSTIZ__PRIVATE_SERVERS__ALLOW", r#"["127.0.0.1/32"]"#.into()),
         ("RUST_LOG", "info".into()),
     ];
     let mut started = Started(vec![]);

@@ -29,6 +29,10 @@ pub async fn run() -> anyhow::Result<()> {
         // Signs public media links; the worker and the demo host's API share it. A new one per
         // run: links live an hour at most anyway.
         ("POSTIZ_MEDIA_URL_SECRET", services::random_secret()?),
+        // Servers people run next to the demo (a PDS, a Mastodon stand-in, files to import)
+        // listen on loopback, which user-entered server addresses may not reach unless the
+        // operator lists it ([private_servers] allow). A deployment lists its intranet instead.
+        ("POSTIZ__PRIVATE_SERVERS__ALLOW", r#"["127.0.0.0/8", "::1/128", "localhost"]"#.into()),
         ("RUST_LOG", "info".into()),
     ];
     let running: Vec<Service> = vec![

@@ -2,11 +2,13 @@
 
 mod error;
 mod load;
+mod private_servers;
 mod secrets;
 mod settings;
 
 pub use error::ConfigError;
 pub use load::{load, load_from};
+pub use private_servers::{PrivateAllowList, PrivateServersSettings};
 pub use secrets::{
     MEDIA_S3_KEY_VARS, MEDIA_URL_SECRET_VAR, Secrets, media_s3_keys, media_s3_keys_from, media_url_secret, media_url_secret_from, oauth_client_secret, oauth_client_secret_from, oauth_client_secret_var,
 };

@@ -268,18 +268,21 @@ mod tests {
     }
 
     #[test]
-    fn url_import_networks_are_cidrs_and_a_bad_one_names_the_key() {
+    fn private_servers_are_listed_by_the_operator_and_a_bad_entry_names_the_key() {
         jailed(|jail| {
-            jail.create_file("config.toml", "[media]\nfetch_allowed_networks = [\"10.20.0.0/16\", \"fd00::/8\"]\n")?;
-            let nets = load_in(jail).expect("loads").media.fetch_allowed_networks;
-            assert_eq!(nets, vec!["10.20.0.0/16".parse::<ipnet::IpNet>().unwrap(), "fd00::/8".parse().unwrap()]);
-            jail.set_env("POSTIZ__MEDIA__FETCH_ALLOWED_NETWORKS", "[\"127.0.0.1/32\"]");
-            let nets = load_in(jail).expect("env loads").media.fetch_allowed_networks;
-            assert_eq!(nets, vec!["127.0.0.1/32".parse::<ipnet::IpNet>().unwrap()], "the environment overrides the file");
+            assert!(load_in(jail).expect("defaults").private_servers.allow.is_empty(), "nothing private is reachable by default");
+            jail.create_file("config.toml", "[private_servers]\nallow = [\"10.20.0.0/16\", \"fd00::/8\", \"pds.intranet.example\"]\n")?;
+            let allow = load_in(jail).expect("loads").private_servers.allow;
+            assert_eq!(allow.networks(), &["10.20.0.0/16".parse::<ipnet::IpNet>().unwrap(), "fd00::/8".parse().unwrap()]);
+            assert_eq!(allow.hosts(), &["pds.intranet.example".to_owned()]);
+            jail.set_env("POSTIZ__PRIVATE_SERVERS__ALLOW", "[\"127.0.0.1/32\", \"localhost\"]");
+            let allow = load_in(jail).expect("env loads").private_servers.allow;
+            assert_eq!(allow.networks(), &["127.0.0.1/32".parse::<ipnet::IpNet>().unwrap()], "the environment overrides the file");
+            assert!(allow.lists_host("localhost"));
             jail.clear_env();
-            jail.create_file("config.toml", "[media]\nfetch_allowed_networks = [\"10.20.0.0/33\"]\n")?;
+            jail.create_file("config.toml", "[private_servers]\nallow = [\"10.20.0.0/33\"]\n")?;
             let err = load_in(jail).expect_err("bad CIDR").to_string();
-            assert!(err.contains("fetch_allowed_networks"), "{err}");
+            assert!(err.contains("allow") && err.contains("10.20.0.0/33"), "{err}");
             jail.create_file("config.toml", "[media]\nfetch_timeout_secs = 0\n")?;
             let err = load_in(jail).expect_err("zero timeout").to_string();
             assert!(err.contains("media.fetch_timeout_secs"), "{err}");

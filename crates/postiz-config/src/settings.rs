@@ -31,6 +31,10 @@ pub struct Settings {
     /// `[analytics]`: when the worker reads published posts' numbers.
     #[serde(default)]
     pub analytics: AnalyticsSettings,
+    /// `[private_servers]`: private networks and host names user-entered server addresses
+    /// may reach (connect, publish, refresh, media imports).
+    #[serde(default)]
+    pub private_servers: crate::PrivateServersSettings,
 }
 
 /// `[analytics]` section.
@@ -244,8 +248,6 @@ pub struct MediaSettings {
     pub upload_ttl_secs: u64,
     /// Seconds an import from a URL (`POST …/media/from-url`) may take in all.
     pub fetch_timeout_secs: u64,
-    /// Private networks (CIDR) that imports from a URL may reach; public addresses always can.
-    pub fetch_allowed_networks: Vec<ipnet::IpNet>,
     /// Where networks that pull media by URL (Instagram, Threads, Slack, Facebook videos) reach
     /// this API's base path from the internet, e.g. `https://app.example.com/dashboard/postiz/api`.
     /// Empty means `server.public_url` + `server.base_path`. Only the `local` backend's signed
@@ -271,7 +273,6 @@ impl Default for MediaSettings {
             thumbnail_side: 320,
             upload_ttl_secs: 24 * 3600,
             fetch_timeout_secs: 30,
-            fetch_allowed_networks: Vec::new(),
             public_base_url: String::new(),
             public_url_ttl_secs: 3600,
         }

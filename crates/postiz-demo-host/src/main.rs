@@ -93,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 5,
     });
-    let http = HttpClient::new(HttpSettings::default()).context("building the HTTP client")?;
+    let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url.clone()));
     let state = AppState {
         pool,
@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
         api = api.layer(axum::Extension(Arc::new(connect)));
     }
     // Media storage and the public API's rate limit, as the API binary sets them up.
-    let media = postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?;
+    let media = postiz_api::routes::media::MediaState::from_settings(&settings).context("[media] storage")?;
     if let Some(public) = postiz_api::routes::media_public::PublicMedia::from_env(media.storage.clone()).context("POSTIZ_MEDIA_URL_SECRET")? {
         api = api.layer(axum::Extension(Arc::new(public)));
     }

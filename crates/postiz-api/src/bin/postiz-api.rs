@@ -53,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         verifier
     };
     // Rules and descriptions for the API; the connect endpoints also call networks with it.
-    let http = HttpClient::new(HttpSettings::default()).context("building the HTTP client")?;
+    let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url));
     // Connecting accounts calls networks and writes credentials as service_role; it needs the
     // encryption keys. Without them the connect endpoints answer 503.
@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
             keyring,
             clients: postiz_oauth::OAuthClients::from_settings(&settings.oauth).context("[oauth] clients")?,
             http: postiz_oauth::http_client(std::time::Duration::from_secs(30)),
-            guard: HttpClient::new(HttpSettings::default()).context("building the HTTP client")?,
+            guard: HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?,
             redirect_url: url::Url::parse(&settings.oauth_redirect_url()).context("oauth.redirect_url")?,
             state_ttl: std::time::Duration::from_secs(u64::from(settings.oauth.state_ttl_secs)),
             client_name: settings.oauth.client_name.clone(),
@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
     }
     // Media storage ([media]: a local directory by default, Supabase Storage's S3 endpoint in
     // production) and the public API's per-key rate limit ([public_api]).
-    let media = postiz_api::routes::media::MediaState::from_settings(&settings.media).context("[media] storage")?;
+    let media = postiz_api::routes::media::MediaState::from_settings(&settings).context("[media] storage")?;
     tracing::info!(media.storage = ?media.storage, "media storage ready");
     // Signed public media links (the worker makes them with the same POSTIZ_MEDIA_URL_SECRET).
     match postiz_api::routes::media_public::PublicMedia::from_env(media.storage.clone()).context("POSTIZ_MEDIA_URL_SECRET")? {

@@ -140,8 +140,10 @@ impl MediaState {
     }
 
     /// From `[media]`: the local directory, or the S3 endpoint with keys from
-    /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`.
-    pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, MediaSetupError> {
+    /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`; imports from a
+    /// URL reach public addresses and the networks of `[private_servers] allow`.
+    pub fn from_settings(settings: &postiz_config::Settings) -> Result<Self, MediaSetupError> {
+        let m = &settings.media;
         let storage = MediaStorage::from_settings(m)?;
         let limits = MediaLimits {
             max_upload_bytes: m.max_upload_bytes,
@@ -154,7 +156,7 @@ impl MediaState {
             upload_ttl: Duration::from_secs(m.upload_ttl_secs),
             fetch_timeout: Duration::from_secs(m.fetch_timeout_secs),
         };
-        let fetcher = RemoteFetcher::new(limits.fetch_timeout, m.fetch_allowed_networks.clone())?;
+        let fetcher = RemoteFetcher::new(limits.fetch_timeout, settings.private_servers.allow.networks().to_vec())?;
         Ok(Self { storage, limits, fetcher })
     }
 }

@@ -6,7 +6,8 @@
 //!   [`GuardedResolver`], which refuses a name when any of its addresses is loopback, private,
 //!   link-local (cloud metadata at 169.254.169.254), shared, reserved or multicast; literal IPs
 //!   (which skip DNS) are checked before the request and at every redirect;
-//! - `[media] fetch_allowed_networks` lets chosen private networks through (an internal CDN);
+//! - the networks of `[private_servers] allow` are let through (an internal CDN), the same
+//!   list every check of a user-entered server address uses;
 //! - no proxy from the environment (a proxy would resolve names where we cannot check them);
 //! - at most [`MAX_REDIRECTS`] redirects, a whole-request timeout, and the body refused as
 //!   soon as it passes the upload limit.

@@ -171,6 +171,7 @@ impl Provider for OidcNetwork {
             extra_auth_params: vec![("prompt".into(), "consent".into())],
             client_auth_basic: false,
             custom_refresh: false,
+            client_id_param: "client_id",
         })
     }
 
@@ -208,6 +209,16 @@ impl ConnectApp {
     }
 
     pub async fn with_keyring(registry: Registry, clients: OAuthClients, keyring: Arc<Keyring>) -> Self {
+        Self::with_parts(registry, clients, keyring, HttpClient::for_tests()).await
+    }
+
+    /// `guard` checks the server addresses users enter (built from the operator's
+    /// `[private_servers] allow` in production).
+    pub async fn with_guard(registry: Registry, clients: OAuthClients, guard: HttpClient) -> Self {
+        Self::with_parts(registry, clients, Arc::new(Keyring::for_testing()), guard).await
+    }
+
+    async fn with_parts(registry: Registry, clients: OAuthClients, keyring: Arc<Keyring>, guard: HttpClient) -> Self {
         let mut app = TestApp::new().await;
         let registry = Arc::new(registry);
         let connect = ConnectState {
@@ -216,7 +227,7 @@ impl ConnectApp {
             keyring: Arc::clone(&keyring),
             clients,
             http: postiz_oauth::http_client(Duration::from_secs(5)),
-            guard: HttpClient::for_tests(),
+            guard,
             redirect_url: Url::parse(REDIRECT).expect("redirect"),
             state_ttl: Duration::from_secs(600),
             client_name: "Postiz tests".into(),

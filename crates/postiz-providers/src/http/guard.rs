@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use ipnet::IpNet;
 
+use postiz_config::PrivateAllowList;
 use postiz_domain::Network;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
@@ -76,8 +77,15 @@ fn refused(network: Network, host: &str) -> ProviderError {
     )
 }
 
-/// Resolves the URL's host and refuses it unless every address is public.
-pub(super) async fn check_public(network: Network, url: &Url) -> Result<(), ProviderError> {
+/// Names refused by what they are, before any lookup: they name this machine.
+fn local_by_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost")
+}
+
+/// Resolves the URL's host and refuses it unless every address is public or inside a network
+/// the operator listed; `localhost` names only when listed.
+pub(super) async fn check_reachable(network: Network, url: &Url, allow: &PrivateAllowList) -> Result<(), ProviderError> {
     if !matches!(url.scheme(), "https" | "http") {
         return Err(ProviderError::rejected(network, format!("the address {url} must start with https://")));
     }
@@ -87,7 +95,7 @@ pub(super) async fn check_public(network: Network, url: &Url) -> Result<(), Prov
         Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
         Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
         Some(Host::Domain(name)) => {
-            if name.eq_ignore_ascii_case("localhost") || name.ends_with(".localhost") {
+            if local_by_name(name) && !allow.lists_host(name) {
                 return Err(refused(network, name));
             }
             match tokio::net::lookup_host((name, port)).await {
@@ -99,24 +107,32 @@ pub(super) async fn check_public(network: Network, url: &Url) -> Result<(), Prov
         }
     };
     let host = url.host_str().unwrap_or_default();
-    if addrs.is_empty() || addrs.iter().any(|ip| !is_public_ip(*ip)) {
+    if addrs.is_empty() || addrs.iter().any(|ip| !permitted(*ip, allow.networks())) {
         return Err(refused(network, host));
     }
     Ok(())
 }
 
-/// A DNS resolver that drops non-public answers, so no request of the shared client reaches
-/// a private address through a name (closes the gap between `check_public` and connect).
+/// A DNS resolver that drops answers outside the public internet and the operator's listed
+/// networks, so no request of the shared client reaches another private address through a
+/// name (closes the gap between `check_reachable` and connect).
 #[derive(Debug)]
-pub(super) struct PublicOnlyResolver;
+pub(super) struct GuardedResolver {
+    pub(super) allow: PrivateAllowList,
+}
 
-impl Resolve for PublicOnlyResolver {
+impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
+            if local_by_name(&host) && !allow.lists_host(&host) {
+                let err: Box<dyn std::error::Error + Send + Sync> = format!("{host} names this machine").into();
+                return Err(err);
+            }
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
-                .filter(|sa| is_public_ip(sa.ip()))
+                .filter(|sa| permitted(sa.ip(), allow.networks()))
                 .collect();
             if addrs.is_empty() {
                 let err: Box<dyn std::error::Error + Send + Sync> =
@@ -150,12 +166,44 @@ mod tests {
 
     #[tokio::test]
     async fn user_urls_pointing_at_private_hosts_are_refused() {
+        let nothing = PrivateAllowList::default();
         for url in ["http://127.0.0.1:8080/", "https://localhost/", "http://[::1]/", "http://169.254.169.254/latest", "http://10.0.0.5/"] {
             let url = Url::parse(url).expect("url");
-            let err = check_public(Network::Mastodon, &url).await.expect_err("refused");
+            let err = check_reachable(Network::Mastodon, &url, &nothing).await.expect_err("refused");
             assert!(matches!(err, ProviderError::Rejected { .. }), "{url}: {err}");
         }
-        let err = check_public(Network::Mastodon, &Url::parse("ftp://example.com/").expect("url")).await.expect_err("scheme");
+        let err = check_reachable(Network::Mastodon, &Url::parse("ftp://example.com/").expect("url"), &nothing).await.expect_err("scheme");
         assert!(err.to_string().contains("https://"));
+    }
+
+    #[tokio::test]
+    async fn the_operator_list_opens_exactly_what_it_names() {
+        let check = |url: &str, entries: &[&str]| {
+            let url = Url::parse(url).expect("url");
+            let allow = PrivateAllowList::parse(entries).expect("entries");
+            async move { check_reachable(Network::Mastodon, &url, &allow).await }
+        };
+        check("http://127.0.0.1:8080/", &["127.0.0.0/8"]).await.expect("listed network");
+        check("http://10.0.0.5/", &["10.0.0.5"]).await.expect("listed address");
+        check("http://10.0.0.6/", &["10.0.0.5"]).await.expect_err("a neighbour of a listed address");
+        check("http://169.254.169.254/", &["10.0.0.0/8"]).await.expect_err("metadata stays closed");
+        // localhost by name needs its name listed, and its address must be listed too.
+        check("http://localhost:8080/", &["127.0.0.0/8"]).await.expect_err("name not listed");
+        let err = check("http://localhost:8080/", &["localhost"]).await.expect_err("listed name, unlisted private address");
+        assert!(err.to_string().contains("points to a private or local network address"), "{err}");
+        check("http://localhost:8080/", &["localhost", "127.0.0.0/8", "::1/128"]).await.expect("name and address listed");
+    }
+
+    #[tokio::test]
+    async fn the_resolver_keeps_only_listed_private_answers() {
+        let resolve = |entries: &[&str]| {
+            let resolver = GuardedResolver { allow: PrivateAllowList::parse(entries).expect("entries") };
+            let name: Name = "localhost".parse().expect("name");
+            resolver.resolve(name)
+        };
+        assert!(resolve(&[]).await.is_err(), "localhost refused by default");
+        assert!(resolve(&["localhost"]).await.is_err(), "listed name resolving to unlisted loopback");
+        let addrs: Vec<SocketAddr> = resolve(&["localhost", "127.0.0.0/8"]).await.expect("listed").collect();
+        assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback() && a.is_ipv4()), "{addrs:?}");
     }
 }

@@ -12,6 +12,8 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+pub use postiz_config::PrivateAllowList;
+
 use crate::ProviderError;
 
 pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
@@ -28,9 +30,9 @@ pub struct HttpSettings {
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, answer included.
     pub request_timeout: Duration,
-    /// Allow user-supplied hosts (instance URLs, webhook URLs) that resolve to loopback,
-    /// private, link-local or unique-local addresses. Development and tests only.
-    pub allow_private_hosts: bool,
+    /// The private networks and host names user-supplied servers (instance URLs, PDS, webhook
+    /// URLs) may reach: the operator's `[private_servers] allow`. Empty: public addresses only.
+    pub private_allow: PrivateAllowList,
     /// Pause between polls of media processing status when the network gives no hint.
     pub poll_interval: Duration,
     /// Give up waiting for media processing after this long (a `Transient` error: no post
@@ -40,13 +42,13 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     /// 10 s to connect, 60 s per request (uploads of large chunks included), private hosts
-    /// refused, media polled every 2 s for up to 5 minutes.
+    /// refused (nothing listed), media polled every 2 s for up to 5 minutes.
     fn default() -> Self {
         Self {
             user_agent: concat!("postiz-module/", env!("CARGO_PKG_VERSION")).to_owned(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            allow_private_hosts: false,
+            private_allow: PrivateAllowList::default(),
             poll_interval: Duration::from_secs(2),
             poll_timeout: Duration::from_secs(300),
         }
@@ -54,11 +56,11 @@ impl Default for HttpSettings {
 }
 
 impl HttpSettings {
-    /// Settings for tests against local mock servers: private hosts allowed, short
-    /// timeouts, fast polling.
+    /// Settings for tests against local mock servers: loopback listed
+    /// ([`PrivateAllowList::loopback`]), short timeouts, fast polling.
     pub fn for_tests() -> Self {
         Self {
-            allow_private_hosts: true,
+            private_allow: PrivateAllowList::loopback(),
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(2),
             poll_interval: Duration::from_millis(10),
@@ -91,18 +93,16 @@ pub struct HttpClient {
 pub struct BuildError(#[from] reqwest::Error);
 
 impl HttpClient {
-    /// Builds the client. Unless `allow_private_hosts` is set, DNS answers that point at
-    /// private addresses are dropped for every request, so a public name can't be re-pointed
-    /// at an internal service between our check and the connection.
+    /// Builds the client. DNS answers that point at private addresses outside
+    /// `private_allow` are dropped for every request, so a public name can't be re-pointed at
+    /// an internal service between our check and the connection.
     pub fn new(settings: HttpSettings) -> Result<Self, BuildError> {
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
-            .redirect(reqwest::redirect::Policy::none());
-        if !settings.allow_private_hosts {
-            builder = builder.dns_resolver(Arc::new(guard::PublicOnlyResolver));
-        }
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(guard::GuardedResolver { allow: settings.private_allow.clone() }));
         Ok(Self { inner: builder.build()?, settings: Arc::new(settings) })
     }
 
@@ -122,12 +122,9 @@ impl HttpClient {
     }
 
     /// Refuses a user-supplied URL (instance, PDS, webhook) whose host is or resolves to a
-    /// loopback, private, link-local or unique-local address, unless `allow_private_hosts`.
+    /// loopback, private, link-local or unique-local address outside `private_allow`.
     pub async fn check_user_url(&self, network: Network, url: &Url) -> Result<(), ProviderError> {
-        if self.settings.allow_private_hosts {
-            return Ok(());
-        }
-        guard::check_public(network, url).await
+        guard::check_reachable(network, url, &self.settings.private_allow).await
     }
 
     /// Sends once and classifies the answer: `Ok` only for 2xx.

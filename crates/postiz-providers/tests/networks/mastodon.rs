@@ -163,7 +163,7 @@ async fn instances_on_private_addresses_are_refused_unless_allowed() {
         let err = strict.publish(&token(), &acct, &PublishRequest::text("k", "x")).await.unwrap_err();
         assert!(matches!(err, ProviderError::Rejected { .. }), "{instance}: {err:?}");
     }
-    // With allow_private_hosts (tests, local dev) the same instance is used.
+    // With loopback listed (HttpSettings::for_tests, as `cargo xtask run` lists it) the same instance is used.
     let (server, p) = setup().await;
     Mock::given(method("POST")).and(path("/api/v1/statuses")).respond_with(status("9")).expect(1).mount(&server).await;
     let acct = AccountRef { server: Some(Url::parse(&server.uri()).unwrap()), ..account() };
