@@ -397,6 +397,9 @@ struct MediaFile {
     width: Option<u32>,
     #[serde(default)]
     height: Option<u32>,
+    /// Videos: the duration read at upload, when the claim carries it.
+    #[serde(default)]
+    duration_ms: Option<u64>,
 }
 
 /// A thread reply's references to its media, by asset id, and the alt texts the reply sets
@@ -502,6 +505,7 @@ async fn read_media(
         alt: file.alt.clone(),
         width: sent.width.or(file.width),
         height: sent.height.or(file.height),
+        duration_ms: file.duration_ms,
         public_url,
     })
 }

@@ -35,6 +35,8 @@ pub struct Endpoints {
     pub extra_auth_params: Vec<(String, String)>,
     /// Authenticate the client with HTTP Basic at the token endpoint (else in the body).
     pub client_auth_basic: bool,
+    /// The authorization-URL parameter naming the client (`client_id`; TikTok: `client_key`).
+    pub client_id_param: String,
 }
 
 impl Endpoints {
@@ -48,6 +50,7 @@ impl Endpoints {
             pkce: spec.pkce,
             extra_auth_params: spec.extra_auth_params.clone(),
             client_auth_basic: spec.client_auth_basic,
+            client_id_param: spec.client_id_param.to_owned(),
         }
     }
 
@@ -62,6 +65,7 @@ impl Endpoints {
             pkce: true,
             extra_auth_params: vec![],
             client_auth_basic: false,
+            client_id_param: "client_id".into(),
         }
     }
 }
@@ -161,7 +165,19 @@ pub fn authorize_url(endpoints: &Endpoints, client: &OAuthClient, redirect: &Url
     for (k, v) in &endpoints.extra_auth_params {
         request = request.add_extra_param(k.clone(), v.clone());
     }
-    request.url().0
+    let url = request.url().0;
+    if endpoints.client_id_param == "client_id" {
+        return url;
+    }
+    // The oauth2 crate always names the client `client_id`; rename it where the network
+    // wants another name (TikTok's `client_key`), keeping every other parameter in order.
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| if k == "client_id" { (endpoints.client_id_param.clone(), v.into_owned()) } else { (k.into_owned(), v.into_owned()) })
+        .collect();
+    let mut renamed = url;
+    renamed.query_pairs_mut().clear().extend_pairs(pairs);
+    renamed
 }
 
 /// Exchanges an authorization code (with the PKCE verifier when one was sent).
@@ -375,7 +391,21 @@ mod tests {
             pkce: true,
             extra_auth_params: vec![("prompt".into(), "consent".into())],
             client_auth_basic: false,
+            client_id_param: "client_id".into(),
         }
+    }
+
+    #[test]
+    fn a_network_that_names_its_client_otherwise_gets_that_name_only() {
+        let client = OAuthClient { client_id: "tt-key".into(), client_secret: None };
+        let redirect = Url::parse("https://app.example/cb").expect("url");
+        let mut tiktok = endpoints(",");
+        tiktok.client_id_param = "client_key".into();
+        let url = authorize_url(&tiktok, &client, &redirect, "st", None);
+        let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(q.get("client_key").map(String::as_str), Some("tt-key"));
+        assert!(!q.contains_key("client_id"), "{url}");
+        assert_eq!((q["state"].as_str(), q["scope"].as_str(), q["prompt"].as_str()), ("st", "a,b", "consent"));
     }
 
     #[test]

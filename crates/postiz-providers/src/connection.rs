@@ -54,6 +54,9 @@ pub struct OAuth2Spec {
     pub client_auth_basic: bool,
     /// True when [`crate::Provider::refresh`] must be used instead of a standard refresh grant.
     pub custom_refresh: bool,
+    /// The authorization-URL parameter carrying the client id: `client_id`, or TikTok's
+    /// `client_key`.
+    pub client_id_param: &'static str,
 }
 
 /// The operator's OAuth client on a network (or a per-instance registration).

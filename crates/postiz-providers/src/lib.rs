@@ -22,6 +22,7 @@ pub mod sandbox;
 pub mod slack;
 pub mod telegram;
 pub mod threads;
+pub mod tiktok;
 pub mod x;
 
 pub use analytics::{Analytics, AnalyticsQuery, Metric, MetricName, PerPost, UnknownMetric};

@@ -318,6 +318,7 @@ impl Provider for LinkedInProvider {
             extra_auth_params: vec![],
             client_auth_basic: false,
             custom_refresh: false,
+            client_id_param: "client_id",
         })
     }
 

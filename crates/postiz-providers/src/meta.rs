@@ -47,6 +47,7 @@ pub(crate) fn facebook_login(network: Network, token_url: Result<Url, ProviderEr
         extra_auth_params: vec![],
         client_auth_basic: false,
         custom_refresh: false,
+        client_id_param: "client_id",
     })
 }
 

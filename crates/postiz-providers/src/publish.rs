@@ -90,6 +90,8 @@ pub struct PublishMedia {
     pub width: Option<u32>,
     /// Height in pixels, when known.
     pub height: Option<u32>,
+    /// Duration of a video, when known (TikTok checks it against the creator's limit).
+    pub duration_ms: Option<u64>,
     /// A public URL of the same file, for networks that fetch media themselves.
     pub public_url: Option<Url>,
 }

@@ -148,6 +148,7 @@ impl Provider for ThreadsProvider {
             extra_auth_params: vec![],
             client_auth_basic: false,
             custom_refresh: true,
+            client_id_param: "client_id",
         })
     }
 

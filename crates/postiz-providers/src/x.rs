@@ -367,6 +367,7 @@ impl Provider for XProvider {
             extra_auth_params: vec![],
             client_auth_basic: true,
             custom_refresh: false,
+            client_id_param: "client_id",
         })
     }
 

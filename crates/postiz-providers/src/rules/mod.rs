@@ -32,6 +32,10 @@ pub struct ContentRules {
     /// the network has no stories.
     #[serde(default)]
     pub story: Option<MediaRules>,
+    /// Media limits for a YouTube Short (`settings.short`) instead of `media`: vertical or
+    /// square, at most 3 minutes; `None` where the network has no Shorts.
+    #[serde(default)]
+    pub short: Option<MediaRules>,
 }
 
 /// Text limits.
@@ -77,6 +81,11 @@ impl ContentRules {
     /// The media limits a post with these settings is held to: the story's for an Instagram
     /// story, else `media`. The worker makes variants for the same limits.
     pub fn media_for(&self, settings: &NetworkSettings) -> &MediaRules {
+        if let (NetworkSettings::YouTube(s), Some(short)) = (settings, &self.short)
+            && s.short
+        {
+            return short;
+        }
         match (settings.instagram_post_type(), &self.story) {
             (InstagramPostType::Story, Some(story)) if self.network == Network::Instagram => story,
             _ => &self.media,

@@ -52,6 +52,7 @@ static X: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(true),
     story: None,
+    short: None,
 });
 
 /// Bluesky: `app.bsky.feed.post` text maxGraphemes 300, maxLength 3000 bytes;
@@ -75,6 +76,7 @@ static BLUESKY: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(true),
     story: None,
+    short: None,
 });
 
 /// Mastodon defaults (instances may change them): 500 characters, URLs as 23; 4
@@ -108,6 +110,7 @@ static MASTODON: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(true),
     story: None,
+    short: None,
 });
 
 /// LinkedIn: commentary 3000 characters (counting method not documented; code points
@@ -143,6 +146,7 @@ fn linkedin(network: Network) -> ContentRules {
         thread: thread(false),
         first_comment: FirstCommentRules { supported: true, max_length: Some(1250) },
         story: None,
+        short: None,
     }
 }
 
@@ -170,6 +174,7 @@ static FACEBOOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(false),
     first_comment: comment(true),
     story: None,
+    short: None,
 });
 
 /// Instagram business: caption 2,200; 1 medium required, carousels up to 10 (content
@@ -220,6 +225,7 @@ static INSTAGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         ),
         alt_max_length: None,
     }),
+    short: None,
 });
 
 /// Instagram stories are shown full screen at 9:16; a picture within 1% of that is taken as is
@@ -255,6 +261,7 @@ static THREADS: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(true),
     story: None,
+    short: None,
 });
 
 /// Discord: message `content` up to 2,000 characters (Create Message); 10 attachments;
@@ -276,6 +283,7 @@ static DISCORD: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(false),
     story: None,
+    short: None,
 });
 
 /// Slack: `chat.postMessage` text is truncated after 40,000 characters (Slack changelog
@@ -299,6 +307,7 @@ static SLACK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(false),
     story: None,
+    short: None,
 });
 
 /// Telegram bots (Bot API): message text 1–4,096 characters, media captions 0–1,024
@@ -326,6 +335,76 @@ static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(false),
     story: None,
+    short: None,
+});
+
+/// TikTok (Content Posting API): a video caption (`post_info.title`) is at most 2,200 UTF-16
+/// units ("Direct Post" reference); a photo post's description at most 4,000 and its title 90
+/// (settings). A post is one video or up to 35 photos, and needs one of them. Photos are pulled
+/// from public URLs: JPEG or WebP (no PNG), up to 20 MB, at most 1080p (1920 pixels on the long
+/// side). Videos ("Media Transfer Guide"): MP4, WebM or MOV, H.264, H.265, VP8 or VP9, 23–60 fps,
+/// 360–4,096 pixels on each side, up to 4 GB; up to 10 minutes (the creator's own cap, from
+/// `creator_info/query`, is checked at publish time). Sources:
+/// developers.tiktok.com/doc/content-posting-api-reference-direct-post,
+/// /doc/content-posting-api-media-transfer-guide; image figures as repeated by the ayrshare
+/// TikTok media guidelines. No threads, no first comment.
+static TIKTOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
+    network: Network::TikTok,
+    text: text(2200, Counting::Utf16),
+    media: MediaRules {
+        max_items: 35,
+        required: true,
+        video_alone: true,
+        image: Some(MediaLimits::new(&["image/jpeg", "image/webp"], 20 * MB).max_long_side(1920)),
+        gif: None,
+        video: Some(
+            MediaLimits::new(&["video/mp4", "video/webm", "video/quicktime"], 4 * 1024 * MB)
+                .duration_ms(1_000, 600_000)
+                .codecs(&["h264", "hevc", "vp8", "vp9"], &[])
+                .min_size(360, 360)
+                .max_size(4096, 4096)
+                .frame_rate(23.0, 60.0),
+        ),
+        alt_max_length: None,
+    },
+    thread: thread(false),
+    first_comment: comment(false),
+    story: None,
+    short: None,
+});
+
+/// YouTube (Data API v3 `videos.insert`): the post's text is the description, at most 5,000
+/// bytes of UTF-8 (videos resource, `snippet.description`); the title (100 characters) and
+/// tags are settings. One video per post (MP4, MOV, WebM, AVI…; up to 256 GB or 12 hours,
+/// YouTube Help "Upload videos longer than 15 minutes"), optionally followed by one JPEG or PNG
+/// as the custom thumbnail (`thumbnails.set`: image/jpeg, image/png, at most 2 MB). Shorts
+/// (YouTube Help "Upload YouTube Shorts"): vertical or square, at most 3 minutes. No threads;
+/// no first comment.
+fn youtube_media(max_duration_ms: u64, vertical: bool) -> MediaRules {
+    let mut video = MediaLimits::new(&["video/mp4", "video/quicktime", "video/webm", "video/x-msvideo", "video/mpeg"], 256 * 1024 * MB)
+        .duration_ms(0, max_duration_ms);
+    if vertical {
+        video = video.aspect(0.0, 1.0);
+    }
+    MediaRules {
+        max_items: 2,
+        required: true,
+        video_alone: false,
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png"], 2 * MB)),
+        gif: None,
+        video: Some(video),
+        alt_max_length: None,
+    }
+}
+
+static YOUTUBE: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
+    network: Network::YouTube,
+    text: TextRules { max_bytes: Some(5000), ..text(5000, Counting::CodePoints) },
+    media: youtube_media(12 * 3_600_000, false),
+    thread: thread(false),
+    first_comment: comment(false),
+    story: None,
+    short: Some(youtube_media(180_000, true)),
 });
 
 /// The sandbox: generous, graphemes, threads on, so demos exercise every path. Its media
@@ -346,6 +425,7 @@ static SANDBOX: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     thread: thread(true),
     first_comment: comment(true),
     story: None,
+    short: None,
 });
 
 pub(super) fn rules(network: Network) -> &'static ContentRules {
@@ -361,6 +441,8 @@ pub(super) fn rules(network: Network) -> &'static ContentRules {
         Network::Discord => &DISCORD,
         Network::Slack => &SLACK,
         Network::Telegram => &TELEGRAM,
+        Network::TikTok => &TIKTOK,
+        Network::YouTube => &YOUTUBE,
         // Network is non_exhaustive; new networks start from the sandbox's permissive rules
         // until they get their own entry.
         _ => &SANDBOX,

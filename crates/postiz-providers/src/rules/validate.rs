@@ -1,6 +1,6 @@
 //! `validate(variant, rules)`: field-level errors that name the network and the limit.
 
-use postiz_domain::{InstagramPostType, MediaKind, MediaRef, Network, PostVariant};
+use postiz_domain::{InstagramPostType, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, TikTokSettings, YouTubeSettings};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -47,6 +47,11 @@ pub fn validate(variant: &PostVariant, rules: &ContentRules) -> Vec<FieldError> 
     v.item("", &variant.text, &variant.media);
     if rules.network == Network::Instagram {
         v.instagram_post_type(post_type, variant);
+    }
+    match rules.network {
+        Network::TikTok => v.tiktok(variant),
+        Network::YouTube => v.youtube(variant),
+        _ => {}
     }
     if !variant.thread.is_empty() {
         if !rules.thread.supported {
@@ -137,6 +142,46 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+        }
+    }
+
+    /// TikTok's settings on their own (what the account allows is checked at publish time,
+    /// against `creator_info/query`). No TikTok settings at all is a direct post without a
+    /// privacy level: TikTok wants that chosen, never defaulted.
+    fn tiktok(&mut self, variant: &PostVariant) {
+        let settings = match &variant.settings {
+            NetworkSettings::TikTok(s) => s.clone(),
+            _ => TikTokSettings::default(),
+        };
+        for p in settings.problems() {
+            self.push(&format!("settings.{}", p.field), p.code, p.message, None, None);
+        }
+    }
+
+    /// A YouTube post is one video, optionally followed by one image (its custom thumbnail),
+    /// with a title in its settings.
+    fn youtube(&mut self, variant: &PostVariant) {
+        let shape_ok = match variant.media.as_slice() {
+            [] => true, // reported as media_required
+            [v] => v.kind == MediaKind::Video,
+            [v, t] => v.kind == MediaKind::Video && t.kind == MediaKind::Image,
+            _ => true, // reported as too_many_media
+        };
+        if !shape_ok {
+            self.push(
+                "media",
+                "post_type_media",
+                format!("A YouTube post is one video, optionally followed by one image for its thumbnail; this post has {}", describe(&variant.media)),
+                None,
+                None,
+            );
+        }
+        let settings = match &variant.settings {
+            NetworkSettings::YouTube(s) => s.clone(),
+            _ => YouTubeSettings::default(),
+        };
+        for p in settings.problems() {
+            self.push(&format!("settings.{}", p.field), p.code, p.message, None, None);
         }
     }
 

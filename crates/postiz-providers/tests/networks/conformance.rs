@@ -80,6 +80,7 @@ pub fn png(name: &str) -> PublishMedia {
         alt: Some("a test image".into()),
         width: Some(800),
         height: Some(600),
+        duration_ms: None,
         public_url: None,
     }
 }
@@ -251,6 +252,23 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
         if let Some(caption) = rules.text.caption_max_length {
             variant.text = "a".repeat(caption as usize + 1);
         }
+    }
+    // Networks whose settings have required fields get valid ones, so only the text fails.
+    match provider.network() {
+        postiz_domain::Network::TikTok => {
+            variant.settings = postiz_domain::NetworkSettings::TikTok(postiz_domain::TikTokSettings {
+                privacy_level: Some(postiz_domain::TikTokPrivacy::PublicToEveryone),
+                ..Default::default()
+            });
+        }
+        postiz_domain::Network::YouTube => {
+            variant.settings = postiz_domain::NetworkSettings::YouTube(postiz_domain::YouTubeSettings { title: "A title".into(), ..Default::default() });
+            // A YouTube post is a video.
+            variant.media[0].kind = MediaKind::Video;
+            variant.media[0].mime = "video/mp4".into();
+            variant.media[0].duration_ms = Some(10_000);
+        }
+        _ => {}
     }
     let errors = provider.validate(&variant);
     assert_eq!(errors.len(), 1, "{errors:?}");

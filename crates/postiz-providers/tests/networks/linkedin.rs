@@ -163,6 +163,7 @@ async fn video_post_uploads_parts_finalizes_with_their_etags_then_references_the
         alt: None,
         width: None,
         height: None,
+        duration_ms: None,
         public_url: None,
     });
     let post = p.publish(&token(), &account(), &req).await.unwrap();

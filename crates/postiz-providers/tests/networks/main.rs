@@ -17,5 +17,6 @@ mod sandbox;
 mod slack;
 mod telegram;
 mod threads;
+mod tiktok;
 mod validation;
 mod x;

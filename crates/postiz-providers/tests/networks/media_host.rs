@@ -69,6 +69,7 @@ impl MediaHost {
             alt: None,
             width: Some(1080),
             height: Some(1350),
+            duration_ms: (kind == MediaKind::Video).then_some(15_000),
             public_url: Some(self.urls.url_for(self.workspace, &path, mime).await.unwrap()),
         }
     }
