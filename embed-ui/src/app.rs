@@ -154,12 +154,33 @@ fn ReviewTab(ws_id: String, active: bool) -> impl IntoView {
     }
 }
 
+/// The Inbox tab with the user's unread notifications (read again when the route changes and
+/// when the inbox marks something read).
+#[component]
+fn InboxTab(ws_id: String, active: bool) -> impl IntoView {
+    let nav = expect_context::<Nav>();
+    let tick = expect_context::<routes::inbox::InboxTick>().0;
+    Effect::new(move |_| {
+        nav.route();
+        tick.update(|t| *t += 1);
+    });
+    let count = routes::inbox::unread_count(ws_id.clone(), tick);
+    let class = if active { "postiz-tab postiz-tab-active" } else { "postiz-tab" };
+    view! {
+        <Link to=format!("w/{ws_id}/inbox") class=class>
+            "Inbox"
+            {move || count.get().filter(|n| *n > 0).map(|n| view! { " " <span class="postiz-count" data-inbox-count=n>{n}</span> })}
+        </Link>
+    }
+}
+
 /// Navigation and the current screen.
 #[component]
 fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
     let nav = expect_context::<Nav>();
     let route = Memo::new(move |_| nav.route());
     let list = StoredValue::new(list);
+    provide_context(routes::inbox::InboxTick(RwSignal::new(0)));
     // The landing route goes to the first workspace's calendar (a replace: Back leaves the module).
     Effect::new(move |_| {
         if route.get() == Route::Home
@@ -192,6 +213,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
                 {tab("settings", "Settings", matches!(r, Route::Settings(_)))}
                 {tab("activity", "Activity", matches!(r, Route::Activity(_)))}
                 <ReviewTab ws_id=ws.id.clone() active=matches!(r, Route::Review(_))/>
+                <InboxTab ws_id=ws.id.clone() active=matches!(r, Route::Inbox(_))/>
             </nav>
         }
         .into_any()
@@ -246,6 +268,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
             Route::Settings(_) => view! { <routes::settings::SettingsPage ws=ws/> }.into_any(),
             Route::Activity(_) => view! { <routes::activity::ActivityPage ws=ws/> }.into_any(),
             Route::Review(_) => view! { <routes::review::ReviewPage ws=ws/> }.into_any(),
+            Route::Inbox(_) => view! { <routes::inbox::InboxPage ws=ws/> }.into_any(),
             _ => view! { <div class="postiz-empty">"Not found."</div> }.into_any(),
         }
     };

@@ -30,6 +30,8 @@ pub enum Route {
     Activity(String),
     /// `w/{ws}/review`: posts waiting for the user's decision.
     Review(String),
+    /// `w/{ws}/inbox`: the user's notifications.
+    Inbox(String),
     /// `oauth/callback?code&state`: the network sent the browser back.
     OAuthCallback,
     /// Anything else.
@@ -53,6 +55,7 @@ impl Route {
             ["w", ws, "settings"] => Route::Settings((*ws).into()),
             ["w", ws, "activity"] => Route::Activity((*ws).into()),
             ["w", ws, "review"] => Route::Review((*ws).into()),
+            ["w", ws, "inbox"] => Route::Inbox((*ws).into()),
             _ => Route::NotFound,
         }
     }
@@ -68,7 +71,8 @@ impl Route {
             | Route::Media(ws)
             | Route::Settings(ws)
             | Route::Activity(ws)
-            | Route::Review(ws) => Some(ws),
+            | Route::Review(ws)
+            | Route::Inbox(ws) => Some(ws),
             _ => None,
         }
     }

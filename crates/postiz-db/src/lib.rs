@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod migrate;
+pub mod notifications;
 pub mod pgmq;
 mod pool;
 mod scoped;

@@ -41,6 +41,8 @@ const INVITE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000401";
 const WEBHOOK_A1: &str = "aaaaaaaa-0000-4000-8000-000000000501";
 const API_KEY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000601";
 const POLICY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000701";
+/// The admin's notification (and its email), ids given by the fixture.
+const NOTIFICATION_1: i64 = 9001;
 /// A post waiting for approval, with no author (so every member may review it).
 const POST_A3: &str = "aaaaaaaa-0000-4000-8000-0000000000b3";
 
@@ -719,6 +721,65 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "notifications",
+            checks: [
+                // A person sees and marks only their own (the admin's here); the triggers write them.
+                check(format!("select 1 from postiz.notifications where id = {NOTIFICATION_1}"), vec![Actor::Admin, Actor::ServiceRole]),
+                check(
+                    format!(
+                        "insert into postiz.notifications (workspace_id, user_id, kind, delivery) values ('{WS_A}', '{}', 'post_failed', 'in_app')",
+                        f.admin
+                    ),
+                    service_only(),
+                ),
+                check(
+                    format!("update postiz.notifications set read_at = now() where id = {NOTIFICATION_1}"),
+                    vec![Actor::Admin, Actor::ServiceRole],
+                ),
+                check(format!("delete from postiz.notifications where id = {NOTIFICATION_1}"), service_only()),
+            ],
+        },
+        TableCase {
+            table: "notification_preferences",
+            checks: [
+                check(
+                    format!("select 1 from postiz.notification_preferences where user_id = '{}' and kind = 'post_failed'", f.admin),
+                    vec![Actor::Admin, Actor::ServiceRole],
+                ),
+                // Each member chooses for themselves (service_role names the admin).
+                check(
+                    format!(
+                        "insert into postiz.notification_preferences (workspace_id, user_id, kind, delivery) values ('{WS_A}', coalesce(auth.uid(), '{}'), 'post_published', 'email')",
+                        f.admin
+                    ),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!("update postiz.notification_preferences set delivery = 'off' where user_id = '{}'", f.admin),
+                    vec![Actor::Admin, Actor::ServiceRole],
+                ),
+                check(
+                    format!("delete from postiz.notification_preferences where user_id = '{}'", f.admin),
+                    vec![Actor::Admin, Actor::ServiceRole],
+                ),
+            ],
+        },
+        TableCase {
+            table: "notification_emails",
+            checks: [
+                check(format!("select 1 from postiz.notification_emails where id = {NOTIFICATION_1}"), service_only()),
+                check(
+                    format!(
+                        "insert into postiz.notification_emails (workspace_id, user_id, digest_day) values ('{WS_A}', '{}', '2030-01-02')",
+                        f.admin
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.notification_emails set status = 'sent' where id = {NOTIFICATION_1}"), service_only()),
+                check(format!("delete from postiz.notification_emails where id = {NOTIFICATION_1}"), service_only()),
+            ],
+        },
+        TableCase {
             table: "activity_logs",
             checks: [
                 check(
@@ -818,6 +879,12 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{DELETION_1}', 'facebook', 'fedcba9876543210fedcba9876543210', 'deletion:a1:1', 1);
         insert into postiz.instance_apps (id, network, server_url, redirect_uri, client_id, auth_url, token_url) values
           ('{INSTANCE_APP_1}', 'mastodon', 'https://mastodon.example', 'https://app/cb', 'c1', 'https://mastodon.example/oauth/authorize', 'https://mastodon.example/oauth/token');
+        insert into postiz.notifications (id, workspace_id, user_id, kind, delivery, post_id) overriding system value values
+          ({NOTIFICATION_1}, '{WS_A}', '{admin}', 'post_failed', 'email', '{POST_A1}');
+        insert into postiz.notification_emails (id, workspace_id, user_id, notification_id) overriding system value values
+          ({NOTIFICATION_1}, '{WS_A}', '{admin}', {NOTIFICATION_1});
+        insert into postiz.notification_preferences (workspace_id, user_id, kind, delivery) values
+          ('{WS_A}', '{admin}', 'post_failed', 'in_app');
         "
     ))
     .await

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod analytics;
 pub mod calendar;
 pub mod composer;
+pub mod inbox;
 pub mod media;
 pub mod media_detail;
 pub mod post_detail;

@@ -27,6 +27,7 @@ pub mod media_public;
 pub mod media_uploads;
 pub mod members;
 pub mod networks;
+pub mod notifications;
 pub mod oauth;
 pub mod posts;
 pub mod public;
@@ -74,6 +75,14 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/tags", get(tags::list).post(tags::create))
         .route("/workspaces/{ws}/tags/{id}", axum::routing::patch(tags::update).delete(tags::delete))
         .route("/workspaces/{ws}/activity", get(activity::list))
+        .route("/workspaces/{ws}/notifications", get(notifications::list))
+        .route("/workspaces/{ws}/notifications/unread-count", get(notifications::count))
+        .route("/workspaces/{ws}/notifications/read-all", post(notifications::mark_all_read))
+        .route("/workspaces/{ws}/notifications/{id}/read", post(notifications::mark_read))
+        .route(
+            "/workspaces/{ws}/notification-preferences",
+            get(notifications::get_preferences).put(notifications::set_preferences),
+        )
         .route("/workspaces/{ws}/calendar", get(calendar::get))
         .route("/workspaces/{ws}/changes", get(changes::get))
         .route("/workspaces/{ws}/posts/{id}/analytics", get(analytics::post::get))
