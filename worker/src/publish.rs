@@ -291,7 +291,8 @@ async fn handle_error(
                     Ok(Step::Done(Outcome::Retrying))
                 }
                 Reconciled::NotFound | Reconciled::Unknown(_) => {
-                    store.finish(job, Final::Unconfirmed, "outcome_unknown", &unconfirmed_message(&error.to_string())).await?;
+                    let message = unconfirmed_message(&error.to_string());
+                    store.finish_awaiting(job, Final::Unconfirmed, "outcome_unknown", &message, error.awaited_reference()).await?;
                     Ok(Step::Done(Outcome::Unconfirmed))
                 }
             }

@@ -454,6 +454,20 @@ impl Store {
 
     /// A final state other than success (`failed`, `unconfirmed`, `canceled`), message archived.
     pub async fn finish(&self, job: &ClaimedJob, state: Final, code: &str, message: &str) -> Result<(), StoreError> {
+        self.finish_awaiting(job, state, code, message, None).await
+    }
+
+    /// Like [`Store::finish`]; an unconfirmed job also keeps `awaited`, the network's handle on
+    /// the request (TikTok's `publish_id`), so that the network's later notification settles it
+    /// (`postiz_private.service_settle_awaited_post`).
+    pub async fn finish_awaiting(
+        &self,
+        job: &ClaimedJob,
+        state: Final,
+        code: &str,
+        message: &str,
+        awaited: Option<&str>,
+    ) -> Result<(), StoreError> {
         let (job_status, target_status) = match state {
             Final::Failed => ("failed", "failed"),
             Final::Unconfirmed => ("unconfirmed", "unconfirmed"),
@@ -464,9 +478,9 @@ impl Store {
         tx.execute(
             "update postiz.queue_jobs
              set status = $2::text::postiz.job_status, completed_at = now(), last_error_code = $3,
-                 last_error_message = $4, last_error_retryable = false, lease_until = null
+                 last_error_message = $4, last_error_retryable = false, lease_until = null, awaited_reference = $5
              where id = $1",
-            &[&job.id, &job_status, &code, &message],
+            &[&job.id, &job_status, &code, &message, &awaited.filter(|_| state == Final::Unconfirmed)],
         )
         .await?;
         if state != Final::Canceled {

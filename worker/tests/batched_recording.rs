@@ -244,3 +244,47 @@ async fn post_status_is_derived_once_per_statement_from_all_its_targets() {
     assert_eq!(status(started).await.0, "publishing");
     assert_eq!(status(recurring).await, ("scheduled".into(), true), "a recurring post stays scheduled and records the run");
 }
+
+#[tokio::test]
+async fn an_unconfirmed_job_keeps_the_networks_handle_for_its_later_notification() {
+    let f = Fixture::new().await;
+    let a = f.account("tia").await;
+    let (awaited, _) = f.schedule_once("Still processing on the network", &[a], Utc::now()).await;
+    let (plain, _) = f.schedule_once("No answer at all", &[a], Utc::now()).await;
+    let store = f.store();
+    let jobs = claim_all(&store).await;
+    assert_eq!(jobs.len(), 2);
+    for job in &jobs {
+        let reference = (job.post_id == awaited).then_some("v_pub_url~v2.7");
+        store.finish_awaiting(job, postiz_worker::store::Final::Unconfirmed, "outcome_unknown", "may be live", reference).await.unwrap();
+    }
+    let kept = |post: Uuid| {
+        let admin = &f.admin;
+        async move {
+            admin
+                .query_one(
+                    "select q.status::text, q.awaited_reference from postiz.queue_jobs q join postiz.post_targets t on t.id = q.target_id where t.post_id = $1",
+                    &[&post],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let row = kept(awaited).await;
+    assert_eq!((row.get::<_, String>(0), row.get::<_, Option<String>>(1)), ("unconfirmed".into(), Some("v_pub_url~v2.7".into())));
+    let row = kept(plain).await;
+    assert_eq!((row.get::<_, String>(0), row.get::<_, Option<String>>(1)), ("unconfirmed".into(), None));
+    // The network's notification then settles the job it names, and only that one.
+    let settled: String = f
+        .admin
+        .query_one(
+            "select postiz_private.service_settle_awaited_post('sandbox', 'v_pub_url~v2.7', 'published', 'n-1', null, null, 'ev-1', '{}')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(settled, "settled");
+    assert_eq!(f.target_status(awaited).await, vec!["published".to_owned()]);
+    assert_eq!(f.target_status(plain).await, vec!["unconfirmed".to_owned()]);
+}

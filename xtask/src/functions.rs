@@ -20,7 +20,7 @@ struct Receiver {
 const META_APP_SECRETS: &[&str] =
     &["POSTIZ_OAUTH_FACEBOOK_CLIENT_SECRET", "POSTIZ_OAUTH_INSTAGRAM_CLIENT_SECRET", "POSTIZ_OAUTH_THREADS_CLIENT_SECRET"];
 
-const RECEIVERS: [Receiver; 4] = [
+const RECEIVERS: [Receiver; 5] = [
     Receiver {
         name: "meta-deauthorize",
         networks: &["facebook", "instagram", "threads"],
@@ -38,6 +38,12 @@ const RECEIVERS: [Receiver; 4] = [
         networks: &["facebook", "instagram", "threads"],
         console: "Meta app: Webhooks > Callback URL and Verify Token; subscribe the Permissions object to the permissions the app publishes with",
         secrets: &[META_APP_SECRETS, &["POSTIZ_META_WEBHOOK_VERIFY_TOKEN"]],
+    },
+    Receiver {
+        name: "tiktok-webhooks",
+        networks: &["tiktok"],
+        console: "TikTok for Developers: your app > Webhooks > Callback URL (every event is subscribed)",
+        secrets: &[&["POSTIZ_OAUTH_TIKTOK_CLIENT_SECRET"]],
     },
     Receiver {
         name: "slack-events",

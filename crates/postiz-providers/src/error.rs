@@ -80,6 +80,9 @@ pub enum ProviderError {
         network: Network,
         /// What failed.
         source: BoxError,
+        /// The network's handle on the request, when it gave one before going quiet (TikTok's
+        /// `publish_id`): a later notification from the network settles the post by it.
+        reference: Option<String>,
     },
     /// Part of a thread went out before `cause` stopped it.
     #[error("{network}: {} item(s) of the thread were published, then: {cause}", published.len())]
@@ -152,7 +155,21 @@ impl ProviderError {
     }
 
     pub(crate) fn outcome_unknown(network: Network, msg: impl Into<String>) -> Self {
-        Self::OutcomeUnknown { network, source: msg.into().into() }
+        Self::OutcomeUnknown { network, source: msg.into().into(), reference: None }
+    }
+
+    /// Like [`ProviderError::outcome_unknown`], when the network accepted the request under
+    /// `reference` and its final answer is still to come.
+    pub(crate) fn outcome_awaited(network: Network, reference: impl Into<String>, msg: impl Into<String>) -> Self {
+        Self::OutcomeUnknown { network, source: msg.into().into(), reference: Some(reference.into()) }
+    }
+
+    /// The network's handle on a request whose outcome is unknown, if it gave one.
+    pub fn awaited_reference(&self) -> Option<&str> {
+        match self.root() {
+            Self::OutcomeUnknown { reference, .. } => reference.as_deref(),
+            _ => None,
+        }
     }
 
     pub(crate) fn not_supported(network: Network, operation: &'static str) -> Self {

@@ -229,7 +229,11 @@ impl TikTokProvider {
             let d = match self.read(token, "/v2/post/publish/status/fetch/", &[], &json!({"publish_id": publish_id})).await {
                 Ok(d) => d,
                 Err(e @ (ProviderError::Unauthorized { .. } | ProviderError::Transient { .. } | ProviderError::RateLimited { .. })) => {
-                    return Err(ProviderError::outcome_unknown(NETWORK, format!("TikTok accepted publish {publish_id}, then its status could not be read ({e})")));
+                    return Err(ProviderError::outcome_awaited(
+                        NETWORK,
+                        publish_id,
+                        format!("TikTok accepted publish {publish_id}, then its status could not be read ({e})"),
+                    ));
                 }
                 Err(e) => return Err(e),
             };
@@ -246,8 +250,10 @@ impl TikTokProvider {
                 _ => {}
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(ProviderError::outcome_unknown(
+                // TikTok's post.publish.* notification settles it later (supabase/functions/tiktok-webhooks).
+                return Err(ProviderError::outcome_awaited(
                     NETWORK,
+                    publish_id,
                     format!("TikTok was still processing publish {publish_id} when we stopped waiting; it may still appear on the profile"),
                 ));
             }

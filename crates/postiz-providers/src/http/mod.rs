@@ -255,5 +255,5 @@ pub(crate) fn transport_error(network: Network, err: reqwest::Error, kind: SendK
         // Nothing was sent (connect failed), or repeating it is harmless.
         return ProviderError::Transient { network, source: Box::new(err) };
     }
-    ProviderError::OutcomeUnknown { network, source: Box::new(err) }
+    ProviderError::OutcomeUnknown { network, source: Box::new(err), reference: None }
 }

@@ -341,6 +341,7 @@ async fn polling_that_runs_out_is_outcome_unknown_naming_the_publish_id() {
     let err = p.publish(&token(), &account(), &video_post(settings(TikTokPrivacy::PublicToEveryone))).await.expect_err("runs out");
     assert!(matches!(err, ProviderError::OutcomeUnknown { .. }), "{err:?}");
     assert!(err.to_string().contains("v_pub_url~v2.5"), "{err}");
+    assert_eq!(err.awaited_reference(), Some("v_pub_url~v2.5"), "TikTok's notification settles it by this id");
     assert!(err.may_have_published() && !err.is_retryable());
 }
 
