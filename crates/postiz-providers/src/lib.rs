@@ -23,6 +23,7 @@ pub mod slack;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;
+pub mod youtube;
 pub mod x;
 
 pub use analytics::{Analytics, AnalyticsQuery, Metric, MetricName, PerPost, UnknownMetric};

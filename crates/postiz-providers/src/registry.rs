@@ -19,6 +19,7 @@ use crate::slack::SlackProvider;
 use crate::telegram::TelegramProvider;
 use crate::threads::ThreadsProvider;
 use crate::tiktok::TikTokProvider;
+use crate::youtube::YouTubeProvider;
 use crate::x::XProvider;
 use crate::{Capabilities, Connection, HttpClient, Provider};
 
@@ -68,7 +69,8 @@ impl Registry {
             .with(Arc::new(DiscordProvider::new(http.clone())))
             .with(Arc::new(SlackProvider::new(http.clone())))
             .with(Arc::new(TelegramProvider::new(http.clone())))
-            .with(Arc::new(TikTokProvider::new(http.clone())));
+            .with(Arc::new(TikTokProvider::new(http.clone())))
+            .with(Arc::new(YouTubeProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -142,7 +144,7 @@ mod tests {
         let nets: Vec<_> = r.networks().collect();
         assert_eq!(
             nets,
-            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Slack, Network::Telegram, Network::TikTok, Network::Sandbox]
+            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Slack, Network::Telegram, Network::TikTok, Network::YouTube, Network::Sandbox]
         );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");

@@ -373,8 +373,9 @@ static TIKTOK: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     short: None,
 });
 
-/// YouTube (Data API v3 `videos.insert`): the post's text is the description, at most 5,000
-/// bytes of UTF-8 (videos resource, `snippet.description`); the title (100 characters) and
+/// YouTube (Data API v3 `videos.insert`): the post's text is the description, "at most 5,000
+/// bytes" (videos resource, `snippet.description`), held here as 5,000 code points (the same
+/// for ASCII; longer non-ASCII text is refused by YouTube as `invalidDescription`); the title (100 characters) and
 /// tags are settings. One video per post (MP4, MOV, WebM, AVI…; up to 256 GB or 12 hours,
 /// YouTube Help "Upload videos longer than 15 minutes"), optionally followed by one JPEG or PNG
 /// as the custom thumbnail (`thumbnails.set`: image/jpeg, image/png, at most 2 MB). Shorts
@@ -399,7 +400,7 @@ fn youtube_media(max_duration_ms: u64, vertical: bool) -> MediaRules {
 
 static YOUTUBE: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     network: Network::YouTube,
-    text: TextRules { max_bytes: Some(5000), ..text(5000, Counting::CodePoints) },
+    text: text(5000, Counting::CodePoints),
     media: youtube_media(12 * 3_600_000, false),
     thread: thread(false),
     first_comment: comment(false),

@@ -20,3 +20,4 @@ mod threads;
 mod tiktok;
 mod validation;
 mod x;
+mod youtube;
