@@ -7,6 +7,7 @@
 
 pub mod backoff;
 pub mod jobs;
+pub mod mailer;
 pub mod media_variants;
 pub mod metrics;
 pub mod pacing;

@@ -11,7 +11,9 @@ use postiz_worker::backoff::RetryPolicy;
 use postiz_worker::pacing::Pacer;
 use postiz_worker::publish::PublishContext;
 use postiz_worker::jobs::publish_posts::PublishPosts;
+use postiz_worker::jobs::queue_digests::QueueDigests;
 use postiz_worker::jobs::refresh_tokens::RefreshTokens;
+use postiz_worker::jobs::send_notification_emails::{EmailJobConfig, SendNotificationEmails};
 use postiz_worker::jobs::sweep_uploads::SweepUploads;
 use postiz_worker::jobs::Jobs;
 use postiz_worker::runner::RunnerConfig;
@@ -168,12 +170,32 @@ async fn main() -> anyhow::Result<()> {
                 flag.store(true, Ordering::Relaxed);
             });
             let uploads = ctx.media.clone().map(|storage| SweepUploads { store: ctx.store.clone(), storage });
+            let email_pool = ctx.store.pool().clone();
             let mut jobs = Jobs::new(stop)
                 .register(PublishPosts { ctx, registry, config })
                 .register(analytics)
                 .register(RefreshTokens { tokens: Arc::clone(&tokens), config: sweep });
             if let Some(uploads) = uploads {
                 jobs = jobs.register(uploads);
+            }
+            if settings.email.enabled() {
+                let credentials = postiz_config::smtp_credentials().context("SMTP credentials")?;
+                let mailer = postiz_worker::mailer::Mailer::new(&settings.email, credentials).context("[email]")?;
+                let emails = SendNotificationEmails {
+                    pool: email_pool.clone(),
+                    mailer: Arc::new(mailer),
+                    config: EmailJobConfig {
+                        app_url: format!("{}/dashboard/postiz", settings.server.public_url.trim_end_matches('/')),
+                        max_attempts: i32::try_from(settings.email.max_attempts.max(1)).unwrap_or(8),
+                        retry_base: std::time::Duration::from_secs(30),
+                        visibility_timeout_secs: i32::try_from(settings.email.timeout_secs.saturating_mul(3).max(60)).unwrap_or(90),
+                        every: std::time::Duration::from_secs(1),
+                    },
+                };
+                let digests = QueueDigests { pool: email_pool, send_hour: i32::try_from(settings.email.digest_hour.min(23)).unwrap_or(8) };
+                jobs = jobs.register(emails).register(digests);
+            } else {
+                tracing::warn!("[email] smtp_host or from is not set: notification emails wait in the outbox; the inbox works");
             }
             tracing::info!("worker started");
             jobs.wait().await?;

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+mod email;
 mod error;
 mod load;
 mod private_servers;
 mod secrets;
 mod settings;
 
+pub use email::{EmailSettings, SMTP_CREDENTIAL_VARS, SmtpTls, smtp_credentials, smtp_credentials_from};
 pub use error::ConfigError;
 pub use load::{load, load_from};
 pub use private_servers::{PrivateAllowList, PrivateServersSettings};

@@ -35,6 +35,9 @@ pub struct Settings {
     /// may reach (connect, publish, refresh, media imports).
     #[serde(default)]
     pub private_servers: crate::PrivateServersSettings,
+    /// `[email]`: the SMTP server notification emails go through.
+    #[serde(default)]
+    pub email: crate::EmailSettings,
 }
 
 /// `[analytics]` section.

@@ -7,6 +7,8 @@
 //! | `ingest_analytics` | [`ingest_analytics`] | — (leases in `analytics_watches`) | every 15 s |
 //! | `refresh_oauth_token` | [`refresh_tokens`] | — (the credentials' expiry) | `[oauth] sweep_every_secs` |
 //! | `sweep_uploads` | [`sweep_uploads`] | — | every 60 s |
+//! | `send_notification_email` | [`send_notification_emails`] | pgmq `notify` | drained every second |
+//! | `queue_digests` | [`queue_digests`] | — (sends to `notify`) | every 5 min |
 //!
 //! Every job is idempotent and safe to run in many worker processes at once: what a job works
 //! on is claimed in Postgres (a pgmq message and a job lease, a watch lease, a row lock), so a
@@ -14,7 +16,9 @@
 
 pub mod ingest_analytics;
 pub mod publish_posts;
+pub mod queue_digests;
 pub mod refresh_tokens;
+pub mod send_notification_emails;
 pub mod sweep_uploads;
 
 use std::future::Future;
