@@ -670,6 +670,13 @@ pub struct NetworkInfo {
     pub rules: Rules,
     #[serde(default)]
     pub capabilities: Capabilities,
+    /// Whether this server can connect accounts of the network (its OAuth app is configured).
+    #[serde(default = "yes")]
+    pub connectable: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A tag.

@@ -51,6 +51,13 @@ pub fn limits_for(network: Network) -> NetworkLimits {
         Network::Slack => (60, 60, 3, 3),
         // Telegram: 20 messages per minute to one group.
         Network::Telegram => (20, 60, 5, 3),
+        // TikTok: video/init 6 requests per minute per token, and a daily cap per creator that
+        // TikTok does not publish (about 15 posts a day is what creators report); we keep 15.
+        Network::TikTok => (15, 86_400, 3, 4),
+        // YouTube: a project gets 10,000 quota units a day and an upload costs 1,600, so six
+        // uploads a day for the whole project; per channel we allow six, and a spent quota
+        // answers quotaExceeded, which waits until it resets.
+        Network::YouTube => (6, 86_400, 2, 2),
         // The local sandbox is ours: effectively unlimited, for demos and benchmarks.
         Network::Sandbox => (1_000_000, 1, 1_000_000, 1_000),
         // Others (Facebook pages and the second wave): a modest default.

@@ -141,7 +141,7 @@ fn ConnectPanel(ws: Ws, networks: Vec<NetworkInfo>, choice: RwSignal<Option<(Str
         <div class="postiz-card postiz-connect">
             <h3 class="postiz-subtitle">"Connect an account"</h3>
             <div class="postiz-picks">
-                {networks.into_iter().map(|n| {
+                {networks.into_iter().filter(|n| n.connectable).map(|n| {
                     let n2 = n.clone();
                     view! {
                         <button class="postiz-btn" data-connect=n.network.clone() on:click=move |_| open.set(Some(n2.clone()))>

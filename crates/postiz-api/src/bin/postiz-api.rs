@@ -55,6 +55,21 @@ async fn main() -> anyhow::Result<()> {
     // Rules and descriptions for the API; the connect endpoints also call networks with it.
     let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url));
+    let oauth_clients = postiz_oauth::OAuthClients::from_settings(&settings.oauth).context("[oauth] clients")?;
+    // OAuth networks without a configured client are listed but not offered for connecting;
+    // say which, and what turns each on.
+    for network in registry.networks() {
+        if let (Some(p), None) = (registry.get(network), oauth_clients.get(network))
+            && matches!(p.connection(), postiz_providers::Connection::OAuth2(_))
+        {
+            tracing::info!(
+                network = network.as_str(),
+                "{network} is not offered for connecting: set [oauth.clients.{}] client_id and POSTIZ_OAUTH_{}_CLIENT_SECRET",
+                network.as_str(),
+                network.as_str().to_ascii_uppercase()
+            );
+        }
+    }
     // Connecting accounts calls networks and writes credentials as service_role; it needs the
     // encryption keys. Without them the connect endpoints answer 503.
     let connect = match keyring {
@@ -62,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
             registry: Arc::clone(&registry),
             service_pool,
             keyring,
-            clients: postiz_oauth::OAuthClients::from_settings(&settings.oauth).context("[oauth] clients")?,
+            clients: oauth_clients,
             http: postiz_oauth::http_client(std::time::Duration::from_secs(30)),
             guard: HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?,
             redirect_url: url::Url::parse(&settings.oauth_redirect_url()).context("oauth.redirect_url")?,
