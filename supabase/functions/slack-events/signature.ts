@@ -3,17 +3,13 @@
 // body>` keyed with the app's signing secret. A timestamp more than five minutes away from now
 // is refused, so a captured request cannot be replayed later.
 
+import { hexDecode, hexEncode } from "../_shared/hex.ts";
+
 const encoder = new TextEncoder();
 
 /** How far a request's timestamp may be from now. */
 export const MAX_SKEW_SECS = 5 * 60;
 
-function hexDecode(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^([0-9a-f]{2})+$/i.test(hex)) return null;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
 
 /** Why a request is refused, or null when its signature and time check out. */
 export async function verify(secret: string, timestamp: string | null, signature: string | null, body: string, nowSecs: number): Promise<string | null> {
@@ -31,5 +27,5 @@ export async function verify(secret: string, timestamp: string | null, signature
 export async function sign(secret: string, timestamp: string, body: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`v0:${timestamp}:${body}`)));
-  return `v0=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `v0=${hexEncode(mac)}`;
 }

@@ -3,17 +3,14 @@
 // keyed with the app's client secret. The timestamp is signed, so a captured delivery cannot be
 // replayed later: one more than five minutes away from now is refused.
 
+import { hexDecode, hexEncode } from "../_shared/hex.ts";
+export { deliveryId } from "../_shared/hex.ts";
+
 const encoder = new TextEncoder();
 
 /** How far a delivery's timestamp may be from now. */
 export const MAX_SKEW_SECS = 5 * 60;
 
-function hexDecode(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^([0-9a-f]{2})+$/i.test(hex)) return null;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
 
 /** Why a delivery is refused, or null when its signature and time check out. */
 export async function verify(secret: string, header: string | null, body: string, nowSecs: number): Promise<string | null> {
@@ -32,11 +29,6 @@ export async function verify(secret: string, header: string | null, body: string
 export async function sign(secret: string, t: number, body: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${t}.${body}`)));
-  return `t=${t},s=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `t=${t},s=${hexEncode(mac)}`;
 }
 
-/** Hex SHA-256 of the body: TikTok sends no delivery id, and a retry repeats the body. */
-export async function deliveryId(body: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(body)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
