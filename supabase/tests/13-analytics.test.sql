@@ -63,9 +63,9 @@ select results_eq(
 );
 select results_eq(
   $$ select sum(gain)::int from postiz.analytics_rollups
-     where workspace_id = 'aaaaaaaa-0000-4000-8000-000000000000' and scope = 'workspace' and metric = 'likes' $$,
+     where workspace_id = 'aaaaaaaa-0000-4000-8000-000000000000' and metric = 'likes' $$,
   $$ values (9) $$,
-  'the workspace rollup adds the gains up to the latest value'
+  'the account rollups add the gains up to the latest value'
 );
 select results_eq(
   $$ select raw from postiz.analytics_snapshots where target_id = 'aaaaaaaa-0000-4000-8000-0000000000e7' order by observed_at limit 1 $$,

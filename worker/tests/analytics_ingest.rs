@@ -203,7 +203,7 @@ async fn snapshots_older_than_the_plan_keeps_are_pruned() {
     let days = f.count(&format!("select count(*) from postiz.analytics_daily where target_id = '{target}'")).await;
     assert_eq!(days, 2, "both snapshots were rolled up");
     let pruned = job(&f).prune().await.unwrap();
-    assert_eq!(pruned, 1 + 1 + 3, "one snapshot, its daily row, its workspace/network/account rollups");
+    assert_eq!(pruned, 1 + 1 + 1, "one snapshot, its daily row, its account rollup");
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_events where target_id = '{target}'")).await, 1);
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_daily where target_id = '{target}'")).await, 1);
     let kept = f.count(&format!("select min(day - current_date)::bigint from postiz.analytics_rollups where workspace_id = '{}'", f.workspace)).await;

@@ -227,14 +227,9 @@ async fn load(admin: &Client, args: &AnalyticsArgs) -> anyhow::Result<()> {
               join postiz.social_accounts a on a.id = e.social_account_id
               order by e.subject_id, e.metric, (e.bucket_start at time zone w.time_zone)::date, e.bucket_start desc
             ) last_per_day;
-            insert into postiz.analytics_rollups (workspace_id, scope, scope_key, metric, day, gain)
-            select d.workspace_id, 'workspace', '', d.metric, d.day, sum(d.gain) from postiz.analytics_daily d group by 1, 4, 5
-            union all
-            select d.workspace_id, 'network', a.network, d.metric, d.day, sum(d.gain)
-            from postiz.analytics_daily d join postiz.social_accounts a on a.id = d.social_account_id group by 1, 3, 4, 5
-            union all
-            select d.workspace_id, 'account', d.social_account_id::text, d.metric, d.day, sum(d.gain)
-            from postiz.analytics_daily d group by 1, 3, 4, 5;
+            insert into postiz.analytics_rollups (workspace_id, social_account_id, metric, day, gain)
+            select d.workspace_id, d.social_account_id, d.metric, d.day, sum(d.gain)
+            from postiz.analytics_daily d group by 1, 2, 3, 4;
             insert into postiz.analytics_latest (workspace_id, social_account_id, target_id, subject_id, metric, level, day, observed_at, published_at)
             select distinct on (d.subject_id, d.metric) d.workspace_id, d.social_account_id, d.target_id, d.subject_id, d.metric,
                    d.level, d.day, d.observed_at, t.published_at
@@ -379,7 +374,7 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
     for _ in 0..writers {
         clients.push(db.superuser().await);
     }
-    let sum = "select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups where scope = 'workspace'";
+    let sum = "select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups";
     let before: i64 = admin.query_one(sum, &[]).await?.get(0);
     let t = Instant::now();
     // New values on every run, so that a burst on a reused database moves the rollups too, in an

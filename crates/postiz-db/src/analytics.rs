@@ -2,12 +2,23 @@
 //! and `cargo xtask bench analytics` (which times them as `authenticated` and as
 //! `service_role`). Parameters are listed with each.
 
-/// Gains per scope (`workspace`, `network`), metric and day from `analytics_rollups`.
+/// Gains per scope (`workspace`, `network`), metric and day, added up from the accounts' rows
+/// of `analytics_rollups` (an account belongs to one workspace and one network).
 /// `$1` workspace, `$2` first day, `$3` last day.
-pub const OVERVIEW_ROLLUPS: &str = "select scope, scope_key, metric::text, day, sum(gain)::bigint
-             from postiz.analytics_rollups
-             where workspace_id = $1 and scope in ('workspace', 'network') and day between $2 and $3
-             group by scope, scope_key, metric, day";
+pub const OVERVIEW_ROLLUPS: &str = "with per_network as (
+               select a.network, r.metric, r.day, sum(r.gain) as gain
+               from postiz.analytics_rollups r
+               join postiz.social_accounts a on a.workspace_id = r.workspace_id and a.id = r.social_account_id
+               where r.workspace_id = $1 and r.day between $2 and $3
+               group by a.network, r.metric, r.day
+             )
+             select 'network', network, metric::text, day, gain::bigint from per_network
+             union all
+             select 'workspace', '', metric::text, day, sum(gain)::bigint from per_network group by metric, day";
+
+/// An account's gains by day. `$1` workspace, `$2` account, `$3` first day, `$4` last day.
+pub const ACCOUNT_GAINS: &str = "select day, metric::text, gain::bigint from postiz.analytics_rollups
+             where workspace_id = $1 and social_account_id = $2 and day between $3 and $4";
 
 /// Posts published in a range ranked by the latest value of a metric, added up over their
 /// targets. `$1` workspace, `$2` first day, `$3` last day, `$4` zone, `$5` metric, `$6` limit.

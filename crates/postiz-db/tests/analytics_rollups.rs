@@ -97,16 +97,14 @@ async fn compare(c: &Client) -> Result<(), TestCaseError> {
     prop_assert_eq!(&incremental_daily, &scratch_daily, "daily rows");
     let incremental_rollups = rows(
         c,
-        "select concat_ws('|', workspace_id, scope, scope_key, metric, day, gain::text) from postiz.analytics_rollups where gain <> 0",
+        "select concat_ws('|', workspace_id, social_account_id, metric, day, gain::text) from postiz.analytics_rollups where gain <> 0",
     )
     .await;
     let scratch_rollups = rows(
         c,
-        "with d as (select * from postiz.analytics_daily)
-         select concat_ws('|', workspace_id, scope, key, metric, day, g::text) from (
-           select workspace_id, 'workspace' as scope, '' as key, metric, day, sum(gain) as g from d group by workspace_id, metric, day
-           union all select workspace_id, 'network', network, metric, day, sum(gain) from d group by workspace_id, network, metric, day
-           union all select workspace_id, 'account', social_account_id::text, metric, day, sum(gain) from d group by workspace_id, social_account_id, metric, day
+        "select concat_ws('|', workspace_id, social_account_id, metric, day, g::text) from (
+           select workspace_id, social_account_id, metric, day, sum(gain) as g from postiz.analytics_daily
+           group by workspace_id, social_account_id, metric, day
          ) s where g <> 0",
     )
     .await;

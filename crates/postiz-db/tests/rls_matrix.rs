@@ -638,13 +638,13 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
         TableCase {
             table: "analytics_rollups",
             checks: [
-                check(format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and scope = 'workspace'"), from(Actor::Viewer)),
+                check(format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.analytics_rollups (workspace_id, scope, scope_key, metric, day, gain) values ('{WS_A}', 'workspace', '', 'likes', '2031-01-01', 1)"),
+                    format!("insert into postiz.analytics_rollups (workspace_id, social_account_id, metric, day, gain) values ('{WS_A}', '{ACCOUNT_A1}', 'likes', '2031-01-01', 1)"),
                     service_only(),
                 ),
-                check(format!("update postiz.analytics_rollups set gain = 9 where workspace_id = '{WS_A}' and scope = 'workspace'"), service_only()),
-                check(format!("delete from postiz.analytics_rollups where workspace_id = '{WS_A}' and scope = 'workspace'"), service_only()),
+                check(format!("update postiz.analytics_rollups set gain = 9 where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(format!("delete from postiz.analytics_rollups where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"), service_only()),
             ],
         },
         TableCase {

@@ -75,9 +75,8 @@ pub async fn get(
         .await?;
     let gains = tx
         .query(
-            "select day, metric::text, gain::bigint from postiz.analytics_rollups
-             where workspace_id = $1 and scope = 'account' and scope_key = $2 and day between $3 and $4",
-            &[&ws, &account.to_string(), &range.from, &range.to],
+            postiz_db::analytics::ACCOUNT_GAINS,
+            &[&ws, &account, &range.from, &range.to],
         )
         .await?;
     tx.commit().await?;
