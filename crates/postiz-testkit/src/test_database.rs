@@ -72,7 +72,12 @@ impl TestDatabase {
         let name = fresh_name();
         admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&kept]).await?;
         admin.batch_execute(&format!("alter database \"{kept}\" rename to \"{name}\"")).await?;
-        crate::template::apply_migrations(cluster, &name).await?;
+        if let Err(e) = crate::template::apply_migrations(cluster, &name).await {
+            // Keep it under its name for the next try: it took minutes to load.
+            admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&name]).await?;
+            admin.batch_execute(&format!("alter database \"{name}\" rename to \"{kept}\"")).await?;
+            return Err(e);
+        }
         Ok(Some(Self { cluster, name }))
     }
 
