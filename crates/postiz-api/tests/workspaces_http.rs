@@ -185,7 +185,8 @@ async fn invites_are_created_listed_accepted_once_and_revoked() {
     assert_eq!(ok.body["role"], "editor");
     assert_eq!(ok.body["workspace_id"], ws.to_string());
     let twice = app.call(&invitee, "POST", "/invites/accept", Some(json!({"token": token}))).await;
-    assert_eq!(twice.status, StatusCode::NOT_FOUND, "used");
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY, "used");
+    assert_eq!(twice.body["error"]["code"], "invite_unusable");
 
     // The new editor cannot list invitations (admin+).
     assert_eq!(app.call(&invitee, "GET", &format!("/workspaces/{ws}/invites"), None).await.status, StatusCode::FORBIDDEN);

@@ -35,6 +35,9 @@ impl Settings {
         if !self.oauth.redirect_url.is_empty() {
             parse_url("oauth.redirect_url", &self.oauth.redirect_url, "https://app.example.com/dashboard/postiz/oauth/callback")?;
         }
+        if !self.supabase.invite_redirect_url.is_empty() {
+            parse_url("supabase.invite_redirect_url", &self.supabase.invite_redirect_url, "https://app.example.com/dashboard/postiz/invite")?;
+        }
         for (network, client) in &self.oauth.clients {
             let key = format!("oauth.clients.{network}");
             let wire = network.chars().next().is_some_and(|c| c.is_ascii_lowercase())
@@ -103,6 +106,16 @@ impl Settings {
             format!("{}/dashboard/postiz/oauth/callback", self.server.public_url.trim_end_matches('/'))
         } else {
             self.oauth.redirect_url.clone()
+        }
+    }
+
+    /// Where Supabase Auth's invite email lands: `supabase.invite_redirect_url`, or the host
+    /// UI's acceptance screen under `server.public_url`.
+    pub fn invite_redirect_url(&self) -> String {
+        if self.supabase.invite_redirect_url.is_empty() {
+            format!("{}/dashboard/postiz/invite", self.server.public_url.trim_end_matches('/'))
+        } else {
+            self.supabase.invite_redirect_url.clone()
         }
     }
 

@@ -108,6 +108,10 @@ pub struct SupabaseSettings {
     /// With `SUPABASE_ANON_KEY` set, the API confirms the caller's session with Supabase Auth
     /// before sensitive actions; a confirmed session is trusted this many seconds.
     pub session_check_secs: u64,
+    /// With `SUPABASE_SERVICE_ROLE_KEY` set, an invitee without an account gets Supabase Auth's
+    /// invite email, whose link lands here (`?invite=<token>` added). Empty means
+    /// `{server.public_url}/dashboard/postiz/invite`; list it in Auth's redirect URLs.
+    pub invite_redirect_url: String,
 }
 
 impl Default for SupabaseSettings {
@@ -116,6 +120,7 @@ impl Default for SupabaseSettings {
             url: "http://127.0.0.1:8787".into(),
             jwt_audience: "authenticated".into(),
             session_check_secs: 30,
+            invite_redirect_url: String::new(),
         }
     }
 }

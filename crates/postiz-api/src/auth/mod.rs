@@ -7,6 +7,7 @@
 
 mod cookie;
 mod error;
+mod invite_email;
 mod jwks;
 mod session_check;
 mod user;
@@ -14,6 +15,7 @@ mod verifier;
 
 pub use cookie::{access_token_from_cookie_header, cookie_name_for};
 pub use error::AuthError;
+pub use invite_email::{InviteEmailOutcome, InviteEmails};
 pub use jwks::JwksCache;
 pub use session_check::{AuthHealth, SessionCheck};
 pub use user::AuthUser;

@@ -100,6 +100,17 @@ async fn main() -> anyhow::Result<()> {
     if let Some(connect) = connect {
         app = app.layer(axum::Extension(connect));
     }
+    // Invitees without an account get Supabase Auth's invite email (service-role key needed).
+    match secrets.service_role_key.clone().filter(|k| !k.expose_secret().trim().is_empty()) {
+        Some(key) => {
+            let landing = url::Url::parse(&settings.invite_redirect_url()).context("supabase.invite_redirect_url")?;
+            tracing::info!(supabase = %supabase, landing = %landing, "invitees without an account get Supabase Auth's invite email");
+            let emails = postiz_api::auth::InviteEmails::new(&supabase, key, landing, std::time::Duration::from_secs(10))
+                .context("building the Supabase Auth client")?;
+            app = app.layer(axum::Extension(Arc::new(emails)));
+        }
+        None => tracing::info!("SUPABASE_SERVICE_ROLE_KEY is not set: invitations are passed on as codes or shown in the module, Supabase Auth sends no invite emails"),
+    }
     // Media storage ([media]: a local directory by default, Supabase Storage's S3 endpoint in
     // production) and the public API's per-key rate limit ([public_api]).
     let media = postiz_api::routes::media::MediaState::from_settings(&settings).context("[media] storage")?;

@@ -46,6 +46,8 @@ pub fn resources() -> Router<AppState> {
         .route("/networks", get(networks::list))
         .route("/validate", post(networks::validate))
         .route("/invites/accept", post(invites::accept))
+        .route("/invites/mine", get(invites::mine))
+        .route("/invites/{id}/accept", post(invites::accept_by_id))
         .route("/workspaces", get(workspaces::list).post(workspaces::create))
         .route("/workspaces/{ws}", get(workspaces::get).patch(workspaces::update).delete(workspaces::delete))
         .route("/workspaces/{ws}/features", get(features::get))
