@@ -708,6 +708,31 @@ pub struct Invite {
     pub expires_at: String,
     #[serde(default)]
     pub accepted_at: Option<String>,
+    /// `code`, `in_app` or `auth_email`.
+    #[serde(default)]
+    pub delivery: String,
+    /// For `auth_email`: `asked`, `sent` or `refused`.
+    #[serde(default)]
+    pub email_status: Option<String>,
+    #[serde(default)]
+    pub email_error: Option<String>,
+}
+
+/// `GET /invites/mine`: an invitation addressed to the signed-in user.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct MyInvitation {
+    pub id: String,
+    pub workspace_id: String,
+    pub workspace_name: String,
+    pub role: Role,
+    pub expires_at: String,
+}
+
+/// `POST /invites/accept` and `POST /invites/{id}/accept`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Accepted {
+    pub workspace_id: String,
+    pub role: Role,
 }
 
 /// `POST …/invites`.

@@ -195,6 +195,9 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
         list.with_value(|l| l.iter().find(|w| w.id == id).cloned())
     });
     let email = me.email.clone().unwrap_or_else(|| me.user_id.clone());
+    // Invitations to other workspaces are offered above every workspace screen (read once per
+    // entry, not on every navigation).
+    let show_invitations = Memo::new(move |_| current.get().is_some() && route.get() != Route::Invite);
 
     let tabs = move || {
         let Some(ws) = current.get() else { return ().into_any() };
@@ -247,9 +250,16 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
         if matches!(r, Route::OAuthCallback) {
             return view! { <routes::accounts::OAuthCallback/> }.into_any();
         }
+        if r == Route::Invite {
+            return view! { <routes::invite::InvitePage/> }.into_any();
+        }
         if r == Route::Home {
             return if list.with_value(|l| l.is_empty()) {
-                view! { <div class="postiz-empty">"You are not a member of any workspace yet. Ask an admin for an invitation."</div> }.into_any()
+                view! {
+                    <div class="postiz-empty">"You are not a member of any workspace yet. Ask an admin for an invitation."</div>
+                    <routes::invite::InvitePage/>
+                }
+                .into_any()
             } else {
                 view! { <Loading/> }.into_any()
             };
@@ -281,6 +291,9 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
             <span class="postiz-me" title="Signed in through the host app">{email}</span>
             <span class="postiz-role">{move || current.get().map(|w| w.role.as_str()).unwrap_or("")}</span>
         </header>
-        <main class="postiz-main">{page}</main>
+        <main class="postiz-main">
+            {move || show_invitations.get().then(|| view! { <routes::invite::PendingInvitations/> })}
+            {page}
+        </main>
     }
 }

@@ -34,6 +34,8 @@ pub enum Route {
     Inbox(String),
     /// `oauth/callback?code&state`: the network sent the browser back.
     OAuthCallback,
+    /// `invite?invite=<token>`: joining a workspace (where Supabase Auth's invite email lands).
+    Invite,
     /// Anything else.
     NotFound,
 }
@@ -45,6 +47,7 @@ impl Route {
         match parts.as_slice() {
             [] => Route::Home,
             ["oauth", "callback"] => Route::OAuthCallback,
+            ["invite"] => Route::Invite,
             ["w", ws] | ["w", ws, "calendar"] => Route::Calendar((*ws).into()),
             ["w", ws, "compose"] => Route::Compose((*ws).into(), None),
             ["w", ws, "posts", id] => Route::Post((*ws).into(), (*id).into()),

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod calendar;
 pub mod composer;
 pub mod inbox;
+pub mod invite;
 pub mod media;
 pub mod media_detail;
 pub mod post_detail;

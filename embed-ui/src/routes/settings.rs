@@ -148,6 +148,7 @@ fn Invites(ws: Ws) -> impl IntoView {
     let role = RwSignal::new("editor".to_owned());
     let error = RwSignal::new(None::<UiError>);
     let token = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(None::<String>);
     let a = api.clone();
     let list = LocalResource::new(move || {
         version.track();
@@ -162,6 +163,7 @@ fn Invites(ws: Ws) -> impl IntoView {
                 Ok(c) => {
                     error.set(None);
                     email.set(String::new());
+                    sent.set(Some(delivery_words(&c.invite, true)));
                     token.set(Some(c.token));
                     version.update(|v| *v += 1);
                 }
@@ -182,8 +184,8 @@ fn Invites(ws: Ws) -> impl IntoView {
         <div class="postiz-card">
             <h3 class="postiz-subtitle">"Invitations"</h3>
             <div class="postiz-row">
-                <input class="postiz-input" type="email" placeholder="email@example.com" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-                <select class="postiz-select" on:change=move |ev| role.set(event_target_value(&ev))>
+                <input class="postiz-input" type="email" aria-label="Email" placeholder="email@example.com" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <select class="postiz-select" aria-label="Role" on:change=move |ev| role.set(event_target_value(&ev))>
                     <option value="viewer">"viewer"</option>
                     <option value="editor" selected=true>"editor"</option>
                     <option value="admin">"admin"</option>
@@ -192,7 +194,8 @@ fn Invites(ws: Ws) -> impl IntoView {
             </div>
             <FieldMessage error prefixes=vec!["email", "role"]/>
             {move || error.get().filter(|e| e.fields().is_empty()).map(|e| view! { <div class="postiz-error">{e.to_string()}</div> })}
-            {move || token.get().map(|t| view! { <p class="postiz-hint">"Send this code to the invitee (shown once): "<code>{t}</code></p> })}
+            {move || sent.get().map(|words| view! { <p class="postiz-hint" role="status">{words}</p> })}
+            {move || token.get().map(|t| view! { <p class="postiz-hint">"Their invite code, if they need one (shown once): "<code>{t}</code></p> })}
             {move || match list.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
@@ -203,7 +206,7 @@ fn Invites(ws: Ws) -> impl IntoView {
                         <div class="postiz-row">
                             <span>{i.email.clone()}</span>
                             <span class="postiz-badge">{i.role.as_str()}</span>
-                            <span class="postiz-hint">{if i.accepted_at.is_some() { "accepted".to_owned() } else { format!("expires {}", i.expires_at.chars().take(10).collect::<String>()) }}</span>
+                            <span class="postiz-hint">{if i.accepted_at.is_some() { "accepted".to_owned() } else { format!("{} Expires {}.", delivery_words(&i, false), crate::time::day_label(&i.expires_at.chars().take(10).collect::<String>())) }}</span>
                             {i.accepted_at.is_none().then(|| view! { <button class="postiz-btn postiz-btn-small" on:click=move |_| revoke(id.clone())>"Revoke"</button> })}
                         </div>
                     }
@@ -257,5 +260,22 @@ fn ApiKeys(ws: Ws) -> impl IntoView {
                 }.into_any(),
             }}
         </div>
+    }
+}
+
+/// How the invitee hears of an invitation, in words for the admin: about the address right
+/// after inviting (`named`), about "them" in the list beside it.
+fn delivery_words(i: &Invite, named: bool) -> String {
+    let (they, has, was) = if named { (i.email.as_str(), "has", "was") } else { ("They", "have", "were") };
+    match (i.delivery.as_str(), i.email_status.as_deref()) {
+        ("in_app", _) => format!("{they} already {has} an account: the invitation waits for them in the planner."),
+        ("auth_email", Some("sent")) => format!("{they} {was} emailed an invitation."),
+        ("auth_email", Some("refused")) => format!(
+            "The invitation email could not be sent ({}). Send the invite code instead.",
+            i.email_error.as_deref().unwrap_or("refused")
+        ),
+        ("auth_email", _) => "An invitation email was requested; it may take a while to arrive.".to_owned(),
+        _ if named => format!("Send {} the invite code: they enter it after signing in.", i.email),
+        _ => "Send them the invite code: they enter it after signing in.".to_owned(),
     }
 }
