@@ -155,6 +155,19 @@ async fn auth_refusing_keeps_the_invitation_and_its_code_and_says_why() {
         .mount(&auth)
         .await;
 
+    // A service key without admin rights (the anon key pasted by mistake).
+    Mock::given(method("POST"))
+        .and(path("/auth/v1/invite"))
+        .and(body_partial_json(json!({"email": "keyless@example.com"})))
+        .respond_with(auth_error(403, "not_admin", "User not allowed"))
+        .expect(1)
+        .mount(&auth)
+        .await;
+
+    let keyless = invite(&app, &owner, ws, "keyless@example.com").await;
+    assert_eq!(keyless.body["invite"]["email_status"], "refused");
+    assert!(keyless.body["invite"]["email_error"].as_str().unwrap().contains("refused the module's service key"), "{}", keyless.body);
+
     let limited = invite(&app, &owner, ws, "limited@example.com").await;
     assert_eq!(limited.status, StatusCode::CREATED, "{}", limited.body);
     assert_eq!(limited.body["invite"]["email_status"], "refused");
@@ -170,7 +183,7 @@ async fn auth_refusing_keeps_the_invitation_and_its_code_and_says_why() {
     assert_eq!(raced.body["invite"]["delivery"], "in_app", "{}", raced.body);
     assert!(raced.body["invite"]["email_status"].is_null());
 
-    assert_eq!(app.count("select count(*) from postiz.workspace_invites").await, 3, "no invitation lost");
+    assert_eq!(app.count("select count(*) from postiz.workspace_invites").await, 4, "no invitation lost");
     // The code of a refused email still joins the invitee.
     let limited_user = app.actor("limited@example.com").await;
     let token = limited.body["token"].as_str().unwrap();
