@@ -1,6 +1,7 @@
 //! Analytics ingestion end to end: publish to the sandbox network, then the `ingest_analytics`
 //! job reads the post's and the account's numbers on their cadence, through the same pacing
 //! and error taxonomy as publishing, against the real database and a real sandbox server.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

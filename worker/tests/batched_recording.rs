@@ -1,6 +1,7 @@
 //! The batched parts of the publish path against the real database: the claim that also marks
 //! the first request in flight, successes recorded many at once, and post statuses derived
 //! once per statement.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! asset without alt text of its own publishes with the library's, and a post's own alt text
 //! wins over it, a thread reply's too. Checked at Bluesky's createRecord (wiremock, the lexicon's shapes), where the
 //! alt text is `embed.images[].alt`.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! uploadBlob under 1,000,000 bytes as JPEG, the variant is stored once and reused by the next
 //! post, a file no transform can fix fails the target at once naming the file and the post, and
 //! variants go with their asset.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! post with an image publishes through the (wiremock) Graph API, and the URL its container
 //! creation received serves exactly the stored bytes from the module API's public media route.
 //! Without public URLs the same post is refused before any request, saying what to configure.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

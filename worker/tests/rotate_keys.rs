@@ -1,6 +1,7 @@
 //! Key rotation: credentials sealed under key 1 are re-encrypted under key 2 online — while
 //! other connections keep reading and decrypting them, and while one row is locked by a refresh
 //! — until nothing is left under key 1. A ciphertext moved to another row does not decrypt.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

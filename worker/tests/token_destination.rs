@@ -1,5 +1,6 @@
 //! Where an account's token may be sent is the server stored with its credential at connect
 //! time, never `social_accounts.meta` (security review, issue 14, finding 1).
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

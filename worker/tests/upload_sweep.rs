@@ -1,5 +1,6 @@
 //! Expired resumable uploads are removed by the worker, rows and chunk objects, across
 //! workspaces; a session a request still holds, and an unexpired one, are left alone.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
 

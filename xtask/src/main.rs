@@ -11,6 +11,7 @@ mod debian;
 mod e2e;
 mod edge;
 mod functions;
+mod lint;
 mod run;
 mod scratch_db;
 mod services;

@@ -28,6 +28,8 @@ pub enum Suite {
     Edge,
     /// The embedded UI in headless chromium against the real stack (`e2e/`).
     E2e,
+    /// clippy with warnings as errors (native workspace and the wasm UI).
+    Lint,
 }
 
 /// Totals over every suite, printed as the closing line.
@@ -90,6 +92,17 @@ pub async fn run(args: TestArgs) -> anyhow::Result<()> {
 
 async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
     let wanted = |s: Suite| only.is_empty() || only.contains(&s);
+    if wanted(Suite::Lint) {
+        println!("\n== lint");
+        for (lint, ok) in crate::lint::run()? {
+            if ok {
+                tally.passed += 1;
+            } else {
+                tally.failed += 1;
+                tally.failures.push(lint.to_owned());
+            }
+        }
+    }
     if wanted(Suite::Cargo) {
         cargo_tests(tally)?;
     }

@@ -1,5 +1,6 @@
 //! Connect → publish with every log line captured: the token must appear in no log line, no
 //! `Debug` output and no database column in clear.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod common;
 mod connect_support;

@@ -2,6 +2,7 @@
 //! and Page tokens chosen in a second step, Bluesky sessions refreshed at their own endpoint,
 //! token responses without `token_type` or `refresh_token`, and reconnects that must keep the
 //! stored refresh token (Postiz #1884).
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod common;
 mod connect_support;

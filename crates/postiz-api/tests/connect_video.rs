@@ -2,6 +2,7 @@
 //! authorization URL and its own code exchange; YouTube's offline Google consent and the
 //! channel picked between the steps; and networks offered only when their OAuth client is
 //! configured.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod common;
 mod connect_support;

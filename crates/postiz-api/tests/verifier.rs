@@ -1,4 +1,5 @@
 //! Supabase access-token verification: HS256 secret and JWKS (ES256/RS256) keys.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

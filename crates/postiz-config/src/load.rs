@@ -146,6 +146,7 @@ fn parse_url(key: &'static str, value: &str, example: &'static str) -> Result<ur
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err, reason = "figment::Jail's closures return figment::Result")]
 mod tests {
     use figment::Jail;
 

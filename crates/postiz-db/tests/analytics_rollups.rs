@@ -3,6 +3,7 @@
 //! after subjects or whole accounts are removed and after the workspace's zone changes, the daily rows, the rollups and the latest values equal a computation from
 //! scratch over the snapshots that are left. Several workers recording at once for the same
 //! workspaces neither deadlock nor lose a reading.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::collections::BTreeSet;
 

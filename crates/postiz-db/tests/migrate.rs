@@ -1,4 +1,5 @@
 //! The migration runner against a real database cloned from the migrated template.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
 //! The pgmq wrapper against real pgmq, as the worker's role (service_role) uses it.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use postiz_db::pgmq;
 use postiz_db::service_pool;

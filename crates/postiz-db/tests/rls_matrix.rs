@@ -1174,10 +1174,10 @@ async fn review_findings_stay_fixed() {
         let session = session_for(&db, &users, actor).await;
         for finding in findings.iter().filter(|f| f.actors.contains(&actor)) {
             let outcome = run(&session, finding.op, &finding.sql).await;
-            let ok = match (&outcome, finding.allowed.contains(&actor)) {
-                (Outcome::Rows(1), true) | (Outcome::Rows(0) | Outcome::Refused(_), false) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (&outcome, finding.allowed.contains(&actor)),
+                (Outcome::Rows(1), true) | (Outcome::Rows(0) | Outcome::Refused(_), false)
+            );
             if !ok {
                 failures.push(format!("{} as {actor:?}: got {outcome}", finding.what));
             }

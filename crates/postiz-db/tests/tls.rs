@@ -2,6 +2,7 @@
 //! plain, so the other tests and the benchmarks do not change under them), gives it a
 //! certificate for `localhost` from a CA made for this run, and checks what the pools accept
 //! with libpq's `sslmode`/`sslrootcert` meanings.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::net::TcpListener;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -1,6 +1,7 @@
 //! A workspace with sandbox accounts, posts scheduled through the real tables, and the worker
 //! running in-process against the real database and a real sandbox server.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -695,7 +695,7 @@ pub async fn upload_from_url(
     let bytes = media.fetcher.fetch(&body.url, media.limits.max_upload_bytes).await?;
     let name = url::Url::parse(body.url.trim())
         .ok()
-        .and_then(|u| u.path_segments()?.filter(|s| !s.is_empty()).last().map(str::to_owned))
+        .and_then(|u| u.path_segments()?.rfind(|s| !s.is_empty()).map(str::to_owned))
         .and_then(|segment| display_name(&percent_encoding::percent_decode_str(&segment).decode_utf8_lossy()));
     add_file(&state, &media, &user, ws, &links, (bytes, name), "url").await
 }

@@ -3,6 +3,7 @@
 //! this module into `.postiz/peers/oidc`), a test adapter that talks to it, and a browser stand-in
 //! that logs in and consents with a cookie jar.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -366,7 +366,8 @@ async fn a_failed_status_is_classified_by_its_fail_reason() {
 #[tokio::test]
 async fn each_documented_error_body_is_classified() {
     let day = Duration::from_secs(24 * 3600);
-    let cases: Vec<(u16, &str, fn(&ProviderError, Duration) -> bool)> = vec![
+    type Expected = fn(&ProviderError, Duration) -> bool;
+    let cases: Vec<(u16, &str, Expected)> = vec![
         (401, "access_token_invalid", |e, _| matches!(e, ProviderError::Unauthorized { .. })),
         (401, "scope_not_authorized", |e, _| matches!(e, ProviderError::Unauthorized { .. })),
         (429, "rate_limit_exceeded", |e, _| matches!(e, ProviderError::RateLimited { retry_after: None, .. })),
