@@ -203,7 +203,15 @@ async fn main() -> anyhow::Result<()> {
             let webhooks = DeliverWebhooks::new(
                 webhook_pool,
                 Arc::clone(&webhook_keyring),
-                WebhookJobConfig { private_allow: settings.private_servers.allow.clone(), ..WebhookJobConfig::default() },
+                WebhookJobConfig {
+                    max_attempts: i32::try_from(settings.webhooks.max_attempts.max(1)).unwrap_or(12),
+                    retry_base: std::time::Duration::from_secs(u64::from(settings.webhooks.retry_base_secs)),
+                    disable_after_failures: i32::try_from(settings.webhooks.disable_after_failures.max(1)).unwrap_or(10),
+                    disable_after: std::time::Duration::from_secs(u64::from(settings.webhooks.disable_after_hours.max(1)) * 3600),
+                    timeout: std::time::Duration::from_secs(u64::from(settings.webhooks.timeout_secs.max(1))),
+                    private_allow: settings.private_servers.allow.clone(),
+                    ..WebhookJobConfig::default()
+                },
             )?;
             jobs = jobs.register(webhooks);
             tracing::info!("worker started");
