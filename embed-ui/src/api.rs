@@ -894,6 +894,39 @@ pub struct ApiKey {
     pub created_at: Option<String>,
 }
 
+/// An outgoing webhook endpoint (`GET /workspaces/{ws}/webhooks`); never its secret.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
+    #[serde(default)]
+    pub consecutive_failures: i32,
+}
+
+/// One delivery of an endpoint's log (`GET /workspaces/{ws}/webhooks/{id}/deliveries`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub event_type: String,
+    pub status: String,
+    #[serde(default)]
+    pub attempts: i32,
+    #[serde(default)]
+    pub last_response_code: Option<i32>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
 /// `GET /workspaces/{ws}/features`: what the plan allows (only what the UI reads).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Features {

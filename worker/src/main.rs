@@ -13,6 +13,7 @@ use postiz_worker::publish::PublishContext;
 use postiz_worker::jobs::publish_posts::PublishPosts;
 use postiz_worker::jobs::queue_digests::QueueDigests;
 use postiz_worker::jobs::refresh_tokens::RefreshTokens;
+use postiz_worker::jobs::deliver_webhooks::{DeliverWebhooks, WebhookJobConfig};
 use postiz_worker::jobs::send_notification_emails::{EmailJobConfig, SendNotificationEmails};
 use postiz_worker::jobs::sweep_uploads::SweepUploads;
 use postiz_worker::jobs::Jobs;
@@ -171,6 +172,8 @@ async fn main() -> anyhow::Result<()> {
             });
             let uploads = ctx.media.clone().map(|storage| SweepUploads { store: ctx.store.clone(), storage });
             let email_pool = ctx.store.pool().clone();
+            let webhook_pool = ctx.store.pool().clone();
+            let webhook_keyring = Arc::clone(&ctx.keyring);
             let mut jobs = Jobs::new(stop)
                 .register(PublishPosts { ctx, registry, config })
                 .register(analytics)
@@ -197,6 +200,20 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 tracing::warn!("[email] smtp_host or from is not set: notification emails wait in the outbox; the inbox works");
             }
+            let webhooks = DeliverWebhooks::new(
+                webhook_pool,
+                Arc::clone(&webhook_keyring),
+                WebhookJobConfig {
+                    max_attempts: i32::try_from(settings.webhooks.max_attempts.max(1)).unwrap_or(12),
+                    retry_base: std::time::Duration::from_secs(u64::from(settings.webhooks.retry_base_secs)),
+                    disable_after_failures: i32::try_from(settings.webhooks.disable_after_failures.max(1)).unwrap_or(10),
+                    disable_after: std::time::Duration::from_secs(u64::from(settings.webhooks.disable_after_hours.max(1)) * 3600),
+                    timeout: std::time::Duration::from_secs(u64::from(settings.webhooks.timeout_secs.max(1))),
+                    private_allow: settings.private_servers.allow.clone(),
+                    ..WebhookJobConfig::default()
+                },
+            )?;
+            jobs = jobs.register(webhooks);
             tracing::info!("worker started");
             jobs.wait().await?;
             tracing::info!("worker stopped");

@@ -22,7 +22,7 @@ struct SealedTable {
     fields: &'static [(&'static str, Field)],
 }
 
-const TABLES: [SealedTable; 4] = [
+const TABLES: [SealedTable; 5] = [
     SealedTable {
         table: "credentials",
         id: "social_account_id",
@@ -37,6 +37,7 @@ const TABLES: [SealedTable; 4] = [
     },
     SealedTable { table: "oauth_states", id: "id", workspace: "workspace_id", fields: &[("pkce", Field::PkceVerifier)] },
     SealedTable { table: "instance_apps", id: "id", workspace: "'00000000-0000-0000-0000-000000000000'::uuid", fields: &[("client_secret", Field::ClientSecret)] },
+    SealedTable { table: "webhook_endpoints", id: "id", workspace: "workspace_id", fields: &[("secret", Field::WebhookSecret)] },
 ];
 
 /// Why rotation stopped. Rows done so far stay done; run again to resume.

@@ -16,5 +16,5 @@ pub use secrets::{
 };
 pub use settings::{
     AnalyticsSettings, DatabaseSettings, LocalDbSettings, MediaSettings, OAuthClientSettings, OAuthSettings, PublicApiSettings, ServerSettings,
-    Settings, SupabaseSettings, WorkerSettings,
+    Settings, SupabaseSettings, WebhookSettings, WorkerSettings,
 };

@@ -213,6 +213,7 @@ mod tests {
             let s = load_from(&file).expect("config.toml loads");
             assert_eq!(s.media, crate::MediaSettings::default());
             assert_eq!(s.public_api, crate::PublicApiSettings::default());
+            assert_eq!(s.webhooks, crate::WebhookSettings::default());
             Ok(())
         });
     }

@@ -38,6 +38,32 @@ pub struct Settings {
     /// `[email]`: the SMTP server notification emails go through.
     #[serde(default)]
     pub email: crate::EmailSettings,
+    /// `[webhooks]`: delivering outgoing webhooks.
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+}
+
+/// `[webhooks]` section: how the worker delivers outgoing webhooks (their URLs pass
+/// `[private_servers]` too).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Seconds one request may take, answer included.
+    pub timeout_secs: u32,
+    /// Attempts before a delivery is failed (it can still be redelivered by hand).
+    pub max_attempts: u32,
+    /// Seconds before the first retry; doubles per attempt, at most an hour.
+    pub retry_base_secs: u32,
+    /// Failed attempts in a row that disable an endpoint (its admins are notified).
+    pub disable_after_failures: u32,
+    /// Hours of failures without a success that disable an endpoint at its next failure.
+    pub disable_after_hours: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { timeout_secs: 10, max_attempts: 12, retry_base_secs: 30, disable_after_failures: 10, disable_after_hours: 24 }
+    }
 }
 
 /// `[analytics]` section.

@@ -43,6 +43,9 @@ const API_KEY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000601";
 const POLICY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000701";
 /// The admin's notification (and its email), ids given by the fixture.
 const NOTIFICATION_1: i64 = 9001;
+/// An outgoing webhook endpoint of A and one delivery to it.
+const ENDPOINT_A1: &str = "aaaaaaaa-0000-4000-8000-000000000801";
+const DELIVERY_1: i64 = 9101;
 /// A post waiting for approval, with no author (so every member may review it).
 const POST_A3: &str = "aaaaaaaa-0000-4000-8000-0000000000b3";
 
@@ -780,6 +783,35 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "webhook_endpoints",
+            checks: [
+                check(format!("select 1 from postiz.webhook_endpoints where id = '{ENDPOINT_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!(
+                        "insert into postiz.webhook_endpoints (workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext) values ('{WS_A}', 'https://hooks.example/new', 'k1', '\\x00', '\\x00')"
+                    ),
+                    from(Actor::Admin),
+                ),
+                check(format!("update postiz.webhook_endpoints set enabled = false where id = '{ENDPOINT_A1}'"), from(Actor::Admin)),
+                check(format!("delete from postiz.webhook_endpoints where id = '{ENDPOINT_A1}'"), from(Actor::Admin)),
+            ],
+        },
+        TableCase {
+            table: "webhook_deliveries",
+            checks: [
+                check(format!("select 1 from postiz.webhook_deliveries where id = {DELIVERY_1}"), from(Actor::Viewer)),
+                // Written by the event triggers and the worker only.
+                check(
+                    format!(
+                        "insert into postiz.webhook_deliveries (workspace_id, endpoint_id, event_id, event_type, payload) values ('{WS_A}', '{ENDPOINT_A1}', gen_random_uuid(), 'webhook.test', '{{}}')"
+                    ),
+                    service_only(),
+                ),
+                check(format!("update postiz.webhook_deliveries set status = 'delivered' where id = {DELIVERY_1}"), service_only()),
+                check(format!("delete from postiz.webhook_deliveries where id = {DELIVERY_1}"), service_only()),
+            ],
+        },
+        TableCase {
             table: "activity_logs",
             checks: [
                 check(
@@ -885,6 +917,10 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ({NOTIFICATION_1}, '{WS_A}', '{admin}', {NOTIFICATION_1});
         insert into postiz.notification_preferences (workspace_id, user_id, kind, delivery) values
           ('{WS_A}', '{admin}', 'post_failed', 'in_app');
+        insert into postiz.webhook_endpoints (id, workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext) values
+          ('{ENDPOINT_A1}', '{WS_A}', 'https://hooks.example/a1', 'k1', '\\x0102030405060708090a0b0c', '\\xdeadbeef');
+        insert into postiz.webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, payload) overriding system value values
+          ({DELIVERY_1}, '{WS_A}', '{ENDPOINT_A1}', gen_random_uuid(), 'webhook.test', '{{}}');
         "
     ))
     .await

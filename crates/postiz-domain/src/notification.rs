@@ -27,17 +27,20 @@ pub enum NotificationKind {
     PostPublished,
     /// An account's token was refused: it needs reconnecting.
     AccountNeedsReconnect,
+    /// A webhook endpoint kept failing and was turned off (admins and owners).
+    WebhookDisabled,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences list them.
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::ApprovalRequested,
         NotificationKind::ApprovalDecided,
         NotificationKind::PostFailed,
         NotificationKind::PostUnconfirmed,
         NotificationKind::PostPublished,
         NotificationKind::AccountNeedsReconnect,
+        NotificationKind::WebhookDisabled,
     ];
 
     /// The stored label.
@@ -49,6 +52,7 @@ impl NotificationKind {
             NotificationKind::PostUnconfirmed => "post_unconfirmed",
             NotificationKind::PostPublished => "post_published",
             NotificationKind::AccountNeedsReconnect => "account_needs_reconnect",
+            NotificationKind::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -61,6 +65,7 @@ impl NotificationKind {
             NotificationKind::PostUnconfirmed => "My post needs me to check whether it went out",
             NotificationKind::PostPublished => "My post was published",
             NotificationKind::AccountNeedsReconnect => "An account needs reconnecting",
+            NotificationKind::WebhookDisabled => "A webhook endpoint was turned off after repeated failures",
         }
     }
 }
@@ -210,6 +215,16 @@ pub enum NotificationEvent {
         #[serde(default)]
         handle: Option<String>,
     },
+    /// A webhook endpoint kept failing and was turned off.
+    WebhookDisabled {
+        /// The endpoint.
+        endpoint_id: Uuid,
+        /// Its URL.
+        url: String,
+        /// Why, in words.
+        #[serde(default)]
+        reason: Option<String>,
+    },
 }
 
 impl NotificationEvent {
@@ -222,6 +237,7 @@ impl NotificationEvent {
             NotificationEvent::PostUnconfirmed { .. } => NotificationKind::PostUnconfirmed,
             NotificationEvent::PostPublished { .. } => NotificationKind::PostPublished,
             NotificationEvent::AccountNeedsReconnect { .. } => NotificationKind::AccountNeedsReconnect,
+            NotificationEvent::WebhookDisabled { .. } => NotificationKind::WebhookDisabled,
         }
     }
 
@@ -233,7 +249,7 @@ impl NotificationEvent {
             | NotificationEvent::PostFailed { post_id, .. }
             | NotificationEvent::PostUnconfirmed { post_id, .. }
             | NotificationEvent::PostPublished { post_id, .. } => Some(*post_id),
-            NotificationEvent::AccountNeedsReconnect { .. } => None,
+            NotificationEvent::AccountNeedsReconnect { .. } | NotificationEvent::WebhookDisabled { .. } => None,
         }
     }
 
@@ -255,6 +271,7 @@ impl NotificationEvent {
                 Some(h) => format!("Your {} account {h} needs reconnecting", network.display_name()),
                 None => format!("A {} account needs reconnecting", network.display_name()),
             },
+            NotificationEvent::WebhookDisabled { url, .. } => format!("The webhook endpoint {url} was turned off"),
         }
     }
 
@@ -272,6 +289,10 @@ impl NotificationEvent {
             NotificationEvent::AccountNeedsReconnect { network, .. } => Some(format!(
                 "{} refused its sign-in. Reconnect it under Accounts; its posts wait until then.",
                 network.display_name()
+            )),
+            NotificationEvent::WebhookDisabled { reason, .. } => Some(format!(
+                "{} Events wait until it is turned on again under Settings, Webhooks.",
+                reason.as_deref().unwrap_or("It failed too many times in a row.")
             )),
         }
     }

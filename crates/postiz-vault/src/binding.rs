@@ -14,6 +14,8 @@ pub enum Field {
     /// OAuth client secret from a registration on an instance (Mastodon); `workspace_id` is
     /// nil and `social_account_id` is the registration's row id.
     ClientSecret,
+    /// Signing secret of an outgoing webhook endpoint; `social_account_id` is the endpoint's id.
+    WebhookSecret,
 }
 
 impl Field {
@@ -24,6 +26,7 @@ impl Field {
             Field::AppPassword => "app_password",
             Field::PkceVerifier => "pkce_verifier",
             Field::ClientSecret => "client_secret",
+            Field::WebhookSecret => "webhook_secret",
         }
     }
 }

@@ -1,9 +1,9 @@
-//! Settings: the workspace (name, zone), members and roles, invitations, API keys.
+//! Settings: the workspace (name, zone), members and roles, invitations, API keys, webhooks.
 
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{Api, ApiKey, CreatedInvite, Invite, Member, Role, UiError, ws_path};
+use crate::api::{Api, ApiKey, CreatedInvite, Invite, Member, Role, UiError, WebhookDelivery, WebhookEndpoint, ws_path};
 use crate::app::{Toasts, Ws};
 use crate::components::{ErrorBox, FieldMessage, Loading};
 
@@ -20,6 +20,7 @@ pub fn SettingsPage(ws: Ws) -> impl IntoView {
             <crate::routes::review::ApprovalPolicyEditor ws=ws.clone()/>
             {ws.can_admin().then(|| view! { <Invites ws=ws.clone()/> })}
             {ws.can_admin().then(|| view! { <ApiKeys ws=ws.clone()/> })}
+            {ws.can_admin().then(|| view! { <Webhooks ws=ws.clone()/> })}
         </section>
     }
 }
@@ -277,5 +278,143 @@ fn delivery_words(i: &Invite, named: bool) -> String {
         ("auth_email", _) => "An invitation email was requested; it may take a while to arrive.".to_owned(),
         _ if named => format!("Send {} the invite code: they enter it after signing in.", i.email),
         _ => "Send them the invite code: they enter it after signing in.".to_owned(),
+    }
+}
+
+/// Outgoing webhooks (`/workspaces/{ws}/webhooks`): endpoints, the secret shown once, turning one
+/// off or on again, a test event, and each endpoint's delivery log with redelivery.
+#[component]
+fn Webhooks(ws: Ws) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let toasts = expect_context::<Toasts>();
+    let version = RwSignal::new(0u32);
+    let ws_id = StoredValue::new(ws.id());
+    let url = RwSignal::new(String::new());
+    let secret = RwSignal::new(None::<String>);
+    let url_error = RwSignal::new(None::<String>);
+    let open_log = RwSignal::new(None::<String>);
+    let a = api.clone();
+    let list = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        async move { a.get::<Vec<WebhookEndpoint>>(&ws_path(&ws_id.get_value(), "/webhooks")).await }
+    });
+    let a = api.clone();
+    let log = LocalResource::new(move || {
+        version.track();
+        let a = a.clone();
+        let open = open_log.get();
+        async move {
+            match open {
+                Some(id) => a.get::<Vec<WebhookDelivery>>(&ws_path(&ws_id.get_value(), &format!("/webhooks/{id}/deliveries"))).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let act = {
+        let api = api.clone();
+        move |method: &'static str, path: String, body: Value| {
+            let api = api.clone();
+            leptos::task::spawn_local(async move {
+                let path = ws_path(&ws_id.get_value(), &path);
+                let done = match method {
+                    "PATCH" => api.patch::<Value>(&path, &body).await.map(|_| ()),
+                    "DELETE" => api.delete(&path).await,
+                    _ => api.post::<Value>(&path, &body).await.map(|_| ()),
+                };
+                match done {
+                    Ok(()) => version.update(|x| *x += 1),
+                    Err(e) => toasts.error(&e),
+                }
+            });
+        }
+    };
+    let create = {
+        let api = api.clone();
+        move |_| {
+            let api = api.clone();
+            url_error.set(None);
+            leptos::task::spawn_local(async move {
+                match api.post::<Value>(&ws_path(&ws_id.get_value(), "/webhooks"), &json!({ "url": url.get_untracked() })).await {
+                    Ok(v) => {
+                        secret.set(v.get("secret").and_then(Value::as_str).map(str::to_owned));
+                        url.set(String::new());
+                        version.update(|x| *x += 1);
+                    }
+                    Err(UiError::Validation { fields, .. }) if !fields.is_empty() => {
+                        url_error.set(fields.into_iter().next().map(|f| f.message));
+                    }
+                    Err(e) => toasts.error(&e),
+                }
+            });
+        }
+    };
+    view! {
+        <div class="postiz-card">
+            <h3 class="postiz-subtitle">"Webhooks"</h3>
+            <p class="postiz-hint">"Events are POSTed signed per Standard Webhooks; verify them with the standardwebhooks library and your endpoint's secret."</p>
+            {let act = act.clone(); move || match list.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(UiError::NotFound)) | Some(Err(UiError::Api { status: 405, .. })) => view! { <p class="postiz-hint">"Webhooks are not available on this server yet."</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
+                Some(Ok(endpoints)) => {
+                    let act = act.clone();
+                    endpoints.into_iter().map(move |e| {
+                        let (act1, act2, act3) = (act.clone(), act.clone(), act.clone());
+                        let (id1, id2, id3, id4) = (e.id.clone(), e.id.clone(), e.id.clone(), e.id.clone());
+                        let enabled = e.enabled;
+                        let events = if e.events.is_empty() { "every event".to_owned() } else { e.events.join(", ") };
+                        view! {
+                            <div class="postiz-row">
+                                <code>{e.url.clone()}</code>
+                                <span class="postiz-hint">{events}</span>
+                                <span>{if enabled { "On".to_owned() } else { format!("Off: {}", e.disabled_reason.clone().unwrap_or_default()) }}</span>
+                                <button class="postiz-btn" on:click=move |_| act1("PATCH", format!("/webhooks/{id1}"), json!({ "enabled": !enabled }))>
+                                    {if enabled { "Turn off" } else { "Turn on again" }}
+                                </button>
+                                <button class="postiz-btn" on:click=move |_| act2("POST", format!("/webhooks/{id2}/test"), json!({}))>"Send test event"</button>
+                                <button class="postiz-btn" on:click=move |_| open_log.set(if open_log.get_untracked().as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>"Delivery log"</button>
+                                <button class="postiz-btn" on:click=move |_| act3("DELETE", format!("/webhooks/{id4}"), Value::Null)>"Delete"</button>
+                            </div>
+                        }
+                    }).collect_view().into_any()
+                }
+            }}
+            {
+                let act = act.clone();
+                move || {
+                    let act = act.clone();
+                    match (open_log.get(), log.get()) {
+                        (Some(endpoint), Some(Ok(Some(rows)))) => view! {
+                            <div class="postiz-card">
+                                <h4 class="postiz-subtitle">"Delivery log"</h4>
+                                {rows.into_iter().map(|d| {
+                                    let act = act.clone();
+                                    let endpoint = endpoint.clone();
+                                    let code = d.last_response_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into());
+                                    view! {
+                                        <div class="postiz-row">
+                                            <span>{d.event_type.clone()}</span>
+                                            <span>{d.status.clone()}</span>
+                                            <span>{format!("{} attempt(s), last answer {code}", d.attempts)}</span>
+                                            <span class="postiz-hint">{d.last_error.clone().unwrap_or_default()}</span>
+                                            <button class="postiz-btn" on:click=move |_| act("POST", format!("/webhooks/{endpoint}/deliveries/{}/redeliver", d.id), json!({}))>"Redeliver"</button>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }.into_any(),
+                        (Some(_), Some(Err(e))) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
+                        _ => ().into_any(),
+                    }
+                }
+            }
+            <div class="postiz-row">
+                <input class="postiz-input" placeholder="Endpoint URL (https://…)" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
+                <button class="postiz-btn" on:click=create>"Add endpoint"</button>
+            </div>
+            {move || url_error.get().map(|m| view! { <p class="postiz-error">{m}</p> })}
+            {move || secret.get().map(|s| view! { <p class="postiz-hint">"Signing secret, shown once: copy it into your receiver now: "<code>{s}</code></p> })}
+        </div>
     }
 }

@@ -9,11 +9,13 @@
 //! | `sweep_uploads` | [`sweep_uploads`] | — | every 60 s |
 //! | `send_notification_email` | [`send_notification_emails`] | pgmq `notify` | drained every second |
 //! | `queue_digests` | [`queue_digests`] | — (sends to `notify`) | every 5 min |
+//! | `deliver_webhook` | [`deliver_webhooks`] | pgmq `webhooks` | drained every second |
 //!
 //! Every job is idempotent and safe to run in many worker processes at once: what a job works
 //! on is claimed in Postgres (a pgmq message and a job lease, a watch lease, a row lock), so a
 //! crash delays work but never loses or repeats it.
 
+pub mod deliver_webhooks;
 pub mod ingest_analytics;
 pub mod publish_posts;
 pub mod queue_digests;

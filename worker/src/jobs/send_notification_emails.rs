@@ -292,9 +292,10 @@ impl SendNotificationEmails {
     /// Where an event leads in the planner.
     fn link(&self, workspace_id: Uuid, event: &NotificationEvent) -> String {
         let base = self.config.app_url.trim_end_matches('/');
-        match event.post_id() {
-            Some(post) => format!("{base}/w/{workspace_id}/posts/{post}"),
-            None => format!("{base}/w/{workspace_id}/accounts"),
+        match (event, event.post_id()) {
+            (NotificationEvent::WebhookDisabled { .. }, _) => format!("{base}/w/{workspace_id}/settings"),
+            (_, Some(post)) => format!("{base}/w/{workspace_id}/posts/{post}"),
+            (_, None) => format!("{base}/w/{workspace_id}/accounts"),
         }
     }
 

@@ -37,6 +37,7 @@ pub mod tags;
 pub mod unconfirmed;
 pub mod video_poster;
 pub mod video_probe;
+pub mod webhooks;
 pub mod workspaces;
 
 /// The resource endpoints the UI uses (relative to the API base). Each handler runs its
@@ -85,6 +86,11 @@ pub fn resources() -> Router<AppState> {
             "/workspaces/{ws}/notification-preferences",
             get(notifications::get_preferences).put(notifications::set_preferences),
         )
+        .route("/workspaces/{ws}/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/workspaces/{ws}/webhooks/{id}", axum::routing::patch(webhooks::update).delete(webhooks::delete))
+        .route("/workspaces/{ws}/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/workspaces/{ws}/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
+        .route("/workspaces/{ws}/webhooks/{id}/test", post(webhooks::send_test))
         .route("/workspaces/{ws}/calendar", get(calendar::get))
         .route("/workspaces/{ws}/changes", get(changes::get))
         .route("/workspaces/{ws}/posts/{id}/analytics", get(analytics::post::get))

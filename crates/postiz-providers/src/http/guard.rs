@@ -68,16 +68,6 @@ pub fn is_public_ip(ip: IpAddr) -> bool {
     permitted(ip, &[])
 }
 
-fn refused(network: Network, host: &str) -> ProviderError {
-    ProviderError::rejected(
-        network,
-        format!(
-            "the server address {host} points to a private or local network address; use the public address of the server"
-        ),
-    )
-}
-
-/// Names refused by what they are, before any lookup: they name this machine.
 fn local_by_name(name: &str) -> bool {
     let name = name.trim_end_matches('.');
     name.eq_ignore_ascii_case("localhost") || name.to_ascii_lowercase().ends_with(".localhost")
@@ -86,36 +76,54 @@ fn local_by_name(name: &str) -> bool {
 /// Resolves the URL's host and refuses it unless every address is public or inside a network
 /// the operator listed; `localhost` names only when listed.
 pub(super) async fn check_reachable(network: Network, url: &Url, allow: &PrivateAllowList) -> Result<(), ProviderError> {
+    reachable(url, allow).await.map_err(|reason| ProviderError::rejected(network, reason))
+}
+
+/// Whether a user-supplied URL that is no provider's (an outgoing webhook's) may be called:
+/// http(s), a host, and every address it resolves to permitted. The error is worded for the
+/// person who entered it.
+pub async fn check_user_url(url: &Url, allow: &PrivateAllowList) -> Result<(), String> {
+    reachable(url, allow).await
+}
+
+/// A client builder whose DNS answers pointing at private addresses outside `allow` are
+/// dropped (closes the gap between [`check_user_url`] and the connection), redirects off.
+pub fn guarded_client_builder(allow: &PrivateAllowList) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(std::sync::Arc::new(GuardedResolver { allow: allow.clone() }))
+}
+
+fn refused_host(host: &str) -> String {
+    format!("the server address {host} points to a private or local network address; use the public address of the server")
+}
+
+async fn reachable(url: &Url, allow: &PrivateAllowList) -> Result<(), String> {
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(ProviderError::rejected(network, format!("the address {url} must start with https://")));
+        return Err(format!("the address {url} must start with https://"));
     }
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<IpAddr> = match url.host() {
-        None => return Err(ProviderError::rejected(network, format!("the address {url} has no host name"))),
+        None => return Err(format!("the address {url} has no host name")),
         Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
         Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
         Some(Host::Domain(name)) => {
             if local_by_name(name) && !allow.lists_host(name) {
-                return Err(refused(network, name));
+                return Err(refused_host(name));
             }
             match tokio::net::lookup_host((name, port)).await {
                 Ok(it) => it.map(|sa| sa.ip()).collect(),
-                Err(err) => {
-                    return Err(ProviderError::rejected(network, format!("the server {name} could not be found ({err}); check the address")));
-                }
+                Err(err) => return Err(format!("the server {name} could not be found ({err}); check the address")),
             }
         }
     };
     let host = url.host_str().unwrap_or_default();
     if addrs.is_empty() || addrs.iter().any(|ip| !permitted(*ip, allow.networks())) {
-        return Err(refused(network, host));
+        return Err(refused_host(host));
     }
     Ok(())
 }
 
-/// A DNS resolver that drops answers outside the public internet and the operator's listed
-/// networks, so no request of the shared client reaches another private address through a
-/// name (closes the gap between `check_reachable` and connect).
 #[derive(Debug)]
 pub(super) struct GuardedResolver {
     pub(super) allow: PrivateAllowList,
