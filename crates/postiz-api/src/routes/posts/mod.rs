@@ -3,6 +3,7 @@
 //! so a refused request leaves nothing behind.
 
 mod check;
+mod list;
 mod model;
 mod store;
 mod view;
@@ -10,11 +11,11 @@ mod view;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use list::{ListQuery, PostPage, PostSummary, list};
 pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
 pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
 pub use view::{PostView, ScheduleView};
@@ -26,7 +27,7 @@ use self::store::{OwnSchedule, Stored};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
-use crate::input::{HashedJsonBody, Ids, JsonBody, Params};
+use crate::input::{HashedJsonBody, Ids, JsonBody};
 use crate::occurrences::RecurringSpec;
 use crate::{ApiError, AppState};
 
@@ -136,108 +137,6 @@ async fn find_by_key(
         ));
     }
     Ok(Some(row.get(0)))
-}
-
-/// Query of `GET /workspaces/{ws}/posts`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Only posts with this status (e.g. `draft` for the drafts tray).
-    #[serde(default)]
-    pub status: Option<String>,
-    /// Only posts created before this one (the previous page's `next_before`).
-    #[serde(default)]
-    pub before: Option<Uuid>,
-    /// Page size, 1-100 (default 50).
-    #[serde(default)]
-    pub limit: Option<i64>,
-}
-
-/// One post in a list.
-#[derive(Debug, Serialize)]
-pub struct PostSummary {
-    /// Id.
-    pub id: Uuid,
-    /// Status.
-    pub status: String,
-    /// The first 280 characters of its text.
-    pub content_preview: String,
-    /// When due.
-    pub scheduled_at: Option<DateTime<Utc>>,
-    /// Author.
-    pub author_id: Option<Uuid>,
-    /// Networks it goes to.
-    pub networks: Vec<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A page of posts.
-#[derive(Debug, Serialize)]
-pub struct PostPage {
-    /// Newest first.
-    pub items: Vec<PostSummary>,
-    /// Pass as `before` for the next page; null on the last page.
-    pub next_before: Option<Uuid>,
-}
-
-const STATUSES: [&str; 7] = ["draft", "pending_approval", "scheduled", "publishing", "published", "failed", "canceled"];
-
-/// `GET /workspaces/{ws}/posts?status=&before=&limit=`: posts newest first, dated or not (the
-/// calendar shows dated ones; this lists e.g. undated drafts). Any member.
-pub async fn list(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids(ws): Ids<Uuid>,
-    Params(q): Params<ListQuery>,
-) -> Result<Json<PostPage>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request("bad_query", "limit must be between 1 and 100"));
-    }
-    if let Some(s) = q.status.as_deref()
-        && !STATUSES.contains(&s)
-    {
-        return Err(ApiError::bad_request("bad_query", format!("status must be one of {}", STATUSES.join(", "))));
-    }
-    let mut client = state.pool.get().await?;
-    let tx = user_tx(&mut client, &user).await?;
-    require_role(&tx, ws, Role::Viewer).await?;
-    let rows = tx
-        .query(
-            "select p.id, p.status::text, left(p.content, 280), p.scheduled_at, p.author_id, p.created_at, p.updated_at,
-                    coalesce((select array_agg(distinct a.network order by a.network) from postiz.post_targets t
-                              join postiz.social_accounts a on a.workspace_id = t.workspace_id and a.id = t.social_account_id
-                              where t.workspace_id = p.workspace_id and t.post_id = p.id), '{}')
-             from postiz.posts p
-             where p.workspace_id = $1 and ($2::text is null or p.status::text = $2)
-               and ($3::uuid is null or (p.created_at, p.id) < (
-                     select c.created_at, c.id from postiz.posts c where c.workspace_id = $1 and c.id = $3))
-             order by p.created_at desc, p.id desc
-             limit $4",
-            &[&ws, &q.status, &q.before, &(limit + 1)],
-        )
-        .await?;
-    tx.commit().await?;
-    let mut items: Vec<PostSummary> = rows
-        .iter()
-        .map(|r| PostSummary {
-            id: r.get(0),
-            status: r.get(1),
-            content_preview: r.get(2),
-            scheduled_at: r.get(3),
-            author_id: r.get(4),
-            created_at: r.get(5),
-            updated_at: r.get(6),
-            networks: r.get(7),
-        })
-        .collect();
-    let more = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(50));
-    let next_before = if more { items.last().map(|p| p.id) } else { None };
-    Ok(Json(PostPage { items, next_before }))
 }
 
 /// `GET /workspaces/{ws}/posts/{id}`: the post with variants, targets (with their jobs and
