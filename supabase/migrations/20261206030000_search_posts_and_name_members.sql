@@ -14,7 +14,7 @@ create index posts_content_trgm_idx on postiz.posts using gin (content extension
  * `name`, then their email), for showing authors by name. Empty unless the caller is a member of
  * `ws`: names are shown only to people of the same workspace.
  */
-create function postiz.workspace_member_names(ws uuid)
+create function postiz_private.workspace_member_names(ws uuid)
 returns table (user_id uuid, name text)
 language sql
 stable
@@ -30,5 +30,6 @@ as $$
   where m.workspace_id = ws and postiz_private.has_workspace_role(ws, 'viewer')
 $$;
 
-revoke execute on function postiz.workspace_member_names(uuid) from public, anon;
-grant execute on function postiz.workspace_member_names(uuid) to authenticated, service_role;
+-- In postiz_private (not exposed over PostgREST); the module API calls it as the signed-in user.
+revoke all on function postiz_private.workspace_member_names(uuid) from public, anon;
+grant execute on function postiz_private.workspace_member_names(uuid) to authenticated, service_role;

@@ -142,10 +142,10 @@ async fn names_are_shown_only_to_members_of_the_same_workspace() {
     let stranger = app.actor("stranger@example.com").await;
     let ws = app.workspace(&owner, "acme", "UTC").await;
     let s = app.db.as_user(&stranger.user).await;
-    let rows = s.query("select name from postiz.workspace_member_names($1)", &[&ws]).await.unwrap();
+    let rows = s.query("select name from postiz_private.workspace_member_names($1)", &[&ws]).await.unwrap();
     assert!(rows.is_empty(), "a stranger sees no names");
     let o = app.db.as_user(&owner.user).await;
-    let rows = o.query("select name from postiz.workspace_member_names($1)", &[&ws]).await.unwrap();
+    let rows = o.query("select name from postiz_private.workspace_member_names($1)", &[&ws]).await.unwrap();
     let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(names, ["olivia@example.com"]);
 }

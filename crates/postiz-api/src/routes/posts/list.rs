@@ -227,7 +227,7 @@ pub async fn list(
                           where g.workspace_id = p.workspace_id and g.post_id = p.id), '{{}}'),
                 {key_sql}
          from postiz.posts p
-         left join postiz.workspace_member_names($1) n on n.user_id = p.author_id
+         left join postiz_private.workspace_member_names($1) n on n.user_id = p.author_id
          where p.workspace_id = $1
            and ($2::text[] is null or p.status::text = any($2))
            and ($3::text is null or p.content ilike $3)
