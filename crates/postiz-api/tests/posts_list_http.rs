@@ -149,3 +149,137 @@ async fn names_are_shown_only_to_members_of_the_same_workspace() {
     let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(names, ["olivia@example.com"]);
 }
+
+struct Bulk {
+    app: TestApp,
+    owner: Actor,
+    ws: Uuid,
+    x: Uuid,
+}
+
+async fn bulk_fixture() -> Bulk {
+    let app = TestApp::new().await;
+    let owner = app.actor("olivia@example.com").await;
+    let ws = app.workspace(&owner, "acme", "Europe/Berlin").await;
+    let x = app.account(ws, "x", "acme_x").await;
+    Bulk { app, owner, ws, x }
+}
+
+impl Bulk {
+    async fn scheduled(&self, text: &str, days: i64) -> Uuid {
+        post(&self.app, &self.owner, self.ws, json!({"content": text, "targets": [self.x], "schedule": {"kind": "once", "at": at(days)}})).await
+    }
+
+    async fn bulk(&self, actor: &Actor, body: Value) -> Answer {
+        self.app.call(actor, "POST", &format!("/workspaces/{}/posts/bulk", self.ws), Some(body)).await
+    }
+
+    async fn show(&self, id: Uuid) -> Value {
+        self.app.call(&self.owner, "GET", &format!("/workspaces/{}/posts/{id}", self.ws), None).await.body
+    }
+}
+
+fn time(v: &Value) -> chrono::DateTime<Utc> {
+    v["scheduled_at"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn bulk_move_cancel_and_tag_apply_to_every_post_and_undo_puts_them_back() {
+    let b = bulk_fixture().await;
+    let (p1, p2) = (b.scheduled("one", 2).await, b.scheduled("two", 3).await);
+    let draft = post(&b.app, &b.owner, b.ws, json!({"content": "undated", "targets": [b.x]})).await;
+    let (t1, t2) = (time(&b.show(p1).await), time(&b.show(p2).await));
+
+    let moved = b.bulk(&b.owner, json!({"ids": [p1, p2], "action": {"kind": "move", "by_minutes": 90}})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(time(&b.show(p1).await), t1 + Duration::minutes(90));
+    assert_eq!(time(&b.show(p2).await), t2 + Duration::minutes(90));
+    assert_eq!(b.show(p1).await["schedule"]["starts_at"].as_str().map(|s| s.parse::<chrono::DateTime<Utc>>().unwrap()), Some(t1 + Duration::minutes(90)));
+    let undo = b.bulk(&b.owner, moved.body["undo"].clone()).await;
+    assert_eq!(undo.status, StatusCode::OK, "{}", undo.body);
+    assert_eq!((time(&b.show(p1).await), time(&b.show(p2).await)), (t1, t2), "undo puts each back at its own time");
+
+    // Moving an undated draft to a date gives it one; the undo takes it off again.
+    let to = Utc::now() + Duration::days(4);
+    let to = to.format("%Y-%m-%dT%H:%M:00Z").to_string();
+    let dated = b.bulk(&b.owner, json!({"ids": [draft], "action": {"kind": "move", "to": to}})).await;
+    assert_eq!(dated.status, StatusCode::OK, "{}", dated.body);
+    assert_eq!(time(&b.show(draft).await), to.parse::<chrono::DateTime<Utc>>().unwrap());
+    assert_eq!(b.bulk(&b.owner, dated.body["undo"].clone()).await.status, StatusCode::OK);
+    assert_eq!(b.show(draft).await["schedule"], Value::Null);
+
+    let canceled = b.bulk(&b.owner, json!({"ids": [p1, draft], "action": {"kind": "cancel"}})).await;
+    assert_eq!(canceled.status, StatusCode::OK, "{}", canceled.body);
+    assert_eq!(b.show(p1).await["status"], "canceled");
+    assert_eq!(b.show(draft).await["status"], "canceled");
+    let undo = b.bulk(&b.owner, canceled.body["undo"].clone()).await;
+    assert_eq!(undo.status, StatusCode::OK, "{}", undo.body);
+    assert_eq!(b.show(p1).await["status"], "scheduled", "back to scheduled, at its time");
+    assert_eq!(time(&b.show(p1).await), t1);
+    assert_eq!(b.show(draft).await["status"], "draft");
+
+    let tag = b.app.call(&b.owner, "POST", &format!("/workspaces/{}/tags", b.ws), Some(json!({"name": "q4", "color": "#00ff00"}))).await;
+    let tag: Uuid = tag.body["id"].as_str().unwrap().parse().unwrap();
+    let first = b.bulk(&b.owner, json!({"ids": [p1], "action": {"kind": "add_tag", "tag_id": tag}})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let tagged = b.bulk(&b.owner, json!({"ids": [p1, p2], "action": {"kind": "add_tag", "tag_id": tag}})).await;
+    assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.body);
+    assert_eq!(b.show(p2).await["tags"][0]["id"].as_str().or(b.show(p2).await["tags"][0].as_str()), Some(tag.to_string().as_str()));
+    assert_eq!(tagged.body["undo"]["ids"], json!([p2]), "the undo leaves the tag where it already was");
+    assert_eq!(b.bulk(&b.owner, tagged.body["undo"].clone()).await.status, StatusCode::OK);
+    assert_eq!(b.app.count(&format!("select count(*) from postiz.post_tags where tag_id = '{tag}'")).await, 1);
+
+    let copies = b.bulk(&b.owner, json!({"ids": [p1, p2], "action": {"kind": "duplicate"}})).await;
+    assert_eq!(copies.status, StatusCode::OK, "{}", copies.body);
+    assert_eq!(copies.body["created"].as_array().unwrap().len(), 2);
+    assert_eq!(b.app.count("select count(*) from postiz.posts").await, 5);
+    assert_eq!(b.bulk(&b.owner, copies.body["undo"].clone()).await.status, StatusCode::OK);
+    let deleted = b.bulk(&b.owner, json!({"ids": [p2, draft], "action": {"kind": "delete"}})).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(deleted.body["undo"], Value::Null, "a delete cannot be undone");
+    assert_eq!(b.app.count("select count(*) from postiz.posts").await, 1);
+}
+
+#[tokio::test]
+async fn one_refused_post_changes_nothing_and_each_refusal_says_why() {
+    let b = bulk_fixture().await;
+    let ok = b.scheduled("fine", 2).await;
+    let published = b.scheduled("out", 3).await;
+    b.app.db.superuser().await.execute("update postiz.posts set status = 'published' where id = $1", &[&published]).await.unwrap();
+    let stranger = b.app.actor("stranger@example.com").await;
+    let other = b.app.workspace(&stranger, "other", "UTC").await;
+    let other_x = b.app.account(other, "x", "other_x").await;
+    let theirs = post(&b.app, &stranger, other, json!({"content": "theirs", "targets": [other_x]})).await;
+    let before = time(&b.show(ok).await);
+
+    for action in [json!({"kind": "move", "by_minutes": 30}), json!({"kind": "delete"}), json!({"kind": "cancel"})] {
+        let a = b.bulk(&b.owner, json!({"ids": [ok, published, theirs], "action": action})).await;
+        assert_eq!((a.status, a.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("bulk_refused")), "{action}: {}", a.body);
+        let refused = a.body["refused"].as_array().unwrap();
+        assert_eq!(refused.len(), 2, "{}", a.body);
+        assert_eq!(refused[0]["post_id"], published.to_string());
+        assert!(refused[0]["reason"].as_str().unwrap().contains("published"), "{}", a.body);
+        assert_eq!(refused[1]["post_id"], theirs.to_string());
+        assert_eq!(refused[1]["reason"], "there is no such post in this workspace", "another workspace's post is not revealed");
+        let shown = b.show(ok).await;
+        assert_eq!((time(&shown), shown["status"].as_str()), (before, Some("scheduled")), "{action}: nothing changed");
+    }
+    assert_eq!(b.app.count("select count(*) from postiz.posts").await, 3);
+    assert_eq!(b.show(theirs).await["error"]["code"], "not_found");
+
+    // A viewer may not act at all; bad requests name what is wrong.
+    let viewer = b.app.actor("vic@example.com").await;
+    b.app.add_member(b.ws, &viewer, "viewer").await;
+    let a = b.bulk(&viewer, json!({"ids": [ok], "action": {"kind": "cancel"}})).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+    assert_eq!(b.show(ok).await["status"], "scheduled");
+    let a = b.bulk(&b.owner, json!({"ids": [], "action": {"kind": "cancel"}})).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    let a = b.bulk(&b.owner, json!({"ids": [ok], "action": {"kind": "move", "by_minutes": 5, "to": at(3)}})).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    let a = b.bulk(&b.owner, json!({"ids": [ok], "action": {"kind": "add_tag", "tag_id": Uuid::new_v4()}})).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let a = b.bulk(&b.owner, json!({"ids": [ok], "action": {"kind": "move", "by_minutes": -100000}})).await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "moving into the past is refused like a single edit: {}", a.body);
+    assert_eq!(time(&b.show(ok).await), before);
+}

@@ -2,6 +2,7 @@
 //! Every handler checks the whole request before its first write and runs in one transaction,
 //! so a refused request leaves nothing behind.
 
+mod bulk;
 mod check;
 mod list;
 mod model;
@@ -15,6 +16,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use bulk::{BulkAction, BulkDone, BulkRequest, MAX_BULK, Refusal, bulk};
 pub use list::{ListQuery, PostPage, PostSummary, list};
 pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
 pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
@@ -176,7 +178,15 @@ pub async fn update(
 ) -> Result<Json<PostView>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
+    update_in(&tx, &state, ws, id, patch).await?;
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// The update inside the caller's transaction (also for bulk moves).
+pub(crate) async fn update_in(tx: &tokio_postgres::Transaction<'_>, state: &AppState, ws: Uuid, id: Uuid, patch: UpdatePost) -> Result<(), ApiError> {
+    let stored = stored(tx, ws, id).await?;
     ensure_editable(&stored)?;
     if stored.draft.status == "failed" {
         return Err(ApiError::conflict(
@@ -198,7 +208,7 @@ pub async fn update(
             draft.status = EditableStatus::Draft.as_str().to_owned();
         }
     }
-    let checked = check(&tx, &state.registry, ws, &draft, schedule_is_new, Utc::now()).await?;
+    let checked = check(tx, &state.registry, ws, &draft, schedule_is_new, Utc::now()).await?;
     let scheduled_at = checked.schedule.as_ref().and_then(check::PlannedSchedule::scheduled_at);
     tx.execute(
         "update postiz.posts set content = $3, metadata = $4,
@@ -208,33 +218,37 @@ pub async fn update(
         &[&ws, &id, &draft.content, &draft.metadata, &draft.status, &schedule_is_new, &scheduled_at],
     )
     .await?;
-    store::write_children(&tx, ws, id, &draft, false).await?;
+    store::write_children(tx, ws, id, &draft, false).await?;
     if schedule_is_new {
-        store::write_schedule(&tx, ws, id, stored.own.as_ref(), checked.schedule.as_ref(), &draft.status).await?;
+        store::write_schedule(tx, ws, id, stored.own.as_ref(), checked.schedule.as_ref(), &draft.status).await?;
     }
-    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
-    tx.commit().await?;
-    Ok(Json(post))
+    Ok(())
 }
 
 /// `DELETE /workspaces/{ws}/posts/{id}` (editor+; 204). Refused with 409 while publishing.
 pub async fn delete(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
+    delete_in(&tx, ws, id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The delete inside the caller's transaction.
+pub(crate) async fn delete_in(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, id: Uuid) -> Result<(), ApiError> {
+    let stored = stored(tx, ws, id).await?;
     if stored.draft.status == "publishing" {
         return Err(ApiError::conflict("post_publishing", "the post is being published; wait for the outcome"));
     }
     // Cancel first, so jobs already queued for it are marked canceled before the cascade.
     if let Some(own) = &stored.own {
-        store::drop_schedule(&tx, own.id).await?;
+        store::drop_schedule(tx, own.id).await?;
     }
     let n = tx.execute("delete from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
     if n == 0 {
         return Err(ApiError::not_found());
     }
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `POST /workspaces/{ws}/posts/{id}/duplicate` (editor+; 201): a new draft with the same
@@ -246,14 +260,19 @@ pub async fn duplicate(
 ) -> Result<(StatusCode, Json<PostView>), ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
-    let mut draft = stored.draft;
-    draft.status = EditableStatus::Draft.as_str().to_owned();
-    draft.schedule = None;
-    let new_id = store::insert(&tx, ws, &draft, None, None).await?.ok_or_else(|| ApiError::internal(&"duplicate not inserted"))?;
+    let new_id = duplicate_in(&tx, ws, id).await?;
     let post = view::load(&tx, ws, new_id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(post)))
+}
+
+/// The duplicate inside the caller's transaction; the new post's id.
+pub(crate) async fn duplicate_in(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Uuid, ApiError> {
+    let stored = stored(tx, ws, id).await?;
+    let mut draft = stored.draft;
+    draft.status = EditableStatus::Draft.as_str().to_owned();
+    draft.schedule = None;
+    store::insert(tx, ws, &draft, None, None).await?.ok_or_else(|| ApiError::internal(&"duplicate not inserted"))
 }
 
 /// `POST /workspaces/{ws}/posts/{id}/status` (editor+): `draft`, `pending_approval`,
@@ -272,17 +291,31 @@ pub async fn set_status(
 ) -> Result<Json<PostView>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
+    set_status_in(&tx, &state, ws, id, body.status).await?;
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// The status change inside the caller's transaction; the status the post had.
+pub(crate) async fn set_status_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    status: EditableStatus,
+) -> Result<String, ApiError> {
+    let stored = stored(tx, ws, id).await?;
     ensure_editable(&stored)?;
     let now = Utc::now();
     let mut scheduled_at = None;
-    match body.status {
+    match status {
         EditableStatus::Scheduled => {
             let mut draft = stored.draft.clone();
             draft.status = EditableStatus::Scheduled.as_str().to_owned();
-            check(&tx, &state.registry, ws, &draft, false, now).await?;
+            check(tx, &state.registry, ws, &draft, false, now).await?;
             if let Some(own) = &stored.own {
-                scheduled_at = Some(rearm(&tx, own, now).await?);
+                scheduled_at = Some(rearm(tx, own, now).await?);
             }
             tx.execute(
                 "update postiz.post_targets set status = 'pending' where workspace_id = $1 and post_id = $2 and status = 'canceled'",
@@ -309,12 +342,10 @@ pub async fn set_status(
     tx.execute(
         "update postiz.posts set status = $3::text::postiz.post_status, scheduled_at = coalesce($4, scheduled_at)
          where workspace_id = $1 and id = $2",
-        &[&ws, &id, &body.status.as_str(), &scheduled_at],
+        &[&ws, &id, &status.as_str(), &scheduled_at],
     )
     .await?;
-    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
-    tx.commit().await?;
-    Ok(Json(post))
+    Ok(stored.draft.status)
 }
 
 /// Puts the post's own schedule back to `pending` at a time still ahead; returns its start.
