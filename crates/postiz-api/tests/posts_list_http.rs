@@ -283,3 +283,42 @@ async fn one_refused_post_changes_nothing_and_each_refusal_says_why() {
     assert_eq!(a.status, StatusCode::CONFLICT, "moving into the past is refused like a single edit: {}", a.body);
     assert_eq!(time(&b.show(ok).await), before);
 }
+
+#[tokio::test]
+async fn the_approval_gate_refuses_each_post_of_a_bulk_request() {
+    let b = bulk_fixture().await;
+    let admin = b.app.actor("admin@example.com").await;
+    let editor = b.app.actor("ed@example.com").await;
+    b.app.add_member(b.ws, &admin, "admin").await;
+    b.app.add_member(b.ws, &editor, "editor").await;
+    let set = b
+        .app
+        .call(&admin, "PUT", &format!("/workspaces/{}/approval-policy", b.ws), Some(json!({"steps": [{"min_role": "admin", "required": 1}]})))
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let mut ids = vec![];
+    for text in ["first", "second"] {
+        let body = json!({"content": text, "targets": [b.x], "schedule": {"kind": "once", "at": at(3)}, "status": "pending_approval"});
+        ids.push(post(&b.app, &editor, b.ws, body).await);
+    }
+    let statuses: serde_json::Map<String, Value> = ids.iter().map(|id| (id.to_string(), json!("scheduled"))).collect();
+    let a = b.bulk(&editor, json!({"ids": ids, "action": {"kind": "restore_status", "statuses": statuses}})).await;
+    assert_eq!((a.status, a.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("bulk_refused")), "{}", a.body);
+    let refused = a.body["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 2, "{}", a.body);
+    for r in refused {
+        assert_eq!(r["code"], "approval_required");
+        assert_eq!(r["reason"], "This post needs 1 more approval from an admin before it can be scheduled");
+    }
+    for id in ids {
+        assert_eq!(b.show(id).await["status"], "pending_approval");
+    }
+    // The other posts of the request still go through when the gate lets them.
+    let c = b.bulk(&editor, json!({"ids": [ids_first(&b).await], "action": {"kind": "cancel"}})).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+}
+
+async fn ids_first(b: &Bulk) -> Uuid {
+    let page = b.app.call(&b.owner, "GET", &format!("/workspaces/{}/posts?q=first", b.ws), None).await;
+    page.body["items"][0]["id"].as_str().unwrap().parse().unwrap()
+}

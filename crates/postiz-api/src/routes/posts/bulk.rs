@@ -238,13 +238,21 @@ pub async fn bulk(
     let mut undos = vec![];
     for &id in &ids {
         let sp = tx.savepoint("bulk_post").await?;
-        match one(&sp, &state, ws, id, &body.action).await {
+        // The approval gate is a constraint trigger deferred to commit; firing it here, after
+        // this post's writes, makes its refusal this post's (every deferrable constraint is
+        // initially deferred, so deferring again restores the mode).
+        let done = match one(&sp, &state, ws, id, &body.action).await {
+            Ok(u) => sp.batch_execute("set constraints all immediate; set constraints all deferred").await.map(|()| u).map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        match done {
             Ok(u) => {
                 sp.commit().await?;
                 undos.push((id, u));
             }
             Err(e) => {
                 sp.rollback().await?;
+                tx.batch_execute("set constraints all deferred").await?;
                 let reason = if e.status() == StatusCode::NOT_FOUND { "there is no such post in this workspace".to_owned() } else { reason(&e) };
                 refused.push(Refusal { post_id: id, code: e.code(), reason });
             }
