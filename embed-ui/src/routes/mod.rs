@@ -9,5 +9,6 @@ pub mod inbox;
 pub mod media;
 pub mod media_detail;
 pub mod post_detail;
+pub mod posts;
 pub mod review;
 pub mod settings;
