@@ -209,6 +209,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
         view! {
             <nav class="postiz-tabs" aria-label="Postiz">
                 {tab("calendar", "Calendar", matches!(r, Route::Calendar(_) | Route::Post(..)))}
+                {tab("posts", "Posts", matches!(r, Route::Posts(_)))}
                 {(ws.role >= Role::Editor).then(|| tab("compose", "New post", matches!(r, Route::Compose(..))))}
                 {tab("analytics", "Analytics", matches!(r, Route::Analytics(_)))}
                 {tab("accounts", "Accounts", matches!(r, Route::Accounts(_)))}
@@ -271,6 +272,7 @@ fn Shell(me: SessionInfo, list: Vec<Workspace>) -> impl IntoView {
         match r {
             Route::Calendar(_) => view! { <routes::calendar::CalendarPage ws=ws/> }.into_any(),
             Route::Compose(_, edit) => view! { <routes::composer::ComposerPage ws=ws edit=edit/> }.into_any(),
+            Route::Posts(_) => view! { <routes::posts::PostsPage ws=ws/> }.into_any(),
             Route::Post(_, id) => view! { <routes::post_detail::PostDetail ws=ws id=id/> }.into_any(),
             Route::Analytics(_) => view! { <routes::analytics::AnalyticsPage ws=ws/> }.into_any(),
             Route::Accounts(_) => view! { <routes::accounts::AccountsPage ws=ws/> }.into_any(),

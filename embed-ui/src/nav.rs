@@ -16,6 +16,8 @@ pub enum Route {
     Calendar(String),
     /// `w/{ws}/compose` (new) or `w/{ws}/posts/{id}/edit`.
     Compose(String, Option<String>),
+    /// `w/{ws}/posts`: every post, searched and sorted, with bulk actions.
+    Posts(String),
     /// `w/{ws}/posts/{id}`.
     Post(String, String),
     /// `w/{ws}/analytics`.
@@ -50,6 +52,7 @@ impl Route {
             ["invite"] => Route::Invite,
             ["w", ws] | ["w", ws, "calendar"] => Route::Calendar((*ws).into()),
             ["w", ws, "compose"] => Route::Compose((*ws).into(), None),
+            ["w", ws, "posts"] => Route::Posts((*ws).into()),
             ["w", ws, "posts", id] => Route::Post((*ws).into(), (*id).into()),
             ["w", ws, "posts", id, "edit"] => Route::Compose((*ws).into(), Some((*id).into())),
             ["w", ws, "analytics"] => Route::Analytics((*ws).into()),
@@ -68,6 +71,7 @@ impl Route {
         match self {
             Route::Calendar(ws)
             | Route::Compose(ws, _)
+            | Route::Posts(ws)
             | Route::Post(ws, _)
             | Route::Analytics(ws)
             | Route::Accounts(ws)

@@ -183,6 +183,11 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The fields at fault (422), each with its message.
+    pub fn fields(&self) -> &[FieldError] {
+        &self.fields
+    }
 }
 
 impl From<AuthError> for ApiError {

@@ -10,5 +10,6 @@ pub mod invite;
 pub mod media;
 pub mod media_detail;
 pub mod post_detail;
+pub mod posts;
 pub mod review;
 pub mod settings;

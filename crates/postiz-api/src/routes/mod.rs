@@ -61,6 +61,7 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/accounts/{id}", get(accounts::get).patch(accounts::update).delete(accounts::delete))
         .route("/workspaces/{ws}/accounts/{id}/next-slot", get(accounts::next_slot))
         .route("/workspaces/{ws}/posts", get(posts::list).post(posts::create))
+        .route("/workspaces/{ws}/posts/bulk", post(posts::bulk))
         .route("/workspaces/{ws}/posts/{id}", get(posts::get).patch(posts::update).delete(posts::delete))
         .route("/workspaces/{ws}/posts/{id}/duplicate", post(posts::duplicate))
         .route("/workspaces/{ws}/posts/{id}/status", post(posts::set_status))

@@ -2,7 +2,9 @@
 //! Every handler checks the whole request before its first write and runs in one transaction,
 //! so a refused request leaves nothing behind.
 
+mod bulk;
 mod check;
+mod list;
 mod model;
 mod store;
 mod view;
@@ -10,11 +12,12 @@ mod view;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use bulk::{BulkAction, BulkDone, BulkRequest, MAX_BULK, Refusal, bulk};
+pub use list::{ListQuery, PostPage, PostSummary, list};
 pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
 pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
 pub use view::{PostView, ScheduleView};
@@ -26,7 +29,7 @@ use self::store::{OwnSchedule, Stored};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
-use crate::input::{HashedJsonBody, Ids, JsonBody, Params};
+use crate::input::{HashedJsonBody, Ids, JsonBody};
 use crate::occurrences::RecurringSpec;
 use crate::{ApiError, AppState};
 
@@ -138,108 +141,6 @@ async fn find_by_key(
     Ok(Some(row.get(0)))
 }
 
-/// Query of `GET /workspaces/{ws}/posts`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Only posts with this status (e.g. `draft` for the drafts tray).
-    #[serde(default)]
-    pub status: Option<String>,
-    /// Only posts created before this one (the previous page's `next_before`).
-    #[serde(default)]
-    pub before: Option<Uuid>,
-    /// Page size, 1-100 (default 50).
-    #[serde(default)]
-    pub limit: Option<i64>,
-}
-
-/// One post in a list.
-#[derive(Debug, Serialize)]
-pub struct PostSummary {
-    /// Id.
-    pub id: Uuid,
-    /// Status.
-    pub status: String,
-    /// The first 280 characters of its text.
-    pub content_preview: String,
-    /// When due.
-    pub scheduled_at: Option<DateTime<Utc>>,
-    /// Author.
-    pub author_id: Option<Uuid>,
-    /// Networks it goes to.
-    pub networks: Vec<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A page of posts.
-#[derive(Debug, Serialize)]
-pub struct PostPage {
-    /// Newest first.
-    pub items: Vec<PostSummary>,
-    /// Pass as `before` for the next page; null on the last page.
-    pub next_before: Option<Uuid>,
-}
-
-const STATUSES: [&str; 7] = ["draft", "pending_approval", "scheduled", "publishing", "published", "failed", "canceled"];
-
-/// `GET /workspaces/{ws}/posts?status=&before=&limit=`: posts newest first, dated or not (the
-/// calendar shows dated ones; this lists e.g. undated drafts). Any member.
-pub async fn list(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids(ws): Ids<Uuid>,
-    Params(q): Params<ListQuery>,
-) -> Result<Json<PostPage>, ApiError> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request("bad_query", "limit must be between 1 and 100"));
-    }
-    if let Some(s) = q.status.as_deref()
-        && !STATUSES.contains(&s)
-    {
-        return Err(ApiError::bad_request("bad_query", format!("status must be one of {}", STATUSES.join(", "))));
-    }
-    let mut client = state.pool.get().await?;
-    let tx = user_tx(&mut client, &user).await?;
-    require_role(&tx, ws, Role::Viewer).await?;
-    let rows = tx
-        .query(
-            "select p.id, p.status::text, left(p.content, 280), p.scheduled_at, p.author_id, p.created_at, p.updated_at,
-                    coalesce((select array_agg(distinct a.network order by a.network) from postiz.post_targets t
-                              join postiz.social_accounts a on a.workspace_id = t.workspace_id and a.id = t.social_account_id
-                              where t.workspace_id = p.workspace_id and t.post_id = p.id), '{}')
-             from postiz.posts p
-             where p.workspace_id = $1 and ($2::text is null or p.status::text = $2)
-               and ($3::uuid is null or (p.created_at, p.id) < (
-                     select c.created_at, c.id from postiz.posts c where c.workspace_id = $1 and c.id = $3))
-             order by p.created_at desc, p.id desc
-             limit $4",
-            &[&ws, &q.status, &q.before, &(limit + 1)],
-        )
-        .await?;
-    tx.commit().await?;
-    let mut items: Vec<PostSummary> = rows
-        .iter()
-        .map(|r| PostSummary {
-            id: r.get(0),
-            status: r.get(1),
-            content_preview: r.get(2),
-            scheduled_at: r.get(3),
-            author_id: r.get(4),
-            created_at: r.get(5),
-            updated_at: r.get(6),
-            networks: r.get(7),
-        })
-        .collect();
-    let more = items.len() as i64 > limit;
-    items.truncate(usize::try_from(limit).unwrap_or(50));
-    let next_before = if more { items.last().map(|p| p.id) } else { None };
-    Ok(Json(PostPage { items, next_before }))
-}
-
 /// `GET /workspaces/{ws}/posts/{id}`: the post with variants, targets (with their jobs and
 /// errors), tags, media and schedule (any member).
 pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<Json<PostView>, ApiError> {
@@ -277,7 +178,15 @@ pub async fn update(
 ) -> Result<Json<PostView>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
+    update_in(&tx, &state, ws, id, patch).await?;
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// The update inside the caller's transaction (also for bulk moves).
+pub(crate) async fn update_in(tx: &tokio_postgres::Transaction<'_>, state: &AppState, ws: Uuid, id: Uuid, patch: UpdatePost) -> Result<(), ApiError> {
+    let stored = stored(tx, ws, id).await?;
     ensure_editable(&stored)?;
     if stored.draft.status == "failed" {
         return Err(ApiError::conflict(
@@ -299,7 +208,7 @@ pub async fn update(
             draft.status = EditableStatus::Draft.as_str().to_owned();
         }
     }
-    let checked = check(&tx, &state.registry, ws, &draft, schedule_is_new, Utc::now()).await?;
+    let checked = check(tx, &state.registry, ws, &draft, schedule_is_new, Utc::now()).await?;
     let scheduled_at = checked.schedule.as_ref().and_then(check::PlannedSchedule::scheduled_at);
     tx.execute(
         "update postiz.posts set content = $3, metadata = $4,
@@ -309,33 +218,37 @@ pub async fn update(
         &[&ws, &id, &draft.content, &draft.metadata, &draft.status, &schedule_is_new, &scheduled_at],
     )
     .await?;
-    store::write_children(&tx, ws, id, &draft, false).await?;
+    store::write_children(tx, ws, id, &draft, false).await?;
     if schedule_is_new {
-        store::write_schedule(&tx, ws, id, stored.own.as_ref(), checked.schedule.as_ref(), &draft.status).await?;
+        store::write_schedule(tx, ws, id, stored.own.as_ref(), checked.schedule.as_ref(), &draft.status).await?;
     }
-    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
-    tx.commit().await?;
-    Ok(Json(post))
+    Ok(())
 }
 
 /// `DELETE /workspaces/{ws}/posts/{id}` (editor+; 204). Refused with 409 while publishing.
 pub async fn delete(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
+    delete_in(&tx, ws, id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The delete inside the caller's transaction.
+pub(crate) async fn delete_in(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, id: Uuid) -> Result<(), ApiError> {
+    let stored = stored(tx, ws, id).await?;
     if stored.draft.status == "publishing" {
         return Err(ApiError::conflict("post_publishing", "the post is being published; wait for the outcome"));
     }
     // Cancel first, so jobs already queued for it are marked canceled before the cascade.
     if let Some(own) = &stored.own {
-        store::drop_schedule(&tx, own.id).await?;
+        store::drop_schedule(tx, own.id).await?;
     }
     let n = tx.execute("delete from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
     if n == 0 {
         return Err(ApiError::not_found());
     }
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `POST /workspaces/{ws}/posts/{id}/duplicate` (editor+; 201): a new draft with the same
@@ -347,14 +260,19 @@ pub async fn duplicate(
 ) -> Result<(StatusCode, Json<PostView>), ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
-    let mut draft = stored.draft;
-    draft.status = EditableStatus::Draft.as_str().to_owned();
-    draft.schedule = None;
-    let new_id = store::insert(&tx, ws, &draft, None, None).await?.ok_or_else(|| ApiError::internal(&"duplicate not inserted"))?;
+    let new_id = duplicate_in(&tx, ws, id).await?;
     let post = view::load(&tx, ws, new_id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(post)))
+}
+
+/// The duplicate inside the caller's transaction; the new post's id.
+pub(crate) async fn duplicate_in(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Uuid, ApiError> {
+    let stored = stored(tx, ws, id).await?;
+    let mut draft = stored.draft;
+    draft.status = EditableStatus::Draft.as_str().to_owned();
+    draft.schedule = None;
+    store::insert(tx, ws, &draft, None, None).await?.ok_or_else(|| ApiError::internal(&"duplicate not inserted"))
 }
 
 /// `POST /workspaces/{ws}/posts/{id}/status` (editor+): `draft`, `pending_approval`,
@@ -373,17 +291,31 @@ pub async fn set_status(
 ) -> Result<Json<PostView>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let stored = stored(&tx, ws, id).await?;
+    set_status_in(&tx, &state, ws, id, body.status).await?;
+    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(post))
+}
+
+/// The status change inside the caller's transaction; the status the post had.
+pub(crate) async fn set_status_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    status: EditableStatus,
+) -> Result<String, ApiError> {
+    let stored = stored(tx, ws, id).await?;
     ensure_editable(&stored)?;
     let now = Utc::now();
     let mut scheduled_at = None;
-    match body.status {
+    match status {
         EditableStatus::Scheduled => {
             let mut draft = stored.draft.clone();
             draft.status = EditableStatus::Scheduled.as_str().to_owned();
-            check(&tx, &state.registry, ws, &draft, false, now).await?;
+            check(tx, &state.registry, ws, &draft, false, now).await?;
             if let Some(own) = &stored.own {
-                scheduled_at = Some(rearm(&tx, own, now).await?);
+                scheduled_at = Some(rearm(tx, own, now).await?);
             }
             tx.execute(
                 "update postiz.post_targets set status = 'pending' where workspace_id = $1 and post_id = $2 and status = 'canceled'",
@@ -410,12 +342,10 @@ pub async fn set_status(
     tx.execute(
         "update postiz.posts set status = $3::text::postiz.post_status, scheduled_at = coalesce($4, scheduled_at)
          where workspace_id = $1 and id = $2",
-        &[&ws, &id, &body.status.as_str(), &scheduled_at],
+        &[&ws, &id, &status.as_str(), &scheduled_at],
     )
     .await?;
-    let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
-    tx.commit().await?;
-    Ok(Json(post))
+    Ok(stored.draft.status)
 }
 
 /// Puts the post's own schedule back to `pending` at a time still ahead; returns its start.

@@ -45,7 +45,7 @@ pub struct CreatePost {
 
 /// Body of `PATCH /workspaces/{ws}/posts/{id}`: each field given replaces the stored one;
 /// `"schedule": null` unschedules the post.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePost {
     /// Canonical text.

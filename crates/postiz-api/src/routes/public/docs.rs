@@ -262,8 +262,14 @@ pub struct PostSummaryDoc {
     pub scheduled_at: Option<DateTime<Utc>>,
     /// Author.
     pub author_id: Option<Uuid>,
+    /// The author's name; null when they are no longer a member.
+    pub author_name: Option<String>,
     /// Networks it goes to.
     pub networks: Vec<String>,
+    /// Accounts it goes to.
+    pub account_ids: Vec<Uuid>,
+    /// Tags.
+    pub tags: Vec<Uuid>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -275,6 +281,8 @@ pub struct PostSummaryDoc {
 pub struct PostPageDoc {
     /// Newest first.
     pub items: Vec<PostSummaryDoc>,
+    /// Pass as `cursor` for the next page (same filters and sort).
+    pub next_cursor: Option<String>,
     /// Pass as `before` for the next page.
     pub next_before: Option<Uuid>,
 }

@@ -91,10 +91,17 @@ async fn me(key: ApiKey) -> Json<KeyInfo> {
     Json(KeyInfo { id: key.id, workspace_id: key.workspace_id, scopes: key.scopes })
 }
 
-/// Posts of the workspace, newest first, dated or not.
+/// Posts of the workspace, dated or not, newest first unless sorted otherwise.
 #[utoipa::path(get, path = "/posts", tag = "posts",
     params(
-        ("status" = Option<String>, Query, description = "draft, pending_approval, scheduled, publishing, published, failed or canceled"),
+        ("status" = Option<String>, Query, description = "draft, pending_approval, scheduled, publishing, published, failed or canceled (comma-separated for several)"),
+        ("q" = Option<String>, Query, description = "posts whose text contains this, any case"),
+        ("tag" = Option<Uuid>, Query, description = "only posts with this tag"),
+        ("account" = Option<Uuid>, Query, description = "only posts going to this account"),
+        ("author" = Option<Uuid>, Query, description = "only posts by this member"),
+        ("sort" = Option<String>, Query, description = "created (default), updated or scheduled (undated posts count as latest)"),
+        ("order" = Option<String>, Query, description = "desc (default) or asc"),
+        ("cursor" = Option<String>, Query, description = "the previous page's next_cursor"),
         ("before" = Option<Uuid>, Query, description = "the previous page's next_before"),
         ("limit" = Option<i64>, Query, description = "1-100, default 50"),
     ),
