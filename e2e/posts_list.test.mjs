@@ -19,7 +19,8 @@ after(async () => {
 const minute = (ms) => new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
 
 test("search, select two posts, move them, undo, delete one with confirmation", async () => {
-  const page = await signIn(browser, "alice@acme.test", `/dashboard/postiz/w/${ACME}/posts`);
+  // Signed in on the calendar: the Posts tab is opened after the posts exist.
+  const page = await signIn(browser, "alice@acme.test", `/dashboard/postiz/w/${ACME}/calendar`);
   const tag = `bulkword${Date.now()}`;
   const [[account]] = sql(
     `insert into postiz.social_accounts (workspace_id, network, external_account_id, handle, display_name)
