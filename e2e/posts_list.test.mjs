@@ -42,7 +42,7 @@ test("search, select two posts, move them, undo, delete one with confirmation", 
   await page.locator(`tr[data-post='${draft.body.id}']`).waitFor();
   await shot(page, "posts-01-list");
 
-  const search = page.getByLabel("Search");
+  const search = page.getByLabel("Search", { exact: true });
   await search.fill(tag);
   await search.press("Enter");
   const rows = page.locator("table[data-table='posts'] tbody tr");
