@@ -213,9 +213,10 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
             })}
             {move || pending.get().map(|p| {
                 let n = selected.with_untracked(BTreeSet::len);
+                let (posts, they, them) = if n == 1 { ("1 post".to_owned(), "It", "Keep it") } else { (format!("{n} posts"), "They", "Keep them") };
                 let (question, yes) = match p {
-                    Pending::Cancel => (format!("Cancel {n} post(s)? They will not go out; you can undo this right after."), "Cancel posts"),
-                    Pending::Delete => (format!("Delete {n} post(s)? This cannot be undone."), "Delete for good"),
+                    Pending::Cancel => (format!("Cancel {posts}? {they} will not go out; you can undo this right after."), "Cancel posts"),
+                    Pending::Delete => (format!("Delete {posts}? This cannot be undone."), "Delete for good"),
                 };
                 view! {
                     <div class="postiz-confirm" role="alertdialog" aria-modal="true" aria-labelledby="postiz-confirm-q">
@@ -227,7 +228,7 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
                                 Pending::Delete => act(json!({"kind": "delete"}), "Deleted"),
                             }
                         }>{yes}</button>
-                        <button class="postiz-btn" on:click=move |_| pending.set(None)>"Keep them"</button>
+                        <button class="postiz-btn" on:click=move |_| pending.set(None)>{them}</button>
                     </div>
                 }
             })}
