@@ -41,6 +41,17 @@ fn invited_user(email: &str) -> Value {
     })
 }
 
+/// Auth answers `answer` to exactly one invite request for `email`.
+async fn answer_invite_once(auth: &MockServer, email: &str, answer: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/auth/v1/invite"))
+        .and(body_partial_json(json!({"email": email})))
+        .respond_with(answer)
+        .expect(1)
+        .mount(auth)
+        .await;
+}
+
 fn auth_error(status: u16, code: &str, msg: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({"code": status, "error_code": code, "msg": msg}))
 }
@@ -132,37 +143,13 @@ async fn auth_refusing_keeps_the_invitation_and_its_code_and_says_why() {
     let app = app_with_auth(&auth, Duration::from_secs(5)).await;
     let owner = app.actor("owner@example.com").await;
     let ws = app.workspace(&owner, "acme", "UTC").await;
-    Mock::given(method("POST"))
-        .and(path("/auth/v1/invite"))
-        .and(body_partial_json(json!({"email": "limited@example.com"})))
-        .respond_with(auth_error(429, "over_email_send_rate_limit", "email rate limit exceeded"))
-        .expect(1)
-        .mount(&auth)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/auth/v1/invite"))
-        .and(body_partial_json(json!({"email": "down@example.com"})))
-        .respond_with(auth_error(500, "unexpected_failure", "Error sending invite email"))
-        .expect(1)
-        .mount(&auth)
-        .await;
+    answer_invite_once(&auth, "limited@example.com", auth_error(429, "over_email_send_rate_limit", "email rate limit exceeded")).await;
+    answer_invite_once(&auth, "down@example.com", auth_error(500, "unexpected_failure", "Error sending invite email")).await;
     // Registered between the check and the request: shown in the module instead.
-    Mock::given(method("POST"))
-        .and(path("/auth/v1/invite"))
-        .and(body_partial_json(json!({"email": "raced@example.com"})))
-        .respond_with(auth_error(422, "email_exists", "A user with this email address has already been registered"))
-        .expect(1)
-        .mount(&auth)
-        .await;
+    answer_invite_once(&auth, "raced@example.com", auth_error(422, "email_exists", "A user with this email address has already been registered")).await;
 
     // A service key without admin rights (the anon key pasted by mistake).
-    Mock::given(method("POST"))
-        .and(path("/auth/v1/invite"))
-        .and(body_partial_json(json!({"email": "keyless@example.com"})))
-        .respond_with(auth_error(403, "not_admin", "User not allowed"))
-        .expect(1)
-        .mount(&auth)
-        .await;
+    answer_invite_once(&auth, "keyless@example.com", auth_error(403, "not_admin", "User not allowed")).await;
 
     let keyless = invite(&app, &owner, ws, "keyless@example.com").await;
     assert_eq!(keyless.body["invite"]["email_status"], "refused");
