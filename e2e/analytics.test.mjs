@@ -208,7 +208,7 @@ test("a published post's numbers reach its page, the Analytics page and the CSV 
   assert.equal(Number(mine[head.indexOf("impressions")]), latest.impressions);
   assert.equal(mine[head.indexOf("reach")], "", "not reported is empty, not 0");
   assert.equal(await page.locator(".postiz-toast.postiz-toast-error").count(), 0);
-  assert.deepEqual(page.errors, []);
+  assert.deepEqual(page.errors, [], `console errors: ${page.consoleErrors.join("\n")}`);
   await page.context().close();
 });
 

@@ -40,6 +40,9 @@ export async function signIn(browser, email, next = "/dashboard/postiz") {
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(e.message));
+  // A wasm panic surfaces as a bare "unreachable" page error; its message is on the console.
+  page.consoleErrors = [];
+  page.on("console", (m) => m.type() === "error" && page.consoleErrors.push(m.text()));
   await page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
   await page.click(`button[data-user="${email}"]`);
   await page.waitForURL((u) => u.pathname.startsWith("/dashboard/postiz"));

@@ -100,6 +100,8 @@ fn parse_options(options: &JsValue) -> Result<(Options, Session), JsValue> {
 /// Mounts the planner into `element` and returns its handle.
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, options: JsValue) -> Result<MountHandle, JsValue> {
+    // A panic ends in a bare wasm "unreachable"; say where it came from on the console first.
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&format!("postiz module panicked: {info}").into())));
     let (opts, session) = parse_options(&options)?;
     let prefetched = prefetch::Prefetched::from_options(&options);
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
