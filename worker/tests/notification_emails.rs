@@ -9,6 +9,8 @@
 //! earlier attempt is marked unconfirmed and never sent again; a day's digest goes out once.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
+mod pypi;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,49 +29,9 @@ use uuid::Uuid;
 const AIOSMTPD: &str = "aiosmtpd==1.4.6";
 const APP_URL: &str = "https://app.example.com/dashboard/postiz";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The venv's python, installing `aiosmtpd` on first use (a directory lock keeps parallel test
-/// binaries from installing at once).
+/// The venv's python with `aiosmtpd` installed.
 fn python() -> PathBuf {
-    let venv = root().join("target/peers/aiosmtpd");
-    let py = venv.join("bin/python");
-    let marker = venv.join(format!(".installed-{AIOSMTPD}"));
-    if marker.exists() {
-        return py;
-    }
-    std::fs::create_dir_all(root().join("target/peers")).unwrap();
-    let lock = root().join("target/peers/.aiosmtpd-lock");
-    let started = Instant::now();
-    while std::fs::create_dir(&lock).is_err() {
-        if marker.exists() {
-            return py;
-        }
-        if started.elapsed() > Duration::from_secs(180) {
-            let _ = std::fs::remove_dir(&lock);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let install = || {
-        if !py.exists() {
-            let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv (is python3-venv installed?)");
-            assert!(ok.success(), "python3 -m venv failed");
-        }
-        let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", AIOSMTPD])
-            .status()
-            .expect("pip install aiosmtpd");
-        assert!(ok.success(), "pip install {AIOSMTPD} failed");
-        std::fs::write(&marker, b"").unwrap();
-    };
-    let outcome = std::panic::catch_unwind(install);
-    let _ = std::fs::remove_dir(&lock);
-    if let Err(p) = outcome {
-        std::panic::resume_unwind(p);
-    }
-    py
+    pypi::python("aiosmtpd", AIOSMTPD)
 }
 
 /// A running aiosmtpd writing what it accepts into `maildir`.

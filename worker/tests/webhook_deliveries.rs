@@ -11,6 +11,8 @@
 //! without the operator's allow list.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
+mod pypi;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -68,49 +70,9 @@ class Handler(BaseHTTPRequestHandler):
 HTTPServer(("127.0.0.1", port), Handler).serve_forever()
 "#;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The venv's python, installing `standardwebhooks` on first use (a directory lock keeps
-/// parallel test binaries from installing at once).
+/// The venv's python with `standardwebhooks` installed.
 fn python() -> PathBuf {
-    let venv = root().join("target/peers/standardwebhooks");
-    let py = venv.join("bin/python");
-    let marker = venv.join(format!(".installed-{STANDARDWEBHOOKS}"));
-    if marker.exists() {
-        return py;
-    }
-    std::fs::create_dir_all(root().join("target/peers")).unwrap();
-    let lock = root().join("target/peers/.standardwebhooks-lock");
-    let started = Instant::now();
-    while std::fs::create_dir(&lock).is_err() {
-        if marker.exists() {
-            return py;
-        }
-        if started.elapsed() > Duration::from_secs(180) {
-            let _ = std::fs::remove_dir(&lock);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let install = || {
-        if !py.exists() {
-            let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv (is python3-venv installed?)");
-            assert!(ok.success(), "python3 -m venv failed");
-        }
-        let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", STANDARDWEBHOOKS])
-            .status()
-            .expect("pip install standardwebhooks");
-        assert!(ok.success(), "pip install {STANDARDWEBHOOKS} failed");
-        std::fs::write(&marker, b"").unwrap();
-    };
-    let outcome = std::panic::catch_unwind(install);
-    let _ = std::fs::remove_dir(&lock);
-    if let Err(p) = outcome {
-        std::panic::resume_unwind(p);
-    }
-    py
+    pypi::python("standardwebhooks", STANDARDWEBHOOKS)
 }
 
 /// A running receiver.

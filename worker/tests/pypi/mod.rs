@@ -1,0 +1,52 @@
+//! Real servers from PyPI for the worker's tests: one venv per package under `target/peers/`,
+//! installed on first use.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The python of the venv `target/peers/{name}`, with `requirement` (e.g. `aiosmtpd==1.4.6`)
+/// installed on first use; a directory lock keeps parallel test binaries from installing at once.
+pub fn python(name: &str, requirement: &str) -> PathBuf {
+    let venv = root().join("target/peers").join(name);
+    let py = venv.join("bin/python");
+    let marker = venv.join(format!(".installed-{requirement}"));
+    if marker.exists() {
+        return py;
+    }
+    std::fs::create_dir_all(root().join("target/peers")).unwrap();
+    let lock = root().join(format!("target/peers/.{name}-lock"));
+    let started = Instant::now();
+    while std::fs::create_dir(&lock).is_err() {
+        if marker.exists() {
+            return py;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = std::fs::remove_dir(&lock);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let install = || {
+        if !py.exists() {
+            let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv (is python3-venv installed?)");
+            assert!(ok.success(), "python3 -m venv failed");
+        }
+        let ok = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", requirement])
+            .status()
+            .unwrap_or_else(|e| panic!("pip install {requirement}: {e}"));
+        assert!(ok.success(), "pip install {requirement} failed");
+        std::fs::write(&marker, b"").unwrap();
+    };
+    let outcome = std::panic::catch_unwind(install);
+    let _ = std::fs::remove_dir(&lock);
+    if let Err(p) = outcome {
+        std::panic::resume_unwind(p);
+    }
+    py
+}
