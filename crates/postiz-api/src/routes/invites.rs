@@ -173,24 +173,28 @@ pub async fn create(
     let claim = tx.query_one("select ask_auth from postiz.claim_invite_delivery($1, $2)", &[&id, &emails.is_some()]).await?;
     let ask_auth: bool = claim.get(0);
     let workspace_name: String = tx.query_one("select name from postiz.workspaces where id = $1", &[&ws]).await?.get(0);
-    // Committed before Auth is asked: the invitation exists whatever Auth answers.
+    // Committed before Auth is asked: the invitation exists whatever Auth answers. The
+    // connection goes back to the pool while Auth is asked (up to its timeout).
     tx.commit().await?;
-    if let (true, Some(Extension(emails))) = (ask_auth, emails.as_ref()) {
-        let outcome = emails.send(email, &token, &workspace_name).await;
-        let (name, reason) = match &outcome {
+    drop(client);
+    let outcome = match (ask_auth, emails.as_ref()) {
+        (true, Some(Extension(emails))) => Some(emails.send(email, &token, &workspace_name).await),
+        _ => None,
+    };
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    if let Some(outcome) = &outcome {
+        let (name, reason) = match outcome {
             InviteEmailOutcome::Sent => ("sent", None),
             InviteEmailOutcome::HasAccount => ("has_account", None),
             InviteEmailOutcome::Refused(why) => ("refused", Some(why.as_str())),
             InviteEmailOutcome::Unknown(_) => ("unknown", None),
         };
-        if let InviteEmailOutcome::Refused(why) | InviteEmailOutcome::Unknown(why) = &outcome {
+        if let InviteEmailOutcome::Refused(why) | InviteEmailOutcome::Unknown(why) = outcome {
             tracing::warn!(invite = %id, outcome = name, reason = %why, "Supabase Auth did not confirm the invite email");
         }
-        let tx = user_tx(&mut client, &user).await?;
         tx.execute("select postiz.record_invite_email($1, $2, $3)", &[&id, &name, &reason]).await?;
-        tx.commit().await?;
     }
-    let tx = user_tx(&mut client, &user).await?;
     let row = tx.query_one(&format!("select {COLUMNS} from postiz.workspace_invites where id = $1"), &[&id]).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedInvite { invite: view(&row)?, token })))
