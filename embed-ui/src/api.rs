@@ -154,7 +154,10 @@ impl Api {
     /// resolved against the API's origin, which is not the page's when `apiBase` is a full URL.
     pub fn resolve(&self, link: &str) -> String {
         let base = &self.0.base;
-        let origin = base.find("://").and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j])).unwrap_or(if base.contains("://") { base } else { "" });
+        let origin = base
+            .find("://")
+            .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
+            .unwrap_or(if base.contains("://") { base } else { "" });
         if link.starts_with('/') { format!("{origin}{link}") } else { link.to_owned() }
     }
 
@@ -183,7 +186,12 @@ impl Api {
             Some(())
         })();
         // Released once the browser has taken the bytes (revoking at once can cancel the save).
-        set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&url); }, std::time::Duration::from_secs(60));
+        set_timeout(
+            move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            },
+            std::time::Duration::from_secs(60),
+        );
         clicked.map(|()| name).ok_or_else(|| UiError::Network("the browser refused the download".into()))
     }
 
@@ -229,7 +237,8 @@ impl Api {
             return Err(error_from(resp.status(), &text));
         }
         let disposition = resp.headers().get("content-disposition").ok().flatten();
-        let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(net)?).await.map_err(net)?.dyn_into().map_err(|_| UiError::Decode("not a blob".into()))?;
+        let blob: web_sys::Blob =
+            JsFuture::from(resp.blob().map_err(net)?).await.map_err(net)?.dyn_into().map_err(|_| UiError::Decode("not a blob".into()))?;
         Ok((web_sys::Url::create_object_url_with_blob(&blob).map_err(net)?, disposition))
     }
 
@@ -321,9 +330,7 @@ impl Api {
             }
         });
         let window = web_sys::window().ok_or_else(|| UiError::Network("no window".into()))?;
-        let resp = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(|e| UiError::Network(js_message(&e)))?;
+        let resp = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.map_err(|e| UiError::Network(js_message(&e)))?;
         let resp: Response = resp.dyn_into().map_err(|_| UiError::Network("not a response".into()))?;
         let status = resp.status();
         let text = match resp.text() {

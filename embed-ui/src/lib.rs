@@ -11,8 +11,8 @@ mod components;
 mod count;
 mod live;
 mod metrics;
-mod prefetch;
 pub mod nav;
+mod prefetch;
 mod routes;
 pub mod time;
 

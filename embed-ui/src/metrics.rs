@@ -6,8 +6,19 @@ use crate::api::Values;
 
 /// The API's vocabulary, in its display order.
 pub const ALL: [&str; 13] = [
-    "impressions", "reach", "views", "likes", "comments", "shares", "quotes", "saves", "clicks", "profile_views", "followers",
-    "following", "posts",
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "quotes",
+    "saves",
+    "clicks",
+    "profile_views",
+    "followers",
+    "following",
+    "posts",
 ];
 
 /// Metrics a post has (what top posts can be ranked by and post pages show).
@@ -55,7 +66,13 @@ pub fn full(n: i64) -> String {
 pub fn compact(n: f64) -> String {
     let a = n.abs();
     let sign = if n < 0.0 { "−" } else { "" };
-    let (v, unit) = if a >= 1e6 { (a / 1e6, "M") } else if a >= 1e4 { (a / 1e3, "k") } else { return format!("{sign}{}", full(a.round() as i64)) };
+    let (v, unit) = if a >= 1e6 {
+        (a / 1e6, "M")
+    } else if a >= 1e4 {
+        (a / 1e3, "k")
+    } else {
+        return format!("{sign}{}", full(a.round() as i64));
+    };
     let text = if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.1}") };
     format!("{sign}{}{unit}", text.trim_end_matches(".0"))
 }

@@ -178,9 +178,11 @@ impl Nav {
 
 /// One parameter of a query string.
 pub fn param_of(query: &str, key: &str) -> Option<String> {
-    query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| {
-        js_sys::decode_uri_component(v).map(String::from).unwrap_or_else(|_| v.to_owned())
-    })
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| js_sys::decode_uri_component(v).map(String::from).unwrap_or_else(|_| v.to_owned()))
 }
 
 /// A link that navigates inside the module (plain clicks) and still works as a real link

@@ -16,7 +16,8 @@ pub const HOUR_MS: f64 = 3_600_000.0;
 /// Short weekday names, Monday first (also the API's slot day names).
 pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 /// Month names.
-pub const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+pub const MONTHS: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 thread_local! {
     static FORMATTERS: RefCell<HashMap<String, Intl::DateTimeFormat>> = RefCell::new(HashMap::new());
@@ -237,10 +238,12 @@ pub fn relative(ms: f64) -> String {
 
 /// `3 Nov` for an API day (`2026-11-03`); the input when unreadable.
 pub fn day_label(key: &str) -> String {
-    parse_day(key).map(|d| {
-        let (_, m, dd) = civil_from_days(d);
-        format!("{dd} {}", &MONTHS[(m - 1) as usize][..3])
-    }).unwrap_or_else(|| key.to_owned())
+    parse_day(key)
+        .map(|d| {
+            let (_, m, dd) = civil_from_days(d);
+            format!("{dd} {}", &MONTHS[(m - 1) as usize][..3])
+        })
+        .unwrap_or_else(|| key.to_owned())
 }
 
 /// The first day of the month containing `day`.

@@ -8,15 +8,15 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use postiz_providers::{HttpClient, HttpSettings, Registry};
 use postiz_worker::backoff::RetryPolicy;
-use postiz_worker::pacing::Pacer;
-use postiz_worker::publish::PublishContext;
+use postiz_worker::jobs::Jobs;
+use postiz_worker::jobs::deliver_webhooks::{DeliverWebhooks, WebhookJobConfig};
 use postiz_worker::jobs::publish_posts::PublishPosts;
 use postiz_worker::jobs::queue_digests::QueueDigests;
 use postiz_worker::jobs::refresh_tokens::RefreshTokens;
-use postiz_worker::jobs::deliver_webhooks::{DeliverWebhooks, WebhookJobConfig};
 use postiz_worker::jobs::send_notification_emails::{EmailJobConfig, SendNotificationEmails};
 use postiz_worker::jobs::sweep_uploads::SweepUploads;
-use postiz_worker::jobs::Jobs;
+use postiz_worker::pacing::Pacer;
+use postiz_worker::publish::PublishContext;
 use postiz_worker::runner::RunnerConfig;
 use postiz_worker::store::Store;
 
@@ -70,8 +70,8 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run(cli.run)) {
         Command::RotateKeys { batch } => {
-            let keyring = postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref())
-                .context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
+            let keyring =
+                postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref()).context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
             println!("re-encrypting stored credentials under key `{}`", keyring.current_key_id());
             let stats = postiz_worker::rotate::rotate_keys(store.pool(), &keyring, batch.max(1), |p| {
                 println!("postiz.{}: {}/{} rows", p.table, p.done, p.total);
@@ -85,8 +85,8 @@ async fn main() -> anyhow::Result<()> {
             println!("enqueued {n} jobs");
         }
         Command::Run(RunArgs { metrics, sandbox_url }) => {
-            let keyring = postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref())
-                .context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
+            let keyring =
+                postiz_vault::Keyring::from_secret(secrets.token_encryption_keys.as_ref()).context("POSTIZ_TOKEN_ENCRYPTION_KEYS")?;
             let handle = postiz_worker::metrics::install()?;
             tokio::spawn(async move {
                 if let Err(e) = postiz_worker::metrics::serve(metrics, handle).await {
@@ -126,10 +126,7 @@ async fn main() -> anyhow::Result<()> {
                 pacer: Arc::clone(&pacer),
                 tokens: Some(Arc::clone(&tokens)),
             };
-            analytics
-                .set_cadence(&settings.analytics.post_cadence_hours)
-                .await
-                .context("[analytics] post_cadence_hours")?;
+            analytics.set_cadence(&settings.analytics.post_cadence_hours).await.context("[analytics] post_cadence_hours")?;
             let storage = Arc::new(postiz_storage::MediaStorage::from_settings(&settings.media).context("[media] storage")?);
             let public_urls = postiz_storage::public_url::PublicUrls::from_settings(&settings, &storage).context("[media] public URLs")?;
             match &public_urls {

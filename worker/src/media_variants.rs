@@ -189,12 +189,5 @@ pub async fn media_for_network(
         storage.discard(std::slice::from_ref(&path)).await;
         return Err(e);
     }
-    Ok(MediaToSend {
-        path,
-        mime: variant.format.mime().to_owned(),
-        data,
-        width: Some(variant.width),
-        height: Some(variant.height),
-        name,
-    })
+    Ok(MediaToSend { path, mime: variant.format.mime().to_owned(), data, width: Some(variant.width), height: Some(variant.height), name })
 }

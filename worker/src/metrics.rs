@@ -32,16 +32,22 @@ pub const HEARTBEAT: &str = "postiz_worker_heartbeat_timestamp_seconds";
 
 /// Every metric name the alert rules may use.
 pub const ALL: [&str; 10] = [
-    PUBLISH_OUTCOMES, PUBLISH_DURATION, LATENESS, RETRIES, TOKEN_REFRESH_FAILURES, TOKEN_REFRESHES,
-    QUEUE_DEPTH, QUEUE_OLDEST_AGE, JOBS_OVERDUE, HEARTBEAT,
+    PUBLISH_OUTCOMES,
+    PUBLISH_DURATION,
+    LATENESS,
+    RETRIES,
+    TOKEN_REFRESH_FAILURES,
+    TOKEN_REFRESHES,
+    QUEUE_DEPTH,
+    QUEUE_OLDEST_AGE,
+    JOBS_OVERDUE,
+    HEARTBEAT,
 ];
 
 /// Installs the global recorder.
 pub fn install() -> anyhow::Result<PrometheusHandle> {
     let buckets = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
-    Ok(PrometheusBuilder::new()
-        .set_buckets(&buckets)?
-        .install_recorder()?)
+    Ok(PrometheusBuilder::new().set_buckets(&buckets)?.install_recorder()?)
 }
 
 /// Serves `/metrics` on `bind` until the process ends.

@@ -116,16 +116,32 @@ async fn run_inner(ctx: &PublishContext, provider: &dyn Provider, job: &ClaimedJ
     match load_media(ctx, job, &mut request).await {
         Ok(()) => {}
         Err(MediaProblem::NotConfigured) => {
-            store.finish(job, Final::Failed, "media_unavailable", "This post has media but the worker has no media storage configured.").await?;
+            store
+                .finish(job, Final::Failed, "media_unavailable", "This post has media but the worker has no media storage configured.")
+                .await?;
             return Ok(Outcome::Failed);
         }
         Err(MediaProblem::Missing(what)) => {
-            store.finish(job, Final::Failed, "media_missing", &format!("A media file of this post is gone from storage ({what}); attach it again.")).await?;
+            store
+                .finish(
+                    job,
+                    Final::Failed,
+                    "media_missing",
+                    &format!("A media file of this post is gone from storage ({what}); attach it again."),
+                )
+                .await?;
             return Ok(Outcome::Failed);
         }
         Err(MediaProblem::Invalid(what)) => {
             tracing::error!(problem = %what, "a media file of the claimed job is unusable");
-            store.finish(job, Final::Failed, "media_invalid", "A media file of this post could not be prepared for sending; attach it again.").await?;
+            store
+                .finish(
+                    job,
+                    Final::Failed,
+                    "media_invalid",
+                    "A media file of this post could not be prepared for sending; attach it again.",
+                )
+                .await?;
             return Ok(Outcome::Failed);
         }
         Err(MediaProblem::Refused(refusal)) => {
@@ -322,12 +338,7 @@ enum Reconciled {
 
 /// Asks the network whether item `index` went out. Networks that can't tell yield `Unknown`.
 async fn reconcile(provider: &dyn Provider, token: &SecretString, job: &ClaimedJob, request: &PublishRequest, index: usize) -> Reconciled {
-    let text = request
-        .items
-        .get(index)
-        .map(|i| i.text.clone())
-        .or_else(|| request.first_comment.clone())
-        .unwrap_or_default();
+    let text = request.items.get(index).map(|i| i.text.clone()).or_else(|| request.first_comment.clone()).unwrap_or_default();
     let query = FindQuery {
         idempotency_key: request.idempotency_key.clone(),
         text,

@@ -41,10 +41,7 @@ impl Recorder {
     /// job is no longer this worker's (another worker took it over after the lease ran out).
     pub async fn succeed(&self, job: &ClaimedJob, post: &RemotePost) -> Result<bool, StoreError> {
         let (recorded, done) = oneshot::channel();
-        self.tx
-            .send(Pending { success: Success::new(job, post), recorded })
-            .await
-            .map_err(|_| StoreError::RecorderGone)?;
+        self.tx.send(Pending { success: Success::new(job, post), recorded }).await.map_err(|_| StoreError::RecorderGone)?;
         done.await.map_err(|_| StoreError::RecorderGone)?
     }
 }

@@ -36,7 +36,12 @@ const TABLES: [SealedTable; 5] = [
         fields: &[("access_token", Field::AccessToken), ("refresh_token", Field::RefreshToken)],
     },
     SealedTable { table: "oauth_states", id: "id", workspace: "workspace_id", fields: &[("pkce", Field::PkceVerifier)] },
-    SealedTable { table: "instance_apps", id: "id", workspace: "'00000000-0000-0000-0000-000000000000'::uuid", fields: &[("client_secret", Field::ClientSecret)] },
+    SealedTable {
+        table: "instance_apps",
+        id: "id",
+        workspace: "'00000000-0000-0000-0000-000000000000'::uuid",
+        fields: &[("client_secret", Field::ClientSecret)],
+    },
     SealedTable { table: "webhook_endpoints", id: "id", workspace: "workspace_id", fields: &[("secret", Field::WebhookSecret)] },
 ];
 
@@ -88,7 +93,12 @@ impl RotateStats {
 
 /// Re-encrypts every sealed column under `keyring`'s current key, `batch` rows per transaction,
 /// reporting after each batch. Run on a `service_role` pool.
-pub async fn rotate_keys(pool: &Pool, keyring: &Keyring, batch: i64, mut progress: impl FnMut(Progress)) -> Result<RotateStats, RotateError> {
+pub async fn rotate_keys(
+    pool: &Pool,
+    keyring: &Keyring,
+    batch: i64,
+    mut progress: impl FnMut(Progress),
+) -> Result<RotateStats, RotateError> {
     let current = keyring.current_key_id().to_owned();
     let mut stats = RotateStats::default();
     for t in &TABLES {
@@ -126,20 +136,27 @@ pub async fn rotate_keys(pool: &Pool, keyring: &Keyring, batch: i64, mut progres
                 let workspace_id: Uuid = row.get(1);
                 for (i, (prefix, field)) in t.fields.iter().enumerate() {
                     let base = 2 + i * 3;
-                    let (Some(key_id), Some(nonce), Some(ciphertext)) =
-                        (row.get::<_, Option<String>>(base), row.get::<_, Option<Vec<u8>>>(base + 1), row.get::<_, Option<Vec<u8>>>(base + 2))
-                    else {
+                    let (Some(key_id), Some(nonce), Some(ciphertext)) = (
+                        row.get::<_, Option<String>>(base),
+                        row.get::<_, Option<Vec<u8>>>(base + 1),
+                        row.get::<_, Option<Vec<u8>>>(base + 2),
+                    ) else {
                         continue;
                     };
                     if key_id == current {
                         continue;
                     }
                     let binding = Binding { workspace_id, social_account_id: id, field: *field };
-                    let sealed = keyring
-                        .reseal(&Sealed { key_id, nonce, ciphertext }, &binding)
-                        .map_err(|source| RotateError::Vault { table: t.table, id, source })?;
+                    let sealed = keyring.reseal(&Sealed { key_id, nonce, ciphertext }, &binding).map_err(|source| RotateError::Vault {
+                        table: t.table,
+                        id,
+                        source,
+                    })?;
                     tx.execute(
-                        &format!("update postiz.{} set {prefix}_key_id = $2, {prefix}_nonce = $3, {prefix}_ciphertext = $4 where {} = $1", t.table, t.id),
+                        &format!(
+                            "update postiz.{} set {prefix}_key_id = $2, {prefix}_nonce = $3, {prefix}_ciphertext = $4 where {} = $1",
+                            t.table, t.id
+                        ),
                         &[&id, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
                     )
                     .await?;

@@ -78,12 +78,7 @@ enum Done {
 const CONCURRENT_CLAIMS: usize = 2;
 
 /// Runs until `stop` is set, then finishes in-flight work within the deadline.
-pub async fn run(
-    ctx: PublishContext,
-    registry: Arc<Registry>,
-    config: RunnerConfig,
-    stop: Arc<AtomicBool>,
-) -> anyhow::Result<RunStats> {
+pub async fn run(ctx: PublishContext, registry: Arc<Registry>, config: RunnerConfig, stop: Arc<AtomicBool>) -> anyhow::Result<RunStats> {
     let mut loop_state = Loop { ctx, registry, tasks: JoinSet::new(), stats: RunStats::default(), claims: HashMap::new(), publishing: 0 };
     let mut last_tick = tokio::time::Instant::now() - config.tick_every;
     let mut last_sweep = tokio::time::Instant::now() - config.sweep_every;

@@ -354,9 +354,7 @@ impl Store {
     /// Clears the in-flight marker after a failure that certainly sent nothing.
     pub async fn clear_sending(&self, job: &ClaimedJob) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client
-            .execute("update postiz.queue_jobs set sending_item = null, sending_since = null where id = $1", &[&job.id])
-            .await?;
+        client.execute("update postiz.queue_jobs set sending_item = null, sending_since = null where id = $1", &[&job.id]).await?;
         Ok(())
     }
 
@@ -429,7 +427,14 @@ impl Store {
 
     /// Another attempt later: the job goes back to queued with its error, the message comes
     /// back after `delay_secs`.
-    pub async fn retry_later(&self, job: &ClaimedJob, code: &str, message: &str, delay_secs: i32, throttling: Option<Value>) -> Result<(), StoreError> {
+    pub async fn retry_later(
+        &self,
+        job: &ClaimedJob,
+        code: &str,
+        message: &str,
+        delay_secs: i32,
+        throttling: Option<Value>,
+    ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute(
@@ -601,10 +606,9 @@ fn claimed_from_row(r: &Row) -> Option<ClaimedJob> {
     let network: String = r.get("network");
     let network: Network = serde_json::from_value(Value::String(network)).ok()?;
     let published_items: Value = r.get("published_items");
-    let token = postiz_vault::Sealed::from_columns(r.get("access_token_key_id"), r.get("access_token_nonce"), r.get("access_token_ciphertext"));
-    let server = r
-        .get::<_, Option<String>>("server_url")
-        .and_then(|s| s.parse().ok());
+    let token =
+        postiz_vault::Sealed::from_columns(r.get("access_token_key_id"), r.get("access_token_nonce"), r.get("access_token_ciphertext"));
+    let server = r.get::<_, Option<String>>("server_url").and_then(|s| s.parse().ok());
     Some(ClaimedJob {
         id: r.get("id"),
         msg_id: r.get::<_, Option<i64>>("msg_id").unwrap_or_default(),

@@ -92,11 +92,7 @@ pub async fn advance(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize>
             tx.execute("update postiz.schedules set last_run_at = $2 where id = $1", &[&id, &next]).await?;
             continue;
         }
-        tx.execute(
-            "update postiz.schedules set next_run_at = $2, next_post_id = $3 where id = $1",
-            &[&id, &next, &post],
-        )
-        .await?;
+        tx.execute("update postiz.schedules set next_run_at = $2, next_post_id = $3 where id = $1", &[&id, &next, &post]).await?;
     }
     tx.commit().await?;
     Ok(n)
@@ -111,10 +107,8 @@ pub fn next_occurrence(
     last_run_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, postiz_schedule::RecurrenceError> {
-    let tz = postiz_schedule::parse_zone(zone).ok_or_else(|| postiz_schedule::RecurrenceError {
-        field: "time_zone",
-        message: format!("{zone:?} is not an IANA time zone"),
-    })?;
+    let tz = postiz_schedule::parse_zone(zone)
+        .ok_or_else(|| postiz_schedule::RecurrenceError { field: "time_zone", message: format!("{zone:?} is not an IANA time zone") })?;
     let recurrence = Recurrence::parse(rule, starts_at.with_timezone(&tz).naive_local(), zone)?;
     let after = last_run_at.unwrap_or(starts_at - chrono::Duration::seconds(1)).max(now - CATCH_UP_GRACE);
     Ok(recurrence.next_after(after))

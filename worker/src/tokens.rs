@@ -157,7 +157,8 @@ impl Tokens {
                 return Ok(Refreshed::Reused(fresh));
             }
             Condition::ExpiresWithin(window) => {
-                let due = creds.expires_at.is_some_and(|at| at <= chrono::Utc::now() + chrono::Duration::from_std(window).unwrap_or_default());
+                let due =
+                    creds.expires_at.is_some_and(|at| at <= chrono::Utc::now() + chrono::Duration::from_std(window).unwrap_or_default());
                 if !due || creds.status != "active" {
                     tx.commit().await?;
                     return Ok(Refreshed::NotDue);
@@ -168,7 +169,8 @@ impl Tokens {
         let network = creds.network().ok_or(TokenError::Missing)?;
         let label = network.to_string();
         let outcome = async {
-            let sealed = creds.refresh.as_ref().ok_or_else(|| RefreshError::NotRefreshable("the network issued no refresh token".into()))?;
+            let sealed =
+                creds.refresh.as_ref().ok_or_else(|| RefreshError::NotRefreshable("the network issued no refresh token".into()))?;
             let refresh_token = self.keyring.decrypt(sealed, &creds.binding(Field::RefreshToken))?;
             let provider = self
                 .registry
@@ -178,9 +180,15 @@ impl Tokens {
                 Some(id) => instance_app_by_id(&tx, &self.keyring, id).await?,
                 None => None,
             };
-            let tokens =
-                refresh_tokens(provider.as_ref(), &self.clients, &self.http, registration.as_ref(), &refresh_token, creds.server().as_ref())
-                    .await?;
+            let tokens = refresh_tokens(
+                provider.as_ref(),
+                &self.clients,
+                &self.http,
+                registration.as_ref(),
+                &refresh_token,
+                creds.server().as_ref(),
+            )
+            .await?;
             if !save_refreshed(&tx, &self.keyring, &creds, &tokens).await? {
                 // Cannot happen while we hold the row lock; refuse rather than guess.
                 return Err(TokenError::Store("the credentials changed under the row lock".into()));
@@ -310,7 +318,13 @@ pub struct SweepConfig {
 
 impl Default for SweepConfig {
     fn default() -> Self {
-        Self { window: Duration::from_secs(3600), every: Duration::from_secs(60), batch: 100, concurrency: 4, pace: Duration::from_millis(200) }
+        Self {
+            window: Duration::from_secs(3600),
+            every: Duration::from_secs(60),
+            batch: 100,
+            concurrency: 4,
+            pace: Duration::from_millis(200),
+        }
     }
 }
 

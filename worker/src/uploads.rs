@@ -29,22 +29,14 @@ pub async fn sweep_expired(store: &Store, storage: &MediaStorage) -> Result<u64,
         .collect();
     let mut removed = Vec::with_capacity(expired.len());
     for (workspace, upload) in expired {
-        match storage
-            .delete_prefix(&postiz_storage::upload_chunks_prefix(workspace, upload))
-            .await
-        {
+        match storage.delete_prefix(&postiz_storage::upload_chunks_prefix(workspace, upload)).await {
             Ok(()) => removed.push(upload),
             Err(e) => {
                 tracing::warn!(upload.id = %upload, workspace.id = %workspace, error = %e, "could not remove an expired upload's chunks; retrying at the next sweep")
             }
         }
     }
-    let n = tx
-        .execute(
-            "delete from postiz.media_uploads where id = any($1)",
-            &[&removed],
-        )
-        .await?;
+    let n = tx.execute("delete from postiz.media_uploads where id = any($1)", &[&removed]).await?;
     tx.commit().await?;
     Ok(n)
 }

@@ -47,11 +47,8 @@ fn alert_rules_parse_and_reference_only_exported_metrics() {
             assert!(f.ends_with('m') || f.ends_with('s'), "{}: bad duration {f}", rule.alert);
         }
         // Every postiz_* identifier in the expression is a metric the worker exports.
-        let used: Vec<&str> = rule
-            .expr
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .filter(|w| w.starts_with("postiz_"))
-            .collect();
+        let used: Vec<&str> =
+            rule.expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("postiz_")).collect();
         assert!(!used.is_empty(), "{}: uses no worker metric", rule.alert);
         for metric in used {
             assert!(postiz_worker::metrics::ALL.contains(&metric), "{}: unknown metric {metric}", rule.alert);

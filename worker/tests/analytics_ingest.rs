@@ -18,7 +18,13 @@ use uuid::Uuid;
 const LIMIT: Duration = Duration::from_secs(30);
 
 fn job(f: &Fixture) -> IngestAnalytics {
-    IngestAnalytics { store: f.store(), registry: f.registry(), keyring: Arc::clone(&f.keyring), pacer: Arc::new(Pacer::default()), tokens: None }
+    IngestAnalytics {
+        store: f.store(),
+        registry: f.registry(),
+        keyring: Arc::clone(&f.keyring),
+        pacer: Arc::new(Pacer::default()),
+        tokens: None,
+    }
 }
 
 /// Publishes one post to a new sandbox account and returns (account, target, remote post id).
@@ -32,7 +38,10 @@ async fn published(f: &Fixture, handle: &str) -> (Uuid, Uuid, String) {
 }
 
 async fn make_due(f: &Fixture) {
-    f.admin.execute("update postiz.analytics_watches set next_fetch_at = now() - interval '1 second' where state = 'active'", &[]).await.unwrap();
+    f.admin
+        .execute("update postiz.analytics_watches set next_fetch_at = now() - interval '1 second' where state = 'active'", &[])
+        .await
+        .unwrap();
 }
 
 async fn watch(f: &Fixture, target: Option<Uuid>, account: Uuid) -> (String, i16, Option<DateTime<Utc>>, Option<String>, i32) {
@@ -69,9 +78,14 @@ async fn published_posts_and_accounts_get_numbers_on_their_cadence() {
     // Publishing started a watch an hour after publishing; the account is watched from now.
     let (state, step, next, _, _) = watch(&f, Some(target), account).await;
     assert_eq!((state.as_str(), step), ("active", 0));
-    let published_at: DateTime<Utc> = f.admin.query_one("select published_at from postiz.post_targets where id = $1", &[&target]).await.unwrap().get(0);
+    let published_at: DateTime<Utc> =
+        f.admin.query_one("select published_at from postiz.post_targets where id = $1", &[&target]).await.unwrap().get(0);
     assert_eq!(next, Some(published_at + chrono::Duration::hours(1)));
-    assert_eq!(job(&f).round().await.unwrap(), RoundStats { claimed: 1, recorded: 1, ..RoundStats::default() }, "only the account is due yet");
+    assert_eq!(
+        job(&f).round().await.unwrap(),
+        RoundStats { claimed: 1, recorded: 1, ..RoundStats::default() },
+        "only the account is due yet"
+    );
     let followers = f.count(&format!("select value::bigint from postiz.analytics_events where social_account_id = '{account}' and target_id is null and metric = 'followers'")).await;
     assert!(followers >= 1000, "the sandbox account's followers: {followers}");
 
@@ -115,7 +129,8 @@ async fn a_due_publish_on_the_account_goes_first() {
     // Another post of the same account is due now; its job is queued but not yet sent.
     f.schedule_once("Me first", &[account], Utc::now()).await;
     f.admin.execute("select postiz_private.service_enqueue_due()", &[]).await.unwrap();
-    let open = f.count(&format!("select count(*) from postiz.queue_jobs where social_account_id = '{account}' and completed_at is null")).await;
+    let open =
+        f.count(&format!("select count(*) from postiz.queue_jobs where social_account_id = '{account}' and completed_at is null")).await;
     assert!(open >= 1, "a publish job is open");
     make_due(&f).await;
     let stats = job(&f).round().await.unwrap();
@@ -169,12 +184,8 @@ async fn rate_limits_wait_deleted_posts_stop_and_refused_tokens_pause() {
     assert_eq!(watch(&f, Some(target), account).await.0, "active");
 
     // The post is deleted on the network: recorded as gone with the network's reason, not retried.
-    let deleted = reqwest::Client::new()
-        .delete(format!("{}/api/posts/{remote}", f.sandbox.url()))
-        .bearer_auth("token-faults")
-        .send()
-        .await
-        .unwrap();
+    let deleted =
+        reqwest::Client::new().delete(format!("{}/api/posts/{remote}", f.sandbox.url())).bearer_auth("token-faults").send().await.unwrap();
     assert!(deleted.status().is_success());
     make_due(&f).await;
     let stats = job(&f).round().await.unwrap();
@@ -207,7 +218,9 @@ async fn snapshots_older_than_the_plan_keeps_are_pruned() {
     assert_eq!(pruned, 1 + 1 + 1, "one snapshot, its daily row, its account rollup");
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_events where target_id = '{target}'")).await, 1);
     assert_eq!(f.count(&format!("select count(*) from postiz.analytics_daily where target_id = '{target}'")).await, 1);
-    let kept = f.count(&format!("select min(day - current_date)::bigint from postiz.analytics_rollups where workspace_id = '{}'", f.workspace)).await;
+    let kept = f
+        .count(&format!("select min(day - current_date)::bigint from postiz.analytics_rollups where workspace_id = '{}'", f.workspace))
+        .await;
     assert!(kept >= -30, "nothing older than the plan keeps: {kept}");
 
     // Retention shorter than a post's cadence: the last value before today is gone with its
@@ -223,7 +236,11 @@ async fn snapshots_older_than_the_plan_keeps_are_pruned() {
         )
         .await
         .unwrap();
-    let gain = f.count(&format!("select gain::bigint from postiz.analytics_daily where target_id = '{target}' and metric = 'likes' order by day desc limit 1")).await;
+    let gain = f
+        .count(&format!(
+            "select gain::bigint from postiz.analytics_daily where target_id = '{target}' and metric = 'likes' order by day desc limit 1"
+        ))
+        .await;
     assert_eq!(gain, 3, "gained from the last value kept");
 }
 
@@ -232,7 +249,8 @@ async fn the_configured_cadence_decides_when_posts_are_read() {
     let f = Fixture::new().await;
     job(&f).set_cadence(&[2, 48]).await.unwrap();
     let (account, target, _) = published(&f, "cadence").await;
-    let published_at: DateTime<Utc> = f.admin.query_one("select published_at from postiz.post_targets where id = $1", &[&target]).await.unwrap().get(0);
+    let published_at: DateTime<Utc> =
+        f.admin.query_one("select published_at from postiz.post_targets where id = $1", &[&target]).await.unwrap().get(0);
     assert_eq!(watch(&f, Some(target), account).await.2, Some(published_at + chrono::Duration::hours(2)));
     make_due(&f).await;
     job(&f).round().await.unwrap();

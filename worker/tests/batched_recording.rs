@@ -47,7 +47,10 @@ async fn the_claim_marks_a_text_jobs_first_request_in_flight_but_not_one_with_me
         .unwrap()
         .get(0);
     f.admin
-        .execute("insert into postiz.post_media (workspace_id, post_id, media_id) values ($1, $2, $3)", &[&f.workspace, &media_post, &media])
+        .execute(
+            "insert into postiz.post_media (workspace_id, post_id, media_id) values ($1, $2, $3)",
+            &[&f.workspace, &media_post, &media],
+        )
         .await
         .unwrap();
     let (stale_post, stale_schedule) = f.schedule_once("Edited after enqueue", &[a], Utc::now()).await;
@@ -88,7 +91,10 @@ async fn the_claim_marks_a_text_jobs_first_request_in_flight_but_not_one_with_me
         }
     };
     let text = row(text_post).await;
-    assert_eq!((text.get::<_, Option<i32>>(0), text.get::<_, String>(1), text.get::<_, String>(2), text.get::<_, i32>(3)), (Some(0), "publishing".into(), "publishing".into(), 1));
+    assert_eq!(
+        (text.get::<_, Option<i32>>(0), text.get::<_, String>(1), text.get::<_, String>(2), text.get::<_, i32>(3)),
+        (Some(0), "publishing".into(), "publishing".into(), 1)
+    );
     let with_media = row(media_post).await;
     assert_eq!((with_media.get::<_, Option<i32>>(0), with_media.get::<_, String>(1)), (None, "queued".into()));
     let stale = row(stale_post).await;
@@ -132,7 +138,11 @@ async fn successes_are_recorded_many_per_statement_with_one_activity_entry_each(
     let recorded = store.succeed_many(&done).await.unwrap();
 
     assert_eq!(recorded.len(), 33);
-    assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'succeeded' and completed_at is not null and sending_item is null").await, 33);
+    assert_eq!(
+        f.count("select count(*) from postiz.queue_jobs where status = 'succeeded' and completed_at is not null and sending_item is null")
+            .await,
+        33
+    );
     assert_eq!(f.count("select count(*) from postiz.post_targets where status = 'published' and external_id like 'net-%' and external_url like 'https://%'").await, 33);
     assert_eq!(f.count("select count(*) from postiz.activity_logs where action = 'target.published'").await, 33);
     assert_eq!(f.count("select count(*) from postiz.posts where status = 'published' and published_at is not null").await, 31);
@@ -224,10 +234,7 @@ async fn post_status_is_derived_once_per_statement_from_all_its_targets() {
     };
     // Several posts in one statement, as the batched recorder does.
     f.admin
-        .execute(
-            "update postiz.post_targets set status = 'published' where post_id = any($1)",
-            &[&vec![both, recurring]],
-        )
+        .execute("update postiz.post_targets set status = 'published' where post_id = any($1)", &[&vec![both, recurring]])
         .await
         .unwrap();
     set(mixed, ["published", "failed"]).await;
@@ -236,7 +243,8 @@ async fn post_status_is_derived_once_per_statement_from_all_its_targets() {
     let status = |post: Uuid| {
         let admin = &f.admin;
         async move {
-            let r = admin.query_one("select status::text, published_at is not null from postiz.posts where id = $1", &[&post]).await.unwrap();
+            let r =
+                admin.query_one("select status::text, published_at is not null from postiz.posts where id = $1", &[&post]).await.unwrap();
             (r.get::<_, String>(0), r.get::<_, bool>(1))
         }
     };

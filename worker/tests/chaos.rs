@@ -41,14 +41,7 @@ fn spawn_worker(f: &Fixture) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_and_a_flaky_network_never_lose_or_duplicate_a_post() {
     let f = Fixture::new().await;
-    f.sandbox.set_mix(Some(FaultMix {
-        seed: 42,
-        rate_limited: 0.05,
-        server_error: 0.05,
-        slow: 0.05,
-        hang: 0.03,
-        delay_ms: 300,
-    }));
+    f.sandbox.set_mix(Some(FaultMix { seed: 42, rate_limited: 0.05, server_error: 0.05, slow: 0.05, hang: 0.03, delay_ms: 300 }));
     let mut accounts = Vec::new();
     for i in 0..ACCOUNTS {
         accounts.push(f.account(&format!("chaos{i}")).await);
@@ -102,10 +95,14 @@ async fn killed_workers_and_a_flaky_network_never_lose_or_duplicate_a_post() {
     assert!(report.duplicates().is_empty(), "duplicates: {:?}", report.duplicates());
     assert_eq!(report.posts.len(), POSTS, "every post exactly once on the network; jobs: {states}");
     assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'succeeded'").await, POSTS as i64, "{states}");
-    assert_eq!(f.count("select count(*) from postiz.post_targets where status = 'published' and external_id is not null").await, POSTS as i64);
+    assert_eq!(
+        f.count("select count(*) from postiz.post_targets where status = 'published' and external_id is not null").await,
+        POSTS as i64
+    );
     assert_eq!(f.count("select count(*) from postiz.posts where status <> 'published'").await, 0, "no post left in between");
     // What the network has is what the database says it has.
-    let ids: Vec<String> = f.admin.query("select external_id from postiz.post_targets", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let ids: Vec<String> =
+        f.admin.query("select external_id from postiz.post_targets", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     let mut on_network: Vec<String> = report.posts.iter().map(|p| p.id.clone()).collect();
     let mut recorded = ids.clone();
     on_network.sort();

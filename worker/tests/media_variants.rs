@@ -191,7 +191,10 @@ async fn a_file_no_transform_can_fix_fails_the_target_at_once_naming_the_file_an
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "media_heic");
     let message: String = row.get(1);
-    assert!(message.starts_with("Sandbox cannot take a file of the post “Sunset at the pier”: “IMG_0042.HEIC” is a HEIC/HEIF photo"), "{message}");
+    assert!(
+        message.starts_with("Sandbox cannot take a file of the post “Sunset at the pier”: “IMG_0042.HEIC” is a HEIC/HEIF photo"),
+        "{message}"
+    );
     assert_eq!(row.get::<_, i32>(2), 1, "not retried");
     assert!(f.sandbox.posts().posts.is_empty(), "nothing sent");
     assert_eq!(f.count("select count(*) from postiz.media_variants").await, 0, "nothing stored");

@@ -77,7 +77,8 @@ fn unquote(raw: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len()
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
             && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..(i + 3).min(bytes.len())]).unwrap_or(""), 16)
         {
             out.push(b);
@@ -112,11 +113,16 @@ async fn world() -> World {
     let su = db.superuser().await;
     let author = db.create_user("ada@example.com").await.id;
     let workspace: Uuid = su
-        .query_one("insert into postiz.workspaces (name, slug, time_zone) values ('Acme', $1, 'UTC') returning id", &[&format!("acme-{}", &Uuid::new_v4().simple().to_string()[..8])])
+        .query_one(
+            "insert into postiz.workspaces (name, slug, time_zone) values ('Acme', $1, 'UTC') returning id",
+            &[&format!("acme-{}", &Uuid::new_v4().simple().to_string()[..8])],
+        )
         .await
         .unwrap()
         .get(0);
-    su.execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'editor')", &[&workspace, &author]).await.unwrap();
+    su.execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'editor')", &[&workspace, &author])
+        .await
+        .unwrap();
     let account: Uuid = su
         .query_one(
             "insert into postiz.social_accounts (workspace_id, network, external_account_id, handle) values ($1, 'mastodon', 'acme', 'acme@social.example') returning id",
@@ -135,13 +141,19 @@ impl World {
     async fn failed_post(&self, text: &str) -> Uuid {
         let su = self.db.superuser().await;
         let post: Uuid = su
-            .query_one("insert into postiz.posts (workspace_id, author_id, status, content) values ($1, $2, 'scheduled', $3) returning id", &[&self.workspace, &self.author, &text])
+            .query_one(
+                "insert into postiz.posts (workspace_id, author_id, status, content) values ($1, $2, 'scheduled', $3) returning id",
+                &[&self.workspace, &self.author, &text],
+            )
             .await
             .unwrap()
             .get(0);
-        su.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&self.workspace, &post, &self.account])
-            .await
-            .unwrap();
+        su.execute(
+            "insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)",
+            &[&self.workspace, &post, &self.account],
+        )
+        .await
+        .unwrap();
         let service = self.db.as_service().await;
         service
             .execute(

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::Utc;
-use postiz_media::samples;
 use postiz_api::routes::media_public::{PublicMedia, routes};
+use postiz_media::samples;
 use postiz_providers::instagram::InstagramProvider;
 use postiz_providers::{HttpClient, Registry};
 use postiz_storage::media_link::MediaLinkKey;
@@ -70,7 +70,10 @@ async fn post_with_image(f: &Fixture, account: Uuid) -> (Uuid, Uuid) {
         .await
         .unwrap();
     f.admin
-        .execute("insert into postiz.post_media (workspace_id, post_id, media_id, alt_text) values ($1, $2, $3, 'a loaf')", &[&f.workspace, &post, &asset])
+        .execute(
+            "insert into postiz.post_media (workspace_id, post_id, media_id, alt_text) values ($1, $2, $3, 'a loaf')",
+            &[&f.workspace, &post, &asset],
+        )
         .await
         .unwrap();
     (post, asset)
@@ -100,8 +103,17 @@ async fn an_instagram_image_post_publishes_and_its_container_got_a_url_serving_t
     let mut f = Fixture::new().await;
     let server = serve_public_media(&mut f).await;
     let graph = MockServer::start().await;
-    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"}))).expect(1).mount(&graph).await;
-    Mock::given(method("GET")).and(path("/v25.0/c1")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED"}))).mount(&graph).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"})))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/c1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED"})))
+        .mount(&graph)
+        .await;
     Mock::given(method("POST"))
         .and(path(format!("/v25.0/{IG}/media_publish")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "m1"})))
@@ -150,7 +162,10 @@ async fn without_public_urls_an_instagram_media_post_fails_before_any_request_sa
     assert_eq!(f.target_status(post).await, ["failed"]);
     let message: String = f
         .admin
-        .query_one("select q.last_error_message from postiz.queue_jobs q join postiz.post_targets t on t.id = q.target_id where t.post_id = $1", &[&post])
+        .query_one(
+            "select q.last_error_message from postiz.queue_jobs q join postiz.post_targets t on t.id = q.target_id where t.post_id = $1",
+            &[&post],
+        )
         .await
         .unwrap()
         .get(0);
@@ -174,9 +189,15 @@ async fn post_with_png(f: &Fixture, account: Uuid, width: u32, height: u32, sett
         )
         .await
         .unwrap();
-    f.admin.execute("insert into postiz.post_media (workspace_id, post_id, media_id) values ($1, $2, $3)", &[&f.workspace, &post, &asset]).await.unwrap();
     f.admin
-        .execute("insert into postiz.post_variants (workspace_id, post_id, network, settings) values ($1, $2, 'instagram', $3)", &[&f.workspace, &post, &settings])
+        .execute("insert into postiz.post_media (workspace_id, post_id, media_id) values ($1, $2, $3)", &[&f.workspace, &post, &asset])
+        .await
+        .unwrap();
+    f.admin
+        .execute(
+            "insert into postiz.post_variants (workspace_id, post_id, network, settings) values ($1, $2, 'instagram', $3)",
+            &[&f.workspace, &post, &settings],
+        )
         .await
         .unwrap();
     (post, asset, bytes)
@@ -185,10 +206,28 @@ async fn post_with_png(f: &Fixture, account: Uuid, width: u32, height: u32, sett
 /// Graph answers for one container `c1`, FINISHED, and its publish as `m1`.
 async fn graph_for_one_container() -> MockServer {
     let graph = MockServer::start().await;
-    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"}))).expect(1).mount(&graph).await;
-    Mock::given(method("GET")).and(path("/v25.0/c1")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED"}))).mount(&graph).await;
-    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media_publish"))).respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "m1"}))).expect(1).mount(&graph).await;
-    Mock::given(method("GET")).and(path("/v25.0/m1")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": "https://www.instagram.com/p/m1/"}))).mount(&graph).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "c1"})))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/c1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "FINISHED"})))
+        .mount(&graph)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media_publish")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "m1"})))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/m1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": "https://www.instagram.com/p/m1/"})))
+        .mount(&graph)
+        .await;
     graph
 }
 
@@ -203,8 +242,12 @@ async fn fetched_variant(f: &Fixture, graph: &MockServer, asset: Uuid, original:
     assert_eq!(fetched.status(), 200);
     assert_eq!(fetched.headers()["content-type"], "image/jpeg", "Instagram takes JPEG only");
     let body = fetched.bytes().await.unwrap();
-    let (sent, mime): (String, String) =
-        f.admin.query_one("select path, mime_type from postiz.media_variants where media_id = $1", &[&asset]).await.map(|r| (r.get(0), r.get(1))).unwrap();
+    let (sent, mime): (String, String) = f
+        .admin
+        .query_one("select path, mime_type from postiz.media_variants where media_id = $1", &[&asset])
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
     assert_eq!(mime, "image/jpeg");
     assert!(body == f.media.read(&sent).await.unwrap(), "the URL serves exactly the stored variant");
     assert!(body != *original, "not the PNG original");

@@ -24,7 +24,11 @@ async fn scheduled_post_goes_out_once_per_account_with_links() {
     assert_eq!(report.posts.len(), 2, "one post per account: {report:?}");
     assert!(report.duplicates().is_empty());
     assert_eq!(f.target_status(post).await, ["published", "published"]);
-    let urls = f.count(&format!("select count(*) from postiz.post_targets where post_id = '{post}' and external_url like 'http%' and external_id is not null")).await;
+    let urls = f
+        .count(&format!(
+            "select count(*) from postiz.post_targets where post_id = '{post}' and external_url like 'http%' and external_id is not null"
+        ))
+        .await;
     assert_eq!(urls, 2);
     assert_eq!(f.count(&format!("select count(*) from postiz.posts where id = '{post}' and status = 'published'")).await, 1);
     let row = f
@@ -158,10 +162,7 @@ async fn editing_a_schedule_cancels_the_job_already_enqueued() {
     postiz_worker::ticker::tick(&f.store(), Duration::from_secs(2)).await.unwrap();
     assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'queued'").await, 1);
 
-    f.admin
-        .execute("update postiz.schedules set starts_at = now() + interval '1 hour' where id = $1", &[&schedule])
-        .await
-        .unwrap();
+    f.admin.execute("update postiz.schedules set starts_at = now() + interval '1 hour' where id = $1", &[&schedule]).await.unwrap();
     assert_eq!(f.count("select count(*) from postiz.queue_jobs where status = 'canceled'").await, 1, "stale job canceled at once");
 
     f.run_until(Duration::from_secs(4), async |_| false).await;
@@ -186,12 +187,8 @@ async fn recurring_schedule_fires_then_moves_to_its_next_occurrence() {
     postiz_worker::ticker::advance(&f.store(), Utc::now()).await.unwrap();
 
     assert_eq!(f.sandbox.posts().posts.len(), 1);
-    let next: chrono::DateTime<Utc> = f
-        .admin
-        .query_one("select next_run_at from postiz.schedules where id = $1", &[&schedule])
-        .await
-        .unwrap()
-        .get(0);
+    let next: chrono::DateTime<Utc> =
+        f.admin.query_one("select next_run_at from postiz.schedules where id = $1", &[&schedule]).await.unwrap().get(0);
     let expected = start + chrono::Duration::days(1);
     assert!((next - expected).num_seconds().abs() <= 1, "next {next} vs {expected}");
 }
@@ -216,7 +213,10 @@ async fn refused_credentials_pause_the_account_with_an_actionable_error() {
     let (post, _) = f.schedule_once("Needs a token", &[a], Utc::now()).await;
 
     f.run_until(LIMIT, async |c| {
-        c.query_one("select count(*) = 1 from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'", &[]).await.unwrap().get(0)
+        c.query_one("select count(*) = 1 from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'", &[])
+            .await
+            .unwrap()
+            .get(0)
     })
     .await;
 
@@ -345,7 +345,10 @@ async fn attached_media_is_uploaded_with_the_post_and_a_missing_file_fails_clear
         .await
         .unwrap();
     f.admin
-        .execute("insert into postiz.post_media (workspace_id, post_id, media_id, alt_text) values ($1, $2, $3, 'a dot')", &[&f.workspace, &post, &asset])
+        .execute(
+            "insert into postiz.post_media (workspace_id, post_id, media_id, alt_text) values ($1, $2, $3, 'a dot')",
+            &[&f.workspace, &post, &asset],
+        )
         .await
         .unwrap();
 
@@ -374,7 +377,10 @@ async fn attached_media_is_uploaded_with_the_post_and_a_missing_file_fails_clear
     assert_eq!(f.target_status(gone).await, ["failed"]);
     let code: String = f
         .admin
-        .query_one("select q.last_error_code from postiz.queue_jobs q join postiz.post_targets t on t.id = q.target_id where t.post_id = $1", &[&gone])
+        .query_one(
+            "select q.last_error_code from postiz.queue_jobs q join postiz.post_targets t on t.id = q.target_id where t.post_id = $1",
+            &[&gone],
+        )
         .await
         .unwrap()
         .get(0);

@@ -116,10 +116,16 @@ async fn rotation_moves_everything_to_the_new_key_while_reads_continue() {
     let seen = Arc::clone(&progress);
     let rotation = tokio::spawn(async move { rotate_keys(&pool, &ring, 25, move |p| seen.lock().unwrap().push(p)).await });
     let started = std::time::Instant::now();
-    while f.count("select count(*) from postiz.credentials where access_token_key_id = 'k1'").await > 1 && started.elapsed() < Duration::from_secs(30) {
+    while f.count("select count(*) from postiz.credentials where access_token_key_id = 'k1'").await > 1
+        && started.elapsed() < Duration::from_secs(30)
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(f.count("select count(*) from postiz.credentials where access_token_key_id = 'k1'").await, 1, "all but the locked row are done");
+    assert_eq!(
+        f.count("select count(*) from postiz.credentials where access_token_key_id = 'k1'").await,
+        1,
+        "all but the locked row are done"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!rotation.is_finished(), "the locked row is waited for, not skipped for good");
     held.commit().await.unwrap();
@@ -136,7 +142,10 @@ async fn rotation_moves_everything_to_the_new_key_while_reads_continue() {
     assert!(progress.iter().any(|p| p.table == "credentials" && p.done == 240));
 
     // Nothing is left under key 1: the new key alone decrypts everything.
-    assert_eq!(f.count("select count(*) from postiz.credentials where access_token_key_id <> 'k2' or refresh_token_key_id <> 'k2'").await, 0);
+    assert_eq!(
+        f.count("select count(*) from postiz.credentials where access_token_key_id <> 'k2' or refresh_token_key_id <> 'k2'").await,
+        0
+    );
     let only_k2 = keyring(&[("k2", 2)]);
     assert_eq!(read_all(&f.db.client().await, &only_k2).await.expect("k2 alone decrypts all"), 480);
 
@@ -157,7 +166,10 @@ async fn rotation_moves_everything_to_the_new_key_while_reads_continue() {
         .unwrap();
     let row = f
         .admin
-        .query_one("select access_token_key_id, access_token_nonce, access_token_ciphertext from postiz.credentials where social_account_id = $1", &[&b])
+        .query_one(
+            "select access_token_key_id, access_token_nonce, access_token_ciphertext from postiz.credentials where social_account_id = $1",
+            &[&b],
+        )
         .await
         .unwrap();
     let swapped = Sealed { key_id: row.get(0), nonce: row.get(1), ciphertext: row.get(2) };

@@ -59,7 +59,10 @@ async fn a_post_goes_to_the_server_stored_with_the_credential_whatever_meta_says
     // The display copy is rewritten (by a host's own SQL as service role, or an old row an admin
     // edited before the fix): it must not move the token.
     f.admin
-        .execute("update postiz.social_accounts set meta = jsonb_build_object('server_url', $2::text) where id = $1", &[&account, &elsewhere.uri()])
+        .execute(
+            "update postiz.social_accounts set meta = jsonb_build_object('server_url', $2::text) where id = $1",
+            &[&account, &elsewhere.uri()],
+        )
         .await
         .unwrap();
     let stored = load_credentials(&f.admin, account, false).await.unwrap().unwrap();

@@ -31,31 +31,17 @@ async fn session(f: &Fixture, expires_in: &str) -> Uuid {
         .get(0);
     let prefix = upload_chunks_prefix(f.workspace, id);
     for start in [0, 10] {
-        f.media
-            .put(
-                &format!("{prefix}/{start:020}"),
-                Bytes::from_static(b"0123456789"),
-            )
-            .await
-            .unwrap();
+        f.media.put(&format!("{prefix}/{start:020}"), Bytes::from_static(b"0123456789")).await.unwrap();
     }
     id
 }
 
 async fn chunks(f: &Fixture, id: Uuid) -> usize {
-    f.media
-        .list(&upload_chunks_prefix(f.workspace, id))
-        .await
-        .unwrap()
-        .len()
+    f.media.list(&upload_chunks_prefix(f.workspace, id)).await.unwrap().len()
 }
 
 async fn exists(f: &Fixture, id: Uuid) -> bool {
-    f.count(&format!(
-        "select count(*) from postiz.media_uploads where id = '{id}'"
-    ))
-    .await
-        == 1
+    f.count(&format!("select count(*) from postiz.media_uploads where id = '{id}'")).await == 1
 }
 
 #[tokio::test]
@@ -69,30 +55,18 @@ async fn expired_sessions_lose_rows_and_chunks_but_held_and_live_ones_stay() {
     // A chunk PUT or complete in the API holds its session row like this.
     let mut holder = f.db.superuser().await;
     let tx = holder.transaction().await.unwrap();
-    tx.execute(
-        "select 1 from postiz.media_uploads where id = $1 for update",
-        &[&held],
-    )
-    .await
-    .unwrap();
+    tx.execute("select 1 from postiz.media_uploads where id = $1 for update", &[&held]).await.unwrap();
 
     assert_eq!(sweep_expired(&store, &f.media).await.unwrap(), 1);
     assert!(!exists(&f, expired).await);
     assert_eq!(chunks(&f, expired).await, 0, "its chunks are gone with it");
-    assert!(
-        exists(&f, held).await,
-        "a session in use is not removed under the request"
-    );
+    assert!(exists(&f, held).await, "a session in use is not removed under the request");
     assert_eq!(chunks(&f, held).await, 2);
     assert!(exists(&f, live).await);
     assert_eq!(chunks(&f, live).await, 2);
 
     tx.commit().await.unwrap();
-    assert_eq!(
-        sweep_expired(&store, &f.media).await.unwrap(),
-        1,
-        "released, it goes at the next sweep"
-    );
+    assert_eq!(sweep_expired(&store, &f.media).await.unwrap(), 1, "released, it goes at the next sweep");
     assert!(!exists(&f, held).await);
     assert_eq!(chunks(&f, held).await, 0);
     assert_eq!(sweep_expired(&store, &f.media).await.unwrap(), 0);

@@ -138,7 +138,9 @@ async fn world() -> World {
         .await
         .unwrap()
         .get(0);
-    su.execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'admin')", &[&workspace, &admin]).await.unwrap();
+    su.execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'admin')", &[&workspace, &admin])
+        .await
+        .unwrap();
     let account: Uuid = su
         .query_one(
             "insert into postiz.social_accounts (workspace_id, network, external_account_id, handle) values ($1, 'mastodon', 'acme', 'acme@social.example') returning id",
@@ -153,7 +155,10 @@ async fn world() -> World {
         .unwrap()
         .get(0);
     let target: Uuid = su
-        .query_one("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3) returning id", &[&workspace, &post, &account])
+        .query_one(
+            "insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3) returning id",
+            &[&workspace, &post, &account],
+        )
         .await
         .unwrap()
         .get(0);
@@ -179,10 +184,7 @@ impl World {
     /// The target's status changes as the worker records it (service_role): each is an event.
     async fn target_becomes(&self, status: &str) {
         let service = self.db.as_service().await;
-        service
-            .execute(&format!("update postiz.post_targets set status = '{status}' where id = $1"), &[&self.target])
-            .await
-            .unwrap();
+        service.execute(&format!("update postiz.post_targets set status = '{status}' where id = $1"), &[&self.target]).await.unwrap();
         service.commit().await.unwrap();
     }
 
@@ -260,14 +262,13 @@ async fn every_event_is_delivered_and_verified_after_an_outage() {
         assert_eq!((status.as_str(), attempts, code), ("pending", 2, None), "{event}");
         assert!(error.as_deref().unwrap_or_default().contains("could not be reached"), "{event}: {error:?}");
     }
-    let failures: i32 = w
-        .db
-        .superuser()
-        .await
-        .query_one("select consecutive_failures from postiz.webhook_endpoints where id = $1", &[&w.endpoint])
-        .await
-        .unwrap()
-        .get(0);
+    let failures: i32 =
+        w.db.superuser()
+            .await
+            .query_one("select consecutive_failures from postiz.webhook_endpoints where id = $1", &[&w.endpoint])
+            .await
+            .unwrap()
+            .get(0);
     assert_eq!(failures, 6, "failed attempts in a row count on the endpoint");
 
     // Back up and answering: every event arrives, verified by the standardwebhooks library.
@@ -287,16 +288,15 @@ async fn every_event_is_delivered_and_verified_after_an_outage() {
         assert_eq!(r["payload"]["data"]["network"], "mastodon");
         assert!(r["payload"]["timestamp"].as_str().unwrap().ends_with('Z'));
     }
-    let event_ids: Vec<String> = w
-        .db
-        .superuser()
-        .await
-        .query("select event_id from postiz.webhook_deliveries where endpoint_id = $1 order by id", &[&w.endpoint])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| message_id(r.get(0)))
-        .collect();
+    let event_ids: Vec<String> =
+        w.db.superuser()
+            .await
+            .query("select event_id from postiz.webhook_deliveries where endpoint_id = $1 order by id", &[&w.endpoint])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| message_id(r.get(0)))
+            .collect();
     let ids: Vec<String> = received.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(ids, event_ids, "webhook-id is the event's, the same on every attempt");
     let body = serde_json::to_string(&received).unwrap();
@@ -305,14 +305,13 @@ async fn every_event_is_delivered_and_verified_after_an_outage() {
     // Nothing more to send; a success reset the endpoint's failure count.
     assert_eq!(job.run_once().await.unwrap(), 0);
     assert_eq!(w.received().len(), 3);
-    let failures: i32 = w
-        .db
-        .superuser()
-        .await
-        .query_one("select consecutive_failures from postiz.webhook_endpoints where id = $1", &[&w.endpoint])
-        .await
-        .unwrap()
-        .get(0);
+    let failures: i32 =
+        w.db.superuser()
+            .await
+            .query_one("select consecutive_failures from postiz.webhook_endpoints where id = $1", &[&w.endpoint])
+            .await
+            .unwrap()
+            .get(0);
     assert_eq!(failures, 0);
 }
 

@@ -244,12 +244,8 @@ async fn load_posts(admin: &Client, from: u64, to: u64) -> anyhow::Result<()> {
 
 /// (workspace id, its owner's user id) for every workspace, as text.
 async fn workspace_owners(admin: &Client) -> anyhow::Result<Vec<(String, String)>> {
-    let rows = admin
-        .query(
-            "select workspace_id::text, user_id::text from postiz.workspace_members where role = 'owner' order by 1",
-            &[],
-        )
-        .await?;
+    let rows =
+        admin.query("select workspace_id::text, user_id::text from postiz.workspace_members where role = 'owner' order by 1", &[]).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -295,12 +291,7 @@ impl Samples {
     }
 }
 
-async fn measure(
-    db: &TestDatabase,
-    owners: &[(String, String)],
-    sql: &str,
-    args: &CalendarArgs,
-) -> anyhow::Result<Measurement> {
+async fn measure(db: &TestDatabase, owners: &[(String, String)], sql: &str, args: &CalendarArgs) -> anyhow::Result<Measurement> {
     // Two connections, each one long read-only transaction in its role, like PostgREST's
     // per-request `set local role` (claims change per sample on the authenticated one).
     let user = db.client().await;

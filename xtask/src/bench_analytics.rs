@@ -68,11 +68,7 @@ const ZONES: [&str; 4] = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolka
 
 pub async fn run(args: AnalyticsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let reused = if args.reuse {
-        TestDatabase::adopt_kept(KEPT).await.map_err(|e| anyhow::anyhow!("reuse {KEPT}: {e}"))?
-    } else {
-        None
-    };
+    let reused = if args.reuse { TestDatabase::adopt_kept(KEPT).await.map_err(|e| anyhow::anyhow!("reuse {KEPT}: {e}"))? } else { None };
     if args.reuse && reused.is_none() {
         eprintln!("no {KEPT} to reuse: loading a new one");
     }
@@ -119,7 +115,10 @@ async fn measure_all(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) ->
         args.samples,
         args.warmup
     );
-    println!("{:<16} {:>11} {:>11}  {:>11} {:>11}  {:>9} {:>9}  {:>7}", "query", "auth p50", "auth p99", "svc p50", "svc p99", "ratio p50", "ratio p99", "rows");
+    println!(
+        "{:<16} {:>11} {:>11}  {:>11} {:>11}  {:>9} {:>9}  {:>7}",
+        "query", "auth p50", "auth p99", "svc p50", "svc p99", "ratio p50", "ratio p99", "rows"
+    );
     let owners = owners(admin).await?;
     let mut verdicts = Vec::new();
     for query in &QUERIES {

@@ -37,12 +37,7 @@ pub async fn run(admin: &Client, db_url: &str, rows: u64) -> anyhow::Result<()> 
     if missing > 0 {
         let t = Instant::now();
         // Hourly readings of the workspace's targets going back from now, one metric each.
-        admin
-            .execute(
-                "set session_replication_role = replica",
-                &[],
-            )
-            .await?;
+        admin.execute("set session_replication_role = replica", &[]).await?;
         admin
             .execute(
                 "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)

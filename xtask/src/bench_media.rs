@@ -37,13 +37,7 @@ pub fn run() -> anyhow::Result<()> {
         ("24 MP JPEG -> X (5 MB cap)", "x", &photo),
         ("100 MP PNG header -> refused", "bluesky", &bomb),
     ] {
-        let mut child = Command::new(&exe)
-            .arg("transform")
-            .arg(network)
-            .arg(file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()?;
+        let mut child = Command::new(&exe).arg("transform").arg(network).arg(file).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
         // The transform is done and the process waits on stdin: its high-water mark is final.

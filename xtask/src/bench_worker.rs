@@ -157,10 +157,8 @@ impl BenchDb {
     async fn new(accounts: i64) -> anyhow::Result<Self> {
         let db = TestDatabase::new().await;
         let admin = db.superuser().await;
-        let workspace: Uuid = admin
-            .query_one("insert into postiz.workspaces (name, slug) values ('Bench', 'bench') returning id", &[])
-            .await?
-            .get(0);
+        let workspace: Uuid =
+            admin.query_one("insert into postiz.workspaces (name, slug) values ('Bench', 'bench') returning id", &[]).await?.get(0);
         let ids: Vec<Uuid> = admin
             .query(
                 "insert into postiz.social_accounts (workspace_id, network, external_account_id, handle)
@@ -191,9 +189,7 @@ impl BenchDb {
     /// `n` one-shot posts, round-robin over the accounts, the i-th due at
     /// `first + i * spacing_ms`. Loaded set-based with triggers off (consistent by construction).
     async fn schedule(&self, n: i64, first_in_ms: i64, spacing_ms: f64) -> anyhow::Result<()> {
-        self.admin
-            .batch_execute("set session_replication_role = replica")
-            .await?;
+        self.admin.batch_execute("set session_replication_role = replica").await?;
         self.admin
             .execute(
                 "with accts as (select id, row_number() over (order by id) - 1 as k, count(*) over () as n from postiz.social_accounts where workspace_id = $1),
@@ -221,10 +217,7 @@ impl BenchDb {
         loop {
             let n: i32 = self
                 .admin
-                .query_one(
-                    "select postiz_private.service_enqueue_due(make_interval(secs => $1::double precision), 5000)",
-                    &[&horizon_secs],
-                )
+                .query_one("select postiz_private.service_enqueue_due(make_interval(secs => $1::double precision), 5000)", &[&horizon_secs])
                 .await?
                 .get(0);
             if n == 0 {
@@ -255,7 +248,13 @@ impl BenchDb {
         let f = |i: usize| r.get::<_, Option<f64>>(i).unwrap_or(f64::NAN);
         Ok(format!(
             "{} jobs; started − scheduled: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; published − scheduled: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-            r.get::<_, i64>(0), f(1), f(2), f(3), f(4), f(5), f(6)
+            r.get::<_, i64>(0),
+            f(1),
+            f(2),
+            f(3),
+            f(4),
+            f(5),
+            f(6)
         ))
     }
 }
@@ -283,7 +282,12 @@ async fn memory(sandbox: &SandboxProcess) -> anyhow::Result<()> {
         }
     }
     worker.stop();
-    println!("\nmemory: worker RSS idle {:.1} MB; with {} jobs in flight {:.1} MB", idle as f64 / 1024.0, peak_in_flight, peak as f64 / 1024.0);
+    println!(
+        "\nmemory: worker RSS idle {:.1} MB; with {} jobs in flight {:.1} MB",
+        idle as f64 / 1024.0,
+        peak_in_flight,
+        peak as f64 / 1024.0
+    );
     Ok(())
 }
 

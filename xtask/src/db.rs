@@ -49,8 +49,7 @@ pub async fn up() -> anyhow::Result<(LocalCluster, bool)> {
     let starter = cluster.clone();
     let started = tokio::task::spawn_blocking(move || starter.start()).await??;
     postiz_localdb::bootstrap_roles(&cluster).await?;
-    postiz_localdb::bootstrap_database(&cluster, "postgres", BootstrapOptions { cron: true, test_helpers: false })
-        .await?;
+    postiz_localdb::bootstrap_database(&cluster, "postgres", BootstrapOptions { cron: true, test_helpers: false }).await?;
     migrate(&cluster).await?;
     Ok((cluster, started))
 }
@@ -87,8 +86,7 @@ async fn reset() -> anyhow::Result<()> {
     let cluster = cluster()?;
     let starter = cluster.clone();
     tokio::task::spawn_blocking(move || starter.start()).await??;
-    let (client, connection) =
-        tokio_postgres::connect(&cluster.url(postiz_localdb::SUPERUSER, "postgres"), NoTls).await?;
+    let (client, connection) = tokio_postgres::connect(&cluster.url(postiz_localdb::SUPERUSER, "postgres"), NoTls).await?;
     tokio::spawn(connection);
     client
         .batch_execute(
@@ -119,13 +117,8 @@ async fn status() -> anyhow::Result<()> {
     print_location(&cluster, false);
     let (client, connection) = tokio_postgres::connect(&cluster.url("postgres", "postgres"), NoTls).await?;
     tokio::spawn(connection);
-    let rows = client
-        .query(
-            "select version, name from supabase_migrations.schema_migrations order by version",
-            &[],
-        )
-        .await
-        .unwrap_or_default();
+    let rows =
+        client.query("select version, name from supabase_migrations.schema_migrations order by version", &[]).await.unwrap_or_default();
     println!("applied migrations: {}", rows.len());
     for row in rows {
         println!("  {} {}", row.get::<_, String>(0), row.get::<_, Option<String>>(1).unwrap_or_default());

@@ -165,7 +165,9 @@ pub async fn run() -> anyhow::Result<Outcome> {
 
     let shots = root().join("target/e2e-screenshots");
     // POSTIZ_E2E_ONLY=invites.test.mjs,media.test.mjs runs just those files (while working on one).
-    let only: Vec<String> = std::env::var("POSTIZ_E2E_ONLY").map(|v| v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect()).unwrap_or_default();
+    let only: Vec<String> = std::env::var("POSTIZ_E2E_ONLY")
+        .map(|v| v.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect())
+        .unwrap_or_default();
     let mut child = Command::new("node")
         .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
         .args(&only)

@@ -56,7 +56,13 @@ pub async fn run() -> anyhow::Result<Outcome> {
         .filter_map(|e| Some(e.ok()?.path().join("index.ts")))
         .filter(|p| p.exists())
         .collect();
-    let checked = Command::new(&deno).arg("check").args(&entries).current_dir(root()).env("DENO_DIR", deno_dir().join("cache")).env("NO_COLOR", "1").status()?;
+    let checked = Command::new(&deno)
+        .arg("check")
+        .args(&entries)
+        .current_dir(root())
+        .env("DENO_DIR", deno_dir().join("cache"))
+        .env("NO_COLOR", "1")
+        .status()?;
     if !checked.success() {
         bail!("deno check of the Edge Function entry points failed");
     }

@@ -1,5 +1,6 @@
-//! The lint suite of `cargo xtask test`: clippy with warnings as errors over the native
-//! workspace (every target, tests included) and over the embedded UI for wasm.
+//! The lint suite of `cargo xtask test`: rustfmt's check (style in `rustfmt.toml`), then clippy
+//! with warnings as errors over the native workspace (every target, tests included) and over the
+//! embedded UI for wasm.
 
 use std::process::Command;
 
@@ -9,6 +10,7 @@ use crate::root;
 
 /// Each lint command and what it checks, in the order they run.
 const LINTS: &[(&str, &[&str])] = &[
+    ("rustfmt (every crate, check only)", &["fmt", "--all", "--check"]),
     ("clippy (native workspace, all targets)", &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
     ("clippy (embed-ui, wasm32)", &["clippy", "-p", "embed-ui", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D", "warnings"]),
 ];

@@ -47,7 +47,8 @@ fn ensure_target() -> anyhow::Result<()> {
         return Ok(());
     }
     println!("adding the {TARGET} target (rustup target add {TARGET})");
-    let status = Command::new("rustup").args(["target", "add", TARGET]).status().context("running rustup (is the toolchain managed by rustup?)")?;
+    let status =
+        Command::new("rustup").args(["target", "add", TARGET]).status().context("running rustup (is the toolchain managed by rustup?)")?;
     if !status.success() {
         bail!("`rustup target add {TARGET}` failed");
     }

@@ -120,12 +120,14 @@ mod tests {
 
     use super::*;
 
-    const TEMPLATE: &str = "import init from \"./postiz_embed_ui.js\";\nconst url = new URL(\"./postiz_embed_ui_bg.wasm\", import.meta.url);\n";
+    const TEMPLATE: &str =
+        "import init from \"./postiz_embed_ui.js\";\nconst url = new URL(\"./postiz_embed_ui_bg.wasm\", import.meta.url);\n";
 
     fn staged() -> tempfile_free::Dir {
         let dir = tempfile_free::Dir::new();
         std::fs::write(dir.0.join(WASM), b"\0asm\x01\0\0\0 module body module body module body").expect("write");
-        std::fs::write(dir.0.join(GLUE), "export default function init(p) { p ??= new URL('postiz_embed_ui_bg.wasm', import.meta.url); }").expect("write");
+        std::fs::write(dir.0.join(GLUE), "export default function init(p) { p ??= new URL('postiz_embed_ui_bg.wasm', import.meta.url); }")
+            .expect("write");
         dir
     }
 
@@ -168,9 +170,13 @@ mod tests {
         for f in &assets.files {
             let raw = std::fs::read(dir.0.join(&f.name)).expect("raw");
             let mut from_br = Vec::new();
-            brotli::Decompressor::new(std::fs::File::open(dir.0.join(format!("{}.br", f.name))).expect("br"), 4096).read_to_end(&mut from_br).expect("brotli");
+            brotli::Decompressor::new(std::fs::File::open(dir.0.join(format!("{}.br", f.name))).expect("br"), 4096)
+                .read_to_end(&mut from_br)
+                .expect("brotli");
             let mut from_gz = Vec::new();
-            flate2::read::GzDecoder::new(std::fs::File::open(dir.0.join(format!("{}.gz", f.name))).expect("gz")).read_to_end(&mut from_gz).expect("gzip");
+            flate2::read::GzDecoder::new(std::fs::File::open(dir.0.join(format!("{}.gz", f.name))).expect("gz"))
+                .read_to_end(&mut from_gz)
+                .expect("gzip");
             assert_eq!((from_br == raw, from_gz == raw, f.raw), (true, true, raw.len()), "{}", f.name);
         }
     }

@@ -71,12 +71,8 @@ pub(crate) async fn user_tx<'a>(client: &'a mut Object, user: &AuthUser) -> Resu
 /// The caller's role in `ws`: 404 when the caller is not a member (or `ws` does not exist),
 /// 403 when the role is below `min`.
 pub(crate) async fn require_role(tx: &Transaction<'_>, ws: Uuid, min: Role) -> Result<Role, ApiError> {
-    let row = tx
-        .query_opt(
-            "select role::text from postiz.workspace_members where workspace_id = $1 and user_id = auth.uid()",
-            &[&ws],
-        )
-        .await?;
+    let row =
+        tx.query_opt("select role::text from postiz.workspace_members where workspace_id = $1 and user_id = auth.uid()", &[&ws]).await?;
     let role: Role = row.ok_or_else(ApiError::not_found)?.get::<_, String>(0).parse()?;
     if role < min {
         return Err(ApiError::forbidden(format!("this needs the {min} role or higher in this workspace; yours is {role}")));

@@ -47,18 +47,10 @@ pub(crate) fn check_slug(fields: &mut Fields, field: &str, slug: &str) {
 
 /// An IANA zone that both chrono-tz (which expands schedules) and PostgreSQL (whose check
 /// constraints guard the tables) accept.
-pub(crate) async fn check_time_zone(
-    tx: &Transaction<'_>,
-    fields: &mut Fields,
-    field: &str,
-    zone: &str,
-) -> Result<(), ApiError> {
+pub(crate) async fn check_time_zone(tx: &Transaction<'_>, fields: &mut Fields, field: &str, zone: &str) -> Result<(), ApiError> {
     let known_here = postiz_schedule::parse_zone(zone).is_some();
-    let known_there = known_here
-        && tx
-            .query_one("select coalesce(postiz_private.is_valid_time_zone($1), false)", &[&zone])
-            .await?
-            .get::<_, bool>(0);
+    let known_there =
+        known_here && tx.query_one("select coalesce(postiz_private.is_valid_time_zone($1), false)", &[&zone]).await?.get::<_, bool>(0);
     if !known_there {
         fields.push(field, format!("{zone:?} is not an IANA time zone name such as Europe/Berlin"));
     }

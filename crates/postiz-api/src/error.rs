@@ -246,10 +246,8 @@ impl From<deadpool_postgres::PoolError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: Inner { code: self.code, message: &self.message, fields: &self.fields },
-            request_id: request_id::current(),
-        };
+        let body =
+            Body { error: Inner { code: self.code, message: &self.message, fields: &self.fields }, request_id: request_id::current() };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -74,9 +74,5 @@ fn same_origin(parts: &Parts, allowed: &[String]) -> bool {
     if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         return allowed.iter().any(|a| a.trim_end_matches('/') == origin);
     }
-    parts
-        .headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "same-origin")
+    parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "same-origin")
 }

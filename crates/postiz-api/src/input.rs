@@ -46,7 +46,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for HashedJsonBody<T> {
         let bytes = json_bytes(req, state).await?;
         // Field errors first, as for any JSON body; a body that parses as `T` is valid JSON.
         let value = parse_json(&bytes)?;
-        let json: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("bad_json", format!("the body is not valid JSON: {e}")))?;
+        let json: Value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("bad_json", format!("the body is not valid JSON: {e}")))?;
         Ok(Self { value, sha256: Sha256::digest(canonical_json(&json)).into() })
     }
 }
@@ -216,7 +217,13 @@ mod tests {
         for yes in ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"] {
             assert!(with(Some(yes)), "{yes}");
         }
-        for no in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), Some("application/jsonx")] {
+        for no in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data; boundary=x"),
+            Some("application/jsonx"),
+        ] {
             assert!(!with(no), "{no:?}");
         }
     }

@@ -34,10 +34,7 @@ pub(crate) const MAX_YEARS_FROM_NOW: i64 = 20;
 pub(crate) fn check_horizon(field: &str, at: DateTime<Utc>) -> Result<(), ApiError> {
     let limit = chrono::Duration::days(MAX_YEARS_FROM_NOW * 366);
     if (at - Utc::now()).abs() > limit {
-        return Err(ApiError::bad_request(
-            "out_of_range",
-            format!("{field}: choose a date within {MAX_YEARS_FROM_NOW} years of today"),
-        ));
+        return Err(ApiError::bad_request("out_of_range", format!("{field}: choose a date within {MAX_YEARS_FROM_NOW} years of today")));
     }
     Ok(())
 }
@@ -60,8 +57,8 @@ pub(crate) async fn expand_all(
         let _permit = permit;
         expand_within_budget(&schedules, from, to, TIME_BUDGET)
     })
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
     expanded.map_err(|why| ApiError::bad_request("too_many_occurrences", why))
 }
 

@@ -112,7 +112,10 @@ mod tests {
 
     #[tokio::test]
     async fn answers_are_not_stored_unless_the_handler_says_otherwise() {
-        let request = Request::post("/plain-json").header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"key":"pzk_x"}"#)).expect("request");
+        let request = Request::post("/plain-json")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"key":"pzk_x"}"#))
+            .expect("request");
         let (status, headers, _) = send(&app(), request).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");

@@ -17,8 +17,5 @@ pub fn router(state: AppState, base_path: &str) -> Router {
         .nest("/public/v1", routes::public::routes())
         .with_state(state);
     let base = format!("/{}", base_path.trim_matches('/'));
-    Router::new()
-        .nest(&base, api)
-        .layer(middleware::from_fn(response_policy::layer))
-        .layer(middleware::from_fn(request_id::layer))
+    Router::new().nest(&base, api).layer(middleware::from_fn(response_policy::layer)).layer(middleware::from_fn(request_id::layer))
 }

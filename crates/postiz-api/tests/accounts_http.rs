@@ -67,12 +67,16 @@ async fn posting_slots_are_validated_and_stored_in_order() {
     let acc = app.account(ws, "x", "acme_x").await;
     let path = format!("/workspaces/{ws}/accounts/{acc}");
 
-    let bad = app.call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Mon", "time": "09:00"}, {"day": "Tue", "time": "9 am"}]}))).await;
+    let bad = app
+        .call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Mon", "time": "09:00"}, {"day": "Tue", "time": "9 am"}]})))
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert_eq!(bad.body["error"]["fields"][0]["field"], "posting_slots[1].time");
     let bad_day = app.call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Someday", "time": "09:00"}]}))).await;
     assert_eq!(bad_day.body["error"]["fields"][0]["field"], "posting_slots[0].day");
-    let twice = app.call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Mon", "time": "09:00"}, {"day": "Mon", "time": "09:00"}]}))).await;
+    let twice = app
+        .call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Mon", "time": "09:00"}, {"day": "Mon", "time": "09:00"}]})))
+        .await;
     assert_eq!(twice.body["error"]["fields"][0]["field"], "posting_slots[1]");
     let not_object = app.call(&owner, "PATCH", &path, Some(json!({"settings": [1]}))).await;
     assert_eq!(not_object.body["error"]["fields"][0]["field"], "settings");
@@ -81,7 +85,10 @@ async fn posting_slots_are_validated_and_stored_in_order() {
         .call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Wed", "time": "12:00"}, {"day": "Mon", "time": "17:30"}, {"day": "Mon", "time": "09:00"}], "settings": {"shorten_links": true}})))
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    assert_eq!(ok.body["posting_slots"], json!([{"day": "Mon", "time": "09:00"}, {"day": "Mon", "time": "17:30"}, {"day": "Wed", "time": "12:00"}]));
+    assert_eq!(
+        ok.body["posting_slots"],
+        json!([{"day": "Mon", "time": "09:00"}, {"day": "Mon", "time": "17:30"}, {"day": "Wed", "time": "12:00"}])
+    );
     assert_eq!(ok.body["settings"]["shorten_links"], true);
 
     // Account settings are admin business.
@@ -101,7 +108,8 @@ async fn next_slot_skips_taken_times_in_the_workspace_zone() {
     assert_eq!(empty.body["at"], serde_json::Value::Null, "no slots, no suggestion");
     assert_eq!(empty.body["slots"], 0);
 
-    app.call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Mon", "time": "09:00"}, {"day": "Mon", "time": "17:30"}]}))).await;
+    app.call(&owner, "PATCH", &path, Some(json!({"posting_slots": [{"day": "Mon", "time": "09:00"}, {"day": "Mon", "time": "17:30"}]})))
+        .await;
     let after = (Utc::now() + Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let first = app.call(&owner, "GET", &format!("{path}/next-slot?after={after}"), None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
@@ -112,7 +120,12 @@ async fn next_slot_skips_taken_times_in_the_workspace_zone() {
 
     // Scheduling a post on this account at that slot takes it.
     let post = app
-        .call(&owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "hi", "targets": [acc], "schedule": {"kind": "once", "at": at}})))
+        .call(
+            &owner,
+            "POST",
+            &format!("/workspaces/{ws}/posts"),
+            Some(json!({"content": "hi", "targets": [acc], "schedule": {"kind": "once", "at": at}})),
+        )
         .await;
     assert_eq!(post.status, StatusCode::CREATED, "{}", post.body);
     let second = app.call(&owner, "GET", &format!("{path}/next-slot?after={after}"), None).await;

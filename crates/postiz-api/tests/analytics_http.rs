@@ -18,7 +18,10 @@ use uuid::Uuid;
 async fn published_post(app: &TestApp, ws: Uuid, account: Uuid, text: &str, at: chrono::DateTime<Utc>, tag: Option<Uuid>) -> (Uuid, Uuid) {
     let su = app.db.superuser().await;
     let post: Uuid = su
-        .query_one("insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'published', $2, $3) returning id", &[&ws, &text, &at])
+        .query_one(
+            "insert into postiz.posts (workspace_id, status, content, scheduled_at) values ($1, 'published', $2, $3) returning id",
+            &[&ws, &text, &at],
+        )
         .await
         .unwrap()
         .get(0);
@@ -71,7 +74,12 @@ async fn numbers_roll_up_into_every_view_and_export() {
     let x = app.account(ws, "x", "acme_x").await;
     let bsky = app.account(ws, "bluesky", "acme.bsky").await;
     let tag = Uuid::new_v4();
-    app.db.superuser().await.execute("insert into postiz.tags (id, workspace_id, name) values ($1, $2, 'launch')", &[&tag, &ws]).await.unwrap();
+    app.db
+        .superuser()
+        .await
+        .execute("insert into postiz.tags (id, workspace_id, name) values ($1, $2, 'launch')", &[&tag, &ws])
+        .await
+        .unwrap();
 
     // Two posts published on 2026-11-10 09:30 and 18:00 Paris time; readings over three days.
     let paris = chrono_tz::Europe::Paris;
@@ -106,11 +114,17 @@ async fn numbers_roll_up_into_every_view_and_export() {
     assert_eq!((likes["previous"].as_i64(), likes["change_pct"].clone()), (Some(0), Value::Null));
 
     // Weeks and months are sums of days: 10-12 November 2026 is one ISO week (from Monday the 9th).
-    let weekly = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview?from=2026-11-10&to=2026-11-12&granularity=week"), None).await;
+    let weekly =
+        app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview?from=2026-11-10&to=2026-11-12&granularity=week"), None).await;
     assert_eq!(weekly.body["granularity"], "week");
     assert_eq!(weekly.body["series"].as_array().unwrap().len(), 1);
-    assert_eq!((weekly.body["series"][0]["day"].as_str(), weekly.body["series"][0]["values"]["likes"].as_i64()), (Some("2026-11-09"), Some(31)));
-    let monthly = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview?from=2026-10-20&to=2026-11-30&granularity=month"), None).await;
+    assert_eq!(
+        (weekly.body["series"][0]["day"].as_str(), weekly.body["series"][0]["values"]["likes"].as_i64()),
+        (Some("2026-11-09"), Some(31))
+    );
+    let monthly = app
+        .call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview?from=2026-10-20&to=2026-11-30&granularity=month"), None)
+        .await;
     let months: Vec<&str> = monthly.body["series"].as_array().unwrap().iter().map(|p| p["day"].as_str().unwrap()).collect();
     assert_eq!(months, ["2026-10-01", "2026-11-01"]);
     assert_eq!(monthly.body["series"][1]["values"]["likes"], 31);
@@ -133,7 +147,8 @@ async fn numbers_roll_up_into_every_view_and_export() {
     assert_eq!(target["display_name"], "acme_x", "the name the network shows, beside the handle");
 
     // Top posts by likes, then by impressions (a metric Bluesky does not report).
-    let top = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/top-posts?from=2026-11-01&to=2026-11-30&metric=likes"), None).await;
+    let top =
+        app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/top-posts?from=2026-11-01&to=2026-11-30&metric=likes"), None).await;
     assert_eq!(top.status, StatusCode::OK, "{}", top.body);
     let ids: Vec<&str> = top.body["posts"].as_array().unwrap().iter().map(|p| p["post_id"].as_str().unwrap()).collect();
     assert_eq!(ids, [morning.to_string(), evening.to_string()]);
@@ -160,11 +175,17 @@ async fn numbers_roll_up_into_every_view_and_export() {
     // Per account: the growth curve.
     let a = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/accounts/{x}?from=2026-11-09&to=2026-11-12"), None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let levels: Vec<(String, i64)> = a.body["levels"].as_array().unwrap().iter().map(|l| (l["day"].as_str().unwrap().to_owned(), l["values"]["followers"].as_i64().unwrap())).collect();
+    let levels: Vec<(String, i64)> = a.body["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["day"].as_str().unwrap().to_owned(), l["values"]["followers"].as_i64().unwrap()))
+        .collect();
     assert_eq!(levels, [("2026-11-09".to_owned(), 1000), ("2026-11-12".to_owned(), 1040)]);
 
     // CSV export of the daily rows: a header and one line per subject, metric and day.
-    let (status, csv, headers) = raw(&app, &owner, &format!("/workspaces/{ws}/analytics/export?kind=daily&from=2026-11-01&to=2026-11-30")).await;
+    let (status, csv, headers) =
+        raw(&app, &owner, &format!("/workspaces/{ws}/analytics/export?kind=daily&from=2026-11-01&to=2026-11-30")).await;
     assert_eq!(status, StatusCode::OK, "{csv}");
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
     assert!(headers["content-disposition"].to_str().unwrap().contains("analytics-daily-2026-11-01-2026-11-30.csv"));
@@ -175,7 +196,8 @@ async fn numbers_roll_up_into_every_view_and_export() {
     assert!(lines.contains(&format!("2026-11-11,x,{x},acme_x,{morning},{t1},likes,25,15").as_str()), "{csv}");
 
     // JSON export of the readings: an array of objects, every reading once.
-    let (status, body, _) = raw(&app, &owner, &format!("/workspaces/{ws}/analytics/export?kind=snapshots&format=json&from=2026-11-01&to=2026-11-30")).await;
+    let (status, body, _) =
+        raw(&app, &owner, &format!("/workspaces/{ws}/analytics/export?kind=snapshots&format=json&from=2026-11-01&to=2026-11-30")).await;
     assert_eq!(status, StatusCode::OK);
     let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
     assert_eq!(rows.len() as i64, app.count(&format!("select count(*) from postiz.analytics_events where workspace_id = '{ws}'")).await);
@@ -249,7 +271,12 @@ async fn plans_without_analytics_and_other_tenants_see_nothing() {
         .await
         .unwrap();
     let gated = app.call(&owner, "GET", &format!("/workspaces/{ws}/analytics/overview"), None).await;
-    assert_eq!((gated.status, gated.body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("analytics_not_in_plan")), "{}", gated.body);
+    assert_eq!(
+        (gated.status, gated.body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("analytics_not_in_plan")),
+        "{}",
+        gated.body
+    );
     let features = app.call(&owner, "GET", &format!("/workspaces/{ws}/features"), None).await;
     assert_eq!(features.body["analytics_enabled"], false);
 }

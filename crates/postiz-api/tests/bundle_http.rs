@@ -56,7 +56,8 @@ fn bundle_dir() -> (Bundle, Vec<u8>, Vec<u8>) {
     std::fs::write(root.path().join("outside-0123456789.js"), b"not part of the bundle").expect("write");
     let dir = Bundle { _root: root, pkg };
     let wasm = module_bytes();
-    let entry = format!("import init from \"./{GLUE}\";\nexport const wasm = new URL(\"./{WASM}\", import.meta.url);\n").repeat(20).into_bytes();
+    let entry =
+        format!("import init from \"./{GLUE}\";\nexport const wasm = new URL(\"./{WASM}\", import.meta.url);\n").repeat(20).into_bytes();
     for (name, bytes) in [(WASM, &wasm), ("postiz.js", &entry), (GLUE, &entry)] {
         std::fs::write(dir.path().join(name), bytes).expect("write");
         std::fs::write(dir.path().join(format!("{name}.br")), brotli(bytes)).expect("write br");
@@ -128,7 +129,8 @@ async fn the_entry_file_is_revalidated_and_content_named_files_are_kept_for_a_ye
     // The browser revalidates the entry on the next load: unchanged, it gets a 304 without a body.
     let since = header_of(&headers, header::LAST_MODIFIED).to_owned();
     assert!(!since.is_empty(), "a validator is sent: {headers:?}");
-    let (status, headers, body) = get(dir.path(), "/postiz.js", &[(header::ACCEPT_ENCODING, "br"), (header::IF_MODIFIED_SINCE, &since)]).await;
+    let (status, headers, body) =
+        get(dir.path(), "/postiz.js", &[(header::ACCEPT_ENCODING, "br"), (header::IF_MODIFIED_SINCE, &since)]).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
     assert!(body.is_empty());
     assert_eq!(header_of(&headers, header::CACHE_CONTROL), "no-cache");

@@ -39,10 +39,15 @@ async fn a_daily_nine_oclock_rule_stays_at_nine_across_a_dst_change() {
     let first_local = (change - Duration::days(3)).and_hms_opt(9, 0, 0).unwrap();
     let start = Berlin.from_local_datetime(&first_local).unwrap().with_timezone(&Utc);
     let created = app
-        .call(&owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({
-            "content": "good morning", "targets": [acc],
-            "schedule": {"kind": "recurring", "starts_at": start, "rrule": "FREQ=DAILY;COUNT=6", "time_zone": "Europe/Berlin"}
-        })))
+        .call(
+            &owner,
+            "POST",
+            &format!("/workspaces/{ws}/posts"),
+            Some(json!({
+                "content": "good morning", "targets": [acc],
+                "schedule": {"kind": "recurring", "starts_at": start, "rrule": "FREQ=DAILY;COUNT=6", "time_zone": "Europe/Berlin"}
+            })),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let post_id = created.body["id"].as_str().unwrap().to_owned();
@@ -52,7 +57,8 @@ async fn a_daily_nine_oclock_rule_stays_at_nine_across_a_dst_change() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     let entries = a.body["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 6, "COUNT=6, the first run included once: {}", a.body);
-    let locals: Vec<String> = entries.iter().map(|e| utc(e["at"].as_str().unwrap()).with_timezone(&Berlin).format("%H:%M").to_string()).collect();
+    let locals: Vec<String> =
+        entries.iter().map(|e| utc(e["at"].as_str().unwrap()).with_timezone(&Berlin).format("%H:%M").to_string()).collect();
     assert_eq!(locals, vec!["09:00"; 6], "the wall clock never moves");
     let hours: Vec<u32> = entries.iter().map(|e| chrono::Timelike::hour(&utc(e["at"].as_str().unwrap()))).collect();
     assert_ne!(hours[0], hours[5], "the UTC instant moved by the DST change: {hours:?}");
@@ -67,7 +73,8 @@ async fn a_daily_nine_oclock_rule_stays_at_nine_across_a_dst_change() {
     }
 
     // A window that starts after the first run still gets the later runs, and only those.
-    let later = app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(start + Duration::hours(1)), q(to)), None).await;
+    let later =
+        app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(start + Duration::hours(1)), q(to)), None).await;
     assert_eq!(later.body["entries"].as_array().unwrap().len(), 5);
 }
 
@@ -134,7 +141,8 @@ async fn the_window_is_bounded_and_checked() {
     assert_eq!(backwards.body["error"]["code"], "bad_window");
     let garbage = app.call(&owner, "GET", &path("yesterday", "2026-01-01T00:00:00Z"), None).await;
     assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
-    let bad_status = app.call(&owner, "GET", &format!("{}&statuses=done", path("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")), None).await;
+    let bad_status =
+        app.call(&owner, "GET", &format!("{}&statuses=done", path("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")), None).await;
     assert_eq!(bad_status.status, StatusCode::BAD_REQUEST);
 }
 
@@ -160,12 +168,14 @@ async fn far_windows_are_answered_by_seeking_and_the_horizon_is_bounded() {
 
     // Fifteen years on: 2 days of a rule that fires 288 times a day.
     let from = start + Duration::days(15 * 365);
-    let far = app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(from), q(from + Duration::days(2))), None).await;
+    let far =
+        app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(from), q(from + Duration::days(2))), None).await;
     assert_eq!(far.status, StatusCode::OK, "{}", far.body);
     assert_eq!(far.body["entries"].as_array().unwrap().len(), 576);
 
     let beyond = utc("2091-06-01T00:00:00Z");
-    let refused = app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(beyond), q(beyond + Duration::days(1))), None).await;
+    let refused =
+        app.call(&owner, "GET", &format!("/workspaces/{ws}/calendar?from={}&to={}", q(beyond), q(beyond + Duration::days(1))), None).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     assert_eq!(refused.body["error"]["code"], "out_of_range", "{}", refused.body);
     assert!(refused.body["error"]["message"].as_str().unwrap().starts_with("from: choose a date within 20 years"), "{}", refused.body);

@@ -17,7 +17,12 @@ fn q(t: chrono::DateTime<Utc>) -> String {
 async fn scheduled_post(app: &TestApp, owner: &Actor, ws: Uuid, acc: Uuid, in_minutes: i64) -> Uuid {
     let at = Utc::now() + Duration::minutes(in_minutes);
     let created = app
-        .call(owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "live", "targets": [acc], "schedule": {"kind": "once", "at": at}})))
+        .call(
+            owner,
+            "POST",
+            &format!("/workspaces/{ws}/posts"),
+            Some(json!({"content": "live", "targets": [acc], "schedule": {"kind": "once", "at": at}})),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     created.body["id"].as_str().unwrap().parse().unwrap()
@@ -29,7 +34,10 @@ async fn publish(app: &TestApp, post: Uuid) {
     app.db
         .superuser()
         .await
-        .execute("update postiz.post_targets set status = 'published', external_url = 'https://example.test/1' where post_id = $1", &[&post])
+        .execute(
+            "update postiz.post_targets set status = 'published', external_url = 'https://example.test/1' where post_id = $1",
+            &[&post],
+        )
         .await
         .unwrap();
 }

@@ -16,7 +16,10 @@ async fn comments_are_added_listed_and_deleted_by_their_author_or_an_admin() {
     let ws = app.workspace(&owner, "acme", "UTC").await;
     app.add_member(ws, &alice, "editor").await;
     app.add_member(ws, &bob, "editor").await;
-    let post = app.call(&alice, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "draft"}))).await.body["id"].as_str().unwrap().to_owned();
+    let post = app.call(&alice, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "draft"}))).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/workspaces/{ws}/posts/{post}/comments");
 
     let c1 = app.call(&alice, "POST", &path, Some(json!({"body": "first"}))).await;

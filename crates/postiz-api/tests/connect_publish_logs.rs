@@ -43,11 +43,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 #[tokio::test]
 async fn connect_then_publish_never_shows_the_token() {
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(capture.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
+    let subscriber = tracing_subscriber::fmt().with_writer(capture.clone()).with_max_level(tracing::Level::TRACE).with_ansi(false).finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber of this test binary");
 
     let token = format!("sandbox-secret-{}", Uuid::new_v4().simple());
@@ -57,7 +53,11 @@ async fn connect_then_publish_never_shows_the_token() {
 
     // Connect through the API (app-password style: the password is the sandbox's token).
     let (status, body) = app
-        .post(&app.owner, "/connect/sandbox/credentials", json!({"workspace_id": app.workspace, "identifier": "logcheck", "password": token}))
+        .post(
+            &app.owner,
+            "/connect/sandbox/credentials",
+            json!({"workspace_id": app.workspace, "identifier": "logcheck", "password": token}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let account: Uuid = body["account"]["id"].as_str().unwrap().parse().unwrap();
@@ -67,8 +67,16 @@ async fn connect_then_publish_never_shows_the_token() {
     app.schedule_now(account, "no secrets here").await;
     let db = app.app.db.superuser().await;
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).unwrap();
-    let tokens = Arc::new(Tokens::new(pool.clone(), Arc::clone(&app.keyring), Arc::clone(&app.registry), OAuthClients::new(), postiz_oauth::http_client(Duration::from_secs(5))));
-    let ctx = app.run_worker_until("log-test-worker", Arc::clone(&tokens), "select count(*) from postiz.post_targets where status = 'published'").await;
+    let tokens = Arc::new(Tokens::new(
+        pool.clone(),
+        Arc::clone(&app.keyring),
+        Arc::clone(&app.registry),
+        OAuthClients::new(),
+        postiz_oauth::http_client(Duration::from_secs(5)),
+    ));
+    let ctx = app
+        .run_worker_until("log-test-worker", Arc::clone(&tokens), "select count(*) from postiz.post_targets where status = 'published'")
+        .await;
     assert_eq!(sandbox.posts().posts.len(), 1, "published");
 
     // Debug output of everything that held the token on its way.
@@ -105,7 +113,10 @@ async fn connect_then_publish_never_shows_the_token() {
     assert!(tables.len() > 10);
     for table in tables {
         let n: i64 = db
-            .query_one(&format!("select count(*) from postiz.{table} t where t::text like '%' || $1 || '%' or t::text like '%' || $2 || '%'"), &[&token, &hex])
+            .query_one(
+                &format!("select count(*) from postiz.{table} t where t::text like '%' || $1 || '%' or t::text like '%' || $2 || '%'"),
+                &[&token, &hex],
+            )
             .await
             .unwrap()
             .get(0);

@@ -16,7 +16,7 @@ use postiz_providers::bluesky::BlueskyProvider;
 use postiz_providers::facebook::FacebookProvider;
 use postiz_providers::{HttpClient, Network, OAuthClient, Registry};
 use postiz_vault::{Binding, Field, Sealed};
-use postiz_worker::tokens::{Refreshed, SweepConfig, Tokens, TokenError};
+use postiz_worker::tokens::{Refreshed, SweepConfig, TokenError, Tokens};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use uuid::Uuid;
@@ -40,16 +40,25 @@ async fn stored(app: &ConnectApp, account: Uuid) -> (String, Option<String>) {
         .expect("credentials");
     let ws: Uuid = row.get(0);
     let b = |field| Binding { workspace_id: ws, social_account_id: account, field };
-    let access = app.keyring.decrypt(&Sealed { key_id: row.get(1), nonce: row.get(2), ciphertext: row.get(3) }, &b(Field::AccessToken)).expect("access");
-    let refresh = row
-        .get::<_, Option<String>>(4)
-        .map(|key_id| app.keyring.decrypt(&Sealed { key_id, nonce: row.get(5), ciphertext: row.get(6) }, &b(Field::RefreshToken)).expect("refresh"));
+    let access = app
+        .keyring
+        .decrypt(&Sealed { key_id: row.get(1), nonce: row.get(2), ciphertext: row.get(3) }, &b(Field::AccessToken))
+        .expect("access");
+    let refresh = row.get::<_, Option<String>>(4).map(|key_id| {
+        app.keyring.decrypt(&Sealed { key_id, nonce: row.get(5), ciphertext: row.get(6) }, &b(Field::RefreshToken)).expect("refresh")
+    });
     (access.expose_secret().to_owned(), refresh.map(|r| r.expose_secret().to_owned()))
 }
 
 fn tokens(app: &ConnectApp, clients: OAuthClients) -> Arc<Tokens> {
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).expect("pool");
-    Arc::new(Tokens::new(pool, Arc::clone(&app.keyring), Arc::clone(&app.registry), clients, postiz_oauth::http_client(Duration::from_secs(5))))
+    Arc::new(Tokens::new(
+        pool,
+        Arc::clone(&app.keyring),
+        Arc::clone(&app.registry),
+        clients,
+        postiz_oauth::http_client(Duration::from_secs(5)),
+    ))
 }
 
 #[tokio::test]
@@ -60,7 +69,9 @@ async fn facebook_swaps_for_a_long_lived_token_and_stores_the_chosen_pages_token
         .and(path_regex(r"^/v[0-9.]+/oauth/access_token$"))
         .and(body_string_contains("code=fb-code"))
         .and(body_string_contains("client_secret=fb-secret"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "short-token", "token_type": "bearer", "expires_in": 3600})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "short-token", "token_type": "bearer", "expires_in": 3600})),
+        )
         .expect(1)
         .mount(&graph)
         .await;
@@ -68,7 +79,10 @@ async fn facebook_swaps_for_a_long_lived_token_and_stores_the_chosen_pages_token
         .and(path_regex(r"^/v[0-9.]+/oauth/access_token$"))
         .and(query_param("grant_type", "fb_exchange_token"))
         .and(query_param("fb_exchange_token", "short-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "long-token", "token_type": "bearer", "expires_in": 5_183_944})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "long-token", "token_type": "bearer", "expires_in": 5_183_944})),
+        )
         .expect(1)
         .mount(&graph)
         .await;
@@ -89,7 +103,10 @@ async fn facebook_swaps_for_a_long_lived_token_and_stores_the_chosen_pages_token
         .await;
 
     let provider = FacebookProvider::new(HttpClient::for_tests()).with_base_url(graph.uri().parse().unwrap());
-    let clients = OAuthClients::new().with(Network::Facebook, OAuthClient { client_id: "fb-app".into(), client_secret: Some(SecretString::from("fb-secret".to_owned())) });
+    let clients = OAuthClients::new().with(
+        Network::Facebook,
+        OAuthClient { client_id: "fb-app".into(), client_secret: Some(SecretString::from("fb-secret".to_owned())) },
+    );
     let app = ConnectApp::new(Registry::new().with(Arc::new(provider)), clients).await;
 
     let url = app.start(&app.owner, "facebook").await;
@@ -121,13 +138,17 @@ async fn bluesky_sessions_refresh_at_their_own_endpoint_and_a_401_revokes() {
     Mock::given(method("POST"))
         .and(path("/xrpc/com.atproto.server.createSession"))
         .and(body_string_contains("app-pass-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"did": "did:plc:abc", "handle": "ann.test", "accessJwt": "bsky-access-1", "refreshJwt": "bsky-refresh-1"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"did": "did:plc:abc", "handle": "ann.test", "accessJwt": "bsky-access-1", "refreshJwt": "bsky-refresh-1"}),
+        ))
         .mount(&pds)
         .await;
     Mock::given(method("POST"))
         .and(path("/xrpc/com.atproto.server.refreshSession"))
         .and(header("authorization", "Bearer bsky-refresh-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"did": "did:plc:abc", "handle": "ann.test", "accessJwt": "bsky-access-2", "refreshJwt": "bsky-refresh-2"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"did": "did:plc:abc", "handle": "ann.test", "accessJwt": "bsky-access-2", "refreshJwt": "bsky-refresh-2"}),
+        ))
         .expect(1)
         .mount(&pds)
         .await;
@@ -141,7 +162,11 @@ async fn bluesky_sessions_refresh_at_their_own_endpoint_and_a_401_revokes() {
     let provider = BlueskyProvider::new(HttpClient::for_tests()).with_base_url(pds.uri().parse().unwrap());
     let app = ConnectApp::new(Registry::new().with(Arc::new(provider)), OAuthClients::new()).await;
     let (status, body) = app
-        .post(&app.owner, "/connect/bluesky/credentials", json!({"workspace_id": app.workspace, "identifier": "ann.test", "password": "app-pass-1"}))
+        .post(
+            &app.owner,
+            "/connect/bluesky/credentials",
+            json!({"workspace_id": app.workspace, "identifier": "ann.test", "password": "app-pass-1"}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["account"]["external_id"], "did:plc:abc");
@@ -153,7 +178,10 @@ async fn bluesky_sessions_refresh_at_their_own_endpoint_and_a_401_revokes() {
     assert!(matches!(tokens.if_expiring(account, Duration::from_secs(3 * 3600)).await.unwrap(), Refreshed::Refreshed(_)));
     assert_eq!(stored(&app, account).await, ("bsky-access-2".to_owned(), Some("bsky-refresh-2".to_owned())), "rotation stored");
 
-    let stats = tokens.sweep_once(&SweepConfig { window: Duration::from_secs(3 * 3600), pace: Duration::ZERO, ..SweepConfig::default() }).await.unwrap();
+    let stats = tokens
+        .sweep_once(&SweepConfig { window: Duration::from_secs(3 * 3600), pace: Duration::ZERO, ..SweepConfig::default() })
+        .await
+        .unwrap();
     assert_eq!(stats.failed, 1, "{stats:?}");
     assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'revoked'")).await, 1);
     assert_eq!(stored(&app, account).await.0, "bsky-access-2", "a failed refresh writes nothing");
@@ -168,7 +196,8 @@ async fn mock_x() -> (MockServer, ConnectApp) {
         .mount(&server)
         .await;
     let network = OidcNetwork::new(server.uri().parse().unwrap());
-    let clients = OAuthClients::new().with(Network::X, OAuthClient { client_id: "x-app".into(), client_secret: Some(SecretString::from("x-secret".to_owned())) });
+    let clients = OAuthClients::new()
+        .with(Network::X, OAuthClient { client_id: "x-app".into(), client_secret: Some(SecretString::from("x-secret".to_owned())) });
     let app = ConnectApp::new(Registry::new().with(Arc::new(network)), clients).await;
     (server, app)
 }
@@ -184,14 +213,19 @@ async fn reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("code=first"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "a1", "token_type": "Bearer", "refresh_token": "r1", "expires_in": 7200})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "a1", "token_type": "Bearer", "refresh_token": "r1", "expires_in": 7200})),
+        )
         .mount(&server)
         .await;
     // LinkedIn-style answer: no token_type, expiry as a string, no refresh token.
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("code=second"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "a2", "expires_in": "5184000", "scope": "read,write"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "a2", "expires_in": "5184000", "scope": "read,write"})),
+        )
         .mount(&server)
         .await;
 
@@ -199,7 +233,13 @@ async fn reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
     assert_eq!(status, 200, "{body}");
     let account: Uuid = body["account"]["id"].as_str().unwrap().parse().unwrap();
     // The account was paused meanwhile: a reconnect resumes it.
-    app.app.db.superuser().await.execute("update postiz.social_accounts set status = 'needs_reconnect' where id = $1", &[&account]).await.unwrap();
+    app.app
+        .db
+        .superuser()
+        .await
+        .execute("update postiz.social_accounts set status = 'needs_reconnect' where id = $1", &[&account])
+        .await
+        .unwrap();
 
     let (status, body) = oauth_connect(&app, "second").await;
     assert_eq!(status, 200, "{body}");
@@ -207,9 +247,15 @@ async fn reconnect_without_a_new_refresh_token_keeps_the_stored_one() {
     assert_eq!(body["account"]["reconnected"], true);
     assert_eq!(stored(&app, account).await, ("a2".to_owned(), Some("r1".to_owned())), "new access token, refresh token kept");
     assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'active'")).await, 1);
-    let scopes: Vec<String> = app.query_one(&format!("select scopes from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let scopes: Vec<String> =
+        app.query_one(&format!("select scopes from postiz.credentials where social_account_id = '{account}'")).await.get(0);
     assert_eq!(scopes, ["read", "write"]);
-    let secs: f64 = app.query_one(&format!("select extract(epoch from expires_at - now())::float8 from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let secs: f64 = app
+        .query_one(&format!(
+            "select extract(epoch from expires_at - now())::float8 from postiz.credentials where social_account_id = '{account}'"
+        ))
+        .await
+        .get(0);
     assert!((5_183_000.0..=5_184_000.0).contains(&secs), "{secs}");
     assert_eq!(app.count("select count(*) from postiz.activity_logs where action = 'account.reconnected'").await, 1);
 }
@@ -220,12 +266,16 @@ async fn refresh_without_a_new_refresh_token_keeps_it_and_a_5xx_changes_nothing(
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=authorization_code"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "a1", "token_type": "bearer", "refresh_token": "r1", "expires_in": 60})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "a1", "token_type": "bearer", "refresh_token": "r1", "expires_in": 60})),
+        )
         .mount(&server)
         .await;
     let (_, body) = oauth_connect(&app, "c").await;
     let account: Uuid = body["account"]["id"].as_str().unwrap().parse().unwrap();
-    let clients = OAuthClients::new().with(Network::X, OAuthClient { client_id: "x-app".into(), client_secret: Some(SecretString::from("x-secret".to_owned())) });
+    let clients = OAuthClients::new()
+        .with(Network::X, OAuthClient { client_id: "x-app".into(), client_secret: Some(SecretString::from("x-secret".to_owned())) });
     let tokens = tokens(&app, clients);
 
     // The token endpoint is down: nothing changes, the sweep defers.
@@ -265,7 +315,10 @@ async fn mastodon_registers_once_per_instance_and_connects_with_pkce() {
     Mock::given(method("POST"))
         .and(path("/api/v1/apps"))
         .and(body_string_contains("redirect_uris"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"client_id": "inst-client", "client_secret": "inst-secret", "name": "Postiz tests"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"client_id": "inst-client", "client_secret": "inst-secret", "name": "Postiz tests"})),
+        )
         .expect(1)
         .mount(&instance)
         .await;
@@ -274,13 +327,19 @@ async fn mastodon_registers_once_per_instance_and_connects_with_pkce() {
         .and(body_string_contains("client_id=inst-client"))
         .and(body_string_contains("code_verifier="))
         .and(body_string_contains("code=m-code"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "m-token", "token_type": "Bearer", "scope": "read write", "created_at": 1})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "m-token", "token_type": "Bearer", "scope": "read write", "created_at": 1})),
+        )
         .mount(&instance)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/accounts/verify_credentials"))
         .and(header("authorization", "Bearer m-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "mia", "display_name": "Mia", "avatar": "https://files.example/a.png"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "109", "username": "mia", "display_name": "Mia", "avatar": "https://files.example/a.png"})),
+        )
         .mount(&instance)
         .await;
 
@@ -333,7 +392,8 @@ async fn refused_app_password_foreign_pending_and_missing_setup_answer_clearly()
         .post(&app.owner, "/connect/sandbox/credentials", json!({"workspace_id": app.workspace, "identifier": "me", "password": "expired"}))
         .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("credentials_rejected")), "{body}");
-    let (status, body) = app.post(&app.owner, "/connect/sandbox/credentials", json!({"workspace_id": app.workspace, "identifier": "me"})).await;
+    let (status, body) =
+        app.post(&app.owner, "/connect/sandbox/credentials", json!({"workspace_id": app.workspace, "identifier": "me"})).await;
     assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (422, Some("password")), "{body}");
     let (status, _) = app.post(&app.owner, "/connect/sandbox/start", json!({"workspace_id": app.workspace})).await;
     assert_eq!(status, 400, "app-password networks do not start an OAuth flow");

@@ -21,9 +21,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn registry(server: &MockServer) -> Registry {
     let base: url::Url = server.uri().parse().unwrap();
-    Registry::new()
-        .with(Arc::new(TikTokProvider::new(HttpClient::for_tests()).with_base_url(base.clone())))
-        .with(Arc::new(YouTubeProvider::new(HttpClient::for_tests()).with_base_url(base.clone()).with_token_url(base.join("/token").unwrap())))
+    Registry::new().with(Arc::new(TikTokProvider::new(HttpClient::for_tests()).with_base_url(base.clone()))).with(Arc::new(
+        YouTubeProvider::new(HttpClient::for_tests()).with_base_url(base.clone()).with_token_url(base.join("/token").unwrap()),
+    ))
 }
 
 fn client(id: &str, secret: &str) -> OAuthClient {
@@ -109,7 +109,8 @@ async fn youtube_asks_for_offline_access_and_the_channel_is_picked_between_the_s
     assert_eq!(body["status"], "choose_target");
     assert_eq!(body["targets"][0]["id"], "UCbakery0123456789abcdef");
     let pending = body["pending_id"].as_str().unwrap();
-    let (status, body) = app.post(&app.owner, &format!("/connect/pending/{pending}/complete"), json!({"target_id": "UCbakery0123456789abcdef"})).await;
+    let (status, body) =
+        app.post(&app.owner, &format!("/connect/pending/{pending}/complete"), json!({"target_id": "UCbakery0123456789abcdef"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["account"]["external_id"], "UCbakery0123456789abcdef");
     assert_eq!(app.count("select count(*) from postiz.credentials where refresh_token_ciphertext is not null").await, 1);

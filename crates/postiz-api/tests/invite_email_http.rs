@@ -146,7 +146,12 @@ async fn auth_refusing_keeps_the_invitation_and_its_code_and_says_why() {
     answer_invite_once(&auth, "limited@example.com", auth_error(429, "over_email_send_rate_limit", "email rate limit exceeded")).await;
     answer_invite_once(&auth, "down@example.com", auth_error(500, "unexpected_failure", "Error sending invite email")).await;
     // Registered between the check and the request: shown in the module instead.
-    answer_invite_once(&auth, "raced@example.com", auth_error(422, "email_exists", "A user with this email address has already been registered")).await;
+    answer_invite_once(
+        &auth,
+        "raced@example.com",
+        auth_error(422, "email_exists", "A user with this email address has already been registered"),
+    )
+    .await;
 
     // A service key without admin rights (the anon key pasted by mistake).
     answer_invite_once(&auth, "keyless@example.com", auth_error(403, "not_admin", "User not allowed")).await;
@@ -222,7 +227,12 @@ async fn a_user_auth_invited_before_who_never_confirmed_gets_auth_email_not_the_
     let ws = app.workspace(&owner, "acme", "UTC").await;
     // Another workspace's invite email made this user; they have not followed its link yet.
     app.db.create_user("pending@example.com").await;
-    app.db.superuser().await.execute("update auth.users set email_confirmed_at = null where email = 'pending@example.com'", &[]).await.unwrap();
+    app.db
+        .superuser()
+        .await
+        .execute("update auth.users set email_confirmed_at = null where email = 'pending@example.com'", &[])
+        .await
+        .unwrap();
     Mock::given(method("POST"))
         .and(path("/auth/v1/invite"))
         .respond_with(ResponseTemplate::new(200).set_body_json(invited_user("pending@example.com")))

@@ -27,20 +27,33 @@ async fn tenant(app: &TestApp, name: &str) -> Tenant {
     let owner = app.actor(&format!("{name}@example.com")).await;
     let ws = app.workspace(&owner, name, "UTC").await;
     let account = app.account(ws, "mastodon", &format!("{name}_m")).await;
-    let tag: Uuid = app.call(&owner, "POST", &format!("/workspaces/{ws}/tags"), Some(json!({"name": "t"}))).await.body["id"].as_str().unwrap().parse().unwrap();
-    let at = (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:00Z").to_string();
-    let post = app
-        .call(&owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "hi", "targets": [account], "tags": [tag], "schedule": {"kind": "once", "at": at}})))
-        .await;
-    assert_eq!(post.status, StatusCode::CREATED, "{}", post.body);
-    let schedule = post.body["schedule"]["id"].as_str().unwrap().parse().unwrap();
-    let post: Uuid = post.body["id"].as_str().unwrap().parse().unwrap();
-    let comment = app.call(&owner, "POST", &format!("/workspaces/{ws}/posts/{post}/comments"), Some(json!({"body": "looks good"}))).await.body["id"]
+    let tag: Uuid = app.call(&owner, "POST", &format!("/workspaces/{ws}/tags"), Some(json!({"name": "t"}))).await.body["id"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
-    let invite = app.call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": format!("guest-{name}@example.com")}))).await.body["invite"]["id"]
+    let at = (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:00Z").to_string();
+    let post = app
+        .call(
+            &owner,
+            "POST",
+            &format!("/workspaces/{ws}/posts"),
+            Some(json!({"content": "hi", "targets": [account], "tags": [tag], "schedule": {"kind": "once", "at": at}})),
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::CREATED, "{}", post.body);
+    let schedule = post.body["schedule"]["id"].as_str().unwrap().parse().unwrap();
+    let post: Uuid = post.body["id"].as_str().unwrap().parse().unwrap();
+    let comment =
+        app.call(&owner, "POST", &format!("/workspaces/{ws}/posts/{post}/comments"), Some(json!({"body": "looks good"}))).await.body["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+    let invite = app
+        .call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": format!("guest-{name}@example.com")})))
+        .await
+        .body["invite"]["id"]
         .as_str()
         .unwrap()
         .parse()
@@ -95,7 +108,17 @@ fn routes(ws: Uuid, t: &Tenant) -> Vec<(&'static str, String, Option<Value>)> {
 /// Row counts of B's data: nothing may change when A pokes at it.
 async fn snapshot(app: &TestApp, ws: Uuid) -> Vec<i64> {
     let mut out = vec![];
-    for t in ["workspace_members", "workspace_invites", "social_accounts", "posts", "post_targets", "post_tags", "post_comments", "schedules", "tags"] {
+    for t in [
+        "workspace_members",
+        "workspace_invites",
+        "social_accounts",
+        "posts",
+        "post_targets",
+        "post_tags",
+        "post_comments",
+        "schedules",
+        "tags",
+    ] {
         out.push(app.count(&format!("select count(*) from postiz.{t} where workspace_id = '{ws}'")).await);
     }
     out.push(app.count(&format!("select count(*) from postiz.schedules where workspace_id = '{ws}' and status = 'pending'")).await);
@@ -113,9 +136,13 @@ async fn a_member_of_another_workspace_gets_404_for_everything() {
     let mut checked = 0;
     for ws in [b.ws, a.ws] {
         for (method, path, body) in routes(ws, &b) {
-            if ws == a.ws && !path.contains(&b.post.to_string()) && !path.contains(&b.account.to_string())
-                && !path.contains(&b.tag.to_string()) && !path.contains(&b.schedule.to_string())
-                && !path.contains(&b.invite.to_string()) && !path.contains(&b.owner.user.id.to_string())
+            if ws == a.ws
+                && !path.contains(&b.post.to_string())
+                && !path.contains(&b.account.to_string())
+                && !path.contains(&b.tag.to_string())
+                && !path.contains(&b.schedule.to_string())
+                && !path.contains(&b.invite.to_string())
+                && !path.contains(&b.owner.user.id.to_string())
             {
                 continue; // A's own collections: not B's resources
             }

@@ -135,11 +135,16 @@ fn multipart(parts: &[(&str, &str, &str, &[u8])]) -> Vec<u8> {
     body
 }
 
-async fn raw(app: &TestApp, actor: &Actor, method: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(format!("{BASE}{path}"))
-        .header(header::AUTHORIZATION, format!("Bearer {}", actor.token));
+async fn raw(
+    app: &TestApp,
+    actor: &Actor,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req =
+        Request::builder().method(method).uri(format!("{BASE}{path}")).header(header::AUTHORIZATION, format!("Bearer {}", actor.token));
     for (k, v) in headers {
         req = req.header(*k, v);
     }
@@ -301,7 +306,10 @@ async fn a_small_png_declaring_too_many_pixels_is_refused_naming_file_and_nothin
         .mount(&server)
         .await;
     let g = fixture_reaching(MediaLimits { max_image_side: 8192, ..limits() }, &["127.0.0.1/32"]).await;
-    let a = g.app.call(&g.owner, "POST", &format!("/workspaces/{}/media/from-url", g.ws), Some(json!({"url": format!("{}/bomb.png", server.uri())}))).await;
+    let a = g
+        .app
+        .call(&g.owner, "POST", &format!("/workspaces/{}/media/from-url", g.ws), Some(json!({"url": format!("{}/bomb.png", server.uri())})))
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
     assert_eq!(field(&a.body), "url");
     assert!(a.body["error"]["message"].as_str().unwrap().starts_with("url: is 8192x8192 pixels"), "{}", a.body);
@@ -448,7 +456,8 @@ async fn a_resumable_upload_of_the_wrong_type_is_dropped_at_its_first_chunk() {
     assert_eq!(f.app.count("select count(*) from postiz.media_uploads").await, 0);
     assert!(objects(f.dir.path()).is_empty());
     // Declaring a file over the limit is refused before any byte.
-    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": 5 * 1024 * 1024}))).await;
+    let s =
+        f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": 5 * 1024 * 1024}))).await;
     assert_eq!(s.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(field(&s.body), "total_bytes");
     // An aborted upload leaves nothing.
@@ -469,7 +478,12 @@ async fn media_attached_to_a_post_cannot_be_deleted_until_detached() {
     let id = a.body["id"].as_str().unwrap().to_owned();
     let p = f
         .app
-        .call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": "with a picture", "media": [{"id": id, "alt": "a test"}]})))
+        .call(
+            &f.owner,
+            "POST",
+            &format!("/workspaces/{}/posts", f.ws),
+            Some(json!({"content": "with a picture", "media": [{"id": id, "alt": "a test"}]})),
+        )
         .await;
     assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
     assert_eq!(p.body["media"][0]["id"], id.as_str());
@@ -702,7 +716,8 @@ async fn deleting_the_workspace_removes_its_media_objects_and_no_one_elses() {
     let a = upload(&f, &f.owner, "a.png", "image/png", &png(30, 30)).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let video = mp4(100_000);
-    let started = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": video.len()}))).await;
+    let started =
+        f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": video.len()}))).await;
     let upload_id = started.body["id"].as_str().unwrap().to_owned();
     let chunk = put_chunk(&f, &upload_id, &video[..65_536], 0, video.len()).await;
     assert_eq!(chunk.status, StatusCode::OK, "{}", chunk.body);
@@ -719,7 +734,11 @@ async fn deleting_the_workspace_removes_its_media_objects_and_no_one_elses() {
     assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
     let left = objects(f.dir.path());
     assert!(left.iter().all(|p| !p.starts_with(&f.ws.to_string())), "{left:?}");
-    assert_eq!(left.iter().filter(|p| p.starts_with(&other.to_string())).count(), 2, "the other workspace keeps its original and thumbnail");
+    assert_eq!(
+        left.iter().filter(|p| p.starts_with(&other.to_string())).count(),
+        2,
+        "the other workspace keeps its original and thumbnail"
+    );
     assert_eq!(media_rows(&f.app).await, 1);
 }
 

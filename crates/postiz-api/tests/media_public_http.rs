@@ -105,7 +105,10 @@ async fn a_link_serves_exactly_the_stored_bytes_with_type_length_and_its_remaini
     let (status, headers, body) = f.send(Method::HEAD, &link, None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.is_empty());
-    assert_eq!((&headers[header::CONTENT_LENGTH], &headers[header::CONTENT_TYPE]), (&"300000".parse().unwrap(), &"image/jpeg".parse().unwrap()));
+    assert_eq!(
+        (&headers[header::CONTENT_LENGTH], &headers[header::CONTENT_TYPE]),
+        (&"300000".parse().unwrap(), &"image/jpeg".parse().unwrap())
+    );
 
     let (status, headers, body) = f.send(Method::GET, &link, Some("bytes=1000-1999")).await;
     assert_eq!(status, StatusCode::PARTIAL_CONTENT);

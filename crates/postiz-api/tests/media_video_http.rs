@@ -203,7 +203,10 @@ async fn a_resumable_upload_of_a_movie_gets_its_poster_too() {
     let f = fixture().await;
     let video = movie(3, true);
     let total = video.len();
-    let s = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": total, "name": "big.mp4"}))).await;
+    let s = f
+        .app
+        .call(&f.owner, "POST", &format!("/workspaces/{}/media/uploads", f.ws), Some(json!({"total_bytes": total, "name": "big.mp4"})))
+        .await;
     assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
     let id = s.body["id"].as_str().unwrap().to_owned();
     let chunk = 64 * 1024;
@@ -211,7 +214,8 @@ async fn a_resumable_upload_of_a_movie_gets_its_poster_too() {
     while at < total {
         let end = (at + chunk).min(total);
         let range = [("content-range", format!("bytes {at}-{}/{total}", end - 1))];
-        let (status, body) = raw(&f.app, &f.owner, "PUT", &format!("/workspaces/{}/media/uploads/{id}", f.ws), &range, video[at..end].to_vec()).await;
+        let (status, body) =
+            raw(&f.app, &f.owner, "PUT", &format!("/workspaces/{}/media/uploads/{id}", f.ws), &range, video[at..end].to_vec()).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
         at = end;
     }
@@ -227,7 +231,18 @@ async fn a_resumable_upload_of_a_movie_gets_its_poster_too() {
 
 /// `seconds` of a flat colour at 64x64, 24 fps: long movies stay small and quick to make.
 fn long_movie(seconds: u32) -> Vec<u8> {
-    ffmpeg(&["-f", "lavfi", "-i", &format!("color=c=0x3366cc:size=64x64:rate=24:duration={seconds}"), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("color=c=0x3366cc:size=64x64:rate=24:duration={seconds}"),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+    ])
 }
 
 fn fit<'a>(item: &'a Value, network: &str) -> &'a Value {
@@ -340,7 +355,18 @@ async fn alt_text_is_edited_in_the_library_refused_naming_the_field_and_counted_
 
 /// `seconds` of a flat colour at 90x160 (9:16), 24 fps.
 fn story_movie(seconds: u32) -> Vec<u8> {
-    ffmpeg(&["-f", "lavfi", "-i", &format!("color=c=0xcc6633:size=90x160:rate=24:duration={seconds}"), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("color=c=0xcc6633:size=90x160:rate=24:duration={seconds}"),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+    ])
 }
 
 /// An Instagram story is checked against the story's limits at schedule time (a 70-second
@@ -374,7 +400,10 @@ async fn instagram_stories_and_reels_are_checked_against_their_own_limits_when_s
     let fields = a.body["error"]["fields"].as_array().unwrap();
     assert_eq!(fields.len(), 1, "{}", a.body);
     assert_eq!(fields[0]["field"], "variants.instagram.media[0]");
-    assert_eq!(fields[0]["message"], "An Instagram story allows videos up to 1 min (maximum duration); “behind-the-scenes.mp4” is 1 min 10 s: trim it");
+    assert_eq!(
+        fields[0]["message"],
+        "An Instagram story allows videos up to 1 min (maximum duration); “behind-the-scenes.mp4” is 1 min 10 s: trim it"
+    );
 
     // Two files and a first comment: a story takes neither.
     let a = f.app.call(&f.owner, "POST", &path, Some(post(json!([short["id"], long["id"]]), "story", Some("first!")))).await;

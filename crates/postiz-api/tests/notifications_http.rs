@@ -3,10 +3,7 @@
 //! by the worker's role, an account needing reconnection), each person sees and marks only their
 //! own, the inbox lists unread first and pages, preferences choose per kind (off writes nothing;
 //! email also writes one outbox row and one `notify` message).
-#![allow(
-    clippy::unwrap_used,
-    reason = "test helpers: a broken fixture should panic right there"
-)]
+#![allow(clippy::unwrap_used, reason = "test helpers: a broken fixture should panic right there")]
 
 mod common;
 
@@ -58,7 +55,9 @@ impl Fixture {
                 who,
                 "POST",
                 &format!("/workspaces/{}/posts", self.ws),
-                Some(json!({"content": "Launch day", "targets": [self.account], "schedule": {"kind": "once", "at": when}, "status": status})),
+                Some(
+                    json!({"content": "Launch day", "targets": [self.account], "schedule": {"kind": "once", "at": when}, "status": status}),
+                ),
             )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
@@ -119,10 +118,8 @@ async fn an_approval_request_reaches_the_reviewers_and_the_decision_reaches_the_
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
     assert_eq!(f.inbox(&f.admin).await["unread"], 1);
 
-    let decided = f
-        .app
-        .call(&f.admin, "POST", &format!("/workspaces/{ws}/posts/{post}/decisions"), Some(json!({"decision": "approved"})))
-        .await;
+    let decided =
+        f.app.call(&f.admin, "POST", &format!("/workspaces/{ws}/posts/{post}/decisions"), Some(json!({"decision": "approved"}))).await;
     assert!(decided.status.is_success(), "{}", decided.body);
     let author = f.inbox(&f.editor).await;
     assert_eq!(author["unread"], 1, "{author}");
@@ -186,18 +183,13 @@ async fn preferences_choose_per_kind_and_bad_choices_are_named() {
     assert_eq!(of(&got.body, "post_published")["delivery"], "off", "published news is opt-in");
     assert_eq!(of(&got.body, "post_failed")["is_default"], true);
 
-    let bad = f
-        .app
-        .call(&f.editor, "PUT", &path, Some(json!({"preferences": {"post_failed": "sms", "post_exploded": "email"}})))
-        .await;
+    let bad = f.app.call(&f.editor, "PUT", &path, Some(json!({"preferences": {"post_failed": "sms", "post_exploded": "email"}}))).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     let fields: Vec<&str> = bad.body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["preferences.post_exploded", "preferences.post_failed"]);
 
-    let set = f
-        .app
-        .call(&f.editor, "PUT", &path, Some(json!({"preferences": {"post_failed": "in_app", "post_published": "digest"}})))
-        .await;
+    let set =
+        f.app.call(&f.editor, "PUT", &path, Some(json!({"preferences": {"post_failed": "in_app", "post_published": "digest"}}))).await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     assert_eq!(of(&set.body, "post_failed")["delivery"], "in_app");
     assert_eq!(of(&set.body, "post_failed")["is_default"], false);
@@ -226,10 +218,7 @@ async fn an_account_that_needs_reconnecting_tells_the_admins_and_the_inbox_pages
     let f = fixture().await;
     let ws = f.ws;
     let service = f.app.db.as_service().await;
-    service
-        .execute("update postiz.social_accounts set status = 'needs_reconnect' where id = $1", &[&f.account])
-        .await
-        .unwrap();
+    service.execute("update postiz.social_accounts set status = 'needs_reconnect' where id = $1", &[&f.account]).await.unwrap();
     service.commit().await.unwrap();
     for who in [&f.admin, &f.owner] {
         let inbox = f.inbox(who).await;

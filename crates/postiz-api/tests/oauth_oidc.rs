@@ -47,16 +47,23 @@ async fn stored(app: &ConnectApp, keyring: &Keyring, account: Uuid) -> (SecretSt
         .expect("credentials row");
     let ws: Uuid = row.get(0);
     let b = |field| Binding { workspace_id: ws, social_account_id: account, field };
-    let access = keyring.decrypt(&Sealed { key_id: row.get(1), nonce: row.get(2), ciphertext: row.get(3) }, &b(Field::AccessToken)).expect("access");
-    let refresh = row
-        .get::<_, Option<String>>(4)
-        .map(|key_id| keyring.decrypt(&Sealed { key_id, nonce: row.get(5), ciphertext: row.get(6) }, &b(Field::RefreshToken)).expect("refresh"));
+    let access =
+        keyring.decrypt(&Sealed { key_id: row.get(1), nonce: row.get(2), ciphertext: row.get(3) }, &b(Field::AccessToken)).expect("access");
+    let refresh = row.get::<_, Option<String>>(4).map(|key_id| {
+        keyring.decrypt(&Sealed { key_id, nonce: row.get(5), ciphertext: row.get(6) }, &b(Field::RefreshToken)).expect("refresh")
+    });
     (access, refresh)
 }
 
 fn tokens_for(app: &ConnectApp, keyring: Arc<Keyring>, client_id: &str) -> Arc<Tokens> {
     let pool = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 4).expect("pool");
-    Arc::new(Tokens::new(pool, keyring, Arc::clone(&app.registry), oidc_clients(client_id), postiz_oauth::http_client(Duration::from_secs(5))))
+    Arc::new(Tokens::new(
+        pool,
+        keyring,
+        Arc::clone(&app.registry),
+        oidc_clients(client_id),
+        postiz_oauth::http_client(Duration::from_secs(5)),
+    ))
 }
 
 #[tokio::test]
@@ -71,7 +78,11 @@ async fn code_pkce_refresh_rotation_and_key_rotation_end_to_end() {
     assert_eq!(q["code_challenge_method"], "S256");
     assert!(url.as_str().starts_with(peer.issuer.as_str()));
     let state = state_of(&url);
-    let stored_hashes = app.count(&format!("select count(*) from postiz.oauth_states where state_hash = sha256('{state}'::bytea) and pkce_ciphertext is not null")).await;
+    let stored_hashes = app
+        .count(&format!(
+            "select count(*) from postiz.oauth_states where state_hash = sha256('{state}'::bytea) and pkce_ciphertext is not null"
+        ))
+        .await;
     assert_eq!(stored_hashes, 1, "only the state's hash and the sealed verifier are stored");
     assert_eq!(app.count(&format!("select count(*) from postiz.oauth_states t where t::text like '%{state}%' or position(convert_to('{state}', 'UTF8') in t.state_hash) > 0")).await, 0);
 
@@ -105,7 +116,8 @@ async fn code_pkce_refresh_rotation_and_key_rotation_end_to_end() {
         _ => unreachable!(),
     };
     let client = OAuthClient { client_id: "postiz-public".into(), client_secret: None };
-    let reuse = refresh_grant(&postiz_oauth::http_client(Duration::from_secs(5)), &Endpoints::from_spec(&spec), &client, &first_refresh).await;
+    let reuse =
+        refresh_grant(&postiz_oauth::http_client(Duration::from_secs(5)), &Endpoints::from_spec(&spec), &client, &first_refresh).await;
     assert!(matches!(reuse, Err(GrantError::InvalidGrant { .. })), "{reuse:?}");
 
     // Reconnect the same account: tokens replaced in place, one account row.
@@ -115,26 +127,27 @@ async fn code_pkce_refresh_rotation_and_key_rotation_end_to_end() {
 
     // Key rotation: everything moves to the new key and still works.
     let (_, refresh_before) = stored(&app, &keyring, account).await;
-    let rotated = Arc::new(
-        Keyring::parse(&SecretString::from(format!(
-            "k2:{},test-current:{}",
-            base64_key(2),
-            base64_key(7)
-        )))
-        .expect("keys"),
-    );
+    let rotated =
+        Arc::new(Keyring::parse(&SecretString::from(format!("k2:{},test-current:{}", base64_key(2), base64_key(7)))).expect("keys"));
     let service = postiz_db::service_pool(&SecretString::from(app.app.db.url()), 2).expect("pool");
     let stats = postiz_worker::rotate::rotate_keys(&service, &rotated, 10, |_| {}).await.expect("rotate");
     assert!(stats.rows("credentials") >= 1);
-    assert_eq!(app.count("select count(*) from postiz.credentials where access_token_key_id <> 'k2' or refresh_token_key_id <> 'k2'").await, 0);
+    assert_eq!(
+        app.count("select count(*) from postiz.credentials where access_token_key_id <> 'k2' or refresh_token_key_id <> 'k2'").await,
+        0
+    );
     let (_, refresh_after) = stored(&app, &rotated, account).await;
     assert_eq!(refresh_after.expect("kept").expose_secret(), refresh_before.expect("had").expose_secret());
     let tokens = tokens_for(&app, Arc::clone(&rotated), "postiz-public");
-    assert!(matches!(tokens.if_expiring(account, Duration::from_secs(3600)).await.expect("refresh after rotation"), Refreshed::Refreshed(_)));
+    assert!(matches!(
+        tokens.if_expiring(account, Duration::from_secs(3600)).await.expect("refresh after rotation"),
+        Refreshed::Refreshed(_)
+    ));
 
     // A spent refresh token stored back (as after a lost race) is revocation: the sweep marks
     // the account revoked, pauses it and logs it.
-    let ws: Uuid = app.query_one(&format!("select workspace_id from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let ws: Uuid =
+        app.query_one(&format!("select workspace_id from postiz.credentials where social_account_id = '{account}'")).await.get(0);
     let spent = rotated.encrypt(&first_refresh, &Binding { workspace_id: ws, social_account_id: account, field: Field::RefreshToken });
     app.app
         .db
@@ -163,7 +176,8 @@ async fn concurrent_refreshes_spend_the_rotating_refresh_token_once() {
     let (registry, _) = registry(peer);
     let app = ConnectApp::new(registry, oidc_clients("postiz-public")).await;
     let account = connect_x(&app, "bob").await;
-    let nonce: Vec<u8> = app.query_one(&format!("select access_token_nonce from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let nonce: Vec<u8> =
+        app.query_one(&format!("select access_token_nonce from postiz.credentials where social_account_id = '{account}'")).await.get(0);
     let tokens = tokens_for(&app, Arc::clone(&app.keyring), "postiz-public");
 
     // Eight jobs refused at once, each holding the same old token.
@@ -200,19 +214,26 @@ async fn expired_access_token_is_refreshed_during_publish_then_published_once() 
     let (registry, network) = registry(peer);
     let app = ConnectApp::new(registry, oidc_clients("postiz-shortlived")).await;
     let account = connect_x(&app, "carol").await;
-    let first_nonce: Vec<u8> = app.query_one(&format!("select access_token_nonce from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let first_nonce: Vec<u8> =
+        app.query_one(&format!("select access_token_nonce from postiz.credentials where social_account_id = '{account}'")).await.get(0);
     // The access token lives two seconds.
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     app.schedule_now(account, "hello").await;
     let tokens = tokens_for(&app, Arc::clone(&app.keyring), "postiz-shortlived");
-    app.run_worker_until("oidc-test-worker", tokens, "select count(*) from postiz.post_targets where status in ('published', 'failed', 'pending')").await;
+    app.run_worker_until(
+        "oidc-test-worker",
+        tokens,
+        "select count(*) from postiz.post_targets where status in ('published', 'failed', 'pending')",
+    )
+    .await;
 
     let status: String = app.query_one("select status::text from postiz.post_targets").await.get(0);
     assert_eq!(status, "published");
     assert_eq!(network.publishes.load(std::sync::atomic::Ordering::SeqCst), 1, "published exactly once, after the refresh");
     assert_eq!(app.count("select attempt::bigint from postiz.queue_jobs").await, 1, "the retry happened inside the same attempt");
-    let nonce: Vec<u8> = app.query_one(&format!("select access_token_nonce from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let nonce: Vec<u8> =
+        app.query_one(&format!("select access_token_nonce from postiz.credentials where social_account_id = '{account}'")).await.get(0);
     assert_ne!(nonce, first_nonce, "the refreshed token was stored");
     assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'active'")).await, 1);
 }
@@ -274,7 +295,10 @@ async fn wrong_pkce_verifier_is_refused_by_the_server() {
         .db
         .superuser()
         .await
-        .execute("update postiz.oauth_states set pkce_key_id = $2, pkce_nonce = $3, pkce_ciphertext = $4 where id = $1", &[&id, &sealed.key_id, &sealed.nonce, &sealed.ciphertext])
+        .execute(
+            "update postiz.oauth_states set pkce_key_id = $2, pkce_nonce = $3, pkce_ciphertext = $4 where id = $1",
+            &[&id, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
+        )
         .await
         .unwrap();
     let (code, _) = authorize(&url, "gina").await;
@@ -305,7 +329,10 @@ async fn editors_cannot_start_and_outsiders_do_not_see_the_workspace() {
         .db
         .superuser()
         .await
-        .execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'editor')", &[&app.workspace, &editor.id])
+        .execute(
+            "insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'editor')",
+            &[&app.workspace, &editor.id],
+        )
         .await
         .unwrap();
     let body = serde_json::json!({"workspace_id": app.workspace});
@@ -325,7 +352,8 @@ async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() 
     // Spend the stored refresh token elsewhere (the network rotates it), leaving ours dead.
     let tokens = tokens_for(&app, Arc::clone(&app.keyring), "postiz-shortlived");
     assert!(matches!(tokens.if_expiring(account, Duration::from_secs(3600)).await.unwrap(), Refreshed::Refreshed(_)));
-    let ws: Uuid = app.query_one(&format!("select workspace_id from postiz.credentials where social_account_id = '{account}'")).await.get(0);
+    let ws: Uuid =
+        app.query_one(&format!("select workspace_id from postiz.credentials where social_account_id = '{account}'")).await.get(0);
     let sealed = app.keyring.encrypt(&spent, &Binding { workspace_id: ws, social_account_id: account, field: Field::RefreshToken });
     app.app
         .db
@@ -340,7 +368,12 @@ async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() 
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     app.schedule_now(account, "hi").await;
-    app.run_worker_until("oidc-revoke-worker", tokens, "select count(*) from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'").await;
+    app.run_worker_until(
+        "oidc-revoke-worker",
+        tokens,
+        "select count(*) from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'",
+    )
+    .await;
 
     assert_eq!(network.publishes.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing went out");
     assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'revoked'")).await, 1);
@@ -352,6 +385,10 @@ async fn refused_token_whose_refresh_is_revoked_pauses_the_account_as_revoked() 
     // Reconnecting resumes the paused job.
     let again = connect_x(&app, "ivan").await;
     assert_eq!(again, account);
-    assert_eq!(app.count("select count(*) from postiz.queue_jobs where status = 'queued' and msg_id is not null").await, 1, "back on the queue");
+    assert_eq!(
+        app.count("select count(*) from postiz.queue_jobs where status = 'queued' and msg_id is not null").await,
+        1,
+        "back on the queue"
+    );
     assert_eq!(app.count(&format!("select count(*) from postiz.social_accounts where id = '{account}' and status = 'active'")).await, 1);
 }

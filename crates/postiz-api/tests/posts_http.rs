@@ -47,7 +47,8 @@ async fn footprint(app: &TestApp) -> Vec<i64> {
 #[tokio::test]
 async fn create_writes_variants_targets_tags_media_and_schedule_in_one_go() {
     let f = fixture().await;
-    let tag = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/tags", f.ws), Some(json!({"name": "launch", "color": "#ff0000"}))).await;
+    let tag =
+        f.app.call(&f.owner, "POST", &format!("/workspaces/{}/tags", f.ws), Some(json!({"name": "launch", "color": "#ff0000"}))).await;
     assert_eq!(tag.status, StatusCode::CREATED, "{}", tag.body);
     let tag_id = tag.body["id"].as_str().unwrap().to_owned();
     let image = f.app.media(f.ws, "image/png", 200_000).await;
@@ -100,7 +101,15 @@ async fn create_writes_variants_targets_tags_media_and_schedule_in_one_go() {
         .get(0);
     assert_eq!(next.to_rfc3339(), DateTime::parse_from_rfc3339(&when).unwrap().with_timezone(&Utc).to_rfc3339());
     // Written by the user, so the activity log names them.
-    let actor: Uuid = f.app.db.superuser().await.query_one("select actor_id from postiz.activity_logs where action = 'post.created'", &[]).await.unwrap().get(0);
+    let actor: Uuid = f
+        .app
+        .db
+        .superuser()
+        .await
+        .query_one("select actor_id from postiz.activity_logs where action = 'post.created'", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(actor, f.owner.user.id);
 
     let got = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/posts/{}", f.ws, p["id"].as_str().unwrap()), None).await;
@@ -178,14 +187,30 @@ async fn field_errors_name_the_field() {
         ("unknown account", json!({"content": "hi", "targets": [Uuid::new_v4()]}), "targets[0]"),
         ("same account twice", json!({"content": "hi", "targets": [f.x, f.x]}), "targets[1]"),
         ("too long for X", json!({"content": "x".repeat(300), "targets": [f.x]}), "variants.x.text"),
-        ("unsupported rule", json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "recurring", "starts_at": at(1), "rrule": "FREQ=YEARLY"}}), "schedule.rrule"),
-        ("rule with a typo", json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "recurring", "starts_at": at(1), "rrule": "FREQ=DAILY;BYDAYS=MO"}}), "schedule.rrule"),
-        ("not a zone", json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "recurring", "starts_at": at(1), "rrule": "FREQ=DAILY", "time_zone": "Mars/Olympus"}}), "schedule.time_zone"),
+        (
+            "unsupported rule",
+            json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "recurring", "starts_at": at(1), "rrule": "FREQ=YEARLY"}}),
+            "schedule.rrule",
+        ),
+        (
+            "rule with a typo",
+            json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "recurring", "starts_at": at(1), "rrule": "FREQ=DAILY;BYDAYS=MO"}}),
+            "schedule.rrule",
+        ),
+        (
+            "not a zone",
+            json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "recurring", "starts_at": at(1), "rrule": "FREQ=DAILY", "time_zone": "Mars/Olympus"}}),
+            "schedule.time_zone",
+        ),
         ("once in the past", json!({"content": "hi", "targets": [f.x], "schedule": {"kind": "once", "at": at(-1)}}), "schedule.at"),
         ("unknown variant field", json!({"content": "hi", "variants": {"x": {"txt": "hi"}}}), "variants.x.txt"),
         ("unknown top-level field", json!({"content": "hi", "target": [f.x]}), "target"),
         ("unknown network", json!({"content": "hi", "variants": {"twitter": {}}}), "variants.twitter"),
-        ("settings for another network", json!({"content": "hi", "targets": [f.x], "variants": {"x": {"settings": {"network": "mastodon"}}}}), "variants.x.settings"),
+        (
+            "settings for another network",
+            json!({"content": "hi", "targets": [f.x], "variants": {"x": {"settings": {"network": "mastodon"}}}}),
+            "variants.x.settings",
+        ),
         ("unknown media", json!({"content": "hi", "targets": [f.x], "media": [Uuid::new_v4()]}), "media[0]"),
         ("unknown tag", json!({"content": "hi", "tags": [Uuid::new_v4()]}), "tags[0]"),
         ("scheduled without targets", json!({"content": "hi", "schedule": {"kind": "once", "at": at(1)}}), "targets"),
@@ -229,8 +254,13 @@ async fn recurring_schedules_start_on_the_rule_and_follow_the_plan() {
     su.execute("update postiz.workspaces set plan = 'lite' where id = $1", &[&f.ws]).await.unwrap();
     let refused = f
         .app
-        .call(&f.owner, "POST", &path, Some(json!({"content": "weekly", "targets": [f.mastodon],
-                "schedule": {"kind": "recurring", "starts_at": at(2), "rrule": "FREQ=DAILY"}})))
+        .call(
+            &f.owner,
+            "POST",
+            &path,
+            Some(json!({"content": "weekly", "targets": [f.mastodon],
+                "schedule": {"kind": "recurring", "starts_at": at(2), "rrule": "FREQ=DAILY"}})),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields(&refused.body), ["schedule.kind"]);
@@ -242,7 +272,15 @@ async fn evergreen_puts_the_post_in_the_tags_pool() {
     let tag = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/tags", f.ws), Some(json!({"name": "tips"}))).await;
     let tag_id = tag.body["id"].as_str().unwrap().to_owned();
     let path = format!("/workspaces/{}/posts", f.ws);
-    let no_rule = f.app.call(&f.owner, "POST", &path, Some(json!({"content": "tip 1", "targets": [f.x], "schedule": {"kind": "evergreen", "tag_id": tag_id}}))).await;
+    let no_rule = f
+        .app
+        .call(
+            &f.owner,
+            "POST",
+            &path,
+            Some(json!({"content": "tip 1", "targets": [f.x], "schedule": {"kind": "evergreen", "tag_id": tag_id}})),
+        )
+        .await;
     assert_eq!(fields(&no_rule.body), ["schedule.rrule"], "the tag is not a pool yet");
     let first = f
         .app
@@ -253,7 +291,15 @@ async fn evergreen_puts_the_post_in_the_tags_pool() {
     assert_eq!(first.body["tags"][0]["id"], tag_id.as_str(), "joining the pool means carrying its tag");
     assert_eq!(first.body["schedule"]["kind"], "evergreen");
     assert_eq!(first.body["scheduled_at"], Value::Null);
-    let second = f.app.call(&f.owner, "POST", &path, Some(json!({"content": "tip 2", "targets": [f.x], "schedule": {"kind": "evergreen", "tag_id": tag_id}}))).await;
+    let second = f
+        .app
+        .call(
+            &f.owner,
+            "POST",
+            &path,
+            Some(json!({"content": "tip 2", "targets": [f.x], "schedule": {"kind": "evergreen", "tag_id": tag_id}})),
+        )
+        .await;
     assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
     assert_eq!(f.app.count("select count(*) from postiz.schedules where kind = 'evergreen'").await, 1, "one pool");
     let tags = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/tags", f.ws), None).await;
@@ -264,7 +310,12 @@ async fn evergreen_puts_the_post_in_the_tags_pool() {
 async fn scheduled_post(f: &Fixture, days: i64) -> (String, Uuid) {
     let a = f
         .app
-        .call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": "hello", "targets": [f.x], "schedule": {"kind": "once", "at": at(days)}})))
+        .call(
+            &f.owner,
+            "POST",
+            &format!("/workspaces/{}/posts", f.ws),
+            Some(json!({"content": "hello", "targets": [f.x], "schedule": {"kind": "once", "at": at(days)}})),
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     (a.body["id"].as_str().unwrap().to_owned(), a.body["schedule"]["id"].as_str().unwrap().parse().unwrap())
@@ -288,11 +339,17 @@ async fn editing_a_scheduled_posts_time_bumps_the_revision_and_cancels_stale_job
     su.execute("update postiz.post_targets set status = 'queued' where post_id = $1", &[&post_id]).await.unwrap();
 
     let new_time = at(2);
-    let a = f.app.call(&f.owner, "PATCH", &format!("/workspaces/{}/posts/{post}", f.ws), Some(json!({"schedule": {"kind": "once", "at": new_time}}))).await;
+    let a = f
+        .app
+        .call(&f.owner, "PATCH", &format!("/workspaces/{}/posts/{post}", f.ws), Some(json!({"schedule": {"kind": "once", "at": new_time}})))
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["schedule"]["id"], schedule.to_string(), "the same schedule row, edited in place");
     assert_eq!(a.body["schedule"]["revision"], 1);
-    assert_eq!(DateTime::parse_from_rfc3339(a.body["scheduled_at"].as_str().unwrap()).unwrap(), DateTime::parse_from_rfc3339(&new_time).unwrap());
+    assert_eq!(
+        DateTime::parse_from_rfc3339(a.body["scheduled_at"].as_str().unwrap()).unwrap(),
+        DateTime::parse_from_rfc3339(&new_time).unwrap()
+    );
     let job = &a.body["targets"][0]["jobs"][0];
     assert_eq!(job["status"], "canceled", "{}", a.body);
     assert_eq!(job["last_error"]["code"], "schedule_changed");
@@ -348,12 +405,21 @@ async fn get_shows_each_targets_jobs_and_errors() {
 async fn a_post_being_published_is_not_changed() {
     let f = fixture().await;
     let (post, _) = scheduled_post(&f, 1).await;
-    f.app.db.superuser().await.execute("update postiz.posts set status = 'publishing' where id = $1", &[&post.parse::<Uuid>().unwrap()]).await.unwrap();
+    f.app
+        .db
+        .superuser()
+        .await
+        .execute("update postiz.posts set status = 'publishing' where id = $1", &[&post.parse::<Uuid>().unwrap()])
+        .await
+        .unwrap();
     let path = format!("/workspaces/{}/posts/{post}", f.ws);
     let patch = f.app.call(&f.owner, "PATCH", &path, Some(json!({"content": "late edit"}))).await;
     assert_eq!((patch.status, patch.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("post_publishing")));
     assert_eq!(f.app.call(&f.owner, "DELETE", &path, None).await.status, StatusCode::CONFLICT);
-    assert_eq!(f.app.call(&f.owner, "POST", &format!("{path}/status"), Some(json!({"status": "canceled"}))).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        f.app.call(&f.owner, "POST", &format!("{path}/status"), Some(json!({"status": "canceled"}))).await.status,
+        StatusCode::CONFLICT
+    );
     assert_eq!(f.app.count("select count(*) from postiz.posts where content = 'hello'").await, 1);
 }
 
@@ -362,8 +428,12 @@ async fn status_changes_arm_and_disarm_the_schedule() {
     let f = fixture().await;
     let a = f
         .app
-        .call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws),
-              Some(json!({"content": "later", "targets": [f.x], "status": "draft", "schedule": {"kind": "once", "at": at(1)}})))
+        .call(
+            &f.owner,
+            "POST",
+            &format!("/workspaces/{}/posts", f.ws),
+            Some(json!({"content": "later", "targets": [f.x], "status": "draft", "schedule": {"kind": "once", "at": at(1)}})),
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     assert_eq!(a.body["status"], "draft");
@@ -447,10 +517,15 @@ async fn an_update_with_one_bad_field_changes_nothing() {
     let snapshot = f.app.call(&f.owner, "GET", &format!("/workspaces/{}/posts/{post}", f.ws), None).await.body;
     let a = f
         .app
-        .call(&f.owner, "PATCH", &format!("/workspaces/{}/posts/{post}", f.ws), Some(json!({
-            "content": "new text", "targets": [f.x, f.mastodon], "variants": {"mastodon": {"text": "m"}},
-            "schedule": {"kind": "recurring", "starts_at": at(2), "rrule": "FREQ=DAILY", "time_zone": "Nowhere/Land"}
-        })))
+        .call(
+            &f.owner,
+            "PATCH",
+            &format!("/workspaces/{}/posts/{post}", f.ws),
+            Some(json!({
+                "content": "new text", "targets": [f.x, f.mastodon], "variants": {"mastodon": {"text": "m"}},
+                "schedule": {"kind": "recurring", "starts_at": at(2), "rrule": "FREQ=DAILY", "time_zone": "Nowhere/Land"}
+            })),
+        )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
     assert_eq!(fields(&a.body), ["schedule.time_zone"]);
@@ -463,7 +538,14 @@ async fn an_update_with_one_bad_field_changes_nothing() {
 async fn posts_are_listed_newest_first_with_a_status_filter_and_paging() {
     let f = fixture().await;
     for i in 0..3 {
-        f.app.call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": format!("draft {i}"), "targets": [f.x]}))).await;
+        f.app
+            .call(
+                &f.owner,
+                "POST",
+                &format!("/workspaces/{}/posts", f.ws),
+                Some(json!({"content": format!("draft {i}"), "targets": [f.x]})),
+            )
+            .await;
     }
     scheduled_post(&f, 1).await;
     let path = format!("/workspaces/{}/posts", f.ws);

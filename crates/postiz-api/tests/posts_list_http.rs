@@ -53,8 +53,11 @@ async fn the_list_searches_filters_sorts_and_pages_every_post_of_the_workspace()
     post(&app, &stranger, other, json!({"content": "Launch day at OTHER", "targets": [other_x]})).await;
 
     let undated = post(&app, &owner, ws, json!({"content": "Launch teaser, undated draft", "targets": [x], "tags": [tag]})).await;
-    let later = post(&app, &editor, ws, json!({"content": "LAUNCH day!", "targets": [x, mastodon], "schedule": {"kind": "once", "at": at(5)}})).await;
-    let sooner = post(&app, &owner, ws, json!({"content": "Weekly digest", "targets": [mastodon], "schedule": {"kind": "once", "at": at(2)}})).await;
+    let later =
+        post(&app, &editor, ws, json!({"content": "LAUNCH day!", "targets": [x, mastodon], "schedule": {"kind": "once", "at": at(5)}}))
+            .await;
+    let sooner =
+        post(&app, &owner, ws, json!({"content": "Weekly digest", "targets": [mastodon], "schedule": {"kind": "once", "at": at(2)}})).await;
     let odd = post(&app, &owner, ws, json!({"content": "100% off_today", "targets": [x]})).await;
 
     let path = format!("/workspaces/{ws}/posts");
@@ -96,10 +99,7 @@ async fn the_list_searches_filters_sorts_and_pages_every_post_of_the_workspace()
     assert_eq!(by(format!("account={x}&q=launch&status=draft")).await, ["Launch teaser, undated draft"]);
 
     // Sorts: by scheduled time undated posts count as latest.
-    assert_eq!(
-        by("sort=scheduled&order=asc".into()).await[..2],
-        ["Weekly digest".to_owned(), "LAUNCH day!".to_owned()]
-    );
+    assert_eq!(by("sort=scheduled&order=asc".into()).await[..2], ["Weekly digest".to_owned(), "LAUNCH day!".to_owned()]);
     assert_eq!(by("sort=created&order=asc".into()).await[0], "Launch teaser, undated draft");
     app.call(&owner, "PATCH", &format!("{path}/{sooner}"), Some(json!({"content": "Weekly digest v2"}))).await;
     assert_eq!(by("sort=updated".into()).await[0], "Weekly digest v2");
@@ -167,7 +167,8 @@ async fn bulk_fixture() -> Bulk {
 
 impl Bulk {
     async fn scheduled(&self, text: &str, days: i64) -> Uuid {
-        post(&self.app, &self.owner, self.ws, json!({"content": text, "targets": [self.x], "schedule": {"kind": "once", "at": at(days)}})).await
+        post(&self.app, &self.owner, self.ws, json!({"content": text, "targets": [self.x], "schedule": {"kind": "once", "at": at(days)}}))
+            .await
     }
 
     async fn bulk(&self, actor: &Actor, body: Value) -> Answer {
@@ -194,7 +195,10 @@ async fn bulk_move_cancel_and_tag_apply_to_every_post_and_undo_puts_them_back() 
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(time(&b.show(p1).await), t1 + Duration::minutes(90));
     assert_eq!(time(&b.show(p2).await), t2 + Duration::minutes(90));
-    assert_eq!(b.show(p1).await["schedule"]["starts_at"].as_str().map(|s| s.parse::<chrono::DateTime<Utc>>().unwrap()), Some(t1 + Duration::minutes(90)));
+    assert_eq!(
+        b.show(p1).await["schedule"]["starts_at"].as_str().map(|s| s.parse::<chrono::DateTime<Utc>>().unwrap()),
+        Some(t1 + Duration::minutes(90))
+    );
     let undo = b.bulk(&b.owner, moved.body["undo"].clone()).await;
     assert_eq!(undo.status, StatusCode::OK, "{}", undo.body);
     assert_eq!((time(&b.show(p1).await), time(&b.show(p2).await)), (t1, t2), "undo puts each back at its own time");
@@ -293,7 +297,12 @@ async fn the_approval_gate_refuses_each_post_of_a_bulk_request() {
     b.app.add_member(b.ws, &editor, "editor").await;
     let set = b
         .app
-        .call(&admin, "PUT", &format!("/workspaces/{}/approval-policy", b.ws), Some(json!({"steps": [{"min_role": "admin", "required": 1}]})))
+        .call(
+            &admin,
+            "PUT",
+            &format!("/workspaces/{}/approval-policy", b.ws),
+            Some(json!({"steps": [{"min_role": "admin", "required": 1}]})),
+        )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     let mut ids = vec![];

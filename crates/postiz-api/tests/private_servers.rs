@@ -24,7 +24,10 @@ async fn pds() -> MockServer {
     let pds = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/xrpc/com.atproto.server.createSession"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"did": "did:plc:intranet", "handle": "ann.intranet.test", "accessJwt": "a1", "refreshJwt": "r1"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"did": "did:plc:intranet", "handle": "ann.intranet.test", "accessJwt": "a1", "refreshJwt": "r1"})),
+        )
         .mount(&pds)
         .await;
     pds

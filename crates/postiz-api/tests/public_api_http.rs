@@ -16,8 +16,8 @@ use common::*;
 use http_body_util::BodyExt;
 use postiz_api::routes::media::{MediaLimits, MediaState};
 use postiz_api::routes::public::PublicApi;
-use postiz_storage::MediaStorage;
 use postiz_db::DbRole;
+use postiz_storage::MediaStorage;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -59,7 +59,14 @@ async fn make_key(f: &Fixture, ws: Uuid, scopes: &[&str]) -> (String, String) {
 }
 
 /// Calls the public API with `authorization` as the whole header value.
-async fn call_auth(app: &TestApp, authorization: Option<&str>, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
+async fn call_auth(
+    app: &TestApp,
+    authorization: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Answer {
     let mut req = Request::builder().method(method).uri(format!("{BASE}{PUBLIC}{path}"));
     if let Some(a) = authorization {
         req = req.header(header::AUTHORIZATION, a);
@@ -121,7 +128,15 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_works_as_bearer_or_bare() {
     f.app.add_member(f.ws, &editor, "editor").await;
     let a = f.app.call(&editor, "POST", &format!("/workspaces/{}/api-keys", f.ws), Some(json!({"name": "mine"}))).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
-    let a = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/api-keys", f.ws), Some(json!({"name": "x", "scopes": ["posts:read", "admin:write"]}))).await;
+    let a = f
+        .app
+        .call(
+            &f.owner,
+            "POST",
+            &format!("/workspaces/{}/api-keys", f.ws),
+            Some(json!({"name": "x", "scopes": ["posts:read", "admin:write"]})),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.body["error"]["fields"][0]["field"], "scopes[1]");
 }
@@ -133,7 +148,10 @@ async fn responses_with_a_secret_shown_once_are_never_cached() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert!(created.body["key"].as_str().unwrap().starts_with("pzk_"));
     assert_eq!(created.headers[header::CACHE_CONTROL], "no-store", "the new API key");
-    let invite = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/invites", f.ws), Some(json!({"email": "new@example.com", "role": "editor"}))).await;
+    let invite = f
+        .app
+        .call(&f.owner, "POST", &format!("/workspaces/{}/invites", f.ws), Some(json!({"email": "new@example.com", "role": "editor"})))
+        .await;
     assert_eq!(invite.status, StatusCode::CREATED, "{}", invite.body);
     assert!(!invite.body["token"].as_str().unwrap().is_empty());
     assert_eq!(invite.headers[header::CACHE_CONTROL], "no-store", "the invitation token");
@@ -187,14 +205,23 @@ async fn revoked_expired_and_orphaned_keys_get_401() {
     assert!(list.body[0]["revoked_at"].is_string());
 
     let (key, id) = make_key(&f, f.ws, &["posts:read"]).await;
-    f.app.db.superuser().await.execute("update postiz.api_keys set expires_at = now() - interval '1 second' where id = $1", &[&id.parse::<Uuid>().unwrap()]).await.unwrap();
+    f.app
+        .db
+        .superuser()
+        .await
+        .execute("update postiz.api_keys set expires_at = now() - interval '1 second' where id = $1", &[&id.parse::<Uuid>().unwrap()])
+        .await
+        .unwrap();
     let a = call(&f.app, &key, "GET", "/posts", None).await;
     assert_eq!((a.status, a.body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("api_key_expired")));
 
     // An admin's key stops working when the admin leaves the workspace.
     let admin = f.app.actor("admin@example.com").await;
     f.app.add_member(f.ws, &admin, "admin").await;
-    let a = f.app.call(&admin, "POST", &format!("/workspaces/{}/api-keys", f.ws), Some(json!({"name": "admin's", "scopes": ["posts:read"]}))).await;
+    let a = f
+        .app
+        .call(&admin, "POST", &format!("/workspaces/{}/api-keys", f.ws), Some(json!({"name": "admin's", "scopes": ["posts:read"]})))
+        .await;
     let key = a.body["key"].as_str().unwrap().to_owned();
     assert_eq!(call(&f.app, &key, "GET", "/posts", None).await.status, StatusCode::OK);
     f.app.db.superuser().await.execute("delete from postiz.workspace_members where user_id = $1", &[&admin.user.id]).await.unwrap();
@@ -241,7 +268,8 @@ async fn a_retried_create_with_the_same_idempotency_key_returns_the_first_post()
 
 /// POSTs `body` as it is (bytes, not re-serialized) with `content_type`.
 async fn post_raw(app: &TestApp, key: &str, path: &str, content_type: Option<&str>, body: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut req = Request::builder().method("POST").uri(format!("{BASE}{PUBLIC}{path}")).header(header::AUTHORIZATION, format!("Bearer {key}"));
+    let mut req =
+        Request::builder().method("POST").uri(format!("{BASE}{PUBLIC}{path}")).header(header::AUTHORIZATION, format!("Bearer {key}"));
     if let Some(ct) = content_type {
         req = req.header(header::CONTENT_TYPE, ct);
     }
@@ -259,14 +287,31 @@ async fn an_idempotency_key_reused_for_a_different_body_is_refused_and_writes_no
     let f = fixture().await;
     let (key, _) = make_key(&f, f.ws, &["posts:read", "posts:write"]).await;
     let key_header = [("idempotency-key", "zap-7")];
-    let first = post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "Launch day", "status": "draft"}"#, &key_header).await;
+    let first =
+        post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "Launch day", "status": "draft"}"#, &key_header).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     // The same request formatted differently (key order, whitespace) is the same request.
-    let retry = post_raw(&f.app, &key, "/posts", Some("application/json; charset=utf-8"), r#"{"status":"draft","content":"Launch day"}"#, &key_header).await;
+    let retry = post_raw(
+        &f.app,
+        &key,
+        "/posts",
+        Some("application/json; charset=utf-8"),
+        r#"{"status":"draft","content":"Launch day"}"#,
+        &key_header,
+    )
+    .await;
     assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
     assert_eq!(retry.body["id"], first.body["id"]);
     // A different body under the same key: refused, named, nothing written or changed.
-    let other = post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "Something else entirely", "status": "draft"}"#, &key_header).await;
+    let other = post_raw(
+        &f.app,
+        &key,
+        "/posts",
+        Some("application/json"),
+        r#"{"content": "Something else entirely", "status": "draft"}"#,
+        &key_header,
+    )
+    .await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", other.body);
     assert_eq!(other.body["error"]["code"], "idempotency_key_reused");
     let message = other.body["error"]["message"].as_str().unwrap();
@@ -277,12 +322,23 @@ async fn an_idempotency_key_reused_for_a_different_body_is_refused_and_writes_no
     // Keys are per workspace, not per API key: another key of the workspace meets the same rule
     // (and gets the first post back with the first body), and the UI route shares the scope.
     let (second_key, _) = make_key(&f, f.ws, &["posts:write"]).await;
-    let by_other_key = post_raw(&f.app, &second_key, "/posts", Some("application/json"), r#"{"content": "Launch day", "status": "draft"}"#, &key_header).await;
+    let by_other_key =
+        post_raw(&f.app, &second_key, "/posts", Some("application/json"), r#"{"content": "Launch day", "status": "draft"}"#, &key_header)
+            .await;
     assert_eq!((by_other_key.status, by_other_key.body["id"].clone()), (StatusCode::OK, first.body["id"].clone()), "{}", by_other_key.body);
-    let ui = f.app.call_with(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": "From the UI"})), &key_header).await;
-    assert_eq!((ui.status, ui.body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")), "{}", ui.body);
+    let ui = f
+        .app
+        .call_with(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(json!({"content": "From the UI"})), &key_header)
+        .await;
+    assert_eq!(
+        (ui.status, ui.body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")),
+        "{}",
+        ui.body
+    );
     // Another workspace has its own keys.
-    let elsewhere = f.app.call_with(&f.owner, "POST", &format!("/workspaces/{}/posts", f.other_ws), Some(json!({"content": "B"})), &key_header).await;
+    let elsewhere =
+        f.app.call_with(&f.owner, "POST", &format!("/workspaces/{}/posts", f.other_ws), Some(json!({"content": "B"})), &key_header).await;
     assert_eq!(elsewhere.status, StatusCode::CREATED, "{}", elsewhere.body);
 
     // A post from before requests were recorded (no hash) is returned for any body, as before.
@@ -293,7 +349,8 @@ async fn an_idempotency_key_reused_for_a_different_body_is_refused_and_writes_no
         .execute("insert into postiz.posts (workspace_id, content, idempotency_key) values ($1, 'legacy', 'old-key')", &[&f.ws])
         .await
         .unwrap();
-    let legacy = post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "whatever"}"#, &[("idempotency-key", "old-key")]).await;
+    let legacy =
+        post_raw(&f.app, &key, "/posts", Some("application/json"), r#"{"content": "whatever"}"#, &[("idempotency-key", "old-key")]).await;
     assert_eq!(legacy.status, StatusCode::OK, "{}", legacy.body);
     assert_eq!(legacy.body["content"], "legacy");
 }
@@ -308,7 +365,11 @@ async fn json_endpoints_refuse_bodies_not_sent_as_json_with_415_in_the_error_sha
             let a = post_raw(&f.app, &key, path, ct, body, &[]).await;
             assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path} {ct:?}: {}", a.body);
             assert_eq!(a.body["error"]["code"], "unsupported_content_type", "{path} {ct:?}");
-            assert!(a.body["error"]["message"].as_str().unwrap().starts_with("Content-Type: this endpoint takes a JSON body"), "{}", a.body);
+            assert!(
+                a.body["error"]["message"].as_str().unwrap().starts_with("Content-Type: this endpoint takes a JSON body"),
+                "{}",
+                a.body
+            );
             assert!(!a.body["request_id"].as_str().unwrap().is_empty());
         }
     }
@@ -339,7 +400,8 @@ async fn a_key_of_one_workspace_cannot_see_or_touch_another_even_of_its_creator(
     let f = fixture().await;
     let (key, key_id) = make_key(&f, f.ws, &["posts:read", "posts:write", "media:read"]).await;
     // The creator owns both workspaces; B has a post.
-    let theirs = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.other_ws), Some(json!({"content": "B's secret plan"}))).await;
+    let theirs =
+        f.app.call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.other_ws), Some(json!({"content": "B's secret plan"}))).await;
     assert_eq!(theirs.status, StatusCode::CREATED);
     let b_post = theirs.body["id"].as_str().unwrap();
     for (method, body) in [("GET", None), ("PATCH", Some(json!({"content": "hijacked"}))), ("DELETE", None)] {
@@ -403,7 +465,10 @@ async fn media_upload_through_the_public_api_needs_media_write() {
         let app = &f.app;
         async move {
             let boundary = "b0undary";
-            let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.gif\"\r\nContent-Type: image/gif\r\n\r\n").into_bytes();
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.gif\"\r\nContent-Type: image/gif\r\n\r\n"
+            )
+            .into_bytes();
             body.extend_from_slice(&png);
             body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
             let req = Request::builder()
@@ -458,7 +523,18 @@ async fn the_openapi_document_parses_lists_the_endpoints_and_matches_real_respon
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
     assert_eq!(doc.body["servers"][0]["url"], format!("{BASE}{PUBLIC}"));
     let paths: Vec<&str> = doc.body["paths"].as_object().unwrap().keys().map(String::as_str).collect();
-    for p in ["/me", "/posts", "/posts/{id}", "/posts/{id}/status", "/posts/{id}/targets/{target}/resolve", "/media", "/media/from-url", "/media/{id}", "/accounts", "/accounts/{id}/next-slot"] {
+    for p in [
+        "/me",
+        "/posts",
+        "/posts/{id}",
+        "/posts/{id}/status",
+        "/posts/{id}/targets/{target}/resolve",
+        "/media",
+        "/media/from-url",
+        "/media/{id}",
+        "/accounts",
+        "/accounts/{id}/next-slot",
+    ] {
         assert!(paths.contains(&p), "{p} missing from {paths:?}");
     }
     let post = &doc.body["paths"]["/posts"]["post"];
@@ -485,7 +561,14 @@ async fn a_key_resolves_an_unconfirmed_target_once_with_the_write_scope() {
     let (writer, _) = make_key(&f, f.ws, &["posts:read", "posts:write"]).await;
     let (reader, _) = make_key(&f, f.ws, &["posts:read"]).await;
     let when = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let created = call(&f.app, &writer, "POST", "/posts", Some(json!({"content": "Hello", "targets": [f.account], "schedule": {"kind": "once", "at": when}}))).await;
+    let created = call(
+        &f.app,
+        &writer,
+        "POST",
+        "/posts",
+        Some(json!({"content": "Hello", "targets": [f.account], "schedule": {"kind": "once", "at": when}})),
+    )
+    .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let post = created.body["id"].as_str().unwrap().to_owned();
     let target = created.body["targets"][0]["id"].as_str().unwrap().to_owned();

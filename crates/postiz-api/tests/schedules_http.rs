@@ -16,8 +16,13 @@ async fn a_posts_schedules_can_be_read_and_cancelled() {
     let acc = app.account(ws, "mastodon", "acme").await;
     let start = (Utc::now() + Duration::days(2)).format("%Y-%m-%dT09:00:00Z").to_string();
     let post = app
-        .call(&owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "weekly", "targets": [acc],
-              "schedule": {"kind": "recurring", "starts_at": start, "rrule": "FREQ=DAILY", "time_zone": "Europe/Paris"}})))
+        .call(
+            &owner,
+            "POST",
+            &format!("/workspaces/{ws}/posts"),
+            Some(json!({"content": "weekly", "targets": [acc],
+              "schedule": {"kind": "recurring", "starts_at": start, "rrule": "FREQ=DAILY", "time_zone": "Europe/Paris"}})),
+        )
         .await;
     assert_eq!(post.status, StatusCode::CREATED, "{}", post.body);
     let post_id = post.body["id"].as_str().unwrap();
@@ -26,7 +31,10 @@ async fn a_posts_schedules_can_be_read_and_cancelled() {
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body.as_array().unwrap().len(), 1);
     let s = &list.body[0];
-    assert_eq!((s["kind"].as_str(), s["rrule"].as_str(), s["time_zone"].as_str()), (Some("recurring"), Some("FREQ=DAILY"), Some("Europe/Paris")));
+    assert_eq!(
+        (s["kind"].as_str(), s["rrule"].as_str(), s["time_zone"].as_str()),
+        (Some("recurring"), Some("FREQ=DAILY"), Some("Europe/Paris"))
+    );
     assert_eq!(s["status"], "pending");
     assert_eq!(s["next_run_at"], s["starts_at"], "armed for the first run");
     let id = s["id"].as_str().unwrap();

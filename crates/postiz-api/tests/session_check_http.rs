@@ -120,20 +120,27 @@ async fn session_check_outcomes_follow_supabase_auth_answers() {
         ("t-signed-out", session_not_found(), Err(AuthError::SessionEnded)),
         (
             "t-deleted",
-            ResponseTemplate::new(404).set_body_json(json!({"code": 404, "error_code": "user_not_found", "msg": "User from sub claim in JWT does not exist"})),
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": 404, "error_code": "user_not_found", "msg": "User from sub claim in JWT does not exist"})),
             Err(AuthError::SessionEnded),
         ),
         (
             "t-bad",
-            ResponseTemplate::new(401).set_body_json(json!({"code": 401, "error_code": "bad_jwt", "msg": "invalid JWT: unable to parse or verify signature"})),
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"code": 401, "error_code": "bad_jwt", "msg": "invalid JWT: unable to parse or verify signature"})),
             Err(AuthError::SessionEnded),
         ),
         (
             "t-busy",
-            ResponseTemplate::new(429).set_body_json(json!({"code": 429, "error_code": "over_request_rate_limit", "msg": "Request rate limit reached"})),
+            ResponseTemplate::new(429)
+                .set_body_json(json!({"code": 429, "error_code": "over_request_rate_limit", "msg": "Request rate limit reached"})),
             Err(AuthError::SessionUnconfirmed("Supabase Auth answered 429 Too Many Requests".into())),
         ),
-        ("t-slow", ResponseTemplate::new(200).set_body_json(user_body(user, "a@example.com")).set_delay(Duration::from_secs(2)), Err(AuthError::SessionUnconfirmed("Supabase Auth did not answer in time".into()))),
+        (
+            "t-slow",
+            ResponseTemplate::new(200).set_body_json(user_body(user, "a@example.com")).set_delay(Duration::from_secs(2)),
+            Err(AuthError::SessionUnconfirmed("Supabase Auth did not answer in time".into())),
+        ),
     ] {
         Mock::given(method("GET"))
             .and(path("/auth/v1/user"))
@@ -146,7 +153,9 @@ async fn session_check_outcomes_follow_supabase_auth_answers() {
     Mock::given(method("GET"))
         .and(path("/auth/v1/health"))
         .and(header("apikey", ANON_KEY))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"version": "v2.170.0", "name": "GoTrue", "description": "GoTrue is a user registration and authentication API"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"version": "v2.170.0", "name": "GoTrue", "description": "GoTrue is a user registration and authentication API"}),
+        ))
         .mount(&auth)
         .await;
     assert_eq!(check.health().await, AuthHealth::Reachable("GoTrue v2.170.0".into()));

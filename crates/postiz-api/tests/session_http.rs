@@ -10,9 +10,8 @@ use common::*;
 async fn bearer_token_runs_the_request_as_the_user() {
     let app = TestApp::new().await;
     let user = app.db.create_user("bearer@example.com").await;
-    let (res, body) = app
-        .send(get("/session").header(header::AUTHORIZATION, format!("Bearer {}", token_for(&user))).body(Body::empty()).unwrap())
-        .await;
+    let (res, body) =
+        app.send(get("/session").header(header::AUTHORIZATION, format!("Bearer {}", token_for(&user))).body(Body::empty()).unwrap()).await;
     assert_eq!(res.status(), StatusCode::OK, "{body}");
     assert_eq!(body["user_id"], user.id.to_string(), "auth.uid() inside the transaction is the caller");
     assert_eq!(body["db_role"], "authenticated");
@@ -38,7 +37,13 @@ async fn expired_token_gets_401_with_reason_and_request_id() {
     let user = app.db.create_user("late@example.com").await;
     let token = token_with(&user, |c| c["exp"] = (now() - 300).into());
     let (res, body) = app
-        .send(get("/session").header(header::AUTHORIZATION, format!("Bearer {token}")).header("x-request-id", "req-123").body(Body::empty()).unwrap())
+        .send(
+            get("/session")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header("x-request-id", "req-123")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "token_expired");

@@ -217,9 +217,10 @@ async fn unknown_kid_refetches_once_then_is_rate_limited() {
         .await;
     Mock::given(method("GET"))
         .and(path(JWKS_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(JwkSet {
-            keys: vec![public_jwk(&old, Algorithm::ES256, "old"), public_jwk(&new, Algorithm::ES256, "new")],
-        }))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(JwkSet { keys: vec![public_jwk(&old, Algorithm::ES256, "old"), public_jwk(&new, Algorithm::ES256, "new")] }),
+        )
         .mount(&server)
         .await;
     let v = verifier(Some(cache(&server).with_min_refetch_interval(Duration::ZERO)), None);

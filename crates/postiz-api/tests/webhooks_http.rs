@@ -30,7 +30,11 @@ async fn app() -> ConnectApp {
 fn field_messages(body: &Value) -> Vec<(String, String)> {
     body["error"]["fields"]
         .as_array()
-        .map(|a| a.iter().map(|f| (f["field"].as_str().unwrap_or_default().to_owned(), f["message"].as_str().unwrap_or_default().to_owned())).collect())
+        .map(|a| {
+            a.iter()
+                .map(|f| (f["field"].as_str().unwrap_or_default().to_owned(), f["message"].as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -57,7 +61,10 @@ async fn admins_manage_endpoints_and_members_read_them() {
     assert_eq!(a.status, 422, "{}", a.body);
     let (_, message) = &field_messages(&a.body)[0];
     assert!(message.starts_with("Endpoint URL is refused") && message.contains("private or local network"), "{message}");
-    let a = c.app.call(&owner, "POST", &base, Some(json!({"url": "https://93.184.216.34/in", "events": ["post.published", "post.exploded"]}))).await;
+    let a = c
+        .app
+        .call(&owner, "POST", &base, Some(json!({"url": "https://93.184.216.34/in", "events": ["post.published", "post.exploded"]})))
+        .await;
     assert_eq!(a.status, 422, "{}", a.body);
     assert_eq!(field_messages(&a.body)[0].0, "events[1]");
     assert!(field_messages(&a.body)[0].1.starts_with("Events: \"post.exploded\" is not an event"));
@@ -74,7 +81,12 @@ async fn admins_manage_endpoints_and_members_read_them() {
     // The owner creates: the secret once, sealed at rest.
     let a = c
         .app
-        .call(&owner, "POST", &base, Some(json!({"url": "https://93.184.216.34/in", "description": "CRM", "events": ["post.published", "webhook.test"]})))
+        .call(
+            &owner,
+            "POST",
+            &base,
+            Some(json!({"url": "https://93.184.216.34/in", "description": "CRM", "events": ["post.published", "webhook.test"]})),
+        )
         .await;
     assert_eq!(a.status, 201, "{}", a.body);
     let secret = a.body["secret"].as_str().expect("secret").to_owned();
@@ -138,13 +150,19 @@ async fn admins_manage_endpoints_and_members_read_them() {
         .db
         .superuser()
         .await
-        .execute("update postiz.webhook_deliveries set status = 'failed', attempts = 12, last_response_code = 500 where id = $1", &[&delivery])
+        .execute(
+            "update postiz.webhook_deliveries set status = 'failed', attempts = 12, last_response_code = 500 where id = $1",
+            &[&delivery],
+        )
         .await
         .unwrap();
     assert_eq!(c.app.call(&editor, "POST", &format!("{base}/{id}/deliveries/{delivery}/redeliver"), None).await.status, 403);
     let a = c.app.call(&owner, "POST", &format!("{base}/{id}/deliveries/{delivery}/redeliver"), None).await;
     assert_eq!(a.status, 202, "{}", a.body);
-    assert_eq!(c.app.count(&format!("select count(*) from postiz.webhook_deliveries where id = {delivery} and status = 'pending'")).await, 1);
+    assert_eq!(
+        c.app.count(&format!("select count(*) from postiz.webhook_deliveries where id = {delivery} and status = 'pending'")).await,
+        1
+    );
     assert_eq!(queued(&c.app).await, before + 2);
     let a = c.app.call(&owner, "POST", &format!("{base}/{local}/deliveries/{delivery}/redeliver"), None).await;
     assert_eq!(a.status, 404, "a delivery of another endpoint");
@@ -152,9 +170,12 @@ async fn admins_manage_endpoints_and_members_read_them() {
     // Disabled by the worker after failures; turned on again: failures cleared, waiting sent.
     let su = c.app.db.superuser().await;
     su.execute("update postiz.webhook_endpoints set consecutive_failures = 10, failing_since = now() where id = $1", &[&id]).await.unwrap();
-    su.execute("select postiz_private.service_disable_webhook_endpoint($1, 'It failed 10 times in a row (last: the endpoint answered 500).')", &[&id])
-        .await
-        .unwrap();
+    su.execute(
+        "select postiz_private.service_disable_webhook_endpoint($1, 'It failed 10 times in a row (last: the endpoint answered 500).')",
+        &[&id],
+    )
+    .await
+    .unwrap();
     let a = c.app.call(&owner, "GET", &base, None).await;
     let listed = a.body.as_array().unwrap().iter().find(|e| e["id"] == id.to_string()).unwrap().clone();
     assert_eq!(listed["enabled"], false);
@@ -162,7 +183,10 @@ async fn admins_manage_endpoints_and_members_read_them() {
     let before = queued(&c.app).await;
     let a = c.app.call(&owner, "PATCH", &format!("{base}/{id}"), Some(json!({"enabled": true, "description": "CRM (prod)"}))).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!((a.body["enabled"].clone(), a.body["disabled_reason"].clone(), a.body["consecutive_failures"].clone()), (json!(true), Value::Null, json!(0)));
+    assert_eq!(
+        (a.body["enabled"].clone(), a.body["disabled_reason"].clone(), a.body["consecutive_failures"].clone()),
+        (json!(true), Value::Null, json!(0))
+    );
     assert_eq!(a.body["description"], "CRM (prod)");
     assert_eq!(queued(&c.app).await, before + 1, "the pending delivery is queued again");
     let a = c.app.call(&owner, "PATCH", &format!("{base}/{id}"), Some(json!({"url": "ftp://x.example/"}))).await;

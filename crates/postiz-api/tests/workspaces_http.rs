@@ -25,7 +25,8 @@ async fn create_list_get_update_delete_a_workspace() {
     assert_eq!(list.body[0]["id"], ws.as_str());
     assert_eq!(list.body[0]["role"], "owner");
 
-    let upd = app.call(&owner, "PATCH", &format!("/workspaces/{ws}"), Some(json!({"name": "Acme Inc", "time_zone": "America/New_York"}))).await;
+    let upd =
+        app.call(&owner, "PATCH", &format!("/workspaces/{ws}"), Some(json!({"name": "Acme Inc", "time_zone": "America/New_York"}))).await;
     assert_eq!(upd.status, StatusCode::OK, "{}", upd.body);
     assert_eq!(upd.body["name"], "Acme Inc");
     assert_eq!(upd.body["slug"], "acme", "fields not given stay");
@@ -65,10 +66,8 @@ async fn bad_fields_are_422_naming_them_and_unknown_fields_too() {
 async fn external_ref_links_only_a_tenant_the_host_listed_in_app_metadata() {
     let app = TestApp::new().await;
     let user = app.db.create_user("tenant@example.com").await;
-    let vouched = Actor {
-        token: token_with(&user, |c| c["app_metadata"]["postiz_external_refs"] = json!(["tenant-42"])),
-        user: user.clone(),
-    };
+    let vouched =
+        Actor { token: token_with(&user, |c| c["app_metadata"]["postiz_external_refs"] = json!(["tenant-42"])), user: user.clone() };
     let a = app.call(&vouched, "POST", "/workspaces", Some(json!({"name": "T", "slug": "t42", "external_ref": "tenant-42"}))).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     assert_eq!(a.body["external_ref"], "tenant-42");
@@ -98,24 +97,19 @@ async fn members_roles_and_the_rules_around_owners() {
     assert_eq!(roles, ["owner", "admin", "editor"]);
 
     // Admins manage members below owner…
-    let to_viewer = app
-        .call(&admin, "PATCH", &format!("/workspaces/{ws}/members/{}", editor.user.id), Some(json!({"role": "viewer"})))
-        .await;
+    let to_viewer =
+        app.call(&admin, "PATCH", &format!("/workspaces/{ws}/members/{}", editor.user.id), Some(json!({"role": "viewer"}))).await;
     assert_eq!(to_viewer.status, StatusCode::OK, "{}", to_viewer.body);
     assert_eq!(to_viewer.body["role"], "viewer");
     // …but cannot touch the owner or make one.
-    let demote_owner = app
-        .call(&admin, "PATCH", &format!("/workspaces/{ws}/members/{}", owner.user.id), Some(json!({"role": "viewer"})))
-        .await;
+    let demote_owner =
+        app.call(&admin, "PATCH", &format!("/workspaces/{ws}/members/{}", owner.user.id), Some(json!({"role": "viewer"}))).await;
     assert_eq!(demote_owner.status, StatusCode::FORBIDDEN);
-    let make_owner = app
-        .call(&admin, "PATCH", &format!("/workspaces/{ws}/members/{}", editor.user.id), Some(json!({"role": "owner"})))
-        .await;
+    let make_owner =
+        app.call(&admin, "PATCH", &format!("/workspaces/{ws}/members/{}", editor.user.id), Some(json!({"role": "owner"}))).await;
     assert_eq!(make_owner.status, StatusCode::FORBIDDEN);
     // The last owner cannot be demoted, even by themselves.
-    let last = app
-        .call(&owner, "PATCH", &format!("/workspaces/{ws}/members/{}", owner.user.id), Some(json!({"role": "admin"})))
-        .await;
+    let last = app.call(&owner, "PATCH", &format!("/workspaces/{ws}/members/{}", owner.user.id), Some(json!({"role": "admin"}))).await;
     assert_eq!(last.status, StatusCode::BAD_REQUEST, "{}", last.body);
     // Viewers cannot manage anyone.
     let by_viewer = app.call(&editor, "DELETE", &format!("/workspaces/{ws}/members/{}", admin.user.id), None).await;
@@ -126,10 +120,16 @@ async fn members_roles_and_the_rules_around_owners() {
     assert_eq!(bad.body["error"]["fields"][0]["field"], "role");
 
     // Anyone can leave.
-    assert_eq!(app.call(&editor, "DELETE", &format!("/workspaces/{ws}/members/{}", editor.user.id), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(&editor, "DELETE", &format!("/workspaces/{ws}/members/{}", editor.user.id), None).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(app.call(&editor, "GET", &format!("/workspaces/{ws}"), None).await.status, StatusCode::NOT_FOUND);
     // Admin removes nobody above; owner removes the admin.
-    assert_eq!(app.call(&owner, "DELETE", &format!("/workspaces/{ws}/members/{}", admin.user.id), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(&owner, "DELETE", &format!("/workspaces/{ws}/members/{}", admin.user.id), None).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(app.count("select count(*) from postiz.workspace_members").await, 1);
 }
 
@@ -144,7 +144,8 @@ async fn transfer_ownership_swaps_roles_atomically() {
     let by_admin = app.call(&admin, "POST", &format!("/workspaces/{ws}/transfer-ownership"), Some(json!({"user_id": admin.user.id}))).await;
     assert_eq!(by_admin.status, StatusCode::FORBIDDEN);
     let stranger = app.actor("stranger@example.com").await;
-    let to_stranger = app.call(&owner, "POST", &format!("/workspaces/{ws}/transfer-ownership"), Some(json!({"user_id": stranger.user.id}))).await;
+    let to_stranger =
+        app.call(&owner, "POST", &format!("/workspaces/{ws}/transfer-ownership"), Some(json!({"user_id": stranger.user.id}))).await;
     assert_eq!(to_stranger.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(to_stranger.body["error"]["fields"][0]["field"], "user_id");
 
@@ -162,7 +163,8 @@ async fn invites_are_created_listed_accepted_once_and_revoked() {
     let wrong = app.actor("wrong@example.com").await;
     let ws = app.workspace(&owner, "acme", "UTC").await;
 
-    let created = app.call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": "NEW@example.com", "role": "editor"}))).await;
+    let created =
+        app.call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": "NEW@example.com", "role": "editor"}))).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let token = created.body["token"].as_str().unwrap().to_owned();
     assert_eq!(token.len(), 64);
@@ -171,7 +173,8 @@ async fn invites_are_created_listed_accepted_once_and_revoked() {
 
     let again = app.call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": "new@example.com"}))).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "one pending invitation per address");
-    let as_owner = app.call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": "x@example.com", "role": "owner"}))).await;
+    let as_owner =
+        app.call(&owner, "POST", &format!("/workspaces/{ws}/invites"), Some(json!({"email": "x@example.com", "role": "owner"}))).await;
     assert_eq!(as_owner.body["error"]["fields"][0]["field"], "role");
 
     let list = app.call(&owner, "GET", &format!("/workspaces/{ws}/invites"), None).await;
@@ -204,7 +207,9 @@ async fn features_come_from_the_plan() {
     let ws = app.workspace(&owner, "acme", "UTC").await;
     app.account(ws, "mastodon", "a").await;
     let su = app.db.superuser().await;
-    su.batch_execute("insert into postiz.plans (code, name, allow_recurring, max_social_accounts) values ('lite', 'Lite', false, 3)").await.unwrap();
+    su.batch_execute("insert into postiz.plans (code, name, allow_recurring, max_social_accounts) values ('lite', 'Lite', false, 3)")
+        .await
+        .unwrap();
     su.execute("update postiz.workspaces set plan = 'lite' where id = $1", &[&ws]).await.unwrap();
     let f = app.call(&owner, "GET", &format!("/workspaces/{ws}/features"), None).await;
     assert_eq!(f.status, StatusCode::OK);

@@ -42,7 +42,15 @@ pub struct EmailSettings {
 
 impl Default for EmailSettings {
     fn default() -> Self {
-        Self { smtp_host: String::new(), smtp_port: 587, smtp_tls: SmtpTls::Starttls, from: String::new(), timeout_secs: 30, max_attempts: 8, digest_hour: 8 }
+        Self {
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            from: String::new(),
+            timeout_secs: 30,
+            max_attempts: 8,
+            digest_hour: 8,
+        }
     }
 }
 

@@ -36,17 +36,27 @@ impl Settings {
             parse_url("oauth.redirect_url", &self.oauth.redirect_url, "https://app.example.com/dashboard/postiz/oauth/callback")?;
         }
         if !self.supabase.invite_redirect_url.is_empty() {
-            parse_url("supabase.invite_redirect_url", &self.supabase.invite_redirect_url, "https://app.example.com/dashboard/postiz/invite")?;
+            parse_url(
+                "supabase.invite_redirect_url",
+                &self.supabase.invite_redirect_url,
+                "https://app.example.com/dashboard/postiz/invite",
+            )?;
         }
         for (network, client) in &self.oauth.clients {
             let key = format!("oauth.clients.{network}");
             let wire = network.chars().next().is_some_and(|c| c.is_ascii_lowercase())
                 && network.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !wire {
-                return Err(ConfigError::BadOAuth { key, problem: "use the network's wire name, e.g. `x`, `linkedin_page`, `facebook`".into() });
+                return Err(ConfigError::BadOAuth {
+                    key,
+                    problem: "use the network's wire name, e.g. `x`, `linkedin_page`, `facebook`".into(),
+                });
             }
             if client.client_id.trim().is_empty() {
-                return Err(ConfigError::BadOAuth { key: format!("{key}.client_id"), problem: "must not be empty; copy it from the network's developer console".into() });
+                return Err(ConfigError::BadOAuth {
+                    key: format!("{key}.client_id"),
+                    problem: "must not be empty; copy it from the network's developer console".into(),
+                });
             }
         }
         self.validate_media()?;
@@ -86,7 +96,10 @@ impl Settings {
         if !m.public_base_url.is_empty() {
             let url = parse_url("media.public_base_url", &m.public_base_url, "https://app.example.com/dashboard/postiz/api")?;
             if !matches!(url.scheme(), "http" | "https") || url.query().is_some() || url.fragment().is_some() {
-                return bad("media.public_base_url", "must be an http(s) address without query or fragment, e.g. https://app.example.com/dashboard/postiz/api");
+                return bad(
+                    "media.public_base_url",
+                    "must be an http(s) address without query or fragment, e.g. https://app.example.com/dashboard/postiz/api",
+                );
             }
         }
         // A week is the longest a SigV4 presigned URL may live.
@@ -402,8 +415,7 @@ mod tests {
 
     #[test]
     fn empty_secret_is_an_error_naming_the_variable() {
-        let err = Secrets::from_lookup(|k| (k == "SUPABASE_JWT_SECRET").then(|| " ".into()))
-            .expect_err("empty");
+        let err = Secrets::from_lookup(|k| (k == "SUPABASE_JWT_SECRET").then(|| " ".into())).expect_err("empty");
         assert!(err.to_string().contains("SUPABASE_JWT_SECRET"));
     }
 }

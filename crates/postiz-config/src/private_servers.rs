@@ -111,7 +111,8 @@ mod tests {
 
     #[test]
     fn entries_are_networks_addresses_or_host_names() {
-        let list = PrivateAllowList::parse(&["10.20.0.0/16", "192.168.1.10", "fd00::/8", "PDS.Intranet.Example.", "localhost"]).expect("parses");
+        let list =
+            PrivateAllowList::parse(&["10.20.0.0/16", "192.168.1.10", "fd00::/8", "PDS.Intranet.Example.", "localhost"]).expect("parses");
         assert_eq!(
             list.networks(),
             &["10.20.0.0/16".parse::<IpNet>().unwrap(), "192.168.1.10/32".parse().unwrap(), "fd00::/8".parse().unwrap()]

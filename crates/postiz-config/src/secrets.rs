@@ -20,13 +20,8 @@ pub struct Secrets {
 }
 
 /// Variable names, in the order of the fields above.
-pub(crate) const SECRET_VARS: [&str; 5] = [
-    "SUPABASE_JWT_SECRET",
-    "SUPABASE_ANON_KEY",
-    "SUPABASE_SERVICE_ROLE_KEY",
-    "SUPABASE_DB_URL",
-    "POSTIZ_TOKEN_ENCRYPTION_KEYS",
-];
+pub(crate) const SECRET_VARS: [&str; 5] =
+    ["SUPABASE_JWT_SECRET", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_URL", "POSTIZ_TOKEN_ENCRYPTION_KEYS"];
 
 impl Secrets {
     /// Reads the secret variables from the process environment.

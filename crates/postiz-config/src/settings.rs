@@ -116,10 +116,7 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self {
-            url: "postgresql://postgres@127.0.0.1:54329/postgres".into(),
-            pool_size: 16,
-        }
+        Self { url: "postgresql://postgres@127.0.0.1:54329/postgres".into(), pool_size: 16 }
     }
 }
 
@@ -194,10 +191,7 @@ pub struct LocalDbSettings {
 
 impl Default for LocalDbSettings {
     fn default() -> Self {
-        Self {
-            dir: ".postiz/pg".into(),
-            port: 54329,
-        }
+        Self { dir: ".postiz/pg".into(), port: 54329 }
     }
 }
 

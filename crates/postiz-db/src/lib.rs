@@ -6,8 +6,8 @@ pub mod notifications;
 pub mod pgmq;
 mod pool;
 mod scoped;
-mod tls;
 pub mod sql_split;
+mod tls;
 
 pub use pool::{PoolError, connect_pool, service_pool};
 pub use scoped::{DbRole, begin_as, enter_scope};

@@ -87,12 +87,7 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
             return Err(MigrateError::BadTimestamp(path));
         }
         let sql = std::fs::read_to_string(&path).map_err(io(&path))?;
-        out.push(Migration {
-            version: version.to_owned(),
-            name: name.to_owned(),
-            statements: split_statements(&sql),
-            path,
-        });
+        out.push(Migration { version: version.to_owned(), name: name.to_owned(), statements: split_statements(&sql), path });
     }
     out.sort_by(|a, b| a.version.cmp(&b.version));
     if let Some(w) = out.windows(2).find(|w| w[0].version == w[1].version) {
@@ -138,11 +133,7 @@ async fn apply_locked(client: &mut Client, migrations: &[Migration]) -> Result<R
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let unknown: Vec<String> = applied
-        .iter()
-        .filter(|v| !migrations.iter().any(|m| &m.version == *v))
-        .cloned()
-        .collect();
+    let unknown: Vec<String> = applied.iter().filter(|v| !migrations.iter().any(|m| &m.version == *v)).cloned().collect();
     if !unknown.is_empty() {
         return Err(MigrateError::UnknownApplied(unknown));
     }
@@ -161,19 +152,11 @@ async fn apply_locked(client: &mut Client, migrations: &[Migration]) -> Result<R
 }
 
 async fn apply_one(client: &mut Client, migration: &Migration) -> Result<(), MigrateError> {
-    let file = migration
-        .path
-        .file_name()
-        .map_or_else(|| migration.version.clone(), |f| f.to_string_lossy().into_owned());
+    let file = migration.path.file_name().map_or_else(|| migration.version.clone(), |f| f.to_string_lossy().into_owned());
     let tx = client.transaction().await?;
     for (i, statement) in migration.statements.iter().enumerate() {
         if let Err(e) = tx.batch_execute(statement).await {
-            return Err(MigrateError::Statement {
-                file,
-                index: i + 1,
-                statement: statement.clone(),
-                message: describe(&e),
-            });
+            return Err(MigrateError::Statement { file, index: i + 1, statement: statement.clone(), message: describe(&e) });
         }
     }
     tx.execute(

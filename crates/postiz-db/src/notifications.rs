@@ -7,4 +7,5 @@ pub const NOTIFY_QUEUE: &str = "notify";
 /// A `postiz.notifications` row aliased `n` as the JSON of `postiz_domain::NotificationEvent`:
 /// its `details` with its kind, post and account, nulls dropped. Keys a kind does not use
 /// (`target_id`, `step`) are ignored by the decoder; a row that does not decode is an error.
-pub const EVENT_JSON: &str = "jsonb_strip_nulls(n.details || jsonb_build_object('kind', n.kind, 'post_id', n.post_id, 'account_id', n.social_account_id))";
+pub const EVENT_JSON: &str =
+    "jsonb_strip_nulls(n.details || jsonb_build_object('kind', n.kind, 'post_id', n.post_id, 'account_id', n.social_account_id))";

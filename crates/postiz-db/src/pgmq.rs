@@ -46,9 +46,7 @@ pub struct QueueMetrics {
 
 /// Sends `message`, invisible for `delay_secs` seconds. Returns its id.
 pub async fn send(client: &impl GenericClient, queue: &str, message: &Value, delay_secs: i32) -> Result<i64, Error> {
-    let row = client
-        .query_one("select * from pgmq.send($1::text, $2::jsonb, $3::integer)", &[&queue, message, &delay_secs])
-        .await?;
+    let row = client.query_one("select * from pgmq.send($1::text, $2::jsonb, $3::integer)", &[&queue, message, &delay_secs]).await?;
     Ok(row.get(0))
 }
 
@@ -66,9 +64,7 @@ pub async fn read(client: &impl GenericClient, queue: &str, vt_secs: i32, qty: i
 /// Makes a message visible again `vt_secs` seconds from now (0: at once). Used for backoff and
 /// to extend a lease.
 pub async fn set_vt(client: &impl GenericClient, queue: &str, msg_id: i64, vt_secs: i32) -> Result<bool, Error> {
-    let rows = client
-        .query("select msg_id from pgmq.set_vt($1::text, $2::bigint, $3::integer)", &[&queue, &msg_id, &vt_secs])
-        .await?;
+    let rows = client.query("select msg_id from pgmq.set_vt($1::text, $2::bigint, $3::integer)", &[&queue, &msg_id, &vt_secs]).await?;
     Ok(!rows.is_empty())
 }
 
@@ -106,12 +102,7 @@ pub async fn delete(client: &impl GenericClient, queue: &str, msg_id: i64) -> Re
 
 /// Queue depth and oldest age.
 pub async fn metrics(client: &impl GenericClient, queue: &str) -> Result<QueueMetrics, Error> {
-    let row = client
-        .query_one(
-            "select queue_length, oldest_msg_age_sec, total_messages from pgmq.metrics($1::text)",
-            &[&queue],
-        )
-        .await?;
+    let row = client.query_one("select queue_length, oldest_msg_age_sec, total_messages from pgmq.metrics($1::text)", &[&queue]).await?;
     Ok(QueueMetrics {
         queue_length: row.get("queue_length"),
         oldest_msg_age_sec: row.get("oldest_msg_age_sec"),

@@ -18,18 +18,13 @@ pub enum PoolError {
 
 fn manager(url: &SecretString) -> Result<Manager, PoolError> {
     let (config, tls) = crate::tls::configure(url.expose_secret())?;
-    Ok(Manager::from_config(config, tls, ManagerConfig {
-        recycling_method: RecyclingMethod::Fast,
-    }))
+    Ok(Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast }))
 }
 
 /// A pool whose connections keep the login role; callers pick a role per transaction with
 /// [`crate::begin_as`]. Used by the API, where every request runs as `authenticated`.
 pub fn connect_pool(url: &SecretString, size: usize) -> Result<Pool, PoolError> {
-    Pool::builder(manager(url)?)
-        .max_size(size)
-        .build()
-        .map_err(|e| PoolError::Build(e.to_string()))
+    Pool::builder(manager(url)?).max_size(size).build().map_err(|e| PoolError::Build(e.to_string()))
 }
 
 /// A pool whose every connection runs as `service_role` (BYPASSRLS, no DDL rights), as the
@@ -39,12 +34,7 @@ pub fn service_pool(url: &SecretString, size: usize) -> Result<Pool, PoolError> 
     Pool::builder(manager(url)?)
         .max_size(size)
         .post_create(Hook::async_fn(|client, _| {
-            Box::pin(async move {
-                client
-                    .batch_execute("set role service_role")
-                    .await
-                    .map_err(HookError::Backend)
-            })
+            Box::pin(async move { client.batch_execute("set role service_role").await.map_err(HookError::Backend) })
         }))
         .build()
         .map_err(|e| PoolError::Build(e.to_string()))

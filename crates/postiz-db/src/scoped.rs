@@ -26,11 +26,7 @@ impl DbRole {
 /// Opens a transaction that runs as `role` with `claims` visible to `auth.uid()`, `auth.jwt()`
 /// and policies, exactly as PostgREST does for a request. Both settings are transaction-local,
 /// so a pooled connection carries nothing over to the next user.
-pub async fn begin_as<'a>(
-    client: &'a mut Client,
-    role: DbRole,
-    claims: &Value,
-) -> Result<Transaction<'a>, Error> {
+pub async fn begin_as<'a>(client: &'a mut Client, role: DbRole, claims: &Value) -> Result<Transaction<'a>, Error> {
     let tx = client.transaction().await?;
     enter_scope(&tx, role, claims).await?;
     Ok(tx)
@@ -38,7 +34,6 @@ pub async fn begin_as<'a>(
 
 /// Within an open transaction, assumes `role` with `claims` until the transaction ends.
 pub async fn enter_scope(tx: &impl GenericClient, role: DbRole, claims: &Value) -> Result<(), Error> {
-    tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims.to_string()])
-        .await?;
+    tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims.to_string()]).await?;
     tx.batch_execute(role.set_local_role()).await
 }

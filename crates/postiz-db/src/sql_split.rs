@@ -112,8 +112,7 @@ fn dollar_quote_end(sql: &str, i: usize) -> Option<usize> {
     let tag_len = rest.find('$')?;
     let tag = &rest[..tag_len];
     let valid_tag = tag.is_empty()
-        || (tag.starts_with(|c: char| c.is_alphabetic() || c == '_')
-            && tag.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        || (tag.starts_with(|c: char| c.is_alphabetic() || c == '_') && tag.chars().all(|c| c.is_alphanumeric() || c == '_'));
     if !valid_tag {
         return None; // `$1` and friends are parameters, not quotes
     }
@@ -136,12 +135,15 @@ mod tests {
     #[test]
     fn keeps_semicolons_inside_strings_identifiers_and_comments() {
         let sql = "insert into t values ('a;b', 'it''s;'); select \"odd;name\" from t; /* x; /* nested; */ y; */ select 2; -- c;\nselect 3";
-        assert_eq!(split_statements(sql), vec![
-            "insert into t values ('a;b', 'it''s;')",
-            "select \"odd;name\" from t",
-            "/* x; /* nested; */ y; */ select 2",
-            "-- c;\nselect 3",
-        ]);
+        assert_eq!(
+            split_statements(sql),
+            vec![
+                "insert into t values ('a;b', 'it''s;')",
+                "select \"odd;name\" from t",
+                "/* x; /* nested; */ y; */ select 2",
+                "-- c;\nselect 3",
+            ]
+        );
     }
 
     #[test]

@@ -35,20 +35,14 @@ enum Check {
 }
 
 /// A connection string made ready for tokio-postgres, and the TLS connector it needs.
-pub(crate) fn configure(
-    url: &str,
-) -> Result<(tokio_postgres::Config, MakeRustlsConnect), PoolError> {
+pub(crate) fn configure(url: &str) -> Result<(tokio_postgres::Config, MakeRustlsConnect), PoolError> {
     let (url, mode, root_cert) = take_tls_options(url);
-    let mut config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e: tokio_postgres::Error| PoolError::BadUrl(e.to_string()))?;
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| PoolError::BadUrl(e.to_string()))?;
     let check = match (mode.as_deref(), &root_cert) {
         (Some("verify-full"), Some(_)) => Check::ChainAndHost,
         (Some("verify-ca"), Some(_)) => Check::Chain,
         (Some(m @ ("verify-full" | "verify-ca")), None) => {
-            return Err(PoolError::BadUrl(format!(
-                "sslmode={m} needs sslrootcert (the CA file to verify the server against)"
-            )));
+            return Err(PoolError::BadUrl(format!("sslmode={m} needs sslrootcert (the CA file to verify the server against)")));
         }
         (_, Some(_)) => Check::Chain,
         (_, None) => Check::Nothing,
@@ -71,12 +65,8 @@ fn take_tls_options(url: &str) -> (String, Option<String>, Option<String>) {
     let (mut mode, mut root_cert, mut kept) = (None, None, Vec::new());
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decoded = || {
-            url::form_urlencoded::parse(format!("v={value}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let decoded =
+            || url::form_urlencoded::parse(format!("v={value}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
         match key {
             "sslrootcert" => root_cert = Some(decoded()),
             "sslmode" => {
@@ -89,38 +79,24 @@ fn take_tls_options(url: &str) -> (String, Option<String>, Option<String>) {
             _ => kept.push(pair),
         }
     }
-    let url = if kept.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
+    let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
     (url, mode, root_cert)
 }
 
 fn load_roots(path: &str) -> Result<RootCertStore, PoolError> {
     let mut roots = RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| PoolError::Tls(format!("cannot read sslrootcert {path}: {e}")))?;
+    let certs = CertificateDer::pem_file_iter(path).map_err(|e| PoolError::Tls(format!("cannot read sslrootcert {path}: {e}")))?;
     for cert in certs {
-        let cert = cert.map_err(|e| {
-            PoolError::Tls(format!("sslrootcert {path} is not PEM certificates: {e}"))
-        })?;
-        roots
-            .add(cert)
-            .map_err(|e| PoolError::Tls(format!("sslrootcert {path}: {e}")))?;
+        let cert = cert.map_err(|e| PoolError::Tls(format!("sslrootcert {path} is not PEM certificates: {e}")))?;
+        roots.add(cert).map_err(|e| PoolError::Tls(format!("sslrootcert {path}: {e}")))?;
     }
     if roots.is_empty() {
-        return Err(PoolError::Tls(format!(
-            "sslrootcert {path} holds no certificate"
-        )));
+        return Err(PoolError::Tls(format!("sslrootcert {path} holds no certificate")));
     }
     Ok(roots)
 }
 
-fn client_config(
-    check: Check,
-    roots: Option<RootCertStore>,
-) -> Result<rustls::ClientConfig, PoolError> {
+fn client_config(check: Check, roots: Option<RootCertStore>) -> Result<rustls::ClientConfig, PoolError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -133,15 +109,8 @@ fn client_config(
                 .map_err(|e| PoolError::Tls(e.to_string()))?,
         ),
     };
-    let verifier = Verifier {
-        chain,
-        check_host: check == Check::ChainAndHost,
-        provider,
-    };
-    Ok(builder
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth())
+    let verifier = Verifier { chain, check_host: check == Check::ChainAndHost, provider };
+    Ok(builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth())
 }
 
 /// The server's certificate as libpq checks it. Without `chain` (libpq's `require` without a
@@ -169,9 +138,11 @@ impl ServerCertVerifier for Verifier {
             return Ok(ServerCertVerified::assertion());
         };
         match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if !self.check_host => Ok(ServerCertVerified::assertion()),
+            Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }))
+                if !self.check_host =>
+            {
+                Ok(ServerCertVerified::assertion())
+            }
             other => other,
         }
     }
@@ -184,12 +155,7 @@ impl ServerCertVerifier for Verifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -198,18 +164,11 @@ impl ServerCertVerifier for Verifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -219,20 +178,13 @@ mod tests {
 
     #[test]
     fn verify_modes_and_root_cert_leave_the_url_and_other_options_stay() {
-        let (url, mode, root) = take_tls_options(
-            "postgresql://u:p%40ss@h:5432/db?sslmode=verify-full&application_name=w&sslrootcert=%2Fetc%2Fca.crt",
-        );
+        let (url, mode, root) =
+            take_tls_options("postgresql://u:p%40ss@h:5432/db?sslmode=verify-full&application_name=w&sslrootcert=%2Fetc%2Fca.crt");
         assert_eq!(url, "postgresql://u:p%40ss@h:5432/db?application_name=w");
-        assert_eq!(
-            (mode.as_deref(), root.as_deref()),
-            (Some("verify-full"), Some("/etc/ca.crt"))
-        );
+        assert_eq!((mode.as_deref(), root.as_deref()), (Some("verify-full"), Some("/etc/ca.crt")));
 
         let (url, mode, root) = take_tls_options("postgresql://h/db?sslmode=require");
-        assert_eq!(
-            (url.as_str(), mode.as_deref(), root),
-            ("postgresql://h/db?sslmode=require", Some("require"), None)
-        );
+        assert_eq!((url.as_str(), mode.as_deref(), root), ("postgresql://h/db?sslmode=require", Some("require"), None));
 
         let (url, mode, _) = take_tls_options("postgresql://h/db");
         assert_eq!((url.as_str(), mode), ("postgresql://h/db", None));
@@ -240,13 +192,9 @@ mod tests {
 
     #[test]
     fn verifying_without_a_root_certificate_is_refused_by_name() {
-        let err = configure("postgresql://h/db?sslmode=verify-full")
-            .err()
-            .expect("verify-full without a CA is refused");
+        let err = configure("postgresql://h/db?sslmode=verify-full").err().expect("verify-full without a CA is refused");
         assert!(err.to_string().contains("sslrootcert"), "{err}");
-        let err = configure("postgresql://h/db?sslrootcert=/nonexistent/ca.crt")
-            .err()
-            .expect("a missing CA file is refused");
+        let err = configure("postgresql://h/db?sslrootcert=/nonexistent/ca.crt").err().expect("a missing CA file is refused");
         assert!(err.to_string().contains("/nonexistent/ca.crt"), "{err}");
     }
 

@@ -78,7 +78,8 @@ async fn rows(c: &Client, sql: &str) -> BTreeSet<String> {
 
 /// Daily rows and rollups, incremental and from scratch, as comparable sets of text.
 async fn compare(c: &Client) -> Result<(), TestCaseError> {
-    let incremental_daily = rows(c, "select concat_ws('|', subject_id, metric, day, level::text, gain::text) from postiz.analytics_daily").await;
+    let incremental_daily =
+        rows(c, "select concat_ws('|', subject_id, metric, day, level::text, gain::text) from postiz.analytics_daily").await;
     let scratch_daily = rows(
         c,
         "with ev as (

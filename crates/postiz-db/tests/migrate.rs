@@ -39,10 +39,8 @@ async fn history_is_recorded_like_the_supabase_cli_and_rerun_is_a_noop() {
     let mut client = db.client().await;
     let migrations = real_migrations();
 
-    let rows = client
-        .query("select version, name, statements from supabase_migrations.schema_migrations order by version", &[])
-        .await
-        .unwrap();
+    let rows =
+        client.query("select version, name, statements from supabase_migrations.schema_migrations order by version", &[]).await.unwrap();
     assert_eq!(rows.len(), migrations.len(), "the template recorded every migration");
     for (row, m) in rows.iter().zip(&migrations) {
         assert_eq!(row.get::<_, String>(0), m.version);
@@ -70,13 +68,7 @@ async fn new_migration_is_applied_once_in_order() {
     assert_eq!(report.applied, vec!["29990101000000", "29990101000001"]);
     let again = migrate::apply(&mut client, &all).await.unwrap();
     assert!(again.applied.is_empty());
-    let n: Vec<i32> = client
-        .query("select n from postiz.scratch order by n", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let n: Vec<i32> = client.query("select n from postiz.scratch order by n", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(n, vec![1, 2], "each file ran exactly once");
 }
 
@@ -148,12 +140,7 @@ fn versions_that_are_not_real_times_are_refused() {
 #[tokio::test]
 async fn migrations_run_without_superuser_rights() {
     let db = TestDatabase::new().await;
-    let row = db
-        .client()
-        .await
-        .query_one("select rolsuper, rolbypassrls from pg_roles where rolname = current_user", &[])
-        .await
-        .unwrap();
+    let row = db.client().await.query_one("select rolsuper, rolbypassrls from pg_roles where rolname = current_user", &[]).await.unwrap();
     assert!(!row.get::<_, bool>(0), "postgres must not be a superuser, as on Supabase");
     assert!(row.get::<_, bool>(1), "postgres bypasses RLS, as on Supabase");
 }

@@ -26,10 +26,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
     // The first owner demotes the second and keeps the transaction open.
     let one = db.as_user(&first).await;
     let demoted = one
-        .execute(
-            &format!("update postiz.workspace_members set role = 'admin' where workspace_id = '{WS}' and user_id = $1"),
-            &[&second.id],
-        )
+        .execute(&format!("update postiz.workspace_members set role = 'admin' where workspace_id = '{WS}' and user_id = $1"), &[&second.id])
         .await
         .expect("first demotion");
     assert_eq!(demoted, 1);
@@ -41,9 +38,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
     let racer = tokio::spawn(async move {
         let result = two
             .execute(
-                &format!(
-                    "update postiz.workspace_members set role = 'admin' where workspace_id = '{WS}' and user_id = $1"
-                ),
+                &format!("update postiz.workspace_members set role = 'admin' where workspace_id = '{WS}' and user_id = $1"),
                 &[&first_id],
             )
             .await;
@@ -55,10 +50,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
     let mut waiting = false;
     for _ in 0..200 {
         let row = observer
-            .query_one(
-                "select wait_event_type is not distinct from 'Lock' from pg_stat_activity where pid = $1",
-                &[&pid],
-            )
+            .query_one("select wait_event_type is not distinct from 'Lock' from pg_stat_activity where pid = $1", &[&pid])
             .await
             .expect("observe the racer");
         if row.get::<_, bool>(0) {
@@ -72,19 +64,12 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
 
     let (_two, result) = racer.await.expect("racer task");
     let error = result.expect_err("the second demotion must fail once the first is committed");
-    assert_eq!(
-        error.as_db_error().map(|e| e.message()),
-        Some("a workspace must keep at least one owner"),
-        "unexpected error: {error}"
-    );
+    assert_eq!(error.as_db_error().map(|e| e.message()), Some("a workspace must keep at least one owner"), "unexpected error: {error}");
 
     let owners: i64 = db
         .client()
         .await
-        .query_one(
-            &format!("select count(*) from postiz.workspace_members where workspace_id = '{WS}' and role = 'owner'"),
-            &[],
-        )
+        .query_one(&format!("select count(*) from postiz.workspace_members where workspace_id = '{WS}' and role = 'owner'"), &[])
         .await
         .expect("count owners")
         .get(0);

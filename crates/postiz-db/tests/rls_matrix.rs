@@ -63,16 +63,8 @@ enum Actor {
     ServiceRole,
 }
 
-const ACTORS: [Actor; 8] = [
-    Actor::Anon,
-    Actor::Outsider,
-    Actor::Viewer,
-    Actor::Editor,
-    Actor::Admin,
-    Actor::Owner,
-    Actor::OtherOwner,
-    Actor::ServiceRole,
-];
+const ACTORS: [Actor; 8] =
+    [Actor::Anon, Actor::Outsider, Actor::Viewer, Actor::Editor, Actor::Admin, Actor::Owner, Actor::OtherOwner, Actor::ServiceRole];
 
 impl Actor {
     fn short(self) -> &'static str {
@@ -152,15 +144,8 @@ struct Fixture {
 fn cases(f: &Fixture) -> Vec<TableCase> {
     let member2 = f.member2.id;
     let newcomer = f.newcomer.id;
-    let all_signed_in = vec![
-        Actor::Outsider,
-        Actor::Viewer,
-        Actor::Editor,
-        Actor::Admin,
-        Actor::Owner,
-        Actor::OtherOwner,
-        Actor::ServiceRole,
-    ];
+    let all_signed_in =
+        vec![Actor::Outsider, Actor::Viewer, Actor::Editor, Actor::Admin, Actor::Owner, Actor::OtherOwner, Actor::ServiceRole];
     vec![
         TableCase {
             table: "plans",
@@ -185,27 +170,19 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             table: "workspace_members",
             checks: [
                 check(
-                    format!(
-                        "select 1 from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"
-                    ),
+                    format!("select 1 from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"),
                     from(Actor::Viewer),
                 ),
                 check(
-                    format!(
-                        "insert into postiz.workspace_members (workspace_id, user_id, role) values ('{WS_A}', '{newcomer}', 'viewer')"
-                    ),
+                    format!("insert into postiz.workspace_members (workspace_id, user_id, role) values ('{WS_A}', '{newcomer}', 'viewer')"),
                     from(Actor::Admin),
                 ),
                 check(
-                    format!(
-                        "update postiz.workspace_members set role = 'viewer' where workspace_id = '{WS_A}' and user_id = '{member2}'"
-                    ),
+                    format!("update postiz.workspace_members set role = 'viewer' where workspace_id = '{WS_A}' and user_id = '{member2}'"),
                     from(Actor::Admin),
                 ),
                 check(
-                    format!(
-                        "delete from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"
-                    ),
+                    format!("delete from postiz.workspace_members where workspace_id = '{WS_A}' and user_id = '{member2}'"),
                     from(Actor::Admin),
                 ),
             ],
@@ -220,10 +197,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Admin),
                 ),
-                check(
-                    format!("update postiz.workspace_invites set role = 'editor' where id = '{INVITE_A1}'"),
-                    from(Actor::Admin),
-                ),
+                check(format!("update postiz.workspace_invites set role = 'editor' where id = '{INVITE_A1}'"), from(Actor::Admin)),
                 check(format!("delete from postiz.workspace_invites where id = '{INVITE_A1}'"), from(Actor::Admin)),
             ],
         },
@@ -237,20 +211,14 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Admin),
                 ),
-                check(
-                    format!("update postiz.social_accounts set handle = '@renamed' where id = '{ACCOUNT_A1}'"),
-                    from(Actor::Admin),
-                ),
+                check(format!("update postiz.social_accounts set handle = '@renamed' where id = '{ACCOUNT_A1}'"), from(Actor::Admin)),
                 check(format!("delete from postiz.social_accounts where id = '{ACCOUNT_A2}'"), from(Actor::Admin)),
             ],
         },
         TableCase {
             table: "credentials",
             checks: [
-                check(
-                    format!("select 1 from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"),
-                    service_only(),
-                ),
+                check(format!("select 1 from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"), service_only()),
                 check(
                     format!(
                         "insert into postiz.credentials (workspace_id, social_account_id, access_token_key_id, access_token_nonce, access_token_ciphertext) \
@@ -258,16 +226,8 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     service_only(),
                 ),
-                check(
-                    format!(
-                        "update postiz.credentials set expires_at = now() where social_account_id = '{ACCOUNT_A1}'"
-                    ),
-                    service_only(),
-                ),
-                check(
-                    format!("delete from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"),
-                    service_only(),
-                ),
+                check(format!("update postiz.credentials set expires_at = now() where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(format!("delete from postiz.credentials where social_account_id = '{ACCOUNT_A1}'"), service_only()),
             ],
         },
         TableCase {
@@ -333,14 +293,8 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             table: "posts",
             checks: [
                 check(format!("select 1 from postiz.posts where id = '{POST_A1}'"), from(Actor::Viewer)),
-                check(
-                    format!("insert into postiz.posts (workspace_id, content) values ('{WS_A}', 'new post')"),
-                    from(Actor::Editor),
-                ),
-                check(
-                    format!("update postiz.posts set content = 'edited' where id = '{POST_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("insert into postiz.posts (workspace_id, content) values ('{WS_A}', 'new post')"), from(Actor::Editor)),
+                check(format!("update postiz.posts set content = 'edited' where id = '{POST_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.posts where id = '{POST_A2}'"), from(Actor::Editor)),
             ],
         },
@@ -354,10 +308,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Editor),
                 ),
-                check(
-                    format!("update postiz.post_variants set text_override = 'edited' where id = '{VARIANT_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("update postiz.post_variants set text_override = 'edited' where id = '{VARIANT_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.post_variants where id = '{VARIANT_A1}'"), from(Actor::Editor)),
             ],
         },
@@ -371,10 +322,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Editor),
                 ),
-                check(
-                    format!("update postiz.post_targets set status = 'canceled' where id = '{TARGET_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("update postiz.post_targets set status = 'canceled' where id = '{TARGET_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.post_targets where id = '{TARGET_A1}'"), from(Actor::Editor)),
             ],
         },
@@ -382,10 +330,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             table: "tags",
             checks: [
                 check(format!("select 1 from postiz.tags where id = '{TAG_A1}'"), from(Actor::Viewer)),
-                check(
-                    format!("insert into postiz.tags (workspace_id, name) values ('{WS_A}', 'new tag')"),
-                    from(Actor::Editor),
-                ),
+                check(format!("insert into postiz.tags (workspace_id, name) values ('{WS_A}', 'new tag')"), from(Actor::Editor)),
                 check(format!("update postiz.tags set name = 'renamed' where id = '{TAG_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.tags where id = '{TAG_A2}'"), from(Actor::Editor)),
             ],
@@ -393,27 +338,17 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
         TableCase {
             table: "post_tags",
             checks: [
+                check(format!("select 1 from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("select 1 from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
-                    from(Actor::Viewer),
-                ),
-                check(
-                    format!(
-                        "insert into postiz.post_tags (workspace_id, post_id, tag_id) values ('{WS_A}', '{POST_A1}', '{TAG_A2}')"
-                    ),
+                    format!("insert into postiz.post_tags (workspace_id, post_id, tag_id) values ('{WS_A}', '{POST_A1}', '{TAG_A2}')"),
                     from(Actor::Editor),
                 ),
                 // A link has nothing to edit: no client may update it.
                 check(
-                    format!(
-                        "update postiz.post_tags set created_at = now() where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"
-                    ),
+                    format!("update postiz.post_tags set created_at = now() where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
                     service_only(),
                 ),
-                check(
-                    format!("delete from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("delete from postiz.post_tags where post_id = '{POST_A1}' and tag_id = '{TAG_A1}'"), from(Actor::Editor)),
             ],
         },
         TableCase {
@@ -421,9 +356,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 check(format!("select 1 from postiz.post_comments where id = '{COMMENT_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!(
-                        "insert into postiz.post_comments (workspace_id, post_id, body) values ('{WS_A}', '{POST_A1}', 'looks good')"
-                    ),
+                    format!("insert into postiz.post_comments (workspace_id, post_id, body) values ('{WS_A}', '{POST_A1}', 'looks good')"),
                     from(Actor::Editor),
                 ),
                 // The comment is the editor's: only its author edits it.
@@ -448,10 +381,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Editor),
                 ),
-                check(
-                    format!("update postiz.media_assets set width = 640 where id = '{MEDIA_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("update postiz.media_assets set width = 640 where id = '{MEDIA_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.media_assets where id = '{MEDIA_A2}'"), from(Actor::Editor)),
             ],
         },
@@ -460,14 +390,8 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             checks: [
                 // Resumable uploads in progress are an editor's working state; viewers never see them.
                 check(format!("select 1 from postiz.media_uploads where id = '{UPLOAD_A1}'"), from(Actor::Editor)),
-                check(
-                    format!("insert into postiz.media_uploads (workspace_id, total_bytes) values ('{WS_A}', 10)"),
-                    from(Actor::Editor),
-                ),
-                check(
-                    format!("update postiz.media_uploads set received_bytes = 5 where id = '{UPLOAD_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("insert into postiz.media_uploads (workspace_id, total_bytes) values ('{WS_A}', 10)"), from(Actor::Editor)),
+                check(format!("update postiz.media_uploads set received_bytes = 5 where id = '{UPLOAD_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.media_uploads where id = '{UPLOAD_A2}'"), from(Actor::Editor)),
             ],
         },
@@ -485,9 +409,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     from(Actor::Editor),
                 ),
                 check(
-                    format!(
-                        "update postiz.post_media set alt_text = 'a cat' where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"
-                    ),
+                    format!("update postiz.post_media set alt_text = 'a cat' where post_id = '{POST_A1}' and media_id = '{MEDIA_A1}'"),
                     from(Actor::Editor),
                 ),
                 check(
@@ -506,10 +428,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Editor),
                 ),
-                check(
-                    format!("update postiz.schedules set priority = 7 where id = '{SCHEDULE_A1}'"),
-                    from(Actor::Editor),
-                ),
+                check(format!("update postiz.schedules set priority = 7 where id = '{SCHEDULE_A1}'"), from(Actor::Editor)),
                 check(format!("delete from postiz.schedules where id = '{SCHEDULE_A1}'"), from(Actor::Editor)),
             ],
         },
@@ -533,20 +452,14 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
         TableCase {
             table: "analytics_events",
             checks: [
-                check(
-                    format!("select 1 from postiz.analytics_events where target_id = '{TARGET_A1}'"),
-                    from(Actor::Viewer),
-                ),
+                check(format!("select 1 from postiz.analytics_events where target_id = '{TARGET_A1}'"), from(Actor::Viewer)),
                 check(
                     format!(
                         "insert into postiz.analytics_events (workspace_id, social_account_id, metric, value, bucket_start) values ('{WS_A}', '{ACCOUNT_A1}', 'followers', 10, '2030-01-01')"
                     ),
                     service_only(),
                 ),
-                check(
-                    format!("update postiz.analytics_events set value = 99 where target_id = '{TARGET_A1}'"),
-                    service_only(),
-                ),
+                check(format!("update postiz.analytics_events set value = 99 where target_id = '{TARGET_A1}'"), service_only()),
                 check(format!("delete from postiz.analytics_events where target_id = '{TARGET_A1}'"), service_only()),
             ],
         },
@@ -565,7 +478,9 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     service_only(),
                 ),
                 check(
-                    format!("update postiz.analytics_watches set last_error = 'x' where social_account_id = '{ACCOUNT_A1}' and target_id is null"),
+                    format!(
+                        "update postiz.analytics_watches set last_error = 'x' where social_account_id = '{ACCOUNT_A1}' and target_id is null"
+                    ),
                     service_only(),
                 ),
                 check(format!("delete from postiz.analytics_watches where social_account_id = '{ACCOUNT_A2}'"), service_only()),
@@ -581,7 +496,10 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     service_only(),
                 ),
-                check(format!("update postiz.analytics_snapshots set raw = '{{\"x\": 1}}' where target_id = '{TARGET_A1}'"), service_only()),
+                check(
+                    format!("update postiz.analytics_snapshots set raw = '{{\"x\": 1}}' where target_id = '{TARGET_A1}'"),
+                    service_only(),
+                ),
                 check(format!("delete from postiz.analytics_snapshots where target_id = '{TARGET_A1}'"), service_only()),
             ],
         },
@@ -641,13 +559,26 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
         TableCase {
             table: "analytics_rollups",
             checks: [
-                check(format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"), from(Actor::Viewer)),
                 check(
-                    format!("insert into postiz.analytics_rollups (workspace_id, social_account_id, metric, day, gain) values ('{WS_A}', '{ACCOUNT_A1}', 'likes', '2031-01-01', 1)"),
+                    format!("select 1 from postiz.analytics_rollups where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"),
+                    from(Actor::Viewer),
+                ),
+                check(
+                    format!(
+                        "insert into postiz.analytics_rollups (workspace_id, social_account_id, metric, day, gain) values ('{WS_A}', '{ACCOUNT_A1}', 'likes', '2031-01-01', 1)"
+                    ),
                     service_only(),
                 ),
-                check(format!("update postiz.analytics_rollups set gain = 9 where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"), service_only()),
-                check(format!("delete from postiz.analytics_rollups where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"), service_only()),
+                check(
+                    format!(
+                        "update postiz.analytics_rollups set gain = 9 where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"
+                    ),
+                    service_only(),
+                ),
+                check(
+                    format!("delete from postiz.analytics_rollups where workspace_id = '{WS_A}' and social_account_id = '{ACCOUNT_A1}'"),
+                    service_only(),
+                ),
             ],
         },
         TableCase {
@@ -660,10 +591,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     service_only(),
                 ),
-                check(
-                    format!("update postiz.webhook_events set processed_at = now() where id = '{WEBHOOK_A1}'"),
-                    service_only(),
-                ),
+                check(format!("update postiz.webhook_events set processed_at = now() where id = '{WEBHOOK_A1}'"), service_only()),
                 check(format!("delete from postiz.webhook_events where id = '{WEBHOOK_A1}'"), service_only()),
             ],
         },
@@ -677,10 +605,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     ),
                     from(Actor::Admin),
                 ),
-                check(
-                    format!("update postiz.api_keys set revoked_at = now() where id = '{API_KEY_A1}'"),
-                    from(Actor::Admin),
-                ),
+                check(format!("update postiz.api_keys set revoked_at = now() where id = '{API_KEY_A1}'"), from(Actor::Admin)),
                 check(format!("delete from postiz.api_keys where id = '{API_KEY_A1}'"), from(Actor::Admin)),
             ],
         },
@@ -815,9 +740,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             table: "activity_logs",
             checks: [
                 check(
-                    format!(
-                        "select 1 from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"
-                    ),
+                    format!("select 1 from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"),
                     from(Actor::Viewer),
                 ),
                 check(
@@ -833,9 +756,7 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
                     service_only(),
                 ),
                 check(
-                    format!(
-                        "delete from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"
-                    ),
+                    format!("delete from postiz.activity_logs where workspace_id = '{WS_A}' and action = 'post.created'"),
                     service_only(),
                 ),
             ],
@@ -1021,20 +942,11 @@ async fn every_table_every_command_every_actor() {
         Vec::<&String>::new(),
         "tables without RLS matrix checks: add them to cases()"
     );
-    assert_eq!(
-        covered.difference(&tables).collect::<Vec<_>>(),
-        Vec::<&String>::new(),
-        "matrix checks for tables that do not exist"
-    );
+    assert_eq!(covered.difference(&tables).collect::<Vec<_>>(), Vec::<&String>::new(), "matrix checks for tables that do not exist");
 
     let mut grid = String::new();
-    let _ = writeln!(
-        grid,
-        "{:<18} {:<6} {}",
-        "table",
-        "op",
-        ACTORS.iter().map(|a| format!("{:>5}", a.short())).collect::<Vec<_>>().join(" ")
-    );
+    let _ =
+        writeln!(grid, "{:<18} {:<6} {}", "table", "op", ACTORS.iter().map(|a| format!("{:>5}", a.short())).collect::<Vec<_>>().join(" "));
     let mut failures = Vec::new();
     let (mut allowed_checks, mut denied_checks) = (0, 0);
     let mut outcomes = vec![vec![String::new(); ACTORS.len()]; cases.len() * OPS.len()];
@@ -1135,7 +1047,9 @@ async fn review_findings_stay_fixed() {
         Finding {
             what: "rewrite an account's meta (its recorded server)",
             op: Op::Update,
-            sql: format!("update postiz.social_accounts set meta = '{{\"server_url\": \"https://evil.example\"}}' where id = '{ACCOUNT_A1}'"),
+            sql: format!(
+                "update postiz.social_accounts set meta = '{{\"server_url\": \"https://evil.example\"}}' where id = '{ACCOUNT_A1}'"
+            ),
             allowed: service_only(),
             actors: everyone.clone(),
         },
@@ -1170,7 +1084,9 @@ async fn review_findings_stay_fixed() {
         Finding {
             what: "invite an admin",
             op: Op::Insert,
-            sql: format!("insert into postiz.workspace_invites (workspace_id, email, role, token_hash) values ('{WS_A}', 'boss@example.com', 'admin', sha256('boss'))"),
+            sql: format!(
+                "insert into postiz.workspace_invites (workspace_id, email, role, token_hash) values ('{WS_A}', 'boss@example.com', 'admin', sha256('boss'))"
+            ),
             allowed: owners.clone(),
             actors: everyone.clone(),
         },
@@ -1184,14 +1100,18 @@ async fn review_findings_stay_fixed() {
         Finding {
             what: "connect an account into B (a network B's plan forbids)",
             op: Op::Insert,
-            sql: format!("insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_B}', 'linkedin', 'l-9')"),
+            sql: format!(
+                "insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_B}', 'linkedin', 'l-9')"
+            ),
             allowed: vec![],
             actors: not_b.clone(),
         },
         Finding {
             what: "connect an account into B (B is at its account limit)",
             op: Op::Insert,
-            sql: format!("insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_B}', 'mastodon', 'm-9')"),
+            sql: format!(
+                "insert into postiz.social_accounts (workspace_id, network, external_account_id) values ('{WS_B}', 'mastodon', 'm-9')"
+            ),
             allowed: vec![],
             actors: not_b.clone(),
         },

@@ -31,9 +31,7 @@ async fn claims_end_with_the_transaction() {
     let mut client = pool.get().await.unwrap();
     let sub = Uuid::new_v4();
     {
-        let tx = begin_as(&mut client, DbRole::Authenticated, &json!({"sub": sub, "role": "authenticated"}))
-            .await
-            .unwrap();
+        let tx = begin_as(&mut client, DbRole::Authenticated, &json!({"sub": sub, "role": "authenticated"})).await.unwrap();
         let uid: Uuid = tx.query_one("select auth.uid()", &[]).await.unwrap().get(0);
         assert_eq!(uid, sub);
         tx.commit().await.unwrap();
@@ -105,10 +103,7 @@ async fn test_databases_are_isolated() {
     let row = b
         .client()
         .await
-        .query_one(
-            "select to_regclass('postiz.only_in_a') is null, (select count(*) from auth.users where id = $1)",
-            &[&alice.id],
-        )
+        .query_one("select to_regclass('postiz.only_in_a') is null, (select count(*) from auth.users where id = $1)", &[&alice.id])
         .await
         .unwrap();
     assert!(row.get::<_, bool>(0), "a table made in A is not in B");
@@ -122,10 +117,6 @@ async fn dropped_test_database_is_gone() {
     let (admin, connection) = tokio_postgres::connect(&db.maintenance_url(), tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     drop(db);
-    let n: i64 = admin
-        .query_one("select count(*) from pg_database where datname = $1", &[&name])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = admin.query_one("select count(*) from pg_database where datname = $1", &[&name]).await.unwrap().get(0);
     assert_eq!(n, 0);
 }

@@ -23,10 +23,7 @@ fn new_ca(name: &str) -> Ca {
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.distinguished_name.push(DnType::CommonName, name);
     let key = KeyPair::generate().unwrap();
-    Ca {
-        cert: params.self_signed(&key).unwrap(),
-        key,
-    }
+    Ca { cert: params.self_signed(&key).unwrap(), key }
 }
 
 /// A throwaway cluster, stopped and removed when dropped (also when an assertion fails).
@@ -46,11 +43,7 @@ impl Drop for TlsServer {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn write_private(path: &Path, pem: &str, owner: &std::fs::Metadata) {
@@ -60,36 +53,22 @@ fn write_private(path: &Path, pem: &str, owner: &std::fs::Metadata) {
 }
 
 async fn start_tls_server() -> TlsServer {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("tls-pg-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("tls-pg-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let cluster = LocalCluster::new(&dir, free_port());
     let starter = cluster.clone();
-    tokio::task::spawn_blocking(move || starter.start())
-        .await
-        .unwrap()
-        .expect("start the TLS test cluster");
-    let server = TlsServer {
-        cluster,
-        trusted_ca: dir.join("ca.crt"),
-        other_ca: dir.join("other-ca.crt"),
-    };
+    tokio::task::spawn_blocking(move || starter.start()).await.unwrap().expect("start the TLS test cluster");
+    let server = TlsServer { cluster, trusted_ca: dir.join("ca.crt"), other_ca: dir.join("other-ca.crt") };
 
     let ca = new_ca("postiz test CA");
     let server_key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
+    params.distinguished_name.push(DnType::CommonName, "localhost");
     let server_cert = params.signed_by(&server_key, &ca.cert, &ca.key).unwrap();
     let data = dir.join("data");
     let owner = std::fs::metadata(&data).unwrap();
     write_private(&data.join("server.crt"), &server_cert.pem(), &owner);
-    write_private(
-        &data.join("server.key"),
-        &server_key.serialize_pem(),
-        &owner,
-    );
+    write_private(&data.join("server.key"), &server_key.serialize_pem(), &owner);
     std::fs::write(&server.trusted_ca, ca.cert.pem()).unwrap();
     std::fs::write(&server.other_ca, new_ca("someone else").cert.pem()).unwrap();
 
@@ -107,13 +86,7 @@ async fn start_tls_server() -> TlsServer {
     }
     for _ in 0..50 {
         let fresh = server.cluster.connect(SUPERUSER, "postgres").await.unwrap();
-        if fresh
-            .query_one("show ssl", &[])
-            .await
-            .unwrap()
-            .get::<_, String>(0)
-            == "on"
-        {
+        if fresh.query_one("show ssl", &[]).await.unwrap().get::<_, String>(0) == "on" {
             return server;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -125,28 +98,15 @@ impl TlsServer {
     /// Whether a pooled connection to `host` with these URL options is encrypted, as the
     /// server sees it; the pool's error otherwise.
     async fn encrypted(&self, host: &str, options: &str) -> Result<bool, String> {
-        let url = format!(
-            "postgresql://{SUPERUSER}@{host}:{}/postgres?{options}",
-            self.cluster.port()
-        );
+        let url = format!("postgresql://{SUPERUSER}@{host}:{}/postgres?{options}", self.cluster.port());
         let pool = connect_pool(&SecretString::from(url), 1).map_err(|e| e.to_string())?;
         let client = pool.get().await.map_err(|e| format!("{e:?}"))?;
-        let row = client
-            .query_one(
-                "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
-                &[],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        let row = client.query_one("select ssl from pg_stat_ssl where pid = pg_backend_pid()", &[]).await.map_err(|e| e.to_string())?;
         Ok(row.get(0))
     }
 
     fn ca(&self, trusted: bool) -> String {
-        let path = if trusted {
-            &self.trusted_ca
-        } else {
-            &self.other_ca
-        };
+        let path = if trusted { &self.trusted_ca } else { &self.other_ca };
         path.display().to_string()
     }
 }
@@ -158,65 +118,22 @@ async fn sslmode_and_sslrootcert_mean_what_they_mean_in_libpq() {
     let (trusted, other) = (server.ca(true), server.ca(false));
 
     // prefer (the default) and require encrypt without checking the certificate; disable does not.
-    assert_eq!(
-        server.encrypted("127.0.0.1", "").await,
-        Ok(true),
-        "prefer uses TLS when offered"
-    );
-    assert_eq!(
-        server.encrypted("127.0.0.1", "sslmode=require").await,
-        Ok(true)
-    );
-    assert_eq!(
-        server.encrypted("127.0.0.1", "sslmode=disable").await,
-        Ok(false),
-        "disable stays plain"
-    );
+    assert_eq!(server.encrypted("127.0.0.1", "").await, Ok(true), "prefer uses TLS when offered");
+    assert_eq!(server.encrypted("127.0.0.1", "sslmode=require").await, Ok(true));
+    assert_eq!(server.encrypted("127.0.0.1", "sslmode=disable").await, Ok(false), "disable stays plain");
 
     // verify-full: the chain and the host name.
-    assert_eq!(
-        server
-            .encrypted(
-                "localhost",
-                &format!("sslmode=verify-full&sslrootcert={trusted}")
-            )
-            .await,
-        Ok(true)
-    );
-    let refused = server
-        .encrypted(
-            "127.0.0.1",
-            &format!("sslmode=verify-full&sslrootcert={trusted}"),
-        )
-        .await;
-    assert!(
-        refused
-            .as_ref()
-            .is_err_and(|e| e.contains("NotValidForName")),
-        "{refused:?}"
-    );
+    assert_eq!(server.encrypted("localhost", &format!("sslmode=verify-full&sslrootcert={trusted}")).await, Ok(true));
+    let refused = server.encrypted("127.0.0.1", &format!("sslmode=verify-full&sslrootcert={trusted}")).await;
+    assert!(refused.as_ref().is_err_and(|e| e.contains("NotValidForName")), "{refused:?}");
 
     // verify-ca: the chain only.
-    assert_eq!(
-        server
-            .encrypted(
-                "127.0.0.1",
-                &format!("sslmode=verify-ca&sslrootcert={trusted}")
-            )
-            .await,
-        Ok(true)
-    );
+    assert_eq!(server.encrypted("127.0.0.1", &format!("sslmode=verify-ca&sslrootcert={trusted}")).await, Ok(true));
 
     // A server whose certificate another CA signed is refused, also by require with a root
     // certificate (libpq then checks the chain too).
-    for options in [
-        format!("sslmode=verify-ca&sslrootcert={other}"),
-        format!("sslmode=require&sslrootcert={other}"),
-    ] {
+    for options in [format!("sslmode=verify-ca&sslrootcert={other}"), format!("sslmode=require&sslrootcert={other}")] {
         let refused = server.encrypted("localhost", &options).await;
-        assert!(
-            refused.as_ref().is_err_and(|e| e.contains("UnknownIssuer")),
-            "{options}: {refused:?}"
-        );
+        assert!(refused.as_ref().is_err_and(|e| e.contains("UnknownIssuer")), "{options}: {refused:?}");
     }
 }

@@ -93,7 +93,8 @@ async fn main() -> anyhow::Result<()> {
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 5,
     });
-    let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?;
+    let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() })
+        .context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url.clone()));
     let state = AppState {
         pool,
@@ -120,7 +121,9 @@ async fn main() -> anyhow::Result<()> {
     }
     // Media storage and the public API's rate limit, as the API binary sets them up.
     let media = postiz_api::routes::media::MediaState::from_settings(&settings).context("[media] storage")?;
-    if let Some(public) = postiz_api::routes::media_public::PublicMedia::from_env(media.storage.clone()).context("POSTIZ_MEDIA_URL_SECRET")? {
+    if let Some(public) =
+        postiz_api::routes::media_public::PublicMedia::from_env(media.storage.clone()).context("POSTIZ_MEDIA_URL_SECRET")?
+    {
         api = api.layer(axum::Extension(Arc::new(public)));
     }
     api = api
@@ -136,7 +139,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let app = host_routes(host).merge(api);
 
-    let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
     // As the API binary: no ~40 ms delayed-ACK stall per kept-alive response.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
@@ -320,7 +324,9 @@ async fn refresh(State(host): State<Host>, headers: HeaderMap) -> Response {
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "signed out" }))).into_response();
     };
     match host.issuer.session(&user) {
-        Ok((token, session)) => with_cookies(axum::Json(json!({ "access_token": token })).into_response(), host.issuer.set_cookies(&session)),
+        Ok((token, session)) => {
+            with_cookies(axum::Json(json!({ "access_token": token })).into_response(), host.issuer.set_cookies(&session))
+        }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
@@ -341,7 +347,9 @@ async fn module_page(State(host): State<Host>, headers: HeaderMap, uri: axum::ht
     let files = std::fs::read_to_string(host.ui_dir.join("manifest.json"))
         .ok()
         .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-        .and_then(|m| Some(pages::BundleFiles { glue: m["files"]["glue"].as_str()?.to_owned(), wasm: m["files"]["wasm"].as_str()?.to_owned() }));
+        .and_then(|m| {
+            Some(pages::BundleFiles { glue: m["files"]["glue"].as_str()?.to_owned(), wasm: m["files"]["wasm"].as_str()?.to_owned() })
+        });
     let built = host.ui_dir.join("postiz.js").exists();
     Html(pages::module(&user, &host.base_route, &host.api_base, files.as_ref(), built)).into_response()
 }
@@ -498,7 +506,8 @@ mod tests {
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store", "a fresh access token");
         let token = r.json::<Value>().await.expect("json")["access_token"].as_str().expect("token").to_owned();
         let payload = token.split('.').nth(1).expect("jwt");
-        let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("claims");
+        let claims: Value =
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("claims");
         assert_eq!(claims["sub"], alice.id.to_string());
         assert_eq!(claims["iss"], issuer.issuer);
     }

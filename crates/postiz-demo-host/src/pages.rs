@@ -95,7 +95,12 @@ pub fn login(users: &[DemoUser], next: &str) -> String {
             )
         })
         .collect();
-    shell("Sign in", None, &format!("<h1>Sign in to HostApp</h1><p>Demo users (sessions are signed like Supabase Auth's):</p>{buttons}"), "")
+    shell(
+        "Sign in",
+        None,
+        &format!("<h1>Sign in to HostApp</h1><p>Demo users (sessions are signed like Supabase Auth's):</p>{buttons}"),
+        "",
+    )
 }
 
 /// The host's own dashboard page.
@@ -103,7 +108,10 @@ pub fn dashboard(user: &DemoUser) -> String {
     shell(
         "Dashboard",
         Some(user),
-        &format!("<h1>Welcome, {}</h1><p>This is the host app. The <a href=\"/dashboard/postiz\">social planner</a> is a module mounted inside it.</p>", esc(user.name)),
+        &format!(
+            "<h1>Welcome, {}</h1><p>This is the host app. The <a href=\"/dashboard/postiz\">social planner</a> is a module mounted inside it.</p>",
+            esc(user.name)
+        ),
         "",
     )
 }

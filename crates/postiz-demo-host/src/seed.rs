@@ -37,8 +37,20 @@ pub const GLOBEX: Uuid = uuid!("610b0000-0000-4000-8000-000000000002");
 /// The demo users.
 pub fn users() -> Vec<DemoUser> {
     vec![
-        DemoUser { id: uuid!("a11ce000-0000-4000-8000-000000000001"), email: "alice@acme.test", name: "Alice Owner", bio: "Runs Acme's social accounts.".into(), role_note: "owner of Acme" },
-        DemoUser { id: uuid!("71c70000-0000-4000-8000-000000000002"), email: "victor@acme.test", name: "Victor Viewer", bio: "Reads the plan.".into(), role_note: "viewer in Acme" },
+        DemoUser {
+            id: uuid!("a11ce000-0000-4000-8000-000000000001"),
+            email: "alice@acme.test",
+            name: "Alice Owner",
+            bio: "Runs Acme's social accounts.".into(),
+            role_note: "owner of Acme",
+        },
+        DemoUser {
+            id: uuid!("71c70000-0000-4000-8000-000000000002"),
+            email: "victor@acme.test",
+            name: "Victor Viewer",
+            bio: "Reads the plan.".into(),
+            role_note: "viewer in Acme",
+        },
         DemoUser {
             id: uuid!("b0b00000-0000-4000-8000-000000000003"),
             email: "bob@globex.test",
@@ -85,10 +97,8 @@ pub async fn seed(superuser_url: &str, keyring: Option<&Keyring>) -> anyhow::Res
         tracing::warn!("POSTIZ_TOKEN_ENCRYPTION_KEYS is not set: no sandbox account seeded");
         return Ok(());
     };
-    let exists = client
-        .query_opt("select 1 from postiz.social_accounts where workspace_id = $1 and network = 'sandbox'", &[&ACME])
-        .await?
-        .is_some();
+    let exists =
+        client.query_opt("select 1 from postiz.social_accounts where workspace_id = $1 and network = 'sandbox'", &[&ACME]).await?.is_some();
     if !exists {
         let tx = client.transaction().await?;
         let conn = NewConnection {
@@ -105,7 +115,12 @@ pub async fn seed(superuser_url: &str, keyring: Option<&Keyring>) -> anyhow::Res
             meta: json!({}),
         };
         // App-password style: the sandbox accepts any token except "expired".
-        let tokens = TokenSet { access_token: SecretString::from("demo-app-password"), refresh_token: None, expires_in: None::<Duration>, scopes: vec![] };
+        let tokens = TokenSet {
+            access_token: SecretString::from("demo-app-password"),
+            refresh_token: None,
+            expires_in: None::<Duration>,
+            scopes: vec![],
+        };
         save_connection(&tx, keyring, &conn, &tokens, Some(alice)).await.context("storing the sandbox account")?;
         tx.commit().await?;
     }

@@ -181,7 +181,13 @@ mod tests {
     }
 
     fn cookie_for(issuer: &Issuer, session: &Value) -> String {
-        issuer.set_cookies(session).iter().filter(|c| !c.contains("Max-Age=0")).map(|c| c.split(';').next().unwrap_or_default()).collect::<Vec<_>>().join("; ")
+        issuer
+            .set_cookies(session)
+            .iter()
+            .filter(|c| !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     #[test]
@@ -207,7 +213,9 @@ mod tests {
         unsigned["refresh_token"] = json!(format!("demo-{}", Uuid::new_v4().simple()));
         let mut none = session.clone();
         none.as_object_mut().expect("object").remove("refresh_token");
-        for (what, forged) in [("another secret", foreign), ("an access token", access_as_refresh), ("unsigned", unsigned), ("missing", none)] {
+        for (what, forged) in
+            [("another secret", foreign), ("an access token", access_as_refresh), ("unsigned", unsigned), ("missing", none)]
+        {
             assert_eq!(issuer.verified(&cookie_for(&issuer, &forged)), None, "{what}");
         }
         assert!(!access.is_empty());

@@ -127,10 +127,7 @@ impl std::error::Error for UnknownNetwork {}
 impl FromStr for Network {
     type Err = UnknownNetwork;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Network::ALL
-            .into_iter()
-            .find(|n| n.as_str() == s)
-            .ok_or_else(|| UnknownNetwork(s.to_owned()))
+        Network::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| UnknownNetwork(s.to_owned()))
     }
 }
 

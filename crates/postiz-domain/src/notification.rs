@@ -286,10 +286,9 @@ impl NotificationEvent {
                 network.display_name()
             )),
             NotificationEvent::PostPublished { url, .. } => url.clone(),
-            NotificationEvent::AccountNeedsReconnect { network, .. } => Some(format!(
-                "{} refused its sign-in. Reconnect it under Accounts; its posts wait until then.",
-                network.display_name()
-            )),
+            NotificationEvent::AccountNeedsReconnect { network, .. } => {
+                Some(format!("{} refused its sign-in. Reconnect it under Accounts; its posts wait until then.", network.display_name()))
+            }
             NotificationEvent::WebhookDisabled { reason, .. } => Some(format!(
                 "{} Events wait until it is turned on again under Settings, Webhooks.",
                 reason.as_deref().unwrap_or("It failed too many times in a row.")

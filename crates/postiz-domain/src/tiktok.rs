@@ -118,7 +118,10 @@ impl TikTokSettings {
             out.push(SettingsProblem {
                 field: "title",
                 code: "too_long",
-                message: format!("TikTok allows {TIKTOK_TITLE_MAX} characters in a photo post's title; this title has {}", title.chars().count()),
+                message: format!(
+                    "TikTok allows {TIKTOK_TITLE_MAX} characters in a photo post's title; this title has {}",
+                    title.chars().count()
+                ),
             });
         }
         out
@@ -147,7 +150,8 @@ mod tests {
         assert!(fields(&TikTokSettings { mode: TikTokPostMode::Draft, ..Default::default() }).is_empty());
         let private_ad = TikTokSettings { privacy_level: Some(TikTokPrivacy::SelfOnly), brand_content_toggle: true, ..Default::default() };
         assert_eq!(fields(&private_ad), [("privacy_level", "branded_content_private")]);
-        let long = TikTokSettings { privacy_level: Some(TikTokPrivacy::PublicToEveryone), title: Some("t".repeat(91)), ..Default::default() };
+        let long =
+            TikTokSettings { privacy_level: Some(TikTokPrivacy::PublicToEveryone), title: Some("t".repeat(91)), ..Default::default() };
         assert_eq!(fields(&long), [("title", "too_long")]);
     }
 }

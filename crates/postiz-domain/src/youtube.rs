@@ -76,7 +76,11 @@ impl YouTubeSettings {
             });
         }
         if title.contains(['<', '>']) {
-            out.push(SettingsProblem { field: "title", code: "invalid_characters", message: "YouTube does not accept < or > in a title; remove them".into() });
+            out.push(SettingsProblem {
+                field: "title",
+                code: "invalid_characters",
+                message: "YouTube does not accept < or > in a title; remove them".into(),
+            });
         }
         if self.tags_length() > YOUTUBE_TAGS_MAX {
             out.push(SettingsProblem {
@@ -88,7 +92,11 @@ impl YouTubeSettings {
         if let Some(c) = &self.category_id
             && (c.is_empty() || !c.chars().all(|ch| ch.is_ascii_digit()))
         {
-            out.push(SettingsProblem { field: "category_id", code: "invalid", message: "a YouTube category is a number such as 22 (People & Blogs)".into() });
+            out.push(SettingsProblem {
+                field: "category_id",
+                code: "invalid",
+                message: "a YouTube category is a number such as 22 (People & Blogs)".into(),
+            });
         }
         out
     }
@@ -102,10 +110,16 @@ mod tests {
     fn titles_tags_and_categories_are_checked_by_field() {
         let fields = |s: &YouTubeSettings| s.problems().into_iter().map(|p| (p.field, p.code)).collect::<Vec<_>>();
         assert_eq!(fields(&YouTubeSettings::default()), [("title", "required")]);
-        let ok = YouTubeSettings { title: "Baking day".into(), tags: vec!["bread".into(), "sour dough".into()], category_id: Some("22".into()), ..Default::default() };
+        let ok = YouTubeSettings {
+            title: "Baking day".into(),
+            tags: vec!["bread".into(), "sour dough".into()],
+            category_id: Some("22".into()),
+            ..Default::default()
+        };
         assert!(fields(&ok).is_empty());
         assert_eq!(ok.tags_length(), 5 + 12 + 1);
-        let bad = YouTubeSettings { title: "a<b>".into(), tags: vec!["x".repeat(501)], category_id: Some("music".into()), ..Default::default() };
+        let bad =
+            YouTubeSettings { title: "a<b>".into(), tags: vec!["x".repeat(501)], category_id: Some("music".into()), ..Default::default() };
         assert_eq!(fields(&bad), [("title", "invalid_characters"), ("tags", "too_long"), ("category_id", "invalid")]);
         assert_eq!(fields(&YouTubeSettings { title: "t".repeat(101), ..Default::default() }), [("title", "too_long")]);
     }

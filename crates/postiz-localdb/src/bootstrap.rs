@@ -21,12 +21,7 @@ pub struct BootstrapOptions {
     pub test_helpers: bool,
 }
 
-async fn run_script(
-    client: &tokio_postgres::Client,
-    database: &str,
-    script: &'static str,
-    sql: &str,
-) -> Result<(), LocalDbError> {
+async fn run_script(client: &tokio_postgres::Client, database: &str, script: &'static str, sql: &str) -> Result<(), LocalDbError> {
     client.batch_execute(sql).await.map_err(|e| LocalDbError::Bootstrap {
         database: database.into(),
         script,
@@ -43,11 +38,7 @@ pub async fn bootstrap_roles(cluster: &LocalCluster) -> Result<(), LocalDbError>
 /// Gives database `db` what a Supabase database already has: `postgres` as owner, the `auth` and
 /// `extensions` schemas, Supabase's grants and pgmq; optionally pg_cron and the test helpers.
 /// Idempotent. Roles must exist ([`bootstrap_roles`]).
-pub async fn bootstrap_database(
-    cluster: &LocalCluster,
-    db: &str,
-    options: BootstrapOptions,
-) -> Result<(), LocalDbError> {
+pub async fn bootstrap_database(cluster: &LocalCluster, db: &str, options: BootstrapOptions) -> Result<(), LocalDbError> {
     let admin = cluster.connect(SUPERUSER, db).await?;
     let owner = format!("alter database \"{}\" owner to postgres", db.replace('"', "\"\""));
     run_script(&admin, db, "owner", &owner).await?;

@@ -146,12 +146,7 @@ impl LocalCluster {
         if !self.is_running() {
             return Ok(false);
         }
-        run(self
-            .pg_command("pg_ctl")
-            .arg("stop")
-            .arg("-D")
-            .arg(self.data_dir())
-            .args(["-m", "fast", "-w", "-t", "60"]))?;
+        run(self.pg_command("pg_ctl").arg("stop").arg("-D").arg(self.data_dir()).args(["-m", "fast", "-w", "-t", "60"]))?;
         Ok(true)
     }
 
@@ -159,11 +154,7 @@ impl LocalCluster {
         let data = self.data_dir();
         fs::create_dir_all(&data).map_err(LocalDbError::io(&data))?;
         self.chown_to_server_user(&self.dir)?;
-        run(self
-            .pg_command("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]))?;
+        run(self.pg_command("initdb").arg("-D").arg(&data).args(["-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]))?;
         let conf = data.join("postgresql.conf");
         let mut file = OpenOptions::new().append(true).open(&conf).map_err(LocalDbError::io(&conf))?;
         file.write_all(SERVER_CONF.as_bytes()).map_err(LocalDbError::io(&conf))?;
@@ -191,10 +182,7 @@ impl LocalCluster {
 
     fn chown_to_server_user(&self, path: &Path) -> Result<(), LocalDbError> {
         if is_root() {
-            run(Command::new("chown")
-                .arg("-R")
-                .arg(format!("{SERVER_OS_USER}:{SERVER_OS_USER}"))
-                .arg(path))?;
+            run(Command::new("chown").arg("-R").arg(format!("{SERVER_OS_USER}:{SERVER_OS_USER}")).arg(path))?;
         }
         Ok(())
     }
@@ -208,18 +196,12 @@ pub(crate) fn is_root() -> bool {
 /// Runs a command to completion, turning a failure into an error that carries its output.
 pub(crate) fn run(command: &mut Command) -> Result<Output, LocalDbError> {
     let line = format!("{command:?}");
-    let output = command
-        .output()
-        .map_err(|source| LocalDbError::Spawn { command: line.clone(), source })?;
+    let output = command.output().map_err(|source| LocalDbError::Spawn { command: line.clone(), source })?;
     if !output.status.success() {
         return Err(LocalDbError::Command {
             command: line,
             status: output.status.to_string(),
-            output: format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stderr),
-                String::from_utf8_lossy(&output.stdout)
-            ),
+            output: format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout)),
         });
     }
     Ok(output)

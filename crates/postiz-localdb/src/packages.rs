@@ -15,19 +15,12 @@ const REQUIRED: [(&str, &str); 4] = [
 /// Makes sure PostgreSQL 15, pgTAP, pg_cron and pg_prove are installed, installing the missing
 /// Debian packages when running as root.
 pub fn ensure_packages() -> Result<(), LocalDbError> {
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|(file, _)| !Path::new(file).exists())
-        .map(|(_, package)| *package)
-        .collect();
+    let missing: Vec<&str> = REQUIRED.iter().filter(|(file, _)| !Path::new(file).exists()).map(|(_, package)| *package).collect();
     if missing.is_empty() {
         return Ok(());
     }
     if !is_root() {
-        return Err(LocalDbError::MissingPackages {
-            missing: missing.join(", "),
-            packages: missing.join(" "),
-        });
+        return Err(LocalDbError::MissingPackages { missing: missing.join(", "), packages: missing.join(" ") });
     }
     eprintln!("installing Debian packages: {}", missing.join(" "));
     run(Command::new("apt-get").args(["update", "-qq"]))?;

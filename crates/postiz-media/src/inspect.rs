@@ -84,10 +84,7 @@ fn check_dimensions(width: u32, height: u32, limits: ImageLimits) -> Result<(), 
         return Err(Refused("has no pixels".into()));
     }
     if width > limits.max_side || height > limits.max_side {
-        return Err(Refused(format!(
-            "is {width}x{height} pixels; the longest side may be at most {} pixels",
-            limits.max_side
-        )));
+        return Err(Refused(format!("is {width}x{height} pixels; the longest side may be at most {} pixels", limits.max_side)));
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_pixels {
@@ -111,9 +108,7 @@ pub fn inspect_image(bytes: &[u8], kind: Sniffed, limits: ImageLimits) -> Result
         read_header(bytes, format, budget).map_err(|e| Refused(format!("is not a readable {} image: {e}", kind.extension())))?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, limits)?;
-    decoder
-        .set_limits(decode_limits(limits.max_side, budget))
-        .map_err(|e| Refused(format!("could not be decoded: {e}")))?;
+    decoder.set_limits(decode_limits(limits.max_side, budget)).map_err(|e| Refused(format!("could not be decoded: {e}")))?;
     let image = DynamicImage::from_decoder(decoder).map_err(|e| Refused(format!("could not be decoded: {e}")))?;
     let thumb = image.thumbnail(limits.thumbnail_side, limits.thumbnail_side);
     let mut out = Cursor::new(Vec::new());
@@ -157,7 +152,9 @@ mod tests {
         let img = image::RgbaImage::from_pixel(100, 50, image::Rgba([1, 2, 3, 100]));
         let mut png = Cursor::new(Vec::new());
         img.write_to(&mut png, ImageFormat::Png).expect("encode");
-        let facts = inspect_image(png.get_ref(), Sniffed::Png, ImageLimits { max_side: 200, max_pixels: MAX_IMAGE_PIXELS, thumbnail_side: 20 }).expect("ok");
+        let facts =
+            inspect_image(png.get_ref(), Sniffed::Png, ImageLimits { max_side: 200, max_pixels: MAX_IMAGE_PIXELS, thumbnail_side: 20 })
+                .expect("ok");
         assert_eq!(facts.thumbnail.1, Sniffed::Png);
     }
 

@@ -2,9 +2,9 @@
 
 use std::io::Cursor;
 
+use image::ImageEncoder;
 use image::codecs::jpeg::JpegEncoder;
 pub use image::{DynamicImage, RgbImage};
-use image::ImageEncoder;
 
 /// A photo-like picture: smooth gradients with fine grain (JPEG compresses it about as it
 /// compresses a photo, unlike a flat colour). Deterministic for a given size.
@@ -106,7 +106,6 @@ pub fn declared_png(w: u32, h: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&[1, 0, 0, 0, 0]); // 1 bit, greyscale, deflate, no filter, no interlace
     [b"\x89PNG\r\n\x1a\n".to_vec(), chunk(b"IHDR", &ihdr), chunk(b"IDAT", &[0xde, 0xad, 0xbe, 0xef]), chunk(b"IEND", &[])].concat()
 }
-
 
 /// A PNG of `image`.
 pub fn png(image: &image::DynamicImage) -> Vec<u8> {

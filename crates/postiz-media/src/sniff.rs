@@ -40,9 +40,7 @@ impl Sniffed {
 
     /// Back from a stored MIME type.
     pub fn from_mime(mime: &str) -> Option<Self> {
-        [Sniffed::Png, Sniffed::Jpeg, Sniffed::Gif, Sniffed::Webp, Sniffed::Mp4, Sniffed::QuickTime]
-            .into_iter()
-            .find(|s| s.mime() == mime)
+        [Sniffed::Png, Sniffed::Jpeg, Sniffed::Gif, Sniffed::Webp, Sniffed::Mp4, Sniffed::QuickTime].into_iter().find(|s| s.mime() == mime)
     }
 
     /// File extension of the stored object.
@@ -76,16 +74,14 @@ impl Sniffed {
 
 /// ISO base media brands of video files (`ftyp` major or compatible brand).
 const VIDEO_BRANDS: &[&[u8; 4]] = &[
-    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9", b"mp41", b"mp42", b"mp71",
-    b"avc1", b"M4V ", b"M4VH", b"M4VP", b"dash", b"mmp4", b"MSNV", b"f4v ",
+    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9", b"mp41", b"mp42", b"mp71", b"avc1", b"M4V ", b"M4VH",
+    b"M4VP", b"dash", b"mmp4", b"MSNV", b"f4v ",
 ];
 
 /// Brands of things that are not videos although they open with `ftyp` (HEIF/AVIF images,
 /// audio-only files).
-const NOT_VIDEO_BRANDS: &[&[u8; 4]] = &[
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis", b"M4A ", b"M4B ", b"M4P ",
-    b"crx ",
-];
+const NOT_VIDEO_BRANDS: &[&[u8; 4]] =
+    &[b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis", b"M4A ", b"M4B ", b"M4P ", b"crx "];
 
 /// Whether the first bytes are a HEIF/HEIC or AVIF still image (an `ftyp` box with an image
 /// brand): not accepted, but worth naming in the refusal, since phones save photos that way.

@@ -219,11 +219,7 @@ fn fit_aspect(picture: DynamicImage, limits: &MediaLimits, target: &Target<'_>, 
             Ok(picture.crop_imm((w - cw) / 2, (h - ch) / 2, cw, ch))
         }
         AspectFit::Pad => {
-            let (pw, ph) = if too_wide {
-                (w, (f64::from(w) / bound).ceil() as u32)
-            } else {
-                ((f64::from(h) * bound).ceil() as u32, h)
-            };
+            let (pw, ph) = if too_wide { (w, (f64::from(w) / bound).ceil() as u32) } else { ((f64::from(h) * bound).ceil() as u32, h) };
             if u64::from(pw) * u64::from(ph) > MAX_IMAGE_PIXELS {
                 return Err(Refusal::TooManyPixels { file: file.to_owned(), width: pw, height: ph, max_pixels: MAX_IMAGE_PIXELS });
             }

@@ -159,9 +159,13 @@ fn bad_input_gets_a_clear_refusal_naming_the_file() {
     let empty = variant("nothing.jpg", b"", Network::X, AspectFit::Refuse).expect_err("empty");
     assert_eq!(empty.to_string(), "“nothing.jpg” is empty (0 bytes); upload it again");
 
-    let heic = variant("IMG_0001.HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0", Network::Instagram, AspectFit::Refuse).expect_err("heic");
+    let heic =
+        variant("IMG_0001.HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0", Network::Instagram, AspectFit::Refuse).expect_err("heic");
     assert_eq!(heic.code(), "media_heic");
-    assert!(heic.to_string().starts_with("“IMG_0001.HEIC” is a HEIC/HEIF photo, which Instagram does not take; export it as JPEG"), "{heic}");
+    assert!(
+        heic.to_string().starts_with("“IMG_0001.HEIC” is a HEIC/HEIF photo, which Instagram does not take; export it as JPEG"),
+        "{heic}"
+    );
 
     let text = variant("notes.txt", b"hello, I am not a picture at all", Network::X, AspectFit::Refuse).expect_err("text");
     assert_eq!(text.to_string(), "“notes.txt” is not an image we can read (PNG, JPEG, GIF or WebP)");
@@ -192,9 +196,7 @@ fn gif(frames: usize, side: u32) -> Vec<u8> {
         let mut encoder = GifEncoder::new(&mut out);
         for i in 0..frames {
             let picture = RgbaImage::from_pixel(side, side, Rgba([(i * 40) as u8, 0, 0, 255]));
-            encoder
-                .encode_frame(image::Frame::from_parts(picture, 0, 0, image::Delay::from_numer_denom_ms(100, 1)))
-                .expect("frame");
+            encoder.encode_frame(image::Frame::from_parts(picture, 0, 0, image::Delay::from_numer_denom_ms(100, 1))).expect("frame");
         }
     }
     out.into_inner()
@@ -222,8 +224,11 @@ fn animated_gifs_pass_unchanged_where_gifs_are_taken_and_animations_are_refused_
         gif: Some(postiz_providers::rules::MediaLimits { max_bytes: 100, ..rules(Network::X).gif.clone().expect("gif") }),
         ..rules(Network::X).clone()
     };
-    let refused = make_variant(&Original { name: "dance.gif", bytes: &animated }, &Target { network: Network::X, rules: &tight, fit: AspectFit::Refuse })
-        .expect_err("too big");
+    let refused = make_variant(
+        &Original { name: "dance.gif", bytes: &animated },
+        &Target { network: Network::X, rules: &tight, fit: AspectFit::Refuse },
+    )
+    .expect_err("too big");
     assert!(refused.to_string().starts_with("“dance.gif” is an animated GIF of "), "{refused}");
     assert!(refused.to_string().contains("X takes GIFs up to 100 bytes"), "{refused}");
 }
@@ -250,8 +255,11 @@ fn an_image_that_cannot_get_under_the_cap_is_refused_after_a_bounded_number_of_e
         image.max_bytes = 150;
         image.mime_types = vec!["image/jpeg".into()];
     }
-    let refused = make_variant(&Original { name: "dense.jpg", bytes: &original }, &Target { network: Network::Bluesky, rules: &tiny, fit: AspectFit::Refuse })
-        .expect_err("cannot fit");
+    let refused = make_variant(
+        &Original { name: "dense.jpg", bytes: &original },
+        &Target { network: Network::Bluesky, rules: &tiny, fit: AspectFit::Refuse },
+    )
+    .expect_err("cannot fit");
     assert_eq!(refused.code(), "media_too_large");
     assert!(refused.to_string().starts_with("“dense.jpg” could not be brought under Bluesky's 150 bytes limit"), "{refused}");
 }

@@ -32,10 +32,7 @@ impl OAuthClients {
         for (name, client) in &settings.clients {
             let network = Network::ALL.into_iter().find(|n| n.as_str() == name).ok_or_else(|| ConfigError::BadOAuth {
                 key: format!("oauth.clients.{name}"),
-                problem: format!(
-                    "unknown network; use one of: {}",
-                    Network::ALL.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
-                ),
+                problem: format!("unknown network; use one of: {}", Network::ALL.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")),
             })?;
             clients.insert(network, OAuthClient { client_id: client.client_id.clone(), client_secret: secret(name)? });
         }

@@ -7,7 +7,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use oauth2::basic::{BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AccessToken, AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken, TokenResponse,
@@ -200,7 +202,12 @@ pub async fn exchange_code(
 }
 
 /// The standard refresh grant.
-pub async fn refresh_grant(http: &reqwest::Client, endpoints: &Endpoints, client: &OAuthClient, refresh_token: &SecretString) -> Result<TokenSet, GrantError> {
+pub async fn refresh_grant(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    client: &OAuthClient,
+    refresh_token: &SecretString,
+) -> Result<TokenSet, GrantError> {
     let oauth = oauth_client(endpoints, client, &endpoints.auth_url);
     let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
     let status = Arc::new(Mutex::new(None));
@@ -250,9 +257,10 @@ fn recording(
         let status = Arc::clone(&status);
         Box::pin(async move {
             let request = reqwest::Request::try_from(request).map_err(|e| TransportError(e.without_url().to_string()))?;
-            let response = http.execute(request).await.map_err(|e| {
-                TransportError(if e.is_timeout() { "timed out".into() } else { e.without_url().to_string() })
-            })?;
+            let response = http
+                .execute(request)
+                .await
+                .map_err(|e| TransportError(if e.is_timeout() { "timed out".into() } else { e.without_url().to_string() }))?;
             if let Ok(mut s) = status.lock() {
                 *s = Some(response.status().as_u16());
             }

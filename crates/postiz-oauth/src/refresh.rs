@@ -4,8 +4,8 @@ use postiz_providers::{ClientRegistration, Connection, Provider, ProviderError, 
 use secrecy::SecretString;
 use url::Url;
 
-use crate::grant::{Endpoints, GrantError, refresh_grant};
 use crate::OAuthClients;
+use crate::grant::{Endpoints, GrantError, refresh_grant};
 
 /// Why a refresh failed, sorted by what happens to the account.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -76,9 +76,8 @@ pub async fn refresh_tokens(
     let network = provider.network();
     match provider.connection() {
         Connection::OAuth2(spec) => {
-            let client = clients
-                .get(network)
-                .ok_or_else(|| RefreshError::NotRefreshable(format!("no OAuth client is configured for {network}")))?;
+            let client =
+                clients.get(network).ok_or_else(|| RefreshError::NotRefreshable(format!("no OAuth client is configured for {network}")))?;
             if spec.custom_refresh {
                 Ok(provider.refresh(Some(client), refresh_token, server).await?)
             } else {

@@ -109,7 +109,12 @@ fn parts(sealed: Option<&Sealed>) -> (Option<&str>, Option<&[u8]>, Option<&[u8]>
 /// when the network sent none — the stored one, the new expiry. Applies only if the access
 /// token is still the one `previous` holds (compare-and-set on its nonce), so a refresh that
 /// lost a race never overwrites a newer token. Returns whether it applied.
-pub async fn save_refreshed(c: &impl GenericClient, keyring: &Keyring, previous: &StoredCredentials, tokens: &TokenSet) -> Result<bool, StoreError> {
+pub async fn save_refreshed(
+    c: &impl GenericClient,
+    keyring: &Keyring,
+    previous: &StoredCredentials,
+    tokens: &TokenSet,
+) -> Result<bool, StoreError> {
     let access = keyring.encrypt(&tokens.access_token, &previous.binding(Field::AccessToken));
     let refresh = tokens.refresh_token.as_ref().map(|t| keyring.encrypt(t, &previous.binding(Field::RefreshToken)));
     let (rk, rn, rc) = parts(refresh.as_ref());
@@ -124,7 +129,18 @@ pub async fn save_refreshed(c: &impl GenericClient, keyring: &Keyring, previous:
                  expires_at = now() + make_interval(secs => $9::double precision),
                  scopes = case when cardinality($10::text[]) = 0 then scopes else $10 end
              where social_account_id = $1 and access_token_nonce = $2",
-            &[&previous.account_id, &previous.access.nonce, &access.key_id, &access.nonce, &access.ciphertext, &rk, &rn, &rc, &secs(tokens.expires_in), &scopes],
+            &[
+                &previous.account_id,
+                &previous.access.nonce,
+                &access.key_id,
+                &access.nonce,
+                &access.ciphertext,
+                &rk,
+                &rn,
+                &rc,
+                &secs(tokens.expires_in),
+                &scopes,
+            ],
         )
         .await?;
     Ok(n == 1)
@@ -237,8 +253,17 @@ pub async fn save_connection(
                        (workspace_id, network, external_account_id, external_page_id, handle, display_name, avatar_url, meta, connected_by)
                      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                      returning id",
-                    &[&conn.workspace_id, &network, &conn.external_account_id, &conn.external_page_id, &conn.handle, &conn.display_name,
-                      &conn.avatar_url, &meta, &actor],
+                    &[
+                        &conn.workspace_id,
+                        &network,
+                        &conn.external_account_id,
+                        &conn.external_page_id,
+                        &conn.handle,
+                        &conn.display_name,
+                        &conn.avatar_url,
+                        &meta,
+                        &actor,
+                    ],
                 )
                 .await?;
             (row.get(0), false)
@@ -271,8 +296,20 @@ pub async fn save_connection(
     );
     c.execute(
         &sql,
-        &[&id, &conn.workspace_id, &access.key_id, &access.nonce, &access.ciphertext, &rk, &rn, &rc, &secs(tokens.expires_in), &tokens.scopes,
-          &conn.server_url(), &conn.instance_app_id],
+        &[
+            &id,
+            &conn.workspace_id,
+            &access.key_id,
+            &access.nonce,
+            &access.ciphertext,
+            &rk,
+            &rn,
+            &rc,
+            &secs(tokens.expires_in),
+            &tokens.scopes,
+            &conn.server_url(),
+            &conn.instance_app_id,
+        ],
     )
     .await?;
     let resumed: i32 = c.query_one("select postiz_private.service_resume_account_jobs($1)", &[&id]).await?.get(0);
@@ -286,7 +323,11 @@ fn app_binding(id: Uuid) -> Binding {
 
 fn registration_from(keyring: &Keyring, r: &tokio_postgres::Row) -> Result<(Uuid, ClientRegistration), StoreError> {
     let id: Uuid = r.get("id");
-    let secret = match (r.get::<_, Option<String>>("client_secret_key_id"), r.get::<_, Option<Vec<u8>>>("client_secret_nonce"), r.get::<_, Option<Vec<u8>>>("client_secret_ciphertext")) {
+    let secret = match (
+        r.get::<_, Option<String>>("client_secret_key_id"),
+        r.get::<_, Option<Vec<u8>>>("client_secret_nonce"),
+        r.get::<_, Option<Vec<u8>>>("client_secret_ciphertext"),
+    ) {
         (Some(key_id), Some(nonce), Some(ciphertext)) => Some(keyring.decrypt(&Sealed { key_id, nonce, ciphertext }, &app_binding(id))?),
         _ => None,
     };
@@ -303,7 +344,13 @@ fn registration_from(keyring: &Keyring, r: &tokio_postgres::Row) -> Result<(Uuid
 }
 
 /// The cached registration on `server` for `redirect`, if any.
-pub async fn instance_app(c: &impl GenericClient, keyring: &Keyring, network: Network, server: &str, redirect: &str) -> Result<Option<(Uuid, ClientRegistration)>, StoreError> {
+pub async fn instance_app(
+    c: &impl GenericClient,
+    keyring: &Keyring,
+    network: Network,
+    server: &str,
+    redirect: &str,
+) -> Result<Option<(Uuid, ClientRegistration)>, StoreError> {
     let row = c
         .query_opt(
             "select * from postiz.instance_apps where network = $1 and server_url = $2 and redirect_uri = $3",

@@ -215,7 +215,11 @@ pub(crate) fn gone(network: Network, detail: Option<&str>) -> ProviderError {
 
 /// The answers of a batching adapter, put back in the order (and multiplicity) asked; an id
 /// with no answer is gone.
-pub(crate) fn in_order(network: Network, ids: &[String], answers: &std::collections::HashMap<String, Result<Analytics, ProviderError>>) -> PerPost {
+pub(crate) fn in_order(
+    network: Network,
+    ids: &[String],
+    answers: &std::collections::HashMap<String, Result<Analytics, ProviderError>>,
+) -> PerPost {
     ids.iter()
         .map(|id| {
             let answer = match answers.get(id) {

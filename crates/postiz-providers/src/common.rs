@@ -4,8 +4,8 @@ use postiz_domain::Network;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::publish::{PublishItem, PublishRequest, PublishedItem, RemotePost};
 use crate::ProviderError;
+use crate::publish::{PublishItem, PublishRequest, PublishedItem, RemotePost};
 
 /// `base` + `path`, keeping any path prefix of `base` (`https://host/prefix` + `/api/x`).
 pub(crate) fn endpoint(network: Network, base: &Url, path: &str) -> Result<Url, ProviderError> {
@@ -92,7 +92,6 @@ impl<'a> Progress<'a> {
     }
 
     pub(crate) fn finish(self) -> Result<RemotePost, ProviderError> {
-        RemotePost::from_items(self.published)
-            .ok_or_else(|| ProviderError::rejected(self.network, "there is nothing to publish"))
+        RemotePost::from_items(self.published).ok_or_else(|| ProviderError::rejected(self.network, "there is nothing to publish"))
     }
 }

@@ -99,10 +99,16 @@ impl DiscordProvider {
         if !(raw.starts_with("https://") || raw.starts_with("http://")) {
             return Ok(Credential::Bot(token));
         }
-        let bad = |why: &str| ProviderError::rejected(NETWORK, format!("the Discord webhook address {why}; copy it again from the channel's Integrations settings"));
+        let bad = |why: &str| {
+            ProviderError::rejected(
+                NETWORK,
+                format!("the Discord webhook address {why}; copy it again from the channel's Integrations settings"),
+            )
+        };
         let mut url = Url::parse(raw).map_err(|_| bad("is not a valid URL"))?;
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let configured = self.api.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&host)) && self.api.port_or_known_default() == url.port_or_known_default();
+        let configured = self.api.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&host))
+            && self.api.port_or_known_default() == url.port_or_known_default();
         if !(configured || WEBHOOK_HOSTS.contains(&host.as_str())) {
             return Err(bad("is not on discord.com"));
         }
@@ -275,7 +281,8 @@ impl Provider for DiscordProvider {
             }
             Credential::Bot(token) => {
                 let url = self.url("/users/@me")?;
-                let v: Value = self.http.get_json(NETWORK, || Self::bot_auth(self.http.client().get(url.clone()), token), parse_error).await?;
+                let v: Value =
+                    self.http.get_json(NETWORK, || Self::bot_auth(self.http.client().get(url.clone()), token), parse_error).await?;
                 Ok(AccountInfo {
                     id: v["id"].as_str().unwrap_or_default().to_owned(),
                     handle: v["username"].as_str().map(str::to_owned),
@@ -296,7 +303,8 @@ impl Provider for DiscordProvider {
         for guild in guilds.as_array().into_iter().flatten() {
             let (Some(gid), gname) = (guild["id"].as_str(), guild["name"].as_str().unwrap_or_default()) else { continue };
             let url = self.url(&format!("/guilds/{gid}/channels"))?;
-            let channels: Value = self.http.get_json(NETWORK, || Self::bot_auth(self.http.client().get(url.clone()), token), parse_error).await?;
+            let channels: Value =
+                self.http.get_json(NETWORK, || Self::bot_auth(self.http.client().get(url.clone()), token), parse_error).await?;
             for c in channels.as_array().into_iter().flatten() {
                 if let (Some(id), Some(kind)) = (c["id"].as_str(), c["type"].as_u64())
                     && TEXT_CHANNELS.contains(&kind)
@@ -336,7 +344,10 @@ impl Provider for DiscordProvider {
                         self.http.send_json(NETWORK, rb, SendKind::Publish, parse_error).await?
                     }
                 };
-                let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Discord sent the message but returned no id"))?.to_owned();
+                let id = v["id"]
+                    .as_str()
+                    .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Discord sent the message but returned no id"))?
+                    .to_owned();
                 let channel = v["channel_id"].as_str().unwrap_or(&account.id).to_owned();
                 Ok((PublishedItem { index, id, url: None, cid: None }, channel))
             }
@@ -363,7 +374,9 @@ impl Provider for DiscordProvider {
                 url.path_segments_mut().map_err(|()| ProviderError::rejected(NETWORK, "bad webhook address"))?.extend(["messages", id]);
                 self.http.client().delete(url)
             }
-            Credential::Bot(token) => Self::bot_auth(self.http.client().delete(self.url(&format!("/channels/{}/messages/{id}", account.id))?), token),
+            Credential::Bot(token) => {
+                Self::bot_auth(self.http.client().delete(self.url(&format!("/channels/{}/messages/{id}", account.id))?), token)
+            }
         };
         self.http.send(NETWORK, rb, SendKind::Safe, parse_error).await?;
         Ok(())
@@ -371,11 +384,19 @@ impl Provider for DiscordProvider {
 
     /// Bot only: the channel's last 50 messages, matched on text and time. (A webhook can
     /// read only messages it knows the id of.)
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let credential = self.credential(token).await?;
         let bot = self.bot_only(credential, "finding published messages with a webhook")?;
         let url = self.url(&format!("/channels/{}/messages", account.id))?;
-        let v: Value = self.http.get_json(NETWORK, || Self::bot_auth(self.http.client().get(url.clone()), bot).query(&[("limit", "50")]), parse_error).await?;
+        let v: Value = self
+            .http
+            .get_json(NETWORK, || Self::bot_auth(self.http.client().get(url.clone()), bot).query(&[("limit", "50")]), parse_error)
+            .await?;
         let not_before = query.not_before - chrono::Duration::seconds(5);
         let found = v.as_array().into_iter().flatten().find(|m| {
             same_text(&query.text, m["content"].as_str().unwrap_or_default())
@@ -387,7 +408,12 @@ impl Provider for DiscordProvider {
         let Some(m) = found else { return Ok(None) };
         let Some(id) = m["id"].as_str() else { return Ok(None) };
         let guild = self.guild(&Credential::Bot(bot), &account.id).await;
-        Ok(RemotePost::from_items(vec![PublishedItem { index: 0, url: Self::message_url(guild.as_deref(), &account.id, id), id: id.to_owned(), cid: None }]))
+        Ok(RemotePost::from_items(vec![PublishedItem {
+            index: 0,
+            url: Self::message_url(guild.as_deref(), &account.id, id),
+            id: id.to_owned(),
+            cid: None,
+        }]))
     }
 }
 

@@ -186,10 +186,7 @@ mod tests {
         let err = ProviderError::ThreadIncomplete {
             network: Network::X,
             published: vec![],
-            cause: Box::new(ProviderError::RateLimited {
-                network: Network::X,
-                retry_after: Some(Duration::from_secs(7)),
-            }),
+            cause: Box::new(ProviderError::RateLimited { network: Network::X, retry_after: Some(Duration::from_secs(7)) }),
         };
         assert!(err.is_retryable());
         assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));

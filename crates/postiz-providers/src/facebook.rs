@@ -28,7 +28,7 @@ use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, PerPost, in_o
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuthClient, Target, TokenSet};
 use crate::http::{HttpClient, SendKind};
-use crate::meta::{facebook_login, DEFAULT_GRAPH_VERSION, exchange_long_lived, insight_values, parse_error, parse_time};
+use crate::meta::{DEFAULT_GRAPH_VERSION, exchange_long_lived, facebook_login, insight_values, parse_error, parse_time};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::reconcile::same_text;
 use crate::rules::ContentRules;
@@ -179,13 +179,24 @@ impl FacebookProvider {
     }
 
     /// Publishes the main item; returns its id and URL.
-    async fn main_post(&self, token: &SecretString, page: &str, text: &str, media: &[PublishMedia]) -> Result<(String, Option<Url>), ProviderError> {
+    async fn main_post(
+        &self,
+        token: &SecretString,
+        page: &str,
+        text: &str,
+        media: &[PublishMedia],
+    ) -> Result<(String, Option<Url>), ProviderError> {
         let missing = || ProviderError::outcome_unknown(NETWORK, "Facebook accepted the post but returned no id");
         match media {
             [] => {
                 let v: Value = self
                     .http
-                    .send_json(NETWORK, bearer(self.http.client().post(self.url(&format!("/{page}/feed"))?), token).json(&json!({"message": text})), SendKind::Publish, parse_error)
+                    .send_json(
+                        NETWORK,
+                        bearer(self.http.client().post(self.url(&format!("/{page}/feed"))?), token).json(&json!({"message": text})),
+                        SendKind::Publish,
+                        parse_error,
+                    )
                     .await?;
                 let id = v["id"].as_str().ok_or_else(missing)?.to_owned();
                 Ok((id.clone(), Self::post_url(&id)))
@@ -214,7 +225,8 @@ impl FacebookProvider {
                     .http
                     .send_json(
                         NETWORK,
-                        bearer(self.http.client().post(self.url(&format!("/{page}/feed"))?), token).json(&json!({"message": text, "attached_media": attached})),
+                        bearer(self.http.client().post(self.url(&format!("/{page}/feed"))?), token)
+                            .json(&json!({"message": text, "attached_media": attached})),
                         SendKind::Publish,
                         parse_error,
                     )
@@ -226,11 +238,20 @@ impl FacebookProvider {
     }
 
     /// `GET /{version}/?ids=a,b&fields=…`: `{"a": {…}, "b": {…}}`.
-    async fn read_ids(&self, token: &SecretString, ids: &[String], fields: &str) -> Result<Result<Value, crate::http::Refusal>, ProviderError> {
+    async fn read_ids(
+        &self,
+        token: &SecretString,
+        ids: &[String],
+        fields: &str,
+    ) -> Result<Result<Value, crate::http::Refusal>, ProviderError> {
         let url = self.url("/")?;
         let joined = ids.join(",");
         self.http
-            .get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("ids", joined.as_str()), ("fields", fields)]), parse_error)
+            .get_json_or_refusal(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("ids", joined.as_str()), ("fields", fields)]),
+                parse_error,
+            )
             .await
     }
 
@@ -304,7 +325,11 @@ impl Provider for FacebookProvider {
         let url = self.url("/me")?;
         let v: Value = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name,picture{url}")]), parse_error)
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name,picture{url}")]),
+                parse_error,
+            )
             .await?;
         Ok(AccountInfo {
             id: v["id"].as_str().unwrap_or_default().to_owned(),
@@ -327,7 +352,8 @@ impl Provider for FacebookProvider {
                 .get_json(
                     NETWORK,
                     || {
-                        let rb = bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name,access_token,tasks"), ("limit", "100")]);
+                        let rb = bearer(self.http.client().get(url.clone()), token)
+                            .query(&[("fields", "id,name,access_token,tasks"), ("limit", "100")]);
                         match &after {
                             Some(cursor) => rb.query(&[("after", cursor.as_str())]),
                             None => rb,
@@ -357,7 +383,10 @@ impl Provider for FacebookProvider {
 
     async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError> {
         if post.items.len() > 1 {
-            return Err(ProviderError::rejected(NETWORK, "Facebook Pages do not support threads; remove the replies or publish them as separate posts"));
+            return Err(ProviderError::rejected(
+                NETWORK,
+                "Facebook Pages do not support threads; remove the replies or publish them as separate posts",
+            ));
         }
         let page = account.id.as_str();
         let mut progress = Progress::new(NETWORK, post)?;
@@ -374,12 +403,15 @@ impl Provider for FacebookProvider {
                             .http
                             .send_json(
                                 NETWORK,
-                                bearer(self.http.client().post(self.url(&format!("/{}/comments", root.0))?), token).json(&json!({"message": text})),
+                                bearer(self.http.client().post(self.url(&format!("/{}/comments", root.0))?), token)
+                                    .json(&json!({"message": text})),
                                 SendKind::Publish,
                                 parse_error,
                             )
                             .await?;
-                        let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Facebook accepted the comment but returned no id"))?;
+                        let id = v["id"]
+                            .as_str()
+                            .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Facebook accepted the comment but returned no id"))?;
                         Ok(PublishedItem { index, id: id.to_owned(), url: root.1, cid: None })
                     }
                 }
@@ -391,7 +423,9 @@ impl Provider for FacebookProvider {
     }
 
     async fn delete(&self, token: &SecretString, _account: &AccountRef, id: &str) -> Result<(), ProviderError> {
-        self.http.send(NETWORK, bearer(self.http.client().delete(self.url(&format!("/{id}"))?), token), SendKind::Safe, parse_error).await?;
+        self.http
+            .send(NETWORK, bearer(self.http.client().delete(self.url(&format!("/{id}"))?), token), SendKind::Safe, parse_error)
+            .await?;
         Ok(())
     }
 
@@ -405,8 +439,18 @@ impl Provider for FacebookProvider {
             return single(NETWORK, self.post_numbers(token, account, std::slice::from_ref(id)).await?);
         }
         let url = self.url(&format!("/{}", account.id))?;
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "followers_count,fan_count")]), parse_error).await?;
-        Ok(Analytics::now(pick(&v, &["followers_count", "fan_count"]), [(M::Followers, v["followers_count"].as_u64().or_else(|| v["fan_count"].as_u64()))]))
+        let v: Value = self
+            .http
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "followers_count,fan_count")]),
+                parse_error,
+            )
+            .await?;
+        Ok(Analytics::now(
+            pick(&v, &["followers_count", "fan_count"]),
+            [(M::Followers, v["followers_count"].as_u64().or_else(|| v["fan_count"].as_u64()))],
+        ))
     }
 
     /// Up to 50 posts per `?ids=` request; posts missing from the answer are gone.
@@ -416,7 +460,12 @@ impl Provider for FacebookProvider {
 
     /// Looks through the Page's posts since the attempt (`GET /{page}/published_posts`) for
     /// one with the same text.
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let url = self.url(&format!("/{}/published_posts", account.id))?;
         let not_before = query.not_before - chrono::Duration::seconds(5);
         let since = not_before.timestamp().to_string();
@@ -424,7 +473,13 @@ impl Provider for FacebookProvider {
             .http
             .get_json(
                 NETWORK,
-                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,message,created_time"), ("since", since.as_str()), ("limit", "50")]),
+                || {
+                    bearer(self.http.client().get(url.clone()), token).query(&[
+                        ("fields", "id,message,created_time"),
+                        ("since", since.as_str()),
+                        ("limit", "50"),
+                    ])
+                },
                 parse_error,
             )
             .await?;

@@ -29,7 +29,10 @@ use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, refused_post}
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuthClient, Target, TokenSet};
 use crate::http::{HttpClient, SendKind};
-use crate::meta::{facebook_login, ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, insight_values, parse_error, parse_time, public_url, wait_for_container};
+use crate::meta::{
+    ContainerState, DEFAULT_GRAPH_VERSION, exchange_long_lived, facebook_login, insight_values, parse_error, parse_time, public_url,
+    wait_for_container,
+};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::reconcile::same_text;
 use crate::rules::ContentRules;
@@ -38,8 +41,14 @@ use crate::{Capabilities, Provider, ProviderError};
 const NETWORK: Network = Network::Instagram;
 /// Facebook Login permissions for publishing to an Instagram professional account linked to
 /// a Page, commenting on its media, reading it back and reading its insights.
-const SCOPES: [&str; 6] =
-    ["instagram_basic", "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights", "pages_show_list", "pages_read_engagement"];
+const SCOPES: [&str; 6] = [
+    "instagram_basic",
+    "instagram_content_publish",
+    "instagram_manage_comments",
+    "instagram_manage_insights",
+    "pages_show_list",
+    "pages_read_engagement",
+];
 /// Media insights asked for (Instagram Platform reference, "Instagram Media Insights").
 /// `impressions`, `plays` and `video_views` are not asked: Meta retired them in 2025 and asking
 /// for them errors on newer media.
@@ -84,7 +93,12 @@ impl InstagramProvider {
         // Creating a container publishes nothing: it expires unused after 24 hours.
         let v: Value = self
             .http
-            .send_json(NETWORK, bearer(self.http.client().post(self.url(&format!("/{}/media", account.id))?), token).json(&body), SendKind::Safe, parse_error)
+            .send_json(
+                NETWORK,
+                bearer(self.http.client().post(self.url(&format!("/{}/media", account.id))?), token).json(&body),
+                SendKind::Safe,
+                parse_error,
+            )
             .await?;
         let id = v["id"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "container creation returned no id"))?.to_owned();
         let url = self.url(&format!("/{id}"))?;
@@ -108,7 +122,9 @@ impl InstagramProvider {
                 }
                 Ok(body)
             }
-            MediaKind::Gif => Err(ProviderError::rejected(NETWORK, format!("Instagram does not accept GIFs ({}); convert it to a video", media.filename))),
+            MediaKind::Gif => {
+                Err(ProviderError::rejected(NETWORK, format!("Instagram does not accept GIFs ({}); convert it to a video", media.filename)))
+            }
         }
     }
 
@@ -130,13 +146,19 @@ impl InstagramProvider {
                     MediaKind::Image => json!({"media_type": "STORIES", "image_url": url}),
                     MediaKind::Video => json!({"media_type": "STORIES", "video_url": url}),
                     MediaKind::Gif => {
-                        return Err(ProviderError::rejected(NETWORK, format!("Instagram does not accept GIFs ({}); convert it to a video", one.filename)));
+                        return Err(ProviderError::rejected(
+                            NETWORK,
+                            format!("Instagram does not accept GIFs ({}); convert it to a video", one.filename),
+                        ));
                     }
                 };
                 return self.container(token, account, body).await;
             }
             (InstagramPostType::Story, other) => {
-                return Err(ProviderError::rejected(NETWORK, format!("An Instagram story is one image or video; this post has {} attachments", other.len())));
+                return Err(ProviderError::rejected(
+                    NETWORK,
+                    format!("An Instagram story is one image or video; this post has {} attachments", other.len()),
+                ));
             }
             (InstagramPostType::Reel, [one]) if one.kind == MediaKind::Video => {}
             (InstagramPostType::Reel, _) => {
@@ -151,7 +173,9 @@ impl InstagramProvider {
                 body["caption"] = json!(caption);
                 self.container(token, account, body).await
             }
-            many if many.len() > 10 => Err(ProviderError::rejected(NETWORK, format!("Instagram allows 10 items in a carousel; this post has {}", many.len()))),
+            many if many.len() > 10 => {
+                Err(ProviderError::rejected(NETWORK, format!("Instagram allows 10 items in a carousel; this post has {}", many.len())))
+            }
             many => {
                 let mut children = Vec::with_capacity(many.len());
                 for m in many {
@@ -166,7 +190,11 @@ impl InstagramProvider {
     /// already live and must be reported as such.
     async fn permalink(&self, token: &SecretString, id: &str) -> Option<Url> {
         let url = self.url(&format!("/{id}")).ok()?;
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "permalink")]), parse_error).await.ok()?;
+        let v: Value = self
+            .http
+            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "permalink")]), parse_error)
+            .await
+            .ok()?;
         v["permalink"].as_str().and_then(|u| Url::parse(u).ok())
     }
 }
@@ -207,8 +235,17 @@ impl Provider for InstagramProvider {
     /// [`Provider::list_targets`].
     async fn account_info(&self, token: &SecretString, _server: Option<&Url>) -> Result<AccountInfo, ProviderError> {
         let url = self.url("/me")?;
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name")]), parse_error).await?;
-        Ok(AccountInfo { id: v["id"].as_str().unwrap_or_default().to_owned(), handle: None, name: v["name"].as_str().map(str::to_owned), avatar: None, server: None })
+        let v: Value = self
+            .http
+            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name")]), parse_error)
+            .await?;
+        Ok(AccountInfo {
+            id: v["id"].as_str().unwrap_or_default().to_owned(),
+            handle: None,
+            name: v["name"].as_str().map(str::to_owned),
+            avatar: None,
+            server: None,
+        })
     }
 
     /// Instagram professional accounts linked to the user's Pages
@@ -220,7 +257,10 @@ impl Provider for InstagramProvider {
             .http
             .get_json(
                 NETWORK,
-                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,name,instagram_business_account{id,username}"), ("limit", "100")]),
+                || {
+                    bearer(self.http.client().get(url.clone()), token)
+                        .query(&[("fields", "id,name,instagram_business_account{id,username}"), ("limit", "100")])
+                },
                 parse_error,
             )
             .await?;
@@ -247,7 +287,10 @@ impl Provider for InstagramProvider {
         }
         let post_type = post.settings.instagram_post_type();
         if post_type == InstagramPostType::Story && post.first_comment.is_some() {
-            return Err(ProviderError::rejected(NETWORK, "Instagram stories take no comments; remove the first comment, or choose Feed post"));
+            return Err(ProviderError::rejected(
+                NETWORK,
+                "Instagram stories take no comments; remove the first comment, or choose Feed post",
+            ));
         }
         let mut progress = Progress::new(NETWORK, post)?;
         while let Some((index, part)) = progress.next() {
@@ -259,12 +302,16 @@ impl Provider for InstagramProvider {
                             .http
                             .send_json(
                                 NETWORK,
-                                bearer(self.http.client().post(self.url(&format!("/{}/media_publish", account.id))?), token).json(&json!({"creation_id": container})),
+                                bearer(self.http.client().post(self.url(&format!("/{}/media_publish", account.id))?), token)
+                                    .json(&json!({"creation_id": container})),
                                 SendKind::Publish,
                                 parse_error,
                             )
                             .await?;
-                        let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Instagram published but returned no media id"))?.to_owned();
+                        let id = v["id"]
+                            .as_str()
+                            .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Instagram published but returned no media id"))?
+                            .to_owned();
                         Ok(PublishedItem { index, url: self.permalink(token, &id).await, id, cid: None })
                     }
                     Part::Comment(text) => {
@@ -273,12 +320,15 @@ impl Provider for InstagramProvider {
                             .http
                             .send_json(
                                 NETWORK,
-                                bearer(self.http.client().post(self.url(&format!("/{}/comments", root.0))?), token).json(&json!({"message": text})),
+                                bearer(self.http.client().post(self.url(&format!("/{}/comments", root.0))?), token)
+                                    .json(&json!({"message": text})),
                                 SendKind::Publish,
                                 parse_error,
                             )
                             .await?;
-                        let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Instagram accepted the comment but returned no id"))?;
+                        let id = v["id"]
+                            .as_str()
+                            .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Instagram accepted the comment but returned no id"))?;
                         Ok(PublishedItem { index, id: id.to_owned(), url: root.1, cid: None })
                     }
                 }
@@ -302,12 +352,10 @@ impl Provider for InstagramProvider {
     /// Platform reference "Instagram Media Insights", "Instagram Account Insights", "IG Media",
     /// "IG User".
     async fn analytics(&self, token: &SecretString, account: &AccountRef, query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
-        let get = |url: Url, params: Vec<(&'static str, &'static str)>| {
-            async move {
-                self.http
-                    .get_json_or_refusal::<Value>(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&params), parse_error)
-                    .await
-            }
+        let get = |url: Url, params: Vec<(&'static str, &'static str)>| async move {
+            self.http
+                .get_json_or_refusal::<Value>(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&params), parse_error)
+                .await
         };
         match query {
             AnalyticsQuery::Post { id } => {
@@ -351,12 +399,20 @@ impl Provider for InstagramProvider {
                 let url = self.url(&format!("/{}", account.id))?;
                 let v: Value = self
                     .http
-                    .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "followers_count,follows_count,media_count")]), parse_error)
+                    .get_json(
+                        NETWORK,
+                        || {
+                            bearer(self.http.client().get(url.clone()), token)
+                                .query(&[("fields", "followers_count,follows_count,media_count")])
+                        },
+                        parse_error,
+                    )
                     .await?;
-                let insights = match get(self.url(&format!("/{}/insights", account.id))?, vec![("metric", "reach"), ("period", "day")]).await? {
-                    Ok(i) => insight_values(&i["data"]),
-                    Err(_) => serde_json::Map::new(),
-                };
+                let insights =
+                    match get(self.url(&format!("/{}/insights", account.id))?, vec![("metric", "reach"), ("period", "day")]).await? {
+                        Ok(i) => insight_values(&i["data"]),
+                        Err(_) => serde_json::Map::new(),
+                    };
                 let n = |k: &str| v[k].as_u64();
                 let mut raw = crate::analytics::pick(&v, &["followers_count", "follows_count", "media_count"]);
                 if !insights.is_empty() {
@@ -377,11 +433,23 @@ impl Provider for InstagramProvider {
 
     /// Looks through the account's recent media (`GET /{ig-user}/media`) for one with the
     /// same caption created since the attempt.
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let url = self.url(&format!("/{}/media", account.id))?;
         let v: Value = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,caption,timestamp,permalink"), ("limit", "25")]), parse_error)
+            .get_json(
+                NETWORK,
+                || {
+                    bearer(self.http.client().get(url.clone()), token)
+                        .query(&[("fields", "id,caption,timestamp,permalink"), ("limit", "25")])
+                },
+                parse_error,
+            )
             .await?;
         let not_before = query.not_before - chrono::Duration::seconds(5);
         let found = v["data"].as_array().into_iter().flatten().find(|m| {

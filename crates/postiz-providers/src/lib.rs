@@ -23,20 +23,15 @@ pub mod slack;
 pub mod telegram;
 pub mod threads;
 pub mod tiktok;
-pub mod youtube;
 pub mod x;
+pub mod youtube;
 
 pub use analytics::{Analytics, AnalyticsQuery, Metric, MetricName, PerPost, UnknownMetric};
-pub use connection::{
-    AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuth2Spec, OAuthClient,
-    Target, TokenSet,
-};
+pub use connection::{AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuth2Spec, OAuthClient, Target, TokenSet};
 pub use error::{BoxError, ProviderError};
 pub use http::{HttpClient, HttpSettings};
 pub use provider::{Capabilities, Provider, ProviderExt};
-pub use publish::{
-    AccountRef, FindQuery, PublishItem, PublishMedia, PublishRequest, PublishedItem, RemotePost,
-};
+pub use publish::{AccountRef, FindQuery, PublishItem, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 pub use registry::{NetworkDescription, Registry};
 pub use rules::{ContentRules, FieldError, validate};
 

@@ -30,8 +30,13 @@ pub const DEFAULT_VERSION: &str = "202601";
 /// Member post statistics, one request per query type (Community Management API, "Member
 /// Post Statistics": `memberCreatorPostAnalytics`, entity finder, `aggregation=TOTAL`;
 /// needs `r_member_postAnalytics`).
-const MEMBER_QUERIES: [(&str, M); 5] =
-    [("IMPRESSION", M::Impressions), ("MEMBERS_REACHED", M::Reach), ("REACTION", M::Likes), ("COMMENT", M::Comments), ("RESHARE", M::Shares)];
+const MEMBER_QUERIES: [(&str, M); 5] = [
+    ("IMPRESSION", M::Impressions),
+    ("MEMBERS_REACHED", M::Reach),
+    ("REACTION", M::Likes),
+    ("COMMENT", M::Comments),
+    ("RESHARE", M::Shares),
+];
 
 /// Percent-encodes a URN for a Rest.li 2.0 query or path (`urn%3Ali%3Ashare%3A1`).
 fn enc(s: &str) -> String {
@@ -46,7 +51,10 @@ fn post_kind(network: Network, urn: &str) -> Result<(&'static str, &'static str)
     } else if urn.starts_with("urn:li:ugcPost:") {
         Ok(("ugcPost", "ugcPosts"))
     } else {
-        Err(ProviderError::rejected(network, format!("{urn} is not a LinkedIn post id (urn:li:share:… or urn:li:ugcPost:…), so its numbers cannot be read")))
+        Err(ProviderError::rejected(
+            network,
+            format!("{urn} is not a LinkedIn post id (urn:li:share:… or urn:li:ugcPost:…), so its numbers cannot be read"),
+        ))
     }
 }
 
@@ -123,7 +131,8 @@ impl LinkedInProvider {
                 "/rest/memberCreatorPostAnalytics",
                 &format!("q=entity&entity=({kind}:{})&queryType={query_type}&aggregation=TOTAL", enc(urn)),
             )?;
-            let answer: Result<Value, _> = self.http.get_json_or_refusal(n, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+            let answer: Result<Value, _> =
+                self.http.get_json_or_refusal(n, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
             match answer {
                 Ok(v) => {
                     let counts: Vec<u64> = v["elements"].as_array().into_iter().flatten().filter_map(|e| e["count"].as_u64()).collect();
@@ -145,7 +154,8 @@ impl LinkedInProvider {
     /// `commentsSummary.aggregatedTotalComments` (the fallback for member posts).
     async fn social_actions(&self, token: &SecretString, urn: &str) -> Result<Analytics, ProviderError> {
         let url = self.url(&format!("/rest/socialActions/{}", enc(urn)))?;
-        let answer: Result<Value, _> = self.http.get_json_or_refusal(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+        let answer: Result<Value, _> =
+            self.http.get_json_or_refusal(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
         let v = answer.map_err(|refusal| refused_post(self.network, &refusal))?;
         Ok(Analytics::now(
             json!({"likesSummary": v["likesSummary"], "commentsSummary": v["commentsSummary"]}),
@@ -164,7 +174,8 @@ impl LinkedInProvider {
             "/rest/organizationalEntityShareStatistics",
             &format!("q=organizationalEntity&organizationalEntity={}&{list}=List({})", enc(&self.author(account)), enc(urn)),
         )?;
-        let answer: Result<Value, _> = self.http.get_json_or_refusal(n, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+        let answer: Result<Value, _> =
+            self.http.get_json_or_refusal(n, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
         let v = answer.map_err(|refusal| refused_post(n, &refusal))?;
         let elements = v["elements"].as_array().cloned().unwrap_or_default();
         let Some(element) = elements.iter().find(|e| e["share"] == urn || e["ugcPost"] == urn).or_else(|| elements.first()) else {
@@ -219,20 +230,22 @@ impl LinkedInProvider {
                     .http
                     .send_json(
                         n,
-                        self.rest(self.http.client().post(self.url("/rest/videos")?), token)
-                            .query(&[("action", "initializeUpload")])
-                            .json(&json!({"initializeUploadRequest": {
+                        self.rest(self.http.client().post(self.url("/rest/videos")?), token).query(&[("action", "initializeUpload")]).json(
+                            &json!({"initializeUploadRequest": {
                                 "owner": owner,
                                 "fileSizeBytes": media.data.len(),
                                 "uploadCaptions": false,
                                 "uploadThumbnail": false,
-                            }})),
+                            }}),
+                        ),
                         SendKind::Safe,
                         parse_error,
                     )
                     .await?;
                 let value = &v["value"];
-                let urn = value["video"].as_str().ok_or_else(|| ProviderError::transient(n, "video initializeUpload answered without a video urn"))?;
+                let urn = value["video"]
+                    .as_str()
+                    .ok_or_else(|| ProviderError::transient(n, "video initializeUpload answered without a video urn"))?;
                 let mut etags = Vec::new();
                 for instr in value["uploadInstructions"].as_array().into_iter().flatten() {
                     let (Some(url), Some(first), Some(last)) = (
@@ -244,20 +257,21 @@ impl LinkedInProvider {
                     };
                     let (first, last) = (first as usize, (last as usize).min(media.data.len().saturating_sub(1)));
                     let chunk = media.data.slice(first..=last);
-                    let resp = self.http.send(n, bearer(self.http.client().put(url), token).body(chunk), SendKind::Safe, parse_error).await?;
+                    let resp =
+                        self.http.send(n, bearer(self.http.client().put(url), token).body(chunk), SendKind::Safe, parse_error).await?;
                     let etag = resp.headers().get("etag").and_then(|e| e.to_str().ok()).unwrap_or_default().to_owned();
                     etags.push(etag);
                 }
                 self.http
                     .send(
                         n,
-                        self.rest(self.http.client().post(self.url("/rest/videos")?), token)
-                            .query(&[("action", "finalizeUpload")])
-                            .json(&json!({"finalizeUploadRequest": {
+                        self.rest(self.http.client().post(self.url("/rest/videos")?), token).query(&[("action", "finalizeUpload")]).json(
+                            &json!({"finalizeUploadRequest": {
                                 "video": urn,
                                 "uploadToken": value["uploadToken"].as_str().unwrap_or_default(),
                                 "uploadedPartIds": etags,
-                            }})),
+                            }}),
+                        ),
                         SendKind::Safe,
                         parse_error,
                     )
@@ -365,7 +379,13 @@ impl Provider for LinkedInProvider {
             .http
             .get_json(
                 self.network,
-                || self.rest(self.http.client().get(url.clone()), token).query(&[("q", "roleAssignee"), ("role", "ADMINISTRATOR"), ("state", "APPROVED")]),
+                || {
+                    self.rest(self.http.client().get(url.clone()), token).query(&[
+                        ("q", "roleAssignee"),
+                        ("role", "ADMINISTRATOR"),
+                        ("state", "APPROVED"),
+                    ])
+                },
                 parse_error,
             )
             .await?;
@@ -381,7 +401,10 @@ impl Provider for LinkedInProvider {
     async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError> {
         let n = self.network;
         if post.items.len() > 1 {
-            return Err(ProviderError::rejected(n, "LinkedIn does not support threads; remove the replies or publish them as separate posts"));
+            return Err(ProviderError::rejected(
+                n,
+                "LinkedIn does not support threads; remove the replies or publish them as separate posts",
+            ));
         }
         let author = self.author(account);
         let visibility = match &post.settings {
@@ -429,7 +452,12 @@ impl Provider for LinkedInProvider {
                         }
                         let resp = self
                             .http
-                            .send(n, self.rest(self.http.client().post(self.url("/rest/posts")?), token).json(&body), SendKind::Publish, parse_error)
+                            .send(
+                                n,
+                                self.rest(self.http.client().post(self.url("/rest/posts")?), token).json(&body),
+                                SendKind::Publish,
+                                parse_error,
+                            )
                             .await?;
                         let urn = resp
                             .headers()
@@ -466,7 +494,12 @@ impl Provider for LinkedInProvider {
     async fn delete(&self, token: &SecretString, _account: &AccountRef, id: &str) -> Result<(), ProviderError> {
         let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
         self.http
-            .send(self.network, self.rest(self.http.client().delete(self.url(&format!("/rest/posts/{encoded}"))?), token), SendKind::Safe, parse_error)
+            .send(
+                self.network,
+                self.rest(self.http.client().delete(self.url(&format!("/rest/posts/{encoded}"))?), token),
+                SendKind::Safe,
+                parse_error,
+            )
             .await?;
         Ok(())
     }
@@ -485,8 +518,10 @@ impl Provider for LinkedInProvider {
             (AnalyticsQuery::Post { id }, Network::LinkedInPage) => self.page_post(token, account, id).await,
             (AnalyticsQuery::Post { id }, _) => self.member_post(token, id).await,
             (AnalyticsQuery::Account, Network::LinkedInPage) => {
-                let url = self.rest_url(&format!("/rest/networkSizes/{}", enc(&self.author(account))), "edgeType=COMPANY_FOLLOWED_BY_MEMBER")?;
-                let v: Value = self.http.get_json(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
+                let url =
+                    self.rest_url(&format!("/rest/networkSizes/{}", enc(&self.author(account))), "edgeType=COMPANY_FOLLOWED_BY_MEMBER")?;
+                let v: Value =
+                    self.http.get_json(self.network, || self.rest(self.http.client().get(url.clone()), token), parse_error).await?;
                 Ok(Analytics::now(crate::analytics::pick(&v, &["firstDegreeSize"]), [(M::Followers, v["firstDegreeSize"].as_u64())]))
             }
             (AnalyticsQuery::Account, _) => Err(ProviderError::not_supported(self.network, "account analytics")),

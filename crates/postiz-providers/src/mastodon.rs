@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use postiz_domain::{Network, NetworkSettings};
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
@@ -71,7 +71,12 @@ impl MastodonProvider {
         }
         let response = self
             .http
-            .send(NETWORK, bearer(self.http.client().post(endpoint(NETWORK, instance, "/api/v2/media")?), token).multipart(form), SendKind::Safe, parse_error)
+            .send(
+                NETWORK,
+                bearer(self.http.client().post(endpoint(NETWORK, instance, "/api/v2/media")?), token).multipart(form),
+                SendKind::Safe,
+                parse_error,
+            )
             .await?;
         let processing = response.status() == StatusCode::ACCEPTED;
         let v: Value = read_json(NETWORK, response, SendKind::Safe).await?;
@@ -82,7 +87,8 @@ impl MastodonProvider {
             let deadline = tokio::time::Instant::now() + self.http.settings().poll_timeout;
             loop {
                 tokio::time::sleep(self.http.settings().poll_interval).await;
-                let response = self.http.send(NETWORK, bearer(self.http.client().get(url.clone()), token), SendKind::Safe, parse_error).await?;
+                let response =
+                    self.http.send(NETWORK, bearer(self.http.client().get(url.clone()), token), SendKind::Safe, parse_error).await?;
                 if response.status() == StatusCode::OK {
                     break;
                 }
@@ -145,7 +151,8 @@ impl Provider for MastodonProvider {
                 parse_error,
             )
             .await?;
-        let client_id = v["client_id"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "app registration returned no client_id"))?;
+        let client_id =
+            v["client_id"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "app registration returned no client_id"))?;
         Ok(ClientRegistration {
             client: OAuthClient {
                 client_id: client_id.to_owned(),
@@ -216,12 +223,15 @@ impl Provider for MastodonProvider {
                     .http
                     .send_json(
                         NETWORK,
-                        bearer(self.http.client().post(statuses.clone()), token).header("Idempotency-Key", post.item_key(index)).json(&body),
+                        bearer(self.http.client().post(statuses.clone()), token)
+                            .header("Idempotency-Key", post.item_key(index))
+                            .json(&body),
                         SendKind::Publish,
                         parse_error,
                     )
                     .await?;
-                let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "status created without an id"))?.to_owned();
+                let id =
+                    v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "status created without an id"))?.to_owned();
                 Ok(PublishedItem { index, url: Self::status_url(account, &instance, &v), id, cid: None })
             }
             .await;
@@ -233,7 +243,12 @@ impl Provider for MastodonProvider {
     async fn delete(&self, token: &SecretString, account: &AccountRef, id: &str) -> Result<(), ProviderError> {
         let instance = self.instance(account.server.as_ref()).await?;
         self.http
-            .send(NETWORK, bearer(self.http.client().delete(endpoint(NETWORK, &instance, &format!("/api/v1/statuses/{id}"))?), token), SendKind::Safe, parse_error)
+            .send(
+                NETWORK,
+                bearer(self.http.client().delete(endpoint(NETWORK, &instance, &format!("/api/v1/statuses/{id}"))?), token),
+                SendKind::Safe,
+                parse_error,
+            )
             .await?;
         Ok(())
     }
@@ -249,7 +264,8 @@ impl Provider for MastodonProvider {
             _ => format!("/api/v1/accounts/{}", account.id),
         };
         let url = endpoint(NETWORK, &instance, &path)?;
-        let answer: Result<Value, _> = self.http.get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let answer: Result<Value, _> =
+            self.http.get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
         let v = match answer {
             Ok(v) => v,
             Err(refusal) if matches!(query, AnalyticsQuery::Post { .. }) => return Err(refused_post(NETWORK, &refusal)),
@@ -271,10 +287,18 @@ impl Provider for MastodonProvider {
     /// Scans the account's recent statuses for the same text (HTML stripped) created since
     /// the attempt. Within an hour, re-sending with the same idempotency key is the simpler
     /// reconciliation (see `publish`).
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let instance = self.instance(account.server.as_ref()).await?;
         let url = endpoint(NETWORK, &instance, &format!("/api/v1/accounts/{}/statuses", account.id))?;
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("limit", "40")]), parse_error).await?;
+        let v: Value = self
+            .http
+            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("limit", "40")]), parse_error)
+            .await?;
         let not_before = query.not_before - chrono::Duration::seconds(5);
         let found = v.as_array().into_iter().flatten().find(|s| {
             s["content"].as_str().is_some_and(|c| same_text(&query.text, c))

@@ -24,11 +24,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
 
+use crate::ProviderError;
 use crate::common::bearer;
 use crate::common::{endpoint, static_url};
 use crate::connection::{Connection, OAuth2Spec, OAuthClient, TokenSet};
 use crate::http::{ErrorClass, ErrorDetails, HttpClient, generic_message};
-use crate::ProviderError;
 
 /// The Graph API version the Facebook and Instagram adapters call (`/v25.0/…`). Meta
 /// supports each version for about two years; override with `with_version`.
@@ -69,11 +69,7 @@ pub(crate) fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]
     }
     let code = e["code"].as_i64();
     let sub = e["error_subcode"].as_i64();
-    let text = e["error_user_msg"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .or_else(|| e["message"].as_str())
-        .unwrap_or("error");
+    let text = e["error_user_msg"].as_str().filter(|s| !s.is_empty()).or_else(|| e["message"].as_str()).unwrap_or("error");
     let message = match (code, sub) {
         (Some(c), Some(s)) => format!("{text} (code {c}, subcode {s})"),
         (Some(c), None) => format!("{text} (code {c})"),
@@ -82,9 +78,7 @@ pub(crate) fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]
     let class = match (code, sub) {
         (Some(4), Some(2_207_051)) => Some(ErrorClass::Rejected),
         (Some(190 | 102), _) => Some(ErrorClass::Unauthorized),
-        (Some(4 | 17 | 32 | 613 | 341 | 80_001..=80_014), _) | (Some(9), Some(2_207_042)) => {
-            Some(ErrorClass::RateLimited(None))
-        }
+        (Some(4 | 17 | 32 | 613 | 341 | 80_001..=80_014), _) | (Some(9), Some(2_207_042)) => Some(ErrorClass::RateLimited(None)),
         (Some(1 | 2 | -1 | -2 | 9007), _) => Some(ErrorClass::Transient),
         (Some(506), _) => Some(ErrorClass::Duplicate),
         _ if e["is_transient"].as_bool() == Some(true) => Some(ErrorClass::Transient),
@@ -183,15 +177,17 @@ pub(crate) async fn wait_for_container(
     let deadline = tokio::time::Instant::now() + http.settings().poll_timeout;
     let mut pause = http.settings().poll_interval;
     loop {
-        let v: Value = http
-            .get_json(network, || bearer(http.client().get(url.clone()), token).query(&[("fields", fields)]), parse_error)
-            .await?;
+        let v: Value =
+            http.get_json(network, || bearer(http.client().get(url.clone()), token).query(&[("fields", fields)]), parse_error).await?;
         match state(&v) {
             ContainerState::Finished => return Ok(()),
             ContainerState::Error(detail) => {
                 return Err(ProviderError::rejected(
                     network,
-                    format!("{} could not process the media ({detail}); check that the file is reachable at its public address and meets the format limits", network.display_name()),
+                    format!(
+                        "{} could not process the media ({detail}); check that the file is reachable at its public address and meets the format limits",
+                        network.display_name()
+                    ),
                 ));
             }
             ContainerState::Expired => {
@@ -217,7 +213,11 @@ pub(crate) fn public_url(network: Network, media: &crate::publish::PublishMedia)
     media.public_url.as_ref().map(|u| u.as_str().to_owned()).ok_or_else(|| {
         ProviderError::rejected(
             network,
-            format!("{} fetches media from a public address, and {} has none; configure public media URLs", network.display_name(), media.filename),
+            format!(
+                "{} fetches media from a public address, and {} has none; configure public media URLs",
+                network.display_name(),
+                media.filename
+            ),
         )
     })
 }
@@ -257,7 +257,10 @@ mod tests {
 
     #[test]
     fn graph_codes_map_to_classes() {
-        assert_eq!(class(r#"{"error":{"message":"x","type":"OAuthException","code":190,"error_subcode":463}}"#), Some(ErrorClass::Unauthorized));
+        assert_eq!(
+            class(r#"{"error":{"message":"x","type":"OAuthException","code":190,"error_subcode":463}}"#),
+            Some(ErrorClass::Unauthorized)
+        );
         for code in [4, 17, 32, 613, 80001] {
             assert_eq!(class(&format!(r#"{{"error":{{"message":"x","code":{code}}}}}"#)), Some(ErrorClass::RateLimited(None)), "{code}");
         }
@@ -277,7 +280,10 @@ mod tests {
             &HeaderMap::new(),
             br#"{"error":{"message":"The image size is too large.","code":36000,"error_subcode":2207004,"error_user_msg":"The image is too large to download. It should be less than 8 MiB."}}"#,
         );
-        assert_eq!(d.message.as_deref(), Some("The image is too large to download. It should be less than 8 MiB. (code 36000, subcode 2207004)"));
+        assert_eq!(
+            d.message.as_deref(),
+            Some("The image is too large to download. It should be less than 8 MiB. (code 36000, subcode 2207004)")
+        );
     }
 
     #[test]

@@ -8,14 +8,11 @@ use secrecy::SecretString;
 use serde::Serialize;
 use url::Url;
 
+use crate::ProviderError;
 use crate::analytics::{Analytics, AnalyticsQuery, MetricName, PerPost, one_at_a_time};
-use crate::connection::{
-    AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuthClient, Target,
-    TokenSet,
-};
+use crate::connection::{AccountInfo, ClientRegistration, Connected, Connection, Credentials, OAuthClient, Target, TokenSet};
 use crate::publish::{AccountRef, FindQuery, PublishRequest, RemotePost};
 use crate::rules::{ContentRules, FieldError, validate};
-use crate::ProviderError;
 
 /// What an adapter can do beyond publishing, served to the API and UI with the rules.
 ///
@@ -140,59 +137,31 @@ pub trait Provider: Send + Sync + Debug + 'static {
     }
 
     /// Registers an OAuth client on the user's server ([`Connection::InstanceUrl`]).
-    async fn register_client(
-        &self,
-        _server: &Url,
-        _redirect_uri: &Url,
-        _client_name: &str,
-    ) -> Result<ClientRegistration, ProviderError> {
+    async fn register_client(&self, _server: &Url, _redirect_uri: &Url, _client_name: &str) -> Result<ClientRegistration, ProviderError> {
         Err(ProviderError::not_supported(self.network(), "client registration"))
     }
 
     /// The account behind a token. `server` is the user's own server where there is one.
-    async fn account_info(
-        &self,
-        token: &SecretString,
-        server: Option<&Url>,
-    ) -> Result<AccountInfo, ProviderError>;
+    async fn account_info(&self, token: &SecretString, server: Option<&Url>) -> Result<AccountInfo, ProviderError>;
 
     /// Choosable targets for a second connection step (pages, boards, channels).
-    async fn list_targets(
-        &self,
-        _token: &SecretString,
-        _account: &AccountRef,
-    ) -> Result<Vec<Target>, ProviderError> {
+    async fn list_targets(&self, _token: &SecretString, _account: &AccountRef) -> Result<Vec<Target>, ProviderError> {
         Err(ProviderError::not_supported(self.network(), "listing targets"))
     }
 
     /// Publishes once. Never retried inside the adapter: the queue owns retries.
     /// Items in `post.already_published` are skipped and replied to.
-    async fn publish(
-        &self,
-        token: &SecretString,
-        account: &AccountRef,
-        post: &PublishRequest,
-    ) -> Result<RemotePost, ProviderError>;
+    async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError>;
 
     /// Deletes a published post by id.
-    async fn delete(
-        &self,
-        _token: &SecretString,
-        _account: &AccountRef,
-        _id: &str,
-    ) -> Result<(), ProviderError> {
+    async fn delete(&self, _token: &SecretString, _account: &AccountRef, _id: &str) -> Result<(), ProviderError> {
         Err(ProviderError::not_supported(self.network(), "delete"))
     }
 
     /// Post or account metrics, limited to [`Capabilities::post_metrics`] /
     /// [`Capabilities::account_metrics`]. A post that no longer exists is `Rejected` with a
     /// reason worded for a person.
-    async fn analytics(
-        &self,
-        _token: &SecretString,
-        _account: &AccountRef,
-        _query: &AnalyticsQuery,
-    ) -> Result<Analytics, ProviderError> {
+    async fn analytics(&self, _token: &SecretString, _account: &AccountRef, _query: &AnalyticsQuery) -> Result<Analytics, ProviderError> {
         Err(ProviderError::not_supported(self.network(), "analytics"))
     }
 
@@ -203,12 +172,7 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// no per-id answers are returned with it. The default asks for each id alone; adapters
     /// whose network reads several posts per request override it
     /// ([`Capabilities::analytics_batch`]), and treat ids missing from a batch answer as gone.
-    async fn post_analytics_many(
-        &self,
-        token: &SecretString,
-        account: &AccountRef,
-        ids: &[String],
-    ) -> Result<PerPost, ProviderError> {
+    async fn post_analytics_many(&self, token: &SecretString, account: &AccountRef, ids: &[String]) -> Result<PerPost, ProviderError> {
         one_at_a_time(self, token, account, ids).await
     }
 

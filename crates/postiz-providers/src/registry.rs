@@ -19,8 +19,8 @@ use crate::slack::SlackProvider;
 use crate::telegram::TelegramProvider;
 use crate::threads::ThreadsProvider;
 use crate::tiktok::TikTokProvider;
-use crate::youtube::YouTubeProvider;
 use crate::x::XProvider;
+use crate::youtube::YouTubeProvider;
 use crate::{Capabilities, Connection, HttpClient, Provider};
 
 /// What the API serves about one network: how to connect, what it accepts, what it offers.
@@ -144,7 +144,22 @@ mod tests {
         let nets: Vec<_> = r.networks().collect();
         assert_eq!(
             nets,
-            vec![Network::X, Network::LinkedIn, Network::LinkedInPage, Network::Bluesky, Network::Mastodon, Network::Facebook, Network::Instagram, Network::Threads, Network::Discord, Network::Slack, Network::Telegram, Network::TikTok, Network::YouTube, Network::Sandbox]
+            vec![
+                Network::X,
+                Network::LinkedIn,
+                Network::LinkedInPage,
+                Network::Bluesky,
+                Network::Mastodon,
+                Network::Facebook,
+                Network::Instagram,
+                Network::Threads,
+                Network::Discord,
+                Network::Slack,
+                Network::Telegram,
+                Network::TikTok,
+                Network::YouTube,
+                Network::Sandbox
+            ]
         );
         let json = serde_json::to_value(r.describe()).expect("serialize");
         assert_eq!(json[0]["connection"]["style"], "oauth2");

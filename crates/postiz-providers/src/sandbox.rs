@@ -3,18 +3,18 @@
 
 use async_trait::async_trait;
 use postiz_domain::Network;
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, refused_post};
 use crate::common::{Part, Progress, bearer, endpoint};
 use crate::connection::{AccountInfo, Connected, Connection, Credentials, TokenSet};
 use crate::http::{ErrorDetails, HttpClient, SendKind, generic_message};
 use crate::publish::{AccountRef, FindQuery, PublishMedia, PublishRequest, PublishedItem, RemotePost};
 use crate::rules::ContentRules;
-use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, refused_post};
 use crate::{Capabilities, Provider, ProviderError};
 
 const NETWORK: Network = Network::Sandbox;
@@ -128,7 +128,9 @@ impl Provider for SandboxProvider {
                     .http
                     .send_json(
                         NETWORK,
-                        bearer(self.http.client().post(self.url("/api/posts")?), token).header("Idempotency-Key", post.item_key(index)).json(&body),
+                        bearer(self.http.client().post(self.url("/api/posts")?), token)
+                            .header("Idempotency-Key", post.item_key(index))
+                            .json(&body),
                         SendKind::Publish,
                         parse_error,
                     )
@@ -143,15 +145,29 @@ impl Provider for SandboxProvider {
     }
 
     async fn delete(&self, token: &SecretString, _account: &AccountRef, id: &str) -> Result<(), ProviderError> {
-        self.http.send(NETWORK, bearer(self.http.client().delete(self.url(&format!("/api/posts/{id}"))?), token), SendKind::Safe, parse_error).await?;
+        self.http
+            .send(NETWORK, bearer(self.http.client().delete(self.url(&format!("/api/posts/{id}"))?), token), SendKind::Safe, parse_error)
+            .await?;
         Ok(())
     }
 
     /// Asks the sandbox for posts created with the main item's idempotency key.
-    async fn find_published(&self, token: &SecretString, _account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        _account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let url = self.url("/api/posts")?;
         let key = format!("{}-0", query.idempotency_key);
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("idempotency_key", key.as_str())]), parse_error).await?;
+        let v: Value = self
+            .http
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("idempotency_key", key.as_str())]),
+                parse_error,
+            )
+            .await?;
         let found = v["posts"].as_array().and_then(|a| a.first()).cloned();
         Ok(found.and_then(|p| {
             let id = p["id"].as_str()?.to_owned();
@@ -168,7 +184,8 @@ impl Provider for SandboxProvider {
             AnalyticsQuery::Post { id } => self.url(&format!("/api/posts/{id}/metrics"))?,
             AnalyticsQuery::Account => self.url("/api/me/metrics")?,
         };
-        let answer: Result<Value, _> = self.http.get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
+        let answer: Result<Value, _> =
+            self.http.get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token), parse_error).await?;
         let v = match answer {
             Ok(v) => v,
             Err(refusal) if matches!(query, AnalyticsQuery::Post { .. }) => return Err(refused_post(NETWORK, &refusal)),
@@ -188,7 +205,9 @@ impl Provider for SandboxProvider {
                     (M::Quotes, n("quotes")),
                 ],
             ),
-            AnalyticsQuery::Account => Analytics::now(raw, [(M::Followers, n("followers")), (M::Following, n("following")), (M::Posts, n("posts"))]),
+            AnalyticsQuery::Account => {
+                Analytics::now(raw, [(M::Followers, n("followers")), (M::Following, n("following")), (M::Posts, n("posts"))])
+            }
         })
     }
 }

@@ -71,11 +71,7 @@ impl SlackProvider {
                 SendKind::Safe => ProviderError::transient(NETWORK, msg),
             }
         })?;
-        if v["ok"].as_bool() == Some(true) {
-            Ok(v)
-        } else {
-            Err(error_in_body(NETWORK, status, &headers, &bytes, kind, parse_error))
-        }
+        if v["ok"].as_bool() == Some(true) { Ok(v) } else { Err(error_in_body(NETWORK, status, &headers, &bytes, kind, parse_error)) }
     }
 
     async fn read(&self, token: &SecretString, name: &str, query: &[(&str, &str)]) -> Result<Value, ProviderError> {
@@ -93,10 +89,16 @@ impl SlackProvider {
             }
             for m in media {
                 if m.kind == MediaKind::Video {
-                    return Err(ProviderError::rejected(NETWORK, format!("Slack messages here carry images only; remove the video {}", m.filename)));
+                    return Err(ProviderError::rejected(
+                        NETWORK,
+                        format!("Slack messages here carry images only; remove the video {}", m.filename),
+                    ));
                 }
                 let url = m.public_url.as_ref().ok_or_else(|| {
-                    ProviderError::rejected(NETWORK, format!("Slack shows images from a public address, and {} has none; configure public media URLs", m.filename))
+                    ProviderError::rejected(
+                        NETWORK,
+                        format!("Slack shows images from a public address, and {} has none; configure public media URLs", m.filename),
+                    )
                 })?;
                 let alt = m.alt.as_deref().filter(|a| !a.is_empty()).unwrap_or(&m.filename);
                 blocks.push(json!({"type": "image", "image_url": url.as_str(), "alt_text": alt}));
@@ -117,7 +119,9 @@ impl SlackProvider {
     /// `oauth.v2.access` (code or refresh grant). Client credentials go in the form body.
     async fn token_call(&self, form: &[(&str, &str)]) -> Result<TokenSet, ProviderError> {
         let v = self.call(self.http.client().post(self.method("oauth.v2.access")?).form(form), SendKind::Safe).await?;
-        let token = v["access_token"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "oauth.v2.access answered without an access_token"))?;
+        let token = v["access_token"]
+            .as_str()
+            .ok_or_else(|| ProviderError::transient(NETWORK, "oauth.v2.access answered without an access_token"))?;
         Ok(TokenSet {
             access_token: SecretString::from(token.to_owned()),
             // Present only when the app has token rotation turned on.
@@ -162,9 +166,14 @@ fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorD
     };
     let message = if hint.is_empty() { code.to_owned() } else { format!("{hint} ({code})") };
     let class = match code {
-        "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive" | "missing_scope" | "no_permission" | "team_access_not_granted" => {
-            Some(ErrorClass::Unauthorized)
-        }
+        "invalid_auth"
+        | "not_authed"
+        | "token_revoked"
+        | "token_expired"
+        | "account_inactive"
+        | "missing_scope"
+        | "no_permission"
+        | "team_access_not_granted" => Some(ErrorClass::Unauthorized),
         "ratelimited" | "rate_limited" => Some(ErrorClass::RateLimited(None)),
         "internal_error" | "fatal_error" => Some(ErrorClass::MayHavePublished),
         "service_unavailable" | "request_timeout" => Some(ErrorClass::Transient),
@@ -204,7 +213,13 @@ impl Provider for SlackProvider {
 
     /// `oauth.v2.access` answers errors as HTTP 200 `{"ok": false}`, which a standard OAuth2
     /// client reads as a malformed token response; this exchange classifies them.
-    async fn exchange_code(&self, client: &OAuthClient, code: &SecretString, redirect_uri: &Url, _pkce_verifier: Option<&SecretString>) -> Result<TokenSet, ProviderError> {
+    async fn exchange_code(
+        &self,
+        client: &OAuthClient,
+        code: &SecretString,
+        redirect_uri: &Url,
+        _pkce_verifier: Option<&SecretString>,
+    ) -> Result<TokenSet, ProviderError> {
         let secret = client.client_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
         self.token_call(&[
             ("code", code.expose_secret()),
@@ -216,8 +231,14 @@ impl Provider for SlackProvider {
     }
 
     /// Token rotation (`grant_type=refresh_token`), for apps that turned it on.
-    async fn refresh(&self, client: Option<&OAuthClient>, refresh_token: &SecretString, _server: Option<&Url>) -> Result<TokenSet, ProviderError> {
-        let client = client.ok_or_else(|| ProviderError::rejected(NETWORK, "refreshing a Slack token needs the app's client id and secret"))?;
+    async fn refresh(
+        &self,
+        client: Option<&OAuthClient>,
+        refresh_token: &SecretString,
+        _server: Option<&Url>,
+    ) -> Result<TokenSet, ProviderError> {
+        let client =
+            client.ok_or_else(|| ProviderError::rejected(NETWORK, "refreshing a Slack token needs the app's client id and secret"))?;
         let secret = client.client_secret.as_ref().map(|s| s.expose_secret().to_owned()).unwrap_or_default();
         self.token_call(&[
             ("grant_type", "refresh_token"),
@@ -276,7 +297,10 @@ impl Provider for SlackProvider {
                 let thread_ts = progress.root().map(|r| r.id.as_str());
                 let body = Self::message(&account.id, text, media, thread_ts)?;
                 let v = self.call(bearer(self.http.client().post(url.clone()), token).json(&body), SendKind::Publish).await?;
-                let ts = v["ts"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Slack posted the message but returned no ts"))?.to_owned();
+                let ts = v["ts"]
+                    .as_str()
+                    .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Slack posted the message but returned no ts"))?
+                    .to_owned();
                 let channel = v["channel"].as_str().unwrap_or(&account.id).to_owned();
                 Ok(PublishedItem { index, url: self.permalink(token, &channel, &ts).await, id: ts, cid: None })
             }
@@ -287,17 +311,33 @@ impl Provider for SlackProvider {
     }
 
     async fn delete(&self, token: &SecretString, account: &AccountRef, id: &str) -> Result<(), ProviderError> {
-        self.call(bearer(self.http.client().post(self.method("chat.delete")?), token).json(&json!({"channel": account.id, "ts": id})), SendKind::Safe).await?;
+        self.call(
+            bearer(self.http.client().post(self.method("chat.delete")?), token).json(&json!({"channel": account.id, "ts": id})),
+            SendKind::Safe,
+        )
+        .await?;
         Ok(())
     }
 
     /// The channel's messages since the attempt (`conversations.history?oldest=`), matched
     /// on text (Slack returns it with `&`, `<`, `>` escaped).
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let oldest = (query.not_before - chrono::Duration::seconds(5)).timestamp().to_string();
-        let v = self.read(token, "conversations.history", &[("channel", account.id.as_str()), ("oldest", oldest.as_str()), ("limit", "100")]).await?;
+        let v = self
+            .read(token, "conversations.history", &[("channel", account.id.as_str()), ("oldest", oldest.as_str()), ("limit", "100")])
+            .await?;
         let found = v["messages"].as_array().into_iter().flatten().find(|m| same_text(&query.text, m["text"].as_str().unwrap_or_default()));
         let Some(ts) = found.and_then(|m| m["ts"].as_str()) else { return Ok(None) };
-        Ok(RemotePost::from_items(vec![PublishedItem { index: 0, url: self.permalink(token, &account.id, ts).await, id: ts.to_owned(), cid: None }]))
+        Ok(RemotePost::from_items(vec![PublishedItem {
+            index: 0,
+            url: self.permalink(token, &account.id, ts).await,
+            id: ts.to_owned(),
+            cid: None,
+        }]))
     }
 }

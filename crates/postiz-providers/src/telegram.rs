@@ -97,7 +97,14 @@ impl TelegramProvider {
     }
 
     /// One message: text, one medium, or a media group. Returns the first message.
-    async fn send_item(&self, token: &SecretString, account: &AccountRef, text: &str, media: &[PublishMedia], reply: Option<Value>) -> Result<Value, ProviderError> {
+    async fn send_item(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        text: &str,
+        media: &[PublishMedia],
+        reply: Option<Value>,
+    ) -> Result<Value, ProviderError> {
         let chat = Self::chat_id(account);
         match media {
             [] => {
@@ -177,7 +184,11 @@ impl TelegramProvider {
                     self.http.client().post(url).json(&body)
                 };
                 let messages = self.call(rb, SendKind::Publish).await?;
-                messages.as_array().and_then(|m| m.first()).cloned().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Telegram sent the media group but returned no messages"))
+                messages
+                    .as_array()
+                    .and_then(|m| m.first())
+                    .cloned()
+                    .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Telegram sent the media group but returned no messages"))
             }
         }
     }
@@ -267,7 +278,9 @@ impl Provider for TelegramProvider {
                     Part::Comment(c) => (c, &[][..], progress.root()),
                 };
                 let message = self.send_item(token, account, text, media, Self::reply(parent)?).await?;
-                let id = message["message_id"].as_i64().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Telegram sent the message but returned no message_id"))?;
+                let id = message["message_id"]
+                    .as_i64()
+                    .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Telegram sent the message but returned no message_id"))?;
                 Ok(PublishedItem { index, id: id.to_string(), url: Self::message_url(&message, id), cid: None })
             }
             .await;

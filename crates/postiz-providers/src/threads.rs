@@ -62,7 +62,12 @@ impl ThreadsProvider {
         // A container is not a post; unused ones expire after 24 hours.
         let v: Value = self
             .http
-            .send_json(NETWORK, bearer(self.http.client().post(self.url(&format!("/{}/threads", account.id))?), token).json(&body), SendKind::Safe, parse_error)
+            .send_json(
+                NETWORK,
+                bearer(self.http.client().post(self.url(&format!("/{}/threads", account.id))?), token).json(&body),
+                SendKind::Safe,
+                parse_error,
+            )
             .await?;
         let id = v["id"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "container creation returned no id"))?.to_owned();
         wait_for_container(&self.http, NETWORK, &self.url(&format!("/{id}"))?, token, "status,error_message", |v| {
@@ -77,7 +82,12 @@ impl ThreadsProvider {
         let mut body = match media.kind {
             MediaKind::Image => json!({"media_type": "IMAGE", "image_url": url}),
             MediaKind::Video => json!({"media_type": "VIDEO", "video_url": url}),
-            MediaKind::Gif => return Err(ProviderError::rejected(NETWORK, format!("Threads does not accept GIF files ({}); convert it to a video", media.filename))),
+            MediaKind::Gif => {
+                return Err(ProviderError::rejected(
+                    NETWORK,
+                    format!("Threads does not accept GIF files ({}); convert it to a video", media.filename),
+                ));
+            }
         };
         if let Some(alt) = media.alt.as_deref().filter(|a| !a.is_empty()) {
             body["alt_text"] = json!(alt);
@@ -86,7 +96,14 @@ impl ThreadsProvider {
     }
 
     /// The container for one item: text, one medium, or a carousel.
-    async fn item_container(&self, token: &SecretString, account: &AccountRef, text: &str, media: &[PublishMedia], reply_to: Option<&str>) -> Result<String, ProviderError> {
+    async fn item_container(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        text: &str,
+        media: &[PublishMedia],
+        reply_to: Option<&str>,
+    ) -> Result<String, ProviderError> {
         let mut body = match media {
             [] => json!({"media_type": "TEXT", "text": text}),
             [one] => {
@@ -119,7 +136,11 @@ impl ThreadsProvider {
     /// The post's `permalink`; a failure leaves the URL empty (the post is already live).
     async fn permalink(&self, token: &SecretString, id: &str) -> Option<Url> {
         let url = self.url(&format!("/{id}")).ok()?;
-        let v: Value = self.http.get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "permalink")]), parse_error).await.ok()?;
+        let v: Value = self
+            .http
+            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "permalink")]), parse_error)
+            .await
+            .ok()?;
         v["permalink"].as_str().and_then(|u| Url::parse(u).ok())
     }
 
@@ -171,10 +192,9 @@ impl Provider for ThreadsProvider {
     /// `GET /access_token?grant_type=th_exchange_token&client_secret&access_token`: the
     /// short-lived token (one hour) becomes a long-lived one (60 days).
     async fn after_code_exchange(&self, client: &OAuthClient, tokens: TokenSet) -> Result<TokenSet, ProviderError> {
-        let secret = client
-            .client_secret
-            .as_ref()
-            .ok_or_else(|| ProviderError::rejected(NETWORK, "the Threads app secret is not configured; the long-lived token exchange needs it"))?;
+        let secret = client.client_secret.as_ref().ok_or_else(|| {
+            ProviderError::rejected(NETWORK, "the Threads app secret is not configured; the long-lived token exchange needs it")
+        })?;
         let url = endpoint(NETWORK, &self.api, "/access_token")?;
         let v: Value = self
             .http
@@ -195,13 +215,23 @@ impl Provider for ThreadsProvider {
 
     /// `GET /refresh_access_token?grant_type=th_refresh_token&access_token`: a long-lived
     /// token at least a day old and not expired gets another 60 days.
-    async fn refresh(&self, _client: Option<&OAuthClient>, refresh_token: &SecretString, _server: Option<&Url>) -> Result<TokenSet, ProviderError> {
+    async fn refresh(
+        &self,
+        _client: Option<&OAuthClient>,
+        refresh_token: &SecretString,
+        _server: Option<&Url>,
+    ) -> Result<TokenSet, ProviderError> {
         let url = endpoint(NETWORK, &self.api, "/refresh_access_token")?;
         let v: Value = self
             .http
             .get_json(
                 NETWORK,
-                || self.http.client().get(url.clone()).query(&[("grant_type", "th_refresh_token"), ("access_token", refresh_token.expose_secret())]),
+                || {
+                    self.http
+                        .client()
+                        .get(url.clone())
+                        .query(&[("grant_type", "th_refresh_token"), ("access_token", refresh_token.expose_secret())])
+                },
                 parse_error,
             )
             .await?;
@@ -216,7 +246,11 @@ impl Provider for ThreadsProvider {
         let url = self.url("/me")?;
         let v: Value = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,username,name,threads_profile_picture_url")]), parse_error)
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,username,name,threads_profile_picture_url")]),
+                parse_error,
+            )
             .await?;
         Ok(AccountInfo {
             id: v["id"].as_str().unwrap_or_default().to_owned(),
@@ -240,12 +274,16 @@ impl Provider for ThreadsProvider {
                     .http
                     .send_json(
                         NETWORK,
-                        bearer(self.http.client().post(self.url(&format!("/{}/threads_publish", account.id))?), token).json(&json!({"creation_id": container})),
+                        bearer(self.http.client().post(self.url(&format!("/{}/threads_publish", account.id))?), token)
+                            .json(&json!({"creation_id": container})),
                         SendKind::Publish,
                         parse_error,
                     )
                     .await?;
-                let id = v["id"].as_str().ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Threads published but returned no media id"))?.to_owned();
+                let id = v["id"]
+                    .as_str()
+                    .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "Threads published but returned no media id"))?
+                    .to_owned();
                 Ok(PublishedItem { index, url: self.permalink(token, &id).await, id, cid: None })
             }
             .await;
@@ -286,7 +324,13 @@ impl Provider for ThreadsProvider {
                 };
                 Analytics::now(
                     raw,
-                    [(M::Views, n("views")), (M::Likes, n("likes")), (M::Comments, n("replies")), (M::Shares, shares), (M::Quotes, n("quotes"))],
+                    [
+                        (M::Views, n("views")),
+                        (M::Likes, n("likes")),
+                        (M::Comments, n("replies")),
+                        (M::Shares, shares),
+                        (M::Quotes, n("quotes")),
+                    ],
                 )
             }
             AnalyticsQuery::Account => Analytics::now(raw, [(M::Followers, n("followers_count"))]),
@@ -295,7 +339,12 @@ impl Provider for ThreadsProvider {
 
     /// Looks through the user's threads since the attempt (`GET /{user}/threads?since=`)
     /// for one with the same text.
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let url = self.url(&format!("/{}/threads", account.id))?;
         let not_before = query.not_before - chrono::Duration::seconds(5);
         let since = not_before.timestamp().to_string();
@@ -303,12 +352,19 @@ impl Provider for ThreadsProvider {
             .http
             .get_json(
                 NETWORK,
-                || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "id,text,timestamp,permalink"), ("since", since.as_str()), ("limit", "25")]),
+                || {
+                    bearer(self.http.client().get(url.clone()), token).query(&[
+                        ("fields", "id,text,timestamp,permalink"),
+                        ("since", since.as_str()),
+                        ("limit", "25"),
+                    ])
+                },
                 parse_error,
             )
             .await?;
         let found = v["data"].as_array().into_iter().flatten().find(|t| {
-            same_text(&query.text, t["text"].as_str().unwrap_or_default()) && t["timestamp"].as_str().and_then(parse_time).is_none_or(|ts| ts >= not_before)
+            same_text(&query.text, t["text"].as_str().unwrap_or_default())
+                && t["timestamp"].as_str().and_then(parse_time).is_none_or(|ts| ts >= not_before)
         });
         Ok(found.and_then(|t| {
             let id = t["id"].as_str()?.to_owned();

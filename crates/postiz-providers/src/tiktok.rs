@@ -94,14 +94,18 @@ impl TikTokProvider {
     /// The token endpoint, for the code exchange and the refresh.
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenSet, ProviderError> {
         let url = self.url("/v2/oauth/token/")?;
-        let v: Value = self
-            .http
-            .send_json(NETWORK, self.http.client().post(url).form(form), SendKind::Safe, parse_token_error)
-            .await?;
+        let v: Value = self.http.send_json(NETWORK, self.http.client().post(url).form(form), SendKind::Safe, parse_token_error).await?;
         // TikTok answers some refusals with HTTP 200 and an `error` field.
         if v["error"].as_str().is_some_and(|c| !c.is_empty()) {
             let body = serde_json::to_vec(&v).unwrap_or_default();
-            return Err(crate::http::error_in_body(NETWORK, StatusCode::BAD_REQUEST, &HeaderMap::new(), &body, SendKind::Safe, parse_token_error));
+            return Err(crate::http::error_in_body(
+                NETWORK,
+                StatusCode::BAD_REQUEST,
+                &HeaderMap::new(),
+                &body,
+                SendKind::Safe,
+                parse_token_error,
+            ));
         }
         let access = v["access_token"]
             .as_str()
@@ -119,7 +123,13 @@ impl TikTokProvider {
     async fn creator_info(&self, token: &SecretString) -> Result<CreatorInfo, ProviderError> {
         let d = self.read(token, "/v2/post/publish/creator_info/query/", &[], &json!({})).await?;
         Ok(CreatorInfo {
-            privacy_options: d["privacy_level_options"].as_array().into_iter().flatten().filter_map(Value::as_str).filter_map(TikTokPrivacy::from_api).collect(),
+            privacy_options: d["privacy_level_options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(TikTokPrivacy::from_api)
+                .collect(),
             comment_disabled: d["comment_disabled"].as_bool().unwrap_or(false),
             duet_disabled: d["duet_disabled"].as_bool().unwrap_or(false),
             stitch_disabled: d["stitch_disabled"].as_bool().unwrap_or(false),
@@ -151,7 +161,13 @@ impl TikTokProvider {
     }
 
     /// Starts the post; returns the `publish_id`. This is the request that may create the post.
-    async fn init(&self, token: &SecretString, settings: &TikTokSettings, text: &str, media: &[PublishMedia]) -> Result<String, ProviderError> {
+    async fn init(
+        &self,
+        token: &SecretString,
+        settings: &TikTokSettings,
+        text: &str,
+        media: &[PublishMedia],
+    ) -> Result<String, ProviderError> {
         let draft = settings.mode == TikTokPostMode::Draft;
         let (path, body, upload) = match media {
             [video] if video.kind == MediaKind::Video => {
@@ -178,7 +194,10 @@ impl TikTokProvider {
                 let mut urls = Vec::with_capacity(photos.len());
                 for p in photos {
                     urls.push(p.public_url.as_ref().map(Url::to_string).ok_or_else(|| {
-                        ProviderError::rejected(NETWORK, format!("TikTok pulls photos from a public address, and {} has none; configure public media URLs", p.filename))
+                        ProviderError::rejected(
+                            NETWORK,
+                            format!("TikTok pulls photos from a public address, and {} has none; configure public media URLs", p.filename),
+                        )
                     })?);
                 }
                 let mut info = if draft { json!({}) } else { post_info(settings) };
@@ -287,7 +306,14 @@ impl CreatorInfo {
             let chosen = s.privacy_level?;
             if !self.privacy_options.contains(&chosen) {
                 let allowed: Vec<&str> = self.privacy_options.iter().map(|p| p.label()).collect();
-                return no("Who can view", format!("this TikTok account can post to {}; “{}” is not one of them, choose another", allowed.join(", "), chosen.label()));
+                return no(
+                    "Who can view",
+                    format!(
+                        "this TikTok account can post to {}; “{}” is not one of them, choose another",
+                        allowed.join(", "),
+                        chosen.label()
+                    ),
+                );
             }
             if self.comment_disabled && !s.disable_comment {
                 return no("Comments", "this TikTok account has comments turned off; turn comments off for this post".into());
@@ -305,7 +331,11 @@ impl CreatorInfo {
         {
             return no(
                 "Video",
-                format!("this TikTok account may post videos up to {}; this one is {} (trim it)", crate::rules::duration_label(max * 1000), crate::rules::duration_label(d)),
+                format!(
+                    "this TikTok account may post videos up to {}; this one is {} (trim it)",
+                    crate::rules::duration_label(max * 1000),
+                    crate::rules::duration_label(d)
+                ),
             );
         }
         None
@@ -342,13 +372,19 @@ fn failed(reason: &str) -> ProviderError {
         "spam_risk_too_many_posts" => ProviderError::RateLimited { network: NETWORK, retry_after: Some(DAILY_CAP_WAIT) },
         "video_pull_failed" | "photo_pull_failed" => ProviderError::rejected(
             NETWORK,
-            format!("TikTok could not download the media ({reason}); the media address must be public, not expired, and on a domain verified for the TikTok app"),
+            format!(
+                "TikTok could not download the media ({reason}); the media address must be public, not expired, and on a domain verified for the TikTok app"
+            ),
         ),
-        "file_format_check_failed" | "duration_check_failed" | "frame_rate_check_failed" | "picture_size_check_failed" => ProviderError::rejected(
-            NETWORK,
-            format!("TikTok refused the file ({reason}); check it against TikTok's format, duration, frame rate and size limits"),
-        ),
-        "auth_removed" => ProviderError::Unauthorized { network: NETWORK, reason: "the creator removed this app's access on TikTok".into() },
+        "file_format_check_failed" | "duration_check_failed" | "frame_rate_check_failed" | "picture_size_check_failed" => {
+            ProviderError::rejected(
+                NETWORK,
+                format!("TikTok refused the file ({reason}); check it against TikTok's format, duration, frame rate and size limits"),
+            )
+        }
+        "auth_removed" => {
+            ProviderError::Unauthorized { network: NETWORK, reason: "the creator removed this app's access on TikTok".into() }
+        }
         other => ProviderError::rejected(NETWORK, format!("TikTok could not publish the post ({other})")),
     }
 }
@@ -376,7 +412,9 @@ fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorD
         "unaudited_client_can_only_post_to_private_accounts" => {
             ": this TikTok app is not audited yet, so it may only post with “Only me” as who can view; choose Only me, or have the operator pass TikTok's audit"
         }
-        "url_ownership_unverified" => ": TikTok pulls media only from domains verified for the app; the operator must verify the media domain in the TikTok developer portal",
+        "url_ownership_unverified" => {
+            ": TikTok pulls media only from domains verified for the app; the operator must verify the media domain in the TikTok developer portal"
+        }
         "privacy_level_option_mismatch" => ": Who can view is not one this account may use; choose another",
         "spam_risk_user_banned_from_posting" => ": TikTok has stopped this account from posting",
         _ => "",
@@ -388,9 +426,10 @@ fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorD
         "spam_risk_too_many_posts" | "reached_active_user_cap" => Some(ErrorClass::RateLimited(Some(DAILY_CAP_WAIT))),
         "spam_risk_too_many_pending_share" => Some(ErrorClass::RateLimited(Some(PENDING_SHARES_WAIT))),
         "internal_error" => Some(ErrorClass::Transient),
-        "spam_risk_user_banned_from_posting" | "unaudited_client_can_only_post_to_private_accounts" | "url_ownership_unverified" | "privacy_level_option_mismatch" => {
-            Some(ErrorClass::Rejected)
-        }
+        "spam_risk_user_banned_from_posting"
+        | "unaudited_client_can_only_post_to_private_accounts"
+        | "url_ownership_unverified"
+        | "privacy_level_option_mismatch" => Some(ErrorClass::Rejected),
         _ => None,
     };
     ErrorDetails { message: Some(message), class }
@@ -448,8 +487,16 @@ impl Provider for TikTokProvider {
 
     /// `POST /v2/oauth/token/` form: `client_key`, `client_secret`, `code`,
     /// `grant_type=authorization_code`, `redirect_uri` (and `code_verifier` when one was sent).
-    async fn exchange_code(&self, client: &OAuthClient, code: &SecretString, redirect_uri: &Url, pkce_verifier: Option<&SecretString>) -> Result<TokenSet, ProviderError> {
-        let secret = client.client_secret.as_ref().ok_or_else(|| ProviderError::rejected(NETWORK, "the TikTok client secret is not configured (POSTIZ_OAUTH_TIKTOK_CLIENT_SECRET)"))?;
+    async fn exchange_code(
+        &self,
+        client: &OAuthClient,
+        code: &SecretString,
+        redirect_uri: &Url,
+        pkce_verifier: Option<&SecretString>,
+    ) -> Result<TokenSet, ProviderError> {
+        let secret = client.client_secret.as_ref().ok_or_else(|| {
+            ProviderError::rejected(NETWORK, "the TikTok client secret is not configured (POSTIZ_OAUTH_TIKTOK_CLIENT_SECRET)")
+        })?;
         let mut form = vec![
             ("client_key", client.client_id.as_str()),
             ("client_secret", secret.expose_secret()),
@@ -465,9 +512,16 @@ impl Provider for TikTokProvider {
 
     /// `POST /v2/oauth/token/` form: `client_key`, `client_secret`, `grant_type=refresh_token`,
     /// `refresh_token`. TikTok may return a new refresh token; the old one is kept otherwise.
-    async fn refresh(&self, client: Option<&OAuthClient>, refresh_token: &SecretString, _server: Option<&Url>) -> Result<TokenSet, ProviderError> {
+    async fn refresh(
+        &self,
+        client: Option<&OAuthClient>,
+        refresh_token: &SecretString,
+        _server: Option<&Url>,
+    ) -> Result<TokenSet, ProviderError> {
         let client = client.ok_or_else(|| ProviderError::rejected(NETWORK, "no TikTok OAuth client is configured"))?;
-        let secret = client.client_secret.as_ref().ok_or_else(|| ProviderError::rejected(NETWORK, "the TikTok client secret is not configured (POSTIZ_OAUTH_TIKTOK_CLIENT_SECRET)"))?;
+        let secret = client.client_secret.as_ref().ok_or_else(|| {
+            ProviderError::rejected(NETWORK, "the TikTok client secret is not configured (POSTIZ_OAUTH_TIKTOK_CLIENT_SECRET)")
+        })?;
         let mut set = self
             .token_request(&[
                 ("client_key", client.client_id.as_str()),
@@ -487,7 +541,14 @@ impl Provider for TikTokProvider {
         let url = self.url("/v2/user/info/")?;
         let v: Value = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "open_id,union_id,avatar_url,display_name,username")]), parse_error)
+            .get_json(
+                NETWORK,
+                || {
+                    bearer(self.http.client().get(url.clone()), token)
+                        .query(&[("fields", "open_id,union_id,avatar_url,display_name,username")])
+                },
+                parse_error,
+            )
             .await?;
         let u = &v["data"]["user"];
         Ok(AccountInfo {
@@ -501,15 +562,20 @@ impl Provider for TikTokProvider {
 
     async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError> {
         if post.items.len() > 1 {
-            return Err(ProviderError::rejected(NETWORK, "TikTok does not support threads; remove the replies or publish them as separate posts"));
+            return Err(ProviderError::rejected(
+                NETWORK,
+                "TikTok does not support threads; remove the replies or publish them as separate posts",
+            ));
         }
         if post.first_comment.is_some() {
             return Err(ProviderError::rejected(NETWORK, "TikTok does not support a first comment; remove it"));
         }
         if let Some(done) = post.already_published.first() {
-            return RemotePost::from_items(vec![done.clone()]).ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish"));
+            return RemotePost::from_items(vec![done.clone()])
+                .ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish"));
         }
-        let item = post.items.first().ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish; add a video or photos"))?;
+        let item =
+            post.items.first().ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish; add a video or photos"))?;
         let settings = match &post.settings {
             NetworkSettings::TikTok(s) => s.clone(),
             _ => TikTokSettings::default(),
@@ -547,29 +613,54 @@ impl Provider for TikTokProvider {
                 let body = json!({"filters": {"video_ids": [id]}});
                 let answer: Result<Value, _> = self
                     .http
-                    .get_json_or_refusal(NETWORK, || bearer(self.http.client().post(url.clone()), token).query(&[("fields", fields)]).json(&body), parse_error)
+                    .get_json_or_refusal(
+                        NETWORK,
+                        || bearer(self.http.client().post(url.clone()), token).query(&[("fields", fields)]).json(&body),
+                        parse_error,
+                    )
                     .await?;
                 let v = answer.map_err(|refusal| refused_post(NETWORK, &refusal))?;
-                let Some(video) = v["data"]["videos"].as_array().into_iter().flatten().find(|x| x["id"].as_str() == Some(id.as_str())) else {
-                    return Err(crate::analytics::gone(NETWORK, Some("TikTok does not return it: deleted, made private, or a draft not posted yet")));
+                let Some(video) = v["data"]["videos"].as_array().into_iter().flatten().find(|x| x["id"].as_str() == Some(id.as_str()))
+                else {
+                    return Err(crate::analytics::gone(
+                        NETWORK,
+                        Some("TikTok does not return it: deleted, made private, or a draft not posted yet"),
+                    ));
                 };
                 let n = |k: &str| video[k].as_u64();
                 Ok(Analytics::now(
                     crate::analytics::pick(video, &["view_count", "like_count", "comment_count", "share_count"]),
-                    [(M::Views, n("view_count")), (M::Likes, n("like_count")), (M::Comments, n("comment_count")), (M::Shares, n("share_count"))],
+                    [
+                        (M::Views, n("view_count")),
+                        (M::Likes, n("like_count")),
+                        (M::Comments, n("comment_count")),
+                        (M::Shares, n("share_count")),
+                    ],
                 ))
             }
             AnalyticsQuery::Account => {
                 let url = self.url("/v2/user/info/")?;
                 let v: Value = self
                     .http
-                    .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("fields", "follower_count,following_count,likes_count,video_count")]), parse_error)
+                    .get_json(
+                        NETWORK,
+                        || {
+                            bearer(self.http.client().get(url.clone()), token)
+                                .query(&[("fields", "follower_count,following_count,likes_count,video_count")])
+                        },
+                        parse_error,
+                    )
                     .await?;
                 let u = &v["data"]["user"];
                 let n = |k: &str| u[k].as_u64();
                 Ok(Analytics::now(
                     crate::analytics::pick(u, &["follower_count", "following_count", "likes_count", "video_count"]),
-                    [(M::Followers, n("follower_count")), (M::Following, n("following_count")), (M::Likes, n("likes_count")), (M::Posts, n("video_count"))],
+                    [
+                        (M::Followers, n("follower_count")),
+                        (M::Following, n("following_count")),
+                        (M::Likes, n("likes_count")),
+                        (M::Posts, n("video_count")),
+                    ],
                 ))
             }
         }
@@ -579,15 +670,27 @@ impl Provider for TikTokProvider {
     /// the same caption since the attempt. Not finding it proves nothing: a post still
     /// processing, not public, or waiting in the inbox is not listed, so that answer is an
     /// error (the worker then asks the user) rather than "safe to publish again".
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
-        let d = self.read(token, "/v2/video/list/", &[("fields", "id,title,video_description,create_time,share_url")], &json!({"max_count": 20})).await?;
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
+        let d = self
+            .read(token, "/v2/video/list/", &[("fields", "id,title,video_description,create_time,share_url")], &json!({"max_count": 20}))
+            .await?;
         let since = (query.not_before - chrono::Duration::seconds(5)).timestamp();
         let found = d["videos"].as_array().into_iter().flatten().find(|v| {
             let caption = v["title"].as_str().or_else(|| v["video_description"].as_str()).unwrap_or_default();
             same_text(&query.text, caption) && v["create_time"].as_i64().is_none_or(|t| t >= since)
         });
         match found.and_then(|v| v["id"].as_str().map(|id| (id.to_owned(), v["share_url"].as_str().and_then(|u| Url::parse(u).ok())))) {
-            Some((id, url)) => Ok(RemotePost::from_items(vec![PublishedItem { index: 0, url: url.or_else(|| Self::video_url(account.handle.as_deref(), &id)), id, cid: None }])),
+            Some((id, url)) => Ok(RemotePost::from_items(vec![PublishedItem {
+                index: 0,
+                url: url.or_else(|| Self::video_url(account.handle.as_deref(), &id)),
+                id,
+                cid: None,
+            }])),
             None => Err(ProviderError::rejected(
                 NETWORK,
                 "TikTok lists only public videos, and none since the attempt has this caption; a post still processing, private or waiting in the inbox can't be seen from here",

@@ -7,14 +7,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::SecondsFormat;
 use postiz_domain::{MediaKind, Network, NetworkSettings};
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::analytics::{Analytics, AnalyticsQuery, MetricName as M, PerPost, gone, in_order, one_at_a_time, pick, refused_post, single, unique};
+use crate::analytics::{
+    Analytics, AnalyticsQuery, MetricName as M, PerPost, gone, in_order, one_at_a_time, pick, refused_post, single, unique,
+};
 use crate::common::{Part, Progress, bearer, endpoint, static_url};
 use crate::connection::{AccountInfo, Connection, OAuth2Spec};
 use crate::http::{ErrorClass, ErrorDetails, HttpClient, Refusal, SendKind, generic_message};
@@ -56,7 +58,10 @@ fn tweet_analytics(t: &Value) -> Analytics {
     Analytics::now(
         pick(t, &["public_metrics", "non_public_metrics", "organic_metrics"]),
         [
-            (M::Impressions, n(private, "impression_count").or_else(|| n(public, "impression_count")).or_else(|| n(organic, "impression_count"))),
+            (
+                M::Impressions,
+                n(private, "impression_count").or_else(|| n(public, "impression_count")).or_else(|| n(organic, "impression_count")),
+            ),
             (M::Likes, n(public, "like_count")),
             (M::Shares, n(public, "retweet_count")),
             (M::Comments, n(public, "reply_count")),
@@ -133,10 +138,8 @@ impl XProvider {
                 parse_error,
             )
             .await?;
-        let id = init["data"]["id"]
-            .as_str()
-            .ok_or_else(|| ProviderError::transient(NETWORK, "media initialize returned no id"))?
-            .to_owned();
+        let id =
+            init["data"]["id"].as_str().ok_or_else(|| ProviderError::transient(NETWORK, "media initialize returned no id"))?.to_owned();
         for (index, chunk) in media.data.chunks(CHUNK).enumerate() {
             let part = reqwest::multipart::Part::bytes(chunk.to_vec())
                 .file_name(media.filename.clone())
@@ -168,7 +171,10 @@ impl XProvider {
                 None | Some("succeeded") => break,
                 Some("failed") => {
                     let msg = info["error"]["message"].as_str().unwrap_or("processing failed");
-                    return Err(ProviderError::rejected(NETWORK, format!("X could not process {}: {msg}; try another file", media.filename)));
+                    return Err(ProviderError::rejected(
+                        NETWORK,
+                        format!("X could not process {}: {msg}; try another file", media.filename),
+                    ));
                 }
                 Some(_) => {
                     if tokio::time::Instant::now() >= deadline {
@@ -186,7 +192,10 @@ impl XProvider {
                         .http
                         .get_json(
                             NETWORK,
-                            || bearer(self.http.client().get(url.clone()), token).query(&[("command", "STATUS"), ("media_id", id2.as_str())]),
+                            || {
+                                bearer(self.http.client().get(url.clone()), token)
+                                    .query(&[("command", "STATUS"), ("media_id", id2.as_str())])
+                            },
                             parse_error,
                         )
                         .await?;
@@ -265,8 +274,11 @@ impl XProvider {
         for chunk in unique(ids).chunks(BATCH) {
             let (mut lookup, public_only) = match self.lookup(token, chunk, ALL_METRIC_FIELDS).await? {
                 Ok(l) => {
-                    let refused: Vec<String> =
-                        chunk.iter().filter(|id| !l.found.contains_key(*id) && l.errors.get(*id).is_some_and(field_refused)).cloned().collect();
+                    let refused: Vec<String> = chunk
+                        .iter()
+                        .filter(|id| !l.found.contains_key(*id) && l.errors.get(*id).is_some_and(field_refused))
+                        .cloned()
+                        .collect();
                     (l, refused)
                 }
                 Err(refusal) if refusal.status == StatusCode::FORBIDDEN => (Lookup::default(), chunk.to_vec()),
@@ -359,9 +371,7 @@ impl Provider for XProvider {
         Connection::OAuth2(OAuth2Spec {
             auth_url: static_url("https://x.com/i/oauth2/authorize"),
             token_url: static_url("https://api.x.com/2/oauth2/token"),
-            scopes: ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"]
-                .map(String::from)
-                .to_vec(),
+            scopes: ["tweet.read", "tweet.write", "users.read", "media.write", "offline.access"].map(String::from).to_vec(),
             scope_separator: " ",
             pkce: true,
             extra_auth_params: vec![],
@@ -390,7 +400,11 @@ impl Provider for XProvider {
         let url = self.url("/2/users/me")?;
         let v: Value = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("user.fields", "profile_image_url")]), parse_error)
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("user.fields", "profile_image_url")]),
+                parse_error,
+            )
             .await?;
         let d = &v["data"];
         Ok(AccountInfo {
@@ -461,12 +475,19 @@ impl Provider for XProvider {
         let url = self.url(&format!("/2/users/{}", account.id))?;
         let v: Value = self
             .http
-            .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("user.fields", "public_metrics")]), parse_error)
+            .get_json(
+                NETWORK,
+                || bearer(self.http.client().get(url.clone()), token).query(&[("user.fields", "public_metrics")]),
+                parse_error,
+            )
             .await?;
         if !v["data"].is_object() {
             // A suspended or deleted account comes back as HTTP 200 with only `errors`.
             let detail = v["errors"][0]["detail"].as_str().unwrap_or("no such account");
-            return Err(ProviderError::rejected(NETWORK, format!("X no longer returns this account ({}); reconnect it or remove it", detail.trim_end_matches('.'))));
+            return Err(ProviderError::rejected(
+                NETWORK,
+                format!("X no longer returns this account ({}); reconnect it or remove it", detail.trim_end_matches('.')),
+            ));
         }
         let m = &v["data"]["public_metrics"];
         let n = |k: &str| m[k].as_u64();
@@ -483,7 +504,12 @@ impl Provider for XProvider {
 
     /// Looks through the user's recent posts (`GET /2/users/:id/tweets`, since `not_before`)
     /// for one with the same text, links aside (X rewrites them to t.co).
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let url = self.url(&format!("/2/users/{}/tweets", account.id))?;
         let start = (query.not_before - chrono::Duration::seconds(5)).to_rfc3339_opts(SecondsFormat::Secs, true);
         let v: Value = self

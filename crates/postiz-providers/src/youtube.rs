@@ -68,7 +68,12 @@ pub struct YouTubeProvider {
 impl YouTubeProvider {
     /// An adapter for `www.googleapis.com`.
     pub fn new(http: HttpClient) -> Self {
-        Self { http, api: static_url("https://www.googleapis.com"), token_url: static_url("https://oauth2.googleapis.com/token"), chunk: DEFAULT_CHUNK }
+        Self {
+            http,
+            api: static_url("https://www.googleapis.com"),
+            token_url: static_url("https://oauth2.googleapis.com/token"),
+            chunk: DEFAULT_CHUNK,
+        }
     }
 
     /// Points the OAuth token endpoint elsewhere (tests).
@@ -99,7 +104,13 @@ impl YouTubeProvider {
     }
 
     /// Opens an upload session; its URI is where the bytes go.
-    async fn open_session(&self, token: &SecretString, settings: &YouTubeSettings, description: &str, video: &PublishMedia) -> Result<Url, ProviderError> {
+    async fn open_session(
+        &self,
+        token: &SecretString,
+        settings: &YouTubeSettings,
+        description: &str,
+        video: &PublishMedia,
+    ) -> Result<Url, ProviderError> {
         let mut snippet = json!({"title": settings.title.trim(), "description": description});
         if !settings.tags.is_empty() {
             snippet["tags"] = json!(settings.tags);
@@ -171,7 +182,9 @@ impl YouTubeProvider {
                 // Every byte acknowledged but no resource: ask once more.
                 return match self.ask_session(token, session, total, &ProviderError::outcome_unknown(NETWORK, "all bytes sent")).await? {
                     SessionState::Done(v) => Ok(v),
-                    SessionState::Received(_) => Err(ProviderError::outcome_unknown(NETWORK, "YouTube received every byte but did not return the video")),
+                    SessionState::Received(_) => {
+                        Err(ProviderError::outcome_unknown(NETWORK, "YouTube received every byte but did not return the video"))
+                    }
                     SessionState::Gone => Err(expired()),
                 };
             }
@@ -179,10 +192,18 @@ impl YouTubeProvider {
     }
 
     /// `PUT {session}` with `Content-Range: bytes */total`: how much the session holds.
-    async fn ask_session(&self, token: &SecretString, session: &Url, total: usize, cause: &ProviderError) -> Result<SessionState, ProviderError> {
+    async fn ask_session(
+        &self,
+        token: &SecretString,
+        session: &Url,
+        total: usize,
+        cause: &ProviderError,
+    ) -> Result<SessionState, ProviderError> {
         let mut attempt = 0;
         loop {
-            let request = bearer(self.http.client().put(session.clone()), token).header("content-range", format!("bytes */{total}")).header("content-length", "0");
+            let request = bearer(self.http.client().put(session.clone()), token)
+                .header("content-range", format!("bytes */{total}"))
+                .header("content-length", "0");
             let answer = match request.send().await {
                 Ok(response) => self.session_answer(response).await,
                 Err(e) => Err(transport_error(NETWORK, e, SendKind::Safe)),
@@ -194,7 +215,10 @@ impl YouTubeProvider {
                 }
                 // The session can't say: the last chunk may have completed the video.
                 Err(ProviderError::Transient { source, .. }) => {
-                    return Err(ProviderError::outcome_unknown(NETWORK, format!("the upload was interrupted ({cause}) and its session could not be asked ({source})")));
+                    return Err(ProviderError::outcome_unknown(
+                        NETWORK,
+                        format!("the upload was interrupted ({cause}) and its session could not be asked ({source})"),
+                    ));
                 }
                 other => return other,
             }
@@ -237,7 +261,8 @@ impl YouTubeProvider {
     }
 
     fn watch_url(id: &str, short: bool) -> Option<Url> {
-        Url::parse(&if short { format!("https://www.youtube.com/shorts/{id}") } else { format!("https://www.youtube.com/watch?v={id}") }).ok()
+        Url::parse(&if short { format!("https://www.youtube.com/shorts/{id}") } else { format!("https://www.youtube.com/watch?v={id}") })
+            .ok()
     }
 }
 
@@ -302,7 +327,9 @@ fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorD
     let reason = e["errors"][0]["reason"].as_str().unwrap_or_default();
     let text = e["message"].as_str().or_else(|| e["errors"][0]["message"].as_str()).unwrap_or("error").trim_end_matches('.');
     let hint = match reason {
-        "quotaExceeded" => ": the YouTube API quota of this server's Google project is spent for today (an upload costs 1,600 of 10,000 units); it resets at midnight Pacific time",
+        "quotaExceeded" => {
+            ": the YouTube API quota of this server's Google project is spent for today (an upload costs 1,600 of 10,000 units); it resets at midnight Pacific time"
+        }
         "uploadLimitExceeded" => ": this channel has reached its daily upload limit",
         "youtubeSignupRequired" => ": this Google account has no YouTube channel; create one, then connect again",
         "invalidTitle" => ": Title is missing, too long or has < or >",
@@ -316,7 +343,9 @@ fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorD
         "uploadLimitExceeded" => Some(ErrorClass::RateLimited(Some(UPLOAD_CAP_WAIT))),
         "rateLimitExceeded" | "userRateLimitExceeded" => Some(ErrorClass::RateLimited(None)),
         "authError" | "invalidCredentials" | "insufficientPermissions" => Some(ErrorClass::Unauthorized),
-        "youtubeSignupRequired" | "invalidTitle" | "invalidDescription" | "invalidTags" | "invalidCategoryId" | "forbidden" => Some(ErrorClass::Rejected),
+        "youtubeSignupRequired" | "invalidTitle" | "invalidDescription" | "invalidTags" | "invalidCategoryId" | "forbidden" => {
+            Some(ErrorClass::Rejected)
+        }
         "backendError" | "internalError" => Some(ErrorClass::Transient),
         _ => None,
     };
@@ -340,7 +369,11 @@ impl Provider for YouTubeProvider {
             scopes: SCOPES.map(String::from).to_vec(),
             scope_separator: " ",
             pkce: true,
-            extra_auth_params: vec![("access_type".into(), "offline".into()), ("prompt".into(), "consent".into()), ("include_granted_scopes".into(), "true".into())],
+            extra_auth_params: vec![
+                ("access_type".into(), "offline".into()),
+                ("prompt".into(), "consent".into()),
+                ("include_granted_scopes".into(), "true".into()),
+            ],
             client_auth_basic: false,
             custom_refresh: false,
             client_id_param: "client_id",
@@ -364,9 +397,9 @@ impl Provider for YouTubeProvider {
     /// The signed-in identity's channel (`channels.list?part=snippet&mine=true`).
     async fn account_info(&self, token: &SecretString, _server: Option<&Url>) -> Result<AccountInfo, ProviderError> {
         let v = self.get(token, "/youtube/v3/channels", &[("part", "snippet"), ("mine", "true")]).await?;
-        let c = v["items"]
-            .get(0)
-            .ok_or_else(|| ProviderError::rejected(NETWORK, "this Google account has no YouTube channel; create one, then connect again"))?;
+        let c = v["items"].get(0).ok_or_else(|| {
+            ProviderError::rejected(NETWORK, "this Google account has no YouTube channel; create one, then connect again")
+        })?;
         Ok(AccountInfo {
             id: c["id"].as_str().unwrap_or_default().to_owned(),
             handle: c["snippet"]["customUrl"].as_str().map(str::to_owned),
@@ -390,7 +423,8 @@ impl Provider for YouTubeProvider {
             return Err(ProviderError::rejected(NETWORK, "YouTube posts take no first comment here; remove it"));
         }
         if let Some(done) = post.already_published.first() {
-            return RemotePost::from_items(vec![done.clone()]).ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish"));
+            return RemotePost::from_items(vec![done.clone()])
+                .ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish"));
         }
         let item = post.items.first().ok_or_else(|| ProviderError::rejected(NETWORK, "there is nothing to publish; attach a video"))?;
         let settings = match &post.settings {
@@ -403,7 +437,12 @@ impl Provider for YouTubeProvider {
         let (video, thumbnail) = match item.media.as_slice() {
             [v] if v.kind == MediaKind::Video => (v, None),
             [v, t] if v.kind == MediaKind::Video && t.kind == MediaKind::Image => (v, Some(t)),
-            _ => return Err(ProviderError::rejected(NETWORK, "a YouTube post is one video, optionally followed by one image for its thumbnail")),
+            _ => {
+                return Err(ProviderError::rejected(
+                    NETWORK,
+                    "a YouTube post is one video, optionally followed by one image for its thumbnail",
+                ));
+            }
         };
         let session = self.open_session(token, &settings, &item.text, video).await?;
         let resource = self.upload(token, &session, video).await?;
@@ -430,14 +469,21 @@ impl Provider for YouTubeProvider {
                 let url = self.url("/youtube/v3/videos")?;
                 let answer: Result<Value, _> = self
                     .http
-                    .get_json_or_refusal(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("part", "statistics"), ("id", id.as_str())]), parse_error)
+                    .get_json_or_refusal(
+                        NETWORK,
+                        || bearer(self.http.client().get(url.clone()), token).query(&[("part", "statistics"), ("id", id.as_str())]),
+                        parse_error,
+                    )
                     .await?;
                 let v = answer.map_err(|r| refused_post(NETWORK, &r))?;
                 let Some(video) = v["items"].as_array().into_iter().flatten().find(|x| x["id"].as_str() == Some(id.as_str())) else {
                     return Err(crate::analytics::gone(NETWORK, Some("YouTube does not return the video")));
                 };
                 let s = &video["statistics"];
-                Ok(Analytics::now(pick(s, &["viewCount", "likeCount", "commentCount", "favoriteCount"]), [(M::Views, n(s, "viewCount")), (M::Likes, n(s, "likeCount")), (M::Comments, n(s, "commentCount"))]))
+                Ok(Analytics::now(
+                    pick(s, &["viewCount", "likeCount", "commentCount", "favoriteCount"]),
+                    [(M::Views, n(s, "viewCount")), (M::Likes, n(s, "likeCount")), (M::Comments, n(s, "commentCount"))],
+                ))
             }
             AnalyticsQuery::Account => {
                 let v = self.get(token, "/youtube/v3/channels", &[("part", "statistics"), ("id", account.id.as_str())]).await?;
@@ -457,12 +503,19 @@ impl Provider for YouTubeProvider {
     /// the uploads playlist → `playlistItems.list?part=snippet`) for a video with the same
     /// description since the attempt. A video is listed as soon as its upload completes, and an
     /// upload that did not complete is no video, so not finding it means publishing is safe.
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let c = self.get(token, "/youtube/v3/channels", &[("part", "contentDetails"), ("id", account.id.as_str())]).await?;
         let Some(uploads) = c["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"].as_str().map(str::to_owned) else {
             return Err(ProviderError::rejected(NETWORK, "YouTube did not say where this channel's uploads are"));
         };
-        let v = self.get(token, "/youtube/v3/playlistItems", &[("part", "snippet"), ("playlistId", uploads.as_str()), ("maxResults", "25")]).await?;
+        let v = self
+            .get(token, "/youtube/v3/playlistItems", &[("part", "snippet"), ("playlistId", uploads.as_str()), ("maxResults", "25")])
+            .await?;
         let not_before = query.not_before - chrono::Duration::seconds(5);
         let found = v["items"].as_array().into_iter().flatten().find(|i| {
             let s = &i["snippet"];

@@ -172,11 +172,8 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// A 401 response when the bearer token is missing or `expired`, else `None`.
 fn auth_failure(headers: &HeaderMap) -> Option<Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .filter(|t| !t.is_empty());
+    let token =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).filter(|t| !t.is_empty());
     match token {
         None => Some(error(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer token")),
         Some("expired") => Some(error(StatusCode::UNAUTHORIZED, "token_expired", "the access token has expired")),
@@ -219,10 +216,7 @@ async fn create_post(AxState(app): AxState<App>, headers: HeaderMap, body: Bytes
     if let Some(resp) = auth_failure(&headers) {
         return resp;
     }
-    let header_fault = headers
-        .get("x-sandbox-fault")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| serde_json::from_str::<Fault>(v).ok());
+    let header_fault = headers.get("x-sandbox-fault").and_then(|v| v.to_str().ok()).and_then(|v| serde_json::from_str::<Fault>(v).ok());
     let fault = {
         let mut st = lock(&app.state);
         st.attempts += 1;
@@ -258,10 +252,7 @@ async fn create_post(AxState(app): AxState<App>, headers: HeaderMap, body: Bytes
         if let Some(m) = new.media_ids.iter().find(|m| !st.media.contains_key(*m)) {
             return error(StatusCode::UNPROCESSABLE_ENTITY, "media_missing", &format!("unknown media id {m}"));
         }
-        let existing = key
-            .as_ref()
-            .filter(|_| st.honor_idempotency_key)
-            .and_then(|k| st.by_key(k).cloned());
+        let existing = key.as_ref().filter(|_| st.honor_idempotency_key).and_then(|k| st.by_key(k).cloned());
         match existing {
             Some(p) => (StatusCode::OK, p),
             None => {
@@ -304,12 +295,8 @@ async fn find_posts(AxState(app): AxState<App>, headers: HeaderMap, Query(q): Qu
         return resp;
     }
     let st = lock(&app.state);
-    let posts: Vec<&RecordedPost> = st
-        .posts
-        .iter()
-        .filter(|p| !p.deleted)
-        .filter(|p| q.idempotency_key.is_none() || p.idempotency_key == q.idempotency_key)
-        .collect();
+    let posts: Vec<&RecordedPost> =
+        st.posts.iter().filter(|p| !p.deleted).filter(|p| q.idempotency_key.is_none() || p.idempotency_key == q.idempotency_key).collect();
     Json(json!({ "posts": posts })).into_response()
 }
 

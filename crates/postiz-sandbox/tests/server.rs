@@ -52,7 +52,8 @@ async fn reconciliation_finds_posts_by_idempotency_key() {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
     publish(&sb, "find-me", "x").await;
     publish(&sb, "other", "y").await;
-    let v: Value = http().get(format!("{}/api/posts?idempotency_key=find-me", sb.url())).bearer_auth("t").send().await.unwrap().json().await.unwrap();
+    let v: Value =
+        http().get(format!("{}/api/posts?idempotency_key=find-me", sb.url())).bearer_auth("t").send().await.unwrap().json().await.unwrap();
     assert_eq!(v["posts"].as_array().unwrap().len(), 1);
     assert_eq!(v["posts"][0]["text"], "x");
 }
@@ -60,7 +61,12 @@ async fn reconciliation_finds_posts_by_idempotency_key() {
 #[tokio::test]
 async fn scripted_429_carries_retry_after_and_records_nothing() {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let r = http().post(format!("{}/_control/faults", sb.url())).json(&json!({"queue": [{"status": 429, "retry_after": 30}, {"status": 503}]})).send().await.unwrap();
+    let r = http()
+        .post(format!("{}/_control/faults", sb.url()))
+        .json(&json!({"queue": [{"status": 429, "retry_after": 30}, {"status": 503}]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let first = publish(&sb, "k", "x").await;
     assert_eq!(first.status(), 429);
@@ -114,7 +120,12 @@ async fn a_fault_can_ride_on_one_request_header() {
 async fn a_seeded_mix_is_reproducible() {
     let outcomes = |seed| async move {
         let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-        http().post(format!("{}/_control/faults", sb.url())).json(&json!({"mix": {"seed": seed, "rate_limited": 0.3, "server_error": 0.3}})).send().await.unwrap();
+        http()
+            .post(format!("{}/_control/faults", sb.url()))
+            .json(&json!({"mix": {"seed": seed, "rate_limited": 0.3, "server_error": 0.3}}))
+            .send()
+            .await
+            .unwrap();
         let mut v = Vec::new();
         for i in 0..20 {
             v.push(publish(&sb, &i.to_string(), "x").await.status().as_u16());

@@ -36,14 +36,9 @@ pub fn pick_evergreen(
     if last_account_share.is_some_and(|t| now - t < min_gap_per_account) {
         return None;
     }
-    let eligible = candidates
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.last_shared_at.is_none_or(|t| now - t >= min_gap_per_post));
+    let eligible = candidates.iter().enumerate().filter(|(_, c)| c.last_shared_at.is_none_or(|t| now - t >= min_gap_per_post));
     match order {
-        EvergreenOrder::InOrder => eligible
-            .min_by_key(|(_, c)| (c.last_shared_at, c.position))
-            .map(|(i, _)| i),
+        EvergreenOrder::InOrder => eligible.min_by_key(|(_, c)| (c.last_shared_at, c.position)).map(|(i, _)| i),
         EvergreenOrder::Weighted => eligible
             .max_by_key(|(_, c)| {
                 // Never shared beats everything; then weight × age, ties to the earlier position.

@@ -1,4 +1,4 @@
-use chrono::{Datelike, DateTime, Duration, Months, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use rrule::RRuleSet;
 
@@ -67,9 +67,7 @@ impl Recurrence {
         let mut interval = 1;
         let mut has_count = false;
         for part in body.split(';').filter(|p| !p.is_empty()) {
-            let (key, value) = part
-                .split_once('=')
-                .ok_or_else(|| err("rrule", format!("{part:?} is not KEY=VALUE")))?;
+            let (key, value) = part.split_once('=').ok_or_else(|| err("rrule", format!("{part:?} is not KEY=VALUE")))?;
             let key = key.trim().to_ascii_uppercase();
             let value = value.trim();
             if !ALLOWED.contains(&key.as_str()) {
@@ -253,9 +251,10 @@ mod tests {
     fn daily_nine_in_berlin_stays_nine_across_both_dst_changes() {
         let r = Recurrence::parse("FREQ=DAILY", wall("2026-03-27 09:00"), "Europe/Berlin").unwrap();
         let spring = r.between(utc("2026-03-27T00:00:00Z"), utc("2026-03-31T00:00:00Z"), 10);
-        assert_eq!(local_strings(&r, &spring), [
-            "2026-03-27 09:00 CET", "2026-03-28 09:00 CET", "2026-03-29 09:00 CEST", "2026-03-30 09:00 CEST"
-        ]);
+        assert_eq!(
+            local_strings(&r, &spring),
+            ["2026-03-27 09:00 CET", "2026-03-28 09:00 CET", "2026-03-29 09:00 CEST", "2026-03-30 09:00 CEST"]
+        );
         assert_eq!(spring[2].to_rfc3339(), "2026-03-29T07:00:00+00:00", "the UTC instant moved by an hour");
         let autumn = r.between(utc("2026-10-24T00:00:00Z"), utc("2026-10-27T00:00:00Z"), 10);
         assert_eq!(local_strings(&r, &autumn), ["2026-10-24 09:00 CEST", "2026-10-25 09:00 CET", "2026-10-26 09:00 CET"]);
@@ -266,9 +265,10 @@ mod tests {
         // The US changes on 2026-03-08, three weeks before Europe.
         let r = Recurrence::parse("FREQ=WEEKLY;BYDAY=SU;BYHOUR=8;BYMINUTE=15", wall("2026-03-01 08:15"), "America/New_York").unwrap();
         let got = r.between(utc("2026-03-01T00:00:00Z"), utc("2026-03-16T00:00:00Z"), 10);
-        assert_eq!(got.iter().map(|t| t.to_rfc3339()).collect::<Vec<_>>(), [
-            "2026-03-01T13:15:00+00:00", "2026-03-08T12:15:00+00:00", "2026-03-15T12:15:00+00:00"
-        ]);
+        assert_eq!(
+            got.iter().map(|t| t.to_rfc3339()).collect::<Vec<_>>(),
+            ["2026-03-01T13:15:00+00:00", "2026-03-08T12:15:00+00:00", "2026-03-15T12:15:00+00:00"]
+        );
     }
 
     #[test]
@@ -290,9 +290,10 @@ mod tests {
         let r = Recurrence::parse("FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3", wall("2026-01-31 12:00"), "UTC").unwrap();
         let got = r.between(utc("2026-01-01T00:00:00Z"), utc("2027-01-01T00:00:00Z"), 10);
         // Months without a 31st are skipped, as RFC 5545 requires; COUNT counts real occurrences.
-        assert_eq!(got.iter().map(|t| t.to_rfc3339()).collect::<Vec<_>>(), [
-            "2026-01-31T12:00:00+00:00", "2026-03-31T12:00:00+00:00", "2026-05-31T12:00:00+00:00"
-        ]);
+        assert_eq!(
+            got.iter().map(|t| t.to_rfc3339()).collect::<Vec<_>>(),
+            ["2026-01-31T12:00:00+00:00", "2026-03-31T12:00:00+00:00", "2026-05-31T12:00:00+00:00"]
+        );
         let until = Recurrence::parse("FREQ=DAILY;UNTIL=20260103T120000Z", wall("2026-01-01 12:00"), "UTC").unwrap();
         assert_eq!(until.between(utc("2026-01-01T00:00:00Z"), utc("2026-02-01T00:00:00Z"), 10).len(), 3);
     }
@@ -319,7 +320,10 @@ mod tests {
     fn count_and_interval_are_bounded() {
         let start = wall("2026-01-01 09:00");
         assert!(Recurrence::parse("FREQ=DAILY;COUNT=5000", start, "UTC").is_ok());
-        assert_eq!(Recurrence::parse("FREQ=DAILY;COUNT=5001", start, "UTC").unwrap_err().message, "COUNT must be a whole number from 1 to 5000");
+        assert_eq!(
+            Recurrence::parse("FREQ=DAILY;COUNT=5001", start, "UTC").unwrap_err().message,
+            "COUNT must be a whole number from 1 to 5000"
+        );
         assert_eq!(Recurrence::parse("FREQ=DAILY;INTERVAL=0", start, "UTC").unwrap_err().field, "rrule");
         assert_eq!(Recurrence::parse("FREQ=DAILY;INTERVAL=1000", start, "UTC").unwrap_err().field, "rrule");
     }

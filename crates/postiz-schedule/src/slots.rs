@@ -16,24 +16,14 @@ pub struct Slot {
 
 /// The first slot strictly after `after` whose instant is not in `taken`, looking `horizon_days`
 /// ahead. `None` when there are no slots or all are taken in that horizon.
-pub fn next_free_slot(
-    slots: &[Slot],
-    tz: Tz,
-    after: DateTime<Utc>,
-    taken: &[DateTime<Utc>],
-    horizon_days: u32,
-) -> Option<DateTime<Utc>> {
+pub fn next_free_slot(slots: &[Slot], tz: Tz, after: DateTime<Utc>, taken: &[DateTime<Utc>], horizon_days: u32) -> Option<DateTime<Utc>> {
     let mut ordered: Vec<Slot> = slots.to_vec();
     ordered.sort_by_key(|s| s.time);
     let first_day = after.with_timezone(&tz).date_naive();
     (0..=i64::from(horizon_days))
         .map(|offset| first_day + Duration::days(offset))
         .flat_map(|day| {
-            ordered
-                .iter()
-                .filter(move |s| s.day == day.weekday())
-                .map(move |s| resolve_local(tz, day.and_time(s.time)))
-                .collect::<Vec<_>>()
+            ordered.iter().filter(move |s| s.day == day.weekday()).map(move |s| resolve_local(tz, day.and_time(s.time))).collect::<Vec<_>>()
         })
         .find(|t| *t > after && !taken.contains(t))
 }
@@ -48,8 +38,7 @@ mod hhmm {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let text = String::deserialize(d)?;
-        NaiveTime::parse_from_str(&text, "%H:%M")
-            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time like 09:30")))
+        NaiveTime::parse_from_str(&text, "%H:%M").map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time like 09:30")))
     }
 }
 

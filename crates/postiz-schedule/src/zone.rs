@@ -33,7 +33,6 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;

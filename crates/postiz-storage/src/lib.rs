@@ -104,9 +104,10 @@ impl MediaStorage {
     /// `POSTIZ_MEDIA_S3_ACCESS_KEY_ID` / `POSTIZ_MEDIA_S3_SECRET_ACCESS_KEY`.
     pub fn from_settings(m: &postiz_config::MediaSettings) -> Result<Self, StorageError> {
         if m.backend == "s3" {
-            let (access_key_id, secret_access_key) = postiz_config::media_s3_keys()
-                .map_err(|e| StorageError::Config(e.to_string()))?
-                .ok_or_else(|| StorageError::Config(format!("media.backend = \"s3\" needs {}", postiz_config::MEDIA_S3_KEY_VARS.join(" and "))))?;
+            let (access_key_id, secret_access_key) =
+                postiz_config::media_s3_keys().map_err(|e| StorageError::Config(e.to_string()))?.ok_or_else(|| {
+                    StorageError::Config(format!("media.backend = \"s3\" needs {}", postiz_config::MEDIA_S3_KEY_VARS.join(" and ")))
+                })?;
             Self::s3(&S3Settings {
                 endpoint: m.s3_endpoint.clone(),
                 bucket: m.s3_bucket.clone(),
@@ -201,13 +202,8 @@ impl MediaStorage {
     /// Every object under `prefix` with its size, sorted by path.
     pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
         let prefix = Path::from(prefix);
-        let mut out: Vec<(String, u64)> = self
-            .store
-            .list(Some(&prefix))
-            .map_ok(|m| (m.location.to_string(), m.size))
-            .try_collect()
-            .await
-            .map_err(|e| self.err(e))?;
+        let mut out: Vec<(String, u64)> =
+            self.store.list(Some(&prefix)).map_ok(|m| (m.location.to_string(), m.size)).try_collect().await.map_err(|e| self.err(e))?;
         out.sort();
         Ok(out)
     }

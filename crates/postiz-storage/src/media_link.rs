@@ -106,7 +106,8 @@ impl MediaLinkKey {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length; this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose_secret().as_bytes()).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose_secret().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(DOMAIN);
         mac
     }

@@ -133,7 +133,8 @@ mod tests {
     #[tokio::test]
     async fn a_signed_link_sits_under_the_public_base_and_carries_a_token_the_key_accepts() {
         let key = MediaLinkKey::random();
-        let urls = PublicUrls::signed(key.clone(), "https://app.example.com/dashboard/postiz/api/", Duration::from_secs(600)).expect("urls");
+        let urls =
+            PublicUrls::signed(key.clone(), "https://app.example.com/dashboard/postiz/api/", Duration::from_secs(600)).expect("urls");
         let ws = Uuid::new_v4();
         let path = format!("{ws}/{}/original.png", Uuid::new_v4());
         let url = urls.url_for(ws, &path, "image/png").await.expect("url");

@@ -17,17 +17,14 @@ pub async fn shared_cluster() -> &'static LocalCluster {
     CLUSTER
         .get_or_init(|| async {
             let root = project_root();
-            let settings = postiz_config::load_from(&root.join("config.toml"))
-                .unwrap_or_else(|e| panic!("config.toml: {e}"));
+            let settings = postiz_config::load_from(&root.join("config.toml")).unwrap_or_else(|e| panic!("config.toml: {e}"));
             let cluster = LocalCluster::new(root.join(&settings.local_db.dir), settings.local_db.port);
             let starter = cluster.clone();
             tokio::task::spawn_blocking(move || starter.start())
                 .await
                 .expect("cluster start task")
                 .unwrap_or_else(|e| panic!("cannot start the local PostgreSQL cluster: {e}"));
-            postiz_localdb::bootstrap_roles(&cluster)
-                .await
-                .unwrap_or_else(|e| panic!("cannot create Supabase roles: {e}"));
+            postiz_localdb::bootstrap_roles(&cluster).await.unwrap_or_else(|e| panic!("cannot create Supabase roles: {e}"));
             cluster
         })
         .await

@@ -14,13 +14,7 @@ static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 /// use. Safe across processes: building happens under an advisory lock, and a template counts
 /// as ready only once it is marked `is_template`.
 pub(crate) async fn template(cluster: &LocalCluster) -> &'static str {
-    TEMPLATE
-        .get_or_init(|| async {
-            build(cluster)
-                .await
-                .unwrap_or_else(|e| panic!("cannot build the test template database: {e}"))
-        })
-        .await
+    TEMPLATE.get_or_init(|| async { build(cluster).await.unwrap_or_else(|e| panic!("cannot build the test template database: {e}")) }).await
 }
 
 /// Hash of everything that shapes the template's contents.
@@ -52,30 +46,20 @@ async fn build(cluster: &LocalCluster) -> Result<String, Box<dyn std::error::Err
     result.map(|()| name)
 }
 
-async fn build_locked(
-    cluster: &LocalCluster,
-    admin: &tokio_postgres::Client,
-    name: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let ready = admin
-        .query_opt("select 1 from pg_database where datname = $1 and datistemplate", &[&name])
-        .await?
-        .is_some();
+async fn build_locked(cluster: &LocalCluster, admin: &tokio_postgres::Client, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let ready = admin.query_opt("select 1 from pg_database where datname = $1 and datistemplate", &[&name]).await?.is_some();
     if ready {
         return Ok(());
     }
     // Older templates (other migrations) and a half-built one of ours are dropped first.
-    let stale = admin
-        .query("select datname from pg_database where datname like $1", &[&format!("{PREFIX}%")])
-        .await?;
+    let stale = admin.query("select datname from pg_database where datname like $1", &[&format!("{PREFIX}%")]).await?;
     for row in stale {
         let old: String = row.get(0);
         admin.batch_execute(&format!("alter database \"{old}\" is_template false")).await?;
         admin.batch_execute(&format!("drop database if exists \"{old}\" with (force)")).await?;
     }
     admin.batch_execute(&format!("create database \"{name}\" owner postgres")).await?;
-    postiz_localdb::bootstrap_database(cluster, name, BootstrapOptions { cron: false, test_helpers: true })
-        .await?;
+    postiz_localdb::bootstrap_database(cluster, name, BootstrapOptions { cron: false, test_helpers: true }).await?;
     apply_migrations(cluster, name).await?;
     admin.batch_execute(&format!("alter database \"{name}\" is_template true")).await?;
     Ok(())

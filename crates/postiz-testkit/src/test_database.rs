@@ -87,9 +87,7 @@ impl TestDatabase {
         let admin = self.cluster.connect(SUPERUSER, "postgres").await.expect("connect as superuser");
         let old = std::mem::take(&mut self.name);
         admin.batch_execute(&format!("drop database if exists \"{name}\" with (force)")).await?;
-        admin
-            .execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&old])
-            .await?;
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", &[&old]).await?;
         admin.batch_execute(&format!("alter database \"{old}\" rename to \"{name}\"")).await?;
         // `name` is empty now: dropping `self` drops nothing.
         Ok(name.to_owned())
@@ -187,8 +185,7 @@ impl Drop for TestDatabase {
 /// Drops test databases whose creating process no longer exists (a killed test run).
 async fn sweep_orphans(cluster: &LocalCluster) {
     let Ok(admin) = cluster.connect(SUPERUSER, "postgres").await else { return };
-    let Ok(rows) = admin.query("select datname from pg_database where datname like 'postiz\\_test\\_%'", &[]).await
-    else {
+    let Ok(rows) = admin.query("select datname from pg_database where datname like 'postiz\\_test\\_%'", &[]).await else {
         return;
     };
     for row in rows {

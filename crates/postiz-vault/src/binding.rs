@@ -45,12 +45,6 @@ pub struct Binding {
 impl Binding {
     /// Additional authenticated data: versioned so the format can evolve.
     pub(crate) fn aad(&self) -> Vec<u8> {
-        format!(
-            "postiz.credential.v1|{}|{}|{}",
-            self.workspace_id,
-            self.social_account_id,
-            self.field.as_str()
-        )
-        .into_bytes()
+        format!("postiz.credential.v1|{}|{}|{}", self.workspace_id, self.social_account_id, self.field.as_str()).into_bytes()
     }
 }

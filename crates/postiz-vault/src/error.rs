@@ -14,7 +14,9 @@ pub enum VaultError {
         problem: String,
     },
     /// The ciphertext names a key we do not have.
-    #[error("ciphertext was made with key `{0}`, which is not in POSTIZ_TOKEN_ENCRYPTION_KEYS; add it back (behind the current key) until rotation has finished")]
+    #[error(
+        "ciphertext was made with key `{0}`, which is not in POSTIZ_TOKEN_ENCRYPTION_KEYS; add it back (behind the current key) until rotation has finished"
+    )]
     UnknownKey(String),
     /// Authentication failed: wrong key, tampered data, or a ciphertext moved to another row/field.
     #[error("ciphertext does not authenticate for this account and field (tampered, swapped or wrong key)")]

@@ -41,9 +41,7 @@ impl Keyring {
             if keys.iter().any(|(known, _)| known == id) {
                 return Err(bad("duplicate key id"));
             }
-            let bytes = STANDARD
-                .decode(b64.trim())
-                .map_err(|_| bad("the key is not valid base64"))?;
+            let bytes = STANDARD.decode(b64.trim()).map_err(|_| bad("the key is not valid base64"))?;
             if bytes.len() != 32 {
                 return Err(VaultError::BadKey {
                     position,
@@ -87,11 +85,8 @@ impl Keyring {
 
     /// Decrypts a stored ciphertext, checking that it belongs to `binding`.
     pub fn decrypt(&self, sealed: &Sealed, binding: &Binding) -> Result<SecretString, VaultError> {
-        let (_, cipher) = self
-            .keys
-            .iter()
-            .find(|(id, _)| *id == sealed.key_id)
-            .ok_or_else(|| VaultError::UnknownKey(sealed.key_id.clone()))?;
+        let (_, cipher) =
+            self.keys.iter().find(|(id, _)| *id == sealed.key_id).ok_or_else(|| VaultError::UnknownKey(sealed.key_id.clone()))?;
         if sealed.nonce.len() != 12 {
             return Err(VaultError::BadNonce(sealed.nonce.len()));
         }

@@ -18,9 +18,6 @@ impl Sealed {
 
 impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sealed")
-            .field("key_id", &self.key_id)
-            .field("ciphertext_len", &self.ciphertext.len())
-            .finish_non_exhaustive()
+        f.debug_struct("Sealed").field("key_id", &self.key_id).field("ciphertext_len", &self.ciphertext.len()).finish_non_exhaustive()
     }
 }

@@ -34,7 +34,12 @@ fn scale(values: impl Iterator<Item = f64>, zero: bool) -> (f64, f64, Vec<f64>) 
     if (hi - lo).abs() < f64::EPSILON {
         // A flat line: give it room above and below (or above 0).
         let pad = (hi.abs() * 0.1).max(1.0);
-        if zero && lo >= 0.0 { hi += pad } else { hi += pad; lo -= pad }
+        if zero && lo >= 0.0 {
+            hi += pad
+        } else {
+            hi += pad;
+            lo -= pad
+        }
     }
     let step = nice((hi - lo) / 2.0);
     let lo = (lo / step).floor() * step;
@@ -53,7 +58,17 @@ fn nice(raw: f64) -> f64 {
     let raw = raw.max(1.0);
     let p = 10f64.powf(raw.log10().floor());
     let f = raw / p;
-    let m = if f <= 1.0 { 1.0 } else if f <= 2.0 { 2.0 } else if f <= 2.5 { 2.5 } else if f <= 5.0 { 5.0 } else { 10.0 };
+    let m = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 2.5 {
+        2.5
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
     (m * p).max(1.0)
 }
 
@@ -131,7 +146,15 @@ fn spread_labels(labels: &[String], centred: bool) -> Vec<(f64, String)> {
     if n == 0 {
         return vec![];
     }
-    let at = |i: usize| if centred { (i as f64 + 0.5) / n as f64 } else if n == 1 { 0.5 } else { i as f64 / (n - 1) as f64 };
+    let at = |i: usize| {
+        if centred {
+            (i as f64 + 0.5) / n as f64
+        } else if n == 1 {
+            0.5
+        } else {
+            i as f64 / (n - 1) as f64
+        }
+    };
     let mut picks = vec![0];
     if n > 2 {
         picks.push((n - 1) / 2);
@@ -212,7 +235,9 @@ pub fn LineChart(
 ) -> impl IntoView {
     let (lo, hi, ticks) = scale(points.iter().map(|p| p.y), false);
     let summary = match (points.first(), points.last()) {
-        (Some(a), Some(b)) if points.len() > 1 => format!("From {} on {} to {} on {}.", metrics::full(a.y as i64), a.label, metrics::full(b.y as i64), b.label),
+        (Some(a), Some(b)) if points.len() > 1 => {
+            format!("From {} on {} to {} on {}.", metrics::full(a.y as i64), a.label, metrics::full(b.y as i64), b.label)
+        }
         (Some(a), _) => format!("One reading: {} on {}.", metrics::full(a.y as i64), a.label),
         _ => "No readings.".to_owned(),
     };
@@ -302,12 +327,18 @@ pub fn Heatmap(
             grid[c.weekday * 24 + c.hour] = Some(c.clone());
         }
     }
-    let best = cells.iter().max_by(|a, b| a.value.total_cmp(&b.value)).map(|c| format!("The best: {} {}.", crate::time::WEEKDAYS[c.weekday], crate::time::hhmm(c.hour as i64 * 60)));
+    let best = cells
+        .iter()
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+        .map(|c| format!("The best: {} {}.", crate::time::WEEKDAYS[c.weekday], crate::time::hhmm(c.hour as i64 * 60)));
     let aria = format!("{title}. {} hours with posts. {}", cells.len(), best.unwrap_or_default());
     let rows: Vec<(String, String)> = {
         let mut sorted = cells.clone();
         sorted.sort_by_key(|c| (c.weekday, c.hour));
-        sorted.into_iter().map(|c| (format!("{} {}", crate::time::WEEKDAYS[c.weekday], crate::time::hhmm(c.hour as i64 * 60)), c.text)).collect()
+        sorted
+            .into_iter()
+            .map(|c| (format!("{} {}", crate::time::WEEKDAYS[c.weekday], crate::time::hhmm(c.hour as i64 * 60)), c.text))
+            .collect()
     };
     let name = title.clone();
     view! {

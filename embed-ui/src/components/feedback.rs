@@ -27,7 +27,9 @@ pub fn errors_for(err: &Option<UiError>, prefixes: &[&str]) -> Vec<String> {
     e.fields()
         .iter()
         .filter_map(|f: &FieldError| {
-            let prefix = prefixes.iter().find(|p| f.field == **p || f.field.starts_with(&format!("{p}.")) || f.field.starts_with(&format!("{p}[")))?;
+            let prefix = prefixes
+                .iter()
+                .find(|p| f.field == **p || f.field.starts_with(&format!("{p}.")) || f.field.starts_with(&format!("{p}[")))?;
             Some(describe(&f.field[prefix.len()..], &f.message))
         })
         .collect()
@@ -93,7 +95,6 @@ fn capitalized(s: &str) -> String {
         None => String::new(),
     }
 }
-
 
 /// Field errors shown under an input (`data-field` names the path for tests and screen readers).
 #[component]

@@ -134,7 +134,12 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
 
 /// Connect buttons; credential networks open a small form here, OAuth ones redirect.
 #[component]
-fn ConnectPanel(ws: Ws, networks: Vec<NetworkInfo>, choice: RwSignal<Option<(String, Vec<TargetChoice>)>>, version: RwSignal<u32>) -> impl IntoView {
+fn ConnectPanel(
+    ws: Ws,
+    networks: Vec<NetworkInfo>,
+    choice: RwSignal<Option<(String, Vec<TargetChoice>)>>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let open = RwSignal::new(None::<NetworkInfo>);
     let ws_id = ws.id();
     view! {

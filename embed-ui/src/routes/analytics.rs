@@ -6,7 +6,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::{AccountAnalytics, AccountFreshness, Api, BestTime, Features, Freshness, MetricTotal, NetworkValues, Overview, TopPosts, UiError, enc, ws_path};
+use crate::api::{
+    AccountAnalytics, AccountFreshness, Api, BestTime, Features, Freshness, MetricTotal, NetworkValues, Overview, TopPosts, UiError, enc,
+    ws_path,
+};
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::charts::{DailyBars, HeatCell, Heatmap, LineChart, Point, range_labels};
 use crate::components::{Loading, NetworkBadge, network_name};
@@ -187,7 +190,11 @@ fn Updated(overview: LocalResource<Result<Overview, UiError>>, zone: String) -> 
 
 /// 7 / 30 / 90 days or a custom from–to.
 #[component]
-fn RangePicker(period: Memo<Period>, set_params: impl Fn(&[(&str, String)]) + Copy + Send + Sync + 'static, ws_zone: String) -> impl IntoView {
+fn RangePicker(
+    period: Memo<Period>,
+    set_params: impl Fn(&[(&str, String)]) + Copy + Send + Sync + 'static,
+    ws_zone: String,
+) -> impl IntoView {
     let custom_open = RwSignal::new(period.get_untracked().preset.is_none());
     let from = RwSignal::new(time::day_key(period.get_untracked().from));
     let to = RwSignal::new(time::day_key(period.get_untracked().to));
@@ -285,9 +292,11 @@ fn OverviewView(
     let totals: Vec<MetricTotal> = metrics::ALL
         .iter()
         .filter_map(|m| {
-            totals.iter().find(|t| t.metric == *m).cloned().or_else(|| {
-                is_reported(m).then(|| MetricTotal { metric: (*m).to_owned(), value: 0, previous: 0, change_pct: None })
-            })
+            totals
+                .iter()
+                .find(|t| t.metric == *m)
+                .cloned()
+                .or_else(|| is_reported(m).then(|| MetricTotal { metric: (*m).to_owned(), value: 0, previous: 0, change_pct: None }))
         })
         .collect();
     let shown: Vec<&'static str> = metrics::ALL.iter().copied().filter(|m| totals.iter().any(|t| t.metric == *m)).collect();
@@ -413,15 +422,16 @@ pub fn freshness_words(f: Option<&Freshness>, network: &str) -> (String, bool) {
     let next = f.next_fetch_at.as_deref().and_then(time::parse);
     let err = f.last_error.clone();
     match f.state.as_str() {
-        "paused" => (format!("Stopped until the account is reconnected under Accounts{}", err.map(|e| format!(": {e}")).unwrap_or_default()), true),
+        "paused" => {
+            (format!("Stopped until the account is reconnected under Accounts{}", err.map(|e| format!(": {e}")).unwrap_or_default()), true)
+        }
         "gone" => (format!("Stopped: {}", err.unwrap_or_else(|| "the network no longer shows it".into())), true),
         "unsupported" => (format!("{} offers no numbers for this", network_name(network)), false),
-        "done" => (
-            format!("Final numbers{}", last.map(|l| format!(" (last read {})", time::relative(l))).unwrap_or_default()),
-            false,
-        ),
+        "done" => (format!("Final numbers{}", last.map(|l| format!(" (last read {})", time::relative(l))).unwrap_or_default()), false),
         _ => match (err, last, next) {
-            (Some(e), _, n) => (format!("Last read failed: {e}{}", n.map(|n| format!("; trying again {}", time::relative(n))).unwrap_or_default()), true),
+            (Some(e), _, n) => {
+                (format!("Last read failed: {e}{}", n.map(|n| format!("; trying again {}", time::relative(n))).unwrap_or_default()), true)
+            }
             (None, Some(l), Some(n)) => (format!("Updated {} · next {}", time::relative(l), time::relative(n)), false),
             (None, Some(l), None) => (format!("Updated {}", time::relative(l)), false),
             (None, None, Some(n)) => (format!("First reading {}", time::relative(n)), false),
@@ -615,7 +625,16 @@ fn GrowthSection(
     });
     let options = accounts
         .iter()
-        .map(|a| (a.account_id.clone(), format!("{} · {}", network_name(&a.network), a.display_name.clone().or_else(|| a.handle.clone()).unwrap_or_else(|| "account".into()))))
+        .map(|a| {
+            (
+                a.account_id.clone(),
+                format!(
+                    "{} · {}",
+                    network_name(&a.network),
+                    a.display_name.clone().or_else(|| a.handle.clone()).unwrap_or_else(|| "account".into())
+                ),
+            )
+        })
         .collect::<Vec<_>>();
     view! {
         <div class="postiz-card" data-section="growth">
@@ -673,7 +692,11 @@ fn Growth(data: AccountAnalytics, period: Period) -> impl IntoView {
     let gained: i64 = data.gains.iter().filter_map(|g| g.values.get("followers")).sum();
     let now = points.last().map(|p| p.y as i64).unwrap_or(0);
     let sign = if gained > 0 { "+" } else { "" };
-    let others = ["following", "posts"].into_iter().map(|m| format!("{} {}", metrics::label(m), metrics::cell(&latest, m))).collect::<Vec<_>>().join(" · ");
+    let others = ["following", "posts"]
+        .into_iter()
+        .map(|m| format!("{} {}", metrics::label(m), metrics::cell(&latest, m)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let chart = if points.len() > 1 {
         view! {
             <LineChart

@@ -165,7 +165,11 @@ impl Board {
             .try_with_value(|i| {
                 i.values().any(|(_, item)| {
                     let e = &item.entry;
-                    live::due_or_in_flight(e.post_status.as_deref().unwrap_or(""), Some(item.at.get_untracked()), e.targets.iter().map(|t| t.status.as_str()))
+                    live::due_or_in_flight(
+                        e.post_status.as_deref().unwrap_or(""),
+                        Some(item.at.get_untracked()),
+                        e.targets.iter().map(|t| t.status.as_str()),
+                    )
                 })
             })
             .unwrap_or(false)
@@ -194,7 +198,11 @@ impl Board {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (at, entry))| {
-                    let key = format!("{}@{}~{revision}#{i}", entry.post_id.clone().or_else(|| entry.schedule_id.clone()).unwrap_or_default(), entry.at);
+                    let key = format!(
+                        "{}@{}~{revision}#{i}",
+                        entry.post_id.clone().or_else(|| entry.schedule_id.clone()).unwrap_or_default(),
+                        entry.at
+                    );
                     Arc::new(Item { key, entry, at: RwSignal::new(at) })
                 })
                 .collect();
@@ -210,7 +218,8 @@ impl Board {
 
     /// The hour the day and week views open at: 08:00, or earlier when something is earlier.
     fn first_hour(&self) -> i64 {
-        let earliest = self.cells.with_value(|c| c.iter().filter(|(_, l)| l.with_untracked(|l| !l.is_empty())).map(|(k, _)| k.rem_euclid(24)).min());
+        let earliest =
+            self.cells.with_value(|c| c.iter().filter(|(_, l)| l.with_untracked(|l| !l.is_empty())).map(|(k, _)| k.rem_euclid(24)).min());
         earliest.map_or(WORKING_HOURS_START, |h| h.min(WORKING_HOURS_START))
     }
 
@@ -245,14 +254,14 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
     let kind = Memo::new(move |_| Kind::parse(nav.param("view")));
     let today = move || time::wall(&zone.get(), time::now()).day;
     let anchor = Memo::new(move |_| nav.param("date").and_then(|d| time::parse_day(&d)).unwrap_or_else(today));
-    let filters = Memo::new(move |_| (nav.param("accounts").unwrap_or_default(), nav.param("tags").unwrap_or_default(), nav.param("statuses").unwrap_or_default()));
+    let filters = Memo::new(move |_| {
+        (nav.param("accounts").unwrap_or_default(), nav.param("tags").unwrap_or_default(), nav.param("statuses").unwrap_or_default())
+    });
 
     let set_params = move |changes: &[(&str, String)]| {
         let q = nav.query();
-        let mut pairs: Vec<(String, String)> = ["view", "date", "accounts", "tags", "statuses"]
-            .iter()
-            .filter_map(|k| param_of(&q, k).map(|v| ((*k).to_owned(), v)))
-            .collect();
+        let mut pairs: Vec<(String, String)> =
+            ["view", "date", "accounts", "tags", "statuses"].iter().filter_map(|k| param_of(&q, k).map(|v| ((*k).to_owned(), v))).collect();
         for (k, v) in changes {
             pairs.retain(|(pk, _)| pk != k);
             if !v.is_empty() {

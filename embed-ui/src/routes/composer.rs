@@ -179,7 +179,8 @@ pub fn ComposerPage(ws: Ws, edit: Option<String>) -> impl IntoView {
     let api = expect_context::<Api>();
     let zone_ctx = expect_context::<Zone>();
     if !ws.can_edit() {
-        return view! { <div class="postiz-empty" data-denied="1">"Your role in this workspace can view posts but not write them."</div> }.into_any();
+        return view! { <div class="postiz-empty" data-denied="1">"Your role in this workspace can view posts but not write them."</div> }
+            .into_any();
     }
     let zone = zone_ctx.effective(&ws.ws);
     let ws = StoredValue::new(ws);
@@ -229,7 +230,15 @@ pub fn ComposerPage(ws: Ws, edit: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn ComposerForm(ws: Ws, form: Form, accounts: Vec<Account>, networks: Vec<NetworkInfo>, tags: Vec<Tag>, post: Option<Post>, zone: String) -> impl IntoView {
+fn ComposerForm(
+    ws: Ws,
+    form: Form,
+    accounts: Vec<Account>,
+    networks: Vec<NetworkInfo>,
+    tags: Vec<Tag>,
+    post: Option<Post>,
+    zone: String,
+) -> impl IntoView {
     let api = expect_context::<Api>();
     let nav = expect_context::<Nav>();
     let toasts = expect_context::<Toasts>();

@@ -21,7 +21,13 @@ fn unavailable(e: &UiError) -> bool {
 /// percentage sent (0-100) until the server answers, then `None`. `done` gets the library item
 /// the server made, or the one it already had for the same bytes. A session that expired
 /// meanwhile is renewed through the host once and the file sent again, as other requests do.
-fn upload(api: &Api, ws: &str, file: web_sys::File, progress: RwSignal<Option<u32>>, done: impl FnOnce(Result<MediaItem, UiError>) + 'static) {
+fn upload(
+    api: &Api,
+    ws: &str,
+    file: web_sys::File,
+    progress: RwSignal<Option<u32>>,
+    done: impl FnOnce(Result<MediaItem, UiError>) + 'static,
+) {
     send_file(api, ws, file, progress, Box::new(done), false);
 }
 
@@ -126,7 +132,12 @@ pub fn MediaPicker(
 /// The library grid with its upload; with `selected`, items toggle in and out of it and the
 /// attached ones are listed above the grid.
 #[component]
-fn MediaGrid(ws: String, can_edit: bool, selected: Option<RwSignal<Vec<String>>>, alts: Option<RwSignal<BTreeMap<String, String>>>) -> impl IntoView {
+fn MediaGrid(
+    ws: String,
+    can_edit: bool,
+    selected: Option<RwSignal<Vec<String>>>,
+    alts: Option<RwSignal<BTreeMap<String, String>>>,
+) -> impl IntoView {
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
     let version = RwSignal::new(0u32);
@@ -291,7 +302,11 @@ fn preview(m: &MediaItem) -> Option<String> {
 /// Alt text for this post, per attached file: empty means the library's default goes out
 /// (shown as the placeholder); the server checks each network's limit and names the file.
 #[component]
-fn AttachedAlts(selected: RwSignal<Vec<String>>, alts: RwSignal<BTreeMap<String, String>>, library: StoredValue<Vec<MediaItem>>) -> impl IntoView {
+fn AttachedAlts(
+    selected: RwSignal<Vec<String>>,
+    alts: RwSignal<BTreeMap<String, String>>,
+    library: StoredValue<Vec<MediaItem>>,
+) -> impl IntoView {
     move || {
         let ids = selected.get();
         (!ids.is_empty()).then(|| {

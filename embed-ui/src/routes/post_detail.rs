@@ -57,7 +57,11 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
         move || scope.clone(),
         move || {
             post.get_untracked().and_then(Result::ok).is_some_and(|p| {
-                live::due_or_in_flight(&p.status, p.scheduled_at.as_deref().and_then(time::parse), p.targets.iter().map(|t| t.status.as_str()))
+                live::due_or_in_flight(
+                    &p.status,
+                    p.scheduled_at.as_deref().and_then(time::parse),
+                    p.targets.iter().map(|t| t.status.as_str()),
+                )
             })
         },
         move || tick.try_update(|t| *t += 1).unwrap_or(()),
@@ -130,13 +134,9 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
     let status = post.status.clone();
     let editable = !matches!(status.as_str(), "publishing" | "published");
     let failed = status == "failed" || post.targets.iter().any(|t| t.status == "failed");
-    let when = post
-        .scheduled_at
-        .as_deref()
-        .and_then(time::parse)
-        .map(|ms| time::describe(&zone, ms))
-        .unwrap_or_else(|| "no date".into());
-    let recurring = post.schedule.as_ref().filter(|s| s.kind != "once").map(|s| format!("{} · {}", s.kind, s.rrule.clone().unwrap_or_default()));
+    let when = post.scheduled_at.as_deref().and_then(time::parse).map(|ms| time::describe(&zone, ms)).unwrap_or_else(|| "no date".into());
+    let recurring =
+        post.schedule.as_ref().filter(|s| s.kind != "once").map(|s| format!("{} · {}", s.kind, s.rrule.clone().unwrap_or_default()));
     let variants: Vec<(String, String)> = post.variants.iter().filter_map(|(n, v)| v.text.clone().map(|t| (n.clone(), t))).collect();
     let back = format!("w/{ws_id}/calendar");
     let edit_link = format!("w/{ws_id}/posts/{pid}/edit");

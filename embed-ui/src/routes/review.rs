@@ -298,7 +298,9 @@ pub fn UnconfirmedActions(ws_id: String, post_id: String, target_id: String, rel
                     toasts.show(done, false);
                     reload.update(|t| *t += 1);
                 }
-                Err(UiError::Validation { fields, message }) => error.set(Some(fields.first().map(|f| f.message.clone()).unwrap_or(message))),
+                Err(UiError::Validation { fields, message }) => {
+                    error.set(Some(fields.first().map(|f| f.message.clone()).unwrap_or(message)))
+                }
                 Err(e) => error.set(Some(e.to_string())),
             }
         });

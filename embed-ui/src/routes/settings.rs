@@ -82,7 +82,11 @@ fn Members(ws: Ws) -> impl IntoView {
         let api = api.clone();
         leptos::task::spawn_local(async move {
             let path = ws_path(&ws_id.get_value(), &format!("/members/{user}"));
-            let r = if role == "remove" { api.delete(&path).await } else { api.patch::<Value>(&path, &json!({ "role": role })).await.map(|_| ()) };
+            let r = if role == "remove" {
+                api.delete(&path).await
+            } else {
+                api.patch::<Value>(&path, &json!({ "role": role })).await.map(|_| ())
+            };
             match r {
                 Ok(()) => toasts.show("Member updated", false),
                 Err(e) => toasts.error(&e),
@@ -160,7 +164,13 @@ fn Invites(ws: Ws) -> impl IntoView {
     let invite = move |_| {
         let api = a.clone();
         leptos::task::spawn_local(async move {
-            match api.post::<CreatedInvite>(&ws_path(&ws_id.get_value(), "/invites"), &json!({ "email": email.get_untracked(), "role": role.get_untracked() })).await {
+            match api
+                .post::<CreatedInvite>(
+                    &ws_path(&ws_id.get_value(), "/invites"),
+                    &json!({ "email": email.get_untracked(), "role": role.get_untracked() }),
+                )
+                .await
+            {
                 Ok(c) => {
                     error.set(None);
                     email.set(String::new());
@@ -306,7 +316,9 @@ fn Webhooks(ws: Ws) -> impl IntoView {
         let open = open_log.get();
         async move {
             match open {
-                Some(id) => a.get::<Vec<WebhookDelivery>>(&ws_path(&ws_id.get_value(), &format!("/webhooks/{id}/deliveries"))).await.map(Some),
+                Some(id) => {
+                    a.get::<Vec<WebhookDelivery>>(&ws_path(&ws_id.get_value(), &format!("/webhooks/{id}/deliveries"))).await.map(Some)
+                }
                 None => Ok(None),
             }
         }

@@ -119,9 +119,7 @@ pub enum Handled {
 /// `webhook-signature` (`v1,` and the base64 HMAC-SHA256 over `{id}.{timestamp}.{body}`, keyed
 /// with the base64-decoded part of `secret` after `whsec_`).
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> anyhow::Result<String> {
-    let key = STANDARD
-        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
-        .context("the signing secret is not base64 after whsec_")?;
+    let key = STANDARD.decode(secret.strip_prefix("whsec_").unwrap_or(secret)).context("the signing secret is not base64 after whsec_")?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).context("HMAC key")?;
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
     Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
@@ -190,7 +188,9 @@ impl Job for DeliverWebhooks {
                 }
                 match self.handle(&msg).await {
                     Ok(h) => tracing::info!(job.msg_id = msg.msg_id, job.attempt = msg.read_ct, outcome = ?h, "webhook delivery handled"),
-                    Err(e) => tracing::warn!(job.msg_id = msg.msg_id, error = %e, "webhook delivery failed to record; the message comes back"),
+                    Err(e) => {
+                        tracing::warn!(job.msg_id = msg.msg_id, error = %e, "webhook delivery failed to record; the message comes back")
+                    }
                 }
                 handled += 1;
             }
@@ -311,14 +311,9 @@ impl DeliverWebhooks {
                 let failures: i32 = streak.get(0);
                 let too_long: bool = streak.get(1);
                 if failures >= self.config.disable_after_failures || too_long {
-                    let why = format!(
-                        "It failed {failures} time{} in a row (last: {reason}).",
-                        if failures == 1 { "" } else { "s" }
-                    );
-                    let disabled: bool = tx
-                        .query_one("select postiz_private.service_disable_webhook_endpoint($1, $2)", &[&endpoint_id, &why])
-                        .await?
-                        .get(0);
+                    let why = format!("It failed {failures} time{} in a row (last: {reason}).", if failures == 1 { "" } else { "s" });
+                    let disabled: bool =
+                        tx.query_one("select postiz_private.service_disable_webhook_endpoint($1, $2)", &[&endpoint_id, &why]).await?.get(0);
                     if disabled {
                         tracing::warn!(webhook.endpoint = %endpoint_id, failures, "webhook endpoint disabled after repeated failures");
                     }
@@ -366,16 +361,14 @@ impl DeliverWebhooks {
             Ok(resp) if resp.status().is_success() => Attempt::Ok(resp.status().as_u16()),
             Ok(resp) => {
                 let status = resp.status();
-                Attempt::Failed {
-                    code: Some(status.as_u16()),
-                    reason: format!("the endpoint answered {}", status),
-                }
+                Attempt::Failed { code: Some(status.as_u16()), reason: format!("the endpoint answered {}", status) }
             }
-            Err(e) if e.is_timeout() => Attempt::Failed {
-                code: None,
-                reason: format!("no answer within {} s", self.config.timeout.as_secs()),
-            },
-            Err(e) if e.is_connect() => Attempt::Failed { code: None, reason: "the endpoint could not be reached (connection failed)".into() },
+            Err(e) if e.is_timeout() => {
+                Attempt::Failed { code: None, reason: format!("no answer within {} s", self.config.timeout.as_secs()) }
+            }
+            Err(e) if e.is_connect() => {
+                Attempt::Failed { code: None, reason: "the endpoint could not be reached (connection failed)".into() }
+            }
             Err(_) => Attempt::Failed { code: None, reason: "the request to the endpoint failed".into() },
         }
     }

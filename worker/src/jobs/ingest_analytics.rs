@@ -133,9 +133,7 @@ impl IngestAnalytics {
     /// One round: claim due watches, fetch each (concurrently, paced), record every outcome.
     pub async fn round(&self) -> Result<RoundStats, StoreError> {
         let client = self.store.pool().get().await?;
-        let rows = client
-            .query("select * from postiz_private.service_claim_analytics($1, $2)", &[&BATCH, &LEASE_SECS])
-            .await?;
+        let rows = client.query("select * from postiz_private.service_claim_analytics($1, $2)", &[&BATCH, &LEASE_SECS]).await?;
         drop(client);
         let mut stats = RoundStats { claimed: rows.len(), ..RoundStats::default() };
         // Accounts in parallel, one account's watches one after the other (the pacer lets
@@ -200,7 +198,11 @@ impl IngestAnalytics {
         let Ok(token) = self.keyring.decrypt(&sealed, &binding) else {
             return all(Outcome::Stop("paused", "The account's stored sign-in cannot be read; reconnect it.".into()));
         };
-        let account = postiz_providers::AccountRef { id: first.external_account_id.clone(), handle: first.handle.clone(), server: first.server.clone() };
+        let account = postiz_providers::AccountRef {
+            id: first.external_account_id.clone(),
+            handle: first.handle.clone(),
+            server: first.server.clone(),
+        };
         let caps = provider.capabilities();
 
         let mut done = Vec::with_capacity(watches.len());
@@ -215,7 +217,9 @@ impl IngestAnalytics {
                     done.push((w, outcome));
                 }
                 (Some(_), Some(id)) if caps.post_analytics() => posts.push((w, id)),
-                (Some(_), None) => done.push((w, Outcome::Stop("gone", "The network gave this post no id, so its numbers cannot be read.".into()))),
+                (Some(_), None) => {
+                    done.push((w, Outcome::Stop("gone", "The network gave this post no id, so its numbers cannot be read.".into())))
+                }
                 _ => done.push((w, unsupported(network))),
             }
         }
@@ -291,7 +295,8 @@ impl IngestAnalytics {
         let client = self.store.pool().get().await?;
         match outcome {
             Outcome::Recorded(numbers) => {
-                let metrics: Map<String, Value> = numbers.metrics.iter().map(|m| (m.name.as_str().to_owned(), Value::from(m.value))).collect();
+                let metrics: Map<String, Value> =
+                    numbers.metrics.iter().map(|m| (m.name.as_str().to_owned(), Value::from(m.value))).collect();
                 let raw = if numbers.raw.is_object() { numbers.raw.clone() } else { Value::Object(Map::new()) };
                 client
                     .execute(
@@ -357,7 +362,13 @@ impl Job for IngestAnalytics {
     }
 }
 
-async fn failed(client: &deadpool_postgres::Client, watch: &Watch, outcome: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+async fn failed(
+    client: &deadpool_postgres::Client,
+    watch: &Watch,
+    outcome: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     client
         .execute("select postiz_private.service_analytics_failed($1, $2, $3, $4, $5)", &[&watch.id, &watch.lease, &outcome, &reason, &at])
         .await?;

@@ -93,7 +93,8 @@ impl Job for SendNotificationEmails {
         let mut handled = 0;
         loop {
             let client = self.pool.get().await.context("database pool")?;
-            let batch = pgmq::read(&**client, NOTIFY_QUEUE, self.config.visibility_timeout_secs, 16).await.context("reading the notify queue")?;
+            let batch =
+                pgmq::read(&**client, NOTIFY_QUEUE, self.config.visibility_timeout_secs, 16).await.context("reading the notify queue")?;
             drop(client);
             if batch.is_empty() {
                 return Ok(handled);
@@ -102,7 +103,9 @@ impl Job for SendNotificationEmails {
                 let outcome = self.handle(&msg).await;
                 match outcome {
                     Ok(h) => tracing::info!(job.msg_id = msg.msg_id, job.attempt = msg.read_ct, outcome = ?h, "notification email handled"),
-                    Err(e) => tracing::warn!(job.msg_id = msg.msg_id, error = %e, "notification email failed to record; the message comes back"),
+                    Err(e) => {
+                        tracing::warn!(job.msg_id = msg.msg_id, error = %e, "notification email failed to record; the message comes back")
+                    }
                 }
                 handled += 1;
             }
@@ -184,7 +187,11 @@ impl SendNotificationEmails {
         if items.is_empty() {
             // The notifications went with their post or workspace.
             pgmq::delete(&*tx, NOTIFY_QUEUE, msg.msg_id).await?;
-            tx.execute("update postiz.notification_emails set status = 'failed', last_result = 'nothing left to tell' where id = $1", &[&email_id]).await?;
+            tx.execute(
+                "update postiz.notification_emails set status = 'failed', last_result = 'nothing left to tell' where id = $1",
+                &[&email_id],
+            )
+            .await?;
             tx.commit().await?;
             return Ok(Handled::Done);
         }
@@ -271,7 +278,12 @@ impl SendNotificationEmails {
     }
 
     /// The notifications an email tells of: its own, or a digest's, oldest first.
-    async fn items(&self, tx: &deadpool_postgres::Transaction<'_>, email_id: i64, notification_id: Option<i64>) -> anyhow::Result<Vec<Item>> {
+    async fn items(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        email_id: i64,
+        notification_id: Option<i64>,
+    ) -> anyhow::Result<Vec<Item>> {
         let sql = format!(
             "select n.id, {EVENT_JSON} as event, left(p.content, 280) as excerpt
              from postiz.notifications n
@@ -283,7 +295,8 @@ impl SendNotificationEmails {
         rows.iter()
             .map(|r| {
                 let id: i64 = r.get(0);
-                let event: NotificationEvent = serde_json::from_value(r.get(1)).with_context(|| format!("notification {id} does not decode as an event"))?;
+                let event: NotificationEvent =
+                    serde_json::from_value(r.get(1)).with_context(|| format!("notification {id} does not decode as an event"))?;
                 Ok(Item { event, excerpt: r.get(2) })
             })
             .collect()

@@ -33,7 +33,8 @@ pub fn python(name: &str, requirement: &str) -> PathBuf {
     }
     let install = || {
         if !py.exists() {
-            let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv (is python3-venv installed?)");
+            let ok =
+                Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv (is python3-venv installed?)");
             assert!(ok.success(), "python3 -m venv failed");
         }
         let ok = Command::new(venv.join("bin/pip"))

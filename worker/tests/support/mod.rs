@@ -43,8 +43,10 @@ impl Fixture {
         let sandbox = Sandbox::start(config).await.unwrap();
         let admin = db.superuser().await;
         let workspace: Uuid = admin
-            .query_one("insert into postiz.workspaces (name, slug, time_zone) values ('Acme', $1, 'Europe/Berlin') returning id",
-                       &[&format!("acme-{}", &Uuid::new_v4().simple().to_string()[..8])])
+            .query_one(
+                "insert into postiz.workspaces (name, slug, time_zone) values ('Acme', $1, 'Europe/Berlin') returning id",
+                &[&format!("acme-{}", &Uuid::new_v4().simple().to_string()[..8])],
+            )
             .await
             .unwrap()
             .get(0);
@@ -73,11 +75,7 @@ impl Fixture {
             .get(0);
         let sealed = self.keyring.encrypt(
             &SecretString::from(format!("token-{handle}")),
-            &Binding {
-                workspace_id: self.workspace,
-                social_account_id: id,
-                field: Field::AccessToken,
-            },
+            &Binding { workspace_id: self.workspace, social_account_id: id, field: Field::AccessToken },
         );
         self.admin
             .execute(
@@ -91,12 +89,7 @@ impl Fixture {
     }
 
     /// A post on `accounts`, scheduled once at `at`. Returns the post and schedule ids.
-    pub async fn schedule_once(
-        &self,
-        text: &str,
-        accounts: &[Uuid],
-        at: DateTime<Utc>,
-    ) -> (Uuid, Uuid) {
+    pub async fn schedule_once(&self, text: &str, accounts: &[Uuid], at: DateTime<Utc>) -> (Uuid, Uuid) {
         let post = self.post(text, accounts, at).await;
         let schedule: Uuid = self
             .admin
@@ -111,14 +104,7 @@ impl Fixture {
     }
 
     /// A post with a recurring schedule.
-    pub async fn schedule_recurring(
-        &self,
-        text: &str,
-        account: Uuid,
-        start: DateTime<Utc>,
-        rrule: &str,
-        zone: &str,
-    ) -> (Uuid, Uuid) {
+    pub async fn schedule_recurring(&self, text: &str, account: Uuid, start: DateTime<Utc>, rrule: &str, zone: &str) -> (Uuid, Uuid) {
         let post = self.post(text, &[account], start).await;
         let schedule: Uuid = self
             .admin
@@ -166,10 +152,7 @@ impl Fixture {
             store,
             keyring: Arc::clone(&self.keyring),
             pacer: Arc::new(Pacer::default()),
-            retry: postiz_worker::backoff::RetryPolicy {
-                base: Duration::from_secs(1),
-                ..Default::default()
-            },
+            retry: postiz_worker::backoff::RetryPolicy { base: Duration::from_secs(1), ..Default::default() },
             lease_secs: 120.0,
             media: Some(Arc::clone(&self.media)),
             public_urls: self.public_urls.clone(),
@@ -178,11 +161,7 @@ impl Fixture {
     }
 
     pub fn registry(&self) -> Arc<Registry> {
-        let http = HttpClient::new(HttpSettings {
-            request_timeout: Duration::from_secs(2),
-            ..HttpSettings::for_tests()
-        })
-        .unwrap();
+        let http = HttpClient::new(HttpSettings { request_timeout: Duration::from_secs(2), ..HttpSettings::for_tests() }).unwrap();
         let provider = SandboxProvider::new(http, self.sandbox.url().parse().unwrap());
         Arc::new(Registry::new().with(Arc::new(provider)))
     }
@@ -201,16 +180,8 @@ impl Fixture {
         F: AsyncFn(&Client) -> bool,
     {
         let stop = Arc::new(AtomicBool::new(false));
-        let config = RunnerConfig {
-            shutdown_deadline: Duration::from_secs(5),
-            ..RunnerConfig::default()
-        };
-        let worker = tokio::spawn(run(
-            self.context(),
-            registry,
-            config,
-            Arc::clone(&stop),
-        ));
+        let config = RunnerConfig { shutdown_deadline: Duration::from_secs(5), ..RunnerConfig::default() };
+        let worker = tokio::spawn(run(self.context(), registry, config, Arc::clone(&stop)));
         let started = tokio::time::Instant::now();
         while started.elapsed() < limit && !done(&self.admin).await {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -225,10 +196,7 @@ impl Fixture {
 
     pub async fn target_status(&self, post: Uuid) -> Vec<String> {
         self.admin
-            .query(
-                "select status::text from postiz.post_targets where post_id = $1 order by id",
-                &[&post],
-            )
+            .query("select status::text from postiz.post_targets where post_id = $1 order by id", &[&post])
             .await
             .unwrap()
             .iter()

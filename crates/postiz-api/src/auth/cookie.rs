@@ -26,11 +26,7 @@ fn url_host(url: &str) -> Option<&str> {
 
 /// The access token held in the session cookie `name`, from a `Cookie` header value.
 pub fn access_token_from_cookie_header(header: &str, name: &str) -> Option<String> {
-    let pairs: Vec<(&str, &str)> = header
-        .split(';')
-        .filter_map(|p| p.trim().split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim()))
-        .collect();
+    let pairs: Vec<(&str, &str)> = header.split(';').filter_map(|p| p.trim().split_once('=')).map(|(k, v)| (k.trim(), v.trim())).collect();
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
     let value = match get(name) {
         Some(v) => v.to_owned(),

@@ -37,7 +37,10 @@ pub struct InviteEmails {
 
 impl std::fmt::Debug for InviteEmails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InviteEmails").field("invite_url", &self.invite_url).field("redirect_base", &self.redirect_base.as_str()).finish_non_exhaustive()
+        f.debug_struct("InviteEmails")
+            .field("invite_url", &self.invite_url)
+            .field("redirect_base", &self.redirect_base.as_str())
+            .finish_non_exhaustive()
     }
 }
 

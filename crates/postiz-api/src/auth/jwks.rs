@@ -71,24 +71,12 @@ impl JwksCache {
     }
 
     async fn fetch(&self) -> Result<Vec<Jwk>, reqwest::Error> {
-        let set: JwkSet = self
-            .http
-            .get(&self.url)
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let set: JwkSet = self.http.get(&self.url).timeout(Duration::from_secs(5)).send().await?.error_for_status()?.json().await?;
         Ok(set.keys)
     }
 }
 
 fn find(keys: &[Jwk], kid: &str) -> Option<Result<(Jwk, DecodingKey), AuthError>> {
     let jwk = keys.iter().find(|k| k.common.key_id.as_deref() == Some(kid))?;
-    Some(
-        DecodingKey::from_jwk(jwk)
-            .map(|key| (jwk.clone(), key))
-            .map_err(|e| AuthError::Invalid(format!("unusable signing key: {e}"))),
-    )
+    Some(DecodingKey::from_jwk(jwk).map(|key| (jwk.clone(), key)).map_err(|e| AuthError::Invalid(format!("unusable signing key: {e}"))))
 }

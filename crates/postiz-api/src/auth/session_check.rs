@@ -31,7 +31,10 @@ pub struct SessionCheck {
 
 impl std::fmt::Debug for SessionCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionCheck").field("project_url", &self.client.project_url()).field("remember_for", &self.remember_for).finish_non_exhaustive()
+        f.debug_struct("SessionCheck")
+            .field("project_url", &self.client.project_url())
+            .field("remember_for", &self.remember_for)
+            .finish_non_exhaustive()
     }
 }
 

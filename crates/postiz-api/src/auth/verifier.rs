@@ -79,15 +79,9 @@ impl SessionVerifier {
             _ => AuthError::Invalid("malformed token".into()),
         })?;
         let key = match header.alg {
-            Algorithm::HS256 => self
-                .hs256
-                .clone()
-                .ok_or_else(|| AuthError::UnsupportedAlgorithm("HS256".into()))?,
+            Algorithm::HS256 => self.hs256.clone().ok_or_else(|| AuthError::UnsupportedAlgorithm("HS256".into()))?,
             Algorithm::ES256 | Algorithm::RS256 => {
-                let jwks = self
-                    .jwks
-                    .as_ref()
-                    .ok_or_else(|| AuthError::UnsupportedAlgorithm(format!("{:?}", header.alg)))?;
+                let jwks = self.jwks.as_ref().ok_or_else(|| AuthError::UnsupportedAlgorithm(format!("{:?}", header.alg)))?;
                 let kid = header.kid.as_deref().ok_or_else(|| AuthError::Invalid("token has no key id".into()))?;
                 let (jwk, key) = jwks.key(kid).await?;
                 // A key is only good for the algorithm it is published for (no algorithm confusion).

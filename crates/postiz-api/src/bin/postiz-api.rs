@@ -49,11 +49,14 @@ async fn main() -> anyhow::Result<()> {
             std::time::Duration::from_secs(settings.supabase.session_check_secs),
         ))
     } else {
-        tracing::warn!("SUPABASE_ANON_KEY is not set: sessions are not confirmed with Supabase Auth before sensitive actions (a signed-out session stays usable until its token expires)");
+        tracing::warn!(
+            "SUPABASE_ANON_KEY is not set: sessions are not confirmed with Supabase Auth before sensitive actions (a signed-out session stays usable until its token expires)"
+        );
         verifier
     };
     // Rules and descriptions for the API; the connect endpoints also call networks with it.
-    let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?;
+    let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() })
+        .context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url));
     let oauth_clients = postiz_oauth::OAuthClients::from_settings(&settings.oauth).context("[oauth] clients")?;
     // OAuth networks without a configured client are listed but not offered for connecting;
@@ -79,7 +82,8 @@ async fn main() -> anyhow::Result<()> {
             keyring,
             clients: oauth_clients,
             http: postiz_oauth::http_client(std::time::Duration::from_secs(30)),
-            guard: HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() }).context("building the HTTP client")?,
+            guard: HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() })
+                .context("building the HTTP client")?,
             redirect_url: url::Url::parse(&settings.oauth_redirect_url()).context("oauth.redirect_url")?,
             state_ttl: std::time::Duration::from_secs(u64::from(settings.oauth.state_ttl_secs)),
             client_name: settings.oauth.client_name.clone(),
@@ -109,7 +113,9 @@ async fn main() -> anyhow::Result<()> {
                 .context("building the Supabase Auth client")?;
             app = app.layer(axum::Extension(Arc::new(emails)));
         }
-        None => tracing::info!("SUPABASE_SERVICE_ROLE_KEY is not set: invitations are passed on as codes or shown in the module, Supabase Auth sends no invite emails"),
+        None => tracing::info!(
+            "SUPABASE_SERVICE_ROLE_KEY is not set: invitations are passed on as codes or shown in the module, Supabase Auth sends no invite emails"
+        ),
     }
     // Media storage ([media]: a local directory by default, Supabase Storage's S3 endpoint in
     // production) and the public API's per-key rate limit ([public_api]).

@@ -115,7 +115,10 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uu
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
     let rows = tx
-        .query(&format!("{SELECT} where a.workspace_id = $1 order by a.network, lower(coalesce(a.display_name, a.handle, '')), a.id"), &[&ws])
+        .query(
+            &format!("{SELECT} where a.workspace_id = $1 order by a.network, lower(coalesce(a.display_name, a.handle, '')), a.id"),
+            &[&ws],
+        )
         .await?;
     tx.commit().await?;
     Ok(Json(rows.iter().map(view).collect()))
@@ -258,10 +261,8 @@ pub async fn next_slot(
     let raw: Value = row.get(0);
     let zone: String = row.get(1);
     // Slots written by other clients in another shape are skipped rather than failing the lookup.
-    let slots: Vec<Slot> = raw
-        .as_array()
-        .map(|a| a.iter().filter_map(|s| serde_json::from_value(s.clone()).ok()).collect())
-        .unwrap_or_default();
+    let slots: Vec<Slot> =
+        raw.as_array().map(|a| a.iter().filter_map(|s| serde_json::from_value(s.clone()).ok()).collect()).unwrap_or_default();
     let mut taken: Vec<DateTime<Utc>> = tx
         .query(
             "select p.scheduled_at from postiz.post_targets t
@@ -286,10 +287,8 @@ pub async fn next_slot(
         .await?;
     tx.commit().await?;
     // A rule the worker cannot evaluate fires nothing, so it takes no slot either.
-    let schedules = recurring
-        .iter()
-        .map(|r| RecurringSpec { rrule: r.get(0), starts_at: r.get(1), ends_at: r.get(2), time_zone: r.get(3) })
-        .collect();
+    let schedules =
+        recurring.iter().map(|r| RecurringSpec { rrule: r.get(0), starts_at: r.get(1), ends_at: r.get(2), time_zone: r.get(3) }).collect();
     taken.extend(expand_all(schedules, after, until).await?.into_iter().flatten());
     let tz = postiz_schedule::parse_zone(&zone).unwrap_or(chrono_tz::UTC);
     let at = next_free_slot(&slots, tz, after, &taken, horizon);

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::{Fields, check_name};
+use crate::extract::ConfirmedUser;
 use crate::input::{Ids, JsonBody};
 use crate::{ApiError, AppState};
 
@@ -92,9 +92,8 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uu
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
-    let rows = tx
-        .query(&format!("select {COLUMNS} from postiz.api_keys where workspace_id = $1 order by created_at desc, id"), &[&ws])
-        .await?;
+    let rows =
+        tx.query(&format!("select {COLUMNS} from postiz.api_keys where workspace_id = $1 order by created_at desc, id"), &[&ws]).await?;
     tx.commit().await?;
     Ok(Json(rows.iter().map(view).collect()))
 }
@@ -126,10 +125,8 @@ pub async fn create(
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
-    let key: String = tx
-        .query_one("select postiz.create_api_key($1, $2, $3, $4)", &[&ws, &body.name.trim(), &scopes, &body.expires_at])
-        .await?
-        .get(0);
+    let key: String =
+        tx.query_one("select postiz.create_api_key($1, $2, $3, $4)", &[&ws, &body.name.trim(), &scopes, &body.expires_at]).await?.get(0);
     let row = tx
         .query_one(
             // The hash is not readable by clients; the prefix and this transaction's start time
@@ -151,10 +148,7 @@ pub async fn revoke(State(state): State<AppState>, user: AuthUser, Ids((ws, id))
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
     let n = tx
-        .execute(
-            "update postiz.api_keys set revoked_at = coalesce(revoked_at, now()) where workspace_id = $1 and id = $2",
-            &[&ws, &id],
-        )
+        .execute("update postiz.api_keys set revoked_at = coalesce(revoked_at, now()) where workspace_id = $1 and id = $2", &[&ws, &id])
         .await?;
     tx.commit().await?;
     if n == 0 {

@@ -117,19 +117,12 @@ pub struct ApprovalState {
 }
 
 /// The approval state of one post, or `None` when the caller cannot see it.
-pub(crate) async fn load(
-    tx: &Transaction<'_>,
-    ws: Uuid,
-    post: Uuid,
-) -> Result<Option<ApprovalState>, ApiError> {
-    let row = tx
-        .query_one("select postiz.post_approval($1, $2)", &[&ws, &post])
-        .await?;
+pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, post: Uuid) -> Result<Option<ApprovalState>, ApiError> {
+    let row = tx.query_one("select postiz.post_approval($1, $2)", &[&ws, &post]).await?;
     row.get::<_, Option<Value>>(0).map(decode).transpose()
 }
 
 /// What `postiz.post_approval` answered, decoded.
 pub(crate) fn decode(value: Value) -> Result<ApprovalState, ApiError> {
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::internal(&format!("postiz.post_approval answered a shape we do not know: {e}")))
+    serde_json::from_value(value).map_err(|e| ApiError::internal(&format!("postiz.post_approval answered a shape we do not know: {e}")))
 }

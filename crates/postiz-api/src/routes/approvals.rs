@@ -17,10 +17,10 @@ use uuid::Uuid;
 
 use super::approval_state::{self, ApprovalState, ApprovalStep, Decision};
 use super::posts::{self, ChangeStatus, EditableStatus, PostView};
-use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::Fields;
+use crate::extract::ConfirmedUser;
 use crate::input::{Ids, JsonBody};
 use crate::{ApiError, AppState};
 
@@ -98,11 +98,7 @@ pub struct ApprovalView {
 }
 
 /// State plus decisions.
-pub(crate) async fn load(
-    tx: &Transaction<'_>,
-    ws: Uuid,
-    post: Uuid,
-) -> Result<Option<ApprovalView>, ApiError> {
+pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, post: Uuid) -> Result<Option<ApprovalView>, ApiError> {
     let Some(state) = approval_state::load(tx, ws, post).await? else {
         return Ok(None);
     };
@@ -136,9 +132,7 @@ fn policy_view(r: &tokio_postgres::Row) -> Result<PolicyView, ApiError> {
     let steps: Value = r.get(1);
     Ok(PolicyView {
         social_account_id: r.get(0),
-        steps: serde_json::from_value(steps).map_err(|e| {
-            ApiError::internal(&format!("a stored approval step we cannot read: {e}"))
-        })?,
+        steps: serde_json::from_value(steps).map_err(|e| ApiError::internal(&format!("a stored approval step we cannot read: {e}")))?,
         allow_self_approval: r.get(2),
         updated_by: r.get(3),
         updated_at: r.get(4),
@@ -153,13 +147,8 @@ async fn policies(tx: &Transaction<'_>, ws: Uuid) -> Result<Policies, ApiError> 
             &[&ws],
         )
         .await?;
-    let mut workspace = PolicyView {
-        social_account_id: None,
-        steps: Vec::new(),
-        allow_self_approval: false,
-        updated_by: None,
-        updated_at: None,
-    };
+    let mut workspace =
+        PolicyView { social_account_id: None, steps: Vec::new(), allow_self_approval: false, updated_by: None, updated_at: None };
     let mut accounts = Vec::new();
     for r in &rows {
         let p = policy_view(r)?;
@@ -169,18 +158,11 @@ async fn policies(tx: &Transaction<'_>, ws: Uuid) -> Result<Policies, ApiError> 
             accounts.push(p);
         }
     }
-    Ok(Policies {
-        workspace,
-        accounts,
-    })
+    Ok(Policies { workspace, accounts })
 }
 
 /// `GET /workspaces/{ws}/approval-policy` (any member): the policy and the account overrides.
-pub async fn get_policy(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids(ws): Ids<Uuid>,
-) -> Result<Json<Policies>, ApiError> {
+pub async fn get_policy(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uuid>) -> Result<Json<Policies>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
@@ -201,24 +183,11 @@ pub async fn set_policy(
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
-    let members: Vec<Uuid> = tx
-        .query(
-            "select user_id from postiz.workspace_members where workspace_id = $1",
-            &[&ws],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let members: Vec<Uuid> =
+        tx.query("select user_id from postiz.workspace_members where workspace_id = $1", &[&ws]).await?.iter().map(|r| r.get(0)).collect();
     let mut fields = Fields::default();
     if let Some(account) = body.social_account_id
-        && tx
-            .query_opt(
-                "select 1 from postiz.social_accounts where workspace_id = $1 and id = $2",
-                &[&ws, &account],
-            )
-            .await?
-            .is_none()
+        && tx.query_opt("select 1 from postiz.social_accounts where workspace_id = $1 and id = $2", &[&ws, &account]).await?.is_none()
     {
         fields.push("social_account_id", "is not an account of this workspace");
     }
@@ -227,41 +196,23 @@ pub async fn set_policy(
     }
     for (i, step) in body.steps.iter().enumerate() {
         if step.min_role.is_none() && step.members.is_empty() {
-            fields.push(
-                format!("steps.{i}"),
-                "name who may approve: a minimum role, reviewers, or both",
-            );
+            fields.push(format!("steps.{i}"), "name who may approve: a minimum role, reviewers, or both");
         }
         if !(1..=MAX_REQUIRED).contains(&step.required) {
-            fields.push(
-                format!("steps.{i}.required"),
-                format!("must be between 1 and {MAX_REQUIRED} approvals"),
-            );
+            fields.push(format!("steps.{i}.required"), format!("must be between 1 and {MAX_REQUIRED} approvals"));
         }
         if step.members.len() > MAX_MEMBERS {
-            fields.push(
-                format!("steps.{i}.members"),
-                format!("at most {MAX_MEMBERS} reviewers"),
-            );
+            fields.push(format!("steps.{i}.members"), format!("at most {MAX_MEMBERS} reviewers"));
         }
         for (j, m) in step.members.iter().enumerate() {
             if !members.contains(m) {
-                fields.push(
-                    format!("steps.{i}.members.{j}"),
-                    "is not a member of this workspace",
-                );
+                fields.push(format!("steps.{i}.members.{j}"), "is not a member of this workspace");
             }
         }
-        if step.min_role.is_none()
-            && usize::try_from(step.required).is_ok_and(|r| r > step.members.len())
-        {
+        if step.min_role.is_none() && usize::try_from(step.required).is_ok_and(|r| r > step.members.len()) {
             fields.push(
                 format!("steps.{i}.required"),
-                format!(
-                    "needs {} approvals but names only {} reviewers",
-                    step.required,
-                    step.members.len()
-                ),
+                format!("needs {} approvals but names only {} reviewers", step.required, step.members.len()),
             );
         }
     }
@@ -290,9 +241,7 @@ pub async fn delete_override(
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
-    let n = tx
-        .execute("delete from postiz.approval_policies where workspace_id = $1 and social_account_id = $2", &[&ws, &account])
-        .await?;
+    let n = tx.execute("delete from postiz.approval_policies where workspace_id = $1 and social_account_id = $2", &[&ws, &account]).await?;
     if n == 0 {
         return Err(ApiError::not_found());
     }
@@ -348,16 +297,9 @@ pub async fn decide(
     JsonBody(body): JsonBody<Decide>,
 ) -> Result<(StatusCode, Json<Decided>), ApiError> {
     let mut fields = Fields::default();
-    let note = body
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if body.decision != Decision::Approved && note.is_none() {
-        fields.push(
-            "note",
-            "say what should change (a note is required to reject or to ask for changes)",
-        );
+        fields.push("note", "say what should change (a note is required to reject or to ask for changes)");
     }
     if note.is_some_and(|n| n.chars().count() > MAX_NOTE) {
         fields.push("note", format!("must be at most {MAX_NOTE} characters"));
@@ -367,20 +309,15 @@ pub async fn decide(
         let mut client = state.pool.get().await?;
         let tx = user_tx(&mut client, &user).await?;
         require_role(&tx, ws, Role::Viewer).await?;
-        tx.query_opt(
-            "select 1 from postiz.posts where workspace_id = $1 and id = $2",
-            &[&ws, &id],
-        )
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+        tx.query_opt("select 1 from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &id])
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         tx.execute(
             "insert into postiz.approval_decisions (workspace_id, post_id, decision, note) values ($1, $2, $3::text::postiz.approval_decision, $4)",
             &[&ws, &id, &body.decision.as_str(), &note],
         )
         .await?;
-        let state_after = approval_state::load(&tx, ws, id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let state_after = approval_state::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
         tx.commit().await?;
         body.decision == Decision::Approved && state_after.approved
     };
@@ -390,9 +327,7 @@ pub async fn decide(
             State(state.clone()),
             user.clone(),
             Ids((ws, id)),
-            JsonBody(ChangeStatus {
-                status: EditableStatus::Scheduled,
-            }),
+            JsonBody(ChangeStatus { status: EditableStatus::Scheduled }),
         )
         .await
         {
@@ -402,18 +337,9 @@ pub async fn decide(
     }
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    let post = posts::load_view(&tx, ws, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let post = posts::load_view(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Decided {
-            post,
-            scheduled,
-            not_scheduled_reason: reason,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(Decided { post, scheduled, not_scheduled_reason: reason })))
 }
 
 /// A post waiting for a decision the caller may make.
@@ -446,11 +372,7 @@ pub struct Queue {
 }
 
 /// `GET /workspaces/{ws}/review-queue`.
-pub async fn queue(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids(ws): Ids<Uuid>,
-) -> Result<Json<Queue>, ApiError> {
+pub async fn queue(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uuid>) -> Result<Json<Queue>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
@@ -488,8 +410,5 @@ pub async fn queue(
             approval,
         });
     }
-    Ok(Json(Queue {
-        count: posts.len(),
-        posts,
-    }))
+    Ok(Json(Queue { count: posts.len(), posts }))
 }

@@ -178,7 +178,8 @@ pub async fn get(
              from postiz.calendar_entries($1, $2, $3)",
             &[&ws, &q.from, &q.to],
         )
-        .await? {
+        .await?
+    {
         let post_id: Uuid = r.get("post_id");
         if recurring_posts.contains(&post_id) {
             continue;
@@ -306,9 +307,8 @@ pub async fn get(
     // Tags of every post shown.
     let post_ids: Vec<Uuid> = entries.iter().filter_map(|e| e.post_id).collect();
     let mut post_tags: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for r in tx
-        .query("select post_id, tag_id from postiz.post_tags where workspace_id = $1 and post_id = any($2)", &[&ws, &post_ids])
-        .await?
+    for r in
+        tx.query("select post_id, tag_id from postiz.post_tags where workspace_id = $1 and post_id = any($2)", &[&ws, &post_ids]).await?
     {
         post_tags.entry(r.get(0)).or_default().push(r.get(1));
     }

@@ -56,7 +56,12 @@ pub struct Changes {
 }
 
 /// `GET /workspaces/{ws}/changes?from&to&post` (any member).
-pub async fn get(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uuid>, Params(q): Params<ChangesQuery>) -> Result<Json<Changes>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids(ws): Ids<Uuid>,
+    Params(q): Params<ChangesQuery>,
+) -> Result<Json<Changes>, ApiError> {
     let window = match (q.from, q.to) {
         (Some(from), Some(to)) => {
             check_window(from, to)?;

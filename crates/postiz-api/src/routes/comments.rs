@@ -55,7 +55,11 @@ async fn post_visible(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, post: Uuid
 }
 
 /// `GET /workspaces/{ws}/posts/{id}/comments`: oldest first (any member).
-pub async fn list(State(state): State<AppState>, user: AuthUser, Ids((ws, post)): Ids<(Uuid, Uuid)>) -> Result<Json<Vec<CommentView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, post)): Ids<(Uuid, Uuid)>,
+) -> Result<Json<Vec<CommentView>>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;

@@ -24,8 +24,8 @@ use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
 
-use crate::extract::ConfirmedUser;
 use crate::auth::AuthUser;
+use crate::extract::ConfirmedUser;
 use crate::{ApiError, AppState, FieldError};
 
 /// What connecting accounts needs besides the user's own transactions. Given to the router as
@@ -103,10 +103,7 @@ pub(crate) async fn require_admin(state: &AppState, user: &AuthUser, ws: Uuid) -
     let mut client = state.pool.get().await?;
     let tx = begin_as(&mut client, DbRole::Authenticated, &user.claims).await?;
     let row = tx
-        .query_opt(
-            "select role >= 'admin' from postiz.workspace_members where workspace_id = $1 and user_id = (select auth.uid())",
-            &[&ws],
-        )
+        .query_opt("select role >= 'admin' from postiz.workspace_members where workspace_id = $1 and user_id = (select auth.uid())", &[&ws])
         .await?;
     tx.commit().await?;
     match row.map(|r| r.get::<_, bool>(0)) {
@@ -238,7 +235,9 @@ pub(crate) fn connected(network: Network, conn: &NewConnection, saved: SavedAcco
 pub(crate) fn provider_error(e: ProviderError) -> ApiError {
     tracing::warn!(error = %e, "network call failed while connecting");
     match e.root() {
-        ProviderError::Unauthorized { .. } => ApiError::bad_request("credentials_rejected", format!("The network refused these credentials: {e}")),
+        ProviderError::Unauthorized { .. } => {
+            ApiError::bad_request("credentials_rejected", format!("The network refused these credentials: {e}"))
+        }
         ProviderError::Transient { .. } | ProviderError::RateLimited { .. } | ProviderError::OutcomeUnknown { .. } => {
             ApiError::unavailable(format!("The network is not answering; try again shortly ({e})"))
         }
@@ -328,15 +327,18 @@ pub async fn credentials(
             let hook = required(body.webhook_url, "webhook_url", "the webhook URL the network gave you")?;
             let parsed = Url::parse(secrecy::ExposeSecret::expose_secret(&hook))
                 .map_err(|_| ApiError::validation(vec![FieldError { field: "webhook_url".into(), message: "not a URL".into() }]))?;
-            connect
-                .guard
-                .check_user_url(network, &parsed)
-                .await
-                .map_err(|_| ApiError::validation(vec![FieldError { field: "webhook_url".into(), message: "this URL is not reachable from the internet".into() }]))?;
+            connect.guard.check_user_url(network, &parsed).await.map_err(|_| {
+                ApiError::validation(vec![FieldError {
+                    field: "webhook_url".into(),
+                    message: "this URL is not reachable from the internet".into(),
+                }])
+            })?;
             let info = provider.account_info(&hook, None).await.map_err(provider_error)?;
             (TokenSet { access_token: hook, refresh_token: None, expires_in: None, scopes: vec![] }, info, None)
         }
-        _ => return Err(ApiError::bad_request("use_oauth", format!("{network} connects through POST /connect/{}/start", network.as_str()))),
+        _ => {
+            return Err(ApiError::bad_request("use_oauth", format!("{network} connects through POST /connect/{}/start", network.as_str())));
+        }
     };
     if info.id.is_empty() {
         return Err(ApiError::bad_request("network_refused", "the network did not say which account this is"));

@@ -10,18 +10,18 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::{Extension, Json};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
-use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::{AuthUser, InviteEmailOutcome, InviteEmails};
 use crate::checks::Fields;
+use crate::extract::ConfirmedUser;
 use crate::input::{Ids, JsonBody};
 use crate::{ApiError, AppState};
 
@@ -74,8 +74,7 @@ pub enum EmailStatus {
     Refused,
 }
 
-const COLUMNS: &str =
-    "id, email, role::text, invited_by, expires_at, accepted_at, created_at, delivery::text, email_requested_at, email_sent_at, email_error";
+const COLUMNS: &str = "id, email, role::text, invited_by, expires_at, accepted_at, created_at, delivery::text, email_requested_at, email_sent_at, email_error";
 
 fn view(r: &Row) -> Result<InviteView, ApiError> {
     let delivery = match r.get::<_, &str>(7) {
@@ -206,21 +205,14 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uu
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
     let rows = tx
-        .query(
-            &format!("select {COLUMNS} from postiz.workspace_invites where workspace_id = $1 order by created_at desc, id"),
-            &[&ws],
-        )
+        .query(&format!("select {COLUMNS} from postiz.workspace_invites where workspace_id = $1 order by created_at desc, id"), &[&ws])
         .await?;
     tx.commit().await?;
     Ok(Json(rows.iter().map(view).collect::<Result<_, _>>()?))
 }
 
 /// `DELETE /workspaces/{ws}/invites/{id}`: revokes an invitation (admin+; 204).
-pub async fn revoke(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids((ws, id)): Ids<(Uuid, Uuid)>,
-) -> Result<StatusCode, ApiError> {
+pub async fn revoke(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<StatusCode, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;

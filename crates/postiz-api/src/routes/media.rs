@@ -29,10 +29,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use chrono::{DateTime, Utc};
+use postiz_domain::AspectFit;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio_postgres::{Row, Transaction};
-use postiz_domain::AspectFit;
 use uuid::Uuid;
 
 use super::media_fetch::{FetchError, RemoteFetcher};
@@ -42,8 +42,8 @@ use super::video_probe::{Mp4Scanner, VideoFacts};
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, JsonBody, Params};
-use postiz_storage::{MediaStorage, StorageError};
 use crate::{ApiError, AppState, FieldError};
+use postiz_storage::{MediaStorage, StorageError};
 
 /// The media and API-key endpoints (relative to the API base). Upload routes enforce their own
 /// limits while streaming, so axum's default body limit is lifted there.
@@ -258,10 +258,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MediaLinks {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let path = parts
-            .extensions
-            .get::<axum::extract::OriginalUri>()
-            .map_or_else(|| parts.uri.path().to_owned(), |u| u.0.path().to_owned());
+        let path =
+            parts.extensions.get::<axum::extract::OriginalUri>().map_or_else(|| parts.uri.path().to_owned(), |u| u.0.path().to_owned());
         let prefix = path.find("/media").map_or(path.as_str(), |i| &path[..i + "/media".len()]);
         Ok(MediaLinks(prefix.to_owned()))
     }
@@ -376,9 +374,8 @@ pub(crate) fn check_size(limits: &MediaLimits, kind: Sniffed, bytes: u64) -> Res
 /// Image decodes running at once, process-wide: one per CPU (a decode is CPU-bound), so a burst
 /// of uploads queues here instead of filling the blocking pool. With [`MAX_IMAGE_PIXELS`] each
 /// holds at most about 290 MB of pixels, which bounds the memory they take together too.
-static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
-});
+static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)));
 
 /// Measures an image and makes its thumbnail (on the blocking pool, under [`DECODES`]). Refusals
 /// name `file`: too many pixels is found in the header, before anything is decoded.
@@ -586,9 +583,9 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 /// Reads the single `file` field of a multipart body, refusing it as soon as it exceeds `max`;
 /// with the file's name when the client gave one.
 async fn read_file_field(request: Request, max: u64) -> Result<(Bytes, Option<String>), ApiError> {
-    let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| {
-        ApiError::bad_request("bad_multipart", format!("{}; send multipart/form-data with a `file` field", e.body_text()))
-    })?;
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| ApiError::bad_request("bad_multipart", format!("{}; send multipart/form-data with a `file` field", e.body_text())))?;
     let mut file: Option<BytesMut> = None;
     let mut file_name = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -616,7 +613,10 @@ async fn read_file_field(request: Request, max: u64) -> Result<(Bytes, Option<St
         file = Some(buf);
     }
     let file = file.ok_or_else(|| {
-        ApiError::validation(vec![FieldError { field: "file".into(), message: "is missing: send multipart/form-data with a `file` field".into() }])
+        ApiError::validation(vec![FieldError {
+            field: "file".into(),
+            message: "is missing: send multipart/form-data with a `file` field".into(),
+        }])
     })?;
     if file.is_empty() {
         return Err(ApiError::validation(vec![FieldError { field: "file".into(), message: "is empty".into() }]));
@@ -856,12 +856,22 @@ pub async fn thumbnail(
     stream_object(&state, &user, &media, ws, id, true).await
 }
 
-async fn stream_object(state: &AppState, user: &AuthUser, media: &MediaState, ws: Uuid, id: Uuid, thumb: bool) -> Result<Response, ApiError> {
+async fn stream_object(
+    state: &AppState,
+    user: &AuthUser,
+    media: &MediaState,
+    ws: Uuid,
+    id: Uuid,
+    thumb: bool,
+) -> Result<Response, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
     let row = tx
-        .query_opt("select path, coalesce(thumbnail_path, poster_path), mime_type from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id])
+        .query_opt(
+            "select path, coalesce(thumbnail_path, poster_path), mime_type from postiz.media_assets where workspace_id = $1 and id = $2",
+            &[&ws, &id],
+        )
         .await?
         .ok_or_else(ApiError::not_found)?;
     tx.commit().await?;

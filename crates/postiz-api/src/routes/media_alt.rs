@@ -7,8 +7,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
 use postiz_domain::AspectFit;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::media::{MEDIA_COLUMNS, MediaLinks, MediaView, media_view};

@@ -50,10 +50,7 @@ pub use postiz_providers::http::permitted;
 /// Scheme and literal-address checks, for the URL given and every redirect target.
 fn check_url(url: &Url, allowed: &[IpNet]) -> Result<(), String> {
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "must be an http or https URL, not {}:",
-            url.scheme()
-        ));
+        return Err(format!("must be an http or https URL, not {}:", url.scheme()));
     }
     let ip = match url.host() {
         None => return Err("has no host".into()),
@@ -61,11 +58,7 @@ fn check_url(url: &Url, allowed: &[IpNet]) -> Result<(), String> {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
     };
-    if permitted(ip, allowed) {
-        Ok(())
-    } else {
-        Err(format!("points at {ip}, a private or reserved address"))
-    }
+    if permitted(ip, allowed) { Ok(()) } else { Err(format!("points at {ip}, a private or reserved address")) }
 }
 
 /// Resolves host names and refuses those with an address a fetch may not reach, so the check
@@ -80,13 +73,9 @@ impl Resolve for GuardedResolver {
         let allowed = Arc::clone(&self.allowed);
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if let Some(bad) = addrs.iter().find(|a| !permitted(a.ip(), &allowed)) {
-                let message = format!(
-                    "names {host}, which resolves to {}, a private or reserved address",
-                    bad.ip()
-                );
+                let message = format!("names {host}, which resolves to {}, a private or reserved address", bad.ip());
                 return Err(Box::new(Blocked(message)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
@@ -110,64 +99,38 @@ impl RemoteFetcher {
         let policy_allowed = Arc::clone(&allowed);
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > MAX_REDIRECTS {
-                return attempt.error(Blocked(format!(
-                    "redirects more than {MAX_REDIRECTS} times"
-                )));
+                return attempt.error(Blocked(format!("redirects more than {MAX_REDIRECTS} times")));
             }
             match check_url(attempt.url(), &policy_allowed) {
                 Ok(()) => attempt.follow(),
                 Err(why) => {
                     let target = attempt.url().to_string();
-                    attempt.error(Blocked(format!(
-                        "redirects to {target}, which is refused: {why}"
-                    )))
+                    attempt.error(Blocked(format!("redirects to {target}, which is refused: {why}")))
                 }
             }
         });
         let client = reqwest::Client::builder()
             .no_proxy()
-            .dns_resolver(Arc::new(GuardedResolver {
-                allowed: Arc::clone(&allowed),
-            }))
+            .dns_resolver(Arc::new(GuardedResolver { allowed: Arc::clone(&allowed) }))
             .redirect(redirects)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout)
-            .user_agent(concat!(
-                "postiz-module/",
-                env!("CARGO_PKG_VERSION"),
-                " (media import)"
-            ))
+            .user_agent(concat!("postiz-module/", env!("CARGO_PKG_VERSION"), " (media import)"))
             .build()?;
-        Ok(Self {
-            client,
-            allowed,
-            timeout,
-        })
+        Ok(Self { client, allowed, timeout })
     }
 
     /// The body at `url`, at most `max` bytes.
     pub async fn fetch(&self, url: &str, max: u64) -> Result<Bytes, FetchError> {
-        let parsed = Url::parse(url.trim())
-            .map_err(|e| FetchError::Refused(format!("is not a URL ({e})")))?;
+        let parsed = Url::parse(url.trim()).map_err(|e| FetchError::Refused(format!("is not a URL ({e})")))?;
         check_url(&parsed, &self.allowed).map_err(FetchError::Refused)?;
-        let mut response = self
-            .client
-            .get(parsed)
-            .send()
-            .await
-            .map_err(|e| self.failed(&e))?;
+        let mut response = self.client.get(parsed).send().await.map_err(|e| self.failed(&e))?;
         let status = response.status();
         if status.is_redirection() {
             // reqwest hands back the redirects it will not follow: no Location, or one that is
             // not an http(s) URL.
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .unwrap_or("nowhere");
-            return Err(FetchError::Refused(format!(
-                "redirects to {location}, which cannot be followed"
-            )));
+            let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("nowhere");
+            return Err(FetchError::Refused(format!("redirects to {location}, which cannot be followed")));
         }
         if !status.is_success() {
             return Err(FetchError::Unreachable(format!("answered HTTP {status}")));
@@ -183,9 +146,7 @@ impl RemoteFetcher {
             body.extend_from_slice(&chunk);
         }
         if body.is_empty() {
-            return Err(FetchError::Unreachable(
-                "answered with an empty body".into(),
-            ));
+            return Err(FetchError::Unreachable("answered with an empty body".into()));
         }
         Ok(body.freeze())
     }
@@ -199,10 +160,7 @@ impl RemoteFetcher {
             source = s.source();
         }
         if e.is_timeout() {
-            return FetchError::Unreachable(format!(
-                "did not answer within {} s",
-                self.timeout.as_secs_f32()
-            ));
+            return FetchError::Unreachable(format!("did not answer within {} s", self.timeout.as_secs_f32()));
         }
         let mut chain = String::new();
         let mut source: Option<&(dyn std::error::Error + 'static)> = e.source();
@@ -211,11 +169,7 @@ impl RemoteFetcher {
             source = s.source();
         }
         // The innermost cause says most ("Connection refused", "invalid certificate").
-        let why = if chain.is_empty() {
-            e.to_string()
-        } else {
-            chain
-        };
+        let why = if chain.is_empty() { e.to_string() } else { chain };
         FetchError::Unreachable(format!("could not be fetched: {why}"))
     }
 }
@@ -250,52 +204,25 @@ mod tests {
         ] {
             assert!(!permitted(ip(private), &[]), "{private} must be refused");
         }
-        for public in [
-            "93.184.215.14",
-            "1.1.1.1",
-            "2606:4700:4700::1111",
-            "::ffff:1.1.1.1",
-        ] {
+        for public in ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:1.1.1.1"] {
             assert!(permitted(ip(public), &[]), "{public} must be permitted");
         }
         let allowed: Vec<IpNet> = vec!["10.20.0.0/16".parse().unwrap()];
         assert!(permitted(ip("10.20.3.4"), &allowed));
-        assert!(
-            !permitted(ip("10.21.3.4"), &allowed),
-            "only the allowed network opens"
-        );
+        assert!(!permitted(ip("10.21.3.4"), &allowed), "only the allowed network opens");
     }
 
     #[test]
     fn urls_are_refused_for_their_scheme_or_literal_address() {
         let check = |u: &str| check_url(&Url::parse(u).unwrap(), &[]);
-        assert!(
-            check("https://cdn.example.com/a.png").is_ok(),
-            "names are judged when resolved"
-        );
+        assert!(check("https://cdn.example.com/a.png").is_ok(), "names are judged when resolved");
         assert!(check("http://1.1.1.1/a.png").is_ok());
-        assert!(
-            check("file:///etc/passwd")
-                .unwrap_err()
-                .contains("http or https")
-        );
-        assert!(
-            check("ftp://example.com/a.png")
-                .unwrap_err()
-                .contains("http or https")
-        );
-        assert!(
-            check("http://169.254.169.254/latest/meta-data/")
-                .unwrap_err()
-                .contains("169.254.169.254")
-        );
+        assert!(check("file:///etc/passwd").unwrap_err().contains("http or https"));
+        assert!(check("ftp://example.com/a.png").unwrap_err().contains("http or https"));
+        assert!(check("http://169.254.169.254/latest/meta-data/").unwrap_err().contains("169.254.169.254"));
         assert!(check("http://[::1]:8080/").unwrap_err().contains("::1"));
         // Dotless and hex forms are normalised by the URL parser before the check.
-        assert!(
-            check("http://2130706433/")
-                .unwrap_err()
-                .contains("127.0.0.1")
-        );
+        assert!(check("http://2130706433/").unwrap_err().contains("127.0.0.1"));
         assert!(check("http://0x7f.1/").unwrap_err().contains("127.0.0.1"));
     }
 }

@@ -32,7 +32,8 @@ use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::media::{
-    Checked, Media, MediaLinks, MediaState, MediaView, check_size, display_name, find_existing, inspect_image_bytes, insert_asset, object_paths, sniff_or_refuse, written,
+    Checked, Media, MediaLinks, MediaState, MediaView, check_size, display_name, find_existing, insert_asset, inspect_image_bytes,
+    object_paths, sniff_or_refuse, written,
 };
 use super::media_probe::{SNIFF_LEN, Sniffed};
 use super::video_poster::{PosterMaker, Spool};
@@ -219,12 +220,18 @@ pub async fn put_chunk(
     require_role(&tx, ws, Role::Editor).await?;
     let mut s = lock_session(&tx, ws, id).await?;
     if total != s.total {
-        return Err(ApiError::bad_request("bad_content_range", format!("TOTAL is {total} but this upload was started for {} bytes", s.total)));
+        return Err(ApiError::bad_request(
+            "bad_content_range",
+            format!("TOTAL is {total} but this upload was started for {} bytes", s.total),
+        ));
     }
     if start != s.received {
         return Err(ApiError::conflict(
             "offset_mismatch",
-            format!("this upload is at byte {}; send the chunk that starts there (Content-Range: bytes {}-…/{})", s.received, s.received, s.total),
+            format!(
+                "this upload is at byte {}; send the chunk that starts there (Content-Range: bytes {}-…/{})",
+                s.received, s.received, s.total
+            ),
         ));
     }
     if start == 0 && (body.len() as i64) < (SNIFF_LEN as i64).min(s.total) {
@@ -408,12 +415,14 @@ pub async fn complete(
     }
     .await;
     let finished = match outcome {
-        Ok(done) => async {
-            tx.execute("delete from postiz.media_uploads where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
-            tx.commit().await?;
-            Ok::<_, ApiError>(done)
+        Ok(done) => {
+            async {
+                tx.execute("delete from postiz.media_uploads where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
+                tx.commit().await?;
+                Ok::<_, ApiError>(done)
+            }
+            .await
         }
-        .await,
         Err(e) => Err(e),
     };
     let (status, view) = match finished {

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
-use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
+use crate::extract::ConfirmedUser;
 use crate::input::{Ids, JsonBody};
 use crate::{ApiError, AppState};
 
@@ -134,9 +134,7 @@ pub async fn remove(
     if !leaving {
         may_manage(me, target.role, None)?;
     }
-    let n = tx
-        .execute("delete from postiz.workspace_members where workspace_id = $1 and user_id = $2", &[&ws, &user_id])
-        .await?;
+    let n = tx.execute("delete from postiz.workspace_members where workspace_id = $1 and user_id = $2", &[&ws, &user_id]).await?;
     if n == 0 {
         return Err(ApiError::not_found());
     }

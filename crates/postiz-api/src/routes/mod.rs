@@ -83,10 +83,7 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/notifications/unread-count", get(notifications::count))
         .route("/workspaces/{ws}/notifications/read-all", post(notifications::mark_all_read))
         .route("/workspaces/{ws}/notifications/{id}/read", post(notifications::mark_read))
-        .route(
-            "/workspaces/{ws}/notification-preferences",
-            get(notifications::get_preferences).put(notifications::set_preferences),
-        )
+        .route("/workspaces/{ws}/notification-preferences", get(notifications::get_preferences).put(notifications::set_preferences))
         .route("/workspaces/{ws}/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/workspaces/{ws}/webhooks/{id}", axum::routing::patch(webhooks::update).delete(webhooks::delete))
         .route("/workspaces/{ws}/webhooks/{id}/deliveries", get(webhooks::deliveries))

@@ -28,7 +28,11 @@ pub struct ListedNetwork {
 
 /// `GET /networks`: every available network's connection style, content rules and capabilities,
 /// and whether it can be connected here.
-pub async fn list(State(state): State<AppState>, connect: Option<Extension<Arc<ConnectState>>>, _user: AuthUser) -> Json<Vec<ListedNetwork>> {
+pub async fn list(
+    State(state): State<AppState>,
+    connect: Option<Extension<Arc<ConnectState>>>,
+    _user: AuthUser,
+) -> Json<Vec<ListedNetwork>> {
     Json(
         state
             .registry

@@ -85,8 +85,8 @@ impl Cursor {
 
 /// Decodes the event column of a row (see `postiz_db::notifications::EVENT_JSON`).
 fn decode(row: &tokio_postgres::Row, id: i64, value: serde_json::Value) -> Result<NotificationView, ApiError> {
-    let event: NotificationEvent = serde_json::from_value(value)
-        .map_err(|e| ApiError::internal(&format!("notification {id} does not decode as an event: {e}")))?;
+    let event: NotificationEvent =
+        serde_json::from_value(value).map_err(|e| ApiError::internal(&format!("notification {id} does not decode as an event: {e}")))?;
     Ok(NotificationView {
         id,
         headline: event.headline(),
@@ -99,10 +99,7 @@ fn decode(row: &tokio_postgres::Row, id: i64, value: serde_json::Value) -> Resul
 
 async fn unread_count(tx: &tokio_postgres::Transaction<'_>, ws: Uuid) -> Result<i64, ApiError> {
     Ok(tx
-        .query_one(
-            "select count(*) from postiz.notifications where workspace_id = $1 and user_id = auth.uid() and read_at is null",
-            &[&ws],
-        )
+        .query_one("select count(*) from postiz.notifications where workspace_id = $1 and user_id = auth.uid() and read_at is null", &[&ws])
         .await?
         .get(0))
 }
@@ -135,9 +132,7 @@ pub async fn list(
          limit $4",
         event = postiz_db::notifications::EVENT_JSON
     );
-    let rows = tx
-        .query(&sql, &[&ws, &cursor.map(|c| c.unread), &cursor.map_or(0, |c| c.before), &(limit + 1)])
-        .await?;
+    let rows = tx.query(&sql, &[&ws, &cursor.map(|c| c.unread), &cursor.map_or(0, |c| c.before), &(limit + 1)]).await?;
     let unread = unread_count(&tx, ws).await?;
     tx.commit().await?;
     let more = rows.len() as i64 > limit;
@@ -145,11 +140,7 @@ pub async fn list(
     for row in rows.iter().take(usize::try_from(limit).unwrap_or(20)) {
         items.push(decode(row, row.get("id"), row.get("event"))?);
     }
-    let next_cursor = if more {
-        items.last().map(|i| Cursor { unread: i.read_at.is_none(), before: i.id }.encode())
-    } else {
-        None
-    };
+    let next_cursor = if more { items.last().map(|i| Cursor { unread: i.read_at.is_none(), before: i.id }.encode()) } else { None };
     Ok(Json(InboxPage { items, unread, next_cursor }))
 }
 
@@ -172,11 +163,7 @@ pub async fn count(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<U
 
 /// `POST /workspaces/{ws}/notifications/{id}/read`: marks one read (again is a no-op); 404 for
 /// someone else's. Answers the new unread count.
-pub async fn mark_read(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids((ws, id)): Ids<(Uuid, i64)>,
-) -> Result<Json<Unread>, ApiError> {
+pub async fn mark_read(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, i64)>) -> Result<Json<Unread>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
@@ -266,8 +253,7 @@ async fn read_preferences(tx: &tokio_postgres::Transaction<'_>, ws: Uuid) -> Res
     for r in &rows {
         let kind: String = r.get(0);
         let delivery: String = r.get(1);
-        let kind: NotificationKind =
-            kind.parse().map_err(|e| ApiError::internal(&format!("a stored notification kind: {e}")))?;
+        let kind: NotificationKind = kind.parse().map_err(|e| ApiError::internal(&format!("a stored notification kind: {e}")))?;
         let delivery: NotificationDelivery =
             delivery.parse().map_err(|e| ApiError::internal(&format!("a stored notification delivery: {e}")))?;
         by_kind.insert(kind, (delivery, r.get::<_, bool>(2)));
@@ -284,11 +270,7 @@ async fn read_preferences(tx: &tokio_postgres::Transaction<'_>, ws: Uuid) -> Res
 }
 
 /// `GET /workspaces/{ws}/notification-preferences` (the caller's own).
-pub async fn get_preferences(
-    State(state): State<AppState>,
-    user: AuthUser,
-    Ids(ws): Ids<Uuid>,
-) -> Result<Json<Preferences>, ApiError> {
+pub async fn get_preferences(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uuid>) -> Result<Json<Preferences>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
@@ -308,19 +290,15 @@ pub async fn set_preferences(
     let mut chosen = Vec::new();
     for (kind, delivery) in &body.preferences {
         let Ok(k) = kind.parse::<NotificationKind>() else {
-            fields.push(FieldError {
-                field: format!("preferences.{kind}"),
-                message: "is not a kind of notification".into(),
-            });
+            fields.push(FieldError { field: format!("preferences.{kind}"), message: "is not a kind of notification".into() });
             continue;
         };
         match delivery.as_deref().map(str::parse::<NotificationDelivery>) {
             None => chosen.push((k, None)),
             Some(Ok(d)) => chosen.push((k, Some(d))),
-            Some(Err(_)) => fields.push(FieldError {
-                field: format!("preferences.{kind}"),
-                message: "must be off, in_app, email or digest".into(),
-            }),
+            Some(Err(_)) => {
+                fields.push(FieldError { field: format!("preferences.{kind}"), message: "must be off, in_app, email or digest".into() })
+            }
         }
     }
     if !fields.is_empty() {

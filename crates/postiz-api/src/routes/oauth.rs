@@ -27,11 +27,11 @@ use url::Url;
 use uuid::Uuid;
 
 use super::connect::{
-    Connect, ConnectOutcome, ConnectState, TargetChoice, connected, connection_for, provider_for, provider_error, require_admin,
+    Connect, ConnectOutcome, ConnectState, TargetChoice, connected, connection_for, provider_error, provider_for, require_admin,
     store_connection, store_error, user_server,
 };
-use crate::extract::ConfirmedUser;
 use crate::auth::AuthUser;
+use crate::extract::ConfirmedUser;
 use crate::{ApiError, AppState, FieldError};
 
 /// Body of `POST /connect/{network}/start`.
@@ -124,12 +124,18 @@ async fn endpoints_for(
         }
         Connection::InstanceUrl { .. } => {
             let server = server.ok_or_else(|| {
-                ApiError::validation(vec![FieldError { field: "server_url".into(), message: "the address of your server, e.g. mastodon.social".into() }])
+                ApiError::validation(vec![FieldError {
+                    field: "server_url".into(),
+                    message: "the address of your server, e.g. mastodon.social".into(),
+                }])
             })?;
             let (id, registration) = instance_registration(connect, network, provider, server).await?;
             Ok((Endpoints::from_registration(&registration), registration.client.clone(), Some((id, registration))))
         }
-        _ => Err(ApiError::bad_request("use_credentials", format!("{network} connects through POST /connect/{}/credentials", network.as_str()))),
+        _ => Err(ApiError::bad_request(
+            "use_credentials",
+            format!("{network} connects through POST /connect/{}/credentials", network.as_str()),
+        )),
     }
 }
 
@@ -174,7 +180,9 @@ pub async fn start(
     let pkce = endpoints.pkce.then(Pkce::new);
     let id = Uuid::new_v4();
     let sealed = pkce.as_ref().map(|p| {
-        connect.keyring.encrypt(&p.verifier, &Binding { workspace_id: body.workspace_id, social_account_id: id, field: Field::PkceVerifier })
+        connect
+            .keyring
+            .encrypt(&p.verifier, &Binding { workspace_id: body.workspace_id, social_account_id: id, field: Field::PkceVerifier })
     });
     let ttl = connect.state_ttl.as_secs_f64();
     let db = connect.service_pool.get().await?;
@@ -237,8 +245,13 @@ async fn consume_state(connect: &ConnectState, user: &AuthUser, network: Network
             .await?;
         tracing::warn!(network = %network, "OAuth callback with an unusable state");
         return Err(match why.map(|w| (w.get::<_, bool>(0), w.get::<_, bool>(1))) {
-            Some((true, _)) => ApiError::bad_request("oauth_state_used", "This connection attempt was already completed; start again to connect another account."),
-            Some((false, true)) => ApiError::bad_request("oauth_state_expired", "This connection attempt took too long and expired; start again."),
+            Some((true, _)) => ApiError::bad_request(
+                "oauth_state_used",
+                "This connection attempt was already completed; start again to connect another account.",
+            ),
+            Some((false, true)) => {
+                ApiError::bad_request("oauth_state_expired", "This connection attempt took too long and expired; start again.")
+            }
             // Unknown, another user's, or another network's: the same answer for all three.
             _ => ApiError::bad_request("oauth_state_invalid", "This connection attempt is not known for your session; start again."),
         });
@@ -261,7 +274,9 @@ fn grant_error(e: GrantError) -> ApiError {
             "The network refused the authorization (expired, already used or not issued for this attempt); start again.",
         ),
         GrantError::Transient(_) => ApiError::unavailable("The network's sign-in service is not answering; try again shortly."),
-        GrantError::InvalidClient { .. } => ApiError::unavailable("This network's OAuth app is misconfigured on this server; tell the operator."),
+        GrantError::InvalidClient { .. } => {
+            ApiError::unavailable("This network's OAuth app is misconfigured on this server; tell the operator.")
+        }
         other => ApiError::bad_request("oauth_exchange_failed", other.to_string()),
     }
 }
@@ -317,7 +332,10 @@ pub async fn callback(
             .map(|t| TargetChoice { id: t.id, name: t.name, kind: t.kind })
             .collect();
         if targets.is_empty() {
-            return Err(ApiError::bad_request("no_targets", format!("This {network} login has nothing you can post to (no pages or channels you manage).")));
+            return Err(ApiError::bad_request(
+                "no_targets",
+                format!("This {network} login has nothing you can post to (no pages or channels you manage)."),
+            ));
         }
         return hold_for_choice(&connect, &user, network, &flow, &info, &tokens, targets).await.map(Json);
     }
@@ -420,7 +438,10 @@ pub async fn complete(
         .map_err(|e| ApiError::internal(&e))?;
     let refresh = match (row.get::<_, Option<String>>(8), row.get::<_, Option<Vec<u8>>>(9), row.get::<_, Option<Vec<u8>>>(10)) {
         (Some(key_id), Some(nonce), Some(ciphertext)) => Some(
-            connect.keyring.decrypt(&Sealed { key_id, nonce, ciphertext }, &binding(Field::RefreshToken)).map_err(|e| ApiError::internal(&e))?,
+            connect
+                .keyring
+                .decrypt(&Sealed { key_id, nonce, ciphertext }, &binding(Field::RefreshToken))
+                .map_err(|e| ApiError::internal(&e))?,
         ),
         _ => None,
     };
@@ -449,7 +470,8 @@ pub async fn complete(
     conn.external_account_id = target.id.clone();
     conn.external_page_id = Some(target.id.clone());
     conn.display_name = Some(target.name.clone());
-    let saved = store_connection(&connect, &user, &conn, &tokens, Some(("delete from postiz.pending_connections where id = $1", id))).await?;
+    let saved =
+        store_connection(&connect, &user, &conn, &tokens, Some(("delete from postiz.pending_connections where id = $1", id))).await?;
     Ok(Json(connected(network, &conn, saved)))
 }
 

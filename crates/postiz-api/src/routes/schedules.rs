@@ -55,13 +55,15 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): I
 
 /// `POST /workspaces/{ws}/schedules/{id}/cancel` (editor+): stops the schedule; jobs queued for
 /// it are canceled by the revision trigger, a job already running finishes.
-pub async fn cancel(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<Json<ScheduleView>, ApiError> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<Json<ScheduleView>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Editor).await?;
-    let n = tx
-        .execute("update postiz.schedules set status = 'canceled' where workspace_id = $1 and id = $2", &[&ws, &id])
-        .await?;
+    let n = tx.execute("update postiz.schedules set status = 'canceled' where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
     if n == 0 {
         return Err(ApiError::not_found());
     }

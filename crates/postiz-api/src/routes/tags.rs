@@ -41,7 +41,15 @@ const SELECT: &str = "select t.id, t.name, t.color,
 from postiz.tags t";
 
 fn view(r: &Row) -> TagView {
-    TagView { id: r.get(0), name: r.get(1), color: r.get(2), post_count: r.get(3), evergreen: r.get(4), created_at: r.get(5), updated_at: r.get(6) }
+    TagView {
+        id: r.get(0),
+        name: r.get(1),
+        color: r.get(2),
+        post_count: r.get(3),
+        evergreen: r.get(4),
+        created_at: r.get(5),
+        updated_at: r.get(6),
+    }
 }
 
 fn check_color(fields: &mut Fields, color: Option<&str>) {

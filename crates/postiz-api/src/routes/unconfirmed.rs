@@ -70,15 +70,8 @@ fn url_problem(network: &str, network_label: &str, raw: &str) -> Option<String> 
     }
     let hosts = hosts_of(network);
     let host = host.to_ascii_lowercase();
-    if !hosts.is_empty()
-        && !hosts
-            .iter()
-            .any(|h| host == *h || host.ends_with(&format!(".{h}")))
-    {
-        return Some(format!(
-            "is not a {network_label} address (expected {})",
-            hosts.join(" or ")
-        ));
+    if !hosts.is_empty() && !hosts.iter().any(|h| host == *h || host.ends_with(&format!(".{h}"))) {
+        return Some(format!("is not a {network_label} address (expected {})", hosts.join(" or ")));
     }
     None
 }
@@ -106,9 +99,7 @@ pub async fn resolve(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let network: String = row.get(0);
-    let label = network
-        .parse::<postiz_domain::Network>()
-        .map_or_else(|_| network.clone(), |n| n.display_name().to_owned());
+    let label = network.parse::<postiz_domain::Network>().map_or_else(|_| network.clone(), |n| n.display_name().to_owned());
     let (outcome, url) = match &body {
         Resolve::OnNetwork { url } => {
             let mut fields = Fields::default();
@@ -120,14 +111,8 @@ pub async fn resolve(
         }
         Resolve::PublishAgain => ("publish_again", None),
     };
-    tx.execute(
-        "select postiz.resolve_unconfirmed_target($1, $2, $3, $4)",
-        &[&ws, &target, &outcome, &url],
-    )
-    .await?;
-    let post = posts::load_view(&tx, ws, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    tx.execute("select postiz.resolve_unconfirmed_target($1, $2, $3, $4)", &[&ws, &target, &outcome, &url]).await?;
+    let post = posts::load_view(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
     Ok(Json(post))
 }
@@ -138,40 +123,16 @@ mod tests {
 
     #[test]
     fn urls_are_checked_for_the_network() {
-        assert_eq!(
-            url_problem(
-                "bluesky",
-                "Bluesky",
-                "https://bsky.app/profile/a.bsky.social/post/3k"
-            ),
-            None
-        );
-        assert_eq!(
-            url_problem("x", "X", "https://www.x.com/a/status/1"),
-            None,
-            "subdomains of the network's host"
-        );
-        assert_eq!(
-            url_problem("mastodon", "Mastodon", "https://social.example/@a/1"),
-            None,
-            "federated: any host"
-        );
+        assert_eq!(url_problem("bluesky", "Bluesky", "https://bsky.app/profile/a.bsky.social/post/3k"), None);
+        assert_eq!(url_problem("x", "X", "https://www.x.com/a/status/1"), None, "subdomains of the network's host");
+        assert_eq!(url_problem("mastodon", "Mastodon", "https://social.example/@a/1"), None, "federated: any host");
         assert_eq!(
             url_problem("x", "X", "https://evil.example/x.com").as_deref(),
             Some("is not a X address (expected x.com or twitter.com)")
         );
-        assert_eq!(
-            url_problem("x", "X", "https://notx.com/a").as_deref(),
-            Some("is not a X address (expected x.com or twitter.com)")
-        );
-        assert_eq!(
-            url_problem("mastodon", "Mastodon", "javascript:alert(1)").as_deref(),
-            Some("must start with https://")
-        );
-        assert_eq!(
-            url_problem("mastodon", "Mastodon", "  ").as_deref(),
-            Some("paste the post's address on the network")
-        );
+        assert_eq!(url_problem("x", "X", "https://notx.com/a").as_deref(), Some("is not a X address (expected x.com or twitter.com)"));
+        assert_eq!(url_problem("mastodon", "Mastodon", "javascript:alert(1)").as_deref(), Some("must start with https://"));
+        assert_eq!(url_problem("mastodon", "Mastodon", "  ").as_deref(), Some("paste the post's address on the network"));
         assert_eq!(
             url_problem("mastodon", "Mastodon", "https://u:p@social.example/1").as_deref(),
             Some("must not carry a user name or password")

@@ -60,9 +60,8 @@ pub enum PosterError {
 }
 
 /// Posters being made at once, process-wide: one per CPU, as each is a decode.
-static POSTERS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
-});
+static POSTERS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)));
 
 /// Set once the missing `ffmpeg` has been logged, so the log says it once, not per upload.
 static MISSING_LOGGED: AtomicBool = AtomicBool::new(false);
@@ -115,7 +114,11 @@ impl PosterMaker {
             return Err(PosterError::Failed(format!("{status}: {}", why())));
         }
         if !out.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            return Err(PosterError::Failed(if out.is_empty() { format!("no frame came out ({})", why()) } else { "the output is not a JPEG".into() }));
+            return Err(PosterError::Failed(if out.is_empty() {
+                format!("no frame came out ({})", why())
+            } else {
+                "the output is not a JPEG".into()
+            }));
         }
         Ok(out)
     }

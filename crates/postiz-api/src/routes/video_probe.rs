@@ -115,10 +115,7 @@ impl Mp4Scanner {
             if &kind == b"moov" {
                 self.saw_moov = true;
                 if size - header_len > MAX_MOOV {
-                    self.broken = Some(format!(
-                        "its movie header (moov box) is {} bytes; at most {MAX_MOOV} are read",
-                        size - header_len
-                    ));
+                    self.broken = Some(format!("its movie header (moov box) is {} bytes; at most {MAX_MOOV} are read", size - header_len));
                     break;
                 }
                 self.moov = Some((self.next_box, Vec::with_capacity(usize::try_from(size - header_len).unwrap_or(0))));
@@ -400,10 +397,7 @@ mod tests {
         broken.extend_from_slice(&[0, 0, 0, 3, b'm', b'd', b'a', b't']);
         assert!(scan(&broken, 4).unwrap_err().0.contains("impossible size"));
         let sound_only = movie(b"isom", 1000, 5000, &[trak(b"soun", 0, 0, b"mp4a", 44_100, 100, 1024)]);
-        assert_eq!(
-            scan(&sound_only, 64).unwrap_err().0,
-            "has no video track (a sound-only movie cannot be posted as a video)"
-        );
+        assert_eq!(scan(&sound_only, 64).unwrap_err().0, "has no video track (a sound-only movie cannot be posted as a video)");
     }
 
     #[test]

@@ -279,10 +279,10 @@ pub async fn create(
 
     let id = Uuid::new_v4();
     let secret = new_secret();
-    let sealed = connect.0.keyring.encrypt(
-        &SecretString::from(secret.clone()),
-        &Binding { workspace_id: ws, social_account_id: id, field: Field::WebhookSecret },
-    );
+    let sealed = connect
+        .0
+        .keyring
+        .encrypt(&SecretString::from(secret.clone()), &Binding { workspace_id: ws, social_account_id: id, field: Field::WebhookSecret });
     let row = tx
         .query_one(
             &format!(
@@ -394,7 +394,10 @@ pub async fn deliveries(
 ) -> Result<Json<Vec<DeliveryView>>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation(vec![crate::FieldError { field: "limit".into(), message: "Page size must be between 1 and 100".into() }]));
+        return Err(ApiError::validation(vec![crate::FieldError {
+            field: "limit".into(),
+            message: "Page size must be between 1 and 100".into(),
+        }]));
     }
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
@@ -443,7 +446,10 @@ pub async fn redeliver(
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;
     let found = tx
-        .query_opt("select 1 from postiz.webhook_deliveries where workspace_id = $1 and endpoint_id = $2 and id = $3", &[&ws, &id, &delivery])
+        .query_opt(
+            "select 1 from postiz.webhook_deliveries where workspace_id = $1 and endpoint_id = $2 and id = $3",
+            &[&ws, &id, &delivery],
+        )
         .await?;
     tx.commit().await?;
     if found.is_none() {
@@ -451,11 +457,7 @@ pub async fn redeliver(
     }
     let mut service = connect.0.service_pool.get().await?;
     let stx = service.transaction().await?;
-    stx.execute(
-        "update postiz.webhook_deliveries set status = 'pending', next_attempt_at = now() where id = $1",
-        &[&delivery],
-    )
-    .await?;
+    stx.execute("update postiz.webhook_deliveries set status = 'pending', next_attempt_at = now() where id = $1", &[&delivery]).await?;
     stx.execute(
         "select pgmq.send('webhooks', jsonb_build_object('job', 'deliver_webhook', 'v', 1, 'data', jsonb_build_object('delivery_id', $1::bigint)))",
         &[&delivery],
@@ -468,7 +470,11 @@ pub async fn redeliver(
 
 /// `POST /workspaces/{ws}/webhooks/{id}/test` (admin+; 202): a `webhook.test` event to this
 /// endpoint only (a disabled endpoint's waits until it is turned on again).
-pub async fn send_test(State(state): State<AppState>, user: AuthUser, Ids((ws, id)): Ids<(Uuid, Uuid)>) -> Result<(StatusCode, Json<Queued>), ApiError> {
+pub async fn send_test(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<(StatusCode, Json<Queued>), ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Admin).await?;

@@ -3,17 +3,17 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::{Extension, Json};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use crate::extract::ConfirmedUser;
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::checks::{Fields, check_name, check_slug, check_time_zone};
+use crate::extract::ConfirmedUser;
 use crate::input::{Ids, JsonBody};
 use crate::routes::media::MediaState;
 use crate::{ApiError, AppState};
@@ -97,10 +97,7 @@ pub struct CreateWorkspace {
 /// any other database error as usual. The database's own detail would quote the creator's id.
 fn slug_taken(e: tokio_postgres::Error) -> ApiError {
     if e.as_db_error().is_some_and(|d| d.constraint() == Some("workspaces_created_by_slug_key")) {
-        return ApiError::conflict(
-            "slug_taken",
-            "slug: the workspace's creator already has a workspace with this slug; choose another",
-        );
+        return ApiError::conflict("slug_taken", "slug: the workspace's creator already has a workspace with this slug; choose another");
     }
     e.into()
 }
@@ -129,11 +126,9 @@ pub async fn create(
             .await
             .map_err(slug_taken)?
             .get(0),
-        None => tx
-            .query_one("select (postiz.create_workspace($1, $2, $3)).id", &[&name, &body.slug, &zone])
-            .await
-            .map_err(slug_taken)?
-            .get(0),
+        None => {
+            tx.query_one("select (postiz.create_workspace($1, $2, $3)).id", &[&name, &body.slug, &zone]).await.map_err(slug_taken)?.get(0)
+        }
     };
     let row = fetch(&tx, id).await?.ok_or_else(|| ApiError::internal(&"the new workspace is not visible to its owner"))?;
     tx.commit().await?;

@@ -1,9 +1,6 @@
 //! Shared setup for in-process HTTP tests: a migrated test database, the router, signed tokens.
 #![allow(dead_code)]
-#![allow(
-    clippy::unwrap_used,
-    reason = "test fixtures: a broken fixture should panic right there"
-)]
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -56,30 +53,20 @@ impl TestApp {
             allowed_origins: vec![ORIGIN.into()],
             registry: Arc::new(Registry::with_defaults(&HttpClient::for_tests(), None)),
         };
-        Self {
-            router: router(state, BASE),
-            db,
-        }
+        Self { router: router(state, BASE), db }
     }
 
     pub async fn send(&self, request: Request<Body>) -> (Response<Body>, Value) {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.unwrap().to_bytes();
-        let json = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
+        let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
         (Response::from_parts(parts, Body::empty()), json)
     }
 }
 
 pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// An access token as Supabase Auth would issue for `user`.
@@ -94,12 +81,7 @@ pub fn token_with(user: &TestUser, tweak: impl FnOnce(&mut Value)) -> String {
         "app_metadata": {"provider": "email"}, "user_metadata": {}, "aal": "aal1",
     });
     tweak(&mut claims);
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
+    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
 }
 
 /// The `@supabase/ssr` cookie value for a session holding `access_token`.
@@ -107,16 +89,11 @@ pub fn session_cookie_value(access_token: &str) -> String {
     use base64::Engine;
     let session = json!({"access_token": access_token, "token_type": "bearer", "expires_in": 3600,
                          "expires_at": now() + 3600, "refresh_token": "host-owned", "user": {}});
-    format!(
-        "base64-{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session.to_string())
-    )
+    format!("base64-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session.to_string()))
 }
 
 pub fn get(path: &str) -> axum::http::request::Builder {
-    Request::builder()
-        .method("GET")
-        .uri(format!("{BASE}{path}"))
+    Request::builder().method("GET").uri(format!("{BASE}{path}"))
 }
 
 // ---- Resource-test helpers ---------------------------------------------------------------------
@@ -145,60 +122,31 @@ impl TestApp {
     }
 
     /// Calls the API as `actor` with an optional JSON body and extra headers.
-    pub async fn call_with(
-        &self,
-        actor: &Actor,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        headers: &[(&str, &str)],
-    ) -> Answer {
+    pub async fn call_with(&self, actor: &Actor, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
         let mut req = Request::builder()
             .method(method)
             .uri(format!("{BASE}{path}"))
-            .header(
-                axum::http::header::AUTHORIZATION,
-                format!("Bearer {}", actor.token),
-            );
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {}", actor.token));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         let req = match body {
-            Some(b) => req
-                .header(axum::http::header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
+            Some(b) => req.header(axum::http::header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         }
         .unwrap();
         let (res, body) = self.send(req).await;
-        Answer {
-            status: res.status(),
-            body,
-            headers: res.headers().clone(),
-        }
+        Answer { status: res.status(), body, headers: res.headers().clone() }
     }
 
     /// Calls the API as `actor`.
-    pub async fn call(
-        &self,
-        actor: &Actor,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> Answer {
+    pub async fn call(&self, actor: &Actor, method: &str, path: &str, body: Option<Value>) -> Answer {
         self.call_with(actor, method, path, body, &[]).await
     }
 
     /// Creates a workspace through the API; `owner` owns it.
     pub async fn workspace(&self, owner: &Actor, slug: &str, time_zone: &str) -> uuid::Uuid {
-        let a = self
-            .call(
-                owner,
-                "POST",
-                "/workspaces",
-                Some(json!({"name": slug, "slug": slug, "time_zone": time_zone})),
-            )
-            .await;
+        let a = self.call(owner, "POST", "/workspaces", Some(json!({"name": slug, "slug": slug, "time_zone": time_zone}))).await;
         assert_eq!(a.status, axum::http::StatusCode::CREATED, "{}", a.body);
         a.body["id"].as_str().unwrap().parse().unwrap()
     }
@@ -251,12 +199,6 @@ impl TestApp {
 
     /// A number from SQL run as superuser (row counts before/after).
     pub async fn count(&self, sql: &str) -> i64 {
-        self.db
-            .superuser()
-            .await
-            .query_one(sql, &[])
-            .await
-            .unwrap()
-            .get(0)
+        self.db.superuser().await.query_one(sql, &[]).await.unwrap().get(0)
     }
 }

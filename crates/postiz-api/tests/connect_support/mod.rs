@@ -17,8 +17,8 @@ use axum::http::{Request, header};
 use postiz_api::routes::connect::ConnectState;
 use postiz_oauth::OAuthClients;
 use postiz_providers::{
-    AccountInfo, AccountRef, Connection, ContentRules, HttpClient, Network, OAuth2Spec, OAuthClient, Provider, ProviderError, PublishRequest,
-    PublishedItem, Registry, RemotePost,
+    AccountInfo, AccountRef, Connection, ContentRules, HttpClient, Network, OAuth2Spec, OAuthClient, Provider, ProviderError,
+    PublishRequest, PublishedItem, Registry, RemotePost,
 };
 use postiz_testkit::TestUser;
 use postiz_vault::Keyring;
@@ -297,18 +297,29 @@ impl ConnectApp {
             .await
             .unwrap()
             .get(0);
-        db.execute("insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)", &[&self.workspace, &post, &account])
-            .await
-            .unwrap();
-        db.execute("insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')", &[&self.workspace, &post])
-            .await
-            .unwrap();
+        db.execute(
+            "insert into postiz.post_targets (workspace_id, post_id, social_account_id) values ($1, $2, $3)",
+            &[&self.workspace, &post, &account],
+        )
+        .await
+        .unwrap();
+        db.execute(
+            "insert into postiz.schedules (workspace_id, kind, post_id, starts_at, time_zone) values ($1, 'once', $2, now(), 'UTC')",
+            &[&self.workspace, &post],
+        )
+        .await
+        .unwrap();
         post
     }
 
     /// Runs the real worker loop (refreshing tokens through `tokens`) until `until` counts a row
     /// or 30 s pass, then stops it; returns the context it ran with.
-    pub async fn run_worker_until(&self, worker_id: &str, tokens: Arc<postiz_worker::tokens::Tokens>, until: &str) -> postiz_worker::publish::PublishContext {
+    pub async fn run_worker_until(
+        &self,
+        worker_id: &str,
+        tokens: Arc<postiz_worker::tokens::Tokens>,
+        until: &str,
+    ) -> postiz_worker::publish::PublishContext {
         let pool = postiz_db::service_pool(&SecretString::from(self.app.db.url()), 4).unwrap();
         let store = postiz_worker::store::Store::new(pool, worker_id);
         let ctx = postiz_worker::publish::PublishContext {

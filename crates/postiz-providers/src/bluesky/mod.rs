@@ -16,8 +16,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use postiz_domain::Network;
-use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -154,7 +154,11 @@ impl BlueskyProvider {
                     let url = Self::xrpc(server, "com.atproto.identity.resolveHandle")?;
                     let resolved: Result<Value, _> = self
                         .http
-                        .get_json(NETWORK, || bearer(self.http.client().get(url.clone()), token).query(&[("handle", handle.as_str())]), parse_error)
+                        .get_json(
+                            NETWORK,
+                            || bearer(self.http.client().get(url.clone()), token).query(&[("handle", handle.as_str())]),
+                            parse_error,
+                        )
                         .await;
                     match resolved {
                         Ok(v) => match v["did"].as_str() {
@@ -258,7 +262,12 @@ impl Provider for BlueskyProvider {
         self.session_call(rb, &server).await
     }
 
-    async fn refresh(&self, _client: Option<&OAuthClient>, refresh_token: &SecretString, server: Option<&Url>) -> Result<TokenSet, ProviderError> {
+    async fn refresh(
+        &self,
+        _client: Option<&OAuthClient>,
+        refresh_token: &SecretString,
+        server: Option<&Url>,
+    ) -> Result<TokenSet, ProviderError> {
         let server = self.server_for(server).await?;
         let url = Self::xrpc(&server, "com.atproto.server.refreshSession")?;
         let rb = bearer(self.http.client().post(url), refresh_token);
@@ -332,12 +341,7 @@ impl Provider for BlueskyProvider {
                     .as_str()
                     .ok_or_else(|| ProviderError::outcome_unknown(NETWORK, "createRecord answered without a uri"))?
                     .to_owned();
-                Ok(PublishedItem {
-                    index,
-                    url: Self::post_url(account, &uri),
-                    cid: created["cid"].as_str().map(str::to_owned),
-                    id: uri,
-                })
+                Ok(PublishedItem { index, url: Self::post_url(account, &uri), cid: created["cid"].as_str().map(str::to_owned), id: uri })
             }
             .await;
             progress.record(result)?;
@@ -371,7 +375,10 @@ impl Provider for BlueskyProvider {
             AnalyticsQuery::Post { id } => single(NETWORK, self.post_counts(token, account, std::slice::from_ref(id)).await?),
             _ => {
                 let url = Self::xrpc(&self.appview, "app.bsky.actor.getProfile")?;
-                let v: Value = self.http.get_json(NETWORK, || self.http.client().get(url.clone()).query(&[("actor", account.id.as_str())]), parse_error).await?;
+                let v: Value = self
+                    .http
+                    .get_json(NETWORK, || self.http.client().get(url.clone()).query(&[("actor", account.id.as_str())]), parse_error)
+                    .await?;
                 let n = |k: &str| v[k].as_u64();
                 Ok(Analytics::now(
                     pick(&v, &["followersCount", "followsCount", "postsCount"]),
@@ -388,14 +395,25 @@ impl Provider for BlueskyProvider {
 
     /// Lists the account's latest `app.bsky.feed.post` records and matches the text exactly
     /// (Bluesky stores it as sent) with `createdAt` not before the attempt.
-    async fn find_published(&self, token: &SecretString, account: &AccountRef, query: &FindQuery) -> Result<Option<RemotePost>, ProviderError> {
+    async fn find_published(
+        &self,
+        token: &SecretString,
+        account: &AccountRef,
+        query: &FindQuery,
+    ) -> Result<Option<RemotePost>, ProviderError> {
         let server = self.server_for(account.server.as_ref()).await?;
         let url = Self::xrpc(&server, "com.atproto.repo.listRecords")?;
         let v: Value = self
             .http
             .get_json(
                 NETWORK,
-                || bearer(self.http.client().get(url.clone()), token).query(&[("repo", account.id.as_str()), ("collection", POST), ("limit", "50")]),
+                || {
+                    bearer(self.http.client().get(url.clone()), token).query(&[
+                        ("repo", account.id.as_str()),
+                        ("collection", POST),
+                        ("limit", "50"),
+                    ])
+                },
                 parse_error,
             )
             .await?;

@@ -47,12 +47,7 @@ pub enum ErrorClass {
 pub(crate) type BodyParser = fn(StatusCode, &HeaderMap, &[u8]) -> ErrorDetails;
 
 /// Classifies a response: `Ok` for 2xx; otherwise the one [`ProviderError`] it means.
-pub(crate) async fn classify(
-    network: Network,
-    response: Response,
-    kind: SendKind,
-    parser: BodyParser,
-) -> Result<Response, ProviderError> {
+pub(crate) async fn classify(network: Network, response: Response, kind: SendKind, parser: BodyParser) -> Result<Response, ProviderError> {
     classify_keeping(network, response, kind, parser).await.map_err(|f| f.error)
 }
 
@@ -133,24 +128,19 @@ pub(crate) fn error_for(
     });
     match class {
         ErrorClass::Unauthorized => ProviderError::Unauthorized { network, reason: message },
-        ErrorClass::RateLimited(from_body) => ProviderError::RateLimited {
-            network,
-            retry_after: from_body.or_else(|| retry_after_from_headers(headers, now)),
-        },
+        ErrorClass::RateLimited(from_body) => {
+            ProviderError::RateLimited { network, retry_after: from_body.or_else(|| retry_after_from_headers(headers, now)) }
+        }
         ErrorClass::Duplicate => ProviderError::Duplicate { network, reason: message },
         // A gateway that forwarded a publish and lost the answer: the post may exist.
         ErrorClass::Transient if kind == SendKind::Publish && status == StatusCode::GATEWAY_TIMEOUT => {
             ProviderError::outcome_unknown(network, format!("HTTP 504 from a gateway: {message}"))
         }
-        ErrorClass::Transient => {
-            ProviderError::transient(network, format!("HTTP {}: {message}", status.as_u16()))
-        }
+        ErrorClass::Transient => ProviderError::transient(network, format!("HTTP {}: {message}", status.as_u16())),
         ErrorClass::MayHavePublished if kind == SendKind::Publish => {
             ProviderError::outcome_unknown(network, format!("HTTP {}: {message}", status.as_u16()))
         }
-        ErrorClass::MayHavePublished => {
-            ProviderError::transient(network, format!("HTTP {}: {message}", status.as_u16()))
-        }
+        ErrorClass::MayHavePublished => ProviderError::transient(network, format!("HTTP {}: {message}", status.as_u16())),
         ErrorClass::Rejected => ProviderError::Rejected { network, reason: user_reason(network, status, &message) },
     }
 }
@@ -160,8 +150,12 @@ fn user_reason(network: Network, status: StatusCode, message: &str) -> String {
     let name = network.display_name();
     let message = message.trim_end_matches('.');
     match status.as_u16() {
-        403 => format!("{name} refused: {message}. Check that the account may post here and that the connection has the needed permissions (reconnect it if unsure)"),
-        404 => format!("{name} refused: {message}. The account, page or post it refers to no longer exists; reconnect the account or remove the reference"),
+        403 => format!(
+            "{name} refused: {message}. Check that the account may post here and that the connection has the needed permissions (reconnect it if unsure)"
+        ),
+        404 => format!(
+            "{name} refused: {message}. The account, page or post it refers to no longer exists; reconnect the account or remove the reference"
+        ),
         413 => format!("{name} refused: {message}. A file is too large; compress it or remove it"),
         415 => format!("{name} refused: {message}. A file type is not accepted; convert it"),
         _ => format!("{name} refused the post: {message}. Edit the post and try again"),
@@ -207,10 +201,9 @@ pub fn retry_after_from_headers(headers: &HeaderMap, now: DateTime<Utc>) -> Opti
     if let Some(d) = meta_usage(headers) {
         return Some(d);
     }
-    for (reset, remaining) in [
-        ("x-user-limit-24hour-reset", "x-user-limit-24hour-remaining"),
-        ("x-app-limit-24hour-reset", "x-app-limit-24hour-remaining"),
-    ] {
+    for (reset, remaining) in
+        [("x-user-limit-24hour-reset", "x-user-limit-24hour-remaining"), ("x-app-limit-24hour-reset", "x-app-limit-24hour-remaining")]
+    {
         if get(remaining) == Some("0")
             && let Some(d) = get(reset).and_then(|v| epoch_or_delta(v, now))
         {
@@ -253,9 +246,7 @@ fn until(at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
 /// (`call_count`, `total_cputime`, `total_time`) that carry no wait as documented; the
 /// same key is read from them too in case it is present.
 fn meta_usage(headers: &HeaderMap) -> Option<Duration> {
-    let parse = |name: &str| -> Option<serde_json::Value> {
-        serde_json::from_str(headers.get(name)?.to_str().ok()?).ok()
-    };
+    let parse = |name: &str| -> Option<serde_json::Value> { serde_json::from_str(headers.get(name)?.to_str().ok()?).ok() };
     let buc = parse("x-business-use-case-usage").and_then(|v| {
         v.as_object()?
             .values()
@@ -264,10 +255,8 @@ fn meta_usage(headers: &HeaderMap) -> Option<Duration> {
             .filter_map(|e| e["estimated_time_to_regain_access"].as_u64())
             .max()
     });
-    let flat = ["x-app-usage", "x-page-usage"]
-        .into_iter()
-        .filter_map(|name| parse(name)?["estimated_time_to_regain_access"].as_u64())
-        .max();
+    let flat =
+        ["x-app-usage", "x-page-usage"].into_iter().filter_map(|name| parse(name)?["estimated_time_to_regain_access"].as_u64()).max();
     let minutes = buc.into_iter().chain(flat).max()?;
     (minutes > 0).then(|| Duration::from_secs(minutes * 60))
 }
@@ -302,17 +291,10 @@ mod tests {
     fn x_reset_is_epoch_seconds_and_daily_limits_win_when_exhausted() {
         let reset = (now().timestamp() + 900).to_string();
         let daily = (now().timestamp() + 7200).to_string();
-        assert_eq!(
-            retry_after_from_headers(&headers(&[("x-rate-limit-reset", &reset)]), now()),
-            Some(Duration::from_secs(900))
-        );
+        assert_eq!(retry_after_from_headers(&headers(&[("x-rate-limit-reset", &reset)]), now()), Some(Duration::from_secs(900)));
         assert_eq!(
             retry_after_from_headers(
-                &headers(&[
-                    ("x-rate-limit-reset", &reset),
-                    ("x-user-limit-24hour-reset", &daily),
-                    ("x-user-limit-24hour-remaining", "0"),
-                ]),
+                &headers(&[("x-rate-limit-reset", &reset), ("x-user-limit-24hour-reset", &daily), ("x-user-limit-24hour-remaining", "0"),]),
                 now()
             ),
             Some(Duration::from_secs(7200))
@@ -365,7 +347,8 @@ mod tests {
     #[test]
     fn statuses_map_to_the_taxonomy() {
         let h = HeaderMap::new();
-        let e = |code: u16, kind| error_for(Network::Sandbox, StatusCode::from_u16(code).expect("status"), &h, b"{}", kind, no_details, now());
+        let e =
+            |code: u16, kind| error_for(Network::Sandbox, StatusCode::from_u16(code).expect("status"), &h, b"{}", kind, no_details, now());
         assert!(matches!(e(401, SendKind::Publish), ProviderError::Unauthorized { .. }));
         assert!(matches!(e(429, SendKind::Publish), ProviderError::RateLimited { retry_after: None, .. }));
         assert!(matches!(e(400, SendKind::Publish), ProviderError::Rejected { .. }));

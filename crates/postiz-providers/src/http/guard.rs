@@ -138,13 +138,10 @@ impl Resolve for GuardedResolver {
                 let err: Box<dyn std::error::Error + Send + Sync> = format!("{host} names this machine").into();
                 return Err(err);
             }
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|sa| permitted(sa.ip(), allow.networks()))
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.filter(|sa| permitted(sa.ip(), allow.networks())).collect();
             if addrs.is_empty() {
-                let err: Box<dyn std::error::Error + Send + Sync> =
-                    format!("{host} resolves only to private or local addresses").into();
+                let err: Box<dyn std::error::Error + Send + Sync> = format!("{host} resolves only to private or local addresses").into();
                 return Err(err);
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
@@ -159,12 +156,33 @@ mod tests {
 
     #[test]
     fn private_and_local_addresses_are_not_public() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fc00::1", "fd12::1", "fe80::1", "::ffff:127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(!is_public_ip(ip.parse().expect("ip")), "{ip} should not be public");
         }
         // IPv6 forms that embed a private IPv4 address: IPv4-compatible, NAT64 (both prefixes),
         // 6to4 and Teredo.
-        for ip in ["::7f00:1", "::a00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::c0a8:101", "2002:7f00:1::", "2002:c0a8:101::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"] {
+        for ip in [
+            "::7f00:1",
+            "::a00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::c0a8:101",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        ] {
             assert!(!is_public_ip(ip.parse().expect("ip")), "{ip} embeds a private address and should not be public");
         }
         for ip in ["1.1.1.1", "93.184.216.34", "2606:4700::1111"] {

@@ -16,9 +16,9 @@ pub use postiz_config::PrivateAllowList;
 
 use crate::ProviderError;
 
-pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
-pub(crate) use classify::{BodyParser, classify, error_in_body, generic_message};
 use classify::classify_keeping;
+pub(crate) use classify::{BodyParser, classify, error_in_body, generic_message};
+pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
 pub use guard::{NOT_PUBLIC, check_user_url, guarded_client_builder, is_public_ip, permitted};
 
 /// Settings of the shared client.
@@ -226,11 +226,7 @@ impl HttpClient {
 }
 
 /// Decodes a JSON body from a response already classified as success.
-pub(crate) async fn read_json<T: DeserializeOwned>(
-    network: Network,
-    response: Response,
-    kind: SendKind,
-) -> Result<T, ProviderError> {
+pub(crate) async fn read_json<T: DeserializeOwned>(network: Network, response: Response, kind: SendKind) -> Result<T, ProviderError> {
     let bytes = match response.bytes().await {
         Ok(b) => b,
         Err(err) => return Err(transport_error(network, err, kind)),

@@ -107,15 +107,11 @@ fn strip_mention_domains(text: &str) -> String {
         if !before_ok {
             continue;
         }
-        let user_len = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
+        let user_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
         out.push_str(&rest[..user_len]);
         rest = &rest[user_len..];
         if user_len > 0 && rest.starts_with('@') {
-            let domain_len = rest[1..]
-                .find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
-                .map_or(rest.len(), |n| n + 1);
+            let domain_len = rest[1..].find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).map_or(rest.len(), |n| n + 1);
             let domain = rest[1..domain_len].trim_end_matches('.');
             if domain.contains('.') {
                 rest = &rest[1 + domain.len()..];
@@ -161,9 +157,7 @@ pub(crate) fn split_urls(text: &str, style: UrlStyle) -> Vec<Segment<'_>> {
     let mut i = 0;
     while i < text.len() {
         let at_boundary = i == 0 || text[..i].chars().last().is_some_and(|c| c.is_whitespace() || c == '(');
-        if at_boundary
-            && let Some(len) = url_at(&text[i..], style)
-        {
+        if at_boundary && let Some(len) = url_at(&text[i..], style) {
             if last < i {
                 out.push(Segment::Text(&text[last..i]));
             }
@@ -181,9 +175,8 @@ pub(crate) fn split_urls(text: &str, style: UrlStyle) -> Vec<Segment<'_>> {
 }
 
 const COMMON_TLDS: &[&str] = &[
-    "com", "org", "net", "io", "co", "dev", "app", "ai", "me", "info", "biz", "edu", "gov", "xyz",
-    "uk", "de", "fr", "jp", "cn", "ru", "br", "in", "it", "nl", "es", "ca", "au", "us", "eu", "ly",
-    "tv", "gg", "social", "news", "blog", "tech", "site", "online", "shop",
+    "com", "org", "net", "io", "co", "dev", "app", "ai", "me", "info", "biz", "edu", "gov", "xyz", "uk", "de", "fr", "jp", "cn", "ru",
+    "br", "in", "it", "nl", "es", "ca", "au", "us", "eu", "ly", "tv", "gg", "social", "news", "blog", "tech", "site", "online", "shop",
 ];
 
 /// Byte length of a URL starting at the beginning of `s`, if one does.
@@ -216,8 +209,7 @@ fn url_at(s: &str, style: UrlStyle) -> Option<usize> {
     };
     let host = host_part.split(':').next().unwrap_or("");
     let labels: Vec<&str> = host.split('.').collect();
-    let valid_host = labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    let valid_host = labels.len() >= 2 && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
     if !(valid_host || (has_scheme && host == "localhost")) {
         return None;
     }
@@ -305,9 +297,6 @@ mod tests {
     #[test]
     fn split_urls_keeps_text_around_links() {
         let segs = split_urls("a https://x.y/z b", UrlStyle::SchemeOnly);
-        assert_eq!(
-            segs,
-            vec![Segment::Text("a "), Segment::Url("https://x.y/z"), Segment::Text(" b")]
-        );
+        assert_eq!(segs, vec![Segment::Text("a "), Segment::Url("https://x.y/z"), Segment::Text(" b")]);
     }
 }

@@ -5,9 +5,7 @@ use std::sync::LazyLock;
 
 use postiz_domain::Network;
 
-use super::{
-    ContentRules, Counting, FirstCommentRules, MediaLimits, MediaRules, TextRules, ThreadRules,
-};
+use super::{ContentRules, Counting, FirstCommentRules, MediaLimits, MediaRules, TextRules, ThreadRules};
 
 const MB: u64 = 1024 * 1024;
 
@@ -93,17 +91,12 @@ static MASTODON: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         required: false,
         video_alone: true,
         image: Some(
-            MediaLimits::new(
-                &["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"],
-                16 * MB,
-            )
-            .max_pixels(33_177_600),
+            MediaLimits::new(&["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif"], 16 * MB)
+                .max_pixels(33_177_600),
         ),
         gif: Some(MediaLimits::new(&["image/gif"], 16 * MB).max_pixels(33_177_600)),
         video: Some(
-            MediaLimits::new(&["video/mp4", "video/webm", "video/quicktime"], 99 * MB)
-                .max_pixels(8_294_400)
-                .frame_rate(1.0, 120.0),
+            MediaLimits::new(&["video/mp4", "video/webm", "video/quicktime"], 99 * MB).max_pixels(8_294_400).frame_rate(1.0, 120.0),
         ),
         alt_max_length: Some(1500),
     },
@@ -127,9 +120,7 @@ fn linkedin(network: Network) -> ContentRules {
             max_items: 20,
             required: false,
             video_alone: true,
-            image: Some(
-                MediaLimits::new(&["image/jpeg", "image/png", "image/gif"], 5 * MB).max_pixels(36_152_319),
-            ),
+            image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/gif"], 5 * MB).max_pixels(36_152_319)),
             gif: Some(MediaLimits::new(&["image/gif"], 5 * MB).max_pixels(36_152_319)),
             video: Some(
                 MediaLimits::new(&["video/mp4"], 500 * MB)
@@ -323,11 +314,7 @@ static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
         max_items: 10,
         required: false,
         video_alone: false,
-        image: Some(
-            MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 10 * MB)
-                .max_side_sum(10_000)
-                .aspect(1.0 / 20.0, 20.0),
-        ),
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 10 * MB).max_side_sum(10_000).aspect(1.0 / 20.0, 20.0)),
         gif: Some(MediaLimits::new(&["image/gif"], 50 * MB)),
         video: Some(MediaLimits::new(&["video/mp4"], 50 * MB)),
         alt_max_length: None,

@@ -125,7 +125,10 @@ impl<'a> Validator<'a> {
                     self.push(
                         "settings.post_type",
                         "post_type_media",
-                        format!("An Instagram reel is one video; this post has {} (attach one video, or choose Feed post)", describe(&variant.media)),
+                        format!(
+                            "An Instagram reel is one video; this post has {} (attach one video, or choose Feed post)",
+                            describe(&variant.media)
+                        ),
                         Some(1),
                         Some(variant.media.len() as u64),
                     );
@@ -171,7 +174,10 @@ impl<'a> Validator<'a> {
             self.push(
                 "media",
                 "post_type_media",
-                format!("A YouTube post is one video, optionally followed by one image for its thumbnail; this post has {}", describe(&variant.media)),
+                format!(
+                    "A YouTube post is one video, optionally followed by one image for its thumbnail; this post has {}",
+                    describe(&variant.media)
+                ),
                 None,
                 None,
             );
@@ -232,11 +238,7 @@ impl<'a> Validator<'a> {
             self.push(
                 field,
                 "too_long",
-                format!(
-                    "{} allows {max} characters{}; this text has {n}",
-                    self.name(),
-                    self.rules.text.counting.describe()
-                ),
+                format!("{} allows {max} characters{}; this text has {n}", self.name(), self.rules.text.counting.describe()),
                 Some(u64::from(max)),
                 Some(n as u64),
             );
@@ -277,10 +279,7 @@ impl<'a> Validator<'a> {
             };
             self.push(field, "too_many_media", msg, Some(u64::from(rules.max_items)), Some(media.len() as u64));
         }
-        if rules.video_alone
-            && media.len() > 1
-            && media.iter().any(|m| matches!(m.kind, MediaKind::Video | MediaKind::Gif))
-        {
+        if rules.video_alone && media.len() > 1 && media.iter().any(|m| matches!(m.kind, MediaKind::Video | MediaKind::Gif)) {
             self.push(
                 field,
                 "video_alone",
@@ -324,7 +323,11 @@ impl<'a> Validator<'a> {
             self.push(
                 field,
                 "media_too_large",
-                format!("{name} allows {kind} up to {}; {file} is {} (compress it)", human_bytes(limits.max_bytes), human_bytes(m.size_bytes)),
+                format!(
+                    "{name} allows {kind} up to {}; {file} is {} (compress it)",
+                    human_bytes(limits.max_bytes),
+                    human_bytes(m.size_bytes)
+                ),
                 Some(limits.max_bytes),
                 Some(m.size_bytes),
             );
@@ -333,13 +336,18 @@ impl<'a> Validator<'a> {
             if let Some(max) = limits.max_duration_ms
                 && d > max
             {
-                let message = format!("{name} allows {kind} up to {} (maximum duration); {file} is {}: trim it", duration_label(max), duration_label(d));
+                let message = format!(
+                    "{name} allows {kind} up to {} (maximum duration); {file} is {}: trim it",
+                    duration_label(max),
+                    duration_label(d)
+                );
                 self.push(field, "media_duration", message, Some(max), Some(d));
             }
             if let Some(min) = limits.min_duration_ms
                 && d < min
             {
-                let message = format!("{name} needs {kind} of at least {} (minimum duration); {file} is {}", duration_label(min), duration_label(d));
+                let message =
+                    format!("{name} needs {kind} of at least {} (minimum duration); {file} is {}", duration_label(min), duration_label(d));
                 self.push(field, "media_duration", message, Some(min), Some(d));
             }
         }
@@ -375,7 +383,13 @@ impl<'a> Validator<'a> {
         if let (Some(alt), Some(max)) = (&m.alt, self.media.alt_max_length) {
             let n = alt.graphemes(true).count();
             if n > max as usize {
-                self.push(field, "alt_too_long", format!("{name} allows alt text up to {max} characters; this has {n}"), Some(u64::from(max)), Some(n as u64));
+                self.push(
+                    field,
+                    "alt_too_long",
+                    format!("{name} allows alt text up to {max} characters; this has {n}"),
+                    Some(u64::from(max)),
+                    Some(n as u64),
+                );
             }
         }
     }
@@ -389,11 +403,14 @@ fn describe(media: &[MediaRef]) -> String {
         1 => Some(format!("1 {one}")),
         n => Some(format!("{n} {many}")),
     };
-    let parts: Vec<String> =
-        [part(count(MediaKind::Image), "image", "images"), part(count(MediaKind::Gif), "GIF", "GIFs"), part(count(MediaKind::Video), "video", "videos")]
-            .into_iter()
-            .flatten()
-            .collect();
+    let parts: Vec<String> = [
+        part(count(MediaKind::Image), "image", "images"),
+        part(count(MediaKind::Gif), "GIF", "GIFs"),
+        part(count(MediaKind::Video), "video", "videos"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     parts.join(" and ")
 }
 

@@ -121,7 +121,10 @@ pub fn problems(network: &str, m: &MediaRef, limits: &MediaLimits) -> Vec<Proble
             let what = family.map_or_else(|| format!("encoded as {entry}"), |f| format!("{} ({entry})", codec_label(f)));
             push(
                 "media_audio_codec",
-                format!("{network} accepts video sound in {} (audio codec); the sound of {file} is {what}: re-encode it", list(&limits.audio_codecs)),
+                format!(
+                    "{network} accepts video sound in {} (audio codec); the sound of {file} is {what}: re-encode it",
+                    list(&limits.audio_codecs)
+                ),
                 None,
                 None,
             );
@@ -144,7 +147,11 @@ pub fn problems(network: &str, m: &MediaRef, limits: &MediaLimits) -> Vec<Proble
         {
             push(
                 "media_frame_rate",
-                format!("{network} needs videos of at least {} fps (minimum frame rate); {file} has {} fps", fps_label(min), fps_label(fps)),
+                format!(
+                    "{network} needs videos of at least {} fps (minimum frame rate); {file} has {} fps",
+                    fps_label(min),
+                    fps_label(fps)
+                ),
                 Some(min as u64),
                 Some(fps.round() as u64),
             );
@@ -153,15 +160,26 @@ pub fn problems(network: &str, m: &MediaRef, limits: &MediaLimits) -> Vec<Proble
     if let (Some(w), Some(h)) = (m.width, m.height) {
         let too_big = limits.max_width.is_some_and(|max| w > max) || limits.max_height.is_some_and(|max| h > max);
         if too_big {
-            let max = format!("{}×{}", limits.max_width.map_or("any".into(), |v| v.to_string()), limits.max_height.map_or("any".into(), |v| v.to_string()));
-            push("media_resolution", format!("{network} allows videos up to {max} pixels (maximum resolution); {file} is {w}×{h}: scale it down"), None, None);
+            let max = format!(
+                "{}×{}",
+                limits.max_width.map_or("any".into(), |v| v.to_string()),
+                limits.max_height.map_or("any".into(), |v| v.to_string())
+            );
+            push(
+                "media_resolution",
+                format!("{network} allows videos up to {max} pixels (maximum resolution); {file} is {w}×{h}: scale it down"),
+                None,
+                None,
+            );
         }
         if let Some(max) = limits.max_long_side
             && w.max(h) > max
         {
             push(
                 "media_resolution",
-                format!("{network} allows videos up to {max} pixels on the longest side (maximum resolution); {file} is {w}×{h}: scale it down"),
+                format!(
+                    "{network} allows videos up to {max} pixels on the longest side (maximum resolution); {file} is {w}×{h}: scale it down"
+                ),
                 Some(u64::from(max)),
                 Some(u64::from(w.max(h))),
             );
@@ -179,7 +197,12 @@ pub fn problems(network: &str, m: &MediaRef, limits: &MediaLimits) -> Vec<Proble
         let too_small = limits.min_width.is_some_and(|min| w < min) || limits.min_height.is_some_and(|min| h < min);
         if too_small {
             let min = format!("{}×{}", limits.min_width.unwrap_or(1), limits.min_height.unwrap_or(1));
-            push("media_resolution", format!("{network} needs videos of at least {min} pixels (minimum resolution); {file} is {w}×{h}"), None, None);
+            push(
+                "media_resolution",
+                format!("{network} needs videos of at least {min} pixels (minimum resolution); {file} is {w}×{h}"),
+                None,
+                None,
+            );
         }
     }
     if let Some(min) = limits.min_bytes
@@ -218,7 +241,11 @@ mod tests {
     }
 
     fn limits() -> MediaLimits {
-        MediaLimits::new(&["video/mp4"], 100_000_000).codecs(&["hevc", "h264"], &["aac"]).frame_rate(23.0, 60.0).max_size(1920, 3600).min_bytes(75_000)
+        MediaLimits::new(&["video/mp4"], 100_000_000)
+            .codecs(&["hevc", "h264"], &["aac"])
+            .frame_rate(23.0, 60.0)
+            .max_size(1920, 3600)
+            .min_bytes(75_000)
     }
 
     #[test]
@@ -232,10 +259,19 @@ mod tests {
         let p = problems("Instagram", &video("teaser.mp4", 3840, 2160, "av01", Some("Opus"), 120.0), &limits());
         let codes: Vec<&str> = p.iter().map(|p| p.code).collect();
         assert_eq!(codes, ["media_codec", "media_audio_codec", "media_frame_rate", "media_resolution"]);
-        assert_eq!(p[0].message, "Instagram accepts videos in HEVC (H.265) or H.264 (video codec); “teaser.mp4” is AV1 (av01): re-encode it");
-        assert_eq!(p[1].message, "Instagram accepts video sound in AAC (audio codec); the sound of “teaser.mp4” is Opus (Opus): re-encode it");
+        assert_eq!(
+            p[0].message,
+            "Instagram accepts videos in HEVC (H.265) or H.264 (video codec); “teaser.mp4” is AV1 (av01): re-encode it"
+        );
+        assert_eq!(
+            p[1].message,
+            "Instagram accepts video sound in AAC (audio codec); the sound of “teaser.mp4” is Opus (Opus): re-encode it"
+        );
         assert_eq!(p[2].message, "Instagram allows videos up to 60 fps (maximum frame rate); “teaser.mp4” has 120 fps");
-        assert_eq!(p[3].message, "Instagram allows videos up to 1920×3600 pixels (maximum resolution); “teaser.mp4” is 3840×2160: scale it down");
+        assert_eq!(
+            p[3].message,
+            "Instagram allows videos up to 1920×3600 pixels (maximum resolution); “teaser.mp4” is 3840×2160: scale it down"
+        );
         let mut tiny = video("tiny.mp4", 640, 360, "avc1", None, 12.0);
         tiny.size_bytes = 40_000;
         let p = problems("Instagram", &tiny, &limits());
@@ -251,7 +287,10 @@ mod tests {
         assert_eq!(problems("Instagram", &m, &limits()), vec![]);
         // An unmapped codec is named by its sample entry type.
         let p = problems("Instagram", &video("old.mp4", 640, 480, "mp4v", None, 25.0), &limits());
-        assert_eq!(p[0].message, "Instagram accepts videos in HEVC (H.265) or H.264 (video codec); “old.mp4” is encoded as mp4v: re-encode it");
+        assert_eq!(
+            p[0].message,
+            "Instagram accepts videos in HEVC (H.265) or H.264 (video codec); “old.mp4” is encoded as mp4v: re-encode it"
+        );
     }
 
     #[test]

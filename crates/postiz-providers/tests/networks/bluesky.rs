@@ -4,14 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_providers::bluesky::BlueskyProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, Credentials, FindQuery, HttpClient, HttpSettings, MetricName as M, Provider, ProviderError, PublishRequest, SecretString};
+use postiz_providers::{
+    AccountRef, AnalyticsQuery, Credentials, FindQuery, HttpClient, HttpSettings, MetricName as M, Provider, ProviderError, PublishRequest,
+    SecretString,
+};
 use serde_json::{Value, json};
 use url::Url;
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::conformance::{
-    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
+    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok,
+    outcome, png, thread, token,
 };
 
 const DID: &str = "did:plc:abc123";
@@ -45,7 +49,15 @@ fn case() -> Case {
 
 fn reset_headers() -> (Vec<(&'static str, String)>, Duration) {
     let reset = chrono::Utc::now().timestamp() + 300;
-    (vec![("ratelimit-limit", "5000".into()), ("ratelimit-remaining", "0".into()), ("ratelimit-reset", reset.to_string()), ("ratelimit-policy", "5000;w=3600".into())], Duration::from_secs(300))
+    (
+        vec![
+            ("ratelimit-limit", "5000".into()),
+            ("ratelimit-remaining", "0".into()),
+            ("ratelimit-reset", reset.to_string()),
+            ("ratelimit-policy", "5000;w=3600".into()),
+        ],
+        Duration::from_secs(300),
+    )
 }
 
 conformance_suite!();
@@ -149,7 +161,13 @@ async fn media_post_uploads_the_blob_and_embeds_it_with_alt_and_aspect_ratio() {
 async fn thread_replies_carry_root_and_parent_refs() {
     let (server, p) = setup().await;
     let r = |k: &str| json!({"uri": format!("at://{DID}/app.bsky.feed.post/{k}"), "cid": format!("bafy{k}")});
-    Mock::given(method("POST")).and(path("/xrpc/com.atproto.repo.createRecord")).and(body_partial_json(json!({"record": {"text": "one"}}))).respond_with(created("a")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/xrpc/com.atproto.repo.createRecord"))
+        .and(body_partial_json(json!({"record": {"text": "one"}})))
+        .respond_with(created("a"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/xrpc/com.atproto.repo.createRecord"))
         .and(body_partial_json(json!({"record": {"text": "two", "reply": {"root": r("a"), "parent": r("a")}}})))
@@ -200,7 +218,10 @@ async fn login_and_refresh_use_create_and_refresh_session() {
         .expect(1)
         .mount(&server)
         .await;
-    let c = p.login(&Credentials { identifier: "alice.bsky.social".into(), password: SecretString::from("app-pass"), server: None }).await.unwrap();
+    let c = p
+        .login(&Credentials { identifier: "alice.bsky.social".into(), password: SecretString::from("app-pass"), server: None })
+        .await
+        .unwrap();
     assert_eq!(c.account.id, DID);
     assert_eq!(c.account.server.as_ref().unwrap().as_str(), "https://pds.example.net/");
     assert!(!format!("{c:?}").contains("acc1"), "tokens must not show in Debug");
@@ -226,7 +247,11 @@ async fn a_self_hosted_pds_on_a_private_address_is_refused_unless_allowed() {
     let strict = HttpClient::new(HttpSettings::default()).unwrap();
     let p = BlueskyProvider::new(strict);
     let err = p
-        .login(&Credentials { identifier: "a".into(), password: SecretString::from("p"), server: Some(Url::parse("http://192.168.1.20:2583").unwrap()) })
+        .login(&Credentials {
+            identifier: "a".into(),
+            password: SecretString::from("p"),
+            server: Some(Url::parse("http://192.168.1.20:2583").unwrap()),
+        })
         .await
         .unwrap_err();
     let ProviderError::Rejected { reason, .. } = err else { panic!("{err:?}") };
@@ -300,7 +325,11 @@ async fn more_than_25_posts_are_split_into_calls_of_25() {
     let (_pds, appview, p) = with_appview().await;
     Mock::given(method("GET"))
         .and(path("/xrpc/app.bsky.feed.getPosts"))
-        .respond_with(EchoIds { param: "uris", item: |u| json!({"uri": u, "cid": "c", "likeCount": 1}), wrap: |posts| json!({"posts": posts}) })
+        .respond_with(EchoIds {
+            param: "uris",
+            item: |u| json!({"uri": u, "cid": "c", "likeCount": 1}),
+            wrap: |posts| json!({"posts": posts}),
+        })
         .expect(2)
         .mount(&appview)
         .await;
@@ -315,8 +344,17 @@ async fn a_call_refused_for_a_malformed_uri_is_asked_again_one_post_at_a_time() 
     let (_pds, appview, p) = with_appview().await;
     let bad = "not-an-at-uri".to_owned();
     let refused = || ResponseTemplate::new(400).set_body_raw(fixture("bluesky", "400-invalid-uri.json"), "application/json");
-    Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")).and(query_param("uris", bad.as_str())).respond_with(refused()).mount(&appview).await;
-    Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")).respond_with(json_fixture("bluesky", "metrics-get-posts.json")).mount(&appview).await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPosts"))
+        .and(query_param("uris", bad.as_str()))
+        .respond_with(refused())
+        .mount(&appview)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPosts"))
+        .respond_with(json_fixture("bluesky", "metrics-get-posts.json"))
+        .mount(&appview)
+        .await;
     let per = p.post_analytics_many(&token(), &account(), &[uri("3kaaa"), bad.clone()]).await.unwrap();
     assert_eq!(outcome(&per), vec![(uri("3kaaa").as_str(), true), (bad.as_str(), false)]);
 }
@@ -324,7 +362,15 @@ async fn a_call_refused_for_a_malformed_uri_is_asked_again_one_post_at_a_time() 
 #[tokio::test]
 async fn a_rate_limited_appview_call_is_the_outer_error_with_its_wait() {
     let (_pds, appview, p) = with_appview().await;
-    analytics_429_is_rate_limited(p.as_ref(), &appview, &account(), Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")), AnalyticsQuery::Post { id: uri("3kaaa") }, "bluesky").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &appview,
+        &account(),
+        Mock::given(method("GET")).and(path("/xrpc/app.bsky.feed.getPosts")),
+        AnalyticsQuery::Post { id: uri("3kaaa") },
+        "bluesky",
+    )
+    .await;
 }
 
 #[tokio::test]

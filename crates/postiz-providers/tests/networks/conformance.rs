@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use postiz_domain::MediaKind;
 use postiz_providers::{
-    AccountRef, Analytics, AnalyticsQuery, HttpClient, HttpSettings, PerPost, Provider, ProviderError,
-    PublishItem, PublishMedia, PublishRequest, SecretString,
+    AccountRef, Analytics, AnalyticsQuery, HttpClient, HttpSettings, PerPost, Provider, ProviderError, PublishItem, PublishMedia,
+    PublishRequest, SecretString,
 };
 use url::Url;
 use wiremock::matchers::{header, method, path};
@@ -68,7 +68,6 @@ pub fn fixture(network: &str, name: &str) -> String {
     let p = format!("{}/tests/fixtures/{network}/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("fixture {p}: {e}"))
 }
-
 
 pub fn png(name: &str) -> PublishMedia {
     PublishMedia {
@@ -262,7 +261,8 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
             });
         }
         postiz_domain::Network::YouTube => {
-            variant.settings = postiz_domain::NetworkSettings::YouTube(postiz_domain::YouTubeSettings { title: "A title".into(), ..Default::default() });
+            variant.settings =
+                postiz_domain::NetworkSettings::YouTube(postiz_domain::YouTubeSettings { title: "A title".into(), ..Default::default() });
             // A YouTube post is a video.
             variant.media[0].kind = MediaKind::Video;
             variant.media[0].mime = "video/mp4".into();
@@ -319,13 +319,24 @@ pub fn assert_gone(per: &PerPost, id: &str) {
 
 /// A 429 with `Retry-After: 7` on the metrics request is the outer error of the whole call,
 /// `RateLimited` with that wait (for posts through `post_analytics_many`).
-pub async fn analytics_429_is_rate_limited(provider: &dyn Provider, server: &MockServer, account: &AccountRef, request: MockBuilder, query: AnalyticsQuery, fixture_dir: &str) {
+pub async fn analytics_429_is_rate_limited(
+    provider: &dyn Provider,
+    server: &MockServer,
+    account: &AccountRef,
+    request: MockBuilder,
+    query: AnalyticsQuery,
+    fixture_dir: &str,
+) {
     request
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7").set_body_raw(fixture(fixture_dir, "429.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", "7").set_body_raw(fixture(fixture_dir, "429.json"), "application/json"),
+        )
         .mount(server)
         .await;
     let err = match &query {
-        AnalyticsQuery::Post { id } => provider.post_analytics_many(&token(), account, std::slice::from_ref(id)).await.expect_err("the whole call is rate limited"),
+        AnalyticsQuery::Post { id } => {
+            provider.post_analytics_many(&token(), account, std::slice::from_ref(id)).await.expect_err("the whole call is rate limited")
+        }
         _ => provider.analytics(&token(), account, &query).await.expect_err("rate limited"),
     };
     assert!(matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(7)), "{err:?}");

@@ -24,7 +24,8 @@ fn account() -> AccountRef {
 }
 
 fn message(id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"id": id, "channel_id": CHANNEL, "content": "…", "timestamp": chrono::Utc::now().to_rfc3339(), "type": 0}))
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"id": id, "channel_id": CHANNEL, "content": "…", "timestamp": chrono::Utc::now().to_rfc3339(), "type": 0}))
 }
 
 fn case() -> Case {
@@ -155,7 +156,10 @@ async fn webhook_text_and_media_post_to_the_pasted_url_with_wait() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/webhooks/1300000000000000001/wh-SECRET-token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "1300000000000000001", "type": 1, "guild_id": "900", "channel_id": CHANNEL, "name": "Postiz"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "1300000000000000001", "type": 1, "guild_id": "900", "channel_id": CHANNEL, "name": "Postiz"})),
+        )
         .mount(&server)
         .await;
     let wh = webhook_token(&server);
@@ -254,7 +258,11 @@ async fn bot_lists_text_channels_and_finds_a_recent_message() {
         ])))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "launch day".into(), not_before: chrono::Utc::now() - chrono::Duration::seconds(30) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "launch day".into(),
+        not_before: chrono::Utc::now() - chrono::Duration::seconds(30),
+    };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "5");
     let err = p.find_published(&webhook_token(&server), &account(), &q).await.unwrap_err();
     assert!(matches!(err, ProviderError::NotSupported { .. }), "{err:?}");

@@ -5,17 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use postiz_providers::facebook::FacebookProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, OAuthClient, Provider, ProviderError, PublishRequest, SecretString, TokenSet};
+use postiz_providers::{
+    AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, OAuthClient, Provider, ProviderError, PublishRequest, SecretString,
+    TokenSet,
+};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::media_host::{MediaHost, assert_all_fetch, sent_urls};
 use crate::conformance::{
-    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
+    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok,
+    outcome, png, thread, token,
 };
+use crate::media_host::{MediaHost, assert_all_fetch, sent_urls};
 
 const PAGE: &str = "1029384756";
 
@@ -48,7 +52,8 @@ fn case() -> Case {
 
 /// Graph throttling carries its wait in `X-Business-Use-Case-Usage` (minutes).
 fn reset_headers() -> (Vec<(&'static str, String)>, Duration) {
-    let usage = json!({PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 15, "estimated_time_to_regain_access": 7}]});
+    let usage =
+        json!({PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 15, "estimated_time_to_regain_access": 7}]});
     (vec![("x-business-use-case-usage", usage.to_string())], Duration::from_secs(420))
 }
 
@@ -177,7 +182,8 @@ async fn error_for(status: u16, fixture_name: &str, headers: &[(&str, &str)]) ->
 
 #[tokio::test]
 async fn page_throttling_on_400_is_rate_limited_with_the_buc_wait() {
-    let usage = r#"{"1029384756":[{"type":"pages","call_count":100,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":12}]}"#;
+    let usage =
+        r#"{"1029384756":[{"type":"pages","call_count":100,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":12}]}"#;
     let err = error_for(400, "400-page-throttled.json", &[("x-business-use-case-usage", usage)]).await;
     assert_eq!(err.retry_after(), Some(Duration::from_secs(720)), "{err:?}");
     let err = error_for(400, "400-page-throttled.json", &[]).await;
@@ -237,12 +243,19 @@ async fn after_code_exchange_swaps_for_a_long_lived_token() {
         .and(query_param("client_id", "app-id"))
         .and(query_param("client_secret", "app-secret"))
         .and(query_param("fb_exchange_token", "short"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "long", "token_type": "bearer", "expires_in": 5183944})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "long", "token_type": "bearer", "expires_in": 5183944})),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let client = OAuthClient { client_id: "app-id".into(), client_secret: Some(SecretString::from("app-secret")) };
-    let short = TokenSet { access_token: SecretString::from("short"), refresh_token: None, expires_in: Some(Duration::from_secs(3600)), scopes: vec!["pages_manage_posts".into()] };
+    let short = TokenSet {
+        access_token: SecretString::from("short"),
+        refresh_token: None,
+        expires_in: Some(Duration::from_secs(3600)),
+        scopes: vec!["pages_manage_posts".into()],
+    };
     let long = p.after_code_exchange(&client, short).await.unwrap();
     assert_eq!(long.access_token.expose_secret(), "long");
     assert_eq!(long.expires_in, Some(Duration::from_secs(5183944)));
@@ -261,7 +274,11 @@ async fn find_published_reads_the_page_posts_since_the_attempt() {
         .expect(1)
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "launch day https://example.com".into(), not_before: chrono::Utc::now() - chrono::Duration::seconds(30) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "launch day https://example.com".into(),
+        not_before: chrono::Utc::now() - chrono::Duration::seconds(30),
+    };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "1029384756_2");
 }
 
@@ -302,7 +319,13 @@ async fn post_metrics_read_counts_and_insights_of_several_posts_in_one_request()
 #[tokio::test]
 async fn insights_this_token_may_not_read_are_left_out_not_zero() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/v25.0/")).and(query_param("fields", WITH_INSIGHTS)).respond_with(refused("400-insights-permission.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/"))
+        .and(query_param("fields", WITH_INSIGHTS))
+        .respond_with(refused("400-insights-permission.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/v25.0/"))
         .and(query_param("ids", "1029384756_2"))
@@ -321,8 +344,22 @@ async fn a_deleted_post_refuses_the_batch_so_each_post_is_asked_alone_and_it_is_
     let (server, p) = setup().await;
     let both = "1029384756_2,1029384756_9";
     for fields in [WITH_INSIGHTS, FIELDS] {
-        Mock::given(method("GET")).and(path("/v25.0/")).and(query_param("ids", both)).and(query_param("fields", fields)).respond_with(refused("400-object-missing.json")).expect(1).mount(&server).await;
-        Mock::given(method("GET")).and(path("/v25.0/")).and(query_param("ids", "1029384756_9")).and(query_param("fields", fields)).respond_with(refused("400-object-missing.json")).expect(1).mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v25.0/"))
+            .and(query_param("ids", both))
+            .and(query_param("fields", fields))
+            .respond_with(refused("400-object-missing.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v25.0/"))
+            .and(query_param("ids", "1029384756_9"))
+            .and(query_param("fields", fields))
+            .respond_with(refused("400-object-missing.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
     }
     Mock::given(method("GET"))
         .and(path("/v25.0/"))
@@ -360,7 +397,15 @@ async fn more_than_50_posts_are_split_into_requests_of_50() {
 #[tokio::test]
 async fn a_rate_limited_metrics_request_is_the_outer_error_with_its_wait() {
     let (server, p) = setup().await;
-    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/v25.0/")), AnalyticsQuery::Post { id: "1029384756_2".into() }, "facebook").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &account(),
+        Mock::given(method("GET")).and(path("/v25.0/")),
+        AnalyticsQuery::Post { id: "1029384756_2".into() },
+        "facebook",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -6,14 +6,18 @@ use std::time::Duration;
 
 use postiz_domain::{InstagramPostType, InstagramSettings, MediaKind, NetworkSettings};
 use postiz_providers::instagram::InstagramProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest};
+use postiz_providers::{
+    AccountRef, AnalyticsQuery, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest,
+};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::conformance::{
+    Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, outcome, png, thread, token,
+};
 use crate::media_host::{MediaHost, NextId, assert_all_fetch, assert_fetches, sent_urls};
-use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, outcome, png, thread, token};
 
 const IG: &str = "17841400000000001";
 
@@ -97,7 +101,9 @@ async fn mount_publish(server: &MockServer, container: &str, media: &str) {
     Mock::given(method("GET"))
         .and(path(format!("/v25.0/{media}")))
         .and(query_param("fields", "permalink"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": format!("https://www.instagram.com/p/{media}/"), "id": media})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"permalink": format!("https://www.instagram.com/p/{media}/"), "id": media})),
+        )
         .mount(server)
         .await;
 }
@@ -164,7 +170,13 @@ async fn a_carousel_creates_item_containers_then_a_parent_with_children() {
         (json!({"media_type": "VIDEO", "video_url": "https://media.example/b.mp4", "is_carousel_item": true}), "cb"),
         (json!({"media_type": "CAROUSEL", "children": "ca,cb", "caption": "two things"}), "cp"),
     ] {
-        Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).and(body_json(body)).respond_with(created(id)).expect(1).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path(format!("/v25.0/{IG}/media")))
+            .and(body_json(body))
+            .respond_with(created(id))
+            .expect(1)
+            .mount(&server)
+            .await;
         Mock::given(method("GET")).and(path(format!("/v25.0/{id}"))).respond_with(finished(id)).expect(1).mount(&server).await;
     }
     mount_publish(&server, "cp", "mp").await;
@@ -217,10 +229,19 @@ async fn a_container_in_error_is_rejected_with_its_reason_and_nothing_is_publish
     Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(created("ce")).mount(&server).await;
     Mock::given(method("GET"))
         .and(path("/v25.0/ce"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status_code": "ERROR", "status": "Error: Media upload has failed with error code 2207026", "id": "ce"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"status_code": "ERROR", "status": "Error: Media upload has failed with error code 2207026", "id": "ce"}),
+            ),
+        )
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media_publish"))).respond_with(created("never")).expect(0).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media_publish")))
+        .respond_with(created("never"))
+        .expect(0)
+        .mount(&server)
+        .await;
     let err = p.publish(&token(), &account(), &one_image()).await.unwrap_err();
     assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
     assert!(err.to_string().contains("2207026"), "{err}");
@@ -279,7 +300,11 @@ async fn find_published_matches_a_recent_caption() {
         ]})))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "fresh bread".into(), not_before: chrono::Utc::now() - chrono::Duration::seconds(30) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "fresh bread".into(),
+        not_before: chrono::Utc::now() - chrono::Duration::seconds(30),
+    };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, "new");
 }
@@ -289,7 +314,10 @@ const FULL_INSIGHTS: &str = "reach,likes,comments,shares,saved,views";
 const BASIC_INSIGHTS: &str = "reach,likes,comments,saved";
 
 fn media_fields(server_fixture: &str) -> Mock {
-    Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))).and(query_param("fields", "like_count,comments_count")).respond_with(json_fixture("instagram", server_fixture))
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{MEDIA}")))
+        .and(query_param("fields", "like_count,comments_count"))
+        .respond_with(json_fixture("instagram", server_fixture))
 }
 
 fn insights(metric: &str) -> wiremock::MockBuilder {
@@ -304,7 +332,12 @@ fn graph_400(name: &str) -> ResponseTemplate {
 async fn media_metrics_read_the_counted_fields_and_the_insights() {
     let (server, p) = setup().await;
     media_fields("metrics-media-fields.json").expect(1).mount(&server).await;
-    insights(FULL_INSIGHTS).and(header("authorization", "Bearer tok-SECRET-123")).respond_with(json_fixture("instagram", "metrics-media-insights.json")).expect(1).mount(&server).await;
+    insights(FULL_INSIGHTS)
+        .and(header("authorization", "Bearer tok-SECRET-123"))
+        .respond_with(json_fixture("instagram", "metrics-media-insights.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let q = AnalyticsQuery::Post { id: MEDIA.into() };
     let a = p.analytics(&token(), &account(), &q).await.unwrap();
     let got = [M::Reach, M::Views, M::Likes, M::Comments, M::Shares, M::Saves].map(|m| a.get(m));
@@ -342,7 +375,12 @@ async fn without_the_insights_permission_only_the_counted_fields_remain() {
 #[tokio::test]
 async fn deleted_media_is_gone_per_post() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))).respond_with(graph_400("400-media-missing.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{MEDIA}")))
+        .respond_with(graph_400("400-media-missing.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let per = p.post_analytics_many(&token(), &account(), &[MEDIA.to_owned()]).await.unwrap();
     assert_eq!(outcome(&per), vec![(MEDIA, false)]);
     assert_gone(&per, MEDIA);
@@ -351,7 +389,15 @@ async fn deleted_media_is_gone_per_post() {
 #[tokio::test]
 async fn a_rate_limited_media_request_is_the_outer_error_with_its_wait() {
     let (server, p) = setup().await;
-    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))), AnalyticsQuery::Post { id: MEDIA.into() }, "instagram").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &account(),
+        Mock::given(method("GET")).and(path(format!("/v25.0/{MEDIA}"))),
+        AnalyticsQuery::Post { id: MEDIA.into() },
+        "instagram",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -381,8 +427,16 @@ async fn account_metrics_read_the_counters_and_the_last_full_days_reach() {
 #[tokio::test]
 async fn account_reach_not_offered_leaves_the_counters() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path(format!("/v25.0/{IG}"))).respond_with(json_fixture("instagram", "metrics-account.json")).mount(&server).await;
-    Mock::given(method("GET")).and(path(format!("/v25.0/{IG}/insights"))).respond_with(graph_400("400-insights-permission.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{IG}")))
+        .respond_with(json_fixture("instagram", "metrics-account.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v25.0/{IG}/insights")))
+        .respond_with(graph_400("400-insights-permission.json"))
+        .mount(&server)
+        .await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
     assert_eq!((a.get(M::Followers), a.get(M::Reach)), (Some(4210), None));
 }
@@ -536,12 +590,19 @@ async fn a_story_video_that_fails_processing_is_rejected_and_nothing_is_publishe
     Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media"))).respond_with(created("cx")).expect(1).mount(&server).await;
     Mock::given(method("GET"))
         .and(path("/v25.0/cx"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"status_code": "ERROR", "status": "Error: Media upload has failed with error code 2207026", "id": "cx"}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"status_code": "ERROR", "status": "Error: Media upload has failed with error code 2207026", "id": "cx"}),
+            ),
+        )
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path(format!("/v25.0/{IG}/media_publish"))).respond_with(created("never")).expect(0).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{IG}/media_publish")))
+        .respond_with(created("never"))
+        .expect(0)
+        .mount(&server)
+        .await;
     let mut req = PublishRequest::text("k", "");
     req.items[0].media.push(host.video(300_000, 4).await);
 

@@ -10,7 +10,9 @@ use url::Url;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, outcome, png, token};
+use crate::conformance::{
+    Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, outcome, png, token,
+};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(LinkedInProvider::member(http).with_base_url(base))
@@ -103,14 +105,22 @@ async fn image_post_initializes_uploads_then_references_the_image_urn() {
         .and(path("/rest/images"))
         .and(query_param("action", "initializeUpload"))
         .and(body_json(json!({"initializeUploadRequest": {"owner": "urn:li:person:abc123"}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": {"uploadUrlExpiresAt": 1_700_000_000_000_u64, "uploadUrl": upload_url, "image": "urn:li:image:C4E10AQ"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"value": {"uploadUrlExpiresAt": 1_700_000_000_000_u64, "uploadUrl": upload_url, "image": "urn:li:image:C4E10AQ"}}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("PUT")).and(path("/dms-uploads/abc")).respond_with(ResponseTemplate::new(201)).expect(1).mount(&server).await;
     let mut body = post_body("urn:li:person:abc123", "pic");
     body["content"] = json!({"media": {"id": "urn:li:image:C4E10AQ", "altText": "a test image"}});
-    Mock::given(method("POST")).and(path("/rest/posts")).and(body_json(body)).respond_with(created("urn:li:share:3")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/rest/posts"))
+        .and(body_json(body))
+        .respond_with(created("urn:li:share:3"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let mut req = PublishRequest::text("k", "pic");
     req.items[0].media.push(png("p.png"));
     p.publish(&token(), &account(), &req).await.unwrap();
@@ -137,10 +147,20 @@ async fn video_post_uploads_parts_finalizes_with_their_etags_then_references_the
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT")).and(path("/dms-uploads/part1")).and(wiremock::matchers::body_bytes(b"01234".to_vec()))
-        .respond_with(ResponseTemplate::new(200).insert_header("etag", "etag-1")).expect(1).mount(&server).await;
-    Mock::given(method("PUT")).and(path("/dms-uploads/part2")).and(wiremock::matchers::body_bytes(b"56789".to_vec()))
-        .respond_with(ResponseTemplate::new(200).insert_header("etag", "etag-2")).expect(1).mount(&server).await;
+    Mock::given(method("PUT"))
+        .and(path("/dms-uploads/part1"))
+        .and(wiremock::matchers::body_bytes(b"01234".to_vec()))
+        .respond_with(ResponseTemplate::new(200).insert_header("etag", "etag-1"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/dms-uploads/part2"))
+        .and(wiremock::matchers::body_bytes(b"56789".to_vec()))
+        .respond_with(ResponseTemplate::new(200).insert_header("etag", "etag-2"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/rest/videos"))
         .and(query_param("action", "finalizeUpload"))
@@ -152,7 +172,13 @@ async fn video_post_uploads_parts_finalizes_with_their_etags_then_references_the
         .await;
     let mut body = post_body("urn:li:person:abc123", "clip");
     body["content"] = json!({"media": {"id": "urn:li:video:C5F10AQ", "title": "clip.mp4"}});
-    Mock::given(method("POST")).and(path("/rest/posts")).and(body_json(body)).respond_with(created("urn:li:share:9")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/rest/posts"))
+        .and(body_json(body))
+        .respond_with(created("urn:li:share:9"))
+        .expect(1)
+        .mount(&server)
+        .await;
 
     let mut req = PublishRequest::text("k", "clip");
     req.items[0].media.push(postiz_providers::PublishMedia {
@@ -241,7 +267,11 @@ async fn page_setup() -> (MockServer, Arc<dyn Provider>) {
 async fn member_post_metrics_come_from_member_creator_post_analytics() {
     let (server, p) = setup().await;
     for qt in ["IMPRESSION", "MEMBERS_REACHED", "REACTION", "COMMENT", "RESHARE"] {
-        member_query(qt).respond_with(json_fixture("linkedin", &format!("metrics-member-{}.json", qt.to_lowercase()))).expect(1).mount(&server).await;
+        member_query(qt)
+            .respond_with(json_fixture("linkedin", &format!("metrics-member-{}.json", qt.to_lowercase())))
+            .expect(1)
+            .mount(&server)
+            .await;
     }
     let q = AnalyticsQuery::Post { id: SHARE.into() };
     let a = p.analytics(&token(), &account(), &q).await.unwrap();
@@ -284,7 +314,12 @@ async fn a_later_query_refused_on_its_own_leaves_only_its_metric_out() {
 #[tokio::test]
 async fn a_deleted_member_post_is_gone_per_post() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/rest/memberCreatorPostAnalytics")).respond_with(li_error(404, "404-post.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/rest/memberCreatorPostAnalytics"))
+        .respond_with(li_error(404, "404-post.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let per = p.post_analytics_many(&token(), &account(), &[SHARE.to_owned()]).await.unwrap();
     assert_eq!(outcome(&per), vec![(SHARE, false)]);
     assert_gone(&per, SHARE);
@@ -315,7 +350,11 @@ async fn page_post_metrics_come_from_share_statistics() {
 #[tokio::test]
 async fn a_page_post_without_statistics_is_gone() {
     let (server, p) = page_setup().await;
-    Mock::given(method("GET")).and(path("/rest/organizationalEntityShareStatistics")).respond_with(json_fixture("linkedin", "metrics-share-statistics-empty.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/rest/organizationalEntityShareStatistics"))
+        .respond_with(json_fixture("linkedin", "metrics-share-statistics-empty.json"))
+        .mount(&server)
+        .await;
     let per = p.post_analytics_many(&token(), &AccountRef::new("2414183"), &["urn:li:ugcPost:9".to_owned()]).await.unwrap();
     assert_gone(&per, "urn:li:ugcPost:9");
     let url = server.received_requests().await.unwrap()[0].url.to_string();
@@ -326,7 +365,15 @@ async fn a_page_post_without_statistics_is_gone() {
 async fn a_rate_limited_statistics_request_is_the_outer_error_with_its_wait() {
     let (server, p) = page_setup().await;
     let req = Mock::given(method("GET")).and(path("/rest/organizationalEntityShareStatistics"));
-    analytics_429_is_rate_limited(p.as_ref(), &server, &AccountRef::new("2414183"), req, AnalyticsQuery::Post { id: SHARE.into() }, "linkedin").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &AccountRef::new("2414183"),
+        req,
+        AnalyticsQuery::Post { id: SHARE.into() },
+        "linkedin",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token};
+use crate::conformance::{
+    Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token,
+};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(MastodonProvider::new(http).with_base_url(base))
@@ -29,12 +31,26 @@ fn status(id: &str) -> ResponseTemplate {
 }
 
 fn case() -> Case {
-    Case { fixtures: "mastodon", make, account, publish: ("POST", "/api/v1/statuses"), ok: || status("1100"), expected_id: "1100", auth: Auth::Bearer, request: None, prelude: None, no_wait_429: "429.json" }
+    Case {
+        fixtures: "mastodon",
+        make,
+        account,
+        publish: ("POST", "/api/v1/statuses"),
+        ok: || status("1100"),
+        expected_id: "1100",
+        auth: Auth::Bearer,
+        request: None,
+        prelude: None,
+        no_wait_429: "429.json",
+    }
 }
 
 fn reset_headers() -> (Vec<(&'static str, String)>, Duration) {
     let reset = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    (vec![("x-ratelimit-limit", "300".into()), ("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset", reset)], Duration::from_secs(120))
+    (
+        vec![("x-ratelimit-limit", "300".into()), ("x-ratelimit-remaining", "0".into()), ("x-ratelimit-reset", reset)],
+        Duration::from_secs(120),
+    )
 }
 
 conformance_suite!();
@@ -107,7 +123,14 @@ async fn media_post_polls_a_202_upload_until_processed() {
 #[tokio::test]
 async fn thread_uses_in_reply_to_id_and_one_key_per_item() {
     let (server, p) = setup().await;
-    Mock::given(method("POST")).and(path("/api/v1/statuses")).and(header("idempotency-key", "t-0")).and(body_json(json!({"status": "one"}))).respond_with(status("1")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .and(header("idempotency-key", "t-0"))
+        .and(body_json(json!({"status": "one"})))
+        .respond_with(status("1"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/api/v1/statuses"))
         .and(header("idempotency-key", "t-1"))
@@ -130,7 +153,12 @@ async fn resending_after_outcome_unknown_reuses_the_same_keys() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path("/api/v1/statuses")).and(header("idempotency-key", "r-0")).respond_with(status("5")).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .and(header("idempotency-key", "r-0"))
+        .respond_with(status("5"))
+        .mount(&server)
+        .await;
     let req = PublishRequest::text("r", "once");
     let err = p.publish(&token(), &account(), &req).await.unwrap_err();
     assert!(matches!(err, ProviderError::OutcomeUnknown { .. }));
@@ -143,8 +171,13 @@ async fn register_client_posts_to_api_v1_apps_on_the_instance() {
     let (server, p) = setup().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/apps"))
-        .and(body_json(json!({"client_name": "Postiz module", "redirect_uris": "https://app.example/callback", "scopes": "read write profile"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "1", "name": "Postiz module", "client_id": "cid", "client_secret": "csecret"})))
+        .and(body_json(
+            json!({"client_name": "Postiz module", "redirect_uris": "https://app.example/callback", "scopes": "read write profile"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "1", "name": "Postiz module", "client_id": "cid", "client_secret": "csecret"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -190,7 +223,11 @@ async fn status_counters_map_onto_the_vocabulary() {
 #[tokio::test]
 async fn a_counter_the_server_leaves_out_is_absent_not_zero() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/api/v1/statuses/110")).respond_with(json_fixture("mastodon", "metrics-status-partial.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/110"))
+        .respond_with(json_fixture("mastodon", "metrics-status-partial.json"))
+        .mount(&server)
+        .await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "110".into() }).await.unwrap();
     assert_eq!((a.get(M::Likes), a.get(M::Comments)), (Some(5), None));
 }
@@ -198,8 +235,16 @@ async fn a_counter_the_server_leaves_out_is_absent_not_zero() {
 #[tokio::test]
 async fn a_deleted_status_is_gone_while_the_others_answer() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/api/v1/statuses/109")).respond_with(json_fixture("mastodon", "metrics-status.json")).mount(&server).await;
-    Mock::given(method("GET")).and(path("/api/v1/statuses/404")).respond_with(ResponseTemplate::new(404).set_body_raw(fixture("mastodon", "404.json"), "application/json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/109"))
+        .respond_with(json_fixture("mastodon", "metrics-status.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/404"))
+        .respond_with(ResponseTemplate::new(404).set_body_raw(fixture("mastodon", "404.json"), "application/json"))
+        .mount(&server)
+        .await;
     let per = p.post_analytics_many(&token(), &account(), &["109".to_owned(), "404".to_owned()]).await.unwrap();
     assert_eq!(outcome(&per), vec![("109", true), ("404", false)]);
     assert_eq!(ok(&per, "109").get(M::Likes), Some(31));
@@ -209,13 +254,26 @@ async fn a_deleted_status_is_gone_while_the_others_answer() {
 #[tokio::test]
 async fn a_rate_limited_status_read_is_the_outer_error_with_its_wait() {
     let (server, p) = setup().await;
-    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/api/v1/statuses/109")), AnalyticsQuery::Post { id: "109".into() }, "mastodon").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &account(),
+        Mock::given(method("GET")).and(path("/api/v1/statuses/109")),
+        AnalyticsQuery::Post { id: "109".into() },
+        "mastodon",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn account_counters_map_onto_the_vocabulary() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/api/v1/accounts/109")).respond_with(json_fixture("mastodon", "metrics-account.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/109"))
+        .respond_with(json_fixture("mastodon", "metrics-account.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
     assert_eq!((a.get(M::Followers), a.get(M::Following), a.get(M::Posts)), (Some(600), Some(80), Some(420)));
     assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);

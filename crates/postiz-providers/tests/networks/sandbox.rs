@@ -12,7 +12,9 @@ use url::Url;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, json_fixture, ok, outcome, png, thread, token};
+use crate::conformance::{
+    Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, json_fixture, ok, outcome, png, thread, token,
+};
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
     Arc::new(SandboxProvider::new(http, base))
@@ -105,7 +107,12 @@ async fn mock() -> (MockServer, Arc<dyn Provider>) {
 #[tokio::test]
 async fn post_metrics_map_the_sandbox_names_onto_the_vocabulary() {
     let (server, p) = mock().await;
-    Mock::given(method("GET")).and(path("/api/posts/1/metrics")).respond_with(json_fixture("sandbox", "metrics-post.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/posts/1/metrics"))
+        .respond_with(json_fixture("sandbox", "metrics-post.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let q = AnalyticsQuery::Post { id: "1".into() };
     let a = p.analytics(&token(), &account(), &q).await.unwrap();
     let got = [M::Impressions, M::Likes, M::Shares, M::Comments, M::Quotes].map(|m| a.get(m));
@@ -117,7 +124,12 @@ async fn post_metrics_map_the_sandbox_names_onto_the_vocabulary() {
 #[tokio::test]
 async fn account_metrics_map_the_sandbox_names_onto_the_vocabulary() {
     let (server, p) = mock().await;
-    Mock::given(method("GET")).and(path("/api/me/metrics")).respond_with(json_fixture("sandbox", "metrics-account.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/me/metrics"))
+        .respond_with(json_fixture("sandbox", "metrics-account.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Account).await.unwrap();
     assert_eq!((a.get(M::Followers), a.get(M::Following), a.get(M::Posts)), (Some(1030), Some(190), Some(3)));
     assert_declared(p.as_ref(), &AnalyticsQuery::Account, &a);
@@ -126,7 +138,15 @@ async fn account_metrics_map_the_sandbox_names_onto_the_vocabulary() {
 #[tokio::test]
 async fn a_rate_limited_metrics_read_is_the_outer_error_with_its_wait() {
     let (server, p) = mock().await;
-    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/api/posts/1/metrics")), AnalyticsQuery::Post { id: "1".into() }, "sandbox").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &account(),
+        Mock::given(method("GET")).and(path("/api/posts/1/metrics")),
+        AnalyticsQuery::Post { id: "1".into() },
+        "sandbox",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -12,8 +12,8 @@ use url::Url;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::media_host::{MediaHost, assert_all_fetch, sent_urls};
 use crate::conformance::{Auth, Case, client, fixture, png, thread, token};
+use crate::media_host::{MediaHost, assert_all_fetch, sent_urls};
 
 const CHANNEL: &str = "C0123456789";
 
@@ -26,7 +26,8 @@ fn account() -> AccountRef {
 }
 
 fn posted(ts: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"ok": true, "channel": CHANNEL, "ts": ts, "message": {"type": "message", "text": "…", "ts": ts}}))
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"ok": true, "channel": CHANNEL, "ts": ts, "message": {"type": "message", "text": "…", "ts": ts}}))
 }
 
 fn case() -> Case {
@@ -71,7 +72,11 @@ async fn text_message_is_escaped_and_gets_its_permalink() {
         .and(path("/chat.getPermalink"))
         .and(query_param("channel", CHANNEL))
         .and(query_param("message_ts", "1.000100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "channel": CHANNEL, "permalink": "https://acme.slack.com/archives/C0123456789/p1000100"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"ok": true, "channel": CHANNEL, "permalink": "https://acme.slack.com/archives/C0123456789/p1000100"}),
+            ),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -113,7 +118,13 @@ async fn thread_items_all_reply_to_the_parent_ts() {
         if let Some(t) = thread_ts {
             body["thread_ts"] = json!(t);
         }
-        Mock::given(method("POST")).and(path("/chat.postMessage")).and(body_json(body)).respond_with(posted(ts)).expect(1).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/chat.postMessage"))
+            .and(body_json(body))
+            .respond_with(posted(ts))
+            .expect(1)
+            .mount(&server)
+            .await;
     }
     let post = p.publish(&token(), &account(), &thread("k", &["one", "two", "three"])).await.unwrap();
     assert_eq!(post.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["1.1", "1.2", "1.3"]);
@@ -149,7 +160,9 @@ async fn a_rate_limited_429_waits_for_retry_after() {
     let (server, p) = setup().await;
     Mock::given(method("POST"))
         .and(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "45").set_body_raw(fixture("slack", "429.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", "45").set_body_raw(fixture("slack", "429.json"), "application/json"),
+        )
         .mount(&server)
         .await;
     let err = p.publish(&token(), &account(), &PublishRequest::text("k", "x")).await.unwrap_err();
@@ -191,7 +204,10 @@ async fn channels_are_listed_across_pages_and_history_finds_a_message() {
     Mock::given(method("GET"))
         .and(path("/conversations.list"))
         .and(query_param("cursor", "dGVhbTpDMDYxRkE1UEI="))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "channels": [{"id": "C2", "name": "random"}], "response_metadata": {"next_cursor": ""}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ok": true, "channels": [{"id": "C2", "name": "random"}], "response_metadata": {"next_cursor": ""}})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))

@@ -141,7 +141,13 @@ async fn thread_items_reply_with_reply_parameters() {
         if let Some(r) = reply {
             body["reply_parameters"] = json!({"message_id": r});
         }
-        Mock::given(method("POST")).and(path("/bottok-SECRET-123/sendMessage")).and(body_json(body)).respond_with(sent(id)).expect(1).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/bottok-SECRET-123/sendMessage"))
+            .and(body_json(body))
+            .respond_with(sent(id))
+            .expect(1)
+            .mount(&server)
+            .await;
     }
     let post = p.publish(&token(), &account(), &thread("k", &["one", "two", "three"])).await.unwrap();
     assert_eq!(post.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["1", "2", "3"]);
@@ -178,7 +184,9 @@ async fn get_me_names_the_bot() {
     let (server, p) = setup().await;
     Mock::given(method("GET"))
         .and(path("/bottok-SECRET-123/getMe"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true, "result": {"id": 123456789, "is_bot": true, "first_name": "Bakery Bot", "username": "bakery_bot"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"ok": true, "result": {"id": 123456789, "is_bot": true, "first_name": "Bakery Bot", "username": "bakery_bot"}}),
+        ))
         .mount(&server)
         .await;
     let info = p.account_info(&token(), None).await.unwrap();

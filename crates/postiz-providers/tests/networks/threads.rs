@@ -6,15 +6,20 @@ use std::time::Duration;
 
 use postiz_domain::MediaKind;
 use postiz_providers::threads::ThreadsProvider;
-use postiz_providers::{AccountRef, AnalyticsQuery, HttpClient, MetricName as M, OAuthClient, Provider, ProviderError, PublishMedia, PublishRequest, SecretString, TokenSet};
+use postiz_providers::{
+    AccountRef, AnalyticsQuery, HttpClient, MetricName as M, OAuthClient, Provider, ProviderError, PublishMedia, PublishRequest,
+    SecretString, TokenSet,
+};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::conformance::{
+    Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token,
+};
 use crate::media_host::{MediaHost, NextId, assert_all_fetch, sent_urls};
-use crate::conformance::{Auth, Case, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, json_fixture, ok, outcome, png, thread, token};
 
 const USER: &str = "25012345678901234";
 
@@ -64,7 +69,8 @@ fn case() -> Case {
 
 fn reset_headers() -> (Vec<(&'static str, String)>, Duration) {
     // Meta's wait header; a Retry-After from a proxy would be read first.
-    let usage = json!({USER: [{"type": "threads", "call_count": 100, "total_cputime": 5, "total_time": 5, "estimated_time_to_regain_access": 2}]});
+    let usage =
+        json!({USER: [{"type": "threads", "call_count": 100, "total_cputime": 5, "total_time": 5, "estimated_time_to_regain_access": 2}]});
     (vec![("x-business-use-case-usage", usage.to_string())], Duration::from_secs(120))
 }
 
@@ -97,7 +103,10 @@ async fn expect_item(server: &MockServer, body: serde_json::Value, container: &s
     Mock::given(method("GET"))
         .and(path(format!("/v1.0/{media}")))
         .and(query_param("fields", "permalink"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"permalink": format!("https://www.threads.net/@bakery/post/{media}"), "id": media})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"permalink": format!("https://www.threads.net/@bakery/post/{media}"), "id": media})),
+        )
         .mount(server)
         .await;
 }
@@ -114,7 +123,13 @@ async fn a_text_post_is_a_text_container_then_threads_publish() {
 #[tokio::test]
 async fn an_image_post_sends_the_public_url_and_alt_text() {
     let (server, p) = setup().await;
-    expect_item(&server, json!({"media_type": "IMAGE", "image_url": "https://media.example/cat.png", "alt_text": "a test image", "text": "cat"}), "ci", "mi").await;
+    expect_item(
+        &server,
+        json!({"media_type": "IMAGE", "image_url": "https://media.example/cat.png", "alt_text": "a test image", "text": "cat"}),
+        "ci",
+        "mi",
+    )
+    .await;
     let mut req = PublishRequest::text("k", "cat");
     req.items[0].media.push(image("cat.png"));
     assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, "mi");
@@ -128,10 +143,19 @@ async fn a_carousel_is_built_from_item_containers() {
     clip.mime = "video/mp4".into();
     clip.alt = None;
     for (body, id) in [
-        (json!({"media_type": "IMAGE", "image_url": "https://media.example/a.png", "alt_text": "a test image", "is_carousel_item": true}), "k1"),
+        (
+            json!({"media_type": "IMAGE", "image_url": "https://media.example/a.png", "alt_text": "a test image", "is_carousel_item": true}),
+            "k1",
+        ),
         (json!({"media_type": "VIDEO", "video_url": "https://media.example/b.mp4", "is_carousel_item": true}), "k2"),
     ] {
-        Mock::given(method("POST")).and(path(format!("/v1.0/{USER}/threads"))).and(body_json(body)).respond_with(created(id)).expect(1).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path(format!("/v1.0/{USER}/threads")))
+            .and(body_json(body))
+            .respond_with(created(id))
+            .expect(1)
+            .mount(&server)
+            .await;
         Mock::given(method("GET")).and(path(format!("/v1.0/{id}"))).respond_with(finished(id)).expect(1).mount(&server).await;
     }
     expect_item(&server, json!({"media_type": "CAROUSEL", "children": "k1,k2", "text": "both"}), "kc", "mc").await;
@@ -176,10 +200,17 @@ async fn a_container_that_fails_processing_is_rejected_with_the_error_message() 
     Mock::given(method("POST")).and(path(format!("/v1.0/{USER}/threads"))).respond_with(created("cx")).mount(&server).await;
     Mock::given(method("GET"))
         .and(path("/v1.0/cx"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ERROR", "id": "cx", "error_message": "FAILED_DOWNLOADING_VIDEO"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "ERROR", "id": "cx", "error_message": "FAILED_DOWNLOADING_VIDEO"})),
+        )
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path(format!("/v1.0/{USER}/threads_publish"))).respond_with(created("never")).expect(0).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/{USER}/threads_publish")))
+        .respond_with(created("never"))
+        .expect(0)
+        .mount(&server)
+        .await;
     let err = p.publish(&token(), &account(), &PublishRequest::text("k", "x")).await.unwrap_err();
     assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
     assert!(err.to_string().contains("FAILED_DOWNLOADING_VIDEO"), "{err}");
@@ -193,7 +224,9 @@ async fn long_lived_exchange_and_refresh_use_the_threads_grants() {
         .and(query_param("grant_type", "th_exchange_token"))
         .and(query_param("client_secret", "app-secret"))
         .and(query_param("access_token", "short"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "long-1", "token_type": "bearer", "expires_in": 5183944})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "long-1", "token_type": "bearer", "expires_in": 5183944})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -201,7 +234,9 @@ async fn long_lived_exchange_and_refresh_use_the_threads_grants() {
         .and(path("/refresh_access_token"))
         .and(query_param("grant_type", "th_refresh_token"))
         .and(query_param("access_token", "long-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "long-2", "token_type": "bearer", "expires_in": 5183944})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "long-2", "token_type": "bearer", "expires_in": 5183944})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -240,7 +275,11 @@ async fn media_insights_map_onto_the_vocabulary() {
 #[tokio::test]
 async fn metrics_missing_from_the_insights_answer_are_absent_not_zero() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/v1.0/m1/insights")).respond_with(json_fixture("threads", "metrics-media-partial.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/m1/insights"))
+        .respond_with(json_fixture("threads", "metrics-media-partial.json"))
+        .mount(&server)
+        .await;
     let a = p.analytics(&token(), &account(), &AnalyticsQuery::Post { id: "m1".into() }).await.unwrap();
     assert_eq!((a.get(M::Views), a.get(M::Likes), a.get(M::Comments)), (Some(4523), Some(187), Some(42)));
     assert_eq!((a.get(M::Shares), a.get(M::Quotes)), (None, None));
@@ -249,7 +288,11 @@ async fn metrics_missing_from_the_insights_answer_are_absent_not_zero() {
 #[tokio::test]
 async fn deleted_media_is_gone_per_post() {
     let (server, p) = setup().await;
-    Mock::given(method("GET")).and(path("/v1.0/m1/insights")).respond_with(json_fixture("threads", "metrics-media.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/m1/insights"))
+        .respond_with(json_fixture("threads", "metrics-media.json"))
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/v1.0/m9/insights"))
         .respond_with(ResponseTemplate::new(400).set_body_raw(fixture("threads", "400-media-missing.json"), "application/json"))
@@ -264,7 +307,15 @@ async fn deleted_media_is_gone_per_post() {
 #[tokio::test]
 async fn a_rate_limited_insights_request_is_the_outer_error_with_its_wait() {
     let (server, p) = setup().await;
-    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/v1.0/m1/insights")), AnalyticsQuery::Post { id: "m1".into() }, "threads").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &account(),
+        Mock::given(method("GET")).and(path("/v1.0/m1/insights")),
+        AnalyticsQuery::Post { id: "m1".into() },
+        "threads",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -43,7 +43,8 @@ fn ok(data: serde_json::Value) -> ResponseTemplate {
 }
 
 fn error(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({"data": {}, "error": {"code": code, "message": message, "log_id": "2026120218301502"}}))
+    ResponseTemplate::new(status)
+        .set_body_json(json!({"data": {}, "error": {"code": code, "message": message, "log_id": "2026120218301502"}}))
 }
 
 fn settings(privacy: TikTokPrivacy) -> TikTokSettings {
@@ -177,8 +178,12 @@ async fn a_video_without_a_public_url_goes_by_file_upload_in_chunks() {
     let chunk: usize = 10 * 1024 * 1024;
     Mock::given(method("POST"))
         .and(path(INIT))
-        .and(body_string_contains(r#""source_info":{"chunk_size":10485760,"source":"FILE_UPLOAD","total_chunk_count":2,"video_size":26214400}"#))
-        .respond_with(ok(json!({"publish_id": "v_inbox_file~v2.2", "upload_url": format!("{}/upload/?upload_id=67&upload_token=x", server.uri())})))
+        .and(body_string_contains(
+            r#""source_info":{"chunk_size":10485760,"source":"FILE_UPLOAD","total_chunk_count":2,"video_size":26214400}"#,
+        ))
+        .respond_with(ok(
+            json!({"publish_id": "v_inbox_file~v2.2", "upload_url": format!("{}/upload/?upload_id=67&upload_token=x", server.uri())}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -197,7 +202,8 @@ async fn a_video_without_a_public_url_goes_by_file_upload_in_chunks() {
     let bytes: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
     req.items[0].media = vec![PublishMedia { data: bytes.into(), public_url: None, ..video(None) }];
     assert_eq!(p.publish(&token(), &account(), &req).await.unwrap().id, VIDEO_ID);
-    let puts: Vec<usize> = server.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").map(|r| r.body.len()).collect();
+    let puts: Vec<usize> =
+        server.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").map(|r| r.body.len()).collect();
     assert_eq!(puts, vec![chunk, total - chunk], "the last chunk takes the remainder");
 }
 
@@ -275,7 +281,11 @@ async fn an_inbox_draft_is_recorded_by_its_publish_id_and_never_sent_twice() {
         .respond_with(ok(json!({"videos": [], "cursor": 0, "has_more": false})))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: req.items[0].text.clone(), not_before: chrono::Utc::now() - chrono::Duration::minutes(5) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: req.items[0].text.clone(),
+        not_before: chrono::Utc::now() - chrono::Duration::minutes(5),
+    };
     let err = p.find_published(&token(), &account(), &q).await.expect_err("cannot tell");
     assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
 }
@@ -294,7 +304,11 @@ async fn a_lookup_finds_a_public_video_by_its_caption() {
         ], "cursor": 0, "has_more": false})))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "Sourdough in 40 seconds #bread".into(), not_before: chrono::Utc::now() - chrono::Duration::minutes(5) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "Sourdough in 40 seconds #bread".into(),
+        not_before: chrono::Utc::now() - chrono::Duration::minutes(5),
+    };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, VIDEO_ID);
 }
@@ -303,10 +317,20 @@ async fn a_lookup_finds_a_public_video_by_its_caption() {
 #[tokio::test]
 async fn settings_the_creator_cannot_use_are_refused_by_name_before_posting() {
     let cases: Vec<(serde_json::Value, TikTokSettings, Option<u64>, &str)> = vec![
-        (creator(&["SELF_ONLY", "FOLLOWER_OF_CREATOR"], false, false, false, 600), settings(TikTokPrivacy::PublicToEveryone), None, "Who can view"),
+        (
+            creator(&["SELF_ONLY", "FOLLOWER_OF_CREATOR"], false, false, false, 600),
+            settings(TikTokPrivacy::PublicToEveryone),
+            None,
+            "Who can view",
+        ),
         (creator(&["PUBLIC_TO_EVERYONE"], true, false, false, 600), settings(TikTokPrivacy::PublicToEveryone), None, "Comments"),
         (creator(&["PUBLIC_TO_EVERYONE"], false, true, false, 600), settings(TikTokPrivacy::PublicToEveryone), None, "Duet"),
-        (creator(&["PUBLIC_TO_EVERYONE"], false, false, true, 600), TikTokSettings { disable_stitch: false, ..settings(TikTokPrivacy::PublicToEveryone) }, None, "Stitch"),
+        (
+            creator(&["PUBLIC_TO_EVERYONE"], false, false, true, 600),
+            TikTokSettings { disable_stitch: false, ..settings(TikTokPrivacy::PublicToEveryone) },
+            None,
+            "Stitch",
+        ),
         (creator(&["PUBLIC_TO_EVERYONE"], false, false, false, 60), settings(TikTokPrivacy::PublicToEveryone), Some(61_000), "Video"),
     ];
     for (info, s, duration, label) in cases {
@@ -348,15 +372,26 @@ async fn polling_that_runs_out_is_outcome_unknown_naming_the_publish_id() {
 #[tokio::test]
 async fn a_failed_status_is_classified_by_its_fail_reason() {
     for (reason, check) in [
-        ("video_pull_failed", (|e: &ProviderError| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("verified"))) as fn(&ProviderError) -> bool),
+        (
+            "video_pull_failed",
+            (|e: &ProviderError| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("verified")))
+                as fn(&ProviderError) -> bool,
+        ),
         ("duration_check_failed", |e| matches!(e, ProviderError::Rejected { .. })),
-        ("spam_risk_too_many_posts", |e| matches!(e, ProviderError::RateLimited { retry_after: Some(d), .. } if *d >= Duration::from_secs(3600))),
+        (
+            "spam_risk_too_many_posts",
+            |e| matches!(e, ProviderError::RateLimited { retry_after: Some(d), .. } if *d >= Duration::from_secs(3600)),
+        ),
         ("internal", |e| matches!(e, ProviderError::Transient { .. })),
     ] {
         let (server, p) = setup().await;
         mount_creator(&server, creator(&["PUBLIC_TO_EVERYONE"], false, false, false, 600)).await;
         Mock::given(method("POST")).and(path(INIT)).respond_with(ok(json!({"publish_id": "v_pub_url~v2.6"}))).mount(&server).await;
-        Mock::given(method("POST")).and(path(STATUS)).respond_with(ok(json!({"status": "FAILED", "fail_reason": reason}))).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path(STATUS))
+            .respond_with(ok(json!({"status": "FAILED", "fail_reason": reason})))
+            .mount(&server)
+            .await;
         let err = p.publish(&token(), &account(), &video_post(settings(TikTokPrivacy::PublicToEveryone))).await.expect_err(reason);
         assert!(check(&err), "{reason}: {err:?}");
     }
@@ -375,9 +410,21 @@ async fn each_documented_error_body_is_classified() {
         (403, "reached_active_user_cap", |e, day| matches!(e, ProviderError::RateLimited { retry_after: Some(d), .. } if *d == day)),
         (403, "spam_risk_too_many_pending_share", |e, _| matches!(e, ProviderError::RateLimited { retry_after: Some(_), .. })),
         (403, "spam_risk_user_banned_from_posting", |e, _| matches!(e, ProviderError::Rejected { .. })),
-        (403, "unaudited_client_can_only_post_to_private_accounts", |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("Only me") && reason.contains("audit"))),
-        (403, "url_ownership_unverified", |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("verify the media domain"))),
-        (400, "privacy_level_option_mismatch", |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("Who can view"))),
+        (
+            403,
+            "unaudited_client_can_only_post_to_private_accounts",
+            |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("Only me") && reason.contains("audit")),
+        ),
+        (
+            403,
+            "url_ownership_unverified",
+            |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("verify the media domain")),
+        ),
+        (
+            400,
+            "privacy_level_option_mismatch",
+            |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("Who can view")),
+        ),
         (400, "invalid_param", |e, _| matches!(e, ProviderError::Rejected { .. })),
         (500, "internal_error", |e, _| matches!(e, ProviderError::Transient { .. })),
     ];
@@ -414,7 +461,8 @@ async fn connect_exchanges_the_code_with_client_key_and_reads_the_user() {
         .mount(&server)
         .await;
     let client = OAuthClient { client_id: "tt-key".into(), client_secret: Some(SecretString::from("tt-secret")) };
-    let tokens = p.exchange_code(&client, &SecretString::from("the-code"), &Url::parse("https://app.example/cb").unwrap(), None).await.unwrap();
+    let tokens =
+        p.exchange_code(&client, &SecretString::from("the-code"), &Url::parse("https://app.example/cb").unwrap(), None).await.unwrap();
     assert!(tokens.access_token.expose_secret().starts_with("act."));
     assert!(tokens.refresh_token.as_ref().unwrap().expose_secret().starts_with("rft."));
     assert_eq!(tokens.expires_in, Some(Duration::from_secs(86_400)));
@@ -442,7 +490,11 @@ async fn refresh_uses_the_refresh_grant_and_a_refused_refresh_token_means_reconn
     Mock::given(method("POST"))
         .and(path("/v2/oauth/token/"))
         .and(body_string_contains("refresh_token=rft.revoked"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_grant", "error_description": "Refresh token is invalid or expired.", "log_id": "x"})))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(
+                json!({"error": "invalid_grant", "error_description": "Refresh token is invalid or expired.", "log_id": "x"}),
+            ),
+        )
         .mount(&server)
         .await;
     let client = OAuthClient { client_id: "tt-key".into(), client_secret: Some(SecretString::from("tt-secret")) };

@@ -1,6 +1,8 @@
 //! Validation with hard text, per network.
 
-use postiz_domain::{AspectFit, InstagramPostType, InstagramSettings, MediaId, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem};
+use postiz_domain::{
+    AspectFit, InstagramPostType, InstagramSettings, MediaId, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, ThreadItem,
+};
 use postiz_providers::rules::{ContentRules, count};
 use postiz_providers::validate;
 
@@ -15,7 +17,19 @@ fn errors(network: Network, v: &PostVariant) -> Vec<postiz_providers::FieldError
 }
 
 fn media(kind: MediaKind, mime: &str, size: u64) -> MediaRef {
-    MediaRef { id: MediaId(uuid::Uuid::nil()), kind, mime: mime.into(), size_bytes: size, width: Some(1000), height: Some(1000), duration_ms: None, alt: None, name: None, video: Default::default(), aspect_fit: AspectFit::Refuse }
+    MediaRef {
+        id: MediaId(uuid::Uuid::nil()),
+        kind,
+        mime: mime.into(),
+        size_bytes: size,
+        width: Some(1000),
+        height: Some(1000),
+        duration_ms: None,
+        alt: None,
+        name: None,
+        video: Default::default(),
+        aspect_fit: AspectFit::Refuse,
+    }
 }
 
 #[test]
@@ -87,7 +101,11 @@ fn thread_items_are_checked_with_their_own_paths() {
 
 #[test]
 fn media_rules_name_the_network_and_the_limit() {
-    let v = PostVariant { text: "v".into(), media: vec![media(MediaKind::Video, "video/mp4", 10), media(MediaKind::Image, "image/png", 10)], ..Default::default() };
+    let v = PostVariant {
+        text: "v".into(),
+        media: vec![media(MediaKind::Video, "video/mp4", 10), media(MediaKind::Image, "image/png", 10)],
+        ..Default::default()
+    };
     assert!(errors(Network::X, &v).iter().any(|e| e.code == "video_alone"));
     // Still images are converted and recompressed per network before upload: a 2 MB PNG is
     // fine for Bluesky's 1,000,000-byte cap and a PNG for JPEG-only Instagram.
@@ -109,7 +127,8 @@ fn media_rules_name_the_network_and_the_limit() {
     long.duration_ms = Some(200_000);
     let e = errors(Network::X, &PostVariant { text: "v".into(), media: vec![long], ..Default::default() });
     assert_eq!(e[0].code, "media_duration");
-    let five = PostVariant { text: "i".into(), media: (0..5).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
+    let five =
+        PostVariant { text: "i".into(), media: (0..5).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
     assert_eq!(errors(Network::Mastodon, &five)[0].code, "too_many_media");
 }
 
@@ -186,7 +205,11 @@ fn instagram_stories_take_one_9_16_file_and_videos_up_to_a_minute() {
     let square = errors(Network::Instagram, &instagram(Story, vec![sized(MediaKind::Image, "image/jpeg", 1080, 1080, None)]));
     assert_eq!(square.len(), 1, "{square:?}");
     assert_eq!((square[0].field.as_str(), square[0].code), ("variants.instagram.media[0]", "media_aspect"));
-    assert!(square[0].message.starts_with("An Instagram story accepts images with a width/height ratio between 0.56 and 0.57"), "{}", square[0].message);
+    assert!(
+        square[0].message.starts_with("An Instagram story accepts images with a width/height ratio between 0.56 and 0.57"),
+        "{}",
+        square[0].message
+    );
 
     let long = errors(Network::Instagram, &instagram(Story, vec![sized(MediaKind::Video, "video/mp4", 1080, 1920, Some(61_000))]));
     assert_eq!(long.len(), 1, "{long:?}");
@@ -207,7 +230,10 @@ fn instagram_stories_take_one_9_16_file_and_videos_up_to_a_minute() {
 fn an_instagram_reel_is_one_video() {
     let clip = || sized(MediaKind::Video, "video/mp4", 1080, 1920, Some(10_000));
     assert!(errors(Network::Instagram, &instagram(InstagramPostType::Reel, vec![clip()])).is_empty());
-    let e = errors(Network::Instagram, &instagram(InstagramPostType::Reel, vec![media(MediaKind::Image, "image/jpeg", 10), media(MediaKind::Image, "image/jpeg", 10)]));
+    let e = errors(
+        Network::Instagram,
+        &instagram(InstagramPostType::Reel, vec![media(MediaKind::Image, "image/jpeg", 10), media(MediaKind::Image, "image/jpeg", 10)]),
+    );
     assert_eq!(e.len(), 1, "{e:?}");
     assert_eq!((e[0].field.as_str(), e[0].code), ("variants.instagram.settings.post_type", "post_type_media"));
     assert_eq!(e[0].message, "An Instagram reel is one video; this post has 2 images (attach one video, or choose Feed post)");
@@ -222,7 +248,8 @@ fn threads_counts_an_emoji_as_its_utf8_bytes() {
     assert_eq!(e[0].actual, Some(501));
     // Accented and CJK text counts one per character.
     assert!(errors(Network::Threads, &text("é".repeat(300) + &"字".repeat(200))).is_empty());
-    let twenty_one = PostVariant { text: "c".into(), media: (0..21).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
+    let twenty_one =
+        PostVariant { text: "c".into(), media: (0..21).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
     assert_eq!(errors(Network::Threads, &twenty_one)[0].code, "too_many_media");
 }
 
@@ -232,7 +259,8 @@ fn discord_allows_2000_code_points_and_ten_attachments() {
     assert!(errors(Network::Discord, &text(format!("{}abcde", FAMILY.repeat(285)))).is_empty());
     let e = errors(Network::Discord, &text(format!("{}abcdef", FAMILY.repeat(285))));
     assert_eq!(e[0].message, "Discord allows 2000 characters; this text has 2001");
-    let eleven = PostVariant { text: "c".into(), media: (0..11).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
+    let eleven =
+        PostVariant { text: "c".into(), media: (0..11).map(|_| media(MediaKind::Image, "image/png", 10)).collect(), ..Default::default() };
     assert_eq!(errors(Network::Discord, &eleven)[0].code, "too_many_media");
     let v = PostVariant { text: "hi".into(), first_comment: Some("c".into()), ..Default::default() };
     assert_eq!(errors(Network::Discord, &v)[0].code, "first_comment_unsupported");
@@ -242,7 +270,8 @@ fn discord_allows_2000_code_points_and_ten_attachments() {
 fn slack_allows_40000_characters_but_3000_next_to_images() {
     assert!(errors(Network::Slack, &text("ü".repeat(40_000))).is_empty());
     assert_eq!(errors(Network::Slack, &text("ü".repeat(40_001)))[0].code, "too_long");
-    let with_image = |n: usize| PostVariant { text: "é".repeat(n), media: vec![media(MediaKind::Image, "image/png", 10)], ..Default::default() };
+    let with_image =
+        |n: usize| PostVariant { text: "é".repeat(n), media: vec![media(MediaKind::Image, "image/png", 10)], ..Default::default() };
     assert!(errors(Network::Slack, &with_image(3000)).is_empty());
     let e = errors(Network::Slack, &with_image(3001));
     assert_eq!(e.len(), 1, "{e:?}");

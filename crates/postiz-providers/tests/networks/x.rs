@@ -11,7 +11,8 @@ use wiremock::matchers::{body_json, body_string_contains, header, header_regex, 
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::conformance::{
-    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok, outcome, png, thread, token,
+    Auth, Case, EchoIds, analytics_429_is_rate_limited, assert_declared, assert_gone, client, fixture, ids_per_request, json_fixture, ok,
+    outcome, png, thread, token,
 };
 
 fn make(base: Url, http: HttpClient) -> Arc<dyn Provider> {
@@ -77,7 +78,9 @@ async fn media_post_uploads_in_chunks_waits_for_processing_then_attaches_the_id(
     Mock::given(method("POST"))
         .and(path("/2/media/upload/initialize"))
         .and(body_json(json!({"media_type": "image/png", "total_bytes": image.data.len(), "media_category": "tweet_image"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": "777", "media_key": "3_777", "expires_after_secs": 86400}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"id": "777", "media_key": "3_777", "expires_after_secs": 86400}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -92,7 +95,10 @@ async fn media_post_uploads_in_chunks_waits_for_processing_then_attaches_the_id(
         .await;
     Mock::given(method("POST"))
         .and(path("/2/media/upload/777/finalize"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": "777", "processing_info": {"state": "pending", "check_after_secs": 0}}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"id": "777", "processing_info": {"state": "pending", "check_after_secs": 0}}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -100,7 +106,10 @@ async fn media_post_uploads_in_chunks_waits_for_processing_then_attaches_the_id(
         .and(path("/2/media/upload"))
         .and(query_param("command", "STATUS"))
         .and(query_param("media_id", "777"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": "777", "processing_info": {"state": "succeeded", "progress_percent": 100}}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"id": "777", "processing_info": {"state": "succeeded", "progress_percent": 100}}})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -150,7 +159,13 @@ async fn thread_items_reply_to_the_previous_item() {
 #[tokio::test]
 async fn a_failed_reply_reports_what_went_out_and_resuming_skips_it() {
     let (server, p) = setup().await;
-    Mock::given(method("POST")).and(path("/2/tweets")).and(body_json(json!({"text": "one"}))).respond_with(created("1")).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/2/tweets"))
+        .and(body_json(json!({"text": "one"})))
+        .respond_with(created("1"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/2/tweets"))
         .and(body_json(json!({"text": "two", "reply": {"in_reply_to_tweet_id": "1"}})))
@@ -226,7 +241,11 @@ async fn find_published_matches_the_timeline_despite_tco_links() {
         .expect(1)
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "launch day https://example.com/blog/launch".into(), not_before: chrono::Utc::now() };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "launch day https://example.com/blog/launch".into(),
+        not_before: chrono::Utc::now(),
+    };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, "10");
 }
@@ -252,7 +271,8 @@ async fn post_metrics_read_public_and_owner_only_counts_in_one_lookup() {
     let per = p.post_analytics_many(&token(), &account(), &ids(&["10", "11"])).await.unwrap();
     assert_eq!(outcome(&per), vec![("10", true), ("11", true)]);
     let a = ok(&per, "10");
-    let got: Vec<_> = [M::Impressions, M::Likes, M::Shares, M::Comments, M::Quotes, M::Saves, M::Clicks, M::ProfileViews].map(|m| a.get(m)).to_vec();
+    let got: Vec<_> =
+        [M::Impressions, M::Likes, M::Shares, M::Comments, M::Quotes, M::Saves, M::Clicks, M::ProfileViews].map(|m| a.get(m)).to_vec();
     // Impressions from the owner-only count (101), not the public one (99).
     assert_eq!(got, [101, 5, 2, 3, 1, 4, 7, 2].map(Some).to_vec());
     assert_eq!(a.raw["public_metrics"]["retweet_count"], 2);
@@ -338,7 +358,13 @@ async fn a_batch_refused_as_a_whole_is_asked_again_one_post_at_a_time() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path("/2/tweets")).and(query_param("ids", "10")).respond_with(json_fixture("x", "metrics-tweets-deleted.json")).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets"))
+        .and(query_param("ids", "10"))
+        .respond_with(json_fixture("x", "metrics-tweets-deleted.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/2/tweets"))
         .and(query_param("ids", "abc"))
@@ -375,7 +401,15 @@ async fn more_than_100_posts_are_split_into_lookups_of_100() {
 #[tokio::test]
 async fn a_rate_limited_lookup_is_the_outer_error_with_its_wait() {
     let (server, p) = setup().await;
-    analytics_429_is_rate_limited(p.as_ref(), &server, &account(), Mock::given(method("GET")).and(path("/2/tweets")), AnalyticsQuery::Post { id: "10".into() }, "x").await;
+    analytics_429_is_rate_limited(
+        p.as_ref(),
+        &server,
+        &account(),
+        Mock::given(method("GET")).and(path("/2/tweets")),
+        AnalyticsQuery::Post { id: "10".into() },
+        "x",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -9,7 +9,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use postiz_domain::{MediaKind, NetworkSettings, YouTubePrivacy, YouTubeSettings};
 use postiz_providers::youtube::{CHUNK_UNIT, YouTubeProvider};
-use postiz_providers::{AccountRef, AnalyticsQuery, Connection, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest};
+use postiz_providers::{
+    AccountRef, AnalyticsQuery, Connection, FindQuery, HttpClient, MetricName as M, Provider, ProviderError, PublishMedia, PublishRequest,
+};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -32,7 +34,15 @@ fn account() -> AccountRef {
 
 fn clip(len: usize) -> PublishMedia {
     let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
-    PublishMedia { kind: MediaKind::Video, mime: "video/mp4".into(), filename: "clip.mp4".into(), data: Bytes::from(data), alt: None, duration_ms: Some(60_000), ..png("clip.mp4") }
+    PublishMedia {
+        kind: MediaKind::Video,
+        mime: "video/mp4".into(),
+        filename: "clip.mp4".into(),
+        data: Bytes::from(data),
+        alt: None,
+        duration_ms: Some(60_000),
+        ..png("clip.mp4")
+    }
 }
 
 fn settings() -> YouTubeSettings {
@@ -60,9 +70,9 @@ fn status_query(r: &Request) -> bool {
 
 fn prelude() -> Vec<Mock> {
     vec![
-        Mock::given(method("POST"))
-            .and(path(INSERT))
-            .respond_with(ResponseTemplate::new(200).insert_header("location", "/upload/youtube/v3/videos?uploadType=resumable&upload_id=conf")),
+        Mock::given(method("POST")).and(path(INSERT)).respond_with(
+            ResponseTemplate::new(200).insert_header("location", "/upload/youtube/v3/videos?uploadType=resumable&upload_id=conf"),
+        ),
         // In the generic suite the session cannot be asked, so a lost answer stays unknown.
         Mock::given(method("PUT")).and(path(INSERT)).and(status_query).respond_with(ResponseTemplate::new(503)),
     ]
@@ -91,7 +101,8 @@ conformance_suite!();
 
 async fn setup(chunk: usize) -> (MockServer, Arc<dyn Provider>) {
     let server = MockServer::start().await;
-    let p: Arc<dyn Provider> = Arc::new(YouTubeProvider::new(client()).with_base_url(Url::parse(&server.uri()).unwrap()).with_chunk_size(chunk));
+    let p: Arc<dyn Provider> =
+        Arc::new(YouTubeProvider::new(client()).with_base_url(Url::parse(&server.uri()).unwrap()).with_chunk_size(chunk));
     (server, p)
 }
 
@@ -101,7 +112,9 @@ async fn mount_session(server: &MockServer) {
         .and(query_param("uploadType", "resumable"))
         .and(query_param("part", "snippet,status"))
         .and(header("authorization", "Bearer tok-SECRET-123"))
-        .respond_with(ResponseTemplate::new(200).insert_header("location", format!("{}{SESSION}?upload_id=xa298sd_f", server.uri()).as_str()))
+        .respond_with(
+            ResponseTemplate::new(200).insert_header("location", format!("{}{SESSION}?upload_id=xa298sd_f", server.uri()).as_str()),
+        )
         .expect(1)
         .mount(server)
         .await;
@@ -172,7 +185,13 @@ async fn an_upload_cut_off_midway_resumes_from_the_servers_range_and_makes_one_v
     let (server, p) = setup(CHUNK_UNIT).await;
     let total = 2 * CHUNK_UNIT + 7;
     mount_session(&server).await;
-    Mock::given(method("PUT")).and(path(SESSION)).and(header("content-range", range(0, CHUNK_UNIT - 1, total).as_str())).respond_with(incomplete(CHUNK_UNIT - 1)).expect(1).mount(&server).await;
+    Mock::given(method("PUT"))
+        .and(path(SESSION))
+        .and(header("content-range", range(0, CHUNK_UNIT - 1, total).as_str()))
+        .respond_with(incomplete(CHUNK_UNIT - 1))
+        .expect(1)
+        .mount(&server)
+        .await;
     // The second chunk arrives, but its answer never comes back before the client gives up.
     Mock::given(method("PUT"))
         .and(path(SESSION))
@@ -198,7 +217,8 @@ async fn an_upload_cut_off_midway_resumes_from_the_servers_range_and_makes_one_v
     let post = p.publish(&token(), &account(), &video_post(total)).await.unwrap();
     assert_eq!(post.id, VIDEO_ID);
     assert_eq!(video_responses(&server).await, 1, "one upload session, so one video");
-    let bodies: Vec<usize> = server.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").map(|r| r.body.len()).collect();
+    let bodies: Vec<usize> =
+        server.received_requests().await.unwrap().iter().filter(|r| r.method.as_str() == "PUT").map(|r| r.body.len()).collect();
     assert_eq!(bodies, vec![CHUNK_UNIT, CHUNK_UNIT, 0, 7], "the acknowledged chunk is not sent again");
 }
 
@@ -216,7 +236,13 @@ async fn a_lost_answer_to_the_last_chunk_is_read_back_from_the_session() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT")).and(path(SESSION)).and(status_query).respond_with(json_fixture("youtube", "video.json")).expect(1).mount(&server).await;
+    Mock::given(method("PUT"))
+        .and(path(SESSION))
+        .and(status_query)
+        .respond_with(json_fixture("youtube", "video.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     assert_eq!(p.publish(&token(), &account(), &video_post(total)).await.unwrap().id, VIDEO_ID);
     assert_eq!(video_responses(&server).await, 1);
 }
@@ -233,9 +259,15 @@ async fn a_session_that_expired_is_transient_because_no_video_came_of_it() {
 
 #[tokio::test]
 async fn quota_and_upload_limits_are_rate_limited_with_long_waits() {
-    for (status, name, at_least) in [(403, "quota.json", Duration::from_secs(60)), (400, "upload-limit.json", Duration::from_secs(24 * 3600))] {
+    for (status, name, at_least) in
+        [(403, "quota.json", Duration::from_secs(60)), (400, "upload-limit.json", Duration::from_secs(24 * 3600))]
+    {
         let (server, p) = setup(CHUNK_UNIT).await;
-        Mock::given(method("POST")).and(path(INSERT)).respond_with(ResponseTemplate::new(status).set_body_raw(fixture("youtube", name), "application/json")).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path(INSERT))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(fixture("youtube", name), "application/json"))
+            .mount(&server)
+            .await;
         let err = p.publish(&token(), &account(), &video_post(1000)).await.expect_err(name);
         let ProviderError::RateLimited { retry_after: Some(wait), .. } = err else { panic!("{name}: {err:?}") };
         assert!(wait >= at_least && wait <= Duration::from_secs(24 * 3600), "{name}: {wait:?}");
@@ -291,8 +323,20 @@ async fn connect_asks_for_offline_access_and_reads_the_channel_to_pick() {
 #[tokio::test]
 async fn numbers_come_from_statistics() {
     let (server, p) = setup(CHUNK_UNIT).await;
-    Mock::given(method("GET")).and(path("/youtube/v3/videos")).and(query_param("part", "statistics")).and(query_param("id", VIDEO_ID)).respond_with(json_fixture("youtube", "video-stats.json")).mount(&server).await;
-    Mock::given(method("GET")).and(path("/youtube/v3/channels")).and(query_param("part", "statistics")).and(query_param("id", CHANNEL)).respond_with(json_fixture("youtube", "channel-stats.json")).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/videos"))
+        .and(query_param("part", "statistics"))
+        .and(query_param("id", VIDEO_ID))
+        .respond_with(json_fixture("youtube", "video-stats.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/channels"))
+        .and(query_param("part", "statistics"))
+        .and(query_param("id", CHANNEL))
+        .respond_with(json_fixture("youtube", "channel-stats.json"))
+        .mount(&server)
+        .await;
     let q = AnalyticsQuery::Post { id: VIDEO_ID.into() };
     let a = p.analytics(&token(), &account(), &q).await.unwrap();
     assert_eq!([M::Views, M::Likes, M::Comments].map(|m| a.get(m)), [15_320, 812, 64].map(Some));
@@ -308,7 +352,9 @@ async fn a_lookup_finds_the_upload_by_its_description() {
     Mock::given(method("GET"))
         .and(path("/youtube/v3/channels"))
         .and(query_param("part", "contentDetails"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [{"id": CHANNEL, "contentDetails": {"relatedPlaylists": {"uploads": "UUbakery0123456789abcdef"}}}]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"items": [{"id": CHANNEL, "contentDetails": {"relatedPlaylists": {"uploads": "UUbakery0123456789abcdef"}}}]}),
+        ))
         .mount(&server)
         .await;
     let now = chrono::Utc::now();

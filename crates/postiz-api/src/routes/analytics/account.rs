@@ -67,18 +67,8 @@ pub async fn get(
         )
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let levels = tx
-        .query(
-            postiz_db::analytics::ACCOUNT_LEVELS,
-            &[&ws, &account, &range.from, &range.to],
-        )
-        .await?;
-    let gains = tx
-        .query(
-            postiz_db::analytics::ACCOUNT_GAINS,
-            &[&ws, &account, &range.from, &range.to],
-        )
-        .await?;
+    let levels = tx.query(postiz_db::analytics::ACCOUNT_LEVELS, &[&ws, &account, &range.from, &range.to]).await?;
+    let gains = tx.query(postiz_db::analytics::ACCOUNT_GAINS, &[&ws, &account, &range.from, &range.to]).await?;
     tx.commit().await?;
     let mut by_day: BTreeMap<NaiveDate, Values> = BTreeMap::new();
     for r in &levels {

@@ -64,12 +64,7 @@ pub async fn get(
     let tx = user_tx(&mut client, &user).await?;
     let range = open_range(&tx, ws, q.from, q.to).await?;
     let engagement: Vec<String> = ENGAGEMENT.iter().map(|m| (*m).to_owned()).collect();
-    let rows = tx
-        .query(
-            postiz_db::analytics::BEST_TIME,
-            &[&ws, &range.from, &range.to, &range.time_zone, &engagement],
-        )
-        .await?;
+    let rows = tx.query(postiz_db::analytics::BEST_TIME, &[&ws, &range.from, &range.to, &range.time_zone, &engagement]).await?;
     tx.commit().await?;
     #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
     let mut cells: Vec<Cell> = rows

@@ -128,13 +128,8 @@ pub async fn get(
         range
     };
     let format = q.format.unwrap_or(Format::Csv);
-    let filename = format!(
-        "analytics-{}-{}-{}.{}",
-        q.kind.name(),
-        range.from,
-        range.to,
-        if format == Format::Csv { "csv" } else { "json" }
-    );
+    let filename =
+        format!("analytics-{}-{}-{}.{}", q.kind.name(), range.from, range.to, if format == Format::Csv { "csv" } else { "json" });
     let export = Export { state, user, ws, range, kind: q.kind, format, cursor: Cursor::Start, rows_written: 0 };
     let body = stream::unfold(export, |mut e| async move {
         if matches!(e.cursor, Cursor::Done) {

@@ -24,8 +24,19 @@ use crate::access::{Role, require_role};
 /// The normalized vocabulary, in display order. A metric a network does not report is
 /// unsupported for it (absent), which is not the same as zero.
 pub const METRICS: [&str; 13] = [
-    "impressions", "reach", "views", "likes", "comments", "shares", "quotes", "saves", "clicks", "profile_views", "followers",
-    "following", "posts",
+    "impressions",
+    "reach",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "quotes",
+    "saves",
+    "clicks",
+    "profile_views",
+    "followers",
+    "following",
+    "posts",
 ];
 
 /// Metrics that count as engagement (best time to post, engagement rate).
@@ -140,11 +151,7 @@ pub struct Reported {
 /// What `network` reports, from its adapter's capabilities (nothing for a network this
 /// deployment does not know).
 pub(crate) fn reported(registry: &postiz_providers::Registry, network: &str) -> Reported {
-    let caps = network
-        .parse::<postiz_providers::Network>()
-        .ok()
-        .and_then(|n| registry.get(n))
-        .map(|p| p.capabilities());
+    let caps = network.parse::<postiz_providers::Network>().ok().and_then(|n| registry.get(n)).map(|p| p.capabilities());
     let names = |list: Option<&[postiz_providers::MetricName]>| list.unwrap_or(&[]).iter().map(|m| m.as_str().to_owned()).collect();
     Reported {
         network: network.to_owned(),

@@ -157,12 +157,7 @@ pub async fn get(
     let tx = user_tx(&mut client, &user).await?;
     let range = open_range(&tx, ws, q.from, q.to).await?;
     let previous = range.previous();
-    let rows = tx
-        .query(
-            postiz_db::analytics::OVERVIEW_ROLLUPS,
-            &[&ws, &previous.from, &range.to],
-        )
-        .await?;
+    let rows = tx.query(postiz_db::analytics::OVERVIEW_ROLLUPS, &[&ws, &previous.from, &range.to]).await?;
     let fresh = tx
         .query(
             "select a.id, a.network, a.handle, w.state::text, w.last_fetched_at, w.next_fetch_at, w.last_error,
@@ -177,10 +172,8 @@ pub async fn get(
             &[&ws],
         )
         .await?;
-    let updated_at: Option<DateTime<Utc>> = tx
-        .query_one("select max(last_fetched_at) from postiz.analytics_watches where workspace_id = $1", &[&ws])
-        .await?
-        .get(0);
+    let updated_at: Option<DateTime<Utc>> =
+        tx.query_one("select max(last_fetched_at) from postiz.analytics_watches where workspace_id = $1", &[&ws]).await?.get(0);
     tx.commit().await?;
 
     let mut now: BTreeMap<String, i64> = BTreeMap::new();

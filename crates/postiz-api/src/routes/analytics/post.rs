@@ -66,7 +66,11 @@ pub struct PostAnalytics {
 }
 
 /// `GET /workspaces/{ws}/posts/{id}/analytics` (any member).
-pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)): Ids<(Uuid, Uuid)>) -> Result<Json<PostAnalytics>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Ids((ws, post)): Ids<(Uuid, Uuid)>,
+) -> Result<Json<PostAnalytics>, ApiError> {
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     open_range(&tx, ws, None, None).await?;
@@ -82,16 +86,12 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)):
             &[&ws, &post],
         )
         .await?;
-    if targets.is_empty() && tx.query_opt("select 1 from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &post]).await?.is_none() {
+    if targets.is_empty() && tx.query_opt("select 1 from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &post]).await?.is_none()
+    {
         return Err(ApiError::not_found());
     }
     let ids: Vec<Uuid> = targets.iter().map(|r| r.get(0)).collect();
-    let events = tx
-        .query(
-            postiz_db::analytics::TARGET_READINGS,
-            &[&ws, &ids],
-        )
-        .await?;
+    let events = tx.query(postiz_db::analytics::TARGET_READINGS, &[&ws, &ids]).await?;
     tx.commit().await?;
 
     let mut readings: BTreeMap<Uuid, BTreeMap<DateTime<Utc>, Values>> = BTreeMap::new();
@@ -104,12 +104,8 @@ pub async fn get(State(state): State<AppState>, user: AuthUser, Ids((ws, post)):
         .iter()
         .map(|r| {
             let id: Uuid = r.get(0);
-            let series: Vec<Reading> = readings
-                .remove(&id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(observed_at, values)| Reading { observed_at, values })
-                .collect();
+            let series: Vec<Reading> =
+                readings.remove(&id).unwrap_or_default().into_iter().map(|(observed_at, values)| Reading { observed_at, values }).collect();
             let mut latest = Values::new();
             for reading in &series {
                 latest.extend(reading.values.iter().map(|(k, v)| (k.clone(), *v)));

@@ -77,12 +77,7 @@ pub async fn get(
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     let range = open_range(&tx, ws, q.from, q.to).await?;
-    let rows = tx
-        .query(
-            postiz_db::analytics::TOP_POSTS,
-            &[&ws, &range.from, &range.to, &range.time_zone, &metric, &limit],
-        )
-        .await?;
+    let rows = tx.query(postiz_db::analytics::TOP_POSTS, &[&ws, &range.from, &range.to, &range.time_zone, &metric, &limit]).await?;
     tx.commit().await?;
     let posts = rows
         .iter()

@@ -242,7 +242,9 @@ pub async fn bulk(
         // this post's writes, makes its refusal this post's (every deferrable constraint is
         // initially deferred, so deferring again restores the mode).
         let done = match one(&sp, &state, ws, id, &body.action).await {
-            Ok(u) => sp.batch_execute("set constraints all immediate; set constraints all deferred").await.map(|()| u).map_err(ApiError::from),
+            Ok(u) => {
+                sp.batch_execute("set constraints all immediate; set constraints all deferred").await.map(|()| u).map_err(ApiError::from)
+            }
             Err(e) => Err(e),
         };
         match done {
@@ -253,7 +255,8 @@ pub async fn bulk(
             Err(e) => {
                 sp.rollback().await?;
                 tx.batch_execute("set constraints all deferred").await?;
-                let reason = if e.status() == StatusCode::NOT_FOUND { "there is no such post in this workspace".to_owned() } else { reason(&e) };
+                let reason =
+                    if e.status() == StatusCode::NOT_FOUND { "there is no such post in this workspace".to_owned() } else { reason(&e) };
                 refused.push(Refusal { post_id: id, code: e.code(), reason });
             }
         }

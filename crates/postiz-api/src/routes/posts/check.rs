@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::model::{Draft, ScheduleInput};
 use crate::ApiError;
 use crate::checks::{Fields, check_time_zone};
-use crate::routes::media_alt::check_alt;
 use crate::occurrences::RecurringSpec;
+use crate::routes::media_alt::check_alt;
 
 /// A schedule ready to store, with the values the database will hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +88,8 @@ pub(crate) async fn check(
             &[&ws],
         )
         .await?;
-    let facts = WorkspaceFacts { time_zone: facts.get(0), plan: facts.get(1), allow_recurring: facts.get(2), allow_evergreen: facts.get(3) };
+    let facts =
+        WorkspaceFacts { time_zone: facts.get(0), plan: facts.get(1), allow_recurring: facts.get(2), allow_evergreen: facts.get(3) };
 
     if !draft.metadata.is_object() {
         fields.push("metadata", "must be a JSON object");
@@ -98,12 +99,8 @@ pub(crate) async fn check(
     }
 
     // Targets: accounts of this workspace, each once.
-    let rows = tx
-        .query(
-            "select id, network from postiz.social_accounts where workspace_id = $1 and id = any($2)",
-            &[&ws, &draft.targets],
-        )
-        .await?;
+    let rows =
+        tx.query("select id, network from postiz.social_accounts where workspace_id = $1 and id = any($2)", &[&ws, &draft.targets]).await?;
     let accounts: HashMap<Uuid, String> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     let mut networks: Vec<Network> = Vec::new();
     for (i, id) in draft.targets.iter().enumerate() {
@@ -326,10 +323,7 @@ async fn plan_schedule(
                 fields.push("schedule.kind", format!("the {} plan does not include evergreen schedules", facts.plan));
             }
             if !tags.contains(tag_id) {
-                let exists = tx
-                    .query_opt("select 1 from postiz.tags where workspace_id = $1 and id = $2", &[&ws, tag_id])
-                    .await?
-                    .is_some();
+                let exists = tx.query_opt("select 1 from postiz.tags where workspace_id = $1 and id = $2", &[&ws, tag_id]).await?.is_some();
                 if !exists {
                     fields.push("schedule.tag_id", "no such tag in this workspace");
                 }
@@ -345,7 +339,10 @@ async fn plan_schedule(
                 (Some(_), None) => None,
                 (Some(row), Some(r)) => {
                     if row.get::<_, Option<String>>(0).as_deref() != Some(normalize_rrule(r).as_str()) {
-                        fields.push("schedule.rrule", "this tag is an evergreen pool already with another cadence; change the pool's schedule instead");
+                        fields.push(
+                            "schedule.rrule",
+                            "this tag is an evergreen pool already with another cadence; change the pool's schedule instead",
+                        );
                     }
                     None
                 }

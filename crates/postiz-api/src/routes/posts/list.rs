@@ -240,9 +240,7 @@ pub async fn list(
          order by {key_sql} {dir}, p.id {dir}
          limit $9"
     );
-    let rows = tx
-        .query(&sql, &[&ws, &statuses, &pattern, &q.tag, &q.account, &q.author, &after_key, &after_id, &(limit + 1)])
-        .await?;
+    let rows = tx.query(&sql, &[&ws, &statuses, &pattern, &q.tag, &q.account, &q.author, &after_key, &after_id, &(limit + 1)]).await?;
     tx.commit().await?;
     let more = rows.len() as i64 > limit;
     let rows = &rows[..rows.len().min(usize::try_from(limit).unwrap_or(50))];
@@ -263,11 +261,7 @@ pub async fn list(
             tags: r.get(10),
         })
         .collect();
-    Ok(Json(PostPage {
-        items,
-        next_cursor: next.map(|(key, id)| encode_cursor(sort, desc, key, id)),
-        next_before: next.map(|(_, id)| id),
-    }))
+    Ok(Json(PostPage { items, next_cursor: next.map(|(key, id)| encode_cursor(sort, desc, key, id)), next_before: next.map(|(_, id)| id) }))
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@ use uuid::Uuid;
 pub use bulk::{BulkAction, BulkDone, BulkRequest, MAX_BULK, Refusal, bulk};
 pub use list::{ListQuery, PostPage, PostSummary, list};
 pub use model::{ChangeStatus, CreatePost, EditableStatus, ScheduleInput, UpdatePost, VariantInput};
-pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
-pub use view::{PostView, ScheduleView};
 pub(crate) use view::load as load_view;
+pub use view::{PostView, ScheduleView};
+pub(crate) use view::{SCHEDULE_COLUMNS, schedule_view};
 
 use self::check::check;
 use self::model::Draft;
@@ -185,7 +185,13 @@ pub async fn update(
 }
 
 /// The update inside the caller's transaction (also for bulk moves).
-pub(crate) async fn update_in(tx: &tokio_postgres::Transaction<'_>, state: &AppState, ws: Uuid, id: Uuid, patch: UpdatePost) -> Result<(), ApiError> {
+pub(crate) async fn update_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    state: &AppState,
+    ws: Uuid,
+    id: Uuid,
+    patch: UpdatePost,
+) -> Result<(), ApiError> {
     let stored = stored(tx, ws, id).await?;
     ensure_editable(&stored)?;
     if stored.draft.status == "failed" {
@@ -349,7 +355,11 @@ pub(crate) async fn set_status_in(
 }
 
 /// Puts the post's own schedule back to `pending` at a time still ahead; returns its start.
-async fn rearm(tx: &tokio_postgres::Transaction<'_>, own: &OwnSchedule, now: chrono::DateTime<Utc>) -> Result<chrono::DateTime<Utc>, ApiError> {
+async fn rearm(
+    tx: &tokio_postgres::Transaction<'_>,
+    own: &OwnSchedule,
+    now: chrono::DateTime<Utc>,
+) -> Result<chrono::DateTime<Utc>, ApiError> {
     let mut fields = Fields::default();
     let starts_at = if own.kind == "once" {
         if own.starts_at <= now {
@@ -359,7 +369,12 @@ async fn rearm(tx: &tokio_postgres::Transaction<'_>, own: &OwnSchedule, now: chr
     } else if own.starts_at > now {
         own.starts_at
     } else {
-        let spec = RecurringSpec { rrule: own.rrule.clone().unwrap_or_default(), starts_at: own.starts_at, ends_at: own.ends_at, time_zone: own.time_zone.clone() };
+        let spec = RecurringSpec {
+            rrule: own.rrule.clone().unwrap_or_default(),
+            starts_at: own.starts_at,
+            ends_at: own.ends_at,
+            time_zone: own.time_zone.clone(),
+        };
         match spec.recurrence().map(|r| r.next_after(now)) {
             Ok(Some(next)) if own.ends_at.is_none_or(|e| next <= e) => next,
             Ok(_) => {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use postiz_domain::{NetworkSettings, Network};
+use postiz_domain::{Network, NetworkSettings};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -241,9 +241,7 @@ pub(crate) struct Draft {
 impl Draft {
     /// A draft from a create body (422 for a variant of an unknown network).
     pub(crate) fn from_create(body: CreatePost) -> Result<Self, ApiError> {
-        let status = body
-            .status
-            .unwrap_or(if body.schedule.is_some() { EditableStatus::Scheduled } else { EditableStatus::Draft });
+        let status = body.status.unwrap_or(if body.schedule.is_some() { EditableStatus::Scheduled } else { EditableStatus::Draft });
         Ok(Self {
             content: body.content,
             metadata: body.metadata.unwrap_or_else(|| Value::Object(Default::default())),

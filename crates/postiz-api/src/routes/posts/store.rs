@@ -40,9 +40,8 @@ pub(crate) struct Stored {
 /// Locks the post (`for update`: the worker's status updates wait) and reads it back.
 /// `None` when the caller cannot see it.
 pub(crate) async fn load_for_update(tx: &Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Option<Stored>, ApiError> {
-    let Some(p) = tx
-        .query_opt("select status::text, content, metadata from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &id])
-        .await?
+    let Some(p) =
+        tx.query_opt("select status::text, content, metadata from postiz.posts where workspace_id = $1 and id = $2", &[&ws, &id]).await?
     else {
         return Ok(None);
     };
@@ -50,10 +49,7 @@ pub(crate) async fn load_for_update(tx: &Transaction<'_>, ws: Uuid, id: Uuid) ->
     // `for update` goes through the update policy, which hides posts the worker owns
     // (publishing, published): those are only read, and the handlers refuse to change them.
     if !matches!(status.as_str(), "publishing" | "published")
-        && tx
-            .query_opt("select 1 from postiz.posts where workspace_id = $1 and id = $2 for update", &[&ws, &id])
-            .await?
-            .is_none()
+        && tx.query_opt("select 1 from postiz.posts where workspace_id = $1 and id = $2 for update", &[&ws, &id]).await?.is_none()
     {
         return Err(ApiError::conflict("post_changed", "the post is being published now; reload it"));
     }
@@ -144,27 +140,13 @@ pub(crate) async fn load_for_update(tx: &Transaction<'_>, ws: Uuid, id: Uuid) ->
             time_zone: Some(s.time_zone.clone()),
             ends_at: s.ends_at,
         }),
-        (None, Some(tag_id)) => Some(ScheduleInput::Evergreen {
-            tag_id,
-            rrule: None,
-            starts_at: None,
-            time_zone: None,
-            ends_at: None,
-            options: None,
-        }),
+        (None, Some(tag_id)) => {
+            Some(ScheduleInput::Evergreen { tag_id, rrule: None, starts_at: None, time_zone: None, ends_at: None, options: None })
+        }
         (None, None) => None,
     };
     Ok(Some(Stored {
-        draft: Draft {
-            status,
-            content: p.get(1),
-            metadata: p.get(2),
-            variants,
-            targets,
-            tags,
-            media,
-            schedule,
-        },
+        draft: Draft { status, content: p.get(1), metadata: p.get(2), variants, targets, tags, media, schedule },
         own,
         pool_tag,
     }))

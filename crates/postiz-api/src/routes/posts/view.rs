@@ -281,9 +281,11 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, id: Uuid) -> Result<Opt
                 .map(|items| {
                     items
                         .iter()
-                        .map(|i| serde_json::json!({"text": i.get("text").cloned().unwrap_or(Value::Null),
+                        .map(|i| {
+                            serde_json::json!({"text": i.get("text").cloned().unwrap_or(Value::Null),
                                                     "media": i.get("media_ids").cloned().unwrap_or_else(|| Value::Array(vec![])),
-                                                    "media_alt": i.get("media_alt").cloned().unwrap_or_else(|| serde_json::json!({}))}))
+                                                    "media_alt": i.get("media_alt").cloned().unwrap_or_else(|| serde_json::json!({}))})
+                        })
                         .collect()
                 })
                 .unwrap_or_default();

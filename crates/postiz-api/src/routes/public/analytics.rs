@@ -28,7 +28,11 @@ const SCOPE: &str = "analytics:read";
     params(OverviewQuery),
     responses((status = 200, body = Overview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("api_key" = ["analytics:read"])))]
-pub(super) async fn overview(State(state): State<AppState>, key: ApiKey, params: Params<OverviewQuery>) -> Result<Json<Overview>, ApiError> {
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    key: ApiKey,
+    params: Params<OverviewQuery>,
+) -> Result<Json<Overview>, ApiError> {
     key.require(SCOPE)?;
     overview::get(State(state), key.actor(), Ids(key.workspace_id), params).await
 }
@@ -63,7 +67,11 @@ pub(super) async fn account(
     params(TopPostsQuery),
     responses((status = 200, body = TopPosts), (status = 400, body = ErrorBody)),
     security(("api_key" = ["analytics:read"])))]
-pub(super) async fn top_posts(State(state): State<AppState>, key: ApiKey, params: Params<TopPostsQuery>) -> Result<Json<TopPosts>, ApiError> {
+pub(super) async fn top_posts(
+    State(state): State<AppState>,
+    key: ApiKey,
+    params: Params<TopPostsQuery>,
+) -> Result<Json<TopPosts>, ApiError> {
     key.require(SCOPE)?;
     top_posts::get(State(state), key.actor(), Ids(key.workspace_id), params).await
 }
@@ -83,7 +91,12 @@ pub(super) async fn best_time(State(state): State<AppState>, key: ApiKey, params
     params(("id" = Uuid, Path), RangeQuery),
     responses((status = 200, body = TagAnalytics), (status = 404, body = ErrorBody)),
     security(("api_key" = ["analytics:read"])))]
-pub(super) async fn tag(State(state): State<AppState>, key: ApiKey, Ids(id): Ids<Uuid>, params: Params<RangeQuery>) -> Result<Json<TagAnalytics>, ApiError> {
+pub(super) async fn tag(
+    State(state): State<AppState>,
+    key: ApiKey,
+    Ids(id): Ids<Uuid>,
+    params: Params<RangeQuery>,
+) -> Result<Json<TagAnalytics>, ApiError> {
     key.require(SCOPE)?;
     tag::get(State(state), key.actor(), Ids((key.workspace_id, id)), params).await
 }

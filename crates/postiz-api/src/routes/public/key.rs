@@ -90,7 +90,10 @@ impl ApiKey {
         if self.scopes.iter().any(|s| s == scope) {
             Ok(())
         } else {
-            Err(ApiError::forbidden_because("insufficient_scope", format!("this API key lacks the {scope} scope; create a key that has it")))
+            Err(ApiError::forbidden_because(
+                "insufficient_scope",
+                format!("this API key lacks the {scope} scope; create a key that has it"),
+            ))
         }
     }
 
