@@ -58,6 +58,9 @@ pub fn limits_for(network: Network) -> NetworkLimits {
         // uploads a day for the whole project; per channel we allow six, and a spent quota
         // answers quotaExceeded, which waits until it resets.
         Network::YouTube => (6, 86_400, 2, 2),
+        // Nostr relays limit per connection and key, undocumented and per relay (strfry and
+        // nostr-rs-relay default to a few events per second); a note a minute is far inside.
+        Network::Nostr => (60, 3_600, 10, 2),
         // The local sandbox is ours: effectively unlimited, for demos and benchmarks.
         Network::Sandbox => (1_000_000, 1, 1_000_000, 1_000),
         // Others (Facebook pages and the second wave): a modest default.

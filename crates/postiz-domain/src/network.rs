@@ -41,13 +41,15 @@ pub enum Network {
     /// YouTube channels (Data API v3).
     #[serde(rename = "youtube")]
     YouTube,
+    /// Nostr: notes signed with the user's key, sent to their relay.
+    Nostr,
     /// The local sandbox network (`postiz-sandbox`), for demos and worker tests.
     Sandbox,
 }
 
 impl Network {
     /// Every network, in display order.
-    pub const ALL: [Network; 14] = [
+    pub const ALL: [Network; 15] = [
         Network::X,
         Network::LinkedIn,
         Network::LinkedInPage,
@@ -61,6 +63,7 @@ impl Network {
         Network::Telegram,
         Network::TikTok,
         Network::YouTube,
+        Network::Nostr,
         Network::Sandbox,
     ];
 
@@ -80,6 +83,7 @@ impl Network {
             Network::Telegram => "telegram",
             Network::TikTok => "tiktok",
             Network::YouTube => "youtube",
+            Network::Nostr => "nostr",
             Network::Sandbox => "sandbox",
         }
     }
@@ -100,6 +104,7 @@ impl Network {
             Network::Telegram => "Telegram",
             Network::TikTok => "TikTok",
             Network::YouTube => "YouTube",
+            Network::Nostr => "Nostr",
             Network::Sandbox => "Sandbox",
         }
     }

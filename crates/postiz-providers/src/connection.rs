@@ -33,6 +33,11 @@ pub enum Connection {
     BotToken,
     /// The user pastes a webhook URL.
     WebhookUrl,
+    /// The user pastes their secret key (Nostr `nsec1…`) and names their relay.
+    SecretKey {
+        /// Relay used when the user names none.
+        default_relay: Url,
+    },
 }
 
 /// OAuth2 endpoints and quirks for one network.

@@ -18,6 +18,7 @@ pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
 pub mod mastodon;
+pub mod nostr;
 pub mod sandbox;
 pub mod slack;
 pub mod telegram;

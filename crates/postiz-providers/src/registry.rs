@@ -13,6 +13,7 @@ use crate::facebook::FacebookProvider;
 use crate::instagram::InstagramProvider;
 use crate::linkedin::LinkedInProvider;
 use crate::mastodon::MastodonProvider;
+use crate::nostr::NostrProvider;
 use crate::rules::{ContentRules, FieldError, validate};
 use crate::sandbox::SandboxProvider;
 use crate::slack::SlackProvider;
@@ -70,7 +71,8 @@ impl Registry {
             .with(Arc::new(SlackProvider::new(http.clone())))
             .with(Arc::new(TelegramProvider::new(http.clone())))
             .with(Arc::new(TikTokProvider::new(http.clone())))
-            .with(Arc::new(YouTubeProvider::new(http.clone())));
+            .with(Arc::new(YouTubeProvider::new(http.clone())))
+            .with(Arc::new(NostrProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -158,6 +160,7 @@ mod tests {
                 Network::Telegram,
                 Network::TikTok,
                 Network::YouTube,
+                Network::Nostr,
                 Network::Sandbox
             ]
         );
@@ -173,6 +176,7 @@ mod tests {
         assert_eq!(style("discord"), Some("webhook_url".into()));
         assert_eq!(style("slack"), Some("oauth2".into()));
         assert_eq!(style("telegram"), Some("bot_token".into()));
+        assert_eq!(style("nostr"), Some("secret_key".into()));
         let telegram = json.as_array().expect("array").iter().find(|d| d["network"] == "telegram").expect("telegram");
         assert_eq!(telegram["rules"]["text"]["caption_max_length"], 1024);
     }

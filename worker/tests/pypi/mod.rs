@@ -1,4 +1,4 @@
-//! Real servers from PyPI for the worker's tests: one venv per package under `target/peers/`,
+//! Real servers from PyPI for tests (the worker's, and the Nostr adapter's): one venv per package under `target/peers/`,
 //! installed on first use.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The workspace root (the directory with `Cargo.lock`), from whichever crate includes this file.
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.ancestors().find(|p| p.join("Cargo.lock").exists()).unwrap_or(&manifest).to_path_buf()
 }
 
 /// The python of the venv `target/peers/{name}`, with `requirement` (e.g. `aiosmtpd==1.4.6`)

@@ -102,6 +102,13 @@ async fn reachable(url: &Url, allow: &PrivateAllowList) -> Result<(), String> {
     if !matches!(url.scheme(), "https" | "http") {
         return Err(format!("the address {url} must start with https://"));
     }
+    permitted_addrs(url, allow).await.map(drop)
+}
+
+/// The addresses a user-supplied URL's host resolves to, when every one is permitted (public,
+/// or inside a network the operator listed; `localhost` names only when listed). For
+/// connections made without reqwest (websockets), which connect to these addresses only.
+pub(crate) async fn permitted_addrs(url: &Url, allow: &PrivateAllowList) -> Result<Vec<SocketAddr>, String> {
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<IpAddr> = match url.host() {
         None => return Err(format!("the address {url} has no host name")),
@@ -121,7 +128,7 @@ async fn reachable(url: &Url, allow: &PrivateAllowList) -> Result<(), String> {
     if addrs.is_empty() || addrs.iter().any(|ip| !permitted(*ip, allow.networks())) {
         return Err(refused_host(host));
     }
-    Ok(())
+    Ok(addrs.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
 }
 
 #[derive(Debug)]

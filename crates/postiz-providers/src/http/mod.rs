@@ -19,6 +19,7 @@ use crate::ProviderError;
 use classify::classify_keeping;
 pub(crate) use classify::{BodyParser, classify, error_in_body, generic_message};
 pub use classify::{ErrorClass, ErrorDetails, retry_after_from_headers};
+pub(crate) use guard::permitted_addrs;
 pub use guard::{NOT_PUBLIC, check_user_url, guarded_client_builder, is_public_ip, permitted};
 
 /// Settings of the shared client.

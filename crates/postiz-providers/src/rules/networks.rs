@@ -325,6 +325,30 @@ static TELEGRAM: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     short: None,
 });
 
+/// Nostr (NIP-01): a note's content has no length limit in the protocol; relays limit an event's
+/// size (commonly 64–128 KB) and clients fold long notes, so 16,000 characters keeps every
+/// relay's limit with room for tags. Media are links at the end of the text (NIP-92 `imeta`),
+/// fetched by readers' clients from our public URLs: no byte limit of Nostr's own, so the
+/// limits are what clients commonly render (images, GIFs, MP4/WebM video), four per note.
+/// Replies are NIP-10 notes, the first comment a reply to the main note.
+static NOSTR: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
+    network: Network::Nostr,
+    text: text(16_000, Counting::CodePoints),
+    media: MediaRules {
+        max_items: 4,
+        required: false,
+        video_alone: false,
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 20 * MB)),
+        gif: Some(MediaLimits::new(&["image/gif"], 20 * MB)),
+        video: Some(MediaLimits::new(&["video/mp4", "video/webm"], 200 * MB)),
+        alt_max_length: Some(1000),
+    },
+    thread: thread(true),
+    first_comment: comment(true),
+    story: None,
+    short: None,
+});
+
 /// TikTok (Content Posting API): a video caption (`post_info.title`) is at most 2,200 UTF-16
 /// units ("Direct Post" reference); a photo post's description at most 4,000 and its title 90
 /// (settings). A post is one video or up to 35 photos, and needs one of them. Photos are pulled
@@ -431,6 +455,7 @@ pub(super) fn rules(network: Network) -> &'static ContentRules {
         Network::Telegram => &TELEGRAM,
         Network::TikTok => &TIKTOK,
         Network::YouTube => &YOUTUBE,
+        Network::Nostr => &NOSTR,
         // Network is non_exhaustive; new networks start from the sandbox's permissive rules
         // until they get their own entry.
         _ => &SANDBOX,

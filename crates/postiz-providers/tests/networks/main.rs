@@ -13,6 +13,7 @@ mod instagram;
 mod linkedin;
 mod mastodon;
 mod media_host;
+mod nostr;
 mod sandbox;
 mod slack;
 mod telegram;
