@@ -9,7 +9,7 @@
 //! earlier attempt is marked unconfirmed and never sent again; a day's digest goes out once.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
-mod pypi;
+use postiz_testkit::pypi;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

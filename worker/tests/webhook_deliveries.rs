@@ -11,7 +11,7 @@
 //! without the operator's allow list.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
-mod pypi;
+use postiz_testkit::pypi;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod cluster;
+pub mod nostr_relay;
+pub mod pypi;
 mod session;
 mod template;
 mod test_database;

@@ -212,6 +212,12 @@ fn ConnectForm(
                     }
                 }
                 "bot_token" => body["token"] = json!(secret.get_untracked()),
+                "secret_key" => {
+                    body["secret_key"] = json!(secret.get_untracked());
+                    if !server.get_untracked().is_empty() {
+                        body["server_url"] = json!(server.get_untracked());
+                    }
+                }
                 _ => body["webhook_url"] = json!(secret.get_untracked()),
             }
             match api.post::<ConnectOutcome>(&format!("/connect/{net}/credentials"), &body).await {
@@ -231,7 +237,13 @@ fn ConnectForm(
     let label = match style.as_str() {
         "bot_token" => "Bot token",
         "webhook_url" => "Webhook URL",
+        "secret_key" => "Secret key (nsec…)",
         _ => "App password",
+    };
+    let (server_label, server_hint) = if style == "secret_key" {
+        ("Relay (optional)", "e.g. wss://relay.damus.io")
+    } else {
+        ("Server (optional)", "e.g. mastodon.social")
     };
     view! {
         <form class="postiz-form postiz-connect-form" data-connect-form=network.network.clone() on:submit=move |ev| ev.prevent_default()>
@@ -246,11 +258,14 @@ fn ConnectForm(
                 <label class="postiz-label">{label}
                     <input class="postiz-input" name="secret" type="password" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
                 </label>
-                <FieldMessage error prefixes=vec!["password", "token", "webhook_url"]/>
+                <FieldMessage error prefixes=vec!["password", "token", "webhook_url", "secret_key"]/>
             })}
-            {matches!(style.as_str(), "app_password" | "instance_url").then(|| view! {
-                <label class="postiz-label">"Server (optional)"
-                    <input class="postiz-input" name="server" placeholder="e.g. mastodon.social" prop:value=move || server.get() on:input=move |ev| server.set(event_target_value(&ev))/>
+            {(style == "secret_key").then(|| view! {
+                <p class="postiz-hint">"Your key signs the notes and is stored encrypted; it is never shown again. Notes go to the relay you name."</p>
+            })}
+            {matches!(style.as_str(), "app_password" | "instance_url" | "secret_key").then(|| view! {
+                <label class="postiz-label">{server_label}
+                    <input class="postiz-input" name="server" placeholder=server_hint prop:value=move || server.get() on:input=move |ev| server.set(event_target_value(&ev))/>
                 </label>
                 <FieldMessage error prefixes=vec!["server_url"]/>
             })}

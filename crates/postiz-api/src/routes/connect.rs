@@ -260,6 +260,27 @@ pub(crate) async fn user_server(connect: &ConnectState, network: Network, field:
     Ok(origin)
 }
 
+/// A relay address the user typed (`wss://relay.example`, or a bare host, taken as `wss://`),
+/// refused when it points into a private network the operator has not opened.
+pub(crate) async fn user_relay(connect: &ConnectState, network: Network, field: &str, raw: &str) -> Result<Url, ApiError> {
+    let bad = |message: &str| ApiError::validation(vec![FieldError { field: field.into(), message: message.into() }]);
+    let with_scheme = if raw.contains("://") { raw.trim().to_owned() } else { format!("wss://{}", raw.trim()) };
+    let url = Url::parse(&with_scheme).map_err(|_| bad("not a relay address; e.g. wss://relay.damus.io"))?;
+    let web_scheme = match url.scheme() {
+        "wss" => "https",
+        "ws" => "http",
+        _ => return Err(bad("a relay address starts with wss://")),
+    };
+    if url.host_str().is_none() {
+        return Err(bad("a relay address needs a host; e.g. wss://relay.damus.io"));
+    }
+    // The guard judges web addresses; the same host and port over https is the same server.
+    let mut as_web = url.clone();
+    as_web.set_scheme(web_scheme).map_err(|()| bad("not a relay address"))?;
+    connect.guard.check_user_url(network, &as_web).await.map_err(|_| bad("this relay is not reachable from the internet"))?;
+    Ok(url)
+}
+
 /// Body of `POST /connect/{network}/credentials`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -276,6 +297,8 @@ pub struct CredentialsBody {
     pub token: Option<SecretString>,
     /// Webhook URL (webhook networks).
     pub webhook_url: Option<SecretString>,
+    /// Secret key (Nostr: `nsec1…` or hex); `server_url` is then the relay.
+    pub secret_key: Option<SecretString>,
 }
 
 impl std::fmt::Debug for CredentialsBody {
@@ -293,7 +316,8 @@ fn required<T>(value: Option<T>, field: &str, message: &str) -> Result<T, ApiErr
 }
 
 /// `POST /connect/{network}/credentials`: connects a network that needs no browser redirect —
-/// app password (Bluesky, the sandbox), bot token, webhook URL — through the same store.
+/// app password (Bluesky, the sandbox), bot token, webhook URL, secret key (Nostr) — through
+/// the same store.
 pub async fn credentials(
     State(state): State<AppState>,
     Connect(connect): Connect,
@@ -335,6 +359,19 @@ pub async fn credentials(
             })?;
             let info = provider.account_info(&hook, None).await.map_err(provider_error)?;
             (TokenSet { access_token: hook, refresh_token: None, expires_in: None, scopes: vec![] }, info, None)
+        }
+        Connection::SecretKey { default_relay } => {
+            let relay = match body.server_url.as_deref().filter(|s| !s.trim().is_empty()) {
+                Some(raw) => user_relay(&connect, network, "server_url", raw).await?,
+                None => default_relay,
+            };
+            let key = required(
+                body.secret_key.filter(|k| !secrecy::ExposeSecret::expose_secret(k).trim().is_empty()),
+                "secret_key",
+                "your secret key (nsec1…)",
+            )?;
+            let info = provider.account_info(&key, Some(&relay)).await.map_err(provider_error)?;
+            (TokenSet { access_token: key, refresh_token: None, expires_in: None, scopes: vec![] }, info, Some(relay))
         }
         _ => {
             return Err(ApiError::bad_request("use_oauth", format!("{network} connects through POST /connect/{}/start", network.as_str())));

@@ -3,8 +3,7 @@
 //! scripted websocket relay (the websocket counterpart of the wiremock answers elsewhere).
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -16,81 +15,26 @@ use postiz_providers::{
     AccountRef, AnalyticsQuery, FindQuery, HttpClient, HttpSettings, MetricName, Provider, ProviderError, PublishMedia, PublishRequest,
     SecretString,
 };
+use postiz_testkit::nostr_relay::NostrRelay;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use url::Url;
 
-#[path = "../../../../worker/tests/pypi/mod.rs"]
-mod pypi;
+async fn real_relay() -> RealRelay {
+    let relay = NostrRelay::start().await;
+    let url = Url::parse(&relay.url).unwrap();
+    RealRelay { url, _relay: relay }
+}
 
-/// A `nostr-relay` process on a free loopback port, stopped on drop.
+/// The relay and its address as a URL.
 struct RealRelay {
-    child: Child,
     url: Url,
-    _dir: tempdir::Dir,
-}
-
-impl Drop for RealRelay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A scratch directory removed on drop (the relay's config and SQLite file).
-mod tempdir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    _relay: NostrRelay,
 }
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn real_relay() -> RealRelay {
-    let python = pypi::python("nostr-relay", "nostr-relay==1.14");
-    let bin = python.parent().unwrap().join("nostr-relay");
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("postiz-nostr-relay-{port}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("config.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "relay_name: postiz test relay\nstorage:\n  sqlalchemy.url: sqlite+aiosqlite:///{db}\n  num_concurrent_reqs: 4\n  num_concurrent_adds: 1\n  validators:\n    - nostr_relay.validators.is_signed\n    - nostr_relay.validators.is_recent\ngunicorn:\n  bind: 127.0.0.1:{port}\n  workers: 1\n  loglevel: warning\n  reload: false\nauthentication:\n  enabled: false\nmessage_timeout: 60\nsubscription_limit: 32\nmax_limit: 6000\n",
-            db = dir.join("nostr.sqlite3").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(&bin)
-        .arg("-c")
-        .arg(&config)
-        .args(["serve", "--use-uvicorn"])
-        .current_dir(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
-    let relay = RealRelay { child, url: Url::parse(&format!("ws://127.0.0.1:{port}/")).unwrap(), _dir: tempdir::Dir(dir) };
-    // Ready when its NIP-11 document answers.
-    let info = format!("http://127.0.0.1:{port}/");
-    let started = Instant::now();
-    loop {
-        let answer = reqwest::Client::new().get(&info).header("accept", "application/nostr+json").send().await;
-        if let Ok(r) = answer
-            && r.status().is_success()
-        {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "nostr-relay did not start on port {port}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    relay
 }
 
 fn provider() -> NostrProvider {

@@ -1,15 +1,13 @@
-//! Real servers from PyPI for tests (the worker's, and the Nostr adapter's): one venv per package under `target/peers/`,
-//! installed on first use.
-#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
+//! Real servers from PyPI for tests (the SMTP and Standard Webhooks receivers of the worker's
+//! tests, the Nostr relay): one venv per package under `target/peers/`, installed on first use.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The workspace root (the directory with `Cargo.lock`), from whichever crate includes this file.
 fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.ancestors().find(|p| p.join("Cargo.lock").exists()).unwrap_or(&manifest).to_path_buf()
+    crate::project_root()
 }
 
 /// The python of the venv `target/peers/{name}`, with `requirement` (e.g. `aiosmtpd==1.4.6`)
