@@ -32,10 +32,13 @@ pub fn TikTokSection(
     if let Some(account) = account {
         leptos::task::spawn_local(async move {
             let got = api.get::<ComposerOptions>(&ws_path(&ws, &format!("/accounts/{account}/composer-options"))).await;
-            options.set(Some(match got {
+            // The section may be gone (the account unselected) before TikTok answers.
+            options.try_set(Some(match got {
                 Ok(ComposerOptions { tiktok: Some(o) }) => Ok(o),
-                Ok(_) => Err("TikTok said nothing about this account".to_owned()),
-                Err(e) => Err(e.to_string()),
+                Ok(_) => Err("TikTok said nothing about what this account allows.".to_owned()),
+                // The API's own sentence ("…; reconnect it on the Accounts page."), without the request id.
+                Err(UiError::Api { message, .. }) => Err(message),
+                Err(e) => Err(format!("Could not ask TikTok what this account allows: {e}")),
             }));
         });
     }
@@ -68,7 +71,7 @@ pub fn TikTokSection(
                 None => view! { <p class="postiz-hint">"Asking TikTok what this account allows…"</p> }.into_any(),
                 Some(Err(e)) => view! {
                     <p class="postiz-hint" data-creator-info="unavailable">
-                        {format!("Could not ask TikTok what this account allows ({e}). Every choice is shown; TikTok checks them before publishing.")}
+                        {format!("{e} Every choice is shown; TikTok checks them before publishing.")}
                     </p>
                 }.into_any(),
                 Some(Ok(c)) => view! {
