@@ -43,6 +43,17 @@ pub fn TikTokSection(
         });
     }
     let creator = move || options.with(|o| o.as_ref().and_then(|r| r.as_ref().ok().cloned()));
+    // What the creator turned off cannot be allowed: the post turns it off too, so the locked
+    // checkbox and what is saved agree.
+    Effect::new(move |_| {
+        if let Some(c) = creator() {
+            settings.update(|s| {
+                s.disable_comment |= c.comment_disabled;
+                s.disable_duet |= c.duet_disabled;
+                s.disable_stitch |= c.stitch_disabled;
+            });
+        }
+    });
     let levels = move || creator().map(|c| c.privacy_levels).unwrap_or_else(|| TikTokPrivacy::ALL.to_vec());
     let direct = move || settings.with(|s| s.mode == TikTokPostMode::Direct);
     let set = move |f: fn(&mut TikTokSettings, bool)| move |ev| settings.update(|s| f(s, event_target_checked(&ev)));
@@ -56,7 +67,7 @@ pub fn TikTokSection(
         view! {
             <label class="postiz-radio">
                 <input type="checkbox" data-field=field
-                    prop:checked=move || !settings.with(off)
+                    prop:checked=move || !settings.with(off) && !is_locked()
                     disabled=is_locked
                     on:change=move |ev| settings.update(|s| set_off(s, !event_target_checked(&ev)))/>
                 {label}
