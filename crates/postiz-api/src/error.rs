@@ -118,9 +118,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    /// 422 naming the fields at fault.
+    /// 422 naming the fields at fault. A message that already names its field by the label
+    /// the person sees ("TikTok › Who can see this post: choose one") is used as it is.
     pub fn validation(fields: Vec<FieldError>) -> Self {
         let message = match fields.as_slice() {
+            [one] if one.message.contains(" › ") => one.message.clone(),
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };

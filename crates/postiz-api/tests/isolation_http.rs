@@ -82,6 +82,7 @@ fn routes(ws: Uuid, t: &Tenant) -> Vec<(&'static str, String, Option<Value>)> {
         ("PATCH", format!("/workspaces/{ws}/accounts/{acc}"), Some(json!({"settings": {}}))),
         ("DELETE", format!("/workspaces/{ws}/accounts/{acc}"), None),
         ("GET", format!("/workspaces/{ws}/accounts/{acc}/next-slot"), None),
+        ("GET", format!("/workspaces/{ws}/accounts/{acc}/composer-options"), None),
         ("GET", format!("/workspaces/{ws}/posts"), None),
         ("POST", format!("/workspaces/{ws}/posts"), Some(json!({"content": "x"}))),
         ("GET", format!("/workspaces/{ws}/posts/{post}"), None),
@@ -172,6 +173,8 @@ async fn a_viewer_reads_everything_and_writes_nothing() {
         let got = app.call(&viewer, method, &path, body).await;
         if method == "GET" && path.ends_with("/invites") {
             assert_eq!(got.status, StatusCode::FORBIDDEN, "invitations are for admins: {}", got.body);
+        } else if method == "GET" && path.ends_with("/composer-options") {
+            assert_eq!(got.status, StatusCode::FORBIDDEN, "composing is for editors: {}", got.body);
         } else if method == "GET" {
             assert_eq!(got.status, StatusCode::OK, "{method} {path}: {}", got.body);
         } else {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod aspect_fit;
+mod composer_options;
 mod ids;
 mod network;
 mod notification;
@@ -10,6 +11,7 @@ mod tiktok;
 mod youtube;
 
 pub use aspect_fit::{AspectFit, UnknownAspectFit};
+pub use composer_options::ComposerOptions;
 pub use ids::{AccountId, MediaId, PostId, WorkspaceId};
 pub use network::{Network, UnknownNetwork};
 pub use notification::{NotificationDelivery, NotificationEvent, NotificationKind, ReviewDecision, UnknownNotificationLabel};
@@ -17,6 +19,6 @@ pub use post::{
     ComposedPost, InstagramPostType, InstagramSettings, LinkedInSettings, LinkedInVisibility, MastodonSettings, MastodonVisibility,
     MediaKind, MediaRef, NetworkSettings, PostVariant, ThreadItem, VideoTraits, XReplySettings, XSettings,
 };
-pub use settings_problem::SettingsProblem;
-pub use tiktok::{TIKTOK_TITLE_MAX, TikTokPostMode, TikTokPrivacy, TikTokSettings};
-pub use youtube::{YOUTUBE_TAGS_MAX, YOUTUBE_TITLE_MAX, YouTubePrivacy, YouTubeSettings};
+pub use settings_problem::{SettingsProblem, settings_field_label};
+pub use tiktok::{TIKTOK_TITLE_MAX, TikTokCreatorOptions, TikTokPostMode, TikTokPrivacy, TikTokSettings, tiktok_field_label};
+pub use youtube::{YOUTUBE_CATEGORIES, YOUTUBE_TAGS_MAX, YOUTUBE_TITLE_MAX, YouTubePrivacy, YouTubeSettings, youtube_field_label};

@@ -67,6 +67,9 @@ impl TikTokPrivacy {
         [Self::PublicToEveryone, Self::MutualFollowFriends, Self::FollowerOfCreator, Self::SelfOnly].into_iter().find(|p| p.as_str() == s)
     }
 
+    /// Every level, in the order the composer lists them.
+    pub const ALL: [TikTokPrivacy; 4] = [Self::PublicToEveryone, Self::MutualFollowFriends, Self::FollowerOfCreator, Self::SelfOnly];
+
     /// The label the composer shows (TikTok's own words).
     pub const fn label(self) -> &'static str {
         match self {
@@ -99,17 +102,13 @@ impl TikTokSettings {
     pub fn problems(&self) -> Vec<SettingsProblem> {
         let mut out = Vec::new();
         if self.mode == TikTokPostMode::Direct && self.privacy_level.is_none() {
-            out.push(SettingsProblem {
-                field: "privacy_level",
-                code: "required",
-                message: "TikTok needs you to choose who can view this post".into(),
-            });
+            out.push(SettingsProblem { field: "privacy_level", code: "required", message: "choose one".into() });
         }
         if self.brand_content_toggle && self.privacy_level == Some(TikTokPrivacy::SelfOnly) {
             out.push(SettingsProblem {
                 field: "privacy_level",
                 code: "branded_content_private",
-                message: "TikTok does not allow branded content to be visible to you only; choose who else can view it, or turn branded content off".into(),
+                message: "branded content cannot be visible to you only; choose who else can see it, or turn branded content off".into(),
             });
         }
         if let Some(title) = &self.title
@@ -118,10 +117,95 @@ impl TikTokSettings {
             out.push(SettingsProblem {
                 field: "title",
                 code: "too_long",
-                message: format!(
-                    "TikTok allows {TIKTOK_TITLE_MAX} characters in a photo post's title; this title has {}",
-                    title.chars().count()
-                ),
+                message: format!("at most {TIKTOK_TITLE_MAX} characters; this one has {}", title.chars().count()),
+            });
+        }
+        out
+    }
+}
+
+/// The label the composer shows for a settings field; errors name the field by it.
+pub fn tiktok_field_label(field: &str) -> &'static str {
+    match field {
+        "privacy_level" => "Who can see this post",
+        "disable_comment" => "Allow comments",
+        "disable_duet" => "Allow Duet",
+        "disable_stitch" => "Allow Stitch",
+        "mode" => "How to post",
+        "brand_organic_toggle" => "Your brand",
+        "brand_content_toggle" => "Branded content",
+        "title" => "Photo title",
+        "auto_add_music" => "Add music",
+        "video" => "Video",
+        _ => "Settings",
+    }
+}
+
+/// What `creator_info/query` says this creator may do now: the composer offers only these
+/// choices (TikTok's UX guidelines), and saving and publishing refuse settings outside them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TikTokCreatorOptions {
+    /// The creator's TikTok username, when TikTok gave it.
+    pub username: Option<String>,
+    /// The privacy levels this creator may choose (`privacy_level_options`).
+    pub privacy_levels: Vec<TikTokPrivacy>,
+    /// The account has comments turned off: a post cannot allow them.
+    pub comment_disabled: bool,
+    /// The account has duets turned off.
+    pub duet_disabled: bool,
+    /// The account has stitches turned off.
+    pub stitch_disabled: bool,
+    /// The longest video this creator may post, in seconds.
+    pub max_video_secs: Option<u64>,
+}
+
+impl TikTokCreatorOptions {
+    /// What in `settings` this creator cannot use. `video_ms` is the post's video duration
+    /// (`None` for photos or an unknown duration); duets and stitches only apply to videos.
+    pub fn problems(&self, settings: &TikTokSettings, is_video: bool, video_ms: Option<u64>) -> Vec<SettingsProblem> {
+        let mut out = Vec::new();
+        let who = self.username.as_deref().map_or_else(|| "this TikTok account".to_owned(), |u| format!("@{u}"));
+        if settings.mode == TikTokPostMode::Direct {
+            if let Some(chosen) = settings.privacy_level
+                && !self.privacy_levels.contains(&chosen)
+            {
+                let allowed: Vec<&str> = self.privacy_levels.iter().map(|p| p.label()).collect();
+                out.push(SettingsProblem {
+                    field: "privacy_level",
+                    code: "not_allowed",
+                    message: format!("{who} can post to {}; “{}” is not one of them, choose another", allowed.join(", "), chosen.label()),
+                });
+            }
+            if self.comment_disabled && !settings.disable_comment {
+                out.push(SettingsProblem {
+                    field: "disable_comment",
+                    code: "disabled_by_creator",
+                    message: format!("{who} has comments turned off; turn them off for this post"),
+                });
+            }
+            if is_video && self.duet_disabled && !settings.disable_duet {
+                out.push(SettingsProblem {
+                    field: "disable_duet",
+                    code: "disabled_by_creator",
+                    message: format!("{who} has duets turned off; turn them off for this post"),
+                });
+            }
+            if is_video && self.stitch_disabled && !settings.disable_stitch {
+                out.push(SettingsProblem {
+                    field: "disable_stitch",
+                    code: "disabled_by_creator",
+                    message: format!("{who} has stitches turned off; turn them off for this post"),
+                });
+            }
+        }
+        if let (Some(max), Some(ms)) = (self.max_video_secs, video_ms)
+            && ms > max * 1000
+        {
+            out.push(SettingsProblem {
+                field: "video",
+                code: "too_long",
+                message: format!("{who} may post videos up to {max} s; this one is {} s (trim it)", ms.div_ceil(1000)),
             });
         }
         out
@@ -153,5 +237,30 @@ mod tests {
         let long =
             TikTokSettings { privacy_level: Some(TikTokPrivacy::PublicToEveryone), title: Some("t".repeat(91)), ..Default::default() };
         assert_eq!(fields(&long), [("title", "too_long")]);
+    }
+
+    #[test]
+    fn creator_options_refuse_what_the_account_cannot_use() {
+        let creator = TikTokCreatorOptions {
+            username: Some("bakery.tok".into()),
+            privacy_levels: vec![TikTokPrivacy::PublicToEveryone, TikTokPrivacy::SelfOnly],
+            stitch_disabled: true,
+            max_video_secs: Some(60),
+            ..Default::default()
+        };
+        let fields = |s: &TikTokSettings, video: bool, ms: Option<u64>| {
+            creator.problems(s, video, ms).into_iter().map(|p| (p.field, p.code)).collect::<Vec<_>>()
+        };
+        let ok = TikTokSettings { privacy_level: Some(TikTokPrivacy::PublicToEveryone), disable_stitch: true, ..Default::default() };
+        assert!(fields(&ok, true, Some(30_000)).is_empty());
+        let friends = TikTokSettings { privacy_level: Some(TikTokPrivacy::MutualFollowFriends), ..ok.clone() };
+        assert_eq!(fields(&friends, true, None), [("privacy_level", "not_allowed")]);
+        assert!(creator.problems(&friends, true, None)[0].message.starts_with("@bakery.tok can post to Everyone, Only me;"));
+        let stitch_on = TikTokSettings { disable_stitch: false, ..ok.clone() };
+        assert_eq!(fields(&stitch_on, true, None), [("disable_stitch", "disabled_by_creator")]);
+        assert!(fields(&stitch_on, false, None).is_empty(), "stitches are for videos only");
+        assert_eq!(fields(&ok, true, Some(61_000)), [("video", "too_long")]);
+        let draft = TikTokSettings { mode: TikTokPostMode::Draft, ..Default::default() };
+        assert!(fields(&draft, true, None).is_empty(), "a draft's privacy is chosen in the app");
     }
 }

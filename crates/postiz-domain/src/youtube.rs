@@ -67,26 +67,26 @@ impl YouTubeSettings {
         let title = self.title.trim();
         let n = title.chars().count();
         if n == 0 {
-            out.push(SettingsProblem { field: "title", code: "required", message: "YouTube needs a title for the video".into() });
+            out.push(SettingsProblem { field: "title", code: "required", message: "add a title for the video".into() });
         } else if n > YOUTUBE_TITLE_MAX {
             out.push(SettingsProblem {
                 field: "title",
                 code: "too_long",
-                message: format!("YouTube allows {YOUTUBE_TITLE_MAX} characters in a title; this title has {n}"),
+                message: format!("at most {YOUTUBE_TITLE_MAX} characters; this one has {n}"),
             });
         }
         if title.contains(['<', '>']) {
             out.push(SettingsProblem {
                 field: "title",
                 code: "invalid_characters",
-                message: "YouTube does not accept < or > in a title; remove them".into(),
+                message: "YouTube does not accept < or >; remove them".into(),
             });
         }
         if self.tags_length() > YOUTUBE_TAGS_MAX {
             out.push(SettingsProblem {
                 field: "tags",
                 code: "too_long",
-                message: format!("YouTube allows {YOUTUBE_TAGS_MAX} characters of tags; these have {} (remove some)", self.tags_length()),
+                message: format!("at most {YOUTUBE_TAGS_MAX} characters together; these have {} (remove some)", self.tags_length()),
             });
         }
         if let Some(c) = &self.category_id
@@ -95,10 +95,43 @@ impl YouTubeSettings {
             out.push(SettingsProblem {
                 field: "category_id",
                 code: "invalid",
-                message: "a YouTube category is a number such as 22 (People & Blogs)".into(),
+                message: "choose a category from the list (YouTube names them by number, such as 22 for People & Blogs)".into(),
             });
         }
         out
+    }
+}
+
+/// YouTube's video categories the composer offers (`videoCategories.list`, region US; ids are
+/// the same in every region that has the category).
+pub const YOUTUBE_CATEGORIES: [(&str, &str); 15] = [
+    ("1", "Film & Animation"),
+    ("2", "Autos & Vehicles"),
+    ("10", "Music"),
+    ("15", "Pets & Animals"),
+    ("17", "Sports"),
+    ("19", "Travel & Events"),
+    ("20", "Gaming"),
+    ("22", "People & Blogs"),
+    ("23", "Comedy"),
+    ("24", "Entertainment"),
+    ("25", "News & Politics"),
+    ("26", "Howto & Style"),
+    ("27", "Education"),
+    ("28", "Science & Technology"),
+    ("29", "Nonprofits & Activism"),
+];
+
+/// The label the composer shows for a settings field; errors name the field by it.
+pub fn youtube_field_label(field: &str) -> &'static str {
+    match field {
+        "title" => "Title",
+        "privacy" => "Visibility",
+        "tags" => "Tags",
+        "category_id" => "Category",
+        "made_for_kids" => "Made for kids",
+        "short" => "Publish as a Short",
+        _ => "Settings",
     }
 }
 

@@ -149,6 +149,17 @@ pub trait Provider: Send + Sync + Debug + 'static {
         Err(ProviderError::not_supported(self.network(), "listing targets"))
     }
 
+    /// What the network says this account may do now, for the composer and for checking a
+    /// post when it is saved (TikTok: `creator_info/query`). The default has nothing to say
+    /// and makes no request. A read: adapters may retry it.
+    async fn composer_options(
+        &self,
+        _token: &SecretString,
+        _account: &AccountRef,
+    ) -> Result<postiz_domain::ComposerOptions, ProviderError> {
+        Ok(postiz_domain::ComposerOptions::default())
+    }
+
     /// Publishes once. Never retried inside the adapter: the queue owns retries.
     /// Items in `post.already_published` are skipped and replied to.
     async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError>;

@@ -31,7 +31,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use postiz_domain::{MediaKind, Network, NetworkSettings, TikTokPostMode, TikTokPrivacy, TikTokSettings};
+use postiz_domain::{
+    ComposerOptions, MediaKind, Network, NetworkSettings, TikTokCreatorOptions, TikTokPostMode, TikTokPrivacy, TikTokSettings,
+};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
@@ -120,10 +122,10 @@ impl TikTokProvider {
     }
 
     /// `creator_info/query`: what this creator may do right now.
-    async fn creator_info(&self, token: &SecretString) -> Result<CreatorInfo, ProviderError> {
+    async fn creator_info(&self, token: &SecretString) -> Result<TikTokCreatorOptions, ProviderError> {
         let d = self.read(token, "/v2/post/publish/creator_info/query/", &[], &json!({})).await?;
-        Ok(CreatorInfo {
-            privacy_options: d["privacy_level_options"]
+        Ok(TikTokCreatorOptions {
+            privacy_levels: d["privacy_level_options"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -286,60 +288,13 @@ impl TikTokProvider {
     }
 }
 
-/// What `creator_info/query` says about the creator.
-#[derive(Debug)]
-struct CreatorInfo {
-    privacy_options: Vec<TikTokPrivacy>,
-    comment_disabled: bool,
-    duet_disabled: bool,
-    stitch_disabled: bool,
-    max_video_secs: Option<u64>,
-    username: Option<String>,
-}
-
-impl CreatorInfo {
-    /// The first setting this creator cannot use, as a refusal naming it.
-    fn refuse(&self, s: &TikTokSettings, media: &[PublishMedia]) -> Option<ProviderError> {
-        let video = media.iter().any(|m| m.kind == MediaKind::Video);
-        let no = |label: &str, why: String| Some(ProviderError::rejected(NETWORK, format!("{label}: {why}")));
-        if s.mode == TikTokPostMode::Direct {
-            let chosen = s.privacy_level?;
-            if !self.privacy_options.contains(&chosen) {
-                let allowed: Vec<&str> = self.privacy_options.iter().map(|p| p.label()).collect();
-                return no(
-                    "Who can view",
-                    format!(
-                        "this TikTok account can post to {}; “{}” is not one of them, choose another",
-                        allowed.join(", "),
-                        chosen.label()
-                    ),
-                );
-            }
-            if self.comment_disabled && !s.disable_comment {
-                return no("Comments", "this TikTok account has comments turned off; turn comments off for this post".into());
-            }
-            if video && self.duet_disabled && !s.disable_duet {
-                return no("Duet", "this TikTok account has duets turned off; turn duets off for this post".into());
-            }
-            if video && self.stitch_disabled && !s.disable_stitch {
-                return no("Stitch", "this TikTok account has stitches turned off; turn stitches off for this post".into());
-            }
-        }
-        if let Some(max) = self.max_video_secs
-            && let Some(d) = media.iter().filter(|m| m.kind == MediaKind::Video).find_map(|m| m.duration_ms)
-            && d > max * 1000
-        {
-            return no(
-                "Video",
-                format!(
-                    "this TikTok account may post videos up to {}; this one is {} (trim it)",
-                    crate::rules::duration_label(max * 1000),
-                    crate::rules::duration_label(d)
-                ),
-            );
-        }
-        None
-    }
+/// The first setting this creator cannot use, as a refusal naming it by its label.
+fn refuse(creator: &TikTokCreatorOptions, s: &TikTokSettings, media: &[PublishMedia]) -> Option<ProviderError> {
+    let video = media.iter().filter(|m| m.kind == MediaKind::Video);
+    let is_video = video.clone().next().is_some();
+    let video_ms = video.filter_map(|m| m.duration_ms).max();
+    let p = creator.problems(s, is_video, video_ms).into_iter().next()?;
+    Some(ProviderError::rejected(NETWORK, p.labelled(NETWORK)))
 }
 
 /// `post_info` fields shared by video and photo direct posts.
@@ -415,7 +370,7 @@ fn parse_error(_status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorD
         "url_ownership_unverified" => {
             ": TikTok pulls media only from domains verified for the app; the operator must verify the media domain in the TikTok developer portal"
         }
-        "privacy_level_option_mismatch" => ": Who can view is not one this account may use; choose another",
+        "privacy_level_option_mismatch" => ": Who can see this post is not a choice this account may use; choose another",
         "spam_risk_user_banned_from_posting" => ": TikTok has stopped this account from posting",
         _ => "",
     };
@@ -560,6 +515,12 @@ impl Provider for TikTokProvider {
         })
     }
 
+    /// `creator_info/query`: the privacy levels this creator may choose, the interactions the
+    /// account has turned off, and the longest video it may post.
+    async fn composer_options(&self, token: &SecretString, _account: &AccountRef) -> Result<ComposerOptions, ProviderError> {
+        Ok(ComposerOptions { tiktok: Some(self.creator_info(token).await?) })
+    }
+
     async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError> {
         if post.items.len() > 1 {
             return Err(ProviderError::rejected(
@@ -581,10 +542,10 @@ impl Provider for TikTokProvider {
             _ => TikTokSettings::default(),
         };
         if let Some(p) = settings.problems().into_iter().next() {
-            return Err(ProviderError::rejected(NETWORK, format!("{}: {}", setting_label(p.field), p.message)));
+            return Err(ProviderError::rejected(NETWORK, p.labelled(NETWORK)));
         }
         let creator = self.creator_info(token).await?;
-        if let Some(refusal) = creator.refuse(&settings, &item.media) {
+        if let Some(refusal) = refuse(&creator, &settings, &item.media) {
             return Err(refusal);
         }
         let draft = settings.mode == TikTokPostMode::Draft;
@@ -700,17 +661,6 @@ impl Provider for TikTokProvider {
 }
 
 /// The composer's label for a TikTok settings field.
-fn setting_label(field: &str) -> &'static str {
-    match field {
-        "privacy_level" => "Who can view",
-        "title" => "Title",
-        "disable_comment" => "Comments",
-        "disable_duet" => "Duet",
-        "disable_stitch" => "Stitch",
-        _ => "TikTok settings",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,15 +21,15 @@ pub fn ErrorBox(errors: ArcRwSignal<Errors>) -> impl IntoView {
 /// The messages of the fields whose path starts with one of `prefixes`, written for the person
 /// in front of the screen: shown under the input that owns the path, so the input's own label
 /// stands for it, and a deeper part of the path is named in words ("File 2, alt text: …"),
-/// never as `media[1].alt`.
-pub fn errors_for(err: &Option<UiError>, prefixes: &[&str]) -> Vec<String> {
+/// never as `media[1].alt`. Fields under `except` are left out (inputs of their own show them).
+pub fn errors_except(err: &Option<UiError>, prefixes: &[&str], except: &[&str]) -> Vec<String> {
     let Some(e) = err else { return vec![] };
+    let under = |field: &str, p: &str| field == p || field.starts_with(&format!("{p}.")) || field.starts_with(&format!("{p}["));
     e.fields()
         .iter()
+        .filter(|f| !except.iter().any(|x| under(&f.field, x)))
         .filter_map(|f: &FieldError| {
-            let prefix = prefixes
-                .iter()
-                .find(|p| f.field == **p || f.field.starts_with(&format!("{p}.")) || f.field.starts_with(&format!("{p}[")))?;
+            let prefix = prefixes.iter().find(|p| under(&f.field, p))?;
             Some(describe(&f.field[prefix.len()..], &f.message))
         })
         .collect()
@@ -39,6 +39,10 @@ pub fn errors_for(err: &Option<UiError>, prefixes: &[&str]) -> Vec<String> {
 /// a whole path for a form that shows one message (`"steps.0.required"`: "Step 1, approvals
 /// needed: …"). Indexes come as `[1]` or as a segment of digits.
 pub fn describe(rest: &str, message: &str) -> String {
+    // The server named the field by its label already ("TikTok › Who can see this post: …").
+    if message.contains(" › ") {
+        return message.to_owned();
+    }
     let mut segments: Vec<String> = Vec::new();
     for s in rest.split('.').filter(|p| !p.is_empty()) {
         match segments.last_mut() {
@@ -103,11 +107,14 @@ pub fn FieldMessage(
     error: RwSignal<Option<UiError>>,
     /// Field paths this input owns.
     prefixes: Vec<&'static str>,
+    /// Field paths under `prefixes` that other inputs show.
+    #[prop(optional)]
+    except: Vec<&'static str>,
 ) -> impl IntoView {
     let field = prefixes.first().copied().unwrap_or("");
     view! {
         {move || {
-            let msgs = error.with(|e| errors_for(e, &prefixes));
+            let msgs = error.with(|e| errors_except(e, &prefixes, &except));
             (!msgs.is_empty()).then(|| view! {
                 <div class="postiz-field-error" data-field=field role="alert">
                     {msgs.into_iter().map(|m| view! { <div>{m}</div> }).collect_view()}

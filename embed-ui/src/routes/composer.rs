@@ -8,12 +8,15 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
+use postiz_domain::{NetworkSettings, TikTokSettings, YouTubeSettings};
+
 use crate::api::{Account, Api, NetworkInfo, Post, Tag, UiError, ws_path};
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::{ErrorBox, FieldMessage, Loading, NetworkBadge, network_name};
 use crate::count::count;
 use crate::nav::Nav;
 use crate::routes::media::MediaPicker;
+use crate::routes::network_settings::{TikTokSection, YouTubeSection};
 use crate::time;
 
 /// Everything the form holds.
@@ -29,6 +32,10 @@ struct Form {
     alts: RwSignal<BTreeMap<String, String>>,
     /// Instagram's post type (`feed`, `reel`, `story`; `InstagramPostType` on the server).
     ig_post_type: RwSignal<String>,
+    /// TikTok's settings (privacy level unset until the person chooses one).
+    tiktok: RwSignal<TikTokSettings>,
+    /// YouTube's settings.
+    youtube: RwSignal<YouTubeSettings>,
     mode: RwSignal<String>,
     at: RwSignal<String>,
     freq: RwSignal<String>,
@@ -48,6 +55,8 @@ impl Form {
             media: RwSignal::new(vec![]),
             alts: RwSignal::new(BTreeMap::new()),
             ig_post_type: RwSignal::new("feed".into()),
+            tiktok: RwSignal::new(TikTokSettings::default()),
+            youtube: RwSignal::new(YouTubeSettings::default()),
             mode: RwSignal::new("once".into()),
             at: RwSignal::new(String::new()),
             freq: RwSignal::new("WEEKLY".into()),
@@ -70,6 +79,14 @@ impl Form {
         self.thread.set(thread);
         let ig = post.variants.get("instagram").and_then(|v| v.settings.get("post_type")).and_then(Value::as_str).unwrap_or("feed");
         self.ig_post_type.set(ig.to_owned());
+        // Stored settings are the API's own types; a variant without them keeps the defaults.
+        let settings = |n: &str| post.variants.get(n).map(|v| v.settings.clone()).filter(|v| v.get("network").is_some());
+        if let Some(s) = settings("tiktok").and_then(|v| serde_json::from_value::<TikTokSettings>(v).ok()) {
+            self.tiktok.set(s);
+        }
+        if let Some(s) = settings("youtube").and_then(|v| serde_json::from_value::<YouTubeSettings>(v).ok()) {
+            self.youtube.set(s);
+        }
         self.tags.set(post.tags.iter().map(|t| t.id.clone()).collect());
         self.media.set(post.media.iter().map(|m| m.id.clone()).collect());
         self.alts.set(post.media.iter().filter_map(|m| m.alt.clone().map(|a| (m.id.clone(), a))).collect());
@@ -154,6 +171,14 @@ impl Form {
             let ig = self.ig_post_type.get_untracked();
             if n == "instagram" && ig != "feed" {
                 v.insert("settings".into(), json!({ "network": "instagram", "post_type": ig }));
+            }
+            let typed = match n.as_str() {
+                "tiktok" => Some(NetworkSettings::TikTok(self.tiktok.get_untracked())),
+                "youtube" => Some(NetworkSettings::YouTube(self.youtube.get_untracked())),
+                _ => None,
+            };
+            if let Some(settings) = typed.and_then(|t| serde_json::to_value(t).ok()) {
+                v.insert("settings".into(), settings);
             }
             if !v.is_empty() {
                 variants.insert(n, Value::Object(v));
@@ -353,6 +378,7 @@ fn ComposerForm(
                 let counting_sv = StoredValue::new(counting.clone());
                 let used = move || counting_sv.with_value(|c| count(&effective(), c));
                 let prefix: &'static str = Box::leak(format!("variants.{n}").into_boxed_str());
+                let settings_prefix: &'static str = Box::leak(format!("variants.{n}.settings").into_boxed_str());
                 let handle = accounts.with_value(|acc| {
                     let sel = form.targets.get_untracked();
                     acc.iter().find(|a| a.network == n && sel.contains(&a.id)).map(Account::label).unwrap_or_default()
@@ -399,6 +425,14 @@ fn ComposerForm(
                                 <p class="postiz-hint">"Stories have no caption: the text is not published. Videos up to 60 s."</p>
                             })}
                         })}
+                        {(n == "tiktok").then(|| {
+                            let account = accounts.with_value(|acc| {
+                                let sel = form.targets.get_untracked();
+                                acc.iter().find(|a| a.network == "tiktok" && sel.contains(&a.id)).map(|a| a.id.clone())
+                            });
+                            view! { <TikTokSection ws=ws_sv.get_value() account settings=form.tiktok error=form.error/> }
+                        })}
+                        {(n == "youtube").then(|| view! { <YouTubeSection settings=form.youtube error=form.error/> })}
                         <div class="postiz-preview" data-preview=n_sv.get_value()>
                             <div class="postiz-preview-handle">{handle}</div>
                             <div class="postiz-preview-text">{effective}</div>
@@ -418,7 +452,9 @@ fn ComposerForm(
                                 }.into_any()
                             }}
                         </div>
-                        <FieldMessage error=form.error prefixes=vec![prefix]/>
+                        // TikTok's and YouTube's settings show their errors under their own controls.
+                        <FieldMessage error=form.error prefixes=vec![prefix]
+                            except=if matches!(n_sv.get_value().as_str(), "tiktok" | "youtube") { vec![settings_prefix] } else { vec![] }/>
                     </div>
                 }
             })

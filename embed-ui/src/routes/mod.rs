@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod invite;
 pub mod media;
 pub mod media_detail;
+pub mod network_settings;
 pub mod post_detail;
 pub mod posts;
 pub mod review;

@@ -80,6 +80,15 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Connect {
     }
 }
 
+/// `Option<Connect>`: `None` when connecting is not configured (no encryption keys).
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Connect {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Arc<ConnectState>>().cloned().map(Connect))
+    }
+}
+
 /// The network named in the path and its adapter; 404 for an unknown or disabled network.
 pub(crate) fn provider_for(connect: &ConnectState, network: &str) -> Result<(Network, Arc<dyn Provider>), ApiError> {
     let network: Network = serde_json::from_value(Value::String(network.to_owned())).map_err(|_| ApiError::not_found())?;

@@ -14,6 +14,7 @@ pub mod approvals;
 pub mod calendar;
 pub mod changes;
 pub mod comments;
+pub mod composer_options;
 pub mod connect;
 pub mod features;
 pub mod health;
@@ -60,6 +61,7 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/accounts", get(accounts::list))
         .route("/workspaces/{ws}/accounts/{id}", get(accounts::get).patch(accounts::update).delete(accounts::delete))
         .route("/workspaces/{ws}/accounts/{id}/next-slot", get(accounts::next_slot))
+        .route("/workspaces/{ws}/accounts/{id}/composer-options", get(composer_options::get))
         .route("/workspaces/{ws}/posts", get(posts::list).post(posts::create))
         .route("/workspaces/{ws}/posts/bulk", post(posts::bulk))
         .route("/workspaces/{ws}/posts/{id}", get(posts::get).patch(posts::update).delete(posts::delete))

@@ -157,7 +157,7 @@ impl<'a> Validator<'a> {
             _ => TikTokSettings::default(),
         };
         for p in settings.problems() {
-            self.push(&format!("settings.{}", p.field), p.code, p.message, None, None);
+            self.push(&format!("settings.{}", p.field), p.code, p.labelled(Network::TikTok), None, None);
         }
     }
 
@@ -187,7 +187,7 @@ impl<'a> Validator<'a> {
             _ => YouTubeSettings::default(),
         };
         for p in settings.problems() {
-            self.push(&format!("settings.{}", p.field), p.code, p.message, None, None);
+            self.push(&format!("settings.{}", p.field), p.code, p.labelled(Network::YouTube), None, None);
         }
     }
 

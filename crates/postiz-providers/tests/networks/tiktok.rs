@@ -321,17 +321,27 @@ async fn settings_the_creator_cannot_use_are_refused_by_name_before_posting() {
             creator(&["SELF_ONLY", "FOLLOWER_OF_CREATOR"], false, false, false, 600),
             settings(TikTokPrivacy::PublicToEveryone),
             None,
-            "Who can view",
+            "TikTok › Who can see this post",
         ),
-        (creator(&["PUBLIC_TO_EVERYONE"], true, false, false, 600), settings(TikTokPrivacy::PublicToEveryone), None, "Comments"),
-        (creator(&["PUBLIC_TO_EVERYONE"], false, true, false, 600), settings(TikTokPrivacy::PublicToEveryone), None, "Duet"),
+        (
+            creator(&["PUBLIC_TO_EVERYONE"], true, false, false, 600),
+            settings(TikTokPrivacy::PublicToEveryone),
+            None,
+            "TikTok › Allow comments",
+        ),
+        (creator(&["PUBLIC_TO_EVERYONE"], false, true, false, 600), settings(TikTokPrivacy::PublicToEveryone), None, "TikTok › Allow Duet"),
         (
             creator(&["PUBLIC_TO_EVERYONE"], false, false, true, 600),
             TikTokSettings { disable_stitch: false, ..settings(TikTokPrivacy::PublicToEveryone) },
             None,
-            "Stitch",
+            "TikTok › Allow Stitch",
         ),
-        (creator(&["PUBLIC_TO_EVERYONE"], false, false, false, 60), settings(TikTokPrivacy::PublicToEveryone), Some(61_000), "Video"),
+        (
+            creator(&["PUBLIC_TO_EVERYONE"], false, false, false, 60),
+            settings(TikTokPrivacy::PublicToEveryone),
+            Some(61_000),
+            "TikTok › Video",
+        ),
     ];
     for (info, s, duration, label) in cases {
         let (server, p) = setup().await;
@@ -352,7 +362,7 @@ async fn a_direct_post_without_a_privacy_level_is_refused_without_a_request() {
     let (server, p) = setup().await;
     let err = p.publish(&token(), &account(), &video_post(TikTokSettings::default())).await.expect_err("no privacy");
     let ProviderError::Rejected { reason, .. } = &err else { panic!("{err:?}") };
-    assert!(reason.starts_with("Who can view: "), "{reason}");
+    assert_eq!(reason, "TikTok › Who can see this post: choose one");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
@@ -423,7 +433,7 @@ async fn each_documented_error_body_is_classified() {
         (
             400,
             "privacy_level_option_mismatch",
-            |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("Who can view")),
+            |e, _| matches!(e, ProviderError::Rejected { reason, .. } if reason.contains("Who can see this post")),
         ),
         (400, "invalid_param", |e, _| matches!(e, ProviderError::Rejected { .. })),
         (500, "internal_error", |e, _| matches!(e, ProviderError::Transient { .. })),

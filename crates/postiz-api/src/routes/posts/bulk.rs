@@ -24,6 +24,7 @@ use super::{EditableStatus, ScheduleInput, UpdatePost, delete_in, duplicate_in, 
 use crate::access::{Role, require_role, user_tx};
 use crate::auth::AuthUser;
 use crate::input::{Ids, JsonBody};
+use crate::routes::composer_options::AccountRules;
 use crate::{ApiError, AppState};
 
 /// Most posts one bulk request may touch.
@@ -155,7 +156,7 @@ async fn one(tx: &Transaction<'_>, state: &AppState, ws: Uuid, id: Uuid, action:
                 (None, Some(m), Some(b)) => b + Duration::minutes(*m),
                 _ => return Err(ApiError::conflict("post_undated", "it has no date to move; move it to a date instead")),
             };
-            update_in(tx, state, ws, id, once(at, zone)).await?;
+            update_in(tx, state, &AccountRules::default(), ws, id, once(at, zone)).await?;
             Ok(Undo::Time(before))
         }
         BulkAction::Reschedule { times } => {
@@ -166,7 +167,7 @@ async fn one(tx: &Transaction<'_>, state: &AppState, ws: Uuid, id: Uuid, action:
                 Some(at) => once(at, zone),
                 None => UpdatePost { schedule: Some(None), ..UpdatePost::default() },
             };
-            update_in(tx, state, ws, id, patch).await?;
+            update_in(tx, state, &AccountRules::default(), ws, id, patch).await?;
             Ok(Undo::Nothing)
         }
         BulkAction::Duplicate => Ok(Undo::Created(duplicate_in(tx, ws, id).await?)),
@@ -197,7 +198,7 @@ async fn one(tx: &Transaction<'_>, state: &AppState, ws: Uuid, id: Uuid, action:
             } else {
                 tags.retain(|t| t != tag_id);
             }
-            update_in(tx, state, ws, id, UpdatePost { tags: Some(tags), ..UpdatePost::default() }).await?;
+            update_in(tx, state, &AccountRules::default(), ws, id, UpdatePost { tags: Some(tags), ..UpdatePost::default() }).await?;
             Ok(Undo::Tagged(true))
         }
     }

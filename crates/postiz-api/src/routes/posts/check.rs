@@ -15,6 +15,7 @@ use super::model::{Draft, ScheduleInput};
 use crate::ApiError;
 use crate::checks::{Fields, check_time_zone};
 use crate::occurrences::RecurringSpec;
+use crate::routes::composer_options::AccountRules;
 use crate::routes::media_alt::check_alt;
 
 /// A schedule ready to store, with the values the database will hold.
@@ -72,9 +73,13 @@ pub(crate) fn normalize_rrule(rule: &str) -> String {
 
 /// Checks everything; `schedule_is_new` says whether the schedule was given in this request
 /// (a stored schedule whose time has passed does not block an edit of the text).
+///
+/// `rules` holds what the networks said the target accounts may do (TikTok's creator info),
+/// asked before the transaction; settings outside it are refused naming the field by label.
 pub(crate) async fn check(
     tx: &Transaction<'_>,
     registry: &Registry,
+    rules: &AccountRules,
     ws: Uuid,
     draft: &Draft,
     schedule_is_new: bool,
@@ -242,6 +247,20 @@ pub(crate) async fn check(
     }
     for e in registry.validate(&composed) {
         fields.push(e.field, e.message);
+    }
+    if let Some(tiktok) = composed.variants.get(&Network::TikTok)
+        && let NetworkSettings::TikTok(settings) = &tiktok.settings
+    {
+        let videos = tiktok.media.iter().filter(|m| m.kind == MediaKind::Video);
+        let is_video = videos.clone().next().is_some();
+        let video_ms = videos.filter_map(|m| m.duration_ms).max();
+        for id in draft.targets.iter().filter(|id| rules.tiktok.contains_key(id)) {
+            for p in rules.tiktok[id].problems(settings, is_video, video_ms) {
+                let field =
+                    if p.field == "video" { "variants.tiktok.media".to_owned() } else { format!("variants.tiktok.settings.{}", p.field) };
+                fields.push(field, p.labelled(Network::TikTok));
+            }
+        }
     }
 
     // Schedule.

@@ -5,7 +5,7 @@
 mod bulk;
 mod check;
 mod list;
-mod model;
+pub(crate) mod model;
 mod store;
 mod view;
 
@@ -31,6 +31,8 @@ use crate::auth::AuthUser;
 use crate::checks::Fields;
 use crate::input::{HashedJsonBody, Ids, JsonBody};
 use crate::occurrences::RecurringSpec;
+use crate::routes::composer_options::{self, AccountRules};
+use crate::routes::connect::Connect;
 use crate::{ApiError, AppState};
 
 /// Header making a create safe to retry.
@@ -72,14 +74,19 @@ fn request_fingerprint(body_sha256: &[u8; 32]) -> [u8; 32] {
 /// answers 200 with the first post and writes nothing; a different request under that key is
 /// 422 `idempotency_key_reused`. Posts created before requests were recorded with their key
 /// (`idempotency_request_sha256` null) are returned for any body, as they always were.
+///
+/// TikTok settings are checked against what the target accounts may use (`creator_info/query`,
+/// asked before the transaction opens; see [`crate::routes::composer_options::for_post`]).
 pub async fn create(
     State(state): State<AppState>,
+    connect: Option<Connect>,
     user: AuthUser,
     headers: HeaderMap,
     Ids(ws): Ids<Uuid>,
     HashedJsonBody { value: body, sha256 }: HashedJsonBody<CreatePost>,
 ) -> Result<(StatusCode, Json<PostView>), ApiError> {
     let key = idempotency_key(&headers)?;
+    let rules = composer_options::for_post(&state, connect.as_ref().map(|c| &*c.0), &user, ws, &Draft::from_create(body.clone())?).await?;
     let fingerprint = key.as_ref().map(|_| request_fingerprint(&sha256));
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
@@ -97,7 +104,7 @@ pub async fn create(
             message: "a new post is a draft, pending approval or scheduled".into(),
         }]));
     }
-    let checked = check(&tx, &state.registry, ws, &draft, true, Utc::now()).await?;
+    let checked = check(&tx, &state.registry, &rules, ws, &draft, true, Utc::now()).await?;
     let idempotency = key.as_deref().zip(fingerprint.as_ref());
     let (status, id) = match store::insert(&tx, ws, &draft, checked.schedule.as_ref(), idempotency).await? {
         Some(id) => (StatusCode::CREATED, id),
@@ -170,15 +177,33 @@ async fn stored(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, id: Uuid) -> Res
 /// `PATCH /workspaces/{ws}/posts/{id}` (editor+): replaces the fields given. Refused with 409
 /// while the post is publishing or once published. A new time for a scheduled post updates its
 /// schedule row, whose revision bump cancels the jobs made for the old time.
+///
+/// TikTok settings are checked against the accounts as on create: the post as it would be
+/// after the patch is read first, TikTok asked, then the update runs in its own transaction.
 pub async fn update(
     State(state): State<AppState>,
+    connect: Option<Connect>,
     user: AuthUser,
     Ids((ws, id)): Ids<(Uuid, Uuid)>,
     JsonBody(patch): JsonBody<UpdatePost>,
 ) -> Result<Json<PostView>, ApiError> {
+    let rules = match &connect {
+        Some(c) if patch.variants.is_some() || patch.targets.is_some() || patch.media.is_some() => {
+            let after = {
+                let mut client = state.pool.get().await?;
+                let tx = user_tx(&mut client, &user).await?;
+                let mut draft = stored(&tx, ws, id).await?.draft;
+                tx.commit().await?;
+                draft.apply(patch.clone())?;
+                draft
+            };
+            composer_options::for_post(&state, Some(&c.0), &user, ws, &after).await?
+        }
+        _ => AccountRules::default(),
+    };
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
-    update_in(&tx, &state, ws, id, patch).await?;
+    update_in(&tx, &state, &rules, ws, id, patch).await?;
     let post = view::load(&tx, ws, id).await?.ok_or_else(ApiError::not_found)?;
     tx.commit().await?;
     Ok(Json(post))
@@ -188,6 +213,7 @@ pub async fn update(
 pub(crate) async fn update_in(
     tx: &tokio_postgres::Transaction<'_>,
     state: &AppState,
+    rules: &AccountRules,
     ws: Uuid,
     id: Uuid,
     patch: UpdatePost,
@@ -214,7 +240,7 @@ pub(crate) async fn update_in(
             draft.status = EditableStatus::Draft.as_str().to_owned();
         }
     }
-    let checked = check(tx, &state.registry, ws, &draft, schedule_is_new, Utc::now()).await?;
+    let checked = check(tx, &state.registry, rules, ws, &draft, schedule_is_new, Utc::now()).await?;
     let scheduled_at = checked.schedule.as_ref().and_then(check::PlannedSchedule::scheduled_at);
     tx.execute(
         "update postiz.posts set content = $3, metadata = $4,
@@ -319,7 +345,8 @@ pub(crate) async fn set_status_in(
         EditableStatus::Scheduled => {
             let mut draft = stored.draft.clone();
             draft.status = EditableStatus::Scheduled.as_str().to_owned();
-            check(tx, &state.registry, ws, &draft, false, now).await?;
+            // The adapter asks TikTok what the account allows before publishing.
+            check(tx, &state.registry, &AccountRules::default(), ws, &draft, false, now).await?;
             if let Some(own) = &stored.own {
                 scheduled_at = Some(rearm(tx, own, now).await?);
             }

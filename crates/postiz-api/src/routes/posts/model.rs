@@ -14,7 +14,7 @@ use crate::ApiError;
 use crate::checks::Fields;
 
 /// Body of `POST /workspaces/{ws}/posts`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePost {
     /// Canonical text, used on every network without a text override.
@@ -45,7 +45,7 @@ pub struct CreatePost {
 
 /// Body of `PATCH /workspaces/{ws}/posts/{id}`: each field given replaces the stored one;
 /// `"schedule": null` unschedules the post.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePost {
     /// Canonical text.

@@ -132,12 +132,13 @@ async fn list_posts(
     security(("api_key" = ["posts:write"])))]
 async fn create_post(
     State(state): State<AppState>,
+    connect: Option<crate::routes::connect::Connect>,
     key: ApiKey,
     headers: HeaderMap,
     body: HashedJsonBody<CreatePost>,
 ) -> Result<(StatusCode, Json<PostView>), ApiError> {
     key.require("posts:write")?;
-    posts::create(State(state), key.actor(), headers, Ids(key.workspace_id), body).await
+    posts::create(State(state), connect, key.actor(), headers, Ids(key.workspace_id), body).await
 }
 
 /// One post with its variants, targets (and their publish jobs), tags, media and schedule.
@@ -159,12 +160,13 @@ async fn get_post(State(state): State<AppState>, key: ApiKey, Ids(id): Ids<Uuid>
     security(("api_key" = ["posts:write"])))]
 async fn update_post(
     State(state): State<AppState>,
+    connect: Option<crate::routes::connect::Connect>,
     key: ApiKey,
     Ids(id): Ids<Uuid>,
     body: JsonBody<UpdatePost>,
 ) -> Result<Json<PostView>, ApiError> {
     key.require("posts:write")?;
-    posts::update(State(state), key.actor(), Ids((key.workspace_id, id)), body).await
+    posts::update(State(state), connect, key.actor(), Ids((key.workspace_id, id)), body).await
 }
 
 /// Deletes a post (and cancels its queued jobs). 409 while it is being published.
