@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { ACME, api, launch, randomPng, shot, signIn, until } from "./support.mjs";
+import { ACME, api, launch, randomPng, shot, signIn, sql, until } from "./support.mjs";
 
 let browser;
 
@@ -107,6 +107,53 @@ test("alt text edited in the library is saved and shown again; a video shows its
   }
   await until(() => vpanel.locator(".postiz-media-detail-picture img").evaluate((img) => img.complete && img.naturalWidth > 0), { what: "the poster in the panel" });
   await shot(page, "24-media-library-detail");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a file is deleted from the library after confirming; one a scheduled post uses is refused in words", async () => {
+  const { page } = await openLibrary();
+  const used = await uploadFile(page, `in-a-post-${Date.now()}.png`, "image/png", randomPng(90, 60));
+  const [[account]] = sql(
+    `insert into postiz.social_accounts (workspace_id, network, external_account_id, handle, display_name)
+     values ('${ACME}', 'sandbox', 'media-delete-${Date.now()}', 'media_delete', 'Media delete e2e') returning id`,
+  );
+  const at = new Date(Math.floor((Date.now() + 3 * 86_400_000) / 60_000) * 60_000).toISOString();
+  const post = await api(page, "POST", `/workspaces/${ACME}/posts`, { content: "Uses the picture", targets: [account], media: [{ id: used.id }], schedule: { kind: "once", at } });
+  assert.equal(post.status, 201, JSON.stringify(post.body));
+
+  await page.locator(`.postiz-media-item[data-media='${used.id}']`).click();
+  const panel = page.locator(`.postiz-media-detail[data-media-detail='${used.id}']`);
+  await panel.locator("button[data-action='delete-media']").click();
+  const confirm = panel.getByRole("alertdialog");
+  assert.match(await confirm.textContent(), /Delete this file from the library\? This cannot be undone\./);
+  await confirm.getByRole("button", { name: "Delete for good" }).click();
+  await panel.locator(".postiz-error", { hasText: "This file is in 1 post still to go out" }).waitFor({ timeout: 15_000 });
+  await shot(page, "media-delete-refused");
+  assert.equal((await api(page, "GET", `/workspaces/${ACME}/media/${used.id}`)).status, 200, "still there");
+
+  // A second upload on the same page: the first one's "Uploaded" toast may still show, so wait
+  // for the library to list it instead.
+  const spareName = `spare-${Date.now()}.png`;
+  await page.locator("input[type='file'][data-field='media-upload']").setInputFiles({ name: spareName, mimeType: "image/png", buffer: randomPng(70, 50) });
+  let spare;
+  await until(async () => {
+    spare = (await api(page, "GET", `/workspaces/${ACME}/media`)).body.items.find((m) => m.name === spareName);
+    return spare !== undefined;
+  }, { what: "the second file in the library", timeout: 60_000 });
+  await page.locator(`.postiz-media-item[data-media='${spare.id}']`).click();
+  const spanel = page.locator(`.postiz-media-detail[data-media-detail='${spare.id}']`);
+  await spanel.locator("button[data-action='delete-media']").click();
+  await spanel.getByRole("alertdialog").getByRole("button", { name: "Keep it" }).click();
+  assert.equal(await spanel.getByRole("alertdialog").count(), 0, "kept: nothing asked any more");
+  await spanel.locator("button[data-action='delete-media']").click();
+  await spanel.getByRole("alertdialog").getByRole("button", { name: "Delete for good" }).click();
+  await page.locator(".postiz-toast", { hasText: "File deleted" }).waitFor({ timeout: 15_000 });
+  await until(async () => (await page.locator(`.postiz-media-item[data-media='${spare.id}']`).count()) === 0, { what: "the tile to go" });
+  assert.equal((await api(page, "GET", `/workspaces/${ACME}/media/${spare.id}`)).status, 404);
+  assert.deepEqual(sql(`select count(*) from postiz.storage_deletions where path like '%${spare.id}%'`), [["0"]], "its objects removed, no record left");
+
+  await api(page, "DELETE", `/workspaces/${ACME}/posts/${post.body.id}`);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -701,6 +701,11 @@ pub struct Tag {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Member {
     pub user_id: String,
+    /// Their name (profile name or email); None when the server could not name them.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
     pub role: Role,
     #[serde(default)]
     pub is_me: bool,
@@ -712,6 +717,9 @@ pub struct Invite {
     pub id: String,
     pub email: String,
     pub role: Role,
+    /// Who invited (None: no longer a member).
+    #[serde(default)]
+    pub invited_by_name: Option<String>,
     pub expires_at: String,
     #[serde(default)]
     pub accepted_at: Option<String>,
@@ -732,6 +740,9 @@ pub struct MyInvitation {
     pub workspace_id: String,
     pub workspace_name: String,
     pub role: Role,
+    /// Who invited (None: no longer a member).
+    #[serde(default)]
+    pub invited_by_name: Option<String>,
     pub expires_at: String,
 }
 
@@ -755,6 +766,9 @@ pub struct Activity {
     pub id: i64,
     #[serde(default)]
     pub actor_id: Option<String>,
+    /// The actor's name (None: the system or a former member).
+    #[serde(default)]
+    pub actor_name: Option<String>,
     pub actor_kind: String,
     pub action: String,
     pub entity_type: String,

@@ -1,5 +1,6 @@
 //! Expired resumable uploads are removed by the worker, rows and chunk objects, across
-//! workspaces; a session a request still holds, and an unexpired one, are left alone.
+//! workspaces; a session a request still holds, and an unexpired one, are left alone. Objects of
+//! deleted library files the API left recorded are removed after the grace period.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 mod support;
@@ -12,7 +13,7 @@ use bytes::Bytes;
 use postiz_storage::upload_chunks_prefix;
 use postiz_worker::jobs::Jobs;
 use postiz_worker::jobs::sweep_uploads::SweepUploads;
-use postiz_worker::uploads::sweep_expired;
+use postiz_worker::uploads::{sweep_deletions, sweep_expired};
 use support::Fixture;
 use uuid::Uuid;
 
@@ -89,4 +90,31 @@ async fn the_workers_job_chain_sweeps_expired_uploads() {
     running.await.unwrap().unwrap();
     assert!(!exists(&f, expired).await, "the job's first round removed it");
     assert_eq!(chunks(&f, expired).await, 0);
+}
+
+#[tokio::test]
+async fn objects_left_recorded_by_a_media_delete_are_removed_after_the_grace_period() {
+    let f = Fixture::new().await;
+    let (old_dir, fresh_dir) = (format!("{}/{}", f.workspace, Uuid::new_v4()), format!("{}/{}", f.workspace, Uuid::new_v4()));
+    let (old, fresh) = (format!("{old_dir}/original.png"), format!("{fresh_dir}/original.png"));
+    let gone = format!("{}/{}/thumbnail.png", f.workspace, Uuid::new_v4());
+    for path in [&old, &fresh] {
+        f.media.put(path, Bytes::from_static(b"bytes")).await.unwrap();
+    }
+    // What the API leaves when storage failed after the row's deletion committed; `gone` is an
+    // object already removed (the API removed it but could not clear its record).
+    f.admin
+        .execute(
+            "insert into postiz.storage_deletions (workspace_id, path, created_at) values
+               ($1, $2, now() - interval '5 minutes'), ($1, $3, now()), ($1, $4, now() - interval '2 minutes')",
+            &[&f.workspace, &old, &fresh, &gone],
+        )
+        .await
+        .unwrap();
+    let store = f.store();
+    assert_eq!(sweep_deletions(&store, &f.media).await.unwrap(), 2, "the old record and the already-gone one");
+    assert!(f.media.list(&old_dir).await.unwrap().is_empty(), "the orphan is removed");
+    assert_eq!(f.media.list(&fresh_dir).await.unwrap().len(), 1, "within the grace period the API may still be removing it");
+    assert_eq!(f.count("select count(*) from postiz.storage_deletions").await, 1);
+    assert_eq!(sweep_deletions(&store, &f.media).await.unwrap(), 0);
 }

@@ -170,6 +170,7 @@ async fn an_editor_cannot_schedule_until_an_admin_approves() {
     assert_eq!(log.status, StatusCode::OK, "{}", log.body);
     assert_eq!(log.body["decisions"][0]["decision"], "approved");
     assert_eq!(log.body["decisions"][0]["decided_by"], f.admin.user.id.to_string());
+    assert_eq!(log.body["decisions"][0]["decided_by_name"], f.admin.user.email.as_str(), "named (no profile name: the email)");
     assert_eq!(log.body["decisions"][0]["current"], true);
 
     // An edit of the text resets it: back to pending approval, the old approval no longer current.

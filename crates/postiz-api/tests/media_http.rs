@@ -498,6 +498,42 @@ async fn media_attached_to_a_post_cannot_be_deleted_until_detached() {
     assert_eq!(d.status, StatusCode::NO_CONTENT, "{}", d.body);
     assert_eq!(media_rows(&f.app).await, 0);
     assert!(objects(f.dir.path()).is_empty(), "the objects go with the row");
+    assert_eq!(f.app.count("select count(*) from postiz.storage_deletions").await, 0, "removed, so no record is left for the sweep");
+}
+
+#[tokio::test]
+async fn media_of_a_scheduled_post_is_refused_in_words_and_the_delete_leaves_no_object() {
+    let f = fixture().await;
+    let a = upload(&f, &f.owner, "a.png", "image/png", &png(40, 30)).await;
+    let id = a.body["id"].as_str().unwrap().to_owned();
+    let x = f.app.account(f.ws, "x", "acme_x").await;
+    let at = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M:00Z").to_string();
+    let body = json!({"content": "going out", "targets": [x], "media": [{"id": id}], "schedule": {"kind": "once", "at": at}});
+    let p = f.app.call(&f.owner, "POST", &format!("/workspaces/{}/posts", f.ws), Some(body)).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    assert_eq!(p.body["status"], "scheduled", "{}", p.body);
+    let d = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}/media/{id}", f.ws), None).await;
+    assert_eq!((d.status, d.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("media_in_use")), "{}", d.body);
+    assert_eq!(
+        d.body["error"]["message"], "This file is in 1 post still to go out; take it off that post or cancel it first",
+        "{}",
+        d.body
+    );
+    assert_eq!(media_rows(&f.app).await, 1, "nothing deleted");
+    assert!(!objects(f.dir.path()).is_empty(), "its bytes stay");
+    assert_eq!(f.app.count("select count(*) from postiz.storage_deletions").await, 0);
+
+    // Deleted once the post goes: row, original and thumbnail at once, and no record left over.
+    let post = p.body["id"].as_str().unwrap();
+    let gone = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}/posts/{post}", f.ws), None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
+    let d = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}/media/{id}", f.ws), None).await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT, "{}", d.body);
+    assert_eq!(media_rows(&f.app).await, 0);
+    assert!(objects(f.dir.path()).is_empty(), "no object outlives its row");
+    assert_eq!(f.app.count("select count(*) from postiz.storage_deletions").await, 0);
+    let again = f.app.call(&f.owner, "DELETE", &format!("/workspaces/{}/media/{id}", f.ws), None).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -97,6 +97,28 @@ async fn the_list_searches_filters_sorts_and_pages_every_post_of_the_workspace()
     assert_eq!(by("status=scheduled".into()).await, ["Weekly digest", "LAUNCH day!"]);
     assert_eq!(by("status=scheduled,draft&q=day%21".into()).await, ["LAUNCH day!"]);
     assert_eq!(by(format!("account={x}&q=launch&status=draft")).await, ["Launch teaser, undated draft"]);
+    assert_eq!(by(format!("author={}", viewer.user.id)).await, Vec::<String>::new(), "a member who wrote nothing: an empty page");
+
+    // A filter naming nothing in this workspace (another workspace's account, a stranger, an
+    // unknown tag) is a 422 naming the filter by its label, never an empty page.
+    let other_tag = app.call(&stranger, "POST", &format!("/workspaces/{other}/tags"), Some(json!({"name": "theirs"}))).await;
+    let other_tag = other_tag.body["id"].as_str().unwrap().to_owned();
+    for (q, label) in [
+        (format!("tag={other_tag}"), "Tag: "),
+        (format!("tag={}", Uuid::new_v4()), "Tag: "),
+        (format!("account={other_x}"), "Account: "),
+        (format!("author={}", stranger.user.id), "Author: "),
+    ] {
+        let a = app.call(&owner, "GET", &format!("{path}?{q}"), None).await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_filter")),
+            "{q}: {}",
+            a.body
+        );
+        let message = a.body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(label), "{q}: {message}");
+    }
 
     // Sorts: by scheduled time undated posts count as latest.
     assert_eq!(by("sort=scheduled&order=asc".into()).await[..2], ["Weekly digest".to_owned(), "LAUNCH day!".to_owned()]);

@@ -396,6 +396,23 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "storage_deletions",
+            checks: [
+                // Objects of a deleted library file waiting for removal: editors record and clear them.
+                check(format!("select 1 from postiz.storage_deletions where path = '{WS_A}/gone/thumbnail.png'"), from(Actor::Editor)),
+                check(
+                    format!("insert into postiz.storage_deletions (workspace_id, path) values ('{WS_A}', '{WS_A}/x/original.png')"),
+                    from(Actor::Editor),
+                ),
+                // Members never rewrite a record; service_role may only because the sweep locks rows.
+                check(
+                    format!("update postiz.storage_deletions set path = '{WS_A}/y' where path = '{WS_A}/gone/thumbnail.png'"),
+                    service_only(),
+                ),
+                check(format!("delete from postiz.storage_deletions where path = '{WS_A}/gone/original.png'"), from(Actor::Editor)),
+            ],
+        },
+        TableCase {
             table: "post_media",
             checks: [
                 check(
@@ -810,6 +827,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{WS_A}', '{MEDIA_A1}', 'instagram-refuse-0000aaaa', '{WS_A}/{MEDIA_A1}/variant-instagram-refuse-0000aaaa.jpg', 'image/jpeg', 1, 1, 1, sha256('v1'));
         insert into postiz.media_uploads (id, workspace_id, total_bytes) values
           ('{UPLOAD_A1}', '{WS_A}', 100), ('{UPLOAD_A2}', '{WS_A}', 100);
+        insert into postiz.storage_deletions (workspace_id, path) values
+          ('{WS_A}', '{WS_A}/gone/original.png'), ('{WS_A}', '{WS_A}/gone/thumbnail.png');
         insert into postiz.schedules (id, workspace_id, kind, post_id, starts_at) values
           ('{SCHEDULE_A1}', '{WS_A}', 'once', '{POST_A1}', '2030-01-01');
         insert into postiz.queue_jobs (id, workspace_id, target_id, schedule_id, occurrence, network, scheduled_at, run_at) values

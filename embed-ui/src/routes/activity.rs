@@ -43,7 +43,7 @@ pub fn ActivityPage(ws: Ws) -> impl IntoView {
                     <For each=move || items.get() key=|a| a.id let:a>
                         <tr>
                             <td>{time::parse(&a.created_at).map(|ms| time::describe(&zone, ms)).unwrap_or_default()}</td>
-                            <td>{if a.actor_kind == "system" { "system".to_owned() } else { a.actor_id.clone().map(|s| s.chars().take(8).collect()).unwrap_or_default() }}</td>
+                            <td>{if a.actor_kind == "system" { view! { <span>"System"</span> }.into_any() } else { view! { <crate::components::Person name=a.actor_name.clone()/> }.into_any() }}</td>
                             <td>{format!("{} ({})", a.action, a.entity_type)}</td>
                             <td class="postiz-hint">{if a.details.is_null() { String::new() } else { a.details.to_string().chars().take(140).collect() }}</td>
                         </tr>

@@ -222,7 +222,8 @@ fn MediaGrid(
                     {move || opened.get().and_then(|id| all.with_value(|l| l.iter().find(|m| m.id == id).cloned())).map(|item| view! {
                         <MediaDetail ws=ws_detail.get_value() item can_edit
                             saved=Callback::new(move |_| version.update(|v| *v += 1))
-                            close=Callback::new(move |()| opened.set(None))/>
+                            close=Callback::new(move |()| opened.set(None))
+                            deleted=Callback::new(move |()| { opened.set(None); version.update(|v| *v += 1); })/>
                     })}
                     <div class="postiz-media-grid">
                         {if items.is_empty() { Some(view! { <p class="postiz-hint">"No media yet."</p> }) } else { None }}

@@ -71,6 +71,8 @@ pub fn MediaDetail(
     saved: Callback<MediaItem>,
     /// Called to close the panel.
     close: Callback<()>,
+    /// Called after the file was deleted.
+    deleted: Callback<()>,
 ) -> impl IntoView {
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
@@ -117,6 +119,26 @@ pub fn MediaDetail(
                     fit.set(before);
                     error.set(Some(e));
                 }
+            }
+        });
+    };
+    // Delete asks first; a file a post still uses is refused by the server (409), in words.
+    let confirming = RwSignal::new(false);
+    let (api3, path3) = (expect_context::<Api>(), ws_path(&ws, &format!("/media/{}", item.id)));
+    let on_delete = move |_| {
+        let (api, path) = (api3.clone(), path3.clone());
+        confirming.set(false);
+        error.set(None);
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api.delete(&path).await;
+            saving.set(false);
+            match result {
+                Ok(()) => {
+                    toasts.show("File deleted", false);
+                    deleted.run(());
+                }
+                Err(e) => error.set(Some(e)),
             }
         });
     };
@@ -240,6 +262,15 @@ pub fn MediaDetail(
                 <button type="button" class="postiz-btn" data-action="save-alt" disabled=move || saving.get() on:click=on_save.clone()>
                     {move || if saving.get() { "Saving…" } else { "Save alt text" }}
                 </button>
+                <button type="button" class="postiz-btn postiz-btn-danger" data-action="delete-media" disabled=move || saving.get()
+                    on:click=move |_| confirming.set(true)>"Delete file"</button>
+            })}
+            {move || confirming.get().then(|| view! {
+                <div class="postiz-confirm" role="alertdialog" aria-modal="true" aria-labelledby="postiz-media-delete-q">
+                    <p id="postiz-media-delete-q">"Delete this file from the library? This cannot be undone."</p>
+                    <button type="button" class="postiz-btn postiz-btn-danger" on:click=on_delete.clone()>"Delete for good"</button>
+                    <button type="button" class="postiz-btn" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                </div>
             })}
         </section>
     }

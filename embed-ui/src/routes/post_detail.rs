@@ -214,7 +214,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
                 {(editable && status != "canceled").then(|| view! { <button class="postiz-btn postiz-btn-danger" data-action="cancel" disabled=move || busy.get() on:click=cancel>"Cancel post"</button> })}
             </div>
         })}
-        <Comments ws=ws_id.clone() post=pid.clone() can_edit/>
+        <Comments ws=ws_id.clone() post=pid.clone() zone=zone.clone() can_edit/>
     }
 }
 
@@ -361,11 +361,17 @@ struct Comment {
     body: String,
     #[serde(default)]
     created_at: String,
+    /// The author's name (None: no longer a member).
+    #[serde(default)]
+    author_name: Option<String>,
+    #[serde(default)]
+    author_avatar_url: Option<String>,
 }
 
 /// Internal comments on the post.
 #[component]
-fn Comments(ws: String, post: String, can_edit: bool) -> impl IntoView {
+fn Comments(ws: String, post: String, zone: String, can_edit: bool) -> impl IntoView {
+    let zone = StoredValue::new(zone);
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
     let path = StoredValue::new(ws_path(&ws, &format!("/posts/{post}/comments")));
@@ -400,7 +406,11 @@ fn Comments(ws: String, post: String, can_edit: bool) -> impl IntoView {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <p class="postiz-hint">{e.to_string()}</p> }.into_any(),
                 Some(Ok(items)) => items.into_iter().map(|c| view! {
-                    <p class="postiz-comment" data-comment=c.id>{c.body}<span class="postiz-hint">{format!(" · {}", c.created_at.chars().take(16).collect::<String>())}</span></p>
+                    <div class="postiz-comment" data-comment=c.id>
+                        <p class="postiz-row"><crate::components::Person name=c.author_name avatar_url=c.author_avatar_url/>
+                            <span class="postiz-hint">{time::parse(&c.created_at).map(|ms| time::describe(&zone.get_value(), ms)).unwrap_or_default()}</span></p>
+                        <p>{c.body}</p>
+                    </div>
                 }).collect_view().into_any(),
             }}
             {can_edit.then(|| view! {

@@ -1,6 +1,8 @@
 //! The posts list: every post of the workspace, dated or not, searched, filtered and sorted,
-//! with checkboxes and a bulk action bar (move, duplicate, cancel, delete). Destructive actions
-//! ask first; a done move or cancel offers an undo (the server's `undo` body, posted back).
+//! with checkboxes and a bulk action bar (move, duplicate, cancel, delete, add or remove a tag).
+//! Filters by tag, account and author are pickers filled from the workspace's tags, accounts and
+//! members (by name). Destructive actions ask first; a done move, cancel or tag change offers an
+//! undo (the server's `undo` body, posted back).
 
 use std::collections::BTreeSet;
 
@@ -8,7 +10,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::{Api, enc, ws_path};
+use crate::api::{Account, Api, Member, Tag, enc, ws_path};
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::{Loading, StatusBadge};
 use crate::nav::Link;
@@ -23,6 +25,8 @@ pub struct PostRow {
     pub scheduled_at: Option<String>,
     pub author_name: Option<String>,
     pub networks: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub updated_at: String,
 }
 
@@ -50,6 +54,25 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let sort = RwSignal::new("created:desc".to_owned());
+    let tag = RwSignal::new(String::new());
+    let account = RwSignal::new(String::new());
+    let author = RwSignal::new(String::new());
+    let bulk_tag = RwSignal::new(String::new());
+    let a = api.get_value();
+    let tags = LocalResource::new(move || {
+        let a = a.clone();
+        async move { a.get::<Vec<Tag>>(&ws_path(&ws_id.get_value(), "/tags")).await }
+    });
+    let a = api.get_value();
+    let accounts = LocalResource::new(move || {
+        let a = a.clone();
+        async move { a.get::<Vec<Account>>(&ws_path(&ws_id.get_value(), "/accounts")).await }
+    });
+    let a = api.get_value();
+    let members = LocalResource::new(move || {
+        let a = a.clone();
+        async move { a.get::<Vec<Member>>(&ws_path(&ws_id.get_value(), "/members")).await }
+    });
     let items = RwSignal::new(Vec::<PostRow>::new());
     let next = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
@@ -70,6 +93,12 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
         let st = status.get_untracked();
         if !st.is_empty() {
             q.push_str(&format!("&status={st}"));
+        }
+        for (key, value) in [("tag", tag), ("account", account), ("author", author)] {
+            let v = value.get_untracked();
+            if !v.is_empty() {
+                q.push_str(&format!("&{key}={}", enc(&v)));
+            }
         }
         let more = cursor.is_some();
         if let Some(c) = cursor {
@@ -96,6 +125,9 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
         search.track();
         status.track();
         sort.track();
+        tag.track();
+        account.track();
+        author.track();
         load(None);
     });
 
@@ -153,6 +185,13 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
                 <td><StatusBadge status=p.status.clone()/></td>
                 <td>{when}</td>
                 <td>{p.networks.join(", ")}</td>
+                <td data-tags="">{
+                    let ids = p.tags.clone();
+                    move || {
+                        let all = tags.get().and_then(Result::ok).unwrap_or_default();
+                        ids.iter().filter_map(|id| all.iter().find(|t| &t.id == id).map(|t| t.name.clone())).collect::<Vec<_>>().join(", ")
+                    }
+                }</td>
                 <td>{p.author_name.clone().unwrap_or_else(|| "Former member".to_owned())}</td>
             </tr>
         }
@@ -176,6 +215,35 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
                         <option value="published">"Published"</option>
                         <option value="failed">"Failed"</option>
                         <option value="canceled">"Canceled"</option>
+                    </select>
+                </label>
+                <label class="postiz-field">"Tag"
+                    <select class="postiz-select" data-filter="tag" on:change=move |ev| tag.set(event_target_value(&ev))>
+                        <option value="">"Any tag"</option>
+                        {move || tags.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| {
+                            let sel = tag.get_untracked() == t.id;
+                            view! { <option value=t.id.clone() selected=sel>{t.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="postiz-field">"Account"
+                    <select class="postiz-select" data-filter="account" on:change=move |ev| account.set(event_target_value(&ev))>
+                        <option value="">"Any account"</option>
+                        {move || accounts.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|a| {
+                            let sel = account.get_untracked() == a.id;
+                            view! { <option value=a.id.clone() selected=sel>{format!("{} · {}", crate::components::network_name(&a.network), a.label())}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="postiz-field">"Author"
+                    <select class="postiz-select" data-filter="author" on:change=move |ev| author.set(event_target_value(&ev))>
+                        <option value="">"Anyone"</option>
+                        {move || members.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|m| {
+                            let sel = author.get_untracked() == m.user_id;
+                            let name = m.name.clone().unwrap_or_else(|| "A member".to_owned());
+                            let name = if m.is_me { format!("{name} (you)") } else { name };
+                            view! { <option value=m.user_id.clone() selected=sel>{name}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="postiz-field">"Sort by"
@@ -206,6 +274,19 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
                             on:click=move |_| act(json!({"kind": "move", "by_minutes": shift.get_untracked().parse::<i64>().unwrap_or(1440)}), "Moved")>"Move"</button>
                         <button class="postiz-btn" disabled=move || busy.get()
                             on:click=move |_| act(json!({"kind": "duplicate"}), "Duplicated")>"Duplicate"</button>
+                        <label class="postiz-field">"Tag to add or remove"
+                            <select class="postiz-select" data-bulk="tag" on:change=move |ev| bulk_tag.set(event_target_value(&ev))>
+                                <option value="" selected=move || bulk_tag.with(String::is_empty)>"Choose a tag"</option>
+                                {move || tags.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| {
+                                    let sel = bulk_tag.get_untracked() == t.id;
+                                    view! { <option value=t.id.clone() selected=sel>{t.name.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <button class="postiz-btn" disabled=move || busy.get() || bulk_tag.with(String::is_empty)
+                            on:click=move |_| act(json!({"kind": "add_tag", "tag_id": bulk_tag.get_untracked()}), "Tagged")>"Add tag"</button>
+                        <button class="postiz-btn" disabled=move || busy.get() || bulk_tag.with(String::is_empty)
+                            on:click=move |_| act(json!({"kind": "remove_tag", "tag_id": bulk_tag.get_untracked()}), "Untagged")>"Remove tag"</button>
                         <button class="postiz-btn" disabled=move || busy.get() on:click=move |_| pending.set(Some(Pending::Cancel))>"Cancel posts"</button>
                         <button class="postiz-btn postiz-btn-danger" disabled=move || busy.get() on:click=move |_| pending.set(Some(Pending::Delete))>"Delete"</button>
                     </div>
@@ -242,14 +323,14 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
             <table class="postiz-table" data-table="posts">
                 <thead><tr>
                     <th><span class="postiz-sr-only">"Selected"</span></th>
-                    <th>"Post"</th><th>"Status"</th><th>"When"</th><th>"Networks"</th><th>"Author"</th>
+                    <th>"Post"</th><th>"Status"</th><th>"When"</th><th>"Networks"</th><th>"Tags"</th><th>"Author"</th>
                 </tr></thead>
                 <tbody>
-                    <For each=move || items.get() key=|p| (p.id.clone(), p.updated_at.clone(), p.status.clone()) children=row/>
+                    <For each=move || items.get() key=|p| (p.id.clone(), p.updated_at.clone(), p.status.clone(), p.tags.clone()) children=row/>
                 </tbody>
             </table>
             {move || (!loading.get() && items.with(Vec::is_empty)).then(|| view! {
-                <div class="postiz-empty">{move || if search.with(|s| s.trim().is_empty()) && status.with(String::is_empty) {
+                <div class="postiz-empty">{move || if search.with(|s| s.trim().is_empty()) && [status, tag, account, author].iter().all(|f| f.with(String::is_empty)) {
                     "No posts yet. Write one with New post."
                 } else {
                     "No post matches this search."

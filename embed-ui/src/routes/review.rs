@@ -66,6 +66,9 @@ pub struct DecisionView {
     pub note: Option<String>,
     #[serde(default)]
     pub decided_by: Option<String>,
+    /// The decider's name (None: no longer a member).
+    #[serde(default)]
+    pub decided_by_name: Option<String>,
     pub current: bool,
     pub created_at: String,
 }
@@ -261,7 +264,7 @@ pub fn ApprovalPanel(ws_id: String, post_id: String, zone: String, reload: RwSig
                         {a.decisions.iter().map(|d| view! {
                             <li class=if d.current { "" } else { "postiz-hint" } data-decision=d.decision.clone()>
                                 {format!("{} {}{}{}",
-                                    d.decided_by.clone().map(|s| s.chars().take(8).collect::<String>()).unwrap_or_else(|| "someone".into()),
+                                    d.decided_by_name.clone().unwrap_or_else(|| if d.decided_by.is_some() { "A former member".into() } else { "Someone".into() }),
                                     decision_words(&d.decision),
                                     d.note.clone().map(|n| format!(": “{n}”")).unwrap_or_default(),
                                     if d.current { String::new() } else { " (an earlier version)".into() })}

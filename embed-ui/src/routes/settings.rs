@@ -107,7 +107,7 @@ fn Members(ws: Ws) -> impl IntoView {
                                 let members = list.await?;
                                 Ok::<_, UiError>(view! {
                                     <table class="postiz-table" data-table="members">
-                                        <thead><tr><th>"User"</th><th>"Role"</th></tr></thead>
+                                        <thead><tr><th>"Member"</th><th>"Role"</th></tr></thead>
                                         <tbody>
                                             {members.into_iter().map(|m| {
                                                 let editable = my_role >= Role::Admin && !m.is_me && (m.role < Role::Owner || my_role == Role::Owner);
@@ -115,11 +115,11 @@ fn Members(ws: Ws) -> impl IntoView {
                                                 let change = change.clone();
                                                 view! {
                                                     <tr data-member=m.user_id.clone()>
-                                                        <td>{m.user_id.clone()}{m.is_me.then_some(" (you)")}</td>
+                                                        <td><crate::components::Person name=m.name.clone() avatar_url=m.avatar_url.clone()/>{m.is_me.then_some(" (you)")}</td>
                                                         <td>
                                                             {if editable {
                                                                 view! {
-                                                                    <select class="postiz-select" on:change=move |ev| change(user.clone(), event_target_value(&ev))>
+                                                                    <select class="postiz-select" aria-label=format!("Role of {}", m.name.clone().unwrap_or_else(|| "this member".to_owned())) on:change=move |ev| change(user.clone(), event_target_value(&ev))>
                                                                         {ROLES.iter().filter(|r| **r != Role::Owner).map(|r| view! { <option value=r.as_str() selected=*r == m.role>{r.as_str()}</option> }).collect_view()}
                                                                         <option value="remove">"remove from workspace"</option>
                                                                     </select>
@@ -217,6 +217,7 @@ fn Invites(ws: Ws) -> impl IntoView {
                         <div class="postiz-row">
                             <span>{i.email.clone()}</span>
                             <span class="postiz-badge">{i.role.as_str()}</span>
+                            <span class="postiz-hint" data-invited-by="">{format!("Invited by {}.", i.invited_by_name.clone().unwrap_or_else(|| "a former member".to_owned()))}</span>
                             <span class="postiz-hint">{if i.accepted_at.is_some() { "accepted".to_owned() } else { format!("{} Expires {}.", delivery_words(&i, false), crate::time::day_label(&i.expires_at.chars().take(10).collect::<String>())) }}</span>
                             {i.accepted_at.is_none().then(|| view! { <button class="postiz-btn postiz-btn-small" on:click=move |_| revoke(id.clone())>"Revoke"</button> })}
                         </div>

@@ -1,6 +1,7 @@
 //! `sweep_uploads`: removes resumable uploads that expired unfinished, chunks first, then the
-//! row ([`crate::uploads::sweep_expired`]). Idempotent: rows a request holds are skipped
-//! (`for update skip locked`), and a chunk already gone is not an error.
+//! row ([`crate::uploads::sweep_expired`]), and the objects of deleted library files left
+//! recorded ([`crate::uploads::sweep_deletions`]). Idempotent: rows a request holds are skipped
+//! (`for update skip locked`), and an object already gone is not an error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ impl Job for SweepUploads {
     const EVERY: Duration = Duration::from_secs(60);
 
     async fn run_once(&self) -> anyhow::Result<u64> {
-        Ok(crate::uploads::sweep_expired(&self.store, &self.storage).await?)
+        let uploads = crate::uploads::sweep_expired(&self.store, &self.storage).await?;
+        Ok(uploads + crate::uploads::sweep_deletions(&self.store, &self.storage).await?)
     }
 }

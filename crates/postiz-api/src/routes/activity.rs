@@ -31,6 +31,8 @@ pub struct ActivityView {
     pub id: i64,
     /// Who (null for the system or a deleted user).
     pub actor_id: Option<Uuid>,
+    /// The actor's name (null for the system or someone no longer a member).
+    pub actor_name: Option<String>,
     /// `user` or `system`.
     pub actor_kind: String,
     /// `post.created`, `member.role_changed`, …
@@ -70,10 +72,11 @@ pub async fn list(
     require_role(&tx, ws, Role::Viewer).await?;
     let rows = tx
         .query(
-            "select id, actor_id, actor_kind, action, entity_type, entity_id, details, created_at
-             from postiz.activity_logs
-             where workspace_id = $1 and ($2::bigint is null or id < $2)
-             order by id desc limit $3",
+            "select l.id, l.actor_id, l.actor_kind, l.action, l.entity_type, l.entity_id, l.details, l.created_at, n.name
+             from postiz.activity_logs l
+             left join postiz_private.workspace_member_names($1) n on n.user_id = l.actor_id
+             where l.workspace_id = $1 and ($2::bigint is null or l.id < $2)
+             order by l.id desc limit $3",
             &[&ws, &q.before, &(limit + 1)],
         )
         .await?;
@@ -83,6 +86,7 @@ pub async fn list(
         .map(|r| ActivityView {
             id: r.get(0),
             actor_id: r.get(1),
+            actor_name: r.get(8),
             actor_kind: r.get(2),
             action: r.get(3),
             entity_type: r.get(4),

@@ -79,6 +79,8 @@ pub struct DecisionView {
     pub note: Option<String>,
     /// Who decided.
     pub decided_by: Option<Uuid>,
+    /// Their name (null when they are no longer a member).
+    pub decided_by_name: Option<String>,
     /// The post version it was about.
     pub round: i32,
     /// Whether it is about the current version (older ones no longer count).
@@ -104,8 +106,9 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, post: Uuid) -> Result<O
     };
     let rows = tx
         .query(
-            "select d.id, d.decision::text, d.note, d.decided_by, d.round, d.round = $3, d.created_at
+            "select d.id, d.decision::text, d.note, d.decided_by, d.round, d.round = $3, d.created_at, n.name
              from postiz.approval_decisions d
+             left join postiz_private.workspace_member_names($1) n on n.user_id = d.decided_by
              where d.workspace_id = $1 and d.post_id = $2
              order by d.id desc",
             &[&ws, &post, &state.round],
@@ -119,6 +122,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, post: Uuid) -> Result<O
                 decision: Decision::from_label(r.get(1))?,
                 note: r.get(2),
                 decided_by: r.get(3),
+                decided_by_name: r.get(7),
                 round: r.get(4),
                 current: r.get(5),
                 created_at: r.get(6),

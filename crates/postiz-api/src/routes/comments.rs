@@ -23,6 +23,10 @@ pub struct CommentView {
     pub post_id: Uuid,
     /// Who wrote it.
     pub author_id: Option<Uuid>,
+    /// The author's name (null when they are no longer a member).
+    pub author_name: Option<String>,
+    /// The author's avatar (an https URL), if any.
+    pub author_avatar_url: Option<String>,
     /// Whether the caller wrote it.
     pub is_mine: bool,
     /// Text.
@@ -33,13 +37,18 @@ pub struct CommentView {
     pub updated_at: DateTime<Utc>,
 }
 
-const SELECT: &str = "select id, post_id, author_id, author_id = auth.uid(), body, created_at, updated_at from postiz.post_comments";
+/// The columns [`view`] reads, with the author's name and avatar (for one workspace's rows).
+const COLUMNS: &str = "id, post_id, author_id, author_id = auth.uid(), body, created_at, updated_at,
+     (select n.name from postiz_private.workspace_member_names(workspace_id) n where n.user_id = author_id),
+     (select n.avatar_url from postiz_private.workspace_member_names(workspace_id) n where n.user_id = author_id)";
 
 fn view(r: &Row) -> CommentView {
     CommentView {
         id: r.get(0),
         post_id: r.get(1),
         author_id: r.get(2),
+        author_name: r.get(7),
+        author_avatar_url: r.get(8),
         is_mine: r.get::<_, Option<bool>>(3).unwrap_or(false),
         body: r.get(4),
         created_at: r.get(5),
@@ -64,7 +73,12 @@ pub async fn list(
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
     post_visible(&tx, ws, post).await?;
-    let rows = tx.query(&format!("{SELECT} where workspace_id = $1 and post_id = $2 order by created_at, id"), &[&ws, &post]).await?;
+    let rows = tx
+        .query(
+            &format!("select {COLUMNS} from postiz.post_comments where workspace_id = $1 and post_id = $2 order by created_at, id"),
+            &[&ws, &post],
+        )
+        .await?;
     tx.commit().await?;
     Ok(Json(rows.iter().map(view).collect()))
 }
@@ -97,8 +111,7 @@ pub async fn add(
     fields.finish()?;
     let row = tx
         .query_one(
-            "insert into postiz.post_comments (workspace_id, post_id, body) values ($1, $2, $3)
-             returning id, post_id, author_id, author_id = auth.uid(), body, created_at, updated_at",
+            &format!("insert into postiz.post_comments (workspace_id, post_id, body) values ($1, $2, $3) returning {COLUMNS}"),
             &[&ws, &post, &body.body],
         )
         .await?;
@@ -117,7 +130,10 @@ pub async fn delete(
     let tx = user_tx(&mut client, &user).await?;
     let role = require_role(&tx, ws, Role::Editor).await?;
     let row = tx
-        .query_opt(&format!("{SELECT} where workspace_id = $1 and post_id = $2 and id = $3"), &[&ws, &post, &id])
+        .query_opt(
+            &format!("select {COLUMNS} from postiz.post_comments where workspace_id = $1 and post_id = $2 and id = $3"),
+            &[&ws, &post, &id],
+        )
         .await?
         .ok_or_else(ApiError::not_found)?;
     if !view(&row).is_mine && role < Role::Admin {

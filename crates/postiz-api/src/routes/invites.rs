@@ -36,6 +36,8 @@ pub struct InviteView {
     pub role: Role,
     /// Who invited.
     pub invited_by: Option<Uuid>,
+    /// The inviter's name (null when they are no longer a member).
+    pub invited_by_name: Option<String>,
     /// Deadline.
     pub expires_at: DateTime<Utc>,
     /// When accepted, if so.
@@ -74,7 +76,8 @@ pub enum EmailStatus {
     Refused,
 }
 
-const COLUMNS: &str = "id, email, role::text, invited_by, expires_at, accepted_at, created_at, delivery::text, email_requested_at, email_sent_at, email_error";
+const COLUMNS: &str = "id, email, role::text, invited_by, expires_at, accepted_at, created_at, delivery::text, email_requested_at, email_sent_at, email_error,
+     (select n.name from postiz_private.workspace_member_names(workspace_id) n where n.user_id = invited_by)";
 
 fn view(r: &Row) -> Result<InviteView, ApiError> {
     let delivery = match r.get::<_, &str>(7) {
@@ -95,6 +98,7 @@ fn view(r: &Row) -> Result<InviteView, ApiError> {
         email: r.get(1),
         role: r.get::<_, String>(2).parse()?,
         invited_by: r.get(3),
+        invited_by_name: r.get(11),
         expires_at: r.get(4),
         accepted_at: r.get(5),
         created_at: r.get(6),

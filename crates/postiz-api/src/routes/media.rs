@@ -789,9 +789,13 @@ pub async fn get(
     Ok(Json(view))
 }
 
-/// `DELETE /workspaces/{ws}/media/{id}` (editor+; 204). 409 while a post (or a thread reply)
-/// uses it. The row goes first, then the objects: an object left by a storage failure is only
-/// unused bytes, while a row without its object would be a broken asset.
+/// `DELETE /workspaces/{ws}/media/{id}` (editor+; 204). 409 `media_in_use` while a post (or a
+/// thread reply) uses it, saying whether those posts are still to go out.
+///
+/// No orphan either way: the row's deletion and the record of its objects to remove
+/// (`postiz.storage_deletions`) commit together; the objects are removed right after and their
+/// records cleared. What a storage failure or a crash leaves recorded, the worker's sweep removes
+/// (`postiz_worker::uploads::sweep_deletions`). A row never outlives its bytes, nor bytes their row.
 pub async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
@@ -808,31 +812,79 @@ pub async fn delete(
         )
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let used = tx
+    let users = tx
         .query_one(
-            "select exists (select 1 from postiz.post_media where workspace_id = $1 and media_id = $2)
-                 or exists (select 1 from postiz.post_variants where workspace_id = $1
-                            and thread_items @> jsonb_build_array(jsonb_build_object('media_ids', jsonb_build_array($3::text))))",
+            "select count(*) filter (where p.status in ('pending_approval', 'scheduled', 'publishing')), count(*)
+             from postiz.posts p
+             where p.workspace_id = $1
+               and (exists (select 1 from postiz.post_media m where m.workspace_id = p.workspace_id and m.post_id = p.id and m.media_id = $2)
+                    or exists (select 1 from postiz.post_variants v where v.workspace_id = p.workspace_id and v.post_id = p.id
+                               and v.thread_items @> jsonb_build_array(jsonb_build_object('media_ids', jsonb_build_array($3::text)))))",
             &[&ws, &id, &id.to_string()],
         )
-        .await?
-        .get::<_, bool>(0);
-    if used {
-        return Err(ApiError::conflict("media_in_use", "a post uses this media; remove it from the post first"));
+        .await?;
+    let (going_out, all): (i64, i64) = (users.get(0), users.get(1));
+    if all > 0 {
+        return Err(ApiError::conflict("media_in_use", in_use_message(going_out, all)));
     }
     // The per-network variants the worker stored go with the asset (rows by cascade, objects below).
-    let variants: Vec<String> = tx
-        .query("select path from postiz.media_variants where workspace_id = $1 and media_id = $2", &[&ws, &id])
+    let mut paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1), row.get(2)].into_iter().flatten().collect();
+    paths.extend(
+        tx.query("select path from postiz.media_variants where workspace_id = $1 and media_id = $2", &[&ws, &id])
+            .await?
+            .iter()
+            .map(|r| r.get::<_, String>(0)),
+    );
+    let recorded: Vec<i64> = tx
+        .query(
+            "insert into postiz.storage_deletions (workspace_id, path) select $1, p from unnest($2::text[]) p returning id",
+            &[&ws, &paths],
+        )
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
     tx.execute("delete from postiz.media_assets where workspace_id = $1 and id = $2", &[&ws, &id]).await?;
     tx.commit().await?;
-    let mut paths: Vec<String> = [row.get::<_, Option<String>>(0), row.get(1), row.get(2)].into_iter().flatten().collect();
-    paths.extend(variants);
-    media.storage.discard(&paths).await;
+
+    // The answer is 204 from here on: the file is gone for everyone. A failure below only leaves
+    // records for the sweep.
+    let mut removed = Vec::with_capacity(recorded.len());
+    for (record, path) in recorded.iter().zip(&paths) {
+        match media.storage.delete(path).await {
+            Ok(()) => removed.push(*record),
+            Err(e) => {
+                tracing::warn!(media.id = %id, object.path = %path, error = %e, "could not remove a deleted file's object; the sweep will")
+            }
+        }
+    }
+    let cleared = async {
+        let tx = user_tx(&mut client, &user).await?;
+        tx.execute("delete from postiz.storage_deletions where workspace_id = $1 and id = any($2)", &[&ws, &removed]).await?;
+        tx.commit().await?;
+        Ok::<_, ApiError>(())
+    };
+    if let Err(e) = cleared.await {
+        tracing::warn!(media.id = %id, error = %e.message(), "could not clear the removed objects' records; the sweep will");
+    }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Why a file cannot be deleted, in words: how many posts use it and whether they are still to go out.
+fn in_use_message(going_out: i64, all: i64) -> String {
+    let posts = |n: i64| if n == 1 { "1 post".to_owned() } else { format!("{n} posts") };
+    if going_out > 0 {
+        let others = all - going_out;
+        let rest = if others > 0 { format!(" (and {} more)", posts(others)) } else { String::new() };
+        format!(
+            "This file is in {} still to go out{rest}; take it off {} or cancel {} first",
+            posts(going_out),
+            if all == 1 { "that post" } else { "those posts" },
+            if going_out == 1 { "it" } else { "them" }
+        )
+    } else {
+        format!("This file is in {} (drafts, or published posts that keep it as their record); take it off the drafts first", posts(all))
+    }
 }
 
 /// `GET /workspaces/{ws}/media/{id}/content`: the bytes (any member), with the sniffed type.

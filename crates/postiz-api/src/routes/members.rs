@@ -17,8 +17,12 @@ use crate::{ApiError, AppState};
 /// One member.
 #[derive(Debug, Serialize)]
 pub struct MemberView {
-    /// The member's user id (`auth.users.id`; the host knows the person).
+    /// The member's user id (`auth.users.id`).
     pub user_id: Uuid,
+    /// Their name (profile name, else email; `postiz_private.workspace_member_names`).
+    pub name: Option<String>,
+    /// Their avatar (an https URL from their profile), if any.
+    pub avatar_url: Option<String>,
     /// Role in this workspace.
     pub role: Role,
     /// Whether this is the caller.
@@ -32,14 +36,18 @@ pub struct MemberView {
 async fn member(tx: &Transaction<'_>, ws: Uuid, user_id: Uuid) -> Result<Option<MemberView>, ApiError> {
     let row = tx
         .query_opt(
-            "select user_id, role::text, user_id = auth.uid(), created_at, updated_at
-             from postiz.workspace_members where workspace_id = $1 and user_id = $2",
+            "select m.user_id, m.role::text, m.user_id = auth.uid(), m.created_at, m.updated_at, n.name, n.avatar_url
+             from postiz.workspace_members m
+             left join postiz_private.workspace_member_names($1) n on n.user_id = m.user_id
+             where m.workspace_id = $1 and m.user_id = $2",
             &[&ws, &user_id],
         )
         .await?;
     row.map(|r| {
         Ok(MemberView {
             user_id: r.get(0),
+            name: r.get(5),
+            avatar_url: r.get(6),
             role: r.get::<_, String>(1).parse()?,
             is_me: r.get(2),
             created_at: r.get(3),
@@ -56,8 +64,10 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uu
     require_role(&tx, ws, Role::Viewer).await?;
     let rows = tx
         .query(
-            "select m.user_id, m.role::text, m.user_id = auth.uid(), m.created_at, m.updated_at
-             from postiz.workspace_members m where m.workspace_id = $1 order by m.role desc, m.created_at, m.user_id",
+            "select m.user_id, m.role::text, m.user_id = auth.uid(), m.created_at, m.updated_at, n.name, n.avatar_url
+             from postiz.workspace_members m
+             left join postiz_private.workspace_member_names($1) n on n.user_id = m.user_id
+             where m.workspace_id = $1 order by m.role desc, m.created_at, m.user_id",
             &[&ws],
         )
         .await?;
@@ -67,6 +77,8 @@ pub async fn list(State(state): State<AppState>, user: AuthUser, Ids(ws): Ids<Uu
         .map(|r| {
             Ok(MemberView {
                 user_id: r.get(0),
+                name: r.get(5),
+                avatar_url: r.get(6),
                 role: r.get::<_, String>(1).parse()?,
                 is_me: r.get(2),
                 created_at: r.get(3),

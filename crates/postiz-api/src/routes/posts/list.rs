@@ -160,6 +160,37 @@ fn like_pattern(q: &str) -> String {
     out
 }
 
+/// A tag, account or author filter naming nothing in the workspace is a 422 that names the
+/// filter by its label (an empty page would read as "no such posts"). An author is anyone who is
+/// a member or wrote a post here (a former member's posts stay findable).
+async fn check_filters(tx: &tokio_postgres::Transaction<'_>, ws: Uuid, q: &ListQuery) -> Result<(), ApiError> {
+    if q.tag.is_none() && q.account.is_none() && q.author.is_none() {
+        return Ok(());
+    }
+    let row = tx
+        .query_one(
+            "select $2::uuid is null or exists (select 1 from postiz.tags where workspace_id = $1 and id = $2),
+                    $3::uuid is null or exists (select 1 from postiz.social_accounts where workspace_id = $1 and id = $3),
+                    $4::uuid is null or exists (select 1 from postiz.workspace_members where workspace_id = $1 and user_id = $4)
+                                     or exists (select 1 from postiz.posts where workspace_id = $1 and author_id = $4)",
+            &[&ws, &q.tag, &q.account, &q.author],
+        )
+        .await?;
+    let unknown = |label: &str, what: &str| {
+        ApiError::unprocessable("unknown_filter", format!("{label}: there is no such {what} in this workspace; pick one from the list"))
+    };
+    if !row.get::<_, bool>(0) {
+        return Err(unknown("Tag", "tag"));
+    }
+    if !row.get::<_, bool>(1) {
+        return Err(unknown("Account", "account"));
+    }
+    if !row.get::<_, bool>(2) {
+        return Err(unknown("Author", "member"));
+    }
+    Ok(())
+}
+
 /// `GET /workspaces/{ws}/posts?q&status&tag&account&author&sort&order&cursor&limit` (any
 /// member): posts dated or not, in one page of at most 100.
 pub async fn list(
@@ -202,6 +233,7 @@ pub async fn list(
     let mut client = state.pool.get().await?;
     let tx = user_tx(&mut client, &user).await?;
     require_role(&tx, ws, Role::Viewer).await?;
+    check_filters(&tx, ws, &q).await?;
     let key_sql = sort.key_sql();
     let after = match (after, q.before) {
         (Some(a), _) => Some(a),
