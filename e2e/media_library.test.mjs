@@ -154,6 +154,8 @@ test("a file is deleted from the library after confirming; one a scheduled post 
   assert.deepEqual(sql(`select count(*) from postiz.storage_deletions where path like '%${spare.id}%'`), [["0"]], "its objects removed, no record left");
 
   await api(page, "DELETE", `/workspaces/${ACME}/posts/${post.body.id}`);
+  // The account has no credentials: leave no such account for the suites that follow.
+  sql(`delete from postiz.social_accounts where id = '${account}'`);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -112,7 +112,8 @@ test("connect Nostr with a secret key and a relay, then a scheduled post is publ
   await form.getByLabel("Secret key (nsec…)").fill("nsec1notakey");
   await form.getByLabel("Relay (optional)").fill(relayUrl);
   await form.locator("[data-action='connect']").click();
-  const refusal = form.locator(".postiz-error, .postiz-field-error").first();
+  // Shown under the key's field.
+  const refusal = form.locator(".postiz-field-error").first();
   await refusal.waitFor();
   assert.match(await refusal.textContent(), /secret key is not valid/);
   assert.doesNotMatch(await refusal.textContent(), /nsec1notakey/);

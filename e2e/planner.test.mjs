@@ -49,8 +49,14 @@ test("connect, compose with an override, schedule, drag to another day, publishe
   await shot(page, "03-accounts-connected");
 
   // Compose: global text, a sandbox override, tomorrow 10:00 (workspace zone Europe/Paris).
+  // The account just connected (other suites add credential-less sandbox accounts by SQL).
+  const accounts = (await api(page, "GET", `/workspaces/${ACME}/accounts`)).body;
+  const connected = accounts
+    .filter((a) => a.network === "sandbox" && a.connected && a.status === "active")
+    .sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at))[0];
+  assert.ok(connected, JSON.stringify(accounts));
   await page.locator(".postiz-tab", { hasText: "New post" }).click();
-  await page.locator(".postiz-pick[data-network='sandbox']").first().click();
+  await page.locator(`.postiz-pick[data-network='sandbox'][data-account='${connected.id}']`).click();
   await page.locator("textarea[data-field='content']").fill("Hello from the e2e test (global text)");
   await page.locator("[data-customize='sandbox']").click();
   const override = `Sandbox-only wording ${Date.now()}`;

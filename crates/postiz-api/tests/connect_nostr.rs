@@ -129,6 +129,6 @@ async fn refusals_name_the_field_of_the_form() {
             json!({"workspace_id": open.workspace, "secret_key": "nsec1wrong", "server_url": relay.url}),
         )
         .await;
-    assert!(status >= 400 && status < 500, "{status} {body}");
-    assert!(body.to_string().contains("secret key is not valid") && !body.to_string().contains("nsec1wrong"), "{body}");
+    assert_eq!((status, field(&body).0), (422, "secret_key".to_owned()), "{body}");
+    assert!(field(&body).1.contains("secret key is not valid") && !body.to_string().contains("nsec1wrong"), "{body}");
 }

@@ -244,8 +244,10 @@ pub(crate) fn connected(network: Network, conn: &NewConnection, saved: SavedAcco
 pub(crate) fn provider_error(e: ProviderError) -> ApiError {
     tracing::warn!(error = %e, "network call failed while connecting");
     match e.root() {
-        ProviderError::Unauthorized { .. } => {
-            ApiError::bad_request("credentials_rejected", format!("The network refused these credentials: {e}"))
+        // The network's reason is worded for the person at the form; the variant's own
+        // prefix ("X: credentials rejected:") is for logs.
+        ProviderError::Unauthorized { network, reason } => {
+            ApiError::bad_request("credentials_rejected", format!("{network} refused these credentials: {reason}"))
         }
         ProviderError::Transient { .. } | ProviderError::RateLimited { .. } | ProviderError::OutcomeUnknown { .. } => {
             ApiError::unavailable(format!("The network is not answering; try again shortly ({e})"))
@@ -379,7 +381,13 @@ pub async fn credentials(
                 "secret_key",
                 "your secret key (nsec1…)",
             )?;
-            let info = provider.account_info(&key, Some(&relay)).await.map_err(provider_error)?;
+            // A key that does not parse is this field's problem: shown under it.
+            let info = provider.account_info(&key, Some(&relay)).await.map_err(|e| match e {
+                ProviderError::Unauthorized { reason, .. } => {
+                    ApiError::validation(vec![FieldError { field: "secret_key".into(), message: reason }])
+                }
+                other => provider_error(other),
+            })?;
             (TokenSet { access_token: key, refresh_token: None, expires_in: None, scopes: vec![] }, info, Some(relay))
         }
         _ => {
