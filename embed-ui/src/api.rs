@@ -930,6 +930,9 @@ pub struct WebhookEndpoint {
     pub disabled_reason: Option<String>,
     #[serde(default)]
     pub consecutive_failures: i32,
+    /// Until when the secret replaced by the last rotation still signs beside the new one.
+    #[serde(default)]
+    pub previous_secret_valid_until: Option<String>,
 }
 
 /// One delivery of an endpoint's log (`GET /workspaces/{ws}/webhooks/{id}/deliveries`).

@@ -42,7 +42,14 @@ const TABLES: [SealedTable; 5] = [
         workspace: "'00000000-0000-0000-0000-000000000000'::uuid",
         fields: &[("client_secret", Field::ClientSecret)],
     },
-    SealedTable { table: "webhook_endpoints", id: "id", workspace: "workspace_id", fields: &[("secret", Field::WebhookSecret)] },
+    // The previous secret (kept for a day after an endpoint's secret is rotated) is sealed with
+    // the same binding as the current one.
+    SealedTable {
+        table: "webhook_endpoints",
+        id: "id",
+        workspace: "workspace_id",
+        fields: &[("secret", Field::WebhookSecret), ("previous_secret", Field::WebhookSecret)],
+    },
 ];
 
 /// Why rotation stopped. Rows done so far stay done; run again to resume.

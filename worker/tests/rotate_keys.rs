@@ -178,3 +178,68 @@ async fn rotation_moves_everything_to_the_new_key_while_reads_continue() {
 }
 
 use std::sync::Mutex;
+
+#[tokio::test]
+async fn a_webhook_endpoint_s_current_and_previous_secrets_move_to_the_new_key() {
+    let f = Fixture::new().await;
+    let k1 = keyring(&[("k1", 1)]);
+    let (rotated, fresh) = (Uuid::new_v4(), Uuid::new_v4());
+    let seal = |endpoint: Uuid, secret: &str| {
+        k1.encrypt(&SecretString::from(secret.to_owned()), &binding(f.workspace, endpoint, Field::WebhookSecret))
+    };
+    let (current, previous) = (seal(rotated, "whsec_new"), seal(rotated, "whsec_old"));
+    f.admin
+        .execute(
+            "insert into postiz.webhook_endpoints (id, workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext,
+               previous_secret_key_id, previous_secret_nonce, previous_secret_ciphertext, previous_secret_expires_at)
+             values ($1, $2, 'https://hooks.example/in', $3, $4, $5, $6, $7, $8, now() + interval '1 day')",
+            &[
+                &rotated,
+                &f.workspace,
+                &current.key_id,
+                &current.nonce,
+                &current.ciphertext,
+                &previous.key_id,
+                &previous.nonce,
+                &previous.ciphertext,
+            ],
+        )
+        .await
+        .unwrap();
+    let only = seal(fresh, "whsec_only");
+    f.admin
+        .execute(
+            "insert into postiz.webhook_endpoints (id, workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext)
+             values ($1, $2, 'https://hooks.example/other', $3, $4, $5)",
+            &[&fresh, &f.workspace, &only.key_id, &only.nonce, &only.ciphertext],
+        )
+        .await
+        .unwrap();
+
+    let both = keyring(&[("k2", 2), ("k1", 1)]);
+    let pool = postiz_db::service_pool(&SecretString::from(f.db.url()), 2).unwrap();
+    let stats = rotate_keys(&pool, &both, 25, |_| {}).await.unwrap();
+    assert_eq!(stats.rows("webhook_endpoints"), 2);
+
+    let k2_only = keyring(&[("k2", 2)]);
+    let open = |r: &tokio_postgres::Row, base: usize, endpoint: Uuid| -> Option<String> {
+        let key_id: Option<String> = r.get(base);
+        key_id.map(|key_id| {
+            k2_only
+                .decrypt(
+                    &Sealed { key_id, nonce: r.get(base + 1), ciphertext: r.get(base + 2) },
+                    &binding(f.workspace, endpoint, Field::WebhookSecret),
+                )
+                .unwrap()
+                .expose_secret()
+                .to_owned()
+        })
+    };
+    let sql =
+        "select secret_key_id, secret_nonce, secret_ciphertext, previous_secret_key_id, previous_secret_nonce, previous_secret_ciphertext
+               from postiz.webhook_endpoints where id = $1";
+    let r = f.admin.query_one(sql, &[&rotated]).await.unwrap();
+    assert_eq!((open(&r, 0, rotated), open(&r, 3, rotated)), (Some("whsec_new".into()), Some("whsec_old".into())));
+    let r = f.admin.query_one(sql, &[&fresh]).await.unwrap();
+    assert_eq!((open(&r, 0, fresh), open(&r, 3, fresh)), (Some("whsec_only".into()), None));
+}

@@ -375,3 +375,54 @@ async fn a_private_address_is_refused_without_the_allow_list() {
     assert!(error.as_deref().unwrap_or_default().contains("private or local network"), "{error:?}");
     assert!(w.received().is_empty(), "nothing reached the receiver");
 }
+
+#[tokio::test]
+async fn after_a_rotation_receivers_with_either_secret_verify_until_the_old_one_expires() {
+    let w = world().await;
+    // Rotate as the API does: the current sealed secret moves to `previous_*` for a day.
+    let new = new_secret();
+    let sealed = Keyring::for_testing().encrypt(
+        &SecretString::from(new.clone()),
+        &Binding { workspace_id: w.workspace, social_account_id: w.endpoint, field: Field::WebhookSecret },
+    );
+    let su = w.db.superuser().await;
+    su.execute(
+        "update postiz.webhook_endpoints set previous_secret_key_id = secret_key_id, previous_secret_nonce = secret_nonce,
+           previous_secret_ciphertext = secret_ciphertext, previous_secret_expires_at = now() + interval '1 day',
+           secret_key_id = $2, secret_nonce = $3, secret_ciphertext = $4
+         where id = $1",
+        &[&w.endpoint, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
+    )
+    .await
+    .unwrap();
+    let job = w.job(w.config());
+
+    // A receiver that still has the old secret verifies, and so does one with the new secret.
+    let old_receiver = Receiver::start(w.port, &w.secret, &w.dir);
+    w.target_becomes("queued").await;
+    assert_eq!(job.run_once().await.unwrap(), 1);
+    drop(old_receiver);
+    let new_receiver = Receiver::start(w.port, &new, &w.dir);
+    w.target_becomes("publishing").await;
+    assert_eq!(job.run_once().await.unwrap(), 1);
+    drop(new_receiver);
+    let received = w.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert!(received.iter().all(|r| r["verified"] == true), "both secrets verify during the day: {received:?}");
+
+    // Once the day is over only the new secret signs: the old receiver refuses.
+    su.execute(
+        "update postiz.webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = $1",
+        &[&w.endpoint],
+    )
+    .await
+    .unwrap();
+    let _old_receiver = Receiver::start(w.port, &w.secret, &w.dir);
+    w.target_becomes("published").await;
+    job.run_once().await.unwrap();
+    let received = w.received();
+    assert_eq!(received.len(), 3, "{received:?}");
+    assert_eq!(received[2]["verified"], false, "the expired secret no longer signs: {received:?}");
+    let rows = w.deliveries().await;
+    assert_eq!((rows[2].1.as_str(), rows[2].3), ("pending", Some(401)), "{rows:?}");
+}

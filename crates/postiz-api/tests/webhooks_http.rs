@@ -203,3 +203,62 @@ async fn admins_manage_endpoints_and_members_read_them() {
     assert_eq!(c.app.count(&format!("select count(*) from postiz.webhook_deliveries where endpoint_id = '{id}'")).await, 0);
     assert_eq!(c.app.call(&owner, "DELETE", &format!("{base}/{id}"), None).await.status, 404);
 }
+
+#[tokio::test]
+async fn rotating_the_secret_shows_the_new_one_once_and_keeps_the_old_one_for_a_day() {
+    let c = app().await;
+    let ws = c.workspace;
+    let owner = actor(&c.owner);
+    let editor = c.app.actor("editor@example.com").await;
+    c.app.add_member(ws, &editor, "editor").await;
+    let base = format!("/workspaces/{ws}/webhooks");
+    let a = c.app.call(&owner, "POST", &base, Some(json!({"url": "https://93.184.216.34/in"}))).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let first = a.body["secret"].as_str().unwrap().to_owned();
+    let id: Uuid = a.body["id"].as_str().unwrap().parse().unwrap();
+    assert!(a.body["previous_secret_valid_until"].is_null());
+    let sealed_of = async |prefix: &str| {
+        let row = c
+            .app
+            .db
+            .superuser()
+            .await
+            .query_one(
+                &format!("select {prefix}secret_key_id, {prefix}secret_nonce, {prefix}secret_ciphertext from postiz.webhook_endpoints where id = $1"),
+                &[&id],
+            )
+            .await
+            .unwrap();
+        let sealed = Sealed { key_id: row.get(0), nonce: row.get(1), ciphertext: row.get(2) };
+        Keyring::for_testing()
+            .decrypt(&sealed, &Binding { workspace_id: ws, social_account_id: id, field: Field::WebhookSecret })
+            .expect("opens")
+            .expose_secret()
+            .to_owned()
+    };
+
+    // Editors cannot rotate; an unknown endpoint is 404.
+    assert_eq!(c.app.call(&editor, "POST", &format!("{base}/{id}/rotate-secret"), None).await.status, 403);
+    assert_eq!(c.app.call(&owner, "POST", &format!("{base}/{}/rotate-secret", Uuid::new_v4()), None).await.status, 404);
+    assert_eq!(sealed_of("").await, first, "a refused rotation changes nothing");
+
+    let a = c.app.call(&owner, "POST", &format!("{base}/{id}/rotate-secret"), None).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let second = a.body["secret"].as_str().unwrap().to_owned();
+    assert!(second.starts_with("whsec_") && second != first);
+    let until: chrono::DateTime<chrono::Utc> = a.body["previous_secret_valid_until"].as_str().unwrap().parse().unwrap();
+    let in_a_day = chrono::Utc::now() + chrono::Duration::hours(24);
+    assert!((until - in_a_day).num_seconds().abs() < 60, "{until}");
+    assert_eq!((sealed_of("").await, sealed_of("previous_").await), (second.clone(), first.clone()));
+
+    // The list says until when the old one is honoured, never a secret.
+    let a = c.app.call(&editor, "GET", &base, None).await;
+    let listed: chrono::DateTime<chrono::Utc> = a.body[0]["previous_secret_valid_until"].as_str().expect("listed").parse().unwrap();
+    assert_eq!(listed, until);
+    assert!(!a.body.to_string().contains("whsec_"));
+
+    // A second rotation keeps only the one it replaced.
+    let a = c.app.call(&owner, "POST", &format!("{base}/{id}/rotate-secret"), None).await;
+    let third = a.body["secret"].as_str().unwrap().to_owned();
+    assert_eq!((sealed_of("").await, sealed_of("previous_").await), (third, second));
+}

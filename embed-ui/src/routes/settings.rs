@@ -293,15 +293,18 @@ fn delivery_words(i: &Invite, named: bool) -> String {
 }
 
 /// Outgoing webhooks (`/workspaces/{ws}/webhooks`): endpoints, the secret shown once, turning one
-/// off or on again, a test event, and each endpoint's delivery log with redelivery.
+/// off or on again, rotating its secret (the old one honoured for a day), a test event, and each
+/// endpoint's delivery log with redelivery.
 #[component]
 fn Webhooks(ws: Ws) -> impl IntoView {
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
     let version = RwSignal::new(0u32);
     let ws_id = StoredValue::new(ws.id());
+    let zone = StoredValue::new(ws.ws.time_zone.clone());
     let url = RwSignal::new(String::new());
     let secret = RwSignal::new(None::<String>);
+    let rotated = RwSignal::new(None::<(String, String)>);
     let url_error = RwSignal::new(None::<String>);
     let open_log = RwSignal::new(None::<String>);
     let a = api.clone();
@@ -362,6 +365,30 @@ fn Webhooks(ws: Ws) -> impl IntoView {
             });
         }
     };
+    let rotate = {
+        let api = api.clone();
+        move |id: String| {
+            let api = api.clone();
+            leptos::task::spawn_local(async move {
+                match api.post::<Value>(&ws_path(&ws_id.get_value(), &format!("/webhooks/{id}/rotate-secret")), &json!({})).await {
+                    Ok(v) => {
+                        let until = v
+                            .get("previous_secret_valid_until")
+                            .and_then(Value::as_str)
+                            .and_then(crate::time::parse)
+                            .map(|ms| zone.with_value(|z| crate::time::describe(z, ms)))
+                            .unwrap_or_default();
+                        if let Some(s) = v.get("secret").and_then(Value::as_str) {
+                            secret.set(None);
+                            rotated.set(Some((s.to_owned(), until)));
+                        }
+                        version.update(|x| *x += 1);
+                    }
+                    Err(e) => toasts.error(&e),
+                }
+            });
+        }
+    };
     view! {
         <div class="postiz-card">
             <h3 class="postiz-subtitle">"Webhooks"</h3>
@@ -372,9 +399,16 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                 Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
                 Some(Ok(endpoints)) => {
                     let act = act.clone();
+                    let rotate = rotate.clone();
                     endpoints.into_iter().map(move |e| {
                         let (act1, act2, act3) = (act.clone(), act.clone(), act.clone());
-                        let (id1, id2, id3, id4) = (e.id.clone(), e.id.clone(), e.id.clone(), e.id.clone());
+                        let rotate = rotate.clone();
+                        let (id1, id2, id3, id4, id5) = (e.id.clone(), e.id.clone(), e.id.clone(), e.id.clone(), e.id.clone());
+                        let old_until = e
+                            .previous_secret_valid_until
+                            .as_deref()
+                            .and_then(crate::time::parse)
+                            .map(|ms| zone.with_value(|z| crate::time::describe(z, ms)));
                         let enabled = e.enabled;
                         let events = if e.events.is_empty() { "every event".to_owned() } else { e.events.join(", ") };
                         view! {
@@ -386,6 +420,8 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                     {if enabled { "Turn off" } else { "Turn on again" }}
                                 </button>
                                 <button class="postiz-btn" on:click=move |_| act2("POST", format!("/webhooks/{id2}/test"), json!({}))>"Send test event"</button>
+                                <button class="postiz-btn" data-action="rotate-secret" on:click=move |_| rotate(id5.clone())>"Rotate secret"</button>
+                                {old_until.map(|t| view! { <span class="postiz-hint">{format!("Old secret still signs until {t}")}</span> })}
                                 <button class="postiz-btn" on:click=move |_| open_log.set(if open_log.get_untracked().as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>"Delivery log"</button>
                                 <button class="postiz-btn" on:click=move |_| act3("DELETE", format!("/webhooks/{id4}"), Value::Null)>"Delete"</button>
                             </div>
@@ -428,6 +464,12 @@ fn Webhooks(ws: Ws) -> impl IntoView {
             </div>
             {move || url_error.get().map(|m| view! { <p class="postiz-error">{m}</p> })}
             {move || secret.get().map(|s| view! { <p class="postiz-hint">"Signing secret, shown once: copy it into your receiver now: "<code>{s}</code></p> })}
+            {move || rotated.get().map(|(s, until)| view! {
+                <p class="postiz-hint" data-rotated="1">
+                    "New signing secret, shown once: copy it into your receiver now: "<code>{s}</code>
+                    {format!(". Deliveries are signed with the old secret too until {until}, so nothing fails while you switch.")}
+                </p>
+            })}
         </div>
     }
 }

@@ -218,7 +218,9 @@ impl DeliverWebhooks {
         let row = client
             .query_opt(
                 "select d.status::text, d.attempts, d.event_id, d.payload::text, d.workspace_id, e.id, e.url, e.enabled,
-                        e.secret_key_id, e.secret_nonce, e.secret_ciphertext
+                        e.secret_key_id, e.secret_nonce, e.secret_ciphertext,
+                        e.previous_secret_key_id, e.previous_secret_nonce, e.previous_secret_ciphertext,
+                        coalesce(e.previous_secret_expires_at > now(), false)
                  from postiz.webhook_deliveries d
                  join postiz.webhook_endpoints e on e.id = d.endpoint_id
                  where d.id = $1",
@@ -263,9 +265,25 @@ impl DeliverWebhooks {
                 return Ok(Handled::Failed);
             }
         };
+        // After a rotation the replaced secret signs beside the new one for a day. One that
+        // cannot be opened is left out: the current secret's signature is still there.
+        let previous = match (row.get::<_, Option<String>>(11), row.get::<_, Option<Vec<u8>>>(12), row.get::<_, Option<Vec<u8>>>(13)) {
+            (Some(key_id), Some(nonce), Some(ciphertext)) if row.get::<_, bool>(14) => {
+                match self.keyring.decrypt(&Sealed { key_id, nonce, ciphertext }, &binding) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        tracing::warn!(webhook.endpoint = %endpoint_id, error = %e, "the previous webhook signing secret cannot be opened; signing with the current one only");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         drop(client);
 
-        let attempt = self.post(&url, secret.expose_secret(), &message_id(event_id), body).await;
+        let mut secrets = vec![secret.expose_secret()];
+        secrets.extend(previous.as_ref().map(|p| p.expose_secret()));
+        let attempt = self.post(&url, &secrets, &message_id(event_id), body).await;
         let attempt_no = attempts + 1;
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
@@ -333,8 +351,10 @@ impl DeliverWebhooks {
         Ok(handled)
     }
 
-    /// One signed POST; the SSRF guard first (names are checked again as they resolve).
-    async fn post(&self, url: &str, secret: &str, id: &str, body: String) -> Attempt {
+    /// One POST signed with each of `secrets` (the current one first; space-separated
+    /// signatures, as Standard Webhooks specifies for rotation); the SSRF guard first (names
+    /// are checked again as they resolve).
+    async fn post(&self, url: &str, secrets: &[&str], id: &str, body: String) -> Attempt {
         let parsed = match Url::parse(url) {
             Ok(u) => u,
             Err(_) => return Attempt::Failed { code: None, reason: "the endpoint URL is not a valid address".into() },
@@ -343,8 +363,8 @@ impl DeliverWebhooks {
             return Attempt::Failed { code: None, reason };
         }
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = match sign(secret, id, timestamp, &body) {
-            Ok(s) => s,
+        let signature = match secrets.iter().map(|secret| sign(secret, id, timestamp, &body)).collect::<anyhow::Result<Vec<_>>>() {
+            Ok(s) => s.join(" "),
             Err(_) => return Attempt::Failed { code: None, reason: "the endpoint's signing secret is malformed".into() },
         };
         let sent = self

@@ -91,6 +91,7 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/workspaces/{ws}/webhooks/{id}/deliveries/{delivery}/redeliver", post(webhooks::redeliver))
         .route("/workspaces/{ws}/webhooks/{id}/test", post(webhooks::send_test))
+        .route("/workspaces/{ws}/webhooks/{id}/rotate-secret", post(webhooks::rotate_secret))
         .route("/workspaces/{ws}/calendar", get(calendar::get))
         .route("/workspaces/{ws}/changes", get(changes::get))
         .route("/workspaces/{ws}/posts/{id}/analytics", get(analytics::post::get))

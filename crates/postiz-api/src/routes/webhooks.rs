@@ -1,6 +1,7 @@
 //! Outgoing webhook endpoints of a workspace: list, create (the signing secret is shown once),
-//! update (turning a disabled endpoint on again queues its waiting deliveries), delete, the
-//! delivery log, redelivering one delivery and sending a test event.
+//! update (turning a disabled endpoint on again queues its waiting deliveries), rotate the
+//! secret (the new one shown once; the old one signs beside it for a day), delete, the delivery
+//! log, redelivering one delivery and sending a test event.
 //!
 //! Endpoints are managed by admins and owners, read by every member (RLS,
 //! `20261206020000_create_webhook_endpoints.sql`). The secret (`whsec_…`) is sealed with the
@@ -106,6 +107,8 @@ pub struct EndpointView {
     pub disabled_reason: Option<String>,
     /// Failed attempts since the last success.
     pub consecutive_failures: i32,
+    /// Until when the secret replaced by the last rotation still signs beside the current one.
+    pub previous_secret_valid_until: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -166,7 +169,11 @@ pub struct Queued {
     pub delivery_id: i64,
 }
 
-const COLUMNS: &str = "id, url, description, events, social_account_id, enabled, disabled_reason, consecutive_failures, created_at";
+const COLUMNS: &str = "id, url, description, events, social_account_id, enabled, disabled_reason, consecutive_failures, created_at,
+                       case when previous_secret_expires_at > now() then previous_secret_expires_at end";
+
+/// How long the secret a rotation replaces keeps signing: a day for the receiver to switch.
+const PREVIOUS_SECRET_SECS: f64 = 86_400.0;
 
 fn view(r: &Row) -> EndpointView {
     EndpointView {
@@ -179,6 +186,7 @@ fn view(r: &Row) -> EndpointView {
         disabled_reason: r.get(6),
         consecutive_failures: r.get(7),
         created_at: r.get(8),
+        previous_secret_valid_until: r.get(9),
     }
 }
 
@@ -369,6 +377,48 @@ pub async fn update(
         tracing::info!(workspace.id = %ws, webhook.endpoint = %id, queued = n, "webhook endpoint turned on again");
     }
     Ok(Json(view(&row)))
+}
+
+/// `POST /workspaces/{ws}/webhooks/{id}/rotate-secret` (admin+): a new signing secret, shown
+/// this once. The secret it replaces keeps signing beside it for a day (each delivery carries
+/// both signatures), so a receiver that has not switched yet still verifies them.
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    connect: Connect,
+    user: AuthUser,
+    Ids((ws, id)): Ids<(Uuid, Uuid)>,
+) -> Result<Json<CreatedEndpoint>, ApiError> {
+    let mut client = state.pool.get().await?;
+    let tx = user_tx(&mut client, &user).await?;
+    require_role(&tx, ws, Role::Admin).await?;
+    if tx.query_opt("select 1 from postiz.webhook_endpoints where workspace_id = $1 and id = $2", &[&ws, &id]).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    tx.commit().await?;
+    let secret = new_secret();
+    let sealed = connect
+        .0
+        .keyring
+        .encrypt(&SecretString::from(secret.clone()), &Binding { workspace_id: ws, social_account_id: id, field: Field::WebhookSecret });
+    // Members cannot read the sealed secret, so the copy into `previous_*` runs as the service
+    // role, for the endpoint the admin check above was made for.
+    let service = connect.0.service_pool.get().await?;
+    let row = service
+        .query_opt(
+            &format!(
+                "update postiz.webhook_endpoints set
+                   previous_secret_key_id = secret_key_id, previous_secret_nonce = secret_nonce,
+                   previous_secret_ciphertext = secret_ciphertext,
+                   previous_secret_expires_at = now() + make_interval(secs => $6),
+                   secret_key_id = $3, secret_nonce = $4, secret_ciphertext = $5
+                 where workspace_id = $1 and id = $2 returning {COLUMNS}"
+            ),
+            &[&ws, &id, &sealed.key_id, &sealed.nonce, &sealed.ciphertext, &PREVIOUS_SECRET_SECS],
+        )
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tracing::info!(workspace.id = %ws, webhook.endpoint = %id, "webhook signing secret rotated");
+    Ok(Json(CreatedEndpoint { secret, view: view(&row) }))
 }
 
 /// `DELETE /workspaces/{ws}/webhooks/{id}` (admin+; 204): the endpoint and its log.
