@@ -48,9 +48,11 @@ pub fn AccountsPage(ws: Ws) -> impl IntoView {
             <h2 class="postiz-title">"Accounts"</h2>
             <Transition fallback=|| view! { <Loading/> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
-                    {move || Suspend::new(async move {
-                        let (accounts, networks) = data.await?;
+                    {move || {
+                        // Read before awaiting (the screen may be gone by then).
                         let w = ws.get_value();
+                        Suspend::new(async move {
+                        let (accounts, networks) = data.await?;
                         Ok::<_, UiError>(view! {
                             <TargetPicker choice version/>
                             <div class="postiz-account-list">
@@ -59,7 +61,7 @@ pub fn AccountsPage(ws: Ws) -> impl IntoView {
                             </div>
                             {w.can_admin().then(|| view! { <ConnectPanel ws=w.clone() networks choice version/> })}
                         })
-                    })}
+                    })}}
                 </ErrorBoundary>
             </Transition>
         </section>

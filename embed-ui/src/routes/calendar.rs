@@ -467,12 +467,14 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <Loading/> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
-                    {move || Suspend::new(async move {
+                    {move || {
+                        // Read before awaiting: the screen may be gone when the data arrives, and a
+                        // disposed value must not be read then (it panics).
+                        let (k, at, z) = (kind.get_untracked(), anchor.get_untracked(), zone.get_untracked());
+                        Suspend::new(async move {
                         let cal = data.await?;
                         let started = now_perf();
-                        let k = kind.get_untracked();
-                        let (first, days) = window(k, anchor.get_untracked());
-                        let z = zone.get_untracked();
+                        let (first, days) = window(k, at);
                         let keys: Vec<i64> = if k.hourly() {
                             (first..first + days).flat_map(|d| (0..24).map(move |h| d * 24 + h)).collect()
                         } else {
@@ -504,7 +506,7 @@ pub fn CalendarPage(ws: Ws) -> impl IntoView {
                                 {grid}
                             </div>
                         })
-                    })}
+                    })}}
                 </ErrorBoundary>
             </Transition>
         </section>

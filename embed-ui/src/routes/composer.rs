@@ -234,6 +234,8 @@ pub fn ComposerPage(ws: Ws, edit: Option<String>) -> impl IntoView {
                         let zone = zone.clone();
                         move || {
                             let zone = zone.clone();
+                            // Read before awaiting (the screen may be gone by then).
+                            let ws = ws.get_value();
                             Suspend::new(async move {
                                 let (accounts, networks, tags, post) = loaded.await?;
                                 let form = Form::new();
@@ -242,7 +244,7 @@ pub fn ComposerPage(ws: Ws, edit: Option<String>) -> impl IntoView {
                                     None => form.at.set(time::to_input(&zone, time::now() + 3_600_000.0)),
                                 }
                                 Ok::<_, UiError>(view! {
-                                    <ComposerForm ws=ws.get_value() form accounts networks tags post zone=zone.clone()/>
+                                    <ComposerForm ws=ws form accounts networks tags post zone=zone.clone()/>
                                 })
                             })
                         }
@@ -494,7 +496,10 @@ fn ComposerForm(
                 Ok(s) => match s.at.as_deref().and_then(time::parse) {
                     Some(ms) => {
                         form.mode.set("once".into());
-                        form.at.set(time::to_input(&zone.get_value(), ms));
+                        // The composer may be gone by now: nothing to fill then.
+                        if let Some(z) = zone.try_get_value() {
+                            form.at.set(time::to_input(&z, ms));
+                        }
                     }
                     None if s.slots == 0 => toasts.show("This account has no posting times yet (Accounts → Time slots).", true),
                     None => toasts.show("Every slot in the next weeks is taken.", true),

@@ -71,10 +71,15 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
         <section class="postiz-post">
             <Transition fallback=|| view! { <Loading/> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
-                    {move || Suspend::new(async move {
-                        let p = post.await?;
-                        Ok::<_, UiError>(view! { <PostBody ws=ws.get_value() post=p zone=zone.get_value() reload=tick/> })
-                    })}
+                    {move || {
+                        // Read before awaiting: the screen may be gone when the post arrives, and a
+                        // disposed value must not be read then (it panics).
+                        let (w, z) = (ws.get_value(), zone.get_value());
+                        Suspend::new(async move {
+                            let p = post.await?;
+                            Ok::<_, UiError>(view! { <PostBody ws=w post=p zone=z reload=tick/> })
+                        })
+                    }}
                 </ErrorBoundary>
             </Transition>
         </section>

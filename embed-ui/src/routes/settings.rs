@@ -376,7 +376,7 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                             .get("previous_secret_valid_until")
                             .and_then(Value::as_str)
                             .and_then(crate::time::parse)
-                            .map(|ms| zone.with_value(|z| crate::time::describe(z, ms)))
+                            .and_then(|ms| zone.try_with_value(|z| crate::time::describe(z, ms)))
                             .unwrap_or_default();
                         if let Some(s) = v.get("secret").and_then(Value::as_str) {
                             secret.set(None);
