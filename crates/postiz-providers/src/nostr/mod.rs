@@ -81,13 +81,8 @@ impl NostrProvider {
     ) -> Result<Event, ProviderError> {
         let mut content = text.trim_end().to_owned();
         let mut tags = Vec::new();
-        for m in media {
-            let Some(url) = &m.public_url else {
-                return Err(ProviderError::rejected(
-                    NETWORK,
-                    format!("Nostr notes link to their media, and {} has no public address yet; try again in a moment", m.filename),
-                ));
-            };
+        // `publish` refused every file without a public URL before sending anything.
+        for (m, url) in media.iter().filter_map(|m| m.public_url.as_ref().map(|u| (m, u))) {
             content.push_str(if content.is_empty() { "" } else { "\n" });
             content.push_str(url.as_str());
             let mut imeta = vec!["imeta".to_owned(), format!("url {url}"), format!("m {}", m.mime), format!("size {}", m.data.len())];
