@@ -48,6 +48,14 @@ impl fmt::Display for UiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UiError::Network(m) => write!(f, "The Postiz service could not be reached ({m}). Check your connection and retry."),
+            // Signed out elsewhere: the API's sentence says so and what to do.
+            UiError::Unauthorized { code, message } if code == "session_ended" => {
+                let mut chars = message.chars();
+                match chars.next() {
+                    Some(first) => write!(f, "{}{}", first.to_uppercase(), chars.as_str()),
+                    None => f.write_str("Your session has ended: sign in again to continue."),
+                }
+            }
             UiError::Unauthorized { message, .. } => write!(f, "Your session could not be verified: {message}"),
             UiError::Forbidden { message, .. } => write!(f, "Not allowed: {message}"),
             UiError::NotFound => f.write_str("Not found (it may have been deleted, or it belongs to another workspace)."),

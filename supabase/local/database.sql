@@ -46,6 +46,21 @@ create unique index if not exists users_email_partial_key on auth.users (email) 
 alter table auth.users owner to supabase_auth_admin;
 alter table auth.users enable row level security;
 
+-- Signed-in sessions, as Supabase Auth keeps them (the `session_id` claim of access tokens names
+-- one). Locally the demo host, standing in for Auth, writes them: signing out deletes them, and a
+-- token whose session is gone no longer passes `GET /auth/v1/user`.
+create table if not exists auth.sessions (
+  id uuid primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  user_agent text,
+  not_after timestamptz
+);
+create index if not exists sessions_user_id_idx on auth.sessions (user_id);
+alter table auth.sessions owner to supabase_auth_admin;
+alter table auth.sessions enable row level security;
+
 -- The four helpers, as Supabase Auth's migrations define them: the legacy per-claim setting wins,
 -- else the key of request.jwt.claims; an empty string counts as unset.
 create or replace function auth.uid() returns uuid language sql stable as $$

@@ -45,7 +45,7 @@ pub async fn run() -> anyhow::Result<()> {
     let mut running = running;
 
     println!(
-        "\nrunning:\n  demo host       {public}/dashboard/postiz  (sign in as a demo user; the module shares the session)\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
+        "\nrunning:\n  demo host       {public}/dashboard/postiz  (sign in as a demo user; the module shares the session)\n  mailbox         {public}/mailbox  (invite emails; the demo host stands in for Supabase Auth)\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
         public = s.server.public_url.trim_end_matches('/'),
         base = s.server.base_path,
     );

@@ -4,6 +4,9 @@
 //! it), and runs the module API in-process under `/dashboard/postiz/api` on the same origin, so
 //! the module rides on the host's session: no second login.
 
+mod auth_server;
+mod auth_store;
+mod mailbox;
 mod pages;
 mod seed;
 mod session;
@@ -28,7 +31,9 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::session::Issuer;
+use crate::auth_store::AuthStore;
+use crate::mailbox::Mailbox;
+use crate::session::{CookieSession, Issuer};
 
 /// Command-line options (each also readable from the environment).
 #[derive(Debug, Parser)]
@@ -50,10 +55,14 @@ struct Cli {
     no_seed: bool,
 }
 
-/// The host's own state.
+/// The host's own state (and its stand-in for Supabase Auth's).
 #[derive(Clone, Debug)]
 struct Host {
     issuer: Arc<Issuer>,
+    store: AuthStore,
+    mailbox: Arc<Mailbox>,
+    /// The host's origin (`server.public_url`): links in emails, allowed redirects.
+    origin: Arc<String>,
     ui_dir: Arc<PathBuf>,
     base_route: Arc<String>,
     api_base: Arc<String>,
@@ -78,21 +87,38 @@ async fn main() -> anyhow::Result<()> {
     if !cli.no_seed {
         let url = match &cli.seed_db_url {
             Some(u) => u.clone(),
-            None => superuser_url(secrecy::ExposeSecret::expose_secret(&db_url)),
+            None => url_as(secrecy::ExposeSecret::expose_secret(&db_url), "supabase_admin"),
         };
         seed::seed(&url, keyring.as_deref()).await?;
         tracing::info!("demo data seeded");
     }
+    // Standing in for Supabase Auth, the host reads and writes schema `auth` as Auth does.
+    let auth_url = url_as(secrecy::ExposeSecret::expose_secret(&db_url), "supabase_auth_admin");
+    let store = AuthStore::new(postiz_db::connect_pool(&auth_url.into(), 4)?);
 
     let supabase = settings.supabase.url.trim_end_matches('/').to_owned();
     let cookie = cookie_name_for(&supabase).context("SUPABASE_URL has no host")?;
+    let issuer = Arc::new(Issuer::new(&supabase, cookie.clone(), jwt_secret.clone(), cli.token_ttl_secs));
+    // The module asks Supabase Auth (here: this host, at SUPABASE_URL) whether a session still
+    // stands before sensitive actions, with the project's anon key, as against a real project.
+    let anon_key = issuer.api_key("anon").context("making the local anon key")?;
+    let service_key = secrecy::SecretString::from(issuer.api_key("service_role").context("making the local service-role key")?);
     let verifier = SessionVerifier::new(VerifierConfig {
         hs256_secret: Some(jwt_secret.clone()),
         jwks: None,
         issuer: format!("{supabase}/auth/v1"),
         audience: settings.supabase.jwt_audience.clone(),
         leeway_secs: 5,
-    });
+    })
+    .with_session_check(postiz_api::auth::SessionCheck::new(
+        &supabase,
+        &anon_key,
+        Duration::from_secs(settings.supabase.session_check_secs),
+    ));
+    tracing::info!(
+        auth = %format!("{supabase}/auth/v1"),
+        "standing in for Supabase Auth: sessions are confirmed before sensitive actions, invite emails land in /mailbox"
+    );
     let http = HttpClient::new(HttpSettings { private_allow: settings.private_servers.allow.clone(), ..HttpSettings::default() })
         .context("building the HTTP client")?;
     let registry = Arc::new(Registry::with_defaults(&http, cli.sandbox_url.clone()));
@@ -126,13 +152,21 @@ async fn main() -> anyhow::Result<()> {
     {
         api = api.layer(axum::Extension(Arc::new(public)));
     }
+    // Invitees without an account get the stand-in's invite email, as with the service-role key.
+    let landing = url::Url::parse(&settings.invite_redirect_url()).context("supabase.invite_redirect_url")?;
+    let emails = postiz_api::auth::InviteEmails::new(&supabase, service_key, landing, Duration::from_secs(10))
+        .context("building the Supabase Auth client")?;
     api = api
+        .layer(axum::Extension(Arc::new(emails)))
         .layer(axum::Extension(Arc::new(media)))
         .layer(axum::Extension(Arc::new(postiz_api::routes::public::PublicApi::from_settings(&settings.public_api))));
 
     let base_route = "/dashboard/postiz".to_owned();
     let host = Host {
-        issuer: Arc::new(Issuer::new(&supabase, cookie, jwt_secret, cli.token_ttl_secs)),
+        issuer,
+        store,
+        mailbox: Arc::new(Mailbox::default()),
+        origin: Arc::new(settings.server.public_url.trim_end_matches('/').to_owned()),
         ui_dir: Arc::new(cli.ui_dir.clone()),
         base_route: Arc::new(base_route.clone()),
         api_base: Arc::new(format!("/{}", base_path.trim_matches('/'))),
@@ -161,6 +195,12 @@ fn host_routes(host: Host) -> Router {
         .route("/logout", post(logout))
         .route("/auth/session", get(current_session))
         .route("/auth/refresh", post(refresh))
+        // Supabase Auth's endpoints the module calls (SUPABASE_URL is this host locally).
+        .route("/auth/v1/health", get(auth_server::health))
+        .route("/auth/v1/user", get(auth_server::user))
+        .route("/auth/v1/invite", post(auth_server::invite))
+        .route("/auth/v1/verify", get(auth_server::verify))
+        .route("/mailbox", get(mailbox_page))
         .route("/dashboard", get(dashboard))
         .route("/dashboard/postiz", get(module_page))
         // The bundle: content-named files cached for a year, the entry revalidated, brotli or
@@ -171,10 +211,10 @@ fn host_routes(host: Host) -> Router {
         .layer(axum::middleware::from_fn(postiz_api::response_policy::no_store))
 }
 
-/// The database URL with `supabase_admin` as the user (local clusters trust loopback logins).
-fn superuser_url(url: &str) -> String {
+/// The database URL with `user` as the user (local clusters trust loopback logins).
+fn url_as(url: &str, user: &str) -> String {
     match url.split_once("://").and_then(|(scheme, rest)| rest.split_once('@').map(|(_, host)| (scheme, host))) {
-        Some((scheme, host)) => format!("{scheme}://supabase_admin@{host}"),
+        Some((scheme, host)) => format!("{scheme}://{user}@{host}"),
         None => url.to_owned(),
     }
 }
@@ -191,10 +231,20 @@ fn cookie_header(headers: &HeaderMap) -> String {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("; ")
 }
 
-/// The signed-in demo user: the one the session cookie's refresh token names, if we signed it.
-fn signed_in(host: &Host, headers: &HeaderMap) -> Option<seed::DemoUser> {
-    let (id, _) = host.issuer.verified(&cookie_header(headers))?;
-    seed::users().into_iter().find(|u| u.id == id)
+/// The signed-in user: the one the session cookie's refresh token names, if we signed it and
+/// its session still stands (not signed out here or everywhere).
+async fn signed_in(host: &Host, headers: &HeaderMap) -> Option<(seed::DemoUser, CookieSession)> {
+    let cookie = host.issuer.verified(&cookie_header(headers))?;
+    match host.store.session_user(cookie.session_id, cookie.user).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(_)) => return None,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "reading the session");
+            return None;
+        }
+    }
+    let user = host.store.user(cookie.user).await.ok().flatten()?;
+    Some((user, cookie))
 }
 
 /// Where to send the browser after signing in: `next` when it is a path on this host, else none.
@@ -274,13 +324,21 @@ fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
 }
 
 #[derive(Deserialize)]
-struct Next {
+struct LoginQuery {
     next: Option<String>,
+    error: Option<String>,
 }
 
-async fn login_page(Query(q): Query<Next>) -> Html<String> {
+async fn login_page(State(host): State<Host>, Query(q): Query<LoginQuery>) -> Response {
     let next = q.next.as_deref().and_then(local_next).unwrap_or_else(|| DEFAULT_NEXT.to_owned());
-    Html(pages::login(&seed::users(), &next))
+    let problem = match q.error.as_deref() {
+        Some("invite_link") => Some("This invite link was used already or has expired: ask for a new invitation."),
+        _ => None,
+    };
+    match host.store.sign_in_list().await {
+        Ok(users) => Html(pages::login(&users, &next, problem)).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("the users cannot be read: {e}")).into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -290,10 +348,14 @@ struct LoginForm {
 }
 
 async fn login(State(host): State<Host>, Form(form): Form<LoginForm>) -> Response {
-    let Some(user) = seed::users().into_iter().find(|u| u.id == form.user) else {
+    let Ok(Some(user)) = host.store.user(form.user).await else {
         return (StatusCode::BAD_REQUEST, "unknown demo user").into_response();
     };
-    match host.issuer.session(&user) {
+    let signed = match host.store.start_session(user.id).await {
+        Ok(session_id) => host.issuer.session(&user, session_id),
+        Err(e) => Err(e),
+    };
+    match signed {
         Ok((_, session)) => {
             // Only paths on this host: never an open redirect.
             let next = form.next.as_deref().and_then(local_next).unwrap_or_else(|| DEFAULT_NEXT.to_owned());
@@ -303,15 +365,32 @@ async fn login(State(host): State<Host>, Form(form): Form<LoginForm>) -> Respons
     }
 }
 
-async fn logout(State(host): State<Host>) -> Response {
+#[derive(Deserialize)]
+struct LogoutForm {
+    /// `global` signs out every session of the user (`supabase.auth.signOut({ scope: 'global' })`).
+    scope: Option<String>,
+}
+
+/// Signing out ends the session in `auth.sessions` (or all of the user's), so tokens already
+/// handed out stop passing `GET /auth/v1/user` although they have not expired.
+async fn logout(State(host): State<Host>, headers: HeaderMap, Form(form): Form<LogoutForm>) -> Response {
+    if let Some(cookie) = host.issuer.verified(&cookie_header(&headers)) {
+        let ended = match form.scope.as_deref() {
+            Some("global") => host.store.end_all_sessions(cookie.user).await.map(|_| ()),
+            _ => host.store.end_session(cookie.session_id).await,
+        };
+        if let Err(e) = ended {
+            return (StatusCode::SERVICE_UNAVAILABLE, format!("signing out failed: {e}")).into_response();
+        }
+    }
     with_cookies(Redirect::to("/login").into_response(), host.issuer.clear_cookies())
 }
 
 /// What a host's `supabase.auth.getSession()` would answer (for bearer-mode embedding), for a
-/// session we signed.
+/// session we signed that still stands.
 async fn current_session(State(host): State<Host>, headers: HeaderMap) -> Response {
-    match host.issuer.verified(&cookie_header(&headers)) {
-        Some((_, s)) => axum::Json(json!({ "access_token": s["access_token"], "expires_at": s["expires_at"] })).into_response(),
+    match signed_in(&host, &headers).await {
+        Some((_, s)) => axum::Json(json!({ "access_token": s.value["access_token"], "expires_at": s.value["expires_at"] })).into_response(),
         None => (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "signed out" }))).into_response(),
     }
 }
@@ -320,10 +399,13 @@ async fn current_session(State(host): State<Host>, headers: HeaderMap) -> Respon
 /// user is the one our signed refresh token names ([`signed_in`]); a cookie we did not sign is
 /// 401, whatever user it claims.
 async fn refresh(State(host): State<Host>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&host, &headers) else {
+    let Some((user, cookie)) = signed_in(&host, &headers).await else {
         return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "signed out" }))).into_response();
     };
-    match host.issuer.session(&user) {
+    if let Err(e) = host.store.touch_session(cookie.session_id).await {
+        tracing::warn!(error = %format!("{e:#}"), "could not mark the session refreshed");
+    }
+    match host.issuer.session(&user, cookie.session_id) {
         Ok((token, session)) => {
             with_cookies(axum::Json(json!({ "access_token": token })).into_response(), host.issuer.set_cookies(&session))
         }
@@ -332,15 +414,21 @@ async fn refresh(State(host): State<Host>, headers: HeaderMap) -> Response {
 }
 
 async fn dashboard(State(host): State<Host>, headers: HeaderMap) -> Response {
-    match signed_in(&host, &headers) {
-        Some(user) => Html(pages::dashboard(&user)).into_response(),
+    match signed_in(&host, &headers).await {
+        Some((user, _)) => Html(pages::dashboard(&user)).into_response(),
         None => Redirect::to("/login?next=/dashboard").into_response(),
     }
 }
 
+/// The emails the stand-in for Supabase Auth sent (open to anyone who can reach the demo host,
+/// as Inbucket is on a local Supabase stack).
+async fn mailbox_page(State(host): State<Host>) -> Html<String> {
+    Html(pages::mailbox(&host.mailbox.all()))
+}
+
 /// `/dashboard/postiz` and every deep link under it: the host shell with the module mounted.
 async fn module_page(State(host): State<Host>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
-    let Some(user) = signed_in(&host, &headers) else {
+    let Some((user, _)) = signed_in(&host, &headers).await else {
         let next = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
         return Redirect::to(&format!("/login?next={}", pages::url_encode(&next))).into_response();
     };
@@ -359,6 +447,9 @@ mod tests {
     use base64::Engine;
     use secrecy::SecretString;
     use serde_json::Value;
+
+    use postiz_api::auth::{AuthError, AuthHealth, InviteEmailOutcome, InviteEmails, SessionCheck};
+    use postiz_testkit::TestDatabase;
 
     use super::*;
 
@@ -408,19 +499,27 @@ mod tests {
         }
     }
 
-    /// The host's routes on 127.0.0.1:0; its base URL and issuer.
-    async fn serve() -> (String, Arc<Issuer>) {
-        let issuer = Arc::new(Issuer::new("http://127.0.0.1:54321", COOKIE.into(), SecretString::from("demo-host-test-secret"), 3600));
+    /// The host's routes on 127.0.0.1:0 over a fresh database with the demo users, standing in
+    /// for Supabase Auth at its own origin (as `cargo xtask run` has it): its base URL, issuer
+    /// and database.
+    async fn serve() -> (String, Arc<Issuer>, TestDatabase) {
+        let db = TestDatabase::new().await;
+        seed::seed(&db.url_for("supabase_admin"), None).await.expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let issuer = Arc::new(Issuer::new(&base, COOKIE.into(), SecretString::from("demo-host-test-secret"), 3600));
+        let pool = postiz_db::connect_pool(&SecretString::from(db.url_for("supabase_auth_admin")), 2).expect("pool");
         let host = Host {
             issuer: Arc::clone(&issuer),
+            store: AuthStore::new(pool),
+            mailbox: Arc::new(Mailbox::default()),
+            origin: Arc::new(base.clone()),
             ui_dir: Arc::new(PathBuf::from("/nonexistent/ui")),
             base_route: Arc::new("/dashboard/postiz".into()),
             api_base: Arc::new("/dashboard/postiz/api".into()),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, host_routes(host)).await });
-        (format!("http://{addr}"), issuer)
+        (base, issuer, db)
     }
 
     fn client() -> reqwest::Client {
@@ -448,7 +547,7 @@ mod tests {
 
     #[tokio::test]
     async fn sign_in_redirects_only_to_paths_on_this_host() {
-        let (base, _) = serve().await;
+        let (base, _, _db) = serve().await;
         let alice = seed::users()[0].id;
         for evil in ["//evil.test/", "/\\evil.test/", "\\\\evil.test", "/\t/evil.test", "/%5Cevil.test", "https://evil.test/"] {
             let r = sign_in(&base, alice, evil).await;
@@ -462,6 +561,143 @@ mod tests {
         assert!(!page.contains("evil.test"), "{page}");
     }
 
+    /// The `Cookie` header a browser sends after `answer` set its cookies.
+    fn cookie_of(answer: &reqwest::Response) -> String {
+        answer
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter(|c| !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The access token in the session cookie `cookie`.
+    fn access_token(cookie: &str) -> String {
+        postiz_api::auth::access_token_from_cookie_header(cookie, COOKIE).expect("an access token in the cookie")
+    }
+
+    async fn sign_out(base: &str, cookie: &str, scope: &str) -> reqwest::Response {
+        client()
+            .post(format!("{base}/logout"))
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form(&[("scope", scope)]))
+            .send()
+            .await
+            .expect("logout")
+    }
+
+    /// The module's own client for Supabase Auth, pointed at the host (a fresh one each time, so
+    /// that no earlier yes is remembered).
+    fn session_check(base: &str, issuer: &Issuer) -> SessionCheck {
+        SessionCheck::new(base, &issuer.api_key("anon").expect("anon key"), Duration::from_secs(30))
+    }
+
+    #[tokio::test]
+    async fn signing_out_ends_the_session_for_the_module_as_supabase_auth_does() {
+        let (base, issuer, _db) = serve().await;
+        let alice = seed::users()[0].id;
+        // Alice signed in in two browsers.
+        let (laptop, phone) =
+            (cookie_of(&sign_in(&base, alice, "/dashboard").await), cookie_of(&sign_in(&base, alice, "/dashboard").await));
+        assert_eq!(session_check(&base, &issuer).health().await, AuthHealth::Reachable(format!("GoTrue {}", env!("CARGO_PKG_VERSION"))));
+        for cookie in [&laptop, &phone] {
+            assert_eq!(session_check(&base, &issuer).confirm(&access_token(cookie)).await, Ok(()));
+        }
+        // Signing out on the phone ends that session only.
+        let r = sign_out(&base, &phone, "local").await;
+        assert_eq!(location(&r), "/login");
+        assert_eq!(session_check(&base, &issuer).confirm(&access_token(&phone)).await, Err(AuthError::SessionEnded));
+        assert_eq!(session_check(&base, &issuer).confirm(&access_token(&laptop)).await, Ok(()));
+        let r = client().post(format!("{base}/auth/refresh")).header(header::COOKIE, &phone).send().await.expect("refresh");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "an ended session is not renewed");
+        // A refresh keeps the session: the renewed token stands as long as the session does.
+        let r = client().post(format!("{base}/auth/refresh")).header(header::COOKIE, &laptop).send().await.expect("refresh");
+        assert_eq!(r.status(), StatusCode::OK);
+        let renewed = r.json::<Value>().await.expect("json")["access_token"].as_str().expect("token").to_owned();
+        assert_eq!(issuer.access(&renewed).map(|(_, s)| s), issuer.access(&access_token(&laptop)).map(|(_, s)| s));
+
+        // Signed out everywhere from a third browser: every token ends, though none expired.
+        let desk = cookie_of(&sign_in(&base, alice, "/dashboard").await);
+        sign_out(&base, &desk, "global").await;
+        for token in [access_token(&laptop), renewed] {
+            assert_eq!(session_check(&base, &issuer).confirm(&token).await, Err(AuthError::SessionEnded));
+        }
+        let r = client().get(format!("{base}/dashboard")).header(header::COOKIE, &laptop).send().await.expect("page");
+        assert_eq!(location(&r), "/login?next=/dashboard", "the host's own pages see it too");
+
+        // What Supabase Auth answers without a key, without a token, and for a token not its own.
+        let r = client().get(format!("{base}/auth/v1/user")).bearer_auth(access_token(&laptop)).send().await.expect("user");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(r.json::<Value>().await.expect("json")["message"], "Invalid API key");
+        let anon = issuer.api_key("anon").expect("key");
+        let r = client().get(format!("{base}/auth/v1/user")).header("apikey", &anon).send().await.expect("user");
+        assert_eq!(r.json::<Value>().await.expect("json")["error_code"], "no_authorization");
+        let r = client().get(format!("{base}/auth/v1/user")).header("apikey", &anon).bearer_auth(&anon).send().await.expect("user");
+        assert_eq!((r.status(), r.json::<Value>().await.expect("json")["error_code"].clone()), (StatusCode::FORBIDDEN, json!("bad_jwt")));
+    }
+
+    #[tokio::test]
+    async fn an_invite_email_signs_the_invitee_in_once_and_lands_on_the_invitation() {
+        let (base, issuer, db) = serve().await;
+        let landing = url::Url::parse(&format!("{base}/dashboard/postiz/invite")).expect("url");
+        let service_key = SecretString::from(issuer.api_key("service_role").expect("key"));
+        let emails = InviteEmails::new(&base, service_key, landing, Duration::from_secs(5)).expect("client");
+        assert_eq!(emails.send("Carol@Example.test", "workspace-invite-token", "Acme").await, InviteEmailOutcome::Sent);
+        // Someone with an account is not sent one: the module shows them the invitation.
+        assert_eq!(emails.send("alice@acme.test", "another-token", "Acme").await, InviteEmailOutcome::HasAccount);
+        // The anon key may not invite.
+        let anon = InviteEmails::new(
+            &base,
+            SecretString::from(issuer.api_key("anon").expect("key")),
+            emails.redirect_for(""),
+            Duration::from_secs(5),
+        )
+        .expect("client");
+        assert!(
+            matches!(anon.send("dave@example.test", "t", "Acme").await, InviteEmailOutcome::Refused(why) if why.contains("service key"))
+        );
+
+        let page = client().get(format!("{base}/mailbox")).send().await.expect("mailbox").text().await.expect("html");
+        assert!(page.contains("You have been invited to Acme") && page.contains("Carol@Example.test"), "{page}");
+        assert!(!page.contains("dave@"), "nothing sent for a refused request");
+        let link =
+            page.split("class=\"host-mail-link\" href=\"").nth(1).and_then(|r| r.split('"').next()).expect("a link").replace("&amp;", "&");
+        assert!(link.starts_with(&format!("{base}/auth/v1/verify?")), "{link}");
+        let invited: Vec<(Option<String>,)> = db
+            .superuser()
+            .await
+            .query("select email_confirmed_at::text from auth.users where email = 'carol@example.test' and invited_at is not null", &[])
+            .await
+            .expect("query")
+            .iter()
+            .map(|r| (r.get(0),))
+            .collect();
+        assert_eq!(invited, vec![(None,)], "invited, not confirmed yet");
+
+        // Following the link confirms Carol, signs her in and lands on the invitation.
+        let r = client().get(&link).send().await.expect("verify");
+        assert_eq!(location(&r), "/dashboard/postiz/invite?invite=workspace-invite-token");
+        let carol = cookie_of(&r);
+        assert_eq!(session_check(&base, &issuer).confirm(&access_token(&carol)).await, Ok(()));
+        let token_user = issuer.access(&access_token(&carol)).map(|(u, _)| u);
+        let carol_id: Uuid =
+            db.superuser().await.query_one("select id from auth.users where email = 'carol@example.test'", &[]).await.expect("id").get(0);
+        assert_eq!(token_user, Some(carol_id));
+        let login = client().get(format!("{base}/login")).send().await.expect("login").text().await.expect("html");
+        assert!(login.contains(r#"data-user="carol@example.test""#), "she can sign in again later");
+        // A second use of the link says so on the sign-in page.
+        let again = client().get(&link).send().await.expect("verify");
+        assert_eq!(location(&again), "/login?error=invite_link");
+        let page = client().get(format!("{base}/login?error=invite_link")).send().await.expect("login").text().await.expect("html");
+        assert!(page.contains("This invite link was used already or has expired"), "{page}");
+        // Invited again after confirming: she has an account now.
+        assert_eq!(emails.send("carol@example.test", "t2", "Acme").await, InviteEmailOutcome::HasAccount);
+    }
+
     /// A `Cookie` header holding `session` as `@supabase/ssr` would.
     fn cookie_with(session: &Value) -> String {
         format!("{COOKIE}=base64-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session.to_string()))
@@ -469,7 +705,7 @@ mod tests {
 
     #[tokio::test]
     async fn refresh_refuses_a_cookie_the_host_did_not_sign() {
-        let (base, issuer) = serve().await;
+        let (base, issuer, _db) = serve().await;
         let users = seed::users();
         let (alice, bob) = (users[0].clone(), users[1].clone());
         // A session cookie written by hand naming Bob, as the old host accepted it.
@@ -479,7 +715,7 @@ mod tests {
         }));
         // And one whose refresh token is signed, but with another secret.
         let elsewhere = Issuer::new("http://127.0.0.1:54321", COOKIE.into(), SecretString::from("some other secret"), 3600);
-        let foreign = cookie_with(&elsewhere.session(&bob).expect("session").1);
+        let foreign = cookie_with(&elsewhere.session(&bob, Uuid::new_v4()).expect("session").1);
         for (what, cookie) in [("forged", &forged), ("foreign", &foreign)] {
             let r = client().post(format!("{base}/auth/refresh")).header(header::COOKIE, cookie).send().await.expect("refresh");
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{what}");
@@ -491,16 +727,7 @@ mod tests {
         }
 
         // The cookie sign-in sets is refreshed, for the user it names, and is not cached.
-        let login = sign_in(&base, alice.id, "/dashboard").await;
-        let cookie = login
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter(|c| !c.contains("Max-Age=0"))
-            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let cookie = cookie_of(&sign_in(&base, alice.id, "/dashboard").await);
         let r = client().post(format!("{base}/auth/refresh")).header(header::COOKIE, &cookie).send().await.expect("refresh");
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store", "a fresh access token");

@@ -1,6 +1,7 @@
 //! The host's own pages: deliberately plain HTML with its own (aggressive) CSS, to show that the
 //! module keeps its layout inside the host and follows the host's theme variables.
 
+use crate::mailbox::Mail;
 use crate::seed::DemoUser;
 
 /// Escapes text for HTML.
@@ -48,9 +49,9 @@ fn shell(title: &str, user: Option<&DemoUser>, body: &str, head: &str) -> String
     let who = user
         .map(|u| {
             format!(
-                r#"<span class="host-user">{} ({})</span><form method="post" action="/logout" style="display:inline"><button class="host-logout">Sign out</button></form>"#,
-                esc(u.name),
-                esc(u.email)
+                r#"<span class="host-user">{} ({})</span><form method="post" action="/logout" style="display:inline"><button class="host-logout">Sign out</button></form><form method="post" action="/logout" style="display:inline"><input type="hidden" name="scope" value="global"><button class="host-logout-everywhere" title="Ends every session of this account, in every browser">Sign out everywhere</button></form>"#,
+                esc(&u.name),
+                esc(&u.email)
             )
         })
         .unwrap_or_default();
@@ -70,6 +71,7 @@ fn shell(title: &str, user: Option<&DemoUser>, body: &str, head: &str) -> String
   <strong>HostApp</strong>
   <a href="/dashboard">Dashboard</a>
   <a href="/dashboard/postiz">Social planner</a>
+  <a href="/mailbox">Mailbox</a>
   <a href="#" onclick="const n = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'; localStorage.setItem('host-theme', n); location.reload(); return false;">Toggle theme</a>
   <span style="flex:1"></span>{who}
 </header>
@@ -80,8 +82,9 @@ fn shell(title: &str, user: Option<&DemoUser>, body: &str, head: &str) -> String
     )
 }
 
-/// The login page: pick a demo user.
-pub fn login(users: &[DemoUser], next: &str) -> String {
+/// The login page: pick a demo user (or someone who joined through an invite email); `problem`
+/// says why the visitor landed here, when something went wrong.
+pub fn login(users: &[DemoUser], next: &str, problem: Option<&str>) -> String {
     let buttons: String = users
         .iter()
         .map(|u| {
@@ -89,16 +92,19 @@ pub fn login(users: &[DemoUser], next: &str) -> String {
                 r#"<form method="post" action="/login" class="host-login"><input type="hidden" name="user" value="{id}"><input type="hidden" name="next" value="{next}"><button data-user="{email}">Sign in as {name}</button> <small>{email} — {note}</small></form>"#,
                 id = u.id,
                 next = esc(next),
-                email = esc(u.email),
-                name = esc(u.name),
-                note = esc(u.role_note),
+                email = esc(&u.email),
+                name = esc(&u.name),
+                note = esc(&u.role_note),
             )
         })
         .collect();
     shell(
         "Sign in",
         None,
-        &format!("<h1>Sign in to HostApp</h1><p>Demo users (sessions are signed like Supabase Auth's):</p>{buttons}"),
+        &format!(
+            "<h1>Sign in to HostApp</h1>{}<p>Demo users (sessions are signed like Supabase Auth's):</p>{buttons}",
+            problem.map(|p| format!(r#"<p class="host-problem" role="alert">{}</p>"#, esc(p))).unwrap_or_default()
+        ),
         "",
     )
 }
@@ -110,8 +116,32 @@ pub fn dashboard(user: &DemoUser) -> String {
         Some(user),
         &format!(
             "<h1>Welcome, {}</h1><p>This is the host app. The <a href=\"/dashboard/postiz\">social planner</a> is a module mounted inside it.</p>",
-            esc(user.name)
+            esc(&user.name)
         ),
+        "",
+    )
+}
+
+/// The mailbox: what the stand-in for Supabase Auth emailed, newest first.
+pub fn mailbox(mails: &[Mail]) -> String {
+    let items: String = mails
+        .iter()
+        .map(|m| {
+            format!(
+                r#"<article class="host-mail"><h2>{subject}</h2><p><small>To <span class="host-mail-to">{to}</span> · {sent}</small></p><p>{text}</p><p><a class="host-mail-link" href="{link}">Accept the invite</a></p></article>"#,
+                subject = esc(&m.subject),
+                to = esc(&m.to),
+                sent = esc(&m.sent_at),
+                text = esc(&m.text),
+                link = esc(&m.link),
+            )
+        })
+        .collect();
+    let body = if items.is_empty() { "<p>No email has been sent yet.</p>".to_owned() } else { items };
+    shell(
+        "Mailbox",
+        None,
+        &format!("<h1>Mailbox</h1><p>Emails Supabase Auth would have sent (locally the demo host stands in for it).</p>{body}"),
         "",
     )
 }

@@ -20,13 +20,13 @@ pub struct DemoUser {
     /// `auth.users.id`.
     pub id: Uuid,
     /// Email.
-    pub email: &'static str,
+    pub email: String,
     /// Display name.
-    pub name: &'static str,
+    pub name: String,
     /// `user_metadata.bio`: long for one user, so that user's session cookie is chunked.
     pub bio: String,
     /// What the login page says about them.
-    pub role_note: &'static str,
+    pub role_note: String,
 }
 
 /// Acme.
@@ -39,24 +39,24 @@ pub fn users() -> Vec<DemoUser> {
     vec![
         DemoUser {
             id: uuid!("a11ce000-0000-4000-8000-000000000001"),
-            email: "alice@acme.test",
-            name: "Alice Owner",
+            email: "alice@acme.test".into(),
+            name: "Alice Owner".into(),
             bio: "Runs Acme's social accounts.".into(),
-            role_note: "owner of Acme",
+            role_note: "owner of Acme".into(),
         },
         DemoUser {
             id: uuid!("71c70000-0000-4000-8000-000000000002"),
-            email: "victor@acme.test",
-            name: "Victor Viewer",
+            email: "victor@acme.test".into(),
+            name: "Victor Viewer".into(),
             bio: "Reads the plan.".into(),
-            role_note: "viewer in Acme",
+            role_note: "viewer in Acme".into(),
         },
         DemoUser {
             id: uuid!("b0b00000-0000-4000-8000-000000000003"),
-            email: "bob@globex.test",
-            name: "Bob Globex",
+            email: "bob@globex.test".into(),
+            name: "Bob Globex".into(),
             bio: "Globex marketing. ".repeat(200),
-            role_note: "owner of Globex (long session: chunked cookie)",
+            role_note: "owner of Globex (long session: chunked cookie)".into(),
         },
     ]
 }
