@@ -48,6 +48,9 @@ pub struct AnalyticsArgs {
     /// Connections recording the burst at once.
     #[arg(long, default_value_t = 1)]
     burst_writers: usize,
+    /// Posts whose readings one burst statement records (5 readings each).
+    #[arg(long, default_value_t = 200)]
+    burst_posts_per_statement: usize,
     /// Rows of the export measured through the API binary (0: skip).
     #[arg(long, default_value_t = 1_000_000)]
     export_rows: u64,
@@ -368,17 +371,17 @@ async fn measure(db: &TestDatabase, owners: &[Owner], query: &Query, args: &Anal
 /// `--burst-writers` connections record at once (as several worker processes do), each its own
 /// share of the targets, so their statements touch the same workspaces' rollup rows.
 async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyhow::Result<()> {
-    const TARGETS_PER_STATEMENT: usize = 200;
-    let per_statement = TARGETS_PER_STATEMENT as u64 * METRICS.len() as u64;
+    let targets_per_statement = args.burst_posts_per_statement.max(1);
+    let per_statement = targets_per_statement as u64 * METRICS.len() as u64;
     let statements = args.burst.div_ceil(per_statement) as usize;
-    // The targets read, chosen before the clock starts (200 per statement, in id order).
+    // The targets read, chosen before the clock starts (in id order).
     let ids: Vec<uuid::Uuid> = admin
-        .query("select id from postiz.post_targets order by id limit $1", &[&i64::try_from(statements * TARGETS_PER_STATEMENT)?])
+        .query("select id from postiz.post_targets order by id limit $1", &[&i64::try_from(statements * targets_per_statement)?])
         .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let chunks: Vec<Vec<uuid::Uuid>> = ids.chunks(TARGETS_PER_STATEMENT).map(<[uuid::Uuid]>::to_vec).collect();
+    let chunks: Vec<Vec<uuid::Uuid>> = ids.chunks(targets_per_statement).map(<[uuid::Uuid]>::to_vec).collect();
     let writers = args.burst_writers.max(1);
     let mut clients = Vec::with_capacity(writers);
     for _ in 0..writers {

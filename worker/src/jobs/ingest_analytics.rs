@@ -143,9 +143,14 @@ impl IngestAnalytics {
             by_account.entry(w.account_id).or_default().push(w);
         }
         let rounds = by_account.into_values().map(|watches| self.fetch_account(watches));
+        let mut readings = Vec::new();
         for (watch, outcome) in futures_util::future::join_all(rounds).await.into_iter().flatten() {
-            match &outcome {
-                Outcome::Recorded(_) => stats.recorded += 1,
+            match outcome {
+                Outcome::Recorded(numbers) => {
+                    stats.recorded += 1;
+                    readings.push((watch, numbers));
+                    continue;
+                }
                 Outcome::Postpone(_) => stats.postponed += 1,
                 Outcome::Retry(_) => stats.retried += 1,
                 Outcome::Stop(..) => stats.stopped += 1,
@@ -153,10 +158,40 @@ impl IngestAnalytics {
             // One failed write must not drop the others' outcomes: it is logged, and that watch
             // is read again when its lease runs out.
             if let Err(e) = self.record(&watch, outcome).await {
-                tracing::warn!(job = "ingest_analytics", watch.id = %watch.id, error = ?e, "recording a reading failed");
+                tracing::warn!(job = "ingest_analytics", watch.id = %watch.id, error = ?e, "recording an outcome failed");
             }
         }
+        // The round's readings in one statement: the rollup triggers' cost is mostly per
+        // statement (see the migration record_analytics_in_batches). If it fails, the watches
+        // are read again when their leases run out.
+        if let Err(e) = self.record_readings(&readings).await {
+            tracing::warn!(job = "ingest_analytics", readings = readings.len(), error = ?e, "recording the round's readings failed");
+        }
         Ok(stats)
+    }
+
+    /// Records the readings of a round at once, each under its watch's lease.
+    async fn record_readings(&self, readings: &[(Watch, Analytics)]) -> Result<(), StoreError> {
+        if readings.is_empty() {
+            return Ok(());
+        }
+        let watches: Vec<Uuid> = readings.iter().map(|(w, _)| w.id).collect();
+        let leases: Vec<DateTime<Utc>> = readings.iter().map(|(w, _)| w.lease).collect();
+        let observed: Vec<DateTime<Utc>> = readings.iter().map(|(_, n)| n.fetched_at).collect();
+        let metrics: Vec<Value> = readings
+            .iter()
+            .map(|(_, n)| Value::Object(n.metrics.iter().map(|m| (m.name.as_str().to_owned(), Value::from(m.value))).collect()))
+            .collect();
+        let raw: Vec<Value> =
+            readings.iter().map(|(_, n)| if n.raw.is_object() { n.raw.clone() } else { Value::Object(Map::new()) }).collect();
+        let client = self.store.pool().get().await?;
+        client
+            .execute(
+                "select postiz_private.service_record_analytics_batch($1, $2, $3, $4, $5)",
+                &[&watches, &leases, &observed, &metrics, &raw],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Writes the post cadence (`[analytics] post_cadence_hours`) to the database, where the
@@ -292,19 +327,12 @@ impl IngestAnalytics {
     }
 
     async fn record(&self, w: &Watch, outcome: Outcome) -> Result<(), StoreError> {
+        if let Outcome::Recorded(numbers) = outcome {
+            return self.record_readings(&[(w.clone(), numbers)]).await;
+        }
         let client = self.store.pool().get().await?;
         match outcome {
-            Outcome::Recorded(numbers) => {
-                let metrics: Map<String, Value> =
-                    numbers.metrics.iter().map(|m| (m.name.as_str().to_owned(), Value::from(m.value))).collect();
-                let raw = if numbers.raw.is_object() { numbers.raw.clone() } else { Value::Object(Map::new()) };
-                client
-                    .execute(
-                        "select postiz_private.service_record_analytics($1, $2, $3, $4, $5)",
-                        &[&w.id, &w.lease, &numbers.fetched_at, &Value::Object(metrics), &raw],
-                    )
-                    .await?;
-            }
+            Outcome::Recorded(_) => {}
             Outcome::Postpone(wait) => failed(&client, w, "postpone", "", Utc::now() + wait).await?,
             Outcome::Retry(reason) => {
                 let at = Utc::now() + backoff(w.failures);
