@@ -7,6 +7,8 @@ use crate::{db, settings};
 const SANDBOX_BIND: &str = "127.0.0.1:7979";
 /// Where the worker serves Prometheus metrics locally.
 const METRICS_BIND: &str = "127.0.0.1:9187";
+/// Where the module API (in the demo host) serves its Prometheus metrics locally.
+const API_METRICS_BIND: &str = "127.0.0.1:9188";
 
 /// The README's first command. Starts the database, the sandbox network, the publish worker and
 /// the module API, prints where everything is, then waits for Ctrl-C or `cargo xtask stop`.
@@ -39,13 +41,13 @@ pub async fn run() -> anyhow::Result<()> {
         services::spawn("sandbox", "postiz-sandbox", &["--bind", SANDBOX_BIND], &env)?,
         services::spawn("worker", "postiz-worker", &["run", "--metrics", METRICS_BIND], &env)?,
         // The demo host serves the module page, the UI bundle and the module API on one origin.
-        services::spawn("demo-host", "postiz-demo-host", &[], &env)?,
+        services::spawn("demo-host", "postiz-demo-host", &["--metrics", API_METRICS_BIND], &env)?,
     ];
     services::write_pids(&running)?;
     let mut running = running;
 
     println!(
-        "\nrunning:\n  demo host       {public}/dashboard/postiz  (sign in as a demo user; the module shares the session)\n  mailbox         {public}/mailbox  (invite emails; the demo host stands in for Supabase Auth)\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
+        "\nrunning:\n  demo host       {public}/dashboard/postiz  (sign in as a demo user; the module shares the session)\n  mailbox         {public}/mailbox  (invite emails; the demo host stands in for Supabase Auth)\n  module API      {public}{base}/health\n  sandbox network {sandbox_url}/_control/posts\n  worker metrics  http://{METRICS_BIND}/metrics\n  API metrics     http://{API_METRICS_BIND}/metrics\n  logs            .postiz/logs/\n\npress Ctrl-C (or run `cargo xtask stop`) to stop everything",
         public = s.server.public_url.trim_end_matches('/'),
         base = s.server.base_path,
     );

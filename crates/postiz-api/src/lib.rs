@@ -9,6 +9,7 @@ mod checks;
 mod error;
 mod extract;
 pub mod input;
+pub mod metrics;
 mod occurrences;
 pub mod request_id;
 pub mod response_policy;

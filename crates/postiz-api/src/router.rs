@@ -2,10 +2,11 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 
-use crate::{AppState, request_id, response_policy, routes};
+use crate::{AppState, metrics, request_id, response_policy, routes};
 
 /// The module API, mounted under `base_path` (default `/dashboard/postiz/api`). Every response
-/// carries a request id and follows [`response_policy`] (not cached, one error shape).
+/// carries a request id and follows [`response_policy`] (not cached, one error shape); each is
+/// counted and timed by route ([`metrics`]; recorded only where a recorder is installed).
 pub fn router(state: AppState, base_path: &str) -> Router {
     let api = Router::new()
         .route("/health", get(routes::health::get))
@@ -17,5 +18,9 @@ pub fn router(state: AppState, base_path: &str) -> Router {
         .nest("/public/v1", routes::public::routes())
         .with_state(state);
     let base = format!("/{}", base_path.trim_matches('/'));
-    Router::new().nest(&base, api).layer(middleware::from_fn(response_policy::layer)).layer(middleware::from_fn(request_id::layer))
+    Router::new()
+        .nest(&base, api)
+        .layer(middleware::from_fn(response_policy::layer))
+        .layer(middleware::from_fn(request_id::layer))
+        .layer(middleware::from_fn(metrics::layer))
 }

@@ -53,6 +53,9 @@ struct Cli {
     /// Do not write the demo data.
     #[arg(long)]
     no_seed: bool,
+    /// Serve the module API's Prometheus metrics at `/metrics` on this address.
+    #[arg(long, env = "POSTIZ_API_METRICS")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 /// The host's own state (and its stand-in for Supabase Auth's).
@@ -76,6 +79,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let settings = postiz_config::load().context("loading configuration")?;
     let secrets = postiz_config::Secrets::from_env().context("reading secrets from the environment")?;
+    if let Some(bind) = cli.metrics {
+        let handle = postiz_api::metrics::install().context("installing the metrics recorder")?;
+        tokio::spawn(async move {
+            if let Err(e) = postiz_api::metrics::serve(bind, handle).await {
+                tracing::error!(error = %e, address = %bind, "the metrics endpoint stopped");
+            }
+        });
+    }
     let jwt_secret = secrets.jwt_secret.clone().context("SUPABASE_JWT_SECRET must be set: the demo host signs sessions with it")?;
     let db_url = settings.database_url(&secrets);
     let pool = postiz_db::connect_pool(&db_url, settings.database.pool_size)?;

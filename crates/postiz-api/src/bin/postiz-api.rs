@@ -16,6 +16,10 @@ struct Cli {
     /// Base URL of the sandbox network, when it is enabled (as for the worker).
     #[arg(long, env = "POSTIZ_SANDBOX_URL")]
     sandbox_url: Option<url::Url>,
+    /// Serve Prometheus metrics (requests by route and status, latency) at `/metrics` on this
+    /// address, e.g. 127.0.0.1:9188; a listener of its own, not reachable through the API.
+    #[arg(long, env = "POSTIZ_API_METRICS")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 #[tokio::main]
@@ -26,6 +30,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let settings = postiz_config::load().context("loading configuration")?;
     let secrets = postiz_config::Secrets::from_env().context("reading secrets from the environment")?;
+    if let Some(bind) = cli.metrics {
+        let handle = postiz_api::metrics::install().context("installing the metrics recorder")?;
+        tokio::spawn(async move {
+            if let Err(e) = postiz_api::metrics::serve(bind, handle).await {
+                tracing::error!(error = %e, address = %bind, "the metrics endpoint stopped");
+            }
+        });
+    }
     let pool = postiz_db::connect_pool(&settings.database_url(&secrets), settings.database.pool_size)?;
     let service_pool = postiz_db::service_pool(&settings.database_url(&secrets), settings.database.pool_size.div_ceil(4).max(2))?;
     let keyring = match secrets.token_encryption_keys.as_ref() {
