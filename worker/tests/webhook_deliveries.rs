@@ -358,6 +358,39 @@ async fn repeated_failures_disable_the_endpoint_and_tell_its_admins() {
     let queued: i64 = su.query_one("select count(*) from pgmq.q_webhooks", &[]).await.unwrap().get(0);
     assert_eq!(queued, 0, "their messages are set aside until it is turned on again");
     assert!(w.received().is_empty());
+
+    // The admin sends a test event while it is off: it is tried once, and its failure neither
+    // retries nor counts (nor tells anyone again).
+    let test_event = "select postiz_private.emit_webhook_event($1, 'webhook.test', null, '{\"message\": \"test\"}'::jsonb, $2)";
+    su.execute(test_event, &[&w.workspace, &w.endpoint]).await.unwrap();
+    job.run_once().await.unwrap();
+    job.run_once().await.unwrap();
+    let test = w.deliveries().await.into_iter().find(|r| r.0 == "webhook.test").unwrap();
+    assert_eq!((test.1.as_str(), test.2, test.3), ("failed", 1, Some(500)), "{test:?}");
+    let after: i32 =
+        su.query_one("select consecutive_failures from postiz.webhook_endpoints where id = $1", &[&w.endpoint]).await.unwrap().get(0);
+    assert_eq!(after, failures, "a test does not count toward the endpoint's failures");
+    let told: i64 = su
+        .query_one("select count(*) from postiz.notifications where workspace_id = $1 and kind = 'webhook_disabled'", &[&w.workspace])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(told, 1);
+    // Fixed on the receiver's side, a test goes through (verified by the receiver), and the
+    // endpoint stays off until an admin turns it on.
+    w.set_mode("ok");
+    su.execute(test_event, &[&w.workspace, &w.endpoint]).await.unwrap();
+    job.run_once().await.unwrap();
+    let got = w.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (&got[0]["verified"], &got[0]["payload"]["type"]),
+        (&serde_json::json!(true), &serde_json::json!("webhook.test")),
+        "{got:?}"
+    );
+    let enabled: bool = su.query_one("select enabled from postiz.webhook_endpoints where id = $1", &[&w.endpoint]).await.unwrap().get(0);
+    assert!(!enabled);
+    assert!(w.deliveries().await.iter().filter(|r| r.0 != "webhook.test").all(|r| r.1 == "pending"), "the held deliveries still wait");
 }
 
 #[tokio::test]

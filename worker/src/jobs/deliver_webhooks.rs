@@ -38,6 +38,8 @@ use super::Job;
 
 /// The queue the event triggers send to.
 pub const WEBHOOKS_QUEUE: &str = "webhooks";
+/// The event an admin sends from the settings to check an endpoint.
+const TEST_EVENT: &str = "webhook.test";
 
 /// The job's knobs.
 #[derive(Debug, Clone)]
@@ -220,7 +222,7 @@ impl DeliverWebhooks {
                 "select d.status::text, d.attempts, d.event_id, d.payload::text, d.workspace_id, e.id, e.url, e.enabled,
                         e.secret_key_id, e.secret_nonce, e.secret_ciphertext,
                         e.previous_secret_key_id, e.previous_secret_nonce, e.previous_secret_ciphertext,
-                        coalesce(e.previous_secret_expires_at > now(), false)
+                        coalesce(e.previous_secret_expires_at > now(), false), d.event_type
                  from postiz.webhook_deliveries d
                  join postiz.webhook_endpoints e on e.id = d.endpoint_id
                  where d.id = $1",
@@ -243,7 +245,10 @@ impl DeliverWebhooks {
         let endpoint_id: Uuid = row.get(5);
         let url: String = row.get(6);
         let enabled: bool = row.get(7);
-        if !enabled {
+        // A test event goes to a turned-off endpoint too (an admin checks it works before turning
+        // it on again), once: it neither retries nor counts toward the endpoint's failures.
+        let probe = !enabled && row.get::<_, String>(15) == TEST_EVENT;
+        if !enabled && !probe {
             // Turning the endpoint on again queues its pending deliveries anew.
             pgmq::archive(&**client, WEBHOOKS_QUEUE, msg.msg_id).await?;
             return Ok(Handled::Held);
@@ -295,18 +300,20 @@ impl DeliverWebhooks {
                     &[&delivery_id, &i32::from(code)],
                 )
                 .await?;
-                tx.execute(
-                    "update postiz.webhook_endpoints set consecutive_failures = 0, failing_since = null
-                     where id = $1 and (consecutive_failures <> 0 or failing_since is not null)",
-                    &[&endpoint_id],
-                )
-                .await?;
+                if !probe {
+                    tx.execute(
+                        "update postiz.webhook_endpoints set consecutive_failures = 0, failing_since = null
+                         where id = $1 and (consecutive_failures <> 0 or failing_since is not null)",
+                        &[&endpoint_id],
+                    )
+                    .await?;
+                }
                 pgmq::delete(&*tx, WEBHOOKS_QUEUE, msg.msg_id).await?;
                 Handled::Delivered
             }
             Attempt::Failed { code, reason } => {
                 let code = code.map(i32::from);
-                let give_up = attempt_no >= self.config.max_attempts;
+                let give_up = probe || attempt_no >= self.config.max_attempts;
                 let delay = self.backoff(attempt_no);
                 tx.execute(
                     "update postiz.webhook_deliveries set attempts = attempts + 1, last_attempt_at = now(),
@@ -317,18 +324,24 @@ impl DeliverWebhooks {
                     &[&delivery_id, &code, &reason, &give_up, &f64::from(delay)],
                 )
                 .await?;
-                let streak = tx
-                    .query_one(
-                        "update postiz.webhook_endpoints set consecutive_failures = consecutive_failures + 1,
+                let streak = if probe {
+                    None
+                } else {
+                    Some(
+                        tx.query_one(
+                            "update postiz.webhook_endpoints set consecutive_failures = consecutive_failures + 1,
                            failing_since = coalesce(failing_since, now())
                          where id = $1
                          returning consecutive_failures, failing_since <= now() - make_interval(secs => $2)",
-                        &[&endpoint_id, &self.config.disable_after.as_secs_f64()],
+                            &[&endpoint_id, &self.config.disable_after.as_secs_f64()],
+                        )
+                        .await?,
                     )
-                    .await?;
-                let failures: i32 = streak.get(0);
-                let too_long: bool = streak.get(1);
-                if failures >= self.config.disable_after_failures || too_long {
+                };
+                if let Some(streak) = streak
+                    && let (failures, too_long) = (streak.get::<_, i32>(0), streak.get::<_, bool>(1))
+                    && (failures >= self.config.disable_after_failures || too_long)
+                {
                     let why = format!("It failed {failures} time{} in a row (last: {reason}).", if failures == 1 { "" } else { "s" });
                     let disabled: bool =
                         tx.query_one("select postiz_private.service_disable_webhook_endpoint($1, $2)", &[&endpoint_id, &why]).await?.get(0);
