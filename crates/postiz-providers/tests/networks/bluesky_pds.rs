@@ -4,10 +4,12 @@
 //! account), and reads what the PDS stored back with an independent XRPC client.
 
 use bytes::Bytes;
-use postiz_domain::MediaKind;
+use postiz_domain::{AspectFit, MediaId, MediaKind, MediaRef, Network, PostVariant};
 use postiz_providers::bluesky::BlueskyProvider;
+use postiz_providers::rules::ContentRules;
 use postiz_providers::{
     AccountRef, Credentials, FindQuery, Provider, ProviderError, PublishMedia, PublishRequest, PublishedItem, SecretString, TokenSet,
+    validate,
 };
 use postiz_testkit::bluesky_pds::{BlueskyPds, PdsAccount};
 use secrecy::ExposeSecret;
@@ -270,4 +272,81 @@ async fn an_uncertain_attempt_is_found_on_the_pds_and_a_deleted_post_is_gone() {
     assert!(c.pds.get_record(&sent.id).await.is_none(), "the record is deleted on the PDS");
     assert!(c.pds.list_records(&c.owner.did, "app.bsky.feed.post").await.is_empty());
     assert!(c.provider.find_published(&c.tokens.access_token, &c.account, &query(text)).await.unwrap().is_none());
+}
+
+fn variant(text: &str, media: Vec<MediaRef>) -> PostVariant {
+    PostVariant { text: text.into(), media, ..Default::default() }
+}
+
+fn media_ref(size: usize) -> MediaRef {
+    MediaRef {
+        id: MediaId(uuid::Uuid::nil()),
+        kind: MediaKind::Image,
+        mime: "image/png".into(),
+        size_bytes: size as u64,
+        width: Some(1),
+        height: Some(1),
+        duration_ms: None,
+        alt: None,
+        name: None,
+        video: Default::default(),
+        aspect_fit: AspectFit::Refuse,
+    }
+}
+
+/// A PNG of exactly `size` bytes (the pixel, then padding after its end chunk).
+fn png_of(size: usize) -> PublishMedia {
+    let mut m = pixel("padded");
+    let mut data = m.data.to_vec();
+    data.resize(size, 0);
+    m.data = Bytes::from(data);
+    m
+}
+
+/// The content rules are the PDS's own limits: what they accept, the PDS stores; one past
+/// them, the rules refuse and so does the PDS, as a refusal (not a transient failure). An image
+/// of exactly `max_bytes` (the size the worker recompresses stills to) is stored. The PDS
+/// (0.5.35) does not enforce the lexicon's blob `maxSize` itself (it stored a 1,000,001-byte
+/// image too): the limit is applied by apps and the AppView, so the rules are our only guard.
+#[tokio::test]
+async fn the_content_rules_are_the_limits_the_pds_enforces() {
+    let c = connect("pz-limits").await;
+    let rules = ContentRules::for_network(Network::Bluesky);
+    let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}";
+    assert_eq!(family.len(), 25);
+    // 300 graphemes (600 bytes), and 3000 bytes (120 graphemes).
+    for (n, text) in [(0, "ä".repeat(300)), (1, family.repeat(120))] {
+        assert!(validate(&variant(&text, vec![]), rules).is_empty(), "{n}");
+        let post = c.publish(&PublishRequest::text(format!("pds-limit-{n}"), text.as_str())).await.unwrap();
+        assert_eq!(c.stored(&post.id).await["value"]["text"], text.as_str());
+    }
+    let image = png_of(1_000_000);
+    assert!(validate(&variant("at the limit", vec![media_ref(image.data.len())]), rules).is_empty());
+    let mut post = PublishRequest::text("pds-limit-image", "at the limit");
+    post.items[0].media.push(image.clone());
+    let published = c.publish(&post).await.unwrap();
+    let cid = c.stored(&published.id).await["value"]["embed"]["images"][0]["image"]["ref"]["$link"].as_str().unwrap().to_owned();
+    assert_eq!(c.pds.get_blob(&c.owner.did, &cid).await.len(), 1_000_000);
+    assert_eq!(rules.media.image.as_ref().unwrap().max_bytes, 1_000_000);
+
+    let before = c.pds.list_records(&c.owner.did, "app.bsky.feed.post").await.len();
+    for (n, text, says) in [(0, "ä".repeat(301), "maximum 300,"), (1, family.repeat(121), "maximum 3000,")] {
+        assert!(!validate(&variant(&text, vec![]), rules).is_empty(), "{n}");
+        let err = c.publish(&PublishRequest::text(format!("pds-over-{n}"), text.as_str())).await.unwrap_err();
+        // The PDS's own words reach the user: "grapheme too big (maximum 300, got 301)".
+        assert!(matches!(err, ProviderError::Rejected { .. }) && err.to_string().contains(says), "{n}: {err:?}");
+    }
+    assert_eq!(c.pds.list_records(&c.owner.did, "app.bsky.feed.post").await.len(), before, "nothing over the limits was stored");
+}
+
+/// People copy their handle as Bluesky shows it, `@alice.bsky.social`; the PDS refused that
+/// ("Invalid identifier or password") until the adapter dropped the `@`.
+#[tokio::test]
+async fn the_account_signs_in_with_its_email_or_its_handle_as_typed() {
+    let c = connect("pz-signin").await;
+    for typed in [format!("{}@example.test", "pz-signin"), format!("@{}", c.owner.handle), format!(" {} ", c.owner.handle.to_uppercase())] {
+        let creds = Credentials { identifier: typed.clone(), ..credentials(&c, &c.app_password) };
+        let done = c.provider.login(&creds).await.unwrap_or_else(|e| panic!("{typed:?}: {e}"));
+        assert_eq!(done.account.id, c.owner.did, "{typed:?}");
+    }
 }
