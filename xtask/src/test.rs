@@ -68,6 +68,10 @@ pub async fn run(args: TestArgs) -> anyhow::Result<()> {
     if args.only.is_empty() || args.only.iter().any(|s| matches!(s, Suite::Cargo | Suite::E2e)) {
         crate::debian::ensure(crate::debian::FFMPEG)?;
     }
+    if args.only.is_empty() || args.only.contains(&Suite::Cargo) {
+        crate::debian::ensure(crate::debian::BUILD_TOOLS)?;
+        crate::debian::ensure(crate::debian::PYTHON)?;
+    }
     let (cluster, started) = db::up().await?;
     db::print_location(&cluster, started);
 
