@@ -65,8 +65,19 @@ impl BlueskyPds {
         SHARED.get_or_init(Self::start).await
     }
 
-    /// Installs the PDS on first use, starts it and waits until `/xrpc/_health` answers.
+    /// Installs the PDS on first use, starts it and waits until `/xrpc/_health` answers. Its
+    /// rate limits are off.
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// [`BlueskyPds::start`] with the PDS's own rate limits on (as on bsky.social: e.g.
+    /// `createSession` 30 per 5 minutes per identifier).
+    pub async fn start_rate_limited() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(rate_limits: bool) -> Self {
         let root = tokio::task::spawn_blocking(install).await.unwrap();
         let port = free_port();
         let plc_port = free_port();
@@ -87,6 +98,7 @@ impl BlueskyPds {
             .env("POSTIZ_PLC_PORT", plc_port.to_string())
             .env("POSTIZ_PDS_DIR", &dir)
             .env("POSTIZ_PDS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("POSTIZ_PDS_RATE_LIMITS", rate_limits.to_string())
             .stdin(Stdio::piped())
             .stdout(std::fs::File::create(&log).unwrap())
             .stderr(std::fs::File::create(dir.join("pds.err")).unwrap())

@@ -210,8 +210,8 @@ impl BlueskyProvider {
 }
 
 /// The identifier as `createSession` takes it. Bluesky shows handles as `@alice.bsky.social`
-/// and people type them so, but the PDS only knows `alice.bsky.social` (it answers "Invalid
-/// identifier or password" otherwise); an email never starts with `@`.
+/// and people type them so, but the PDS looks any identifier with an `@` up as an email and
+/// answers "Invalid identifier or password"; an email never starts with `@`.
 fn identifier(typed: &str) -> &str {
     let typed = typed.trim();
     typed.strip_prefix('@').unwrap_or(typed)

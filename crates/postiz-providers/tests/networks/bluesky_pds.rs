@@ -350,3 +350,26 @@ async fn the_account_signs_in_with_its_email_or_its_handle_as_typed() {
         assert_eq!(done.account.id, c.owner.did, "{typed:?}");
     }
 }
+
+/// The PDS's own rate limit (`createSession`: 30 per 5 minutes per identifier, counted before
+/// the password is checked) comes back as `RateLimited` with the wait its `ratelimit-reset`
+/// header gives, not as bad credentials. The 30 allowed attempts go at once: the PDS makes
+/// every login take at least 350 ms (against timing attacks).
+#[tokio::test]
+async fn the_pds_rate_limit_is_rate_limited_with_its_reset() {
+    let pds = BlueskyPds::start_rate_limited().await;
+    let provider = BlueskyProvider::new(client());
+    let creds = Credentials {
+        identifier: "pz-nobody.test".into(),
+        password: SecretString::from("abcd-efgh-ijkl-mnop"),
+        server: Some(server(&pds)),
+    };
+    let allowed = futures_util::future::join_all((0..30).map(|_| provider.login(&creds))).await;
+    for (n, answer) in allowed.into_iter().enumerate() {
+        let err = answer.unwrap_err();
+        assert!(matches!(err, ProviderError::Unauthorized { .. }), "{n}: {err:?}");
+    }
+    let err = provider.login(&creds).await.unwrap_err();
+    let ProviderError::RateLimited { retry_after: Some(wait), .. } = err else { panic!("{err:?}") };
+    assert!(wait > std::time::Duration::from_secs(240) && wait <= std::time::Duration::from_secs(301), "{wait:?}");
+}

@@ -1,6 +1,7 @@
 // A PDS for tests: `@did-plc/server` with an in-memory directory, then `@atproto/pds` pointed at
 // it, both on loopback (run with `node --require ./loopback.cjs`). Configured by the Rust side
-// through POSTIZ_PDS_PORT, POSTIZ_PLC_PORT, POSTIZ_PDS_DIR and POSTIZ_PDS_ADMIN_PASSWORD; prints
+// through POSTIZ_PDS_PORT, POSTIZ_PLC_PORT, POSTIZ_PDS_DIR, POSTIZ_PDS_ADMIN_PASSWORD and
+// POSTIZ_PDS_RATE_LIMITS (`true`: the PDS's own limits, e.g. 30 logins per 5 minutes); prints
 // `ready <url>` once both listen, and exits, removing POSTIZ_PDS_DIR, when its stdin closes (the
 // test process ended).
 import { randomBytes } from 'node:crypto';
@@ -37,7 +38,7 @@ Object.assign(process.env, {
   PDS_DID_PLC_URL: `http://127.0.0.1:${plcPort}`,
   PDS_DATA_DIRECTORY: dir,
   PDS_BLOBSTORE_DISK_LOCATION: blobs,
-  PDS_RATE_LIMITS_ENABLED: 'false',
+  PDS_RATE_LIMITS_ENABLED: process.env.POSTIZ_PDS_RATE_LIMITS === 'true' ? 'true' : 'false',
   LOG_ENABLED: process.env.LOG_ENABLED ?? 'false',
 });
 const env = readEnv();
