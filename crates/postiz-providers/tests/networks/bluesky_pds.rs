@@ -183,6 +183,14 @@ async fn a_main_post_whose_answer_was_lost_is_found_and_the_thread_goes_on_under
     let (main, reply) = (c.stored(&live[0].id).await, c.stored(&live[1].id).await);
     assert_eq!(reply["value"]["reply"], json!({"root": strong_ref(&main), "parent": strong_ref(&main)}));
     assert_eq!(c.pds.list_records(&c.owner.did, "app.bsky.feed.post").await.len(), 2, "nothing sent twice");
+
+    // A reply whose answer was lost is found too. The lookup cannot say which item of the
+    // thread it is (`FindQuery` has no index), so the worker leaves it to the user rather than
+    // recording it as the main post; what matters here is that it is never "not there", which
+    // would make the worker send it again.
+    let query = FindQuery { text: full.items[1].text.clone(), ..query };
+    let found = c.provider.find_published(&c.tokens.access_token, &c.account, &query).await.unwrap().expect("the reply is found");
+    assert_eq!(found.id, live[1].id);
 }
 
 fn pixel(alt: &str) -> PublishMedia {
@@ -249,6 +257,10 @@ async fn a_revoked_app_password_is_unauthorized_and_a_new_one_reconnects() {
     // …while an access JWT already issued stays valid until it expires (2 h on this PDS).
     let post = c.publish(&PublishRequest::text("pds-revoked", "still signed in")).await.unwrap();
     assert!(c.pds.get_record(&post.id).await.is_some());
+    // A token the PDS never issued is refused as unauthorized too.
+    let err =
+        c.provider.publish(&SecretString::from("not-a-token"), &c.account, &PublishRequest::text("pds-bogus", "x")).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Unauthorized { .. }), "{err:?}");
 
     // Reconnecting with a new app password gives the same account.
     let fresh = c.pds.create_app_password(&c.owner, "postiz-2").await;
