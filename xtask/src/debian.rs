@@ -22,6 +22,14 @@ pub struct Package {
 /// with it.
 pub const FFMPEG: Package = Package { name: "ffmpeg", proof: "/usr/bin/ffmpeg", why: "video poster frames" };
 
+/// `build-essential`: the Bluesky tests' PDS needs better-sqlite3, which npm builds from source
+/// (node-gyp: make and g++; prebuilt binaries come from GitHub, which may be unreachable).
+pub const BUILD_TOOLS: Package =
+    Package { name: "build-essential", proof: "/usr/bin/g++", why: "the native build of the Bluesky tests' PDS (better-sqlite3)" };
+
+/// `python3`: node-gyp runs on it (the PDS's native build), and the PyPI test peers' venvs.
+pub const PYTHON: Package = Package { name: "python3", proof: "/usr/bin/python3", why: "node-gyp and the PyPI test peers" };
+
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }

@@ -68,6 +68,10 @@ pub async fn run(args: TestArgs) -> anyhow::Result<()> {
     if args.only.is_empty() || args.only.iter().any(|s| matches!(s, Suite::Cargo | Suite::E2e)) {
         crate::debian::ensure(crate::debian::FFMPEG)?;
     }
+    if args.only.is_empty() || args.only.contains(&Suite::Cargo) {
+        crate::debian::ensure(crate::debian::BUILD_TOOLS)?;
+        crate::debian::ensure(crate::debian::PYTHON)?;
+    }
     let (cluster, started) = db::up().await?;
     db::print_location(&cluster, started);
 
@@ -122,13 +126,14 @@ async fn suites(only: &[Suite], tally: &mut Tally) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The OAuth tests run a real authorization server (`oidc-provider`) on Node; the tests
-/// install it themselves (`npm ci` into `.postiz/peers/oidc`), but Node and npm must exist.
+/// The OAuth tests run a real authorization server (`oidc-provider`) on Node, the Bluesky
+/// tests a real PDS (Node 22 and `@atproto/pds` from npm into `target/peers/bluesky-pds`); the
+/// tests install them themselves, but Node and npm must exist.
 fn check_node() -> anyhow::Result<()> {
     for tool in ["node", "npm"] {
         let ok = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
         if !ok {
-            bail!("`{tool}` is not on PATH: the OAuth tests need Node.js 20+ and npm (Debian: apt-get install -y nodejs npm)");
+            bail!("`{tool}` is not on PATH: the OAuth and Bluesky tests need Node.js 20+ and npm (Debian: apt-get install -y nodejs npm)");
         }
     }
     Ok(())

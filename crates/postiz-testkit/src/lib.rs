@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bluesky_pds;
 mod cluster;
 pub mod nostr_relay;
+mod peers;
 pub mod pypi;
 mod session;
 mod template;

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn root() -> PathBuf {
     crate::project_root()
@@ -16,22 +16,7 @@ pub fn python(name: &str, requirement: &str) -> PathBuf {
     let venv = root().join("target/peers").join(name);
     let py = venv.join("bin/python");
     let marker = venv.join(format!(".installed-{requirement}"));
-    if marker.exists() {
-        return py;
-    }
-    std::fs::create_dir_all(root().join("target/peers")).unwrap();
-    let lock = root().join(format!("target/peers/.{name}-lock"));
-    let started = Instant::now();
-    while std::fs::create_dir(&lock).is_err() {
-        if marker.exists() {
-            return py;
-        }
-        if started.elapsed() > Duration::from_secs(180) {
-            let _ = std::fs::remove_dir(&lock);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let install = || {
+    crate::peers::install_once(&venv, &marker, Duration::from_secs(180), || {
         if !py.exists() {
             let ok =
                 Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 -m venv (is python3-venv installed?)");
@@ -42,12 +27,6 @@ pub fn python(name: &str, requirement: &str) -> PathBuf {
             .status()
             .unwrap_or_else(|e| panic!("pip install {requirement}: {e}"));
         assert!(ok.success(), "pip install {requirement} failed");
-        std::fs::write(&marker, b"").unwrap();
-    };
-    let outcome = std::panic::catch_unwind(install);
-    let _ = std::fs::remove_dir(&lock);
-    if let Err(p) = outcome {
-        std::panic::resume_unwind(p);
-    }
+    });
     py
 }

@@ -209,6 +209,14 @@ impl BlueskyProvider {
     }
 }
 
+/// The identifier as `createSession` takes it. Bluesky shows handles as `@alice.bsky.social`
+/// and people type them so, but the PDS looks any identifier with an `@` up as an email and
+/// answers "Invalid identifier or password"; an email never starts with `@`.
+fn identifier(typed: &str) -> &str {
+    let typed = typed.trim();
+    typed.strip_prefix('@').unwrap_or(typed)
+}
+
 /// XRPC errors: `{"error": "ExpiredToken", "message": "…"}`. An expired or invalid token
 /// comes back as 400 with `ExpiredToken`/`InvalidToken`, so it is mapped to `Unauthorized`.
 fn parse_error(status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> ErrorDetails {
@@ -258,7 +266,7 @@ impl Provider for BlueskyProvider {
             .http
             .client()
             .post(url)
-            .json(&json!({"identifier": credentials.identifier, "password": credentials.password.expose_secret()}));
+            .json(&json!({"identifier": identifier(&credentials.identifier), "password": credentials.password.expose_secret()}));
         self.session_call(rb, &server).await
     }
 

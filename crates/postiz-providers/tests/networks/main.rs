@@ -7,6 +7,7 @@
 mod conformance;
 
 mod bluesky;
+mod bluesky_pds;
 mod discord;
 mod facebook;
 mod instagram;
