@@ -920,6 +920,14 @@ pub struct ApiKey {
     #[serde(default)]
     pub prefix: Option<String>,
     #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+    #[serde(default)]
     pub created_at: Option<String>,
 }
 

@@ -228,47 +228,176 @@ fn Invites(ws: Ws) -> impl IntoView {
     }
 }
 
-/// API keys (`/workspaces/{ws}/api-keys`), for the host's automations.
+/// What each API key scope lets a key do, in the words the settings show.
+const KEY_SCOPES: [(&str, &str); 6] = [
+    ("posts:read", "Read posts"),
+    ("posts:write", "Create and schedule posts"),
+    ("media:read", "Read the media library"),
+    ("media:write", "Upload media"),
+    ("accounts:read", "Read connected accounts"),
+    ("analytics:read", "Read analytics"),
+];
+
+/// Lifetimes offered for a new key (days; none: until revoked).
+const KEY_LIFETIMES: [(&str, &str); 4] =
+    [("", "Never expires"), ("30", "Expires in 30 days"), ("90", "Expires in 90 days"), ("365", "Expires in a year")];
+
+fn scope_label(scope: &str) -> &str {
+    KEY_SCOPES.iter().find(|(s, _)| *s == scope).map_or(scope, |(_, label)| label)
+}
+
+/// API keys (`/workspaces/{ws}/api-keys`), for the host's automations: each with the
+/// permissions it was given and an optional expiry; shown once when created; revoked at once.
 #[component]
 fn ApiKeys(ws: Ws) -> impl IntoView {
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
     let version = RwSignal::new(0u32);
     let ws_id = StoredValue::new(ws.id());
+    let zone = StoredValue::new(ws.ws.time_zone.clone());
     let name = RwSignal::new(String::new());
+    // Least privilege by default: reading posts only.
+    let scopes = RwSignal::new(vec!["posts:read".to_owned()]);
+    let lifetime = RwSignal::new(String::new());
     let secret = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let revoking = RwSignal::new(None::<String>);
     let a = api.clone();
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
         async move { a.get::<Vec<ApiKey>>(&ws_path(&ws_id.get_value(), "/api-keys")).await }
     });
+    let a = api.clone();
     let create = move |_| {
-        let api = api.clone();
+        let api = a.clone();
+        problem.set(None);
+        let chosen = scopes.get_untracked();
+        if name.get_untracked().trim().is_empty() {
+            problem.set(Some("Key name: give the key a name, e.g. the automation that will use it.".into()));
+            return;
+        }
+        if chosen.is_empty() {
+            problem.set(Some("Permissions: choose at least one.".into()));
+            return;
+        }
+        let expires_at =
+            lifetime.get_untracked().parse::<f64>().ok().map(|days| crate::time::iso(crate::time::now() + days * 86_400_000.0));
+        let body = json!({ "name": name.get_untracked().trim(), "scopes": chosen, "expires_at": expires_at });
         leptos::task::spawn_local(async move {
-            match api.post::<Value>(&ws_path(&ws_id.get_value(), "/api-keys"), &json!({ "name": name.get_untracked() })).await {
+            match api.post::<Value>(&ws_path(&ws_id.get_value(), "/api-keys"), &body).await {
                 Ok(v) => {
                     secret.set(v.get("key").or_else(|| v.get("token")).and_then(Value::as_str).map(str::to_owned));
+                    name.set(String::new());
+                    version.update(|x| *x += 1);
+                }
+                Err(e @ UiError::Validation { .. }) => problem.set(Some(e.to_string())),
+                Err(e) => toasts.error(&e),
+            }
+        });
+    };
+    let revoke = move |id: String| {
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            match api.delete(&ws_path(&ws_id.get_value(), &format!("/api-keys/{id}"))).await {
+                Ok(()) => {
+                    revoking.set(None);
                     version.update(|x| *x += 1);
                 }
                 Err(e) => toasts.error(&e),
             }
         });
     };
+    let key_row = move |k: ApiKey| {
+        let zone = zone.get_value();
+        let when = |iso: &Option<String>| iso.as_deref().and_then(crate::time::parse).map(|ms| crate::time::describe(&zone, ms));
+        let state = if let Some(at) = when(&k.revoked_at) {
+            format!("Revoked {at}")
+        } else if k.expires_at.as_deref().and_then(crate::time::parse).is_some_and(|ms| ms <= crate::time::now()) {
+            format!("Expired {}", when(&k.expires_at).unwrap_or_default())
+        } else {
+            let used = k
+                .last_used_at
+                .as_deref()
+                .and_then(crate::time::parse)
+                .map_or_else(|| "Never used".to_owned(), |ms| format!("Last used {}", crate::time::relative(ms)));
+            match when(&k.expires_at) {
+                Some(at) => format!("{used} · expires {at}"),
+                None => format!("{used} · never expires"),
+            }
+        };
+        let active = k.revoked_at.is_none();
+        let id = k.id.clone();
+        let key_name = k.name.clone();
+        let revoke = revoke.clone();
+        view! {
+            <div class="postiz-row postiz-api-key" class:postiz-muted=!active>
+                <span class="postiz-api-key-name">{k.name.clone()}</span>
+                <code>{k.prefix.clone().unwrap_or_default()}"…"</code>
+                <span class="postiz-api-key-scopes">{k.scopes.iter().map(|s| scope_label(s).to_owned()).collect::<Vec<_>>().join(", ")}</span>
+                <span class="postiz-hint">{state}</span>
+                {active.then(|| {
+                    let id = id.clone();
+                    let revoke = revoke.clone();
+                    view! {
+                        {move || {
+                            let id = id.clone();
+                            let revoke = revoke.clone();
+                            if revoking.get().as_deref() == Some(id.as_str()) {
+                                view! {
+                                    <span role="alertdialog" aria-label="Revoke this key?">
+                                        {format!("Revoke “{key_name}”? What uses it stops working at once. ")}
+                                        <button class="postiz-btn postiz-btn-danger" on:click=move |_| revoke(id.clone())>"Revoke"</button>
+                                        <button class="postiz-btn" on:click=move |_| revoking.set(None)>"Cancel"</button>
+                                    </span>
+                                }.into_any()
+                            } else {
+                                view! { <button class="postiz-btn" on:click=move |_| revoking.set(Some(id.clone()))>"Revoke…"</button> }.into_any()
+                            }
+                        }}
+                    }
+                })}
+            </div>
+        }
+    };
     view! {
         <div class="postiz-card">
             <h3 class="postiz-subtitle">"API keys"</h3>
+            <p class="postiz-hint">"For your own automations through the public API. A key acts for this workspace with the permissions you give it."</p>
             {move || match list.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(UiError::NotFound)) | Some(Err(UiError::Api { status: 405, .. })) => view! { <p class="postiz-hint">"API keys are not available on this server yet."</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="postiz-error">{e.to_string()}</p> }.into_any(),
                 Some(Ok(keys)) => view! {
-                    {keys.into_iter().map(|k| view! { <div class="postiz-row"><span>{k.name}</span><code>{k.prefix.unwrap_or_default()}"…"</code></div> }).collect_view()}
-                    <div class="postiz-row">
-                        <input class="postiz-input" placeholder="Key name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                    {keys.into_iter().map(key_row.clone()).collect_view()}
+                    <fieldset class="postiz-fieldset postiz-api-key-new">
+                        <legend>"New key"</legend>
+                        <input class="postiz-input" placeholder="Key name" aria-label="Key name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                        <div class="postiz-row" role="group" aria-label="Permissions">
+                            {KEY_SCOPES.iter().map(|(scope, label)| {
+                                let scope = (*scope).to_owned();
+                                let s2 = scope.clone();
+                                view! {
+                                    <label class="postiz-check">
+                                        <input type="checkbox" prop:checked=move || scopes.get().contains(&s2) on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            scopes.update(|list| {
+                                                list.retain(|s| *s != scope);
+                                                if on { list.push(scope.clone()); }
+                                            });
+                                        }/>
+                                        {*label}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                        <select class="postiz-input" aria-label="Expires" on:change=move |ev| lifetime.set(event_target_value(&ev))>
+                            {KEY_LIFETIMES.iter().map(|(v, label)| view! { <option value=*v selected=move || lifetime.get() == *v>{*label}</option> }).collect_view()}
+                        </select>
                         <button class="postiz-btn" on:click=create.clone()>"Create key"</button>
-                    </div>
-                    {move || secret.get().map(|s| view! { <p class="postiz-hint">"Copy it now, it is shown once: "<code>{s}</code></p> })}
+                        {move || problem.get().map(|p| view! { <p class="postiz-error" role="alert">{p}</p> })}
+                    </fieldset>
+                    {move || secret.get().map(|s| view! { <p class="postiz-hint" role="status">"Copy it now, it is shown once: "<code>{s}</code></p> })}
                 }.into_any(),
             }}
         </div>
