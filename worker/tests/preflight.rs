@@ -60,8 +60,13 @@ async fn world() -> World {
         instance_app_id: None,
         meta: json!({}),
     };
-    let tokens =
-        TokenSet { access_token: SecretString::from("alice-token".to_owned()), refresh_token: None, expires_in: None, scopes: vec![] };
+    let tokens = TokenSet {
+        access_token: SecretString::from("alice-token".to_owned()),
+        refresh_token: None,
+        expires_in: None,
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
     let account = save_connection(&f.admin, &f.keyring, &conn, &tokens, None).await.unwrap().id;
     World { f, server, account, author: ids[0], admin: ids[1], viewer: ids[2] }
 }
@@ -288,4 +293,45 @@ async fn a_token_expiring_in_six_days_warns_once() {
         .unwrap();
     assert_eq!(job.round().await.unwrap(), 1);
     assert_eq!(w.notifications("token_expiring").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_refresh_token_the_network_gave_a_lifetime_is_stored_and_warned_of() {
+    let w = world().await;
+    // LinkedIn-like: a 60-day access token renewed by a refresh token that itself lasts six more days.
+    let conn = NewConnection {
+        workspace_id: w.f.workspace,
+        network: Network::Mastodon,
+        external_account_id: "110".into(),
+        external_page_id: None,
+        handle: Some("bob".into()),
+        display_name: None,
+        avatar_url: None,
+        server: Some(w.server.uri().parse().unwrap()),
+        instance_app_id: None,
+        meta: json!({}),
+    };
+    let tokens = TokenSet {
+        access_token: SecretString::from("bob-token".to_owned()),
+        refresh_token: Some(SecretString::from("bob-refresh".to_owned())),
+        expires_in: Some(Duration::from_secs(60 * 86_400)),
+        refresh_expires_in: Some(Duration::from_secs(6 * 86_400)),
+        scopes: vec![],
+    };
+    let bob = save_connection(&w.f.admin, &w.f.keyring, &conn, &tokens, None).await.unwrap().id;
+    let days: f64 = w
+        .f
+        .admin
+        .query_one(
+            "select extract(epoch from refresh_expires_at - now())::float8 / 86400 from postiz.credentials where social_account_id = $1",
+            &[&bob],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!((5.99..=6.0).contains(&days), "{days}");
+
+    let job = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    assert_eq!(job.round().await.unwrap(), 1, "the refresh token's expiry, not the access token's, is the one that matters");
+    assert_eq!(job.round().await.unwrap(), 0);
 }
