@@ -127,6 +127,15 @@ impl World {
 async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_once() {
     let w = world().await;
     w.verify_answers(401, 1).await;
+    // An outgoing webhook endpoint of the workspace (its secret is never used: nothing delivers here).
+    w.f.admin
+        .execute(
+            "insert into postiz.webhook_endpoints (workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext)
+             values ($1, 'https://hooks.example/health', 'k1', '\\x0102030405060708090a0b0c', '\\x01')",
+            &[&w.f.workspace],
+        )
+        .await
+        .unwrap();
     let post = w.post_in(90).await;
     // A later post on the same account in the same window: still one check.
     let later = w.post_in(100).await;
@@ -177,6 +186,17 @@ async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_onc
             .unwrap()
             .get(0);
     assert_eq!(source, "preflight");
+    // The account-status webhook event goes out once.
+    let hooks: Vec<serde_json::Value> =
+        w.f.admin
+            .query("select payload from postiz.webhook_deliveries where event_type = 'account.status_changed'", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert!(hooks[0].to_string().contains("needs_reconnect"), "{}", hooks[0]);
     let outcome: String =
         w.f.admin.query_one("select outcome from postiz.account_checks where social_account_id = $1", &[&w.account]).await.unwrap().get(0);
     assert_eq!(outcome, "needs_reconnect");
@@ -185,6 +205,7 @@ async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_onc
     let second = w.job().round().await.unwrap();
     assert_eq!(second, PreflightStats::default());
     assert_eq!(w.notifications("account_needs_reconnect").await.len(), 2);
+    assert_eq!(w.f.count("select count(*) from postiz.webhook_deliveries where event_type = 'account.status_changed'").await, 1);
     w.server.verify().await;
 }
 
