@@ -621,6 +621,26 @@ pub struct Account {
     pub posting_slots: Value,
     #[serde(default)]
     pub connected: bool,
+    /// The worker's last pre-flight check and the credential's hard expiry.
+    #[serde(default)]
+    pub health: AccountHealth,
+}
+
+/// Connection health of an account (`health` in `GET /workspaces/{ws}/accounts`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct AccountHealth {
+    /// When its token was last verified.
+    #[serde(default)]
+    pub checked_at: Option<String>,
+    /// `ok`, `needs_reconnect` or `retry`.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// Why the last check did not pass.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When it must be reconnected by (a credential that cannot be renewed).
+    #[serde(default)]
+    pub reconnect_before: Option<String>,
 }
 
 impl Account {

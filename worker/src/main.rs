@@ -10,11 +10,13 @@ use postiz_providers::{HttpClient, HttpSettings, Registry};
 use postiz_worker::backoff::RetryPolicy;
 use postiz_worker::jobs::Jobs;
 use postiz_worker::jobs::deliver_webhooks::{DeliverWebhooks, WebhookJobConfig};
+use postiz_worker::jobs::preflight_accounts::{PreflightAccounts, PreflightConfig};
 use postiz_worker::jobs::publish_posts::PublishPosts;
 use postiz_worker::jobs::queue_digests::QueueDigests;
 use postiz_worker::jobs::refresh_tokens::RefreshTokens;
 use postiz_worker::jobs::send_notification_emails::{EmailJobConfig, SendNotificationEmails};
 use postiz_worker::jobs::sweep_uploads::SweepUploads;
+use postiz_worker::jobs::warn_expiring_tokens::WarnExpiringTokens;
 use postiz_worker::pacing::Pacer;
 use postiz_worker::publish::PublishContext;
 use postiz_worker::runner::RunnerConfig;
@@ -167,14 +169,31 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("stop requested");
                 flag.store(true, Ordering::Relaxed);
             });
+            let preflight = PreflightAccounts {
+                store: ctx.store.clone(),
+                registry: Arc::clone(&registry),
+                keyring: Arc::clone(&ctx.keyring),
+                tokens: Some(Arc::clone(&tokens)),
+                config: PreflightConfig {
+                    before: std::time::Duration::from_secs(u64::from(settings.worker.preflight_before_secs)),
+                    ..PreflightConfig::default()
+                },
+            };
+            let expiring = WarnExpiringTokens { pool: ctx.store.pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
             let uploads = ctx.media.clone().map(|storage| SweepUploads { store: ctx.store.clone(), storage });
             let email_pool = ctx.store.pool().clone();
             let webhook_pool = ctx.store.pool().clone();
             let webhook_keyring = Arc::clone(&ctx.keyring);
             let mut jobs = Jobs::new(stop)
-                .register(PublishPosts { ctx, registry, config })
+                .register(PublishPosts { ctx, registry: Arc::clone(&registry), config })
                 .register(analytics)
-                .register(RefreshTokens { tokens: Arc::clone(&tokens), config: sweep });
+                .register(RefreshTokens { tokens: Arc::clone(&tokens), config: sweep })
+                .register(expiring);
+            if settings.worker.preflight_before_secs > 0 {
+                jobs = jobs.register(preflight);
+            } else {
+                tracing::info!("[worker] preflight_before_secs is 0: tokens are not verified before scheduled posts");
+            }
             if let Some(uploads) = uploads {
                 jobs = jobs.register(uploads);
             }

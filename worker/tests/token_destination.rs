@@ -38,6 +38,7 @@ fn tokens(access: &str, refresh: Option<&str>) -> TokenSet {
         access_token: SecretString::from(access.to_owned()),
         refresh_token: refresh.map(|r| SecretString::from(r.to_owned())),
         expires_in: None,
+        refresh_expires_in: None,
         scopes: vec![],
     }
 }

@@ -55,6 +55,39 @@ async fn list_shows_credential_metadata_and_never_secrets() {
     }
     let one = app.call(&viewer, "GET", &format!("/workspaces/{ws}/accounts/{x}"), None).await;
     assert_eq!(one.body["handle"], "acme_x");
+    // Connection health: not checked yet, and a token a refresh token renews has no hard expiry.
+    assert_eq!(one.body["health"], json!({"checked_at": null, "outcome": null, "last_error": null, "reconnect_before": null}));
+}
+
+#[tokio::test]
+async fn health_shows_the_last_check_and_when_to_reconnect_by() {
+    let app = TestApp::new().await;
+    let owner = app.actor("owner@example.com").await;
+    let viewer = app.actor("viewer@example.com").await;
+    let ws = app.workspace(&owner, "acme", "UTC").await;
+    app.add_member(ws, &viewer, "viewer").await;
+    let li = app.account(ws, "linkedin", "acme_li").await;
+    let su = app.db.superuser().await;
+    // No refresh token: the access token's expiry is when it must be reconnected by.
+    su.execute(
+        "insert into postiz.credentials (social_account_id, workspace_id, access_token_key_id, access_token_nonce, access_token_ciphertext, expires_at)
+         values ($1, $2, 'k1', '\\x000102030405060708090a0b', '\\xdeadbeef', '2030-03-01T00:00:00Z')",
+        &[&li, &ws],
+    )
+    .await
+    .unwrap();
+    su.execute(
+        "insert into postiz.account_checks (social_account_id, workspace_id, checked_at, outcome) values ($1, $2, '2030-02-01T10:00:00Z', 'ok')",
+        &[&li, &ws],
+    )
+    .await
+    .unwrap();
+    let one = app.call(&viewer, "GET", &format!("/workspaces/{ws}/accounts/{li}"), None).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(
+        one.body["health"],
+        json!({"checked_at": "2030-02-01T10:00:00Z", "outcome": "ok", "last_error": null, "reconnect_before": "2030-03-01T00:00:00Z"})
+    );
 }
 
 #[tokio::test]

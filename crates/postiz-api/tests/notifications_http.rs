@@ -177,7 +177,7 @@ async fn preferences_choose_per_kind_and_bad_choices_are_named() {
     let got = f.app.call(&f.editor, "GET", &path, None).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     let items = got.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 7, "one per kind, webhook_disabled included");
+    assert_eq!(items.len(), 8, "one per kind, webhook_disabled and token_expiring included");
     let of = |body: &Value, kind: &str| body["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap().clone();
     assert_eq!(of(&got.body, "post_failed")["delivery"], "email");
     assert_eq!(of(&got.body, "post_published")["delivery"], "off", "published news is opt-in");

@@ -164,6 +164,9 @@ pub struct WorkerSettings {
     pub retry_base_ms: u64,
     /// Most publish jobs in flight at once in one worker process.
     pub max_in_flight: usize,
+    /// Seconds before a scheduled post within which its account's token is verified (the
+    /// pre-flight check); 0 turns the check off.
+    pub preflight_before_secs: u32,
 }
 
 impl Default for WorkerSettings {
@@ -175,6 +178,7 @@ impl Default for WorkerSettings {
             max_attempts: 6,
             retry_base_ms: 5_000,
             max_in_flight: 512,
+            preflight_before_secs: 7_200,
         }
     }
 }

@@ -231,6 +231,22 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "account_checks",
+            checks: [
+                // Members read their accounts' health (the Accounts screen); the worker writes it.
+                check(format!("select 1 from postiz.account_checks where social_account_id = '{ACCOUNT_A1}'"), from(Actor::Viewer)),
+                check(
+                    format!("insert into postiz.account_checks (workspace_id, social_account_id) values ('{WS_A}', '{ACCOUNT_A2}')"),
+                    service_only(),
+                ),
+                check(
+                    format!("update postiz.account_checks set checked_at = now() where social_account_id = '{ACCOUNT_A1}'"),
+                    service_only(),
+                ),
+                check(format!("delete from postiz.account_checks where social_account_id = '{ACCOUNT_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
             table: "oauth_states",
             checks: [
                 check(format!("select 1 from postiz.oauth_states where id = '{OAUTH_STATE_A1}'"), service_only()),
@@ -857,6 +873,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ({NOTIFICATION_1}, '{WS_A}', '{admin}', {NOTIFICATION_1});
         insert into postiz.notification_preferences (workspace_id, user_id, kind, delivery) values
           ('{WS_A}', '{admin}', 'post_failed', 'in_app');
+        insert into postiz.account_checks (social_account_id, workspace_id, checked_at, outcome) values
+          ('{ACCOUNT_A1}', '{WS_A}', now(), 'ok');
         insert into postiz.webhook_endpoints (id, workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext) values
           ('{ENDPOINT_A1}', '{WS_A}', 'https://hooks.example/a1', 'k1', '\\x0102030405060708090a0b0c', '\\xdeadbeef');
         insert into postiz.webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, payload) overriding system value values

@@ -119,6 +119,7 @@ pub async fn seed(superuser_url: &str, keyring: Option<&Keyring>) -> anyhow::Res
             access_token: SecretString::from("demo-app-password"),
             refresh_token: None,
             expires_in: None::<Duration>,
+            refresh_expires_in: None,
             scopes: vec![],
         };
         save_connection(&tx, keyring, &conn, &tokens, Some(alice)).await.context("storing the sandbox account")?;

@@ -29,11 +29,13 @@ pub enum NotificationKind {
     AccountNeedsReconnect,
     /// A webhook endpoint kept failing and was turned off (admins and owners).
     WebhookDisabled,
+    /// An account's sign-in expires within a week and cannot be renewed: reconnect it before.
+    TokenExpiring,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences list them.
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::ApprovalRequested,
         NotificationKind::ApprovalDecided,
         NotificationKind::PostFailed,
@@ -41,6 +43,7 @@ impl NotificationKind {
         NotificationKind::PostPublished,
         NotificationKind::AccountNeedsReconnect,
         NotificationKind::WebhookDisabled,
+        NotificationKind::TokenExpiring,
     ];
 
     /// The stored label.
@@ -53,6 +56,7 @@ impl NotificationKind {
             NotificationKind::PostPublished => "post_published",
             NotificationKind::AccountNeedsReconnect => "account_needs_reconnect",
             NotificationKind::WebhookDisabled => "webhook_disabled",
+            NotificationKind::TokenExpiring => "token_expiring",
         }
     }
 
@@ -66,6 +70,7 @@ impl NotificationKind {
             NotificationKind::PostPublished => "My post was published",
             NotificationKind::AccountNeedsReconnect => "An account needs reconnecting",
             NotificationKind::WebhookDisabled => "A webhook endpoint was turned off after repeated failures",
+            NotificationKind::TokenExpiring => "An account's sign-in expires soon",
         }
     }
 }
@@ -214,6 +219,26 @@ pub enum NotificationEvent {
         /// Its handle, when known.
         #[serde(default)]
         handle: Option<String>,
+        /// The first scheduled post that waits for it, when there is one.
+        #[serde(default)]
+        post_id: Option<Uuid>,
+        /// That post's time in the workspace's zone, in words
+        /// (`Mon 14 Dec 2026 09:30 (Europe/Berlin)`).
+        #[serde(default)]
+        scheduled_local: Option<String>,
+    },
+    /// An account's sign-in expires soon and cannot be renewed without its owner.
+    TokenExpiring {
+        /// The account.
+        account_id: Uuid,
+        /// Its network.
+        network: Network,
+        /// Its handle, when known.
+        #[serde(default)]
+        handle: Option<String>,
+        /// When it expires, in the workspace's zone, in words.
+        #[serde(default)]
+        expires_local: Option<String>,
     },
     /// A webhook endpoint kept failing and was turned off.
     WebhookDisabled {
@@ -238,6 +263,7 @@ impl NotificationEvent {
             NotificationEvent::PostPublished { .. } => NotificationKind::PostPublished,
             NotificationEvent::AccountNeedsReconnect { .. } => NotificationKind::AccountNeedsReconnect,
             NotificationEvent::WebhookDisabled { .. } => NotificationKind::WebhookDisabled,
+            NotificationEvent::TokenExpiring { .. } => NotificationKind::TokenExpiring,
         }
     }
 
@@ -249,7 +275,9 @@ impl NotificationEvent {
             | NotificationEvent::PostFailed { post_id, .. }
             | NotificationEvent::PostUnconfirmed { post_id, .. }
             | NotificationEvent::PostPublished { post_id, .. } => Some(*post_id),
-            NotificationEvent::AccountNeedsReconnect { .. } | NotificationEvent::WebhookDisabled { .. } => None,
+            NotificationEvent::AccountNeedsReconnect { .. }
+            | NotificationEvent::TokenExpiring { .. }
+            | NotificationEvent::WebhookDisabled { .. } => None,
         }
     }
 
@@ -271,6 +299,10 @@ impl NotificationEvent {
                 Some(h) => format!("Your {} account {h} needs reconnecting", network.display_name()),
                 None => format!("A {} account needs reconnecting", network.display_name()),
             },
+            NotificationEvent::TokenExpiring { network, handle, .. } => match handle {
+                Some(h) => format!("Reconnect your {} account {h} before its sign-in expires", network.display_name()),
+                None => format!("Reconnect a {} account before its sign-in expires", network.display_name()),
+            },
             NotificationEvent::WebhookDisabled { url, .. } => format!("The webhook endpoint {url} was turned off"),
         }
     }
@@ -286,9 +318,18 @@ impl NotificationEvent {
                 network.display_name()
             )),
             NotificationEvent::PostPublished { url, .. } => url.clone(),
-            NotificationEvent::AccountNeedsReconnect { network, .. } => {
-                Some(format!("{} refused its sign-in. Reconnect it under Accounts; its posts wait until then.", network.display_name()))
-            }
+            NotificationEvent::AccountNeedsReconnect { network, scheduled_local, .. } => Some(match scheduled_local {
+                Some(at) => format!(
+                    "{} refused its sign-in. Reconnect it under Accounts before its next post, due {at}; its posts wait until then.",
+                    network.display_name()
+                ),
+                None => format!("{} refused its sign-in. Reconnect it under Accounts; its posts wait until then.", network.display_name()),
+            }),
+            NotificationEvent::TokenExpiring { network, expires_local, .. } => Some(format!(
+                "{} lets this sign-in last until {} and it cannot be renewed without you. Reconnect the account under Accounts before then, or its posts will wait.",
+                network.display_name(),
+                expires_local.as_deref().unwrap_or("soon")
+            )),
             NotificationEvent::WebhookDisabled { reason, .. } => Some(format!(
                 "{} Events wait until it is turned on again under Settings, Webhooks.",
                 reason.as_deref().unwrap_or("It failed too many times in a row.")

@@ -323,6 +323,10 @@ struct NetworkTokenResponse {
     expires_in: Option<u64>,
     #[serde(default)]
     refresh_token: Option<RefreshToken>,
+    /// The refresh token's lifetime: LinkedIn `refresh_token_expires_in`, TikTok
+    /// `refresh_expires_in`.
+    #[serde(default, alias = "refresh_expires_in", deserialize_with = "lenient_secs")]
+    refresh_token_expires_in: Option<u64>,
     #[serde(default, rename = "scope", deserialize_with = "lenient_scopes")]
     scopes: Option<Vec<Scope>>,
 }
@@ -362,6 +366,7 @@ impl NetworkTokenResponse {
             // An empty refresh token is no refresh token (some networks send "").
             refresh_token: self.refresh_token.map(RefreshToken::into_secret).filter(|t| !t.is_empty()).map(SecretString::from),
             expires_in: self.expires_in.filter(|s| *s > 0).map(Duration::from_secs),
+            refresh_expires_in: self.refresh_token_expires_in.filter(|s| *s > 0).map(Duration::from_secs),
             scopes: self.scopes.unwrap_or_default().into_iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -446,6 +451,7 @@ mod tests {
         assert_eq!(set.access_token.expose_secret(), "at");
         assert_eq!(set.refresh_token.as_ref().map(|t| t.expose_secret()), Some("rt"));
         assert_eq!(set.expires_in, Some(Duration::from_secs(5_184_000)));
+        assert_eq!(set.refresh_expires_in, Some(Duration::from_secs(525_600)), "LinkedIn's refresh_token_expires_in");
         assert_eq!(set.scopes, ["r_basicprofile", "w_member_social"]);
         let empty_refresh: NetworkTokenResponse =
             serde_json::from_str(r#"{"access_token":"at","token_type":"Bearer","refresh_token":"","expires_in":0}"#).expect("parses");

@@ -126,6 +126,8 @@ pub async fn save_refreshed(
                  refresh_token_key_id = coalesce($6, refresh_token_key_id),
                  refresh_token_nonce = case when $6::text is null then refresh_token_nonce else $7 end,
                  refresh_token_ciphertext = case when $6::text is null then refresh_token_ciphertext else $8 end,
+                 refresh_expires_at = case when $6::text is null then refresh_expires_at
+                                           else now() + make_interval(secs => $11::double precision) end,
                  expires_at = now() + make_interval(secs => $9::double precision),
                  scopes = case when cardinality($10::text[]) = 0 then scopes else $10 end
              where social_account_id = $1 and access_token_nonce = $2",
@@ -140,6 +142,7 @@ pub async fn save_refreshed(
                 &rc,
                 &secs(tokens.expires_in),
                 &scopes,
+                &secs(tokens.refresh_expires_in),
             ],
         )
         .await?;
@@ -278,8 +281,10 @@ pub async fn save_connection(
     let sql = format!(
         "insert into postiz.credentials
            (social_account_id, workspace_id, access_token_key_id, access_token_nonce, access_token_ciphertext,
-            refresh_token_key_id, refresh_token_nonce, refresh_token_ciphertext, expires_at, scopes, server_url, instance_app_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision), $10, $11, $12)
+            refresh_token_key_id, refresh_token_nonce, refresh_token_ciphertext, expires_at, scopes, server_url, instance_app_id,
+            refresh_expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision), $10, $11, $12,
+                 now() + make_interval(secs => $13::double precision))
          on conflict (social_account_id) do update set
            server_url = excluded.server_url,
            instance_app_id = excluded.instance_app_id,
@@ -289,7 +294,7 @@ pub async fn save_connection(
            refresh_token_key_id = case when {keep} then credentials.refresh_token_key_id else excluded.refresh_token_key_id end,
            refresh_token_nonce = case when {keep} then credentials.refresh_token_nonce else excluded.refresh_token_nonce end,
            refresh_token_ciphertext = case when {keep} then credentials.refresh_token_ciphertext else excluded.refresh_token_ciphertext end,
-           refresh_expires_at = case when {keep} then credentials.refresh_expires_at else null end,
+           refresh_expires_at = case when {keep} then credentials.refresh_expires_at else excluded.refresh_expires_at end,
            expires_at = excluded.expires_at,
            scopes = case when cardinality(excluded.scopes) = 0 then credentials.scopes else excluded.scopes end",
         keep = "(excluded.refresh_token_key_id is null and credentials.server_url is not distinct from excluded.server_url)"
@@ -309,6 +314,7 @@ pub async fn save_connection(
             &tokens.scopes,
             &conn.server_url(),
             &conn.instance_app_id,
+            &secs(tokens.refresh_expires_in),
         ],
     )
     .await?;

@@ -91,6 +91,10 @@ pub struct TokenSet {
     pub refresh_token: Option<SecretString>,
     /// Lifetime of the access token, when known.
     pub expires_in: Option<Duration>,
+    /// Lifetime of the refresh token, when the network says it (LinkedIn
+    /// `refresh_token_expires_in`, TikTok `refresh_expires_in`): after it the account must be
+    /// connected again.
+    pub refresh_expires_in: Option<Duration>,
     /// Granted scopes, when the network reports them.
     pub scopes: Vec<String>,
 }

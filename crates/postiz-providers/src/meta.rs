@@ -98,6 +98,7 @@ pub(crate) fn token_set(network: Network, v: &Value, scopes: Vec<String>) -> Res
         access_token: SecretString::from(token.to_owned()),
         refresh_token: None,
         expires_in: v["expires_in"].as_u64().map(Duration::from_secs),
+        refresh_expires_in: None,
         scopes,
     })
 }

@@ -144,6 +144,16 @@ pub trait Provider: Send + Sync + Debug + 'static {
     /// The account behind a token. `server` is the user's own server where there is one.
     async fn account_info(&self, token: &SecretString, server: Option<&Url>) -> Result<AccountInfo, ProviderError>;
 
+    /// Checks that `token` still works, with the cheapest authenticated read the network
+    /// offers (the worker's pre-flight check before a scheduled post). Errors are classified
+    /// as for every call: `Unauthorized` means the account must be reconnected. The default
+    /// asks who the token belongs to ([`Provider::account_info`]: Bluesky `getSession`,
+    /// Mastodon `verify_credentials`, LinkedIn `userinfo`, X `users/me`, …). A read: adapters
+    /// may retry it.
+    async fn verify(&self, token: &SecretString, account: &AccountRef) -> Result<(), ProviderError> {
+        self.account_info(token, account.server.as_ref()).await.map(|_| ())
+    }
+
     /// Choosable targets for a second connection step (pages, boards, channels).
     async fn list_targets(&self, _token: &SecretString, _account: &AccountRef) -> Result<Vec<Target>, ProviderError> {
         Err(ProviderError::not_supported(self.network(), "listing targets"))

@@ -92,7 +92,10 @@ impl Provider for SandboxProvider {
     async fn login(&self, credentials: &Credentials) -> Result<Connected, ProviderError> {
         let token = SecretString::from(credentials.password.expose_secret().to_owned());
         let account = self.account_info(&token, None).await?;
-        Ok(Connected { tokens: TokenSet { access_token: token, refresh_token: None, expires_in: None, scopes: vec![] }, account })
+        Ok(Connected {
+            tokens: TokenSet { access_token: token, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: vec![] },
+            account,
+        })
     }
 
     async fn account_info(&self, token: &SecretString, _server: Option<&Url>) -> Result<AccountInfo, ProviderError> {

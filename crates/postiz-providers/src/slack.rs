@@ -127,6 +127,7 @@ impl SlackProvider {
             // Present only when the app has token rotation turned on.
             refresh_token: v["refresh_token"].as_str().map(|t| SecretString::from(t.to_owned())),
             expires_in: v["expires_in"].as_u64().map(Duration::from_secs),
+            refresh_expires_in: None,
             scopes: v["scope"].as_str().map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         })
     }

@@ -117,6 +117,7 @@ impl TikTokProvider {
             access_token: SecretString::from(access.to_owned()),
             refresh_token: v["refresh_token"].as_str().filter(|t| !t.is_empty()).map(|t| SecretString::from(t.to_owned())),
             expires_in: v["expires_in"].as_u64().map(Duration::from_secs),
+            refresh_expires_in: v["refresh_expires_in"].as_u64().filter(|s| *s > 0).map(Duration::from_secs),
             scopes: v["scope"].as_str().map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         })
     }

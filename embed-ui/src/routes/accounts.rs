@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{Account, Api, ConnectOutcome, NetworkInfo, Slot, Started, TargetChoice, UiError, ws_path};
-use crate::app::{Toasts, Ws};
+use crate::api::{Account, AccountHealth, Api, ConnectOutcome, NetworkInfo, Slot, Started, TargetChoice, UiError, ws_path};
+use crate::app::{Toasts, Ws, Zone};
 use crate::components::{ErrorBox, FieldMessage, Loading, NetworkBadge, StatusBadge};
 use crate::nav::{Nav, param_of};
-use crate::time::WEEKDAYS;
+use crate::time::{self, WEEKDAYS};
 
 const PENDING_KEY: &str = "postiz.connect";
 
@@ -102,6 +102,8 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
         });
     };
     let needs = account.status == "needs_reconnect";
+    let zone = expect_context::<Zone>().effective(&ws.ws);
+    let health = health_line(&account.health, &zone);
     view! {
         <div class=if needs { "postiz-card postiz-account postiz-attention postiz-attention-failed" } else { "postiz-card postiz-account" }
             data-account=account.id.clone() data-network=account.network.clone()>
@@ -113,6 +115,7 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
                 {needs.then(|| view! { <span class="postiz-badge postiz-status-failed" data-needs-reconnect="1">"Needs reconnect: connect it again below"</span> })}
                 {admin.then(|| view! { <button class="postiz-btn postiz-btn-small postiz-btn-danger" on:click=disconnect>"Disconnect"</button> })}
             </div>
+            {health}
             <div class="postiz-slots">
                 <span class="postiz-hint">"Posting times: "</span>
                 <For each=move || { let v: Vec<(usize, Slot)> = slots.get().into_iter().enumerate().collect(); v } key=|(i, s)| format!("{i}{}{}", s.day, s.time) let:entry>
@@ -351,4 +354,31 @@ pub fn OAuthCallback() -> impl IntoView {
         }
     });
     view! { <div class="postiz-card">{move || message.get()}</div> }
+}
+
+/// "Checked 10 min ago" (the exact time on hover), why the last check did not pass, and
+/// "Reconnect before <date>" when the credential cannot be renewed; nothing for an account the
+/// worker has not looked at and that never expires.
+fn health_line(health: &AccountHealth, zone: &str) -> Option<impl IntoView + use<>> {
+    let checked = health.checked_at.as_deref().and_then(time::parse).map(|ms| {
+        let text = match health.outcome.as_deref() {
+            Some("needs_reconnect") => format!("Checked {}: the network refused its sign-in", time::relative(ms)),
+            _ => format!("Checked {}", time::relative(ms)),
+        };
+        view! { <span class="postiz-hint" data-checked-at=health.checked_at.clone() title=time::describe(zone, ms)>{text}</span> }
+    });
+    let retry = (health.outcome.as_deref() == Some("retry")).then(|| {
+        let why = health.last_error.clone().unwrap_or_default();
+        view! { <span class="postiz-hint" data-check-retry="1">{format!("The last check could not reach the network; trying again ({why})")}</span> }
+    });
+    let before = health.reconnect_before.as_deref().and_then(time::parse).map(|ms| {
+        let soon = ms - time::now() < 7.0 * 86_400_000.0;
+        view! {
+            <span class=if soon { "postiz-badge postiz-status-failed" } else { "postiz-hint" } data-reconnect-before=health.reconnect_before.clone()>
+                {format!("Reconnect before {}", time::describe(zone, ms))}
+            </span>
+        }
+    });
+    (checked.is_some() || retry.is_some() || before.is_some())
+        .then(|| view! { <div class="postiz-row postiz-account-health">{checked}{retry}{before}</div> })
 }

@@ -10,18 +10,22 @@
 //! | `send_notification_email` | [`send_notification_emails`] | pgmq `notify` | drained every second |
 //! | `queue_digests` | [`queue_digests`] | — (sends to `notify`) | every 5 min |
 //! | `deliver_webhook` | [`deliver_webhooks`] | pgmq `webhooks` | drained every second |
+//! | `preflight_account` | [`preflight_accounts`] | — (leases in `account_checks`) | every 60 s |
+//! | `warn_expiring_token` | [`warn_expiring_tokens`] | — (`account_checks.expiry_warned_for`) | every 15 min |
 //!
 //! Every job is idempotent and safe to run in many worker processes at once: what a job works
-//! on is claimed in Postgres (a pgmq message and a job lease, a watch lease, a row lock), so a
+//! on is claimed in Postgres (a pgmq message and a job lease, a watch or check lease, a row lock), so a
 //! crash delays work but never loses or repeats it.
 
 pub mod deliver_webhooks;
 pub mod ingest_analytics;
+pub mod preflight_accounts;
 pub mod publish_posts;
 pub mod queue_digests;
 pub mod refresh_tokens;
 pub mod send_notification_emails;
 pub mod sweep_uploads;
+pub mod warn_expiring_tokens;
 
 use std::future::Future;
 use std::sync::Arc;

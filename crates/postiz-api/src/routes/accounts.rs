@@ -33,6 +33,20 @@ pub struct CredentialMeta {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The worker's last pre-flight check of an account's token (`postiz.account_checks`).
+#[derive(Debug, Serialize)]
+pub struct HealthView {
+    /// When its token was last verified; null: not yet.
+    pub checked_at: Option<DateTime<Utc>>,
+    /// `ok`, `needs_reconnect` or `retry` (could not be asked; asked again later).
+    pub outcome: Option<String>,
+    /// Why the last check did not pass (never a token).
+    pub last_error: Option<String>,
+    /// When the credential stops working and cannot be renewed without a person: the refresh
+    /// token's expiry, else the access token's when there is no refresh token.
+    pub reconnect_before: Option<DateTime<Utc>>,
+}
+
 /// A connected account.
 #[derive(Debug, Serialize)]
 pub struct AccountView {
@@ -64,6 +78,8 @@ pub struct AccountView {
     pub connected: bool,
     /// Credential metadata, when connected.
     pub credential: Option<CredentialMeta>,
+    /// Connection health: the last pre-flight check and the credential's hard expiry.
+    pub health: HealthView,
     /// Connected.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -73,9 +89,12 @@ pub struct AccountView {
 const SELECT: &str = "select a.id, a.network, a.external_account_id, a.external_page_id, a.handle, a.display_name,
        a.avatar_url, a.status::text, a.posting_slots, a.settings, a.meta, a.connected_by, a.created_at, a.updated_at,
        c.social_account_id is not null, c.expires_at, c.refresh_expires_at, coalesce(c.has_refresh_token, false),
-       coalesce(c.scopes, '{}'), c.updated_at
+       coalesce(c.scopes, '{}'), c.updated_at,
+       k.checked_at, k.outcome, k.last_error,
+       coalesce(c.refresh_expires_at, case when not c.has_refresh_token then c.expires_at end)
 from postiz.social_accounts a
-left join postiz.social_account_credentials c on c.social_account_id = a.id";
+left join postiz.social_account_credentials c on c.social_account_id = a.id
+left join postiz.account_checks k on k.social_account_id = a.id";
 
 fn view(r: &Row) -> AccountView {
     let connected: bool = r.get(14);
@@ -102,6 +121,7 @@ fn view(r: &Row) -> AccountView {
             scopes: r.get(18),
             updated_at: r.get(19),
         }),
+        health: HealthView { checked_at: r.get(20), outcome: r.get(21), last_error: r.get(22), reconnect_before: r.get(23) },
     }
 }
 

@@ -356,7 +356,7 @@ pub async fn credentials(
         Connection::BotToken => {
             let token = required(body.token, "token", "the bot token")?;
             let info = provider.account_info(&token, None).await.map_err(provider_error)?;
-            (TokenSet { access_token: token, refresh_token: None, expires_in: None, scopes: vec![] }, info, None)
+            (TokenSet { access_token: token, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: vec![] }, info, None)
         }
         Connection::WebhookUrl => {
             let hook = required(body.webhook_url, "webhook_url", "the webhook URL the network gave you")?;
@@ -369,7 +369,7 @@ pub async fn credentials(
                 }])
             })?;
             let info = provider.account_info(&hook, None).await.map_err(provider_error)?;
-            (TokenSet { access_token: hook, refresh_token: None, expires_in: None, scopes: vec![] }, info, None)
+            (TokenSet { access_token: hook, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: vec![] }, info, None)
         }
         Connection::SecretKey { default_relay } => {
             let relay = match body.server_url.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -388,7 +388,11 @@ pub async fn credentials(
                 }
                 other => provider_error(other),
             })?;
-            (TokenSet { access_token: key, refresh_token: None, expires_in: None, scopes: vec![] }, info, Some(relay))
+            (
+                TokenSet { access_token: key, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: vec![] },
+                info,
+                Some(relay),
+            )
         }
         _ => {
             return Err(ApiError::bad_request("use_oauth", format!("{network} connects through POST /connect/{}/start", network.as_str())));

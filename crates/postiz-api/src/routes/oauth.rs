@@ -458,11 +458,13 @@ pub async fn complete(
         .ok_or_else(|| ApiError::conflict("target_gone", "That page or channel is no longer available to this login; start again."))?;
     let tokens = match target.access_token {
         // The target's own token stands alone: the login's refresh token does not renew it.
-        Some(own) => TokenSet { access_token: own, refresh_token: None, expires_in: None, scopes: row.get(12) },
+        Some(own) => TokenSet { access_token: own, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: row.get(12) },
         None => TokenSet {
             access_token: access,
             refresh_token: refresh,
             expires_in: row.get::<_, Option<f64>>(11).filter(|s| *s > 0.0).map(std::time::Duration::from_secs_f64),
+            // Pending logins are Meta's, whose tokens have no refresh token.
+            refresh_expires_in: None,
             scopes: row.get(12),
         },
     };

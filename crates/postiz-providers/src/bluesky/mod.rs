@@ -202,6 +202,7 @@ impl BlueskyProvider {
                 refresh_token: Some(SecretString::from(s.refresh_jwt)),
                 // Access JWTs are short-lived (about two hours on bsky.social).
                 expires_in: Some(Duration::from_secs(2 * 3600)),
+                refresh_expires_in: None,
                 scopes: vec![],
             },
             account: AccountInfo { id: s.did, handle: Some(s.handle), name: None, avatar: None, server: pds },

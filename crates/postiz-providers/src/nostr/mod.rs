@@ -180,6 +180,19 @@ impl Provider for NostrProvider {
         })
     }
 
+    /// A secret key never expires and cannot be revoked: it only has to parse and still be
+    /// this account's. No relay is contacted.
+    async fn verify(&self, token: &SecretString, account: &AccountRef) -> Result<(), ProviderError> {
+        if keys(token)?.public_key().to_hex() == account.id {
+            Ok(())
+        } else {
+            Err(ProviderError::Unauthorized {
+                network: NETWORK,
+                reason: "the stored secret key belongs to another Nostr account; reconnect this account".into(),
+            })
+        }
+    }
+
     async fn publish(&self, token: &SecretString, account: &AccountRef, post: &PublishRequest) -> Result<RemotePost, ProviderError> {
         let keys = keys(token)?;
         if keys.public_key().to_hex() != account.id {

@@ -254,6 +254,7 @@ async fn after_code_exchange_swaps_for_a_long_lived_token() {
         access_token: SecretString::from("short"),
         refresh_token: None,
         expires_in: Some(Duration::from_secs(3600)),
+        refresh_expires_in: None,
         scopes: vec!["pages_manage_posts".into()],
     };
     let long = p.after_code_exchange(&client, short).await.unwrap();

@@ -241,7 +241,13 @@ async fn long_lived_exchange_and_refresh_use_the_threads_grants() {
         .mount(&server)
         .await;
     let client = OAuthClient { client_id: "id".into(), client_secret: Some(SecretString::from("app-secret")) };
-    let short = TokenSet { access_token: SecretString::from("short"), refresh_token: None, expires_in: None, scopes: vec![] };
+    let short = TokenSet {
+        access_token: SecretString::from("short"),
+        refresh_token: None,
+        expires_in: None,
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
     let long = p.after_code_exchange(&client, short).await.unwrap();
     assert_eq!(long.access_token.expose_secret(), "long-1");
     let refresh = long.refresh_token.unwrap();

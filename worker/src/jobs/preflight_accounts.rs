@@ -1,0 +1,292 @@
+//! `preflight_account`: verifies an account's token a while before its scheduled posts are due
+//! (`[worker] preflight_before_secs`, default 2 h), with the cheapest authenticated call its
+//! network offers ([`postiz_providers::Provider::verify`]), so a revoked token is found while
+//! there is time to reconnect, not when the post fails.
+//!
+//! **One check per account per window.** An account is due when it has a post scheduled within
+//! the window and was not checked since that post's window opened. The claim is a conditional
+//! upsert of its `postiz.account_checks` row (a lease, re-checked against the row's latest
+//! version), so of several workers on several machines exactly one verifies it; a crashed
+//! worker's lease runs out and another takes it.
+//!
+//! **Outcomes**, classified as for publishing:
+//! - the token works: recorded (`checked_at`), nothing else;
+//! - `Unauthorized`: one refresh is tried where the account has a refresh token (as a publish
+//!   would); if that does not give a working token the account becomes `needs_reconnect`
+//!   through `postiz_private.service_pause_account`, whose status trigger tells its admins and
+//!   owners and the authors of its scheduled posts, naming the first post at risk (one
+//!   notification per change of status, so a second run tells nobody again), and emits the
+//!   `account.status_changed` webhook event;
+//! - transient, rate-limited or anything else: no status change, no notification; checked
+//!   again after [`PreflightConfig::retry_after`] (or the network's `Retry-After`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postiz_providers::{AccountRef, ProviderError, Registry};
+use postiz_vault::{Binding, Field, Keyring, Sealed};
+use uuid::Uuid;
+
+use super::Job;
+use crate::store::{Store, StoreError};
+use crate::tokens::{Refreshed, Tokens, reconnect_message};
+
+/// The pre-flight check.
+#[derive(Debug)]
+pub struct PreflightAccounts {
+    /// Database (service role).
+    pub store: Store,
+    /// The networks.
+    pub registry: Arc<Registry>,
+    /// Decrypts the stored tokens.
+    pub keyring: Arc<Keyring>,
+    /// Refreshes a refused token once, where the network issued a refresh token.
+    pub tokens: Option<Arc<Tokens>>,
+    /// Window, batch, lease, retry.
+    pub config: PreflightConfig,
+}
+
+/// Knobs of the pre-flight check.
+#[derive(Debug, Clone)]
+pub struct PreflightConfig {
+    /// Verify accounts whose posts are due within this window (`[worker] preflight_before_secs`).
+    pub before: Duration,
+    /// Accounts claimed per round.
+    pub batch: i64,
+    /// How long a claim is held (longer than one provider call and a refresh).
+    pub lease: Duration,
+    /// Wait after a transient failure when the network named none.
+    pub retry_after: Duration,
+    /// Time between rounds.
+    pub every: Duration,
+}
+
+impl Default for PreflightConfig {
+    fn default() -> Self {
+        Self {
+            before: Duration::from_secs(2 * 3600),
+            batch: 50,
+            lease: Duration::from_secs(300),
+            retry_after: Duration::from_secs(600),
+            every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PreflightStats {
+    /// The token works.
+    pub ok: u32,
+    /// The network refused it: the account now needs reconnecting.
+    pub needs_reconnect: u32,
+    /// It could not be asked now: checked again later.
+    pub retry: u32,
+}
+
+/// An account this worker claimed.
+struct Claimed {
+    account: Uuid,
+    workspace: Uuid,
+    network: Option<postiz_domain::Network>,
+    reference: AccountRef,
+    token: Option<Sealed>,
+}
+
+/// How one check ended.
+enum Verdict {
+    Ok,
+    NeedsReconnect(String),
+    Retry(String, Duration),
+}
+
+impl PreflightAccounts {
+    /// One round: claims up to `batch` due accounts and verifies each. Returns what it found.
+    pub async fn round(&self) -> Result<PreflightStats, StoreError> {
+        let mut stats = PreflightStats::default();
+        if self.config.before.is_zero() {
+            return Ok(stats);
+        }
+        for claimed in self.claim().await? {
+            let verdict = self.check(&claimed).await;
+            match &verdict {
+                Verdict::Ok => stats.ok += 1,
+                Verdict::NeedsReconnect(_) => stats.needs_reconnect += 1,
+                Verdict::Retry(..) => stats.retry += 1,
+            }
+            // One failed write must not stop the others: its lease runs out and it is checked again.
+            if let Err(e) = self.record(&claimed, verdict).await {
+                tracing::warn!(job = "preflight_account", account.id = %claimed.account, error = %e, "recording a check failed");
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Claims due accounts: those with a post scheduled within the window that were not checked
+    /// since that post's window opened, nobody holds, and are not waiting out a transient
+    /// failure. The upsert's `where` is evaluated against the row's latest version (after any
+    /// concurrent claim commits), so two workers never both claim one account for one window.
+    async fn claim(&self) -> Result<Vec<Claimed>, StoreError> {
+        let client = self.store.pool().get().await?;
+        let before = self.config.before.as_secs_f64();
+        let lease = self.config.lease.as_secs_f64();
+        let rows = client
+            .query(
+                "with due as (
+                   select a.id, a.workspace_id,
+                          max(p.scheduled_at) - make_interval(secs => $1::double precision) as window_start
+                   from postiz.social_accounts a
+                   join postiz.post_targets t on t.workspace_id = a.workspace_id and t.social_account_id = a.id
+                   join postiz.posts p on p.workspace_id = t.workspace_id and p.id = t.post_id
+                   left join postiz.account_checks k on k.social_account_id = a.id
+                   where a.status = 'active'
+                     and t.status in ('pending', 'queued') and p.status = 'scheduled'
+                     and p.scheduled_at > now() and p.scheduled_at <= now() + make_interval(secs => $1::double precision)
+                     and (k.checked_at is null or k.checked_at < p.scheduled_at - make_interval(secs => $1::double precision))
+                     and (k.lease_until is null or k.lease_until <= now())
+                     and (k.retry_at is null or k.retry_at <= now())
+                   group by a.id, a.workspace_id
+                   order by min(p.scheduled_at)
+                   limit $2
+                 ),
+                 claimed as (
+                   insert into postiz.account_checks as k (social_account_id, workspace_id, lease_until, claimed_for)
+                   select id, workspace_id, now() + make_interval(secs => $3::double precision), window_start from due
+                   on conflict (social_account_id) do update
+                     set lease_until = excluded.lease_until, claimed_for = excluded.claimed_for
+                     where (k.lease_until is null or k.lease_until <= now())
+                       and (k.retry_at is null or k.retry_at <= now())
+                       and (k.checked_at is null or k.checked_at < excluded.claimed_for)
+                   returning k.social_account_id
+                 )
+                 select a.id, a.workspace_id, a.network, a.external_account_id, a.handle,
+                        c.access_token_key_id, c.access_token_nonce, c.access_token_ciphertext, c.server_url
+                 from claimed x
+                 join postiz.social_accounts a on a.id = x.social_account_id
+                 left join postiz.credentials c on c.social_account_id = a.id",
+                &[&before, &self.config.batch, &lease],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Claimed {
+                account: r.get("id"),
+                workspace: r.get("workspace_id"),
+                network: r.get::<_, String>("network").parse().ok(),
+                reference: AccountRef {
+                    id: r.get("external_account_id"),
+                    handle: r.get("handle"),
+                    server: r.get::<_, Option<String>>("server_url").and_then(|s| s.parse().ok()),
+                },
+                token: Sealed::from_columns(r.get("access_token_key_id"), r.get("access_token_nonce"), r.get("access_token_ciphertext")),
+            })
+            .collect())
+    }
+
+    async fn check(&self, c: &Claimed) -> Verdict {
+        let Some(network) = c.network else {
+            return Verdict::Retry("this network is not known to this version of the scheduler".into(), self.config.retry_after);
+        };
+        let Some(provider) = self.registry.get(network) else {
+            return Verdict::Retry(format!("{} is not enabled on this worker", network.display_name()), self.config.retry_after);
+        };
+        let Some(sealed) = &c.token else {
+            return Verdict::NeedsReconnect("the account has no stored sign-in".into());
+        };
+        let binding = Binding { workspace_id: c.workspace, social_account_id: c.account, field: Field::AccessToken };
+        let token = match self.keyring.decrypt(sealed, &binding) {
+            Ok(t) => t,
+            // A key problem is ours to fix, not the user's: no status change.
+            Err(e) => return Verdict::Retry(format!("the stored sign-in cannot be read ({e})"), self.config.retry_after),
+        };
+        match provider.verify(&token, &c.reference).await {
+            Ok(()) => Verdict::Ok,
+            Err(ProviderError::Unauthorized { reason, .. }) => self.after_unauthorized(c, sealed, &reason).await,
+            Err(e @ (ProviderError::RateLimited { .. } | ProviderError::Transient { .. })) => {
+                let wait = e.retry_after().unwrap_or(self.config.retry_after).max(Duration::from_secs(1));
+                Verdict::Retry(e.to_string(), wait)
+            }
+            Err(e) => Verdict::Retry(e.to_string(), self.config.retry_after),
+        }
+    }
+
+    /// The network refused the token: refresh once where the account can (the token may just
+    /// have expired), else it needs reconnecting.
+    async fn after_unauthorized(&self, c: &Claimed, sealed: &Sealed, reason: &str) -> Verdict {
+        let Some(tokens) = &self.tokens else {
+            return Verdict::NeedsReconnect(reason.to_owned());
+        };
+        match tokens.after_unauthorized(c.account, &sealed.nonce).await {
+            Ok(Refreshed::Refreshed(_) | Refreshed::Reused(_)) => Verdict::Ok,
+            Ok(Refreshed::NotDue) => Verdict::NeedsReconnect(reason.to_owned()),
+            Err(e) if e.account_status().is_some() => Verdict::NeedsReconnect(format!("{reason}; renewing it failed: {e}")),
+            Err(e) => {
+                Verdict::Retry(format!("the network refused the token and renewing it failed for now ({e})"), self.config.retry_after)
+            }
+        }
+    }
+
+    async fn record(&self, c: &Claimed, verdict: Verdict) -> Result<(), StoreError> {
+        let mut client = self.store.pool().get().await?;
+        let tx = client.transaction().await?;
+        match verdict {
+            Verdict::Ok => {
+                tx.execute(
+                    "update postiz.account_checks set checked_at = now(), outcome = 'ok', last_error = null,
+                            lease_until = null, retry_at = null
+                     where social_account_id = $1",
+                    &[&c.account],
+                )
+                .await?;
+            }
+            Verdict::NeedsReconnect(reason) => {
+                let message = reconnect_message("needs_reconnect", &reason);
+                tx.execute(
+                    "select postiz_private.service_pause_account($1, 'needs_reconnect', $2,
+                                                                 jsonb_build_object('reason', $3::text, 'source', 'preflight'))",
+                    &[&c.account, &message, &reason],
+                )
+                .await?;
+                tx.execute(
+                    "update postiz.account_checks set checked_at = now(), outcome = 'needs_reconnect', last_error = left($2, 1000),
+                            lease_until = null, retry_at = null
+                     where social_account_id = $1",
+                    &[&c.account, &reason],
+                )
+                .await?;
+                tracing::info!(account.id = %c.account, reason = %reason, "pre-flight: the network refused the token");
+            }
+            Verdict::Retry(reason, wait) => {
+                tx.execute(
+                    "update postiz.account_checks set outcome = 'retry', last_error = left($2, 1000), lease_until = null,
+                            retry_at = now() + make_interval(secs => $3::double precision)
+                     where social_account_id = $1",
+                    &[&c.account, &reason, &wait.as_secs_f64()],
+                )
+                .await?;
+                tracing::info!(account.id = %c.account, reason = %reason, "pre-flight: could not verify now; trying again later");
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Job for PreflightAccounts {
+    const NAME: &'static str = "preflight_account";
+    /// The default cadence; [`PreflightConfig::every`] is what runs.
+    const EVERY: Duration = Duration::from_secs(60);
+
+    fn every(&self) -> Duration {
+        self.config.every
+    }
+
+    async fn run_once(&self) -> anyhow::Result<u64> {
+        let stats = self.round().await?;
+        if stats != PreflightStats::default() {
+            tracing::info!(?stats, "pre-flight round done");
+        }
+        let PreflightStats { ok, needs_reconnect, retry } = stats;
+        Ok(u64::from(ok + needs_reconnect + retry))
+    }
+}

@@ -1,0 +1,358 @@
+//! Connection health (issue 18): the pre-flight check verifies an account's token before its
+//! scheduled posts are due, against a real database and a wiremock Mastodon server, and the
+//! expiry warning tells people a week before a credential that cannot be renewed runs out.
+#![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use postiz_domain::Network;
+use postiz_oauth::store::{NewConnection, save_connection};
+use postiz_providers::mastodon::MastodonProvider;
+use postiz_providers::{HttpClient, Registry, TokenSet};
+use postiz_worker::jobs::preflight_accounts::{PreflightAccounts, PreflightConfig, PreflightStats};
+use postiz_worker::jobs::warn_expiring_tokens::WarnExpiringTokens;
+use secrecy::SecretString;
+use serde_json::json;
+use support::Fixture;
+use uuid::Uuid;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const VERIFY: &str = "/api/v1/accounts/verify_credentials";
+
+struct World {
+    f: Fixture,
+    server: MockServer,
+    account: Uuid,
+    author: Uuid,
+    admin: Uuid,
+    viewer: Uuid,
+}
+
+async fn world() -> World {
+    let f = Fixture::new().await;
+    let server = MockServer::start().await;
+    let mut ids = Vec::new();
+    for (email, role) in [("ada@example.com", "editor"), ("grace@example.com", "admin"), ("vic@example.com", "viewer")] {
+        let id = f.db.create_user(email).await.id;
+        f.admin
+            .execute(
+                "insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, $3::text::postiz.workspace_role)",
+                &[&f.workspace, &id, &role],
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let conn = NewConnection {
+        workspace_id: f.workspace,
+        network: Network::Mastodon,
+        external_account_id: "109".into(),
+        external_page_id: None,
+        handle: Some("alice".into()),
+        display_name: Some("Alice".into()),
+        avatar_url: None,
+        server: Some(server.uri().parse().unwrap()),
+        instance_app_id: None,
+        meta: json!({}),
+    };
+    let tokens = TokenSet {
+        access_token: SecretString::from("alice-token".to_owned()),
+        refresh_token: None,
+        expires_in: None,
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
+    let account = save_connection(&f.admin, &f.keyring, &conn, &tokens, None).await.unwrap().id;
+    World { f, server, account, author: ids[0], admin: ids[1], viewer: ids[2] }
+}
+
+impl World {
+    /// A post by the author on the account, due in `minutes`.
+    async fn post_in(&self, minutes: i64) -> Uuid {
+        let post = self.f.post("Launch day", &[self.account], Utc::now() + chrono::Duration::minutes(minutes)).await;
+        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &self.author]).await.unwrap();
+        post
+    }
+
+    fn job(&self) -> PreflightAccounts {
+        PreflightAccounts {
+            store: self.f.store(),
+            registry: Arc::new(Registry::new().with(Arc::new(MastodonProvider::new(HttpClient::for_tests())))),
+            keyring: Arc::clone(&self.f.keyring),
+            tokens: None,
+            config: PreflightConfig { before: Duration::from_secs(2 * 3600), ..PreflightConfig::default() },
+        }
+    }
+
+    async fn status(&self) -> String {
+        self.f.admin.query_one("select status::text from postiz.social_accounts where id = $1", &[&self.account]).await.unwrap().get(0)
+    }
+
+    /// (recipient, post_id, details) of the account's notifications of `kind`.
+    async fn notifications(&self, kind: &str) -> Vec<(Uuid, Option<Uuid>, serde_json::Value)> {
+        self.f
+            .admin
+            .query(
+                "select user_id, post_id, details from postiz.notifications
+                 where social_account_id = $1 and kind::text = $2 order by user_id",
+                &[&self.account, &kind],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect()
+    }
+
+    async fn verify_answers(&self, status: u16, times: u64) {
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .and(header("authorization", "Bearer alice-token"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .set_body_json(json!({"id": "109", "username": "alice", "error": "The access token was revoked"})),
+            )
+            .expect(times)
+            .mount(&self.server)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_once() {
+    let w = world().await;
+    w.verify_answers(401, 1).await;
+    // An outgoing webhook endpoint of the workspace (its secret is never used: nothing delivers here).
+    w.f.admin
+        .execute(
+            "insert into postiz.webhook_endpoints (workspace_id, url, secret_key_id, secret_nonce, secret_ciphertext)
+             values ($1, 'https://hooks.example/health', 'k1', '\\x0102030405060708090a0b0c', '\\x01')",
+            &[&w.f.workspace],
+        )
+        .await
+        .unwrap();
+    let post = w.post_in(90).await;
+    // A later post on the same account in the same window: still one check.
+    let later = w.post_in(100).await;
+
+    let first = w.job().round().await.unwrap();
+    assert_eq!(first, PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    assert_eq!(w.status().await, "needs_reconnect");
+
+    let told = w.notifications("account_needs_reconnect").await;
+    let mut expected = vec![w.author, w.admin];
+    expected.sort();
+    assert_eq!(told.iter().map(|t| t.0).collect::<Vec<_>>(), expected, "the author and the admin, not the viewer");
+    assert!(told.iter().all(|t| t.0 != w.viewer));
+    for (_, post_id, details) in &told {
+        assert_eq!(*post_id, Some(post), "the first post at risk is named, not {later}");
+        assert_eq!(details["network"], "mastodon");
+        assert_eq!(details["handle"], "alice");
+        assert_eq!(details["time_zone"], "Europe/Berlin");
+        let local = details["scheduled_local"].as_str().unwrap();
+        assert!(local.ends_with("(Europe/Berlin)"), "{local}");
+    }
+    // In words, as the inbox and the email show it.
+    let event: postiz_domain::NotificationEvent = serde_json::from_value(
+        w.f.admin
+            .query_one(
+                &format!(
+                    "select {} from postiz.notifications n where n.user_id = $1 and n.kind = 'account_needs_reconnect'",
+                    postiz_db::notifications::EVENT_JSON
+                ),
+                &[&w.author],
+            )
+            .await
+            .unwrap()
+            .get(0),
+    )
+    .unwrap();
+    assert_eq!(event.headline(), "Your Mastodon account alice needs reconnecting");
+    assert!(event.detail().unwrap().contains("before its next post, due "), "{:?}", event.detail());
+
+    // The change is logged with where it was found, and the check is recorded.
+    let source: String =
+        w.f.admin
+            .query_one(
+                "select details ->> 'source' from postiz.activity_logs where entity_id = $1 and action = 'account.needs_reconnect'",
+                &[&w.account],
+            )
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(source, "preflight");
+    // The account-status webhook event goes out once.
+    let hooks: Vec<serde_json::Value> =
+        w.f.admin
+            .query("select payload from postiz.webhook_deliveries where event_type = 'account.status_changed'", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert!(hooks[0].to_string().contains("needs_reconnect"), "{}", hooks[0]);
+    let outcome: String =
+        w.f.admin.query_one("select outcome from postiz.account_checks where social_account_id = $1", &[&w.account]).await.unwrap().get(0);
+    assert_eq!(outcome, "needs_reconnect");
+
+    // Run again: the account is no longer active, nothing is asked and nobody is told twice.
+    let second = w.job().round().await.unwrap();
+    assert_eq!(second, PreflightStats::default());
+    assert_eq!(w.notifications("account_needs_reconnect").await.len(), 2);
+    assert_eq!(w.f.count("select count(*) from postiz.webhook_deliveries where event_type = 'account.status_changed'").await, 1);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn two_workers_racing_make_one_provider_call() {
+    let w = world().await;
+    Mock::given(method("GET"))
+        .and(path(VERIFY))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "alice"})).set_delay(Duration::from_millis(300)),
+        )
+        .expect(1)
+        .mount(&w.server)
+        .await;
+    w.post_in(60).await;
+    let (a, b) = (w.job(), w.job());
+    let (ra, rb) = tokio::join!(a.round(), b.round());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.ok + rb.ok, 1, "{ra:?} {rb:?}");
+    // Checked within this window: a third run asks nothing.
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats::default());
+    assert_eq!(w.status().await, "active");
+    assert!(w.notifications("account_needs_reconnect").await.is_empty());
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_transient_failure_changes_nothing_and_is_checked_again_later() {
+    let w = world().await;
+    w.verify_answers(503, 3).await; // the adapter retries a read twice
+    w.post_in(30).await;
+    let first = w.job().round().await.unwrap();
+    assert_eq!(first, PreflightStats { retry: 1, ..PreflightStats::default() });
+    assert_eq!(w.status().await, "active");
+    assert!(w.notifications("account_needs_reconnect").await.is_empty());
+    let (retry_at, checked_at): (Option<chrono::DateTime<Utc>>, Option<chrono::DateTime<Utc>>) = {
+        let r =
+            w.f.admin
+                .query_one("select retry_at, checked_at from postiz.account_checks where social_account_id = $1", &[&w.account])
+                .await
+                .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(retry_at.unwrap() > Utc::now(), "tried again later");
+    assert!(checked_at.is_none(), "not counted as checked");
+    // Before then, nothing is asked.
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats::default());
+    w.server.verify().await;
+
+    // Later, the network answers and the check passes.
+    w.server.reset().await;
+    w.verify_answers(200, 1).await;
+    w.f.admin
+        .execute("update postiz.account_checks set retry_at = now() - interval '1 second' where social_account_id = $1", &[&w.account])
+        .await
+        .unwrap();
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    assert_eq!(w.status().await, "active");
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_post_outside_the_window_causes_no_call() {
+    let w = world().await;
+    w.verify_answers(401, 0).await;
+    w.post_in(5 * 60).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats::default());
+    assert_eq!(w.status().await, "active");
+    assert_eq!(w.f.count("select count(*) from postiz.account_checks").await, 0);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_token_expiring_in_six_days_warns_once() {
+    let w = world().await;
+    // The Mastodon token has no refresh token: its own expiry is the credential's.
+    w.f.admin
+        .execute("update postiz.credentials set expires_at = now() + interval '6 days' where social_account_id = $1", &[&w.account])
+        .await
+        .unwrap();
+    // Another account whose token expires in ten days: not yet.
+    let other = w.f.account("far").await;
+    w.f.admin
+        .execute("update postiz.credentials set expires_at = now() + interval '10 days' where social_account_id = $1", &[&other])
+        .await
+        .unwrap();
+
+    let job = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    let (a, b) = tokio::join!(job.round(), job.round());
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "two runs at once warn once");
+    assert_eq!(job.round().await.unwrap(), 0, "and a later run not again");
+
+    let told = w.notifications("token_expiring").await;
+    assert_eq!(told.iter().map(|t| t.0).collect::<Vec<_>>(), vec![w.admin], "the admin (nobody connected it through the API here)");
+    let details = &told[0].2;
+    assert_eq!(details["network"], "mastodon");
+    assert!(details["expires_local"].as_str().unwrap().ends_with("(Europe/Berlin)"));
+    let none_for_other: i64 =
+        w.f.admin.query_one("select count(*) from postiz.notifications where social_account_id = $1", &[&other]).await.unwrap().get(0);
+    assert_eq!(none_for_other, 0);
+
+    // Reconnected with a new token that again expires within the week: a new expiry, one new warning.
+    w.f.admin
+        .execute("update postiz.credentials set expires_at = now() + interval '5 days' where social_account_id = $1", &[&w.account])
+        .await
+        .unwrap();
+    assert_eq!(job.round().await.unwrap(), 1);
+    assert_eq!(w.notifications("token_expiring").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_refresh_token_the_network_gave_a_lifetime_is_stored_and_warned_of() {
+    let w = world().await;
+    // LinkedIn-like: a 60-day access token renewed by a refresh token that itself lasts six more days.
+    let conn = NewConnection {
+        workspace_id: w.f.workspace,
+        network: Network::Mastodon,
+        external_account_id: "110".into(),
+        external_page_id: None,
+        handle: Some("bob".into()),
+        display_name: None,
+        avatar_url: None,
+        server: Some(w.server.uri().parse().unwrap()),
+        instance_app_id: None,
+        meta: json!({}),
+    };
+    let tokens = TokenSet {
+        access_token: SecretString::from("bob-token".to_owned()),
+        refresh_token: Some(SecretString::from("bob-refresh".to_owned())),
+        expires_in: Some(Duration::from_secs(60 * 86_400)),
+        refresh_expires_in: Some(Duration::from_secs(6 * 86_400)),
+        scopes: vec![],
+    };
+    let bob = save_connection(&w.f.admin, &w.f.keyring, &conn, &tokens, None).await.unwrap().id;
+    let days: f64 = w
+        .f
+        .admin
+        .query_one(
+            "select extract(epoch from refresh_expires_at - now())::float8 / 86400 from postiz.credentials where social_account_id = $1",
+            &[&bob],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!((5.99..=6.0).contains(&days), "{days}");
+
+    let job = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    assert_eq!(job.round().await.unwrap(), 1, "the refresh token's expiry, not the access token's, is the one that matters");
+    assert_eq!(job.round().await.unwrap(), 0);
+}
