@@ -2,7 +2,7 @@
 -- readings recorded one by one (service_record_analytics): the same daily rows, rollups, raw
 -- numbers and watch steps. Workspace A records through the batch, B the same readings one by one.
 begin;
-select plan(11);
+select plan(12);
 
 do $$
 begin
@@ -108,6 +108,11 @@ select throws_ok(
   $$ select postiz_private.service_record_analytics_batch(array[gen_random_uuid()], array[]::timestamptz[], array[now()], array['{}'::jsonb], array['{}'::jsonb]) $$,
   '22023', 'one lease, time, metrics and raw value per watch',
   'arrays of different lengths are refused'
+);
+select throws_ok(
+  $$ select postiz_private.service_record_analytics_batch(array[gen_random_uuid()], array[now()], array[null::timestamptz], array['{}'::jsonb], array['{}'::jsonb]) $$,
+  '22023', 'every reading names its watch and when it was read',
+  'a reading without its time is refused'
 );
 
 select * from finish();

@@ -52,6 +52,16 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
 
 /// Serves `/metrics` on `bind` until the process ends.
 pub async fn serve(bind: SocketAddr, handle: PrometheusHandle) -> anyhow::Result<()> {
+    // The histograms' buffers are drained here between scrapes: a recorder installed without
+    // the exporter's own listener does not do it.
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
     let app = Router::new().route("/metrics", get(move || std::future::ready(handle.render())));
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %bind, "metrics endpoint listening");

@@ -21,13 +21,29 @@ pub const REQUEST_DURATION: &str = "postiz_api_request_duration_seconds";
 /// Counts and times every request (a `from_fn` middleware, outside the routes).
 pub async fn layer(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!(REQUESTS, "route" => route.clone(), "method" => method.clone(), "status" => status).increment(1);
     metrics::histogram!(REQUEST_DURATION, "route" => route, "method" => method).record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The method as a label: the standard ones by name, anything else (a client may send any
+/// token) as `other`, so that no client can grow the series without end.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// Installs the process's recorder (once per process).
@@ -41,8 +57,17 @@ pub fn routes(handle: PrometheusHandle) -> Router {
     Router::new().route("/metrics", get(move || std::future::ready(handle.render())))
 }
 
-/// Serves [`routes`] on `bind` until the process ends.
+/// Serves [`routes`] on `bind` until the process ends, and keeps the histograms' buffers drained
+/// between scrapes (a recorder installed without the exporter's own listener does not).
 pub async fn serve(bind: SocketAddr, handle: PrometheusHandle) -> std::io::Result<()> {
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %bind, "API metrics endpoint listening");
     axum::serve(listener, routes(handle)).await

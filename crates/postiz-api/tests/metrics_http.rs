@@ -27,6 +27,10 @@ async fn requests_are_counted_and_timed_by_route_template_method_and_status() {
     let stranger = app.actor("stranger@example.com").await;
     assert_eq!(app.call(&stranger, "GET", &format!("/workspaces/{ws}/posts"), None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.call(&owner, "GET", "/no/such/route", None).await.status, StatusCode::NOT_FOUND);
+    // Any method token a client makes up is one series, not one each.
+    for made_up in ["FOO1", "FOO2"] {
+        app.call(&owner, made_up, "/no/such/route", None).await;
+    }
 
     // Scraped over HTTP from the metrics listener.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -52,4 +56,7 @@ async fn requests_are_counted_and_timed_by_route_template_method_and_status() {
     let timed = format!("postiz_api_request_duration_seconds_count{{route=\"{route}\",method=\"GET\"}}");
     assert_eq!(value(&rendered, &timed), Some(3.0), "{rendered}");
     assert!(!rendered.contains(&ws.to_string()), "no id in any label:\n{rendered}");
+    assert!(!rendered.contains("FOO1") && !rendered.contains("FOO2"), "{rendered}");
+    let other = rendered.lines().filter(|l| l.starts_with("postiz_api_requests_total{route=\"unmatched\",method=\"other\"")).count();
+    assert_eq!(other, 1, "made-up methods are counted as other:\n{rendered}");
 }

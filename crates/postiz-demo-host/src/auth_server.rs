@@ -134,7 +134,7 @@ pub async fn invite(
         link: link.into(),
         sent_at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
     });
-    tracing::info!(to = %email, "auth stand-in: invite email delivered to /mailbox");
+    tracing::info!("auth stand-in: an invite email was delivered to /mailbox");
     Json(user).into_response()
 }
 
@@ -157,21 +157,17 @@ pub struct VerifyQuery {
 /// expired, or not ours lands on the sign-in page, which says so.
 pub async fn verify(State(host): State<Host>, Query(q): Query<VerifyQuery>) -> Response {
     let invited = if q.kind == "invite" { host.issuer.invite_user(&q.token) } else { None };
-    let user = match invited {
-        Some(id) => match host.store.confirm_invited(id).await {
-            Ok(u) => u,
+    let accepted = match invited {
+        Some(id) => match host.store.accept_invite(id).await {
+            Ok(a) => a,
             Err(e) => return unavailable(&e),
         },
         None => None,
     };
-    let Some(user) = user else {
+    let Some((user, session_id)) = accepted else {
         return Redirect::to("/login?error=invite_link").into_response();
     };
-    let signed = match host.store.start_session(user.id).await {
-        Ok(session_id) => host.issuer.session(&user, session_id),
-        Err(e) => return unavailable(&e),
-    };
-    match signed {
+    match host.issuer.session(&user, session_id) {
         Ok((_, session)) => {
             let next = q.redirect_to.as_deref().and_then(|r| own_path(&host, r)).unwrap_or_else(|| crate::DEFAULT_NEXT.to_owned());
             with_cookies(Redirect::to(&next).into_response(), host.issuer.set_cookies(&session))

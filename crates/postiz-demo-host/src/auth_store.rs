@@ -120,10 +120,10 @@ impl AuthStore {
 
     /// Starts a session for `user` (signing in); its id goes into the tokens.
     pub async fn start_session(&self, user: Uuid) -> anyhow::Result<Uuid> {
-        let id = Uuid::new_v4();
-        let client = self.client().await?;
-        client.execute("insert into auth.sessions (id, user_id) values ($1, $2)", &[&id, &user]).await?;
-        client.execute("update auth.users set last_sign_in_at = now() where id = $1", &[&user]).await?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let id = begin_session(&tx, user).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -169,7 +169,8 @@ impl AuthStore {
     pub async fn invite(&self, email: &str, data: &Value) -> anyhow::Result<Invited> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        // One invitation at a time per address: the unique index on email decides races.
+        // One invitation at a time per address (two at once would both find no user).
+        tx.execute("select pg_advisory_xact_lock(hashtext('auth invite ' || lower($1)))", &[&email]).await?;
         let existing = tx
             .query_opt(
                 &format!("select {USER_COLUMNS} from auth.users where lower(email) = lower($1) and is_sso_user = false for update"),
@@ -205,12 +206,13 @@ impl AuthStore {
         Ok(Invited::User { id: row.get(0), json: user_json(&row) })
     }
 
-    /// Following an invite link: confirms the invited user's address. `None` when the user is
-    /// gone or confirmed already (a link works once, as Auth's one-time tokens do).
-    pub async fn confirm_invited(&self, user: Uuid) -> anyhow::Result<Option<DemoUser>> {
-        let row = self
-            .client()
-            .await?
+    /// Following an invite link: confirms the invited user's address and signs them in, both or
+    /// neither. `None` when the user is gone or confirmed already (a link works once, as Auth's
+    /// one-time tokens do).
+    pub async fn accept_invite(&self, user: Uuid) -> anyhow::Result<Option<(DemoUser, Uuid)>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
             .query_opt(
                 &format!(
                     "update auth.users set email_confirmed_at = now(), updated_at = now()
@@ -220,6 +222,17 @@ impl AuthStore {
                 &[&user],
             )
             .await?;
-        Ok(row.as_ref().map(host_user))
+        let Some(row) = row else { return Ok(None) };
+        let session = begin_session(&tx, user).await?;
+        tx.commit().await?;
+        Ok(Some((host_user(&row), session)))
     }
+}
+
+/// A new `auth.sessions` row for `user` in `tx`, and their last sign-in.
+async fn begin_session(tx: &tokio_postgres::Transaction<'_>, user: Uuid) -> anyhow::Result<Uuid> {
+    let id = Uuid::new_v4();
+    tx.execute("insert into auth.sessions (id, user_id) values ($1, $2)", &[&id, &user]).await?;
+    tx.execute("update auth.users set last_sign_in_at = now() where id = $1", &[&user]).await?;
+    Ok(id)
 }

@@ -162,10 +162,17 @@ impl IngestAnalytics {
             }
         }
         // The round's readings in one statement: the rollup triggers' cost is mostly per
-        // statement (see the migration record_analytics_in_batches). If it fails, the watches
-        // are read again when their leases run out.
+        // statement (see the migration record_analytics_in_batches). If that fails, each is
+        // recorded on its own, so that one bad reading (or a lost race) costs only itself; a
+        // reading that fails alone is read again when its lease runs out.
         if let Err(e) = self.record_readings(&readings).await {
-            tracing::warn!(job = "ingest_analytics", readings = readings.len(), error = ?e, "recording the round's readings failed");
+            tracing::warn!(job = "ingest_analytics", readings = readings.len(), error = ?e, "recording the round's readings at once failed; one by one");
+            for reading in readings.chunks(1) {
+                if let Err(e) = self.record_readings(reading).await {
+                    stats.recorded -= 1;
+                    tracing::warn!(job = "ingest_analytics", watch.id = %reading[0].0.id, error = ?e, "recording a reading failed");
+                }
+            }
         }
         Ok(stats)
     }

@@ -519,7 +519,8 @@ pub async fn redeliver(
 }
 
 /// `POST /workspaces/{ws}/webhooks/{id}/test` (admin+; 202): a `webhook.test` event to this
-/// endpoint only (a disabled endpoint's waits until it is turned on again).
+/// endpoint only; a turned-off endpoint gets it too, tried once, without counting toward its
+/// failures (the worker's `deliver_webhooks`), so an admin can check it before turning it on.
 pub async fn send_test(
     State(state): State<AppState>,
     user: AuthUser,
