@@ -63,6 +63,7 @@ test("a key with chosen permissions and an expiry, used, then revoked", async ()
   assert.match(await ask.innerText(), /Revoke “e2e Zapier”\? What uses it stops working at once\./);
   await ask.getByRole("button", { name: "Revoke", exact: true }).click();
   await row.locator(".postiz-hint", { hasText: "Revoked" }).waitFor();
+  assert.equal(await card.getByRole("status").count(), 0, "the revoked key is no longer shown");
   await shot(page, "api-keys-revoked");
   assert.equal(await publicApi("/posts", key), 401, "a revoked key is refused");
   assert.deepEqual(page.errors, []);

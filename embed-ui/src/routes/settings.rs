@@ -302,6 +302,8 @@ fn ApiKeys(ws: Ws) -> impl IntoView {
             match api.delete(&ws_path(&ws_id.get_value(), &format!("/api-keys/{id}"))).await {
                 Ok(()) => {
                     revoking.set(None);
+                    // A key shown a moment ago may be the one revoked: it is of no use any more.
+                    secret.set(None);
                     version.update(|x| *x += 1);
                 }
                 Err(e) => toasts.error(&e),
