@@ -65,7 +65,7 @@ pub async fn user(State(host): State<Host>, headers: HeaderMap) -> Response {
         return refusal(StatusCode::FORBIDDEN, "bad_jwt", "invalid JWT: unable to parse or verify signature, token is expired");
     };
     match host.store.session_user(session, user).await {
-        Ok(Ok(json)) => Json(json).into_response(),
+        Ok(Ok(standing)) => Json(standing.json).into_response(),
         Ok(Err(SessionRefusal::NotFound)) => {
             refusal(StatusCode::FORBIDDEN, "session_not_found", "Session from session_id claim in JWT does not exist")
         }

@@ -31,6 +31,16 @@ pub enum SessionRefusal {
     Banned,
 }
 
+/// A session that stands, and its user: as `GET /auth/v1/user` answers them, and as the host
+/// shows them.
+#[derive(Debug, Clone)]
+pub struct StandingSession {
+    /// The user's `/auth/v1/user` shape.
+    pub json: Value,
+    /// The user as the host's pages show them.
+    pub user: DemoUser,
+}
+
 /// An address invited through `POST /auth/v1/invite`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invited {
@@ -127,8 +137,8 @@ impl AuthStore {
         Ok(id)
     }
 
-    /// Whether `session` of `user` still stands; the user's `/auth/v1/user` shape if it does.
-    pub async fn session_user(&self, session: Uuid, user: Uuid) -> anyhow::Result<Result<Value, SessionRefusal>> {
+    /// Whether `session` of `user` still stands; the user if it does.
+    pub async fn session_user(&self, session: Uuid, user: Uuid) -> anyhow::Result<Result<StandingSession, SessionRefusal>> {
         let row = self
             .client()
             .await?
@@ -143,7 +153,7 @@ impl AuthStore {
         Ok(match row {
             None => Err(SessionRefusal::NotFound),
             Some(r) if r.get::<_, Option<bool>>(9) == Some(true) => Err(SessionRefusal::Banned),
-            Some(r) => Ok(user_json(&r)),
+            Some(r) => Ok(StandingSession { json: user_json(&r), user: host_user(&r) }),
         })
     }
 

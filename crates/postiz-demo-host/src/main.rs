@@ -247,15 +247,14 @@ fn cookie_header(headers: &HeaderMap) -> String {
 async fn signed_in(host: &Host, headers: &HeaderMap) -> Option<(seed::DemoUser, CookieSession)> {
     let cookie = host.issuer.verified(&cookie_header(headers))?;
     match host.store.session_user(cookie.session_id, cookie.user).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(_)) => return None,
+        // Only confirmed users sign in here (as `AuthStore::user` lists them).
+        Ok(Ok(standing)) if !standing.json["email_confirmed_at"].is_null() => Some((standing.user, cookie)),
+        Ok(_) => None,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "reading the session");
-            return None;
+            None
         }
     }
-    let user = host.store.user(cookie.user).await.ok().flatten()?;
-    Some((user, cookie))
 }
 
 /// Where to send the browser after signing in: `next` when it is a path on this host, else none.

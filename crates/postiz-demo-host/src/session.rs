@@ -91,8 +91,7 @@ impl Issuer {
             "app_metadata": app_metadata,
             "user_metadata": user_metadata,
         });
-        let key = EncodingKey::from_secret(self.secret.expose_secret().as_bytes());
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &key)?;
+        let token = self.sign(&claims)?;
         // What /auth/refresh trusts: signed by us, for this user, refresh audience only.
         let refresh_claims = json!({
             "iss": self.issuer,
@@ -103,7 +102,7 @@ impl Issuer {
             "jti": Uuid::new_v4(),
             "sid": session_id,
         });
-        let refresh_token = encode(&Header::new(Algorithm::HS256), &refresh_claims, &key)?;
+        let refresh_token = self.sign(&refresh_claims)?;
         let session = json!({
             "access_token": token,
             "token_type": "bearer",
@@ -165,8 +164,7 @@ impl Issuer {
     /// An API key of the project for `role` (`anon` or `service_role`): a JWT signed with the
     /// project's secret, as the Supabase CLI makes its local keys.
     pub fn api_key(&self, role: &str) -> anyhow::Result<String> {
-        let claims = json!({ "iss": self.issuer, "aud": API_KEY_AUDIENCE, "role": role, "iat": now(), "exp": now() + REFRESH_TTL_SECS });
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(self.secret.expose_secret().as_bytes()))?)
+        self.sign(&json!({ "iss": self.issuer, "aud": API_KEY_AUDIENCE, "role": role, "iat": now(), "exp": now() + REFRESH_TTL_SECS }))
     }
 
     /// The role of an API key [`Issuer::api_key`] made.
@@ -176,13 +174,17 @@ impl Issuer {
 
     /// The token of an invite email's link for `user`, valid a day (Auth's default).
     pub fn invite_token(&self, user: Uuid) -> anyhow::Result<String> {
-        let claims = json!({ "iss": self.issuer, "aud": INVITE_AUDIENCE, "sub": user, "iat": now(), "exp": now() + 86_400 });
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(self.secret.expose_secret().as_bytes()))?)
+        self.sign(&json!({ "iss": self.issuer, "aud": INVITE_AUDIENCE, "sub": user, "iat": now(), "exp": now() + 86_400 }))
     }
 
     /// The user an invite link's token names, if we signed it and it has not expired.
     pub fn invite_user(&self, token: &str) -> Option<Uuid> {
         self.claims(token, INVITE_AUDIENCE)?["sub"].as_str()?.parse().ok()
+    }
+
+    /// `claims` as an HS256 JWT signed with the project's secret (what [`Issuer::claims`] reads).
+    fn sign(&self, claims: &Value) -> anyhow::Result<String> {
+        Ok(encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(self.secret.expose_secret().as_bytes()))?)
     }
 
     /// The claims of `token` if it is an HS256 JWT we signed for `audience`, not expired.
