@@ -52,6 +52,18 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
     PrometheusBuilder::new().set_buckets(&buckets)?.install_recorder()
 }
 
+/// Installs the recorder and serves it on `bind` in the background (what a binary's `--metrics`
+/// does); a listener that stops is logged.
+pub fn start(bind: SocketAddr) -> Result<(), BuildError> {
+    let handle = install()?;
+    tokio::spawn(async move {
+        if let Err(e) = serve(bind, handle).await {
+            tracing::error!(error = %e, address = %bind, "the metrics endpoint stopped");
+        }
+    });
+    Ok(())
+}
+
 /// `GET /metrics` rendering `handle`.
 pub fn routes(handle: PrometheusHandle) -> Router {
     Router::new().route("/metrics", get(move || std::future::ready(handle.render())))

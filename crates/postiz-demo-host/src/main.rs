@@ -80,12 +80,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = postiz_config::load().context("loading configuration")?;
     let secrets = postiz_config::Secrets::from_env().context("reading secrets from the environment")?;
     if let Some(bind) = cli.metrics {
-        let handle = postiz_api::metrics::install().context("installing the metrics recorder")?;
-        tokio::spawn(async move {
-            if let Err(e) = postiz_api::metrics::serve(bind, handle).await {
-                tracing::error!(error = %e, address = %bind, "the metrics endpoint stopped");
-            }
-        });
+        postiz_api::metrics::start(bind).context("installing the metrics recorder")?;
     }
     let jwt_secret = secrets.jwt_secret.clone().context("SUPABASE_JWT_SECRET must be set: the demo host signs sessions with it")?;
     let db_url = settings.database_url(&secrets);

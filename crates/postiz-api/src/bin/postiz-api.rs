@@ -31,12 +31,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = postiz_config::load().context("loading configuration")?;
     let secrets = postiz_config::Secrets::from_env().context("reading secrets from the environment")?;
     if let Some(bind) = cli.metrics {
-        let handle = postiz_api::metrics::install().context("installing the metrics recorder")?;
-        tokio::spawn(async move {
-            if let Err(e) = postiz_api::metrics::serve(bind, handle).await {
-                tracing::error!(error = %e, address = %bind, "the metrics endpoint stopped");
-            }
-        });
+        postiz_api::metrics::start(bind).context("installing the metrics recorder")?;
     }
     let pool = postiz_db::connect_pool(&settings.database_url(&secrets), settings.database.pool_size)?;
     let service_pool = postiz_db::service_pool(&settings.database_url(&secrets), settings.database.pool_size.div_ceil(4).max(2))?;
