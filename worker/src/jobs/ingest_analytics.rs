@@ -334,19 +334,16 @@ impl IngestAnalytics {
     }
 
     async fn record(&self, w: &Watch, outcome: Outcome) -> Result<(), StoreError> {
-        if let Outcome::Recorded(numbers) = outcome {
-            return self.record_readings(&[(w.clone(), numbers)]).await;
-        }
-        let client = self.store.pool().get().await?;
-        match outcome {
-            Outcome::Recorded(_) => {}
-            Outcome::Postpone(wait) => failed(&client, w, "postpone", "", Utc::now() + wait).await?,
+        let (state, reason, at) = match outcome {
+            Outcome::Recorded(numbers) => return self.record_readings(&[(w.clone(), numbers)]).await,
+            Outcome::Postpone(wait) => ("postpone", String::new(), Utc::now() + wait),
             Outcome::Retry(reason) => {
-                let at = Utc::now() + backoff(w.failures);
-                failed(&client, w, "retry", &format!("Reading the numbers failed for now; trying again later ({reason})."), at).await?;
+                ("retry", format!("Reading the numbers failed for now; trying again later ({reason})."), Utc::now() + backoff(w.failures))
             }
-            Outcome::Stop(state, reason) => failed(&client, w, state, &reason, Utc::now()).await?,
-        }
+            Outcome::Stop(state, reason) => (state, reason, Utc::now()),
+        };
+        let client = self.store.pool().get().await?;
+        failed(&client, w, state, &reason, at).await?;
         Ok(())
     }
 }
