@@ -324,30 +324,8 @@ impl DeliverWebhooks {
                     &[&delivery_id, &code, &reason, &give_up, &f64::from(delay)],
                 )
                 .await?;
-                let streak = if probe {
-                    None
-                } else {
-                    Some(
-                        tx.query_one(
-                            "update postiz.webhook_endpoints set consecutive_failures = consecutive_failures + 1,
-                           failing_since = coalesce(failing_since, now())
-                         where id = $1
-                         returning consecutive_failures, failing_since <= now() - make_interval(secs => $2)",
-                            &[&endpoint_id, &self.config.disable_after.as_secs_f64()],
-                        )
-                        .await?,
-                    )
-                };
-                if let Some(streak) = streak
-                    && let (failures, too_long) = (streak.get::<_, i32>(0), streak.get::<_, bool>(1))
-                    && (failures >= self.config.disable_after_failures || too_long)
-                {
-                    let why = format!("It failed {failures} time{} in a row (last: {reason}).", if failures == 1 { "" } else { "s" });
-                    let disabled: bool =
-                        tx.query_one("select postiz_private.service_disable_webhook_endpoint($1, $2)", &[&endpoint_id, &why]).await?.get(0);
-                    if disabled {
-                        tracing::warn!(webhook.endpoint = %endpoint_id, failures, "webhook endpoint disabled after repeated failures");
-                    }
+                if !probe {
+                    self.count_failure(&tx, endpoint_id, &reason).await?;
                 }
                 if give_up {
                     pgmq::archive(&*tx, WEBHOOKS_QUEUE, msg.msg_id).await?;
@@ -362,6 +340,31 @@ impl DeliverWebhooks {
         };
         tx.commit().await?;
         Ok(handled)
+    }
+
+    /// One more failure in a row for `endpoint_id`; past the configured count or time, the
+    /// endpoint is turned off (its admins are told once, by `service_disable_webhook_endpoint`).
+    async fn count_failure(&self, tx: &tokio_postgres::Transaction<'_>, endpoint_id: Uuid, reason: &str) -> anyhow::Result<()> {
+        let streak = tx
+            .query_one(
+                "update postiz.webhook_endpoints set consecutive_failures = consecutive_failures + 1,
+                   failing_since = coalesce(failing_since, now())
+                 where id = $1
+                 returning consecutive_failures, failing_since <= now() - make_interval(secs => $2)",
+                &[&endpoint_id, &self.config.disable_after.as_secs_f64()],
+            )
+            .await?;
+        let failures: i32 = streak.get(0);
+        let too_long: bool = streak.get(1);
+        if failures >= self.config.disable_after_failures || too_long {
+            let why = format!("It failed {failures} time{} in a row (last: {reason}).", if failures == 1 { "" } else { "s" });
+            let disabled: bool =
+                tx.query_one("select postiz_private.service_disable_webhook_endpoint($1, $2)", &[&endpoint_id, &why]).await?.get(0);
+            if disabled {
+                tracing::warn!(webhook.endpoint = %endpoint_id, failures, "webhook endpoint disabled after repeated failures");
+            }
+        }
+        Ok(())
     }
 
     /// One POST signed with each of `secrets` (the current one first; space-separated
