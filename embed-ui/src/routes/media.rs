@@ -147,7 +147,8 @@ fn MediaGrid(
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<MediaList>(&path.get_value()).await.map(MediaList::items) }
+        let path = path.get_value();
+        async move { a.get::<MediaList>(&path).await.map(MediaList::items) }
     });
     let ws2 = ws.clone();
     let on_file = move |ev: web_sys::Event| {

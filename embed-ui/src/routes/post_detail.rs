@@ -6,10 +6,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{Api, ErrorView, Post, PostAnalytics, TargetAnalytics, UiError, ws_path};
+use crate::api::{Api, ErrorView, Post, PostAnalytics, TargetAnalytics, ws_path};
 use crate::app::{Toasts, Ws, Zone};
 use crate::components::charts::{Point, Sparkline};
-use crate::components::{AuthImage, ErrorBox, Loading, NetworkBadge, StatusBadge, network_name};
+use crate::components::{AuthImage, Loading, NetworkBadge, StatusBadge, network_name};
 use crate::live;
 use crate::metrics;
 use crate::nav::Link;
@@ -47,7 +47,8 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
     let post = LocalResource::new(move || {
         tick.track();
         let a = a.clone();
-        async move { a.get::<Post>(&path.get_value()).await }
+        let path = path.get_value();
+        async move { a.get::<Post>(&path).await }
     });
     // Live: while the post is due or publishing (and on focus), a changed version of it fetches
     // it again (crate::live).
@@ -69,19 +70,16 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
     let ws = StoredValue::new(ws);
     view! {
         <section class="postiz-post">
-            <Transition fallback=|| view! { <Loading/> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorBox errors=errors/> }>
-                    {move || {
-                        // Read before awaiting: the screen may be gone when the post arrives, and a
-                        // disposed value must not be read then (it panics).
-                        let (w, z) = (ws.get_value(), zone.get_value());
-                        Suspend::new(async move {
-                            let p = post.await?;
-                            Ok::<_, UiError>(view! { <PostBody ws=w post=p zone=z reload=tick/> })
-                        })
-                    }}
-                </ErrorBoundary>
-            </Transition>
+            // A plain reactive match rather than a <Transition> around a Suspend: each answer
+            // builds a PostBody whose sections (performance, approval, comments) own resources of
+            // their own; under a Transition those were read by the boundary after the body that
+            // owned them was replaced, which panics ("disposed"). The resource keeps showing the
+            // previous post while the next one loads, so nothing flickers either way.
+            {move || match post.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <div class="postiz-error" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                Some(Ok(p)) => view! { <PostBody ws=ws.get_value() post=p zone=zone.get_value() reload=tick/> }.into_any(),
+            }}
         </section>
     }
 }
@@ -234,7 +232,8 @@ fn Performance(ws: String, post: String, zone: String) -> impl IntoView {
     let data = LocalResource::new(move || {
         version.track();
         let a = api.clone();
-        async move { a.get::<PostAnalytics>(&path.get_value()).await }
+        let path = path.get_value();
+        async move { a.get::<PostAnalytics>(&path).await }
     });
     let handle = set_interval_with_handle(move || version.update(|v| *v += 1), Duration::from_secs(60)).ok();
     on_cleanup(move || {
@@ -385,7 +384,8 @@ fn Comments(ws: String, post: String, zone: String, can_edit: bool) -> impl Into
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<Vec<Comment>>(&path.get_value()).await }
+        let path = path.get_value();
+        async move { a.get::<Vec<Comment>>(&path).await }
     });
     let draft = RwSignal::new(String::new());
     let add = move |_| {

@@ -61,17 +61,20 @@ pub fn PostsPage(ws: Ws) -> impl IntoView {
     let a = api.get_value();
     let tags = LocalResource::new(move || {
         let a = a.clone();
-        async move { a.get::<Vec<Tag>>(&ws_path(&ws_id.get_value(), "/tags")).await }
+        let path = ws_path(&ws_id.get_value(), "/tags");
+        async move { a.get::<Vec<Tag>>(&path).await }
     });
     let a = api.get_value();
     let accounts = LocalResource::new(move || {
         let a = a.clone();
-        async move { a.get::<Vec<Account>>(&ws_path(&ws_id.get_value(), "/accounts")).await }
+        let path = ws_path(&ws_id.get_value(), "/accounts");
+        async move { a.get::<Vec<Account>>(&path).await }
     });
     let a = api.get_value();
     let members = LocalResource::new(move || {
         let a = a.clone();
-        async move { a.get::<Vec<Member>>(&ws_path(&ws_id.get_value(), "/members")).await }
+        let path = ws_path(&ws_id.get_value(), "/members");
+        async move { a.get::<Vec<Member>>(&path).await }
     });
     let items = RwSignal::new(Vec::<PostRow>::new());
     let next = RwSignal::new(None::<String>);

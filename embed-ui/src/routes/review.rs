@@ -176,7 +176,8 @@ pub fn ReviewPage(ws: Ws) -> impl IntoView {
     let queue = LocalResource::new(move || {
         tick.track();
         let api = api.clone();
-        async move { api.get::<Queue>(&path.get_value()).await }
+        let path = path.get_value();
+        async move { api.get::<Queue>(&path).await }
     });
     let ws_id = StoredValue::new(ws_id);
     view! {
@@ -228,7 +229,8 @@ pub fn ApprovalPanel(ws_id: String, post_id: String, zone: String, reload: RwSig
     let state = LocalResource::new(move || {
         reload.track();
         let api = api.clone();
-        async move { api.get::<ApprovalView>(&path.get_value()).await }
+        let path = path.get_value();
+        async move { api.get::<ApprovalView>(&path).await }
     });
     let ids = StoredValue::new((ws_id, post_id));
     move || {

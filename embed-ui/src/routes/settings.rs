@@ -76,7 +76,8 @@ fn Members(ws: Ws) -> impl IntoView {
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<Vec<Member>>(&ws_path(&ws_id.get_value(), "/members")).await }
+        let path = ws_path(&ws_id.get_value(), "/members");
+        async move { a.get::<Vec<Member>>(&path).await }
     });
     let change = move |user: String, role: String| {
         let api = api.clone();
@@ -158,7 +159,8 @@ fn Invites(ws: Ws) -> impl IntoView {
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<Vec<Invite>>(&ws_path(&ws_id.get_value(), "/invites")).await }
+        let path = ws_path(&ws_id.get_value(), "/invites");
+        async move { a.get::<Vec<Invite>>(&path).await }
     });
     let a = api.clone();
     let invite = move |_| {
@@ -266,7 +268,8 @@ fn ApiKeys(ws: Ws) -> impl IntoView {
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<Vec<ApiKey>>(&ws_path(&ws_id.get_value(), "/api-keys")).await }
+        let path = ws_path(&ws_id.get_value(), "/api-keys");
+        async move { a.get::<Vec<ApiKey>>(&path).await }
     });
     let a = api.clone();
     let create = move |_| {
@@ -442,7 +445,8 @@ fn Webhooks(ws: Ws) -> impl IntoView {
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        async move { a.get::<Vec<WebhookEndpoint>>(&ws_path(&ws_id.get_value(), "/webhooks")).await }
+        let path = ws_path(&ws_id.get_value(), "/webhooks");
+        async move { a.get::<Vec<WebhookEndpoint>>(&path).await }
     });
     let a = api.clone();
     let log = LocalResource::new(move || {
