@@ -68,10 +68,16 @@ as $$
 $$;
 
 /*
- * An account whose token the network refused: its admins and owners, who can reconnect it, and
- * the authors of its scheduled posts, whose posts wait. Each is told the first post at risk
- * (their own first one, for an author) and its time in the workspace's zone. Keyed by account
- * and transaction time, so one change of status is told once. Cost: one pass over the account's
+ * An account whose token the network refused (needs_reconnect, or revoked: a refresh answered
+ * invalid_grant, or the network's deauthorization callback): its admins and owners, who can
+ * reconnect it, and the authors of its waiting posts who may act on them (editors and above:
+ * a viewer can neither reconnect nor reschedule). At risk are the account's targets still to
+ * be published: those of posts scheduled from now on, and those of the job running now (a
+ * publish that found the token refused: its post is due, so it is in the past by a moment).
+ * Each is told the first post at risk (their own first one, for an author) and its time in the
+ * workspace's zone. The post is named in the details, not as the notification's post: deleting
+ * that post must not delete everyone's notice about the account. Keyed by account and
+ * transaction time, so one change of status is told once. Cost: one pass over the account's
  * waiting targets plus the workspace's admins.
  */
 create or replace function postiz_private.notify_account_needs_reconnect()
@@ -91,7 +97,11 @@ begin
       from postiz.post_targets t
       join postiz.posts p on p.workspace_id = t.workspace_id and p.id = t.post_id
       where t.workspace_id = new.workspace_id and t.social_account_id = new.id
-        and t.status in ('pending', 'queued') and p.status = 'scheduled' and p.scheduled_at >= now()
+        and t.status in ('pending', 'queued', 'publishing') and p.status in ('scheduled', 'publishing')
+        and (p.scheduled_at >= now()
+             or exists (select 1 from postiz.queue_jobs q
+                        where q.target_id = t.id and q.workspace_id = t.workspace_id
+                          and q.status = 'running' and q.completed_at is null))
     ),
     recipients as (
       select m.user_id from postiz.workspace_members m
@@ -99,6 +109,7 @@ begin
       union
       select m.user_id from at_risk a
       join postiz.workspace_members m on m.workspace_id = new.workspace_id and m.user_id = a.author_id
+      where m.role >= 'editor'
     )
     select u.user_id, coalesce(own.id, earliest.id) as post_id, coalesce(own.scheduled_at, earliest.scheduled_at) as at
     from recipients u
@@ -106,15 +117,22 @@ begin
                        order by a.scheduled_at, a.id limit 1) own on true
     left join lateral (select a.id, a.scheduled_at from at_risk a order by a.scheduled_at, a.id limit 1) earliest on true
   loop
-    perform postiz_private.notify(new.workspace_id, r.user_id, 'account_needs_reconnect', r.post_id, new.id,
+    perform postiz_private.notify(new.workspace_id, r.user_id, 'account_needs_reconnect', null, new.id,
       jsonb_strip_nulls(jsonb_build_object(
-        'network', new.network, 'handle', new.handle, 'scheduled_at', r.at, 'time_zone', zone,
+        'network', new.network, 'handle', new.handle, 'post_id', r.post_id, 'scheduled_at', r.at, 'time_zone', zone,
         'scheduled_local', case when r.at is not null then postiz_private.local_time_label(r.at, zone) end)),
       format('account_needs_reconnect:%s:%s', new.id, now()));
   end loop;
   return null;
 end;
 $$;
+
+-- Told when the account stops working, whichever way (needs_reconnect or revoked), once: a
+-- needs_reconnect account later revoked is not told of again.
+drop trigger social_accounts_notify_needs_reconnect on postiz.social_accounts;
+create trigger social_accounts_notify_needs_reconnect after update of status on postiz.social_accounts
+  for each row when (new.status in ('needs_reconnect', 'revoked') and old.status not in ('needs_reconnect', 'revoked'))
+  execute function postiz_private.notify_account_needs_reconnect();
 
 /*
  * Warns of credentials that cannot be renewed and expire within `ahead`: the refresh token's
@@ -162,7 +180,7 @@ begin
     end if;
     for uid in
       select m.user_id from postiz.workspace_members m
-      where m.workspace_id = r.workspace_id and (m.role >= 'admin' or m.user_id = r.connected_by)
+      where m.workspace_id = r.workspace_id and (m.role >= 'admin' or m.user_id = r.connected_by and m.role >= 'editor')
     loop
       perform postiz_private.notify(r.workspace_id, uid, 'token_expiring', null, r.id,
         jsonb_strip_nulls(jsonb_build_object(

@@ -74,8 +74,13 @@ async fn world() -> World {
 impl World {
     /// A post by the author on the account, due in `minutes`.
     async fn post_in(&self, minutes: i64) -> Uuid {
+        self.post_by(self.author, minutes).await
+    }
+
+    /// A post by `author` on the account, due in `minutes`.
+    async fn post_by(&self, author: Uuid, minutes: i64) -> Uuid {
         let post = self.f.post("Launch day", &[self.account], Utc::now() + chrono::Duration::minutes(minutes)).await;
-        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &self.author]).await.unwrap();
+        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &author]).await.unwrap();
         post
     }
 
@@ -139,6 +144,8 @@ async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_onc
     let post = w.post_in(90).await;
     // A later post on the same account in the same window: still one check.
     let later = w.post_in(100).await;
+    // The viewer wrote one too (a viewer who was an editor once): they cannot act on it.
+    w.post_by(w.viewer, 95).await;
 
     let first = w.job().round().await.unwrap();
     assert_eq!(first, PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
@@ -150,7 +157,8 @@ async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_onc
     assert_eq!(told.iter().map(|t| t.0).collect::<Vec<_>>(), expected, "the author and the admin, not the viewer");
     assert!(told.iter().all(|t| t.0 != w.viewer));
     for (_, post_id, details) in &told {
-        assert_eq!(*post_id, Some(post), "the first post at risk is named, not {later}");
+        assert_eq!(*post_id, None, "not the notification's post: deleting it must not delete the notice");
+        assert_eq!(details["post_id"], post.to_string(), "the first post at risk is named, not {later}");
         assert_eq!(details["network"], "mastodon");
         assert_eq!(details["handle"], "alice");
         assert_eq!(details["time_zone"], "Europe/Berlin");
