@@ -140,8 +140,9 @@ create trigger social_accounts_notify_needs_reconnect after update of status on 
  * For each active account whose expiry is not yet warned of (postiz.account_checks
  * .expiry_warned_for, set by a conditional upsert, so a second call in this worker or another
  * adds nothing), tells its admins and owners and whoever connected it (token_expiring, keyed
- * by the account and the expiry). Returns how many accounts it warned of. Service role only;
- * one pass over the credentials with an expiry.
+ * by the account and the expiry). Returns how many accounts it warned of. Locks account_checks
+ * rows in account order (as the pre-flight claim does). Service role only; one pass over the
+ * credentials with an expiry.
  */
 create function postiz_private.service_warn_expiring_tokens(ahead interval)
 returns integer
@@ -167,7 +168,10 @@ begin
     left join postiz.account_checks x on x.social_account_id = e.id
     where e.expires_at > now() and e.expires_at <= now() + ahead
       and x.expiry_warned_for is distinct from e.expires_at
-    order by e.expires_at
+    -- In account order, as the pre-flight claim takes its rows: the claims below lock
+    -- account_checks rows until the end of the transaction, and two callers locking them in
+    -- different orders would deadlock.
+    order by e.id
   loop
     -- The claim: whoever moves expiry_warned_for to this expiry warns; anyone else finds it done.
     insert into postiz.account_checks as k (social_account_id, workspace_id, expiry_warned_for)

@@ -364,3 +364,59 @@ async fn a_refresh_token_the_network_gave_a_lifetime_is_stored_and_warned_of() {
     assert_eq!(job.round().await.unwrap(), 1, "the refresh token's expiry, not the access token's, is the one that matters");
     assert_eq!(job.round().await.unwrap(), 0);
 }
+
+/// Waits until `n` backends of the test database wait for a lock.
+async fn until_waiting_for_locks(w: &World, n: i64) {
+    for _ in 0..200 {
+        let waiting =
+            w.f.count("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'").await;
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{n} backends never waited for a lock");
+}
+
+#[tokio::test]
+async fn the_expiry_warning_and_the_claim_take_accounts_in_one_order_and_never_deadlock() {
+    let w = world().await;
+    Mock::given(method("GET"))
+        .and(path(VERIFY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "alice"})))
+        .mount(&w.server)
+        .await;
+    let other = w.f.account("second").await;
+    let (first, second) = if w.account < other { (w.account, other) } else { (other, w.account) };
+    // The warning takes the accounts by expiry and the claim by their posts' times, the other
+    // way round from account order: `first` expires first but posts last.
+    for (account, days, minutes) in [(first, 2, 60), (second, 3, 30)] {
+        w.f.admin
+            .execute(
+                "update postiz.credentials set expires_at = now() + make_interval(days => $2),
+                        refresh_expires_at = now() + make_interval(days => $2)
+                 where social_account_id = $1",
+                &[&account, &days],
+            )
+            .await
+            .unwrap();
+        w.f.post("Due", &[account], Utc::now() + chrono::Duration::minutes(minutes)).await;
+    }
+    // Hold the warning right after it claimed `first` (its notification waits on this lock) …
+    let blocker = w.f.db.superuser().await;
+    blocker.batch_execute("begin; lock table postiz.notifications in share mode").await.unwrap();
+    let warn = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    let warning = tokio::spawn(async move { warn.round().await });
+    until_waiting_for_locks(&w, 1).await;
+    // … while the pre-flight claims both.
+    let job = w.job();
+    let claiming = tokio::spawn(async move { job.round().await });
+    until_waiting_for_locks(&w, 2).await;
+    blocker.batch_execute("commit").await.unwrap();
+
+    let (warned, claimed) =
+        tokio::time::timeout(Duration::from_secs(20), async { (warning.await.unwrap(), claiming.await.unwrap()) }).await.unwrap();
+    assert_eq!(warned.unwrap(), 2, "both accounts warned of");
+    let stats = claimed.unwrap();
+    assert_eq!(stats.ok + stats.retry, 2, "both accounts claimed: {stats:?}");
+}

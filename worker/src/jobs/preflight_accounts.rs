@@ -126,6 +126,8 @@ impl PreflightAccounts {
     /// since that post's window opened, nobody holds, and are not waiting out a transient
     /// failure. The upsert's `where` is evaluated against the row's latest version (after any
     /// concurrent claim commits), so two workers never both claim one account for one window.
+    /// Rows are taken in account order, as `service_warn_expiring_tokens` takes them: locking
+    /// them in another order (the posts' times) deadlocked against it.
     async fn claim(&self) -> Result<Vec<Claimed>, StoreError> {
         let client = self.store.pool().get().await?;
         let before = self.config.before.as_secs_f64();
@@ -152,6 +154,7 @@ impl PreflightAccounts {
                  claimed as (
                    insert into postiz.account_checks as k (social_account_id, workspace_id, lease_until, claimed_for)
                    select id, workspace_id, now() + make_interval(secs => $3::double precision), window_start from due
+                   order by id
                    on conflict (social_account_id) do update
                      set lease_until = excluded.lease_until, claimed_for = excluded.claimed_for
                      where (k.lease_until is null or k.lease_until <= now())
