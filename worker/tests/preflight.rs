@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use postiz_domain::Network;
-use postiz_oauth::store::{NewConnection, save_connection};
+use postiz_oauth::OAuthClients;
+use postiz_oauth::store::{NewConnection, save_connection, save_instance_app};
 use postiz_providers::mastodon::MastodonProvider;
-use postiz_providers::{HttpClient, Registry, TokenSet};
+use postiz_providers::{ClientRegistration, HttpClient, OAuthClient, Registry, TokenSet};
 use postiz_worker::jobs::preflight_accounts::{PreflightAccounts, PreflightConfig, PreflightStats};
 use postiz_worker::jobs::warn_expiring_tokens::WarnExpiringTokens;
+use postiz_worker::tokens::{Refreshed, Tokens};
 use secrecy::SecretString;
 use serde_json::json;
 use support::Fixture;
@@ -84,14 +86,87 @@ impl World {
         post
     }
 
+    fn registry() -> Arc<Registry> {
+        Arc::new(Registry::new().with(Arc::new(MastodonProvider::new(HttpClient::for_tests()))))
+    }
+
     fn job(&self) -> PreflightAccounts {
         PreflightAccounts {
             store: self.f.store(),
-            registry: Arc::new(Registry::new().with(Arc::new(MastodonProvider::new(HttpClient::for_tests())))),
+            registry: Self::registry(),
             keyring: Arc::clone(&self.f.keyring),
             tokens: None,
             config: PreflightConfig { before: Duration::from_secs(2 * 3600), ..PreflightConfig::default() },
         }
+    }
+
+    /// The pre-flight with token refresh, as the worker runs it.
+    fn job_with_tokens(&self) -> PreflightAccounts {
+        PreflightAccounts { tokens: Some(self.tokens()), ..self.job() }
+    }
+
+    fn tokens(&self) -> Arc<Tokens> {
+        Arc::new(Tokens::new(
+            self.f.store().pool().clone(),
+            Arc::clone(&self.f.keyring),
+            Self::registry(),
+            OAuthClients::new(),
+            reqwest::Client::new(),
+        ))
+    }
+
+    /// A Mastodon account that renews its token at the mock server's `/oauth/token` (its client
+    /// registration stored as a connection stores it): access token `{handle}-token` expiring
+    /// in `expires`, refresh token `{handle}-refresh` lasting `refresh_lasts`.
+    async fn refreshable(&self, handle: &str, expires: Duration, refresh_lasts: Option<Duration>) -> Uuid {
+        let server = self.server.uri();
+        let registration = ClientRegistration {
+            client: OAuthClient { client_id: "planner".into(), client_secret: Some(SecretString::from("app-secret".to_owned())) },
+            auth_url: format!("{server}/oauth/authorize").parse().unwrap(),
+            token_url: format!("{server}/oauth/token").parse().unwrap(),
+            scopes: vec!["read".into(), "write".into()],
+        };
+        let (app, _) = save_instance_app(
+            &self.f.admin,
+            &self.f.keyring,
+            Network::Mastodon,
+            &server,
+            "https://planner.example/callback",
+            &registration,
+        )
+        .await
+        .unwrap();
+        let conn = NewConnection {
+            workspace_id: self.f.workspace,
+            network: Network::Mastodon,
+            external_account_id: format!("ext-{handle}"),
+            external_page_id: None,
+            handle: Some(handle.into()),
+            display_name: None,
+            avatar_url: None,
+            server: Some(server.parse().unwrap()),
+            instance_app_id: Some(app),
+            meta: json!({}),
+        };
+        let tokens = TokenSet {
+            access_token: SecretString::from(format!("{handle}-token")),
+            refresh_token: Some(SecretString::from(format!("{handle}-refresh"))),
+            expires_in: Some(expires),
+            refresh_expires_in: refresh_lasts,
+            scopes: vec![],
+        };
+        save_connection(&self.f.admin, &self.f.keyring, &conn, &tokens, None).await.unwrap().id
+    }
+
+    /// The token endpoint answers the next `times` refreshes with `status` and `body`.
+    async fn token_answers(&self, status: u16, body: serde_json::Value, times: u64) {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .up_to_n_times(times)
+            .expect(times)
+            .mount(&self.server)
+            .await;
     }
 
     async fn status(&self) -> String {
@@ -419,4 +494,53 @@ async fn the_expiry_warning_and_the_claim_take_accounts_in_one_order_and_never_d
     assert_eq!(warned.unwrap(), 2, "both accounts warned of");
     let stats = claimed.unwrap();
     assert_eq!(stats.ok + stats.retry, 2, "both accounts claimed: {stats:?}");
+}
+
+#[tokio::test]
+async fn refreshes_in_the_last_week_keep_the_expiry_and_warn_once() {
+    let w = world().await;
+    let bob = w.refreshable("bob", Duration::from_secs(60), Some(Duration::from_secs(6 * 86_400))).await;
+    let warn = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    assert_eq!(warn.round().await.unwrap(), 1);
+    let stored = || async {
+        w.f.admin
+            .query_one("select refresh_expires_at from postiz.credentials where social_account_id = $1", &[&bob])
+            .await
+            .unwrap()
+            .get::<_, chrono::DateTime<Utc>>(0)
+    };
+    let before = stored().await;
+    let tokens = w.tokens();
+
+    // LinkedIn-like: the refresh token's remaining lifetime, a few seconds off the stored expiry.
+    w.token_answers(
+        200,
+        json!({"access_token": "bob-token-2", "token_type": "Bearer", "refresh_token": "bob-refresh-2", "expires_in": 60,
+               "refresh_token_expires_in": 6 * 86_400 - 7}),
+        1,
+    )
+    .await;
+    assert!(matches!(tokens.if_expiring(bob, Duration::from_secs(3600)).await.unwrap(), Refreshed::Refreshed(_)));
+    assert_eq!(warn.round().await.unwrap(), 0, "not warned of again after a refresh");
+    assert_eq!(stored().await, before, "an expiry within the hour of the stored one is the same expiry");
+
+    // A refresh that does not say the refresh token's lifetime keeps it.
+    w.token_answers(
+        200,
+        json!({"access_token": "bob-token-3", "token_type": "Bearer", "refresh_token": "bob-refresh-3", "expires_in": 60}),
+        1,
+    )
+    .await;
+    assert!(matches!(tokens.if_expiring(bob, Duration::from_secs(3600)).await.unwrap(), Refreshed::Refreshed(_)));
+    assert_eq!(stored().await, before);
+    assert_eq!(warn.round().await.unwrap(), 0);
+
+    let told: i64 =
+        w.f.admin
+            .query_one("select count(*) from postiz.notifications where social_account_id = $1 and kind = 'token_expiring'", &[&bob])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(told, 1, "one notification (the admin) for two refreshes in the last week");
+    w.server.verify().await;
 }
