@@ -16,7 +16,7 @@ use postiz_providers::mastodon::MastodonProvider;
 use postiz_providers::{ClientRegistration, HttpClient, OAuthClient, Registry, TokenSet};
 use postiz_worker::jobs::preflight_accounts::{PreflightAccounts, PreflightConfig, PreflightStats};
 use postiz_worker::jobs::warn_expiring_tokens::WarnExpiringTokens;
-use postiz_worker::tokens::{Refreshed, Tokens};
+use postiz_worker::tokens::{Refreshed, SweepConfig, Tokens};
 use secrecy::SecretString;
 use serde_json::json;
 use support::Fixture;
@@ -542,5 +542,128 @@ async fn refreshes_in_the_last_week_keep_the_expiry_and_warn_once() {
             .unwrap()
             .get(0);
     assert_eq!(told, 1, "one notification (the admin) for two refreshes in the last week");
+    w.server.verify().await;
+}
+
+impl World {
+    /// A post by the author on `account`, due in `minutes`.
+    async fn post_on(&self, account: Uuid, minutes: i64) -> Uuid {
+        let post = self.f.post("Launch day", &[account], Utc::now() + chrono::Duration::minutes(minutes)).await;
+        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &self.author]).await.unwrap();
+        post
+    }
+
+    async fn status_of(&self, account: Uuid) -> String {
+        self.f.admin.query_one("select status::text from postiz.social_accounts where id = $1", &[&account]).await.unwrap().get(0)
+    }
+
+    /// Recipients of the notifications about `account`, sorted.
+    async fn told_about(&self, account: Uuid) -> Vec<Uuid> {
+        self.f
+            .admin
+            .query(
+                "select user_id from postiz.notifications where social_account_id = $1 and kind = 'account_needs_reconnect' order by user_id",
+                &[&account],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
+    /// The verify call with `token` answers `status`, `times` times.
+    async fn verify_with(&self, token: &str, status: u16, times: u64) {
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .respond_with(
+                ResponseTemplate::new(status).set_body_json(json!({"id": "1", "username": "u", "error": "The access token is invalid"})),
+            )
+            .up_to_n_times(times)
+            .expect(times)
+            .mount(&self.server)
+            .await;
+    }
+
+    fn author_and_admin(&self) -> Vec<Uuid> {
+        let mut expected = vec![self.author, self.admin];
+        expected.sort();
+        expected
+    }
+}
+
+#[tokio::test]
+async fn a_refused_token_that_a_refresh_renews_passes_the_check() {
+    let w = world().await;
+    let carol = w.refreshable("carol", Duration::from_secs(3600), None).await;
+    w.post_on(carol, 45).await;
+    w.verify_with("carol-token", 401, 1).await;
+    w.token_answers(
+        200,
+        json!({"access_token": "carol-token-2", "token_type": "Bearer", "refresh_token": "carol-refresh-2", "expires_in": 3600}),
+        1,
+    )
+    .await;
+    let before: Vec<u8> =
+        w.f.admin
+            .query_one("select access_token_nonce from postiz.credentials where social_account_id = $1", &[&carol])
+            .await
+            .unwrap()
+            .get(0);
+
+    assert_eq!(w.job_with_tokens().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    assert_eq!(w.status_of(carol).await, "active");
+    assert!(w.told_about(carol).await.is_empty());
+    let (outcome, nonce): (String, Vec<u8>) = {
+        let r =
+            w.f.admin
+                .query_one(
+                    "select k.outcome, c.access_token_nonce from postiz.account_checks k
+                 join postiz.credentials c on c.social_account_id = k.social_account_id where k.social_account_id = $1",
+                    &[&carol],
+                )
+                .await
+                .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(outcome, "ok");
+    assert_ne!(nonce, before, "the renewed token is stored");
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_refresh_answered_invalid_grant_revokes_the_account_and_tells_its_people_once() {
+    let w = world().await;
+    let dave = w.refreshable("dave", Duration::from_secs(3600), None).await;
+    w.post_on(dave, 45).await;
+    // The viewer wrote one of dave's posts too: they cannot reconnect nor reschedule, so are not told.
+    let by_viewer = w.post_on(dave, 50).await;
+    w.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&by_viewer, &w.viewer]).await.unwrap();
+    w.verify_with("dave-token", 401, 1).await;
+    w.token_answers(400, json!({"error": "invalid_grant", "error_description": "The refresh token was revoked"}), 1).await;
+
+    assert_eq!(w.job_with_tokens().round().await.unwrap(), PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    assert_eq!(w.status_of(dave).await, "revoked");
+    assert_eq!(w.told_about(dave).await, w.author_and_admin(), "the author and the admin");
+    // A second round asks nothing and tells nobody again.
+    assert_eq!(w.job_with_tokens().round().await.unwrap(), PreflightStats::default());
+    assert_eq!(w.told_about(dave).await.len(), 2);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn the_token_sweep_answered_invalid_grant_tells_the_same_people_once() {
+    let w = world().await;
+    let erin = w.refreshable("erin", Duration::from_secs(60), None).await;
+    w.post_on(erin, 300).await;
+    w.token_answers(400, json!({"error": "invalid_grant"}), 1).await;
+    let config = SweepConfig { pace: Duration::ZERO, ..SweepConfig::default() };
+    let stats = w.tokens().sweep_once(&config).await.unwrap();
+    assert_eq!(stats.failed, 1, "{stats:?}");
+    assert_eq!(w.status_of(erin).await, "revoked");
+    assert_eq!(w.told_about(erin).await, w.author_and_admin());
+    assert_eq!(w.tokens().sweep_once(&config).await.unwrap().failed, 0, "a revoked account is not swept again");
+    assert_eq!(w.told_about(erin).await.len(), 2);
     w.server.verify().await;
 }

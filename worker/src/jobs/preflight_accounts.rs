@@ -12,9 +12,10 @@
 //! **Outcomes**, classified as for publishing:
 //! - the token works: recorded (`checked_at`), nothing else;
 //! - `Unauthorized`: one refresh is tried where the account has a refresh token (as a publish
-//!   would); if that does not give a working token the account becomes `needs_reconnect`
-//!   through `postiz_private.service_pause_account`, whose status trigger tells its admins and
-//!   owners and the authors of its scheduled posts, naming the first post at risk (one
+//!   would); if that does not give a working token the account becomes `needs_reconnect` (or
+//!   `revoked`, when the refresh was answered `invalid_grant`) through
+//!   `postiz_private.service_pause_account`, whose status trigger tells its admins and owners
+//!   and the authors of its scheduled posts who are editors or above, naming the first post at risk (one
 //!   notification per change of status, so a second run tells nobody again), and emits the
 //!   `account.status_changed` webhook event;
 //! - transient, rate-limited or anything else: no status change, no notification; checked
@@ -96,7 +97,9 @@ struct Claimed {
 /// How one check ended.
 enum Verdict {
     Ok,
-    NeedsReconnect(String),
+    /// The account becomes this status (`needs_reconnect`, or `revoked` when a refresh was
+    /// answered `invalid_grant`), for this reason.
+    NeedsReconnect(&'static str, String),
     Retry(String, Duration),
 }
 
@@ -111,7 +114,7 @@ impl PreflightAccounts {
             let verdict = self.check(&claimed).await;
             match &verdict {
                 Verdict::Ok => stats.ok += 1,
-                Verdict::NeedsReconnect(_) => stats.needs_reconnect += 1,
+                Verdict::NeedsReconnect(..) => stats.needs_reconnect += 1,
                 Verdict::Retry(..) => stats.retry += 1,
             }
             // One failed write must not stop the others: its lease runs out and it is checked again.
@@ -194,7 +197,7 @@ impl PreflightAccounts {
             return Verdict::Retry(format!("{} is not enabled on this worker", network.display_name()), self.config.retry_after);
         };
         let Some(sealed) = &c.token else {
-            return Verdict::NeedsReconnect("the account has no stored sign-in".into());
+            return Verdict::NeedsReconnect("needs_reconnect", "the account has no stored sign-in".into());
         };
         let binding = Binding { workspace_id: c.workspace, social_account_id: c.account, field: Field::AccessToken };
         let token = match self.keyring.decrypt(sealed, &binding) {
@@ -217,15 +220,17 @@ impl PreflightAccounts {
     /// have expired), else it needs reconnecting.
     async fn after_unauthorized(&self, c: &Claimed, sealed: &Sealed, reason: &str) -> Verdict {
         let Some(tokens) = &self.tokens else {
-            return Verdict::NeedsReconnect(reason.to_owned());
+            return Verdict::NeedsReconnect("needs_reconnect", reason.to_owned());
         };
         match tokens.after_unauthorized(c.account, &sealed.nonce).await {
             Ok(Refreshed::Refreshed(_) | Refreshed::Reused(_)) => Verdict::Ok,
-            Ok(Refreshed::NotDue) => Verdict::NeedsReconnect(reason.to_owned()),
-            Err(e) if e.account_status().is_some() => Verdict::NeedsReconnect(format!("{reason}; renewing it failed: {e}")),
-            Err(e) => {
-                Verdict::Retry(format!("the network refused the token and renewing it failed for now ({e})"), self.config.retry_after)
-            }
+            Ok(Refreshed::NotDue) => Verdict::NeedsReconnect("needs_reconnect", reason.to_owned()),
+            Err(e) => match e.account_status() {
+                Some(status) => Verdict::NeedsReconnect(status, format!("{reason}; renewing it failed: {e}")),
+                None => {
+                    Verdict::Retry(format!("the network refused the token and renewing it failed for now ({e})"), self.config.retry_after)
+                }
+            },
         }
     }
 
@@ -242,12 +247,12 @@ impl PreflightAccounts {
                 )
                 .await?;
             }
-            Verdict::NeedsReconnect(reason) => {
-                let message = reconnect_message("needs_reconnect", &reason);
+            Verdict::NeedsReconnect(status, reason) => {
+                let message = reconnect_message(status, &reason);
                 tx.execute(
-                    "select postiz_private.service_pause_account($1, 'needs_reconnect', $2,
+                    "select postiz_private.service_pause_account($1, $4::text::postiz.account_status, $2,
                                                                  jsonb_build_object('reason', $3::text, 'source', 'preflight'))",
-                    &[&c.account, &message, &reason],
+                    &[&c.account, &message, &reason, &status],
                 )
                 .await?;
                 tx.execute(
