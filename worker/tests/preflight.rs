@@ -667,3 +667,43 @@ async fn the_token_sweep_answered_invalid_grant_tells_the_same_people_once() {
     assert_eq!(w.told_about(erin).await.len(), 2);
     w.server.verify().await;
 }
+
+#[tokio::test]
+async fn reconnecting_an_account_starts_its_health_afresh() {
+    let w = world().await;
+    w.verify_answers(401, 1).await;
+    w.post_in(60).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    let checks = "select count(*) from postiz.account_checks";
+    assert_eq!(w.f.count(checks).await, 1);
+
+    // Reconnected (the connect flow stores the connection through save_connection).
+    let conn = NewConnection {
+        workspace_id: w.f.workspace,
+        network: Network::Mastodon,
+        external_account_id: "109".into(),
+        external_page_id: None,
+        handle: Some("alice".into()),
+        display_name: Some("Alice".into()),
+        avatar_url: None,
+        server: Some(w.server.uri().parse().unwrap()),
+        instance_app_id: None,
+        meta: json!({}),
+    };
+    let tokens = TokenSet {
+        access_token: SecretString::from("alice-new-token".to_owned()),
+        refresh_token: None,
+        expires_in: None,
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
+    let saved = save_connection(&w.f.admin, &w.f.keyring, &conn, &tokens, Some(w.admin)).await.unwrap();
+    assert!(saved.reconnected);
+    assert_eq!(w.status().await, "active");
+    assert_eq!(w.f.count(checks).await, 0, "the old connection's \"needs reconnecting\" is not shown for the new one");
+
+    // And the new token is checked in this window, not taken as checked.
+    w.verify_with("alice-new-token", 200, 1).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    w.server.verify().await;
+}

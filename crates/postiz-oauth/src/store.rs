@@ -212,7 +212,8 @@ pub struct SavedAccount {
 /// Stores a connection: creates the account, or — when the workspace already has this account
 /// on this network — updates it in place and marks it active again. The tokens and the server
 /// they belong to replace the stored ones, except that a missing refresh token keeps the stored
-/// one when the server is unchanged (Postiz lost refresh tokens here, its #1884). Jobs paused for reconnection are resumed. Run inside a transaction
+/// one when the server is unchanged (Postiz lost refresh tokens here, its #1884). Jobs paused for reconnection are resumed,
+/// and the account's connection health (`postiz.account_checks`: last check, lease, expiry warned of) starts afresh. Run inside a transaction
 /// as `service_role`; with the user's claims set, the activity triggers name the user.
 pub async fn save_connection(
     c: &impl GenericClient,
@@ -324,6 +325,9 @@ pub async fn save_connection(
         ],
     )
     .await?;
+    // The health the Accounts screen shows was the old connection's: the new one is unchecked,
+    // and a check of the old token still running finds its lease gone and records nothing.
+    c.execute("delete from postiz.account_checks where social_account_id = $1", &[&id]).await?;
     let resumed: i32 = c.query_one("select postiz_private.service_resume_account_jobs($1)", &[&id]).await?.get(0);
     Ok(SavedAccount { id, reconnected, resumed_jobs: resumed })
 }
