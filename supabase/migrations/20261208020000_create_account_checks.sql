@@ -37,6 +37,9 @@ create table postiz.account_checks (
   last_error text check (char_length(last_error) <= 1000),
   -- The worker verifying it now holds it until then.
   lease_until timestamptz,
+  -- Which claim holds the lease: a new id per claim, which the holder's record must match, so
+  -- a holder whose lease ran out (and was taken over) writes nothing.
+  lease_id uuid,
   -- The start of the pre-flight window the current lease was taken for: a claim repeats a
   -- check only when checked_at is older than this.
   claimed_for timestamptz,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::Utc;
 use postiz_domain::Network;
 use postiz_oauth::OAuthClients;
-use postiz_oauth::store::{NewConnection, save_connection, save_instance_app};
+use postiz_oauth::store::{NewConnection, load_credentials, save_connection, save_instance_app, save_refreshed};
 use postiz_providers::mastodon::MastodonProvider;
 use postiz_providers::{ClientRegistration, HttpClient, OAuthClient, Registry, TokenSet};
 use postiz_worker::jobs::preflight_accounts::{PreflightAccounts, PreflightConfig, PreflightStats};
@@ -704,6 +704,111 @@ async fn reconnecting_an_account_starts_its_health_afresh() {
 
     // And the new token is checked in this window, not taken as checked.
     w.verify_with("alice-new-token", 200, 1).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    w.server.verify().await;
+}
+
+impl World {
+    /// Waits until the mock server received `n` requests.
+    async fn until_requests(&self, n: usize) {
+        for _ in 0..200 {
+            if self.server.received_requests().await.unwrap().len() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the network never received {n} requests");
+    }
+
+    /// The first verify call answers `status` after `delay`; later ones answer 200.
+    async fn slow_then_fine(&self, status: u16, delay: Duration) {
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"error": "The access token is invalid"})).set_delay(delay))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&self.server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "alice"})))
+            .mount(&self.server)
+            .await;
+    }
+
+    async fn check_row(&self) -> (Option<String>, Option<Uuid>, Option<String>) {
+        let r = self
+            .f
+            .admin
+            .query_one("select outcome, lease_id, last_error from postiz.account_checks where social_account_id = $1", &[&self.account])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    }
+}
+
+#[tokio::test]
+async fn a_worker_whose_lease_was_taken_over_records_nothing() {
+    let w = world().await;
+    w.slow_then_fine(401, Duration::from_millis(1500)).await;
+    w.post_in(60).await;
+    let slow = w.job();
+    let first = tokio::spawn(async move { slow.round().await });
+    w.until_requests(1).await;
+    // Its lease runs out mid-call; a second worker takes the account over and finds the token fine.
+    w.f.admin
+        .execute("update postiz.account_checks set lease_until = now() - interval '1 second' where social_account_id = $1", &[&w.account])
+        .await
+        .unwrap();
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    // The first worker's late "refused" changes nothing.
+    assert_eq!(first.await.unwrap().unwrap(), PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    assert_eq!(w.status().await, "active");
+    assert!(w.notifications("account_needs_reconnect").await.is_empty());
+    assert_eq!(w.check_row().await, (Some("ok".into()), None, None), "the second worker's record stands");
+    assert_eq!(w.f.count("select count(*) from postiz.activity_logs where action = 'account.needs_reconnect'").await, 0);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_network_that_does_not_answer_in_time_is_asked_again_later() {
+    let w = world().await;
+    w.slow_then_fine(200, Duration::from_secs(3)).await;
+    w.post_in(60).await;
+    let job = PreflightAccounts { config: PreflightConfig { check_timeout: Duration::from_millis(200), ..w.job().config }, ..w.job() };
+    let started = std::time::Instant::now();
+    assert_eq!(job.round().await.unwrap(), PreflightStats { retry: 1, ..PreflightStats::default() });
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let (outcome, lease, error) = w.check_row().await;
+    assert_eq!((outcome.as_deref(), lease), (Some("retry"), None));
+    assert_eq!(error.as_deref(), Some("Mastodon did not answer within 200ms"));
+    assert_eq!(w.status().await, "active");
+}
+
+#[tokio::test]
+async fn a_refusal_of_a_token_renewed_meanwhile_does_not_pause_the_account() {
+    let w = world().await;
+    w.slow_then_fine(401, Duration::from_millis(1000)).await;
+    w.post_in(60).await;
+    let job = w.job();
+    let check = tokio::spawn(async move { job.round().await });
+    w.until_requests(1).await;
+    // While the old token is being refused, another job renews it.
+    let creds = load_credentials(&w.f.admin, w.account, false).await.unwrap().unwrap();
+    let renewed = TokenSet {
+        access_token: SecretString::from("alice-renewed".to_owned()),
+        refresh_token: None,
+        expires_in: Some(Duration::from_secs(3600)),
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
+    assert!(save_refreshed(&w.f.admin, &w.f.keyring, &creds, &renewed).await.unwrap());
+    check.await.unwrap().unwrap();
+    assert_eq!(w.status().await, "active", "the new token was never refused");
+    assert!(w.notifications("account_needs_reconnect").await.is_empty());
+    let (outcome, lease, _) = w.check_row().await;
+    assert_eq!((outcome.as_deref(), lease), (Some("retry"), None));
+    // Checked again at once, with the new token.
     assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
     w.server.verify().await;
 }
