@@ -4,20 +4,24 @@
 --
 -- postiz.account_checks holds one row per account the worker has looked at: when its token was
 -- last verified, the lease a worker holds while it verifies it (claimed with a conditional
--- upsert, so several workers on several machines never verify one account twice in a window),
--- when to try again after a transient failure, and which credential expiry its people were
--- warned of. Members read it (the Accounts screen's "Checked 10 min ago"); only the worker
--- writes it.
+-- upsert, so several workers on several machines never verify one account twice in a window;
+-- with a lease id per claim that the holder's record must match), when to try again after a
+-- transient failure, and which credential expiry its people were warned of. Members read it
+-- (the Accounts screen's "Checked 10 min ago"); only the worker writes it, and saving a
+-- connection deletes it (the new connection is unchecked).
 --
--- The "account needs reconnect" notification now also tells the authors of the account's
--- scheduled posts (besides its admins and owners) and names the first post at risk with its
--- time in the workspace's zone, whichever path found the refused token (the pre-flight, a
--- publish, a token refresh, a network's deauthorization callback).
+-- The "account needs reconnect" notification now also goes out when an account is revoked
+-- (once: not again for a needs_reconnect account then revoked), also tells the authors of the
+-- account's waiting posts who are editors or above (besides its admins and owners), counting
+-- the post whose publish found the token refused, and names the first post at risk with its
+-- time in the workspace's zone in its details (not as the notification's post, so deleting the
+-- post keeps the notice), whichever path found the refused token (the pre-flight, a publish, a
+-- token refresh, a network's deauthorization callback).
 --
 -- New notification kind:
 --   token_expiring   a credential that cannot be renewed expires within a week (LinkedIn's and
---                    Meta's 60-day tokens): the admins and owners and whoever connected it,
---                    once per credential expiry
+--                    Meta's 60-day tokens): the admins and owners and whoever connected it
+--                    (if an editor or above), once per credential expiry
 
 -- Enums -----------------------------------------------------------------------------------------
 
