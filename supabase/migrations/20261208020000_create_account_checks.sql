@@ -4,20 +4,24 @@
 --
 -- postiz.account_checks holds one row per account the worker has looked at: when its token was
 -- last verified, the lease a worker holds while it verifies it (claimed with a conditional
--- upsert, so several workers on several machines never verify one account twice in a window),
--- when to try again after a transient failure, and which credential expiry its people were
--- warned of. Members read it (the Accounts screen's "Checked 10 min ago"); only the worker
--- writes it.
+-- upsert, so several workers on several machines never verify one account twice in a window;
+-- with a lease id per claim that the holder's record must match), when to try again after a
+-- transient failure, and which credential expiry its people were warned of. Members read it
+-- (the Accounts screen's "Checked 10 min ago"); only the worker writes it, and saving a
+-- connection deletes it (the new connection is unchecked).
 --
--- The "account needs reconnect" notification now also tells the authors of the account's
--- scheduled posts (besides its admins and owners) and names the first post at risk with its
--- time in the workspace's zone, whichever path found the refused token (the pre-flight, a
--- publish, a token refresh, a network's deauthorization callback).
+-- The "account needs reconnect" notification now also goes out when an account is revoked
+-- (once: not again for a needs_reconnect account then revoked), also tells the authors of the
+-- account's waiting posts who are editors or above (besides its admins and owners), counting
+-- the post whose publish found the token refused, and names the first post at risk with its
+-- time in the workspace's zone in its details (not as the notification's post, so deleting the
+-- post keeps the notice), whichever path found the refused token (the pre-flight, a publish, a
+-- token refresh, a network's deauthorization callback).
 --
 -- New notification kind:
 --   token_expiring   a credential that cannot be renewed expires within a week (LinkedIn's and
---                    Meta's 60-day tokens): the admins and owners and whoever connected it,
---                    once per credential expiry
+--                    Meta's 60-day tokens): the admins and owners and whoever connected it
+--                    (if an editor or above), once per credential expiry
 
 -- Enums -----------------------------------------------------------------------------------------
 
@@ -37,6 +41,9 @@ create table postiz.account_checks (
   last_error text check (char_length(last_error) <= 1000),
   -- The worker verifying it now holds it until then.
   lease_until timestamptz,
+  -- Which claim holds the lease: a new id per claim, which the holder's record must match, so
+  -- a holder whose lease ran out (and was taken over) writes nothing.
+  lease_id uuid,
   -- The start of the pre-flight window the current lease was taken for: a claim repeats a
   -- check only when checked_at is older than this.
   claimed_for timestamptz,
@@ -68,10 +75,16 @@ as $$
 $$;
 
 /*
- * An account whose token the network refused: its admins and owners, who can reconnect it, and
- * the authors of its scheduled posts, whose posts wait. Each is told the first post at risk
- * (their own first one, for an author) and its time in the workspace's zone. Keyed by account
- * and transaction time, so one change of status is told once. Cost: one pass over the account's
+ * An account whose token the network refused (needs_reconnect, or revoked: a refresh answered
+ * invalid_grant, or the network's deauthorization callback): its admins and owners, who can
+ * reconnect it, and the authors of its waiting posts who may act on them (editors and above:
+ * a viewer can neither reconnect nor reschedule). At risk are the account's targets still to
+ * be published: those of posts scheduled from now on, and those of the job running now (a
+ * publish that found the token refused: its post is due, so it is in the past by a moment).
+ * Each is told the first post at risk (their own first one, for an author) and its time in the
+ * workspace's zone. The post is named in the details, not as the notification's post: deleting
+ * that post must not delete everyone's notice about the account. Keyed by account and
+ * transaction time, so one change of status is told once. Cost: one pass over the account's
  * waiting targets plus the workspace's admins.
  */
 create or replace function postiz_private.notify_account_needs_reconnect()
@@ -91,7 +104,11 @@ begin
       from postiz.post_targets t
       join postiz.posts p on p.workspace_id = t.workspace_id and p.id = t.post_id
       where t.workspace_id = new.workspace_id and t.social_account_id = new.id
-        and t.status in ('pending', 'queued') and p.status = 'scheduled' and p.scheduled_at >= now()
+        and t.status in ('pending', 'queued', 'publishing') and p.status in ('scheduled', 'publishing')
+        and (p.scheduled_at >= now()
+             or exists (select 1 from postiz.queue_jobs q
+                        where q.target_id = t.id and q.workspace_id = t.workspace_id
+                          and q.status = 'running' and q.completed_at is null))
     ),
     recipients as (
       select m.user_id from postiz.workspace_members m
@@ -99,6 +116,7 @@ begin
       union
       select m.user_id from at_risk a
       join postiz.workspace_members m on m.workspace_id = new.workspace_id and m.user_id = a.author_id
+      where m.role >= 'editor'
     )
     select u.user_id, coalesce(own.id, earliest.id) as post_id, coalesce(own.scheduled_at, earliest.scheduled_at) as at
     from recipients u
@@ -106,9 +124,9 @@ begin
                        order by a.scheduled_at, a.id limit 1) own on true
     left join lateral (select a.id, a.scheduled_at from at_risk a order by a.scheduled_at, a.id limit 1) earliest on true
   loop
-    perform postiz_private.notify(new.workspace_id, r.user_id, 'account_needs_reconnect', r.post_id, new.id,
+    perform postiz_private.notify(new.workspace_id, r.user_id, 'account_needs_reconnect', null, new.id,
       jsonb_strip_nulls(jsonb_build_object(
-        'network', new.network, 'handle', new.handle, 'scheduled_at', r.at, 'time_zone', zone,
+        'network', new.network, 'handle', new.handle, 'post_id', r.post_id, 'scheduled_at', r.at, 'time_zone', zone,
         'scheduled_local', case when r.at is not null then postiz_private.local_time_label(r.at, zone) end)),
       format('account_needs_reconnect:%s:%s', new.id, now()));
   end loop;
@@ -116,14 +134,22 @@ begin
 end;
 $$;
 
+-- Told when the account stops working, whichever way (needs_reconnect or revoked), once: a
+-- needs_reconnect account later revoked is not told of again.
+drop trigger social_accounts_notify_needs_reconnect on postiz.social_accounts;
+create trigger social_accounts_notify_needs_reconnect after update of status on postiz.social_accounts
+  for each row when (new.status in ('needs_reconnect', 'revoked') and old.status not in ('needs_reconnect', 'revoked'))
+  execute function postiz_private.notify_account_needs_reconnect();
+
 /*
  * Warns of credentials that cannot be renewed and expire within `ahead`: the refresh token's
  * expiry where the network said it, else the access token's when there is no refresh token.
  * For each active account whose expiry is not yet warned of (postiz.account_checks
  * .expiry_warned_for, set by a conditional upsert, so a second call in this worker or another
  * adds nothing), tells its admins and owners and whoever connected it (token_expiring, keyed
- * by the account and the expiry). Returns how many accounts it warned of. Service role only;
- * one pass over the credentials with an expiry.
+ * by the account and the expiry). Returns how many accounts it warned of. Locks account_checks
+ * rows in account order (as the pre-flight claim does). Service role only; one pass over the
+ * credentials with an expiry.
  */
 create function postiz_private.service_warn_expiring_tokens(ahead interval)
 returns integer
@@ -149,7 +175,10 @@ begin
     left join postiz.account_checks x on x.social_account_id = e.id
     where e.expires_at > now() and e.expires_at <= now() + ahead
       and x.expiry_warned_for is distinct from e.expires_at
-    order by e.expires_at
+    -- In account order, as the pre-flight claim takes its rows: the claims below lock
+    -- account_checks rows until the end of the transaction, and two callers locking them in
+    -- different orders would deadlock.
+    order by e.id
   loop
     -- The claim: whoever moves expiry_warned_for to this expiry warns; anyone else finds it done.
     insert into postiz.account_checks as k (social_account_id, workspace_id, expiry_warned_for)
@@ -162,7 +191,7 @@ begin
     end if;
     for uid in
       select m.user_id from postiz.workspace_members m
-      where m.workspace_id = r.workspace_id and (m.role >= 'admin' or m.user_id = r.connected_by)
+      where m.workspace_id = r.workspace_id and (m.role >= 'admin' or m.user_id = r.connected_by and m.role >= 'editor')
     loop
       perform postiz_private.notify(r.workspace_id, uid, 'token_expiring', null, r.id,
         jsonb_strip_nulls(jsonb_build_object(

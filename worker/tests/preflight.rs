@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use postiz_domain::Network;
-use postiz_oauth::store::{NewConnection, save_connection};
+use postiz_oauth::OAuthClients;
+use postiz_oauth::store::{NewConnection, load_credentials, save_connection, save_instance_app, save_refreshed};
 use postiz_providers::mastodon::MastodonProvider;
-use postiz_providers::{HttpClient, Registry, TokenSet};
+use postiz_providers::{ClientRegistration, HttpClient, OAuthClient, Registry, TokenSet};
 use postiz_worker::jobs::preflight_accounts::{PreflightAccounts, PreflightConfig, PreflightStats};
 use postiz_worker::jobs::warn_expiring_tokens::WarnExpiringTokens;
+use postiz_worker::tokens::{Refreshed, SweepConfig, Tokens};
 use secrecy::SecretString;
 use serde_json::json;
 use support::Fixture;
@@ -74,19 +76,97 @@ async fn world() -> World {
 impl World {
     /// A post by the author on the account, due in `minutes`.
     async fn post_in(&self, minutes: i64) -> Uuid {
+        self.post_by(self.author, minutes).await
+    }
+
+    /// A post by `author` on the account, due in `minutes`.
+    async fn post_by(&self, author: Uuid, minutes: i64) -> Uuid {
         let post = self.f.post("Launch day", &[self.account], Utc::now() + chrono::Duration::minutes(minutes)).await;
-        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &self.author]).await.unwrap();
+        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &author]).await.unwrap();
         post
+    }
+
+    fn registry() -> Arc<Registry> {
+        Arc::new(Registry::new().with(Arc::new(MastodonProvider::new(HttpClient::for_tests()))))
     }
 
     fn job(&self) -> PreflightAccounts {
         PreflightAccounts {
             store: self.f.store(),
-            registry: Arc::new(Registry::new().with(Arc::new(MastodonProvider::new(HttpClient::for_tests())))),
+            registry: Self::registry(),
             keyring: Arc::clone(&self.f.keyring),
             tokens: None,
             config: PreflightConfig { before: Duration::from_secs(2 * 3600), ..PreflightConfig::default() },
         }
+    }
+
+    /// The pre-flight with token refresh, as the worker runs it.
+    fn job_with_tokens(&self) -> PreflightAccounts {
+        PreflightAccounts { tokens: Some(self.tokens()), ..self.job() }
+    }
+
+    fn tokens(&self) -> Arc<Tokens> {
+        Arc::new(Tokens::new(
+            self.f.store().pool().clone(),
+            Arc::clone(&self.f.keyring),
+            Self::registry(),
+            OAuthClients::new(),
+            reqwest::Client::new(),
+        ))
+    }
+
+    /// A Mastodon account that renews its token at the mock server's `/oauth/token` (its client
+    /// registration stored as a connection stores it): access token `{handle}-token` expiring
+    /// in `expires`, refresh token `{handle}-refresh` lasting `refresh_lasts`.
+    async fn refreshable(&self, handle: &str, expires: Duration, refresh_lasts: Option<Duration>) -> Uuid {
+        let server = self.server.uri();
+        let registration = ClientRegistration {
+            client: OAuthClient { client_id: "planner".into(), client_secret: Some(SecretString::from("app-secret".to_owned())) },
+            auth_url: format!("{server}/oauth/authorize").parse().unwrap(),
+            token_url: format!("{server}/oauth/token").parse().unwrap(),
+            scopes: vec!["read".into(), "write".into()],
+        };
+        let (app, _) = save_instance_app(
+            &self.f.admin,
+            &self.f.keyring,
+            Network::Mastodon,
+            &server,
+            "https://planner.example/callback",
+            &registration,
+        )
+        .await
+        .unwrap();
+        let conn = NewConnection {
+            workspace_id: self.f.workspace,
+            network: Network::Mastodon,
+            external_account_id: format!("ext-{handle}"),
+            external_page_id: None,
+            handle: Some(handle.into()),
+            display_name: None,
+            avatar_url: None,
+            server: Some(server.parse().unwrap()),
+            instance_app_id: Some(app),
+            meta: json!({}),
+        };
+        let tokens = TokenSet {
+            access_token: SecretString::from(format!("{handle}-token")),
+            refresh_token: Some(SecretString::from(format!("{handle}-refresh"))),
+            expires_in: Some(expires),
+            refresh_expires_in: refresh_lasts,
+            scopes: vec![],
+        };
+        save_connection(&self.f.admin, &self.f.keyring, &conn, &tokens, None).await.unwrap().id
+    }
+
+    /// The token endpoint answers the next `times` refreshes with `status` and `body`.
+    async fn token_answers(&self, status: u16, body: serde_json::Value, times: u64) {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .up_to_n_times(times)
+            .expect(times)
+            .mount(&self.server)
+            .await;
     }
 
     async fn status(&self) -> String {
@@ -139,6 +219,8 @@ async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_onc
     let post = w.post_in(90).await;
     // A later post on the same account in the same window: still one check.
     let later = w.post_in(100).await;
+    // The viewer wrote one too (a viewer who was an editor once): they cannot act on it.
+    w.post_by(w.viewer, 95).await;
 
     let first = w.job().round().await.unwrap();
     assert_eq!(first, PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
@@ -150,7 +232,8 @@ async fn a_revoked_token_found_ahead_of_its_post_tells_the_author_and_admins_onc
     assert_eq!(told.iter().map(|t| t.0).collect::<Vec<_>>(), expected, "the author and the admin, not the viewer");
     assert!(told.iter().all(|t| t.0 != w.viewer));
     for (_, post_id, details) in &told {
-        assert_eq!(*post_id, Some(post), "the first post at risk is named, not {later}");
+        assert_eq!(*post_id, None, "not the notification's post: deleting it must not delete the notice");
+        assert_eq!(details["post_id"], post.to_string(), "the first post at risk is named, not {later}");
         assert_eq!(details["network"], "mastodon");
         assert_eq!(details["handle"], "alice");
         assert_eq!(details["time_zone"], "Europe/Berlin");
@@ -355,4 +438,377 @@ async fn a_refresh_token_the_network_gave_a_lifetime_is_stored_and_warned_of() {
     let job = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
     assert_eq!(job.round().await.unwrap(), 1, "the refresh token's expiry, not the access token's, is the one that matters");
     assert_eq!(job.round().await.unwrap(), 0);
+}
+
+/// Waits until `n` backends of the test database wait for a lock.
+async fn until_waiting_for_locks(w: &World, n: i64) {
+    for _ in 0..200 {
+        let waiting =
+            w.f.count("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'").await;
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{n} backends never waited for a lock");
+}
+
+#[tokio::test]
+async fn the_expiry_warning_and_the_claim_take_accounts_in_one_order_and_never_deadlock() {
+    let w = world().await;
+    Mock::given(method("GET"))
+        .and(path(VERIFY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "alice"})))
+        .mount(&w.server)
+        .await;
+    let other = w.f.account("second").await;
+    let (first, second) = if w.account < other { (w.account, other) } else { (other, w.account) };
+    // The warning takes the accounts by expiry and the claim by their posts' times, the other
+    // way round from account order: `first` expires first but posts last.
+    for (account, days, minutes) in [(first, 2, 60), (second, 3, 30)] {
+        w.f.admin
+            .execute(
+                "update postiz.credentials set expires_at = now() + make_interval(days => $2),
+                        refresh_expires_at = now() + make_interval(days => $2)
+                 where social_account_id = $1",
+                &[&account, &days],
+            )
+            .await
+            .unwrap();
+        w.f.post("Due", &[account], Utc::now() + chrono::Duration::minutes(minutes)).await;
+    }
+    // Hold the warning right after it claimed `first` (its notification waits on this lock) …
+    let blocker = w.f.db.superuser().await;
+    blocker.batch_execute("begin; lock table postiz.notifications in share mode").await.unwrap();
+    let warn = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    let warning = tokio::spawn(async move { warn.round().await });
+    until_waiting_for_locks(&w, 1).await;
+    // … while the pre-flight claims both.
+    let job = w.job();
+    let claiming = tokio::spawn(async move { job.round().await });
+    until_waiting_for_locks(&w, 2).await;
+    blocker.batch_execute("commit").await.unwrap();
+
+    let (warned, claimed) =
+        tokio::time::timeout(Duration::from_secs(20), async { (warning.await.unwrap(), claiming.await.unwrap()) }).await.unwrap();
+    assert_eq!(warned.unwrap(), 2, "both accounts warned of");
+    let stats = claimed.unwrap();
+    assert_eq!(stats.ok + stats.retry, 2, "both accounts claimed: {stats:?}");
+}
+
+#[tokio::test]
+async fn refreshes_in_the_last_week_keep_the_expiry_and_warn_once() {
+    let w = world().await;
+    let bob = w.refreshable("bob", Duration::from_secs(60), Some(Duration::from_secs(6 * 86_400))).await;
+    let warn = WarnExpiringTokens { pool: w.f.store().pool().clone(), ahead: WarnExpiringTokens::DEFAULT_AHEAD };
+    assert_eq!(warn.round().await.unwrap(), 1);
+    let stored = || async {
+        w.f.admin
+            .query_one("select refresh_expires_at from postiz.credentials where social_account_id = $1", &[&bob])
+            .await
+            .unwrap()
+            .get::<_, chrono::DateTime<Utc>>(0)
+    };
+    let before = stored().await;
+    let tokens = w.tokens();
+
+    // LinkedIn-like: the refresh token's remaining lifetime, a few seconds off the stored expiry.
+    w.token_answers(
+        200,
+        json!({"access_token": "bob-token-2", "token_type": "Bearer", "refresh_token": "bob-refresh-2", "expires_in": 60,
+               "refresh_token_expires_in": 6 * 86_400 - 7}),
+        1,
+    )
+    .await;
+    assert!(matches!(tokens.if_expiring(bob, Duration::from_secs(3600)).await.unwrap(), Refreshed::Refreshed(_)));
+    assert_eq!(warn.round().await.unwrap(), 0, "not warned of again after a refresh");
+    assert_eq!(stored().await, before, "an expiry within the hour of the stored one is the same expiry");
+
+    // A refresh that does not say the refresh token's lifetime keeps it.
+    w.token_answers(
+        200,
+        json!({"access_token": "bob-token-3", "token_type": "Bearer", "refresh_token": "bob-refresh-3", "expires_in": 60}),
+        1,
+    )
+    .await;
+    assert!(matches!(tokens.if_expiring(bob, Duration::from_secs(3600)).await.unwrap(), Refreshed::Refreshed(_)));
+    assert_eq!(stored().await, before);
+    assert_eq!(warn.round().await.unwrap(), 0);
+
+    let told: i64 =
+        w.f.admin
+            .query_one("select count(*) from postiz.notifications where social_account_id = $1 and kind = 'token_expiring'", &[&bob])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(told, 1, "one notification (the admin) for two refreshes in the last week");
+    w.server.verify().await;
+}
+
+impl World {
+    /// A post by the author on `account`, due in `minutes`.
+    async fn post_on(&self, account: Uuid, minutes: i64) -> Uuid {
+        let post = self.f.post("Launch day", &[account], Utc::now() + chrono::Duration::minutes(minutes)).await;
+        self.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &self.author]).await.unwrap();
+        post
+    }
+
+    async fn status_of(&self, account: Uuid) -> String {
+        self.f.admin.query_one("select status::text from postiz.social_accounts where id = $1", &[&account]).await.unwrap().get(0)
+    }
+
+    /// Recipients of the notifications about `account`, sorted.
+    async fn told_about(&self, account: Uuid) -> Vec<Uuid> {
+        self.f
+            .admin
+            .query(
+                "select user_id from postiz.notifications where social_account_id = $1 and kind = 'account_needs_reconnect' order by user_id",
+                &[&account],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
+    /// The verify call with `token` answers `status`, `times` times.
+    async fn verify_with(&self, token: &str, status: u16, times: u64) {
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .respond_with(
+                ResponseTemplate::new(status).set_body_json(json!({"id": "1", "username": "u", "error": "The access token is invalid"})),
+            )
+            .up_to_n_times(times)
+            .expect(times)
+            .mount(&self.server)
+            .await;
+    }
+
+    fn author_and_admin(&self) -> Vec<Uuid> {
+        let mut expected = vec![self.author, self.admin];
+        expected.sort();
+        expected
+    }
+}
+
+#[tokio::test]
+async fn a_refused_token_that_a_refresh_renews_passes_the_check() {
+    let w = world().await;
+    let carol = w.refreshable("carol", Duration::from_secs(3600), None).await;
+    w.post_on(carol, 45).await;
+    w.verify_with("carol-token", 401, 1).await;
+    w.token_answers(
+        200,
+        json!({"access_token": "carol-token-2", "token_type": "Bearer", "refresh_token": "carol-refresh-2", "expires_in": 3600}),
+        1,
+    )
+    .await;
+    let before: Vec<u8> =
+        w.f.admin
+            .query_one("select access_token_nonce from postiz.credentials where social_account_id = $1", &[&carol])
+            .await
+            .unwrap()
+            .get(0);
+
+    assert_eq!(w.job_with_tokens().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    assert_eq!(w.status_of(carol).await, "active");
+    assert!(w.told_about(carol).await.is_empty());
+    let (outcome, nonce): (String, Vec<u8>) = {
+        let r =
+            w.f.admin
+                .query_one(
+                    "select k.outcome, c.access_token_nonce from postiz.account_checks k
+                 join postiz.credentials c on c.social_account_id = k.social_account_id where k.social_account_id = $1",
+                    &[&carol],
+                )
+                .await
+                .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(outcome, "ok");
+    assert_ne!(nonce, before, "the renewed token is stored");
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_refresh_answered_invalid_grant_revokes_the_account_and_tells_its_people_once() {
+    let w = world().await;
+    let dave = w.refreshable("dave", Duration::from_secs(3600), None).await;
+    w.post_on(dave, 45).await;
+    // The viewer wrote one of dave's posts too: they cannot reconnect nor reschedule, so are not told.
+    let by_viewer = w.post_on(dave, 50).await;
+    w.f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&by_viewer, &w.viewer]).await.unwrap();
+    w.verify_with("dave-token", 401, 1).await;
+    w.token_answers(400, json!({"error": "invalid_grant", "error_description": "The refresh token was revoked"}), 1).await;
+
+    assert_eq!(w.job_with_tokens().round().await.unwrap(), PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    assert_eq!(w.status_of(dave).await, "revoked");
+    assert_eq!(w.told_about(dave).await, w.author_and_admin(), "the author and the admin");
+    // A second round asks nothing and tells nobody again.
+    assert_eq!(w.job_with_tokens().round().await.unwrap(), PreflightStats::default());
+    assert_eq!(w.told_about(dave).await.len(), 2);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn the_token_sweep_answered_invalid_grant_tells_the_same_people_once() {
+    let w = world().await;
+    let erin = w.refreshable("erin", Duration::from_secs(60), None).await;
+    w.post_on(erin, 300).await;
+    w.token_answers(400, json!({"error": "invalid_grant"}), 1).await;
+    let config = SweepConfig { pace: Duration::ZERO, ..SweepConfig::default() };
+    let stats = w.tokens().sweep_once(&config).await.unwrap();
+    assert_eq!(stats.failed, 1, "{stats:?}");
+    assert_eq!(w.status_of(erin).await, "revoked");
+    assert_eq!(w.told_about(erin).await, w.author_and_admin());
+    assert_eq!(w.tokens().sweep_once(&config).await.unwrap().failed, 0, "a revoked account is not swept again");
+    assert_eq!(w.told_about(erin).await.len(), 2);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn reconnecting_an_account_starts_its_health_afresh() {
+    let w = world().await;
+    w.verify_answers(401, 1).await;
+    w.post_in(60).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    let checks = "select count(*) from postiz.account_checks";
+    assert_eq!(w.f.count(checks).await, 1);
+
+    // Reconnected (the connect flow stores the connection through save_connection).
+    let conn = NewConnection {
+        workspace_id: w.f.workspace,
+        network: Network::Mastodon,
+        external_account_id: "109".into(),
+        external_page_id: None,
+        handle: Some("alice".into()),
+        display_name: Some("Alice".into()),
+        avatar_url: None,
+        server: Some(w.server.uri().parse().unwrap()),
+        instance_app_id: None,
+        meta: json!({}),
+    };
+    let tokens = TokenSet {
+        access_token: SecretString::from("alice-new-token".to_owned()),
+        refresh_token: None,
+        expires_in: None,
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
+    let saved = save_connection(&w.f.admin, &w.f.keyring, &conn, &tokens, Some(w.admin)).await.unwrap();
+    assert!(saved.reconnected);
+    assert_eq!(w.status().await, "active");
+    assert_eq!(w.f.count(checks).await, 0, "the old connection's \"needs reconnecting\" is not shown for the new one");
+
+    // And the new token is checked in this window, not taken as checked.
+    w.verify_with("alice-new-token", 200, 1).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    w.server.verify().await;
+}
+
+impl World {
+    /// Waits until the mock server received `n` requests.
+    async fn until_requests(&self, n: usize) {
+        for _ in 0..200 {
+            if self.server.received_requests().await.unwrap().len() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the network never received {n} requests");
+    }
+
+    /// The first verify call answers `status` after `delay`; later ones answer 200.
+    async fn slow_then_fine(&self, status: u16, delay: Duration) {
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"error": "The access token is invalid"})).set_delay(delay))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&self.server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(VERIFY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "109", "username": "alice"})))
+            .mount(&self.server)
+            .await;
+    }
+
+    async fn check_row(&self) -> (Option<String>, Option<Uuid>, Option<String>) {
+        let r = self
+            .f
+            .admin
+            .query_one("select outcome, lease_id, last_error from postiz.account_checks where social_account_id = $1", &[&self.account])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    }
+}
+
+#[tokio::test]
+async fn a_worker_whose_lease_was_taken_over_records_nothing() {
+    let w = world().await;
+    w.slow_then_fine(401, Duration::from_millis(1500)).await;
+    w.post_in(60).await;
+    let slow = w.job();
+    let first = tokio::spawn(async move { slow.round().await });
+    w.until_requests(1).await;
+    // Its lease runs out mid-call; a second worker takes the account over and finds the token fine.
+    w.f.admin
+        .execute("update postiz.account_checks set lease_until = now() - interval '1 second' where social_account_id = $1", &[&w.account])
+        .await
+        .unwrap();
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    // The first worker's late "refused" changes nothing.
+    assert_eq!(first.await.unwrap().unwrap(), PreflightStats { needs_reconnect: 1, ..PreflightStats::default() });
+    assert_eq!(w.status().await, "active");
+    assert!(w.notifications("account_needs_reconnect").await.is_empty());
+    assert_eq!(w.check_row().await, (Some("ok".into()), None, None), "the second worker's record stands");
+    assert_eq!(w.f.count("select count(*) from postiz.activity_logs where action = 'account.needs_reconnect'").await, 0);
+    w.server.verify().await;
+}
+
+#[tokio::test]
+async fn a_network_that_does_not_answer_in_time_is_asked_again_later() {
+    let w = world().await;
+    w.slow_then_fine(200, Duration::from_secs(3)).await;
+    w.post_in(60).await;
+    let job = PreflightAccounts { config: PreflightConfig { check_timeout: Duration::from_millis(200), ..w.job().config }, ..w.job() };
+    let started = std::time::Instant::now();
+    assert_eq!(job.round().await.unwrap(), PreflightStats { retry: 1, ..PreflightStats::default() });
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let (outcome, lease, error) = w.check_row().await;
+    assert_eq!((outcome.as_deref(), lease), (Some("retry"), None));
+    assert_eq!(error.as_deref(), Some("Mastodon did not answer within 200ms"));
+    assert_eq!(w.status().await, "active");
+}
+
+#[tokio::test]
+async fn a_refusal_of_a_token_renewed_meanwhile_does_not_pause_the_account() {
+    let w = world().await;
+    w.slow_then_fine(401, Duration::from_millis(1000)).await;
+    w.post_in(60).await;
+    let job = w.job();
+    let check = tokio::spawn(async move { job.round().await });
+    w.until_requests(1).await;
+    // While the old token is being refused, another job renews it.
+    let creds = load_credentials(&w.f.admin, w.account, false).await.unwrap().unwrap();
+    let renewed = TokenSet {
+        access_token: SecretString::from("alice-renewed".to_owned()),
+        refresh_token: None,
+        expires_in: Some(Duration::from_secs(3600)),
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
+    assert!(save_refreshed(&w.f.admin, &w.f.keyring, &creds, &renewed).await.unwrap());
+    check.await.unwrap().unwrap();
+    assert_eq!(w.status().await, "active", "the new token was never refused");
+    assert!(w.notifications("account_needs_reconnect").await.is_empty());
+    let (outcome, lease, _) = w.check_row().await;
+    assert_eq!((outcome.as_deref(), lease), (Some("retry"), None));
+    // Checked again at once, with the new token.
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
+    w.server.verify().await;
 }

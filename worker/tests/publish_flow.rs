@@ -211,6 +211,13 @@ async fn refused_credentials_pause_the_account_with_an_actionable_error() {
         .await
         .unwrap();
     let (post, _) = f.schedule_once("Needs a token", &[a], Utc::now()).await;
+    // Its author, an editor: the one whose post is at risk now.
+    let author = f.db.create_user("ed@example.com").await.id;
+    f.admin
+        .execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'editor')", &[&f.workspace, &author])
+        .await
+        .unwrap();
+    f.admin.execute("update postiz.posts set author_id = $2 where id = $1", &[&post, &author]).await.unwrap();
 
     f.run_until(LIMIT, async |c| {
         c.query_one("select count(*) = 1 from postiz.queue_jobs where last_error_code = 'account_needs_reconnect'", &[])
@@ -226,6 +233,16 @@ async fn refused_credentials_pause_the_account_with_an_actionable_error() {
     let msg: String = f.admin.query_one("select last_error_message from postiz.queue_jobs", &[]).await.unwrap().get(0);
     assert!(msg.starts_with("Reconnect this account"), "{msg}");
     assert_eq!(f.count("select count(*) from postiz.activity_logs where action = 'account.needs_reconnect'").await, 1);
+    // The author of the post being published is told, of that post.
+    let told: Vec<Option<String>> = f
+        .admin
+        .query("select details ->> 'post_id' from postiz.notifications where user_id = $1 and kind = 'account_needs_reconnect'", &[&author])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(told, [Some(post.to_string())]);
 }
 
 #[tokio::test]

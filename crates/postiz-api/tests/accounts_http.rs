@@ -88,6 +88,40 @@ async fn health_shows_the_last_check_and_when_to_reconnect_by() {
         one.body["health"],
         json!({"checked_at": "2030-02-01T10:00:00Z", "outcome": "ok", "last_error": null, "reconnect_before": "2030-03-01T00:00:00Z"})
     );
+
+    // The network refused it; the account is reconnected (as the connect flow stores it): the
+    // card no longer shows the old connection's health.
+    su.execute(
+        "update postiz.account_checks set outcome = 'needs_reconnect', last_error = 'HTTP 401' where social_account_id = $1",
+        &[&li],
+    )
+    .await
+    .unwrap();
+    let conn = postiz_oauth::store::NewConnection {
+        workspace_id: ws,
+        network: postiz_domain::Network::LinkedIn,
+        external_account_id: "acme_li".into(),
+        external_page_id: None,
+        handle: None,
+        display_name: None,
+        avatar_url: None,
+        server: None,
+        instance_app_id: None,
+        meta: json!({}),
+    };
+    let tokens = postiz_providers::TokenSet {
+        access_token: secrecy::SecretString::from("new-token".to_owned()),
+        refresh_token: None,
+        expires_in: Some(std::time::Duration::from_secs(60 * 86_400)),
+        refresh_expires_in: None,
+        scopes: vec![],
+    };
+    let saved = postiz_oauth::store::save_connection(&su, &postiz_vault::Keyring::for_testing(), &conn, &tokens, None).await.unwrap();
+    assert_eq!((saved.id, saved.reconnected), (li, true));
+    let after = app.call(&viewer, "GET", &format!("/workspaces/{ws}/accounts/{li}"), None).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+    let health = &after.body["health"];
+    assert!(health["checked_at"].is_null() && health["outcome"].is_null() && health["last_error"].is_null(), "{health}");
 }
 
 #[tokio::test]

@@ -106,7 +106,10 @@ fn parts(sealed: Option<&Sealed>) -> (Option<&str>, Option<&[u8]>, Option<&[u8]>
 }
 
 /// Stores refreshed tokens in one `UPDATE`: the new access token, the new refresh token or —
-/// when the network sent none — the stored one, the new expiry. Applies only if the access
+/// when the network sent none — the stored one, the new expiry. The refresh token's expiry is
+/// kept when the network did not say it, or said one within an hour of the stored one (LinkedIn
+/// answers with the remaining lifetime, which lands a few seconds off each time): the expiry
+/// warning is sent once per expiry, and a drifting expiry would send it after every refresh. Applies only if the access
 /// token is still the one `previous` holds (compare-and-set on its nonce), so a refresh that
 /// lost a race never overwrites a newer token. Returns whether it applied.
 pub async fn save_refreshed(
@@ -126,8 +129,11 @@ pub async fn save_refreshed(
                  refresh_token_key_id = coalesce($6, refresh_token_key_id),
                  refresh_token_nonce = case when $6::text is null then refresh_token_nonce else $7 end,
                  refresh_token_ciphertext = case when $6::text is null then refresh_token_ciphertext else $8 end,
-                 refresh_expires_at = case when $6::text is null then refresh_expires_at
-                                           else now() + make_interval(secs => $11::double precision) end,
+                 refresh_expires_at = case
+                   when $6::text is null or $11::double precision is null then refresh_expires_at
+                   when abs(extract(epoch from now() + make_interval(secs => $11::double precision) - refresh_expires_at)) <= 3600
+                     then refresh_expires_at
+                   else now() + make_interval(secs => $11::double precision) end,
                  expires_at = now() + make_interval(secs => $9::double precision),
                  scopes = case when cardinality($10::text[]) = 0 then scopes else $10 end
              where social_account_id = $1 and access_token_nonce = $2",
@@ -206,7 +212,8 @@ pub struct SavedAccount {
 /// Stores a connection: creates the account, or — when the workspace already has this account
 /// on this network — updates it in place and marks it active again. The tokens and the server
 /// they belong to replace the stored ones, except that a missing refresh token keeps the stored
-/// one when the server is unchanged (Postiz lost refresh tokens here, its #1884). Jobs paused for reconnection are resumed. Run inside a transaction
+/// one when the server is unchanged (Postiz lost refresh tokens here, its #1884). Jobs paused for reconnection are resumed,
+/// and the account's connection health (`postiz.account_checks`: last check, lease, expiry warned of) starts afresh. Run inside a transaction
 /// as `service_role`; with the user's claims set, the activity triggers name the user.
 pub async fn save_connection(
     c: &impl GenericClient,
@@ -318,6 +325,9 @@ pub async fn save_connection(
         ],
     )
     .await?;
+    // The health the Accounts screen shows was the old connection's: the new one is unchecked,
+    // and a check of the old token still running finds its lease gone and records nothing.
+    c.execute("delete from postiz.account_checks where social_account_id = $1", &[&id]).await?;
     let resumed: i32 = c.query_one("select postiz_private.service_resume_account_jobs($1)", &[&id]).await?.get(0);
     Ok(SavedAccount { id, reconnected, resumed_jobs: resumed })
 }

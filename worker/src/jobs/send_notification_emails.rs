@@ -287,7 +287,8 @@ impl SendNotificationEmails {
         let sql = format!(
             "select n.id, {EVENT_JSON} as event, left(p.content, 280) as excerpt
              from postiz.notifications n
-             left join postiz.posts p on p.workspace_id = n.workspace_id and p.id = n.post_id
+             left join postiz.posts p on p.workspace_id = n.workspace_id
+                                    and p.id = coalesce(n.post_id, (n.details ->> 'post_id')::uuid)
              where ($2::bigint is not null and n.id = $2) or ($2::bigint is null and n.digest_email_id = $1)
              order by n.id"
         );
