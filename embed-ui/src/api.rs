@@ -960,6 +960,9 @@ pub struct WebhookEndpoint {
     pub description: String,
     #[serde(default)]
     pub events: Vec<String>,
+    /// Only events about this account (none: every account).
+    #[serde(default)]
+    pub social_account_id: Option<String>,
     #[serde(default)]
     pub enabled: bool,
     #[serde(default)]

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{Api, ApiKey, CreatedInvite, Invite, Member, Role, UiError, WebhookDelivery, WebhookEndpoint, ws_path};
+use crate::api::{Account, Api, ApiKey, CreatedInvite, Invite, Member, Role, UiError, WebhookDelivery, WebhookEndpoint, ws_path};
 use crate::app::{Toasts, Ws};
-use crate::components::{ErrorBox, FieldMessage, Loading};
+use crate::components::{ErrorBox, FieldMessage, Loading, network_name};
 
 const ROLES: [Role; 4] = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
 
@@ -426,6 +426,54 @@ fn delivery_words(i: &Invite, named: bool) -> String {
     }
 }
 
+/// The events an endpoint can be limited to (the API's `EVENTS`, without the test event, which
+/// is only ever sent on request), in words.
+const WEBHOOK_EVENTS: [(&str, &str); 7] = [
+    ("post.queued", "Post queued"),
+    ("post.publishing", "Publishing started"),
+    ("post.published", "Published"),
+    ("post.failed", "Failed"),
+    ("post.unconfirmed", "Not confirmed by the network"),
+    ("post.approval_decided", "Approval decided"),
+    ("account.status_changed", "Account connection changed"),
+];
+
+/// An event type in words (unknown ones as they are).
+fn event_words(event: &str) -> String {
+    match event {
+        "webhook.test" => "Test event".to_owned(),
+        e => WEBHOOK_EVENTS.iter().find(|(k, _)| *k == e).map_or_else(|| e.to_owned(), |(_, w)| (*w).to_owned()),
+    }
+}
+
+/// What an endpoint receives: "Every event" or the chosen ones, and for which account.
+fn endpoint_filter_words(e: &WebhookEndpoint, accounts: &[Account]) -> String {
+    let events =
+        if e.events.is_empty() { "Every event".to_owned() } else { e.events.iter().map(|x| event_words(x)).collect::<Vec<_>>().join(", ") };
+    match &e.social_account_id {
+        None => format!("{events}, every account"),
+        Some(id) => {
+            format!("{events}, only {}", accounts.iter().find(|a| &a.id == id).map_or_else(|| "one account".to_owned(), account_words))
+        }
+    }
+}
+
+/// "@acme (Mastodon)".
+fn account_words(a: &Account) -> String {
+    let name = a.handle.clone().or_else(|| a.display_name.clone()).unwrap_or_else(|| a.id.clone());
+    format!("{name} ({})", network_name(&a.network))
+}
+
+/// A delivery's state in words.
+fn delivery_status_words(status: &str) -> &str {
+    match status {
+        "pending" => "Waiting to be sent",
+        "delivered" => "Delivered",
+        "failed" => "Gave up",
+        other => other,
+    }
+}
+
 /// Outgoing webhooks (`/workspaces/{ws}/webhooks`): endpoints, the secret shown once, turning one
 /// off or on again, rotating its secret (the old one honoured for a day), a test event, and each
 /// endpoint's delivery log with redelivery.
@@ -441,12 +489,22 @@ fn Webhooks(ws: Ws) -> impl IntoView {
     let rotated = RwSignal::new(None::<(String, String)>);
     let url_error = RwSignal::new(None::<String>);
     let open_log = RwSignal::new(None::<String>);
+    // The endpoint whose filter is being edited, with the boxes ticked and the account picked.
+    let editing = RwSignal::new(None::<String>);
+    let picked = RwSignal::new(Vec::<String>::new());
+    let only_account = RwSignal::new(String::new());
     let a = api.clone();
     let list = LocalResource::new(move || {
         version.track();
         let a = a.clone();
         let path = ws_path(&ws_id.get_value(), "/webhooks");
         async move { a.get::<Vec<WebhookEndpoint>>(&path).await }
+    });
+    let a = api.clone();
+    let accounts = LocalResource::new(move || {
+        let a = a.clone();
+        let path = ws_path(&ws_id.get_value(), "/accounts");
+        async move { a.get::<Vec<Account>>(&path).await.unwrap_or_default() }
     });
     let a = api.clone();
     let log = LocalResource::new(move || {
@@ -535,8 +593,9 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                 Some(Ok(endpoints)) => {
                     let act = act.clone();
                     let rotate = rotate.clone();
+                    let known = accounts.get().unwrap_or_default();
                     endpoints.into_iter().map(move |e| {
-                        let (act1, act2, act3) = (act.clone(), act.clone(), act.clone());
+                        let (act1, act2, act3, save_act) = (act.clone(), act.clone(), act.clone(), act.clone());
                         let rotate = rotate.clone();
                         let (id1, id2, id3, id4, id5) = (e.id.clone(), e.id.clone(), e.id.clone(), e.id.clone(), e.id.clone());
                         let old_until = e
@@ -545,12 +604,21 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                             .and_then(crate::time::parse)
                             .map(|ms| zone.with_value(|z| crate::time::describe(z, ms)));
                         let enabled = e.enabled;
-                        let events = if e.events.is_empty() { "every event".to_owned() } else { e.events.join(", ") };
+                        let filter = endpoint_filter_words(&e, &known);
+                        let (edit_id, start_events, start_account) = (e.id.clone(), e.events.clone(), e.social_account_id.clone().unwrap_or_default());
+                        let this = e.id.clone();
+                        let is_editing = move || editing.get().as_deref() == Some(this.as_str());
+                        let options = known.clone();
                         view! {
-                            <div class="postiz-row">
+                            <div class="postiz-row" data-webhook=e.id.clone()>
                                 <code>{e.url.clone()}</code>
-                                <span class="postiz-hint">{events}</span>
+                                <span class="postiz-hint" data-webhook-filter="">{filter}</span>
                                 <span>{if enabled { "On".to_owned() } else { format!("Off: {}", e.disabled_reason.clone().unwrap_or_default()) }}</span>
+                                <button class="postiz-btn" data-action="edit-webhook-filter" on:click=move |_| {
+                                    picked.set(start_events.clone());
+                                    only_account.set(start_account.clone());
+                                    editing.set(if editing.get_untracked().as_deref() == Some(edit_id.as_str()) { None } else { Some(edit_id.clone()) });
+                                }>"Choose events…"</button>
                                 <button class="postiz-btn" on:click=move |_| act1("PATCH", format!("/webhooks/{id1}"), json!({ "enabled": !enabled }))>
                                     {if enabled { "Turn off" } else { "Turn on again" }}
                                 </button>
@@ -560,6 +628,55 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                 <button class="postiz-btn" on:click=move |_| open_log.set(if open_log.get_untracked().as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>"Delivery log"</button>
                                 <button class="postiz-btn" on:click=move |_| act3("DELETE", format!("/webhooks/{id4}"), Value::Null)>"Delete"</button>
                             </div>
+                            {move || is_editing().then(|| {
+                                let save_act = save_act.clone();
+                                let endpoint = e.id.clone();
+                                let options = options.clone();
+                                view! {
+                                    <fieldset class="postiz-fieldset" data-section="webhook-filter">
+                                        <legend>"Send these events"</legend>
+                                        <p class="postiz-hint">"Tick none to receive every event, including ones added later."</p>
+                                        {WEBHOOK_EVENTS.iter().map(|(key, words)| {
+                                            let key = *key;
+                                            view! {
+                                                <label class="postiz-check">
+                                                    <input type="checkbox" data-event=key
+                                                        prop:checked=move || picked.with(|p| p.iter().any(|x| x == key))
+                                                        on:change=move |ev| {
+                                                            let on = event_target_checked(&ev);
+                                                            picked.update(|p| {
+                                                                p.retain(|x| x != key);
+                                                                if on {
+                                                                    p.push(key.to_owned());
+                                                                }
+                                                            });
+                                                        }/>
+                                                    {*words}
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                        <label class="postiz-label">"Account"
+                                            <select class="postiz-input" data-field="webhook-account"
+                                                prop:value=move || only_account.get()
+                                                on:change=move |ev| only_account.set(event_target_value(&ev))>
+                                                <option value="">"Every account"</option>
+                                                {options.iter().map(|a| view! { <option value=a.id.clone()>{account_words(a)}</option> }).collect_view()}
+                                            </select>
+                                        </label>
+                                        <div class="postiz-row">
+                                            <button class="postiz-btn postiz-btn-primary" data-action="save-webhook-filter" on:click=move |_| {
+                                                // In the catalogue's order, whatever order they were ticked in.
+                                                let events: Vec<&str> = WEBHOOK_EVENTS.iter().map(|(k, _)| *k).filter(|k| picked.with_untracked(|p| p.iter().any(|x| x == k))).collect();
+                                                let account = only_account.get_untracked();
+                                                let account = if account.is_empty() { Value::Null } else { json!(account) };
+                                                save_act("PATCH", format!("/webhooks/{endpoint}"), json!({ "events": events, "social_account_id": account }));
+                                                editing.set(None);
+                                            }>"Save"</button>
+                                            <button class="postiz-btn" on:click=move |_| editing.set(None)>"Cancel"</button>
+                                        </div>
+                                    </fieldset>
+                                }
+                            })}
                         }
                     }).collect_view().into_any()
                 }
@@ -578,8 +695,8 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                     let code = d.last_response_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into());
                                     view! {
                                         <div class="postiz-row">
-                                            <span>{d.event_type.clone()}</span>
-                                            <span>{d.status.clone()}</span>
+                                            <span data-delivery-event=d.event_type.clone()>{event_words(&d.event_type)}</span>
+                                            <span data-delivery-status=d.status.clone()>{delivery_status_words(&d.status).to_owned()}</span>
                                             <span>{format!("{} attempt(s), last answer {code}", d.attempts)}</span>
                                             <span class="postiz-hint">{d.last_error.clone().unwrap_or_default()}</span>
                                             <button class="postiz-btn" on:click=move |_| act("POST", format!("/webhooks/{endpoint}/deliveries/{}/redeliver", d.id), json!({}))>"Redeliver"</button>
@@ -594,7 +711,7 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                 }
             }
             <div class="postiz-row">
-                <input class="postiz-input" placeholder="Endpoint URL (https://…)" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
+                <input class="postiz-input postiz-input-url" aria-label="Endpoint URL" placeholder="Endpoint URL (https://…)" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
                 <button class="postiz-btn" on:click=create>"Add endpoint"</button>
             </div>
             {move || url_error.get().map(|m| view! { <p class="postiz-error">{m}</p> })}
