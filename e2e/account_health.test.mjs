@@ -1,7 +1,7 @@
 // Connection health on the Accounts screen, from a real pre-flight round: a post scheduled
 // within the pre-flight window (2 h) makes the worker verify its account's token with the
 // network (the sandbox's whoami), and the account's card then says when it was checked, with
-// the exact time on hover. The worker looks once a minute.
+// the exact time on hover. The worker looks once a minute. Disconnecting is asked first.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
@@ -55,6 +55,16 @@ test("an account with a post due within two hours is checked, and its card says 
   const row = sql(`select outcome from postiz.account_checks where social_account_id = '${account.id}'`);
   assert.deepEqual(row, [["ok"]], "the check passed");
   await shot(page, "accounts-health-checked");
+
+  // Disconnecting takes the account off every post: it is asked first, and "Keep it" keeps it.
+  await card.getByRole("button", { name: "Disconnect…" }).click();
+  const question = card.getByRole("alertdialog");
+  assert.match(await question.textContent(), /^Disconnect .+\? Its sign-in is deleted and it is taken off every post/);
+  await shot(page, "accounts-disconnect-confirm");
+  await question.getByRole("button", { name: "Keep it" }).click();
+  await question.waitFor({ state: "detached" });
+  const still = (await api(page, "GET", `/workspaces/${ACME}/accounts`)).body;
+  assert.ok(still.some((a) => a.id === account.id), "the account is still connected");
   assert.deepEqual(page.errors, [], `console errors: ${page.consoleErrors.join("\n")}`);
   await page.context().close();
 });

@@ -102,6 +102,10 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
         });
     };
     let needs = account.status == "needs_reconnect";
+    // Disconnecting takes the account off every post: asked first.
+    let confirming = RwSignal::new(false);
+    let confirm_id = StoredValue::new(account.id.clone());
+    let confirm_name = StoredValue::new(account.label());
     let zone = expect_context::<Zone>().effective(&ws.ws);
     let health = health_line(&account.health, &zone);
     view! {
@@ -113,8 +117,23 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
                 {account.handle.clone().map(|h| view! { <span class="postiz-hint">{format!("@{h}")}</span> })}
                 <StatusBadge status=account.status.clone()/>
                 {needs.then(|| view! { <span class="postiz-badge postiz-status-failed" data-needs-reconnect="1">"Needs reconnect: connect it again below"</span> })}
-                {admin.then(|| view! { <button class="postiz-btn postiz-btn-small postiz-btn-danger" on:click=disconnect>"Disconnect"</button> })}
+                {admin.then(|| view! {
+                    <button class="postiz-btn postiz-btn-small postiz-btn-danger" data-action="disconnect" on:click=move |_| confirming.set(true)>"Disconnect…"</button>
+                })}
             </div>
+            {move || confirming.get().then(|| {
+                let disconnect = disconnect.clone();
+                view! {
+                    <div class="postiz-confirm" role="alertdialog" aria-modal="true" aria-labelledby=format!("postiz-disconnect-{}", confirm_id.get_value())>
+                        <p id=format!("postiz-disconnect-{}", confirm_id.get_value())>{format!(
+                            "Disconnect {}? Its sign-in is deleted and it is taken off every post, scheduled or published. This cannot be undone; you can connect it again later.",
+                            confirm_name.get_value()
+                        )}</p>
+                        <button type="button" class="postiz-btn postiz-btn-danger" data-action="confirm-disconnect" on:click=disconnect>"Disconnect for good"</button>
+                        <button type="button" class="postiz-btn" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                    </div>
+                }
+            })}
             {health}
             <div class="postiz-slots">
                 <span class="postiz-hint">"Posting times: "</span>
@@ -125,10 +144,10 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
                     </span>
                 </For>
                 {admin.then(|| view! {
-                    <select class="postiz-select" on:change=move |ev| new_day.set(event_target_value(&ev))>
+                    <select class="postiz-select" aria-label="Day" on:change=move |ev| new_day.set(event_target_value(&ev))>
                         {WEEKDAYS.iter().map(|d| view! { <option value=*d>{*d}</option> }).collect_view()}
                     </select>
-                    <input type="time" class="postiz-input postiz-input-small" prop:value=move || new_time.get() on:input=move |ev| new_time.set(event_target_value(&ev))/>
+                    <input type="time" class="postiz-input postiz-input-time" aria-label="Time" prop:value=move || new_time.get() on:input=move |ev| new_time.set(event_target_value(&ev))/>
                     <button class="postiz-btn postiz-btn-small" on:click=move |_| slots.update(|s| s.push(Slot { day: new_day.get_untracked(), time: new_time.get_untracked() }))>"Add"</button>
                     <button class="postiz-btn postiz-btn-small postiz-btn-primary" on:click=save>"Save times"</button>
                 })}
