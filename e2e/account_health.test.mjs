@@ -1,7 +1,7 @@
 // Connection health on the Accounts screen, from a real pre-flight round: a post scheduled
 // within the pre-flight window (2 h) makes the worker verify its account's token with the
 // network (the sandbox's whoami), and the account's card then says when it was checked, with
-// the exact time on hover. The worker looks once a minute. Disconnecting is asked first.
+// the exact time on hover. The worker looks once a minute. Disconnecting an account and cancelling a post are asked first.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
@@ -65,6 +65,18 @@ test("an account with a post due within two hours is checked, and its card says 
   await question.waitFor({ state: "detached" });
   const still = (await api(page, "GET", `/workspaces/${ACME}/accounts`)).body;
   assert.ok(still.some((a) => a.id === account.id), "the account is still connected");
+
+  // Cancelling the post is asked first too; Keep it keeps it scheduled, then it is cancelled.
+  await page.goto(`${base}/w/${ACME}/posts/${postId}`);
+  await page.getByRole("button", { name: "Cancel post…" }).click();
+  const cancel = page.getByRole("alertdialog");
+  assert.match(await cancel.textContent(), /^Cancel this post\? It will not be published/);
+  await cancel.getByRole("button", { name: "Keep it" }).click();
+  await cancel.waitFor({ state: "detached" });
+  assert.equal((await api(page, "GET", `/workspaces/${ACME}/posts/${postId}`)).body.status, "scheduled");
+  await page.getByRole("button", { name: "Cancel post…" }).click();
+  await cancel.getByRole("button", { name: "Cancel the post" }).click();
+  await page.locator("[data-post-status='canceled']").waitFor();
   assert.deepEqual(page.errors, [], `console errors: ${page.consoleErrors.join("\n")}`);
   await page.context().close();
 });

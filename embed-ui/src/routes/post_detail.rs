@@ -132,7 +132,9 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             "Retrying",
         )
     };
-    let cancel = move |_| run2(vec![("POST", "/status".into(), json!({ "status": "canceled" }))], "Canceled");
+    // Cancelling is asked first (it stops every target that has not gone out).
+    let confirm_cancel = RwSignal::new(false);
+    let cancel = move |_: web_sys::MouseEvent| run2(vec![("POST", "/status".into(), json!({ "status": "canceled" }))], "Canceled");
     let can_edit = ws.can_edit();
     let status = post.status.clone();
     let editable = !matches!(status.as_str(), "publishing" | "published");
@@ -214,8 +216,20 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             <div class="postiz-actions">
                 {editable.then(|| view! { <Link to=edit_link.clone() class="postiz-btn">"Edit"</Link> })}
                 {failed.then(|| view! { <button class="postiz-btn postiz-btn-primary" data-action="retry" disabled=move || busy.get() on:click=retry>"Retry"</button> })}
-                {(editable && status != "canceled").then(|| view! { <button class="postiz-btn postiz-btn-danger" data-action="cancel" disabled=move || busy.get() on:click=cancel>"Cancel post"</button> })}
+                {(editable && status != "canceled").then(|| view! {
+                    <button class="postiz-btn postiz-btn-danger" data-action="cancel" disabled=move || busy.get() on:click=move |_| confirm_cancel.set(true)>"Cancel post…"</button>
+                })}
             </div>
+            {move || confirm_cancel.get().then(|| {
+                let cancel = cancel.clone();
+                view! {
+                    <div class="postiz-confirm" role="alertdialog" aria-modal="true" aria-labelledby="postiz-cancel-q">
+                        <p id="postiz-cancel-q">"Cancel this post? It will not be published anywhere it has not gone out yet. You can schedule it again from Edit."</p>
+                        <button type="button" class="postiz-btn postiz-btn-danger" data-action="confirm-cancel" on:click=move |ev| { confirm_cancel.set(false); cancel(ev); }>"Cancel the post"</button>
+                        <button type="button" class="postiz-btn" on:click=move |_| confirm_cancel.set(false)>"Keep it"</button>
+                    </div>
+                }
+            })}
         })}
         <Comments ws=ws_id.clone() post=pid.clone() zone=zone.clone() can_edit/>
     }
