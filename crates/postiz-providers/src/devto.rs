@@ -8,7 +8,11 @@
 //!   title and tags are the post's dev.to settings, checked before anything is sent;
 //! - images are not uploaded (the API has no upload): each goes into the Markdown by its public
 //!   address (`![alt](url)`), or the first one becomes the cover (`main_image`) when the
-//!   settings ask for it. A file without a public address is refused before sending;
+//!   settings ask for it. A file without a public address is refused before sending. dev.to
+//!   shows them through its image proxy from that address, so they last as long as the address
+//!   does: the worker's public media URLs expire (`media.public_url_ttl_secs`, an hour by
+//!   default), which an article that stays up outlives. Until media get lasting public
+//!   addresses, an article's images may stop showing once dev.to's cache lets them go;
 //! - numbers and reconciliation read the author's own published articles,
 //!   `GET /api/articles/me` (`page_views_count`, `public_reactions_count`, `comments_count`).
 //!
