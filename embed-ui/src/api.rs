@@ -683,7 +683,7 @@ pub struct Rules {
     pub thread: ThreadRules,
 }
 
-/// How an account connects (`style`: `oauth2`, `app_password`, `instance_url`, `bot_token`, `webhook_url`, `secret_key`).
+/// How an account connects (`style`: `oauth2`, `app_password`, `instance_url`, `bot_token`, `webhook_url`, `secret_key`, `api_key`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct ConnectionStyle {
     pub style: String,

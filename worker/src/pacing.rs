@@ -61,6 +61,9 @@ pub fn limits_for(network: Network) -> NetworkLimits {
         // Nostr relays limit per connection and key, undocumented and per relay (strfry and
         // nostr-rs-relay default to a few events per second); a note a minute is far inside.
         Network::Nostr => (60, 3_600, 10, 2),
+        // Forem limits published articles per user in a short window (a community setting,
+        // answered with 429 and Retry-After); long-form articles are rare, ten an hour is plenty.
+        Network::DevTo => (10, 3_600, 2, 1),
         // The local sandbox is ours: effectively unlimited, for demos and benchmarks.
         Network::Sandbox => (1_000_000, 1, 1_000_000, 1_000),
         // Others (Facebook pages and the second wave): a modest default.

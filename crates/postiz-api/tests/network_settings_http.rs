@@ -1,7 +1,8 @@
-//! TikTok and YouTube settings over HTTP against the real test database, with TikTok served by
-//! wiremock: a connected TikTok account's creator options (`creator_info/query`, TikTok's
-//! documented shape from the providers' fixture) for the composer; posts whose settings break
-//! TikTok's or YouTube's rules, or use a privacy level the creator may not, refused with 422
+//! TikTok, YouTube and dev.to settings over HTTP against the real test database, with TikTok
+//! served by wiremock: a connected TikTok account's creator options (`creator_info/query`,
+//! TikTok's documented shape from the providers' fixture) for the composer; posts whose settings
+//! break TikTok's, YouTube's or dev.to's rules (a title, at most 4 tags), or use a privacy level
+//! the creator may not, refused with 422
 //! naming the field by its label; valid settings stored and read back.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
@@ -226,4 +227,50 @@ async fn youtube_settings_are_refused_by_label_and_stored_when_valid() {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let got = app.app.call(&owner, "GET", &format!("{posts}/{}", a.body["id"].as_str().unwrap()), None).await;
     assert_eq!(got.body["variants"]["youtube"]["settings"], settings);
+}
+
+#[tokio::test]
+async fn devto_articles_need_a_title_and_at_most_four_tags_named_by_label() {
+    let server = MockServer::start().await;
+    let (app, owner, _) = app_with_tiktok(&server).await;
+    let ws = app.workspace;
+    let devto = app.app.account(ws, "devto", "812345").await;
+    let posts = format!("/workspaces/{ws}/posts");
+    let article = |settings: Value| json!({"content": "How we bake.", "targets": [devto], "variants": {"devto": {"settings": settings}}});
+
+    // No settings at all: an article without a title, which dev.to refuses.
+    let bare = json!({"content": "How we bake.", "targets": [devto]});
+    let a = app.app.call(&owner, "POST", &posts, Some(bare)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(
+        field_errors(&a.body),
+        [("variants.devto.settings.title".to_owned(), "dev.to › Title: add a title for the article".to_owned())]
+    );
+
+    let five = json!({"network": "devto", "title": "Baking with Rust", "tags": ["rust", "baking", "bread", "food", "web-dev"]});
+    let a = app.app.call(&owner, "POST", &posts, Some(article(five))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(
+        field_errors(&a.body),
+        [
+            ("variants.devto.settings.tags".to_owned(), "dev.to › Tags: at most 4 tags; this article has 5 (remove some)".to_owned()),
+            (
+                "variants.devto.settings.tags".to_owned(),
+                "dev.to › Tags: a tag is letters and digits only, without spaces or dashes; change \"web-dev\"".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(app.count("select count(*) from postiz.posts").await, 0, "nothing was written");
+
+    let valid = json!({"network": "devto", "title": "Baking with Rust", "tags": ["rust", "baking"],
+                       "canonical_url": "https://bakery.example/rust", "first_image_as_cover": true});
+    let a = app.app.call(&owner, "POST", &posts, Some(article(valid))).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = a.body["id"].as_str().unwrap().to_owned();
+    let got = app.app.call(&owner, "GET", &format!("{posts}/{id}"), None).await;
+    let stored = &got.body["variants"]["devto"]["settings"];
+    assert_eq!(stored["title"], "Baking with Rust");
+    assert_eq!(stored["tags"], json!(["rust", "baking"]));
+    assert_eq!(stored["canonical_url"], "https://bakery.example/rust");
+    assert_eq!(stored["first_image_as_cover"], true);
 }

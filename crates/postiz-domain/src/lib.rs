@@ -2,6 +2,7 @@
 
 mod aspect_fit;
 mod composer_options;
+mod devto;
 mod ids;
 mod network;
 mod notification;
@@ -12,6 +13,7 @@ mod youtube;
 
 pub use aspect_fit::{AspectFit, UnknownAspectFit};
 pub use composer_options::ComposerOptions;
+pub use devto::{DEVTO_TAG_LENGTH_MAX, DEVTO_TAGS_MAX, DEVTO_TITLE_MAX, DevToSettings, devto_field_label};
 pub use ids::{AccountId, MediaId, PostId, WorkspaceId};
 pub use network::{Network, UnknownNetwork};
 pub use notification::{NotificationDelivery, NotificationEvent, NotificationKind, ReviewDecision, UnknownNotificationLabel};

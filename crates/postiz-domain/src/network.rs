@@ -43,13 +43,16 @@ pub enum Network {
     YouTube,
     /// Nostr: notes signed with the user's key, sent to their relay.
     Nostr,
+    /// dev.to (Forem API v1): articles, with the user's API key.
+    #[serde(rename = "devto")]
+    DevTo,
     /// The local sandbox network (`postiz-sandbox`), for demos and worker tests.
     Sandbox,
 }
 
 impl Network {
     /// Every network, in display order.
-    pub const ALL: [Network; 15] = [
+    pub const ALL: [Network; 16] = [
         Network::X,
         Network::LinkedIn,
         Network::LinkedInPage,
@@ -64,6 +67,7 @@ impl Network {
         Network::TikTok,
         Network::YouTube,
         Network::Nostr,
+        Network::DevTo,
         Network::Sandbox,
     ];
 
@@ -84,6 +88,7 @@ impl Network {
             Network::TikTok => "tiktok",
             Network::YouTube => "youtube",
             Network::Nostr => "nostr",
+            Network::DevTo => "devto",
             Network::Sandbox => "sandbox",
         }
     }
@@ -105,6 +110,7 @@ impl Network {
             Network::TikTok => "TikTok",
             Network::YouTube => "YouTube",
             Network::Nostr => "Nostr",
+            Network::DevTo => "dev.to",
             Network::Sandbox => "Sandbox",
         }
     }

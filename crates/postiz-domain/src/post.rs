@@ -127,6 +127,9 @@ pub enum NetworkSettings {
     /// Options for YouTube.
     #[serde(rename = "youtube")]
     YouTube(YouTubeSettings),
+    /// Options for dev.to.
+    #[serde(rename = "devto")]
+    DevTo(crate::DevToSettings),
 }
 
 /// Options for X.

@@ -18,6 +18,7 @@ pub fn settings_field_label(network: crate::Network, field: &str) -> String {
     let label = match network {
         crate::Network::TikTok => crate::tiktok::tiktok_field_label(field),
         crate::Network::YouTube => crate::youtube::youtube_field_label(field),
+        crate::Network::DevTo => crate::devto::devto_field_label(field),
         _ => match field {
             "post_type" => "Post type",
             "reply_settings" => "Who can reply",

@@ -33,6 +33,9 @@ pub enum Connection {
     BotToken,
     /// The user pastes a webhook URL.
     WebhookUrl,
+    /// The user pastes an API key made in the network's settings (dev.to: Settings →
+    /// Extensions); it is the account's token.
+    ApiKey,
     /// The user pastes their secret key (Nostr `nsec1…`) and names their relay.
     SecretKey {
         /// Relay used when the user names none.

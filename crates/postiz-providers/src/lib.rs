@@ -13,6 +13,7 @@ mod registry;
 pub mod rules;
 
 pub mod bluesky;
+pub mod devto;
 pub mod discord;
 pub mod facebook;
 pub mod instagram;

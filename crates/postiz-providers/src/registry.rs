@@ -8,6 +8,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::bluesky::BlueskyProvider;
+use crate::devto::DevToProvider;
 use crate::discord::DiscordProvider;
 use crate::facebook::FacebookProvider;
 use crate::instagram::InstagramProvider;
@@ -72,7 +73,8 @@ impl Registry {
             .with(Arc::new(TelegramProvider::new(http.clone())))
             .with(Arc::new(TikTokProvider::new(http.clone())))
             .with(Arc::new(YouTubeProvider::new(http.clone())))
-            .with(Arc::new(NostrProvider::new(http.clone())));
+            .with(Arc::new(NostrProvider::new(http.clone())))
+            .with(Arc::new(DevToProvider::new(http.clone())));
         if let Some(url) = sandbox {
             r.register(Arc::new(SandboxProvider::new(http.clone(), url)));
         }
@@ -161,6 +163,7 @@ mod tests {
                 Network::TikTok,
                 Network::YouTube,
                 Network::Nostr,
+                Network::DevTo,
                 Network::Sandbox
             ]
         );
@@ -177,6 +180,7 @@ mod tests {
         assert_eq!(style("slack"), Some("oauth2".into()));
         assert_eq!(style("telegram"), Some("bot_token".into()));
         assert_eq!(style("nostr"), Some("secret_key".into()));
+        assert_eq!(style("devto"), Some("api_key".into()));
         let telegram = json.as_array().expect("array").iter().find(|d| d["network"] == "telegram").expect("telegram");
         assert_eq!(telegram["rules"]["text"]["caption_max_length"], 1024);
     }

@@ -236,6 +236,7 @@ fn ConnectForm(
                     }
                 }
                 "bot_token" => body["token"] = json!(secret.get_untracked()),
+                "api_key" => body["api_key"] = json!(secret.get_untracked()),
                 "secret_key" => {
                     body["secret_key"] = json!(secret.get_untracked());
                     if !server.get_untracked().is_empty() {
@@ -262,6 +263,7 @@ fn ConnectForm(
         "bot_token" => "Bot token",
         "webhook_url" => "Webhook URL",
         "secret_key" => "Secret key (nsec…)",
+        "api_key" => "API key",
         _ => "App password",
     };
     let (server_label, server_hint) = if style == "secret_key" {
@@ -282,7 +284,10 @@ fn ConnectForm(
                 <label class="postiz-label">{label}
                     <input class="postiz-input" name="secret" type="password" prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
                 </label>
-                <FieldMessage error prefixes=vec!["password", "token", "webhook_url", "secret_key"]/>
+                <FieldMessage error prefixes=vec!["password", "token", "webhook_url", "secret_key", "api_key"]/>
+            })}
+            {(style == "api_key").then(|| view! {
+                <p class="postiz-hint">{format!("Make an API key in your {} settings (on dev.to: Settings → Extensions) and paste it here. It is stored encrypted and never shown again.", network.name)}</p>
             })}
             {(style == "secret_key").then(|| view! {
                 <p class="postiz-hint">"Your key signs the notes and is stored encrypted; it is never shown again. Notes go to the relay you name."</p>

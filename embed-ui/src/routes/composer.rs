@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use postiz_domain::{NetworkSettings, TikTokSettings, YouTubeSettings};
+use postiz_domain::{DevToSettings, NetworkSettings, TikTokSettings, YouTubeSettings};
 
 use crate::api::{Account, Api, NetworkInfo, Post, Tag, UiError, ws_path};
 use crate::app::{Toasts, Ws, Zone};
@@ -16,7 +16,7 @@ use crate::components::{ErrorBox, FieldMessage, Loading, NetworkBadge, network_n
 use crate::count::count;
 use crate::nav::Nav;
 use crate::routes::media::MediaPicker;
-use crate::routes::network_settings::{TikTokSection, YouTubeSection};
+use crate::routes::network_settings::{DevToSection, TikTokSection, YouTubeSection};
 use crate::time;
 
 /// Everything the form holds.
@@ -36,6 +36,8 @@ struct Form {
     tiktok: RwSignal<TikTokSettings>,
     /// YouTube's settings.
     youtube: RwSignal<YouTubeSettings>,
+    /// dev.to's settings.
+    devto: RwSignal<DevToSettings>,
     mode: RwSignal<String>,
     at: RwSignal<String>,
     freq: RwSignal<String>,
@@ -57,6 +59,7 @@ impl Form {
             ig_post_type: RwSignal::new("feed".into()),
             tiktok: RwSignal::new(TikTokSettings::default()),
             youtube: RwSignal::new(YouTubeSettings::default()),
+            devto: RwSignal::new(DevToSettings::default()),
             mode: RwSignal::new("once".into()),
             at: RwSignal::new(String::new()),
             freq: RwSignal::new("WEEKLY".into()),
@@ -86,6 +89,9 @@ impl Form {
         }
         if let Some(s) = settings("youtube").and_then(|v| serde_json::from_value::<YouTubeSettings>(v).ok()) {
             self.youtube.set(s);
+        }
+        if let Some(s) = settings("devto").and_then(|v| serde_json::from_value::<DevToSettings>(v).ok()) {
+            self.devto.set(s);
         }
         self.tags.set(post.tags.iter().map(|t| t.id.clone()).collect());
         self.media.set(post.media.iter().map(|m| m.id.clone()).collect());
@@ -175,6 +181,7 @@ impl Form {
             let typed = match n.as_str() {
                 "tiktok" => Some(NetworkSettings::TikTok(self.tiktok.get_untracked())),
                 "youtube" => Some(NetworkSettings::YouTube(self.youtube.get_untracked())),
+                "devto" => Some(NetworkSettings::DevTo(self.devto.get_untracked())),
                 _ => None,
             };
             if let Some(settings) = typed.and_then(|t| serde_json::to_value(t).ok()) {
@@ -435,6 +442,7 @@ fn ComposerForm(
                             view! { <TikTokSection ws=ws_sv.get_value() account settings=form.tiktok error=form.error/> }
                         })}
                         {(n == "youtube").then(|| view! { <YouTubeSection settings=form.youtube error=form.error/> })}
+                        {(n == "devto").then(|| view! { <DevToSection settings=form.devto error=form.error/> })}
                         <div class="postiz-preview" data-preview=n_sv.get_value()>
                             <div class="postiz-preview-handle">{handle}</div>
                             <div class="postiz-preview-text">{effective}</div>
@@ -454,9 +462,9 @@ fn ComposerForm(
                                 }.into_any()
                             }}
                         </div>
-                        // TikTok's and YouTube's settings show their errors under their own controls.
+                        // TikTok's, YouTube's and dev.to's settings show their errors under their own controls.
                         <FieldMessage error=form.error prefixes=vec![prefix]
-                            except=if matches!(n_sv.get_value().as_str(), "tiktok" | "youtube") { vec![settings_prefix] } else { vec![] }/>
+                            except=if matches!(n_sv.get_value().as_str(), "tiktok" | "youtube" | "devto") { vec![settings_prefix] } else { vec![] }/>
                     </div>
                 }
             })

@@ -1,5 +1,5 @@
-//! The composer's per-network settings sections for TikTok and YouTube, on the types the API
-//! validates (`postiz_domain::TikTokSettings`, `YouTubeSettings`), so what is shown, sent and
+//! The composer's per-network settings sections for TikTok, YouTube and dev.to, on the types the
+//! API validates (`postiz_domain::TikTokSettings`, `YouTubeSettings`, `DevToSettings`), so what is shown, sent and
 //! checked is one shape. TikTok's section follows TikTok's Content Posting UX rules: who can see
 //! the post is chosen by the person (nothing preselected) among the levels `creator_info` allows,
 //! interactions the creator turned off cannot be allowed, and branded content is disclosed in
@@ -7,8 +7,8 @@
 
 use leptos::prelude::*;
 use postiz_domain::{
-    ComposerOptions, TikTokCreatorOptions, TikTokPostMode, TikTokPrivacy, TikTokSettings, YOUTUBE_CATEGORIES, YouTubePrivacy,
-    YouTubeSettings,
+    ComposerOptions, DevToSettings, TikTokCreatorOptions, TikTokPostMode, TikTokPrivacy, TikTokSettings, YOUTUBE_CATEGORIES,
+    YouTubePrivacy, YouTubeSettings,
 };
 
 use crate::api::{Api, UiError, ws_path};
@@ -238,6 +238,53 @@ pub fn YouTubeSection(
                     on:change=move |ev| settings.update(|s| s.short = event_target_checked(&ev))/>
                 "Publish as a Short (vertical or square video, up to 3 minutes)"
             </label>
+        </div>
+    }
+}
+
+/// dev.to's settings for the article: a title (required), up to 4 tags, the original address
+/// of a copy, and whether the first image is the cover. The post's text is the Markdown body.
+#[component]
+pub fn DevToSection(
+    /// The settings being edited.
+    settings: RwSignal<DevToSettings>,
+    /// The form's last error.
+    error: RwSignal<Option<UiError>>,
+) -> impl IntoView {
+    view! {
+        <div class="postiz-network-settings" data-settings="devto">
+            <label class="postiz-label">"Title"
+                <input class="postiz-input" data-field="variants.devto.settings.title" required=true
+                    prop:value=move || settings.with(|s| s.title.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| s.title = v); }/>
+            </label>
+            <span class="postiz-hint">{move || format!("{} / {}", settings.with(|s| s.title.chars().count()), postiz_domain::DEVTO_TITLE_MAX)}</span>
+            <FieldMessage error prefixes=vec!["variants.devto.settings.title"]/>
+            <label class="postiz-label">{format!("Tags (up to {}, separated by commas; letters and digits only)", postiz_domain::DEVTO_TAGS_MAX)}
+                <input class="postiz-input" data-field="variants.devto.settings.tags"
+                    prop:value=move || settings.with(|s| s.tags.join(", "))
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        settings.update(|s| s.tags = v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect());
+                    }/>
+            </label>
+            <FieldMessage error prefixes=vec!["variants.devto.settings.tags"]/>
+            <label class="postiz-label">"Original address (optional, when the article first appeared elsewhere)"
+                <input class="postiz-input" data-field="variants.devto.settings.canonical_url" placeholder="https://…"
+                    prop:value=move || settings.with(|s| s.canonical_url.clone().unwrap_or_default())
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        settings.update(|s| s.canonical_url = (!v.trim().is_empty()).then(|| v.trim().to_owned()));
+                    }/>
+            </label>
+            <FieldMessage error prefixes=vec!["variants.devto.settings.canonical_url"]/>
+            <label class="postiz-radio">
+                <input type="checkbox" data-field="first_image_as_cover"
+                    prop:checked=move || settings.with(|s| s.first_image_as_cover)
+                    on:change=move |ev| settings.update(|s| s.first_image_as_cover = event_target_checked(&ev))/>
+                "Use the first image as the cover"
+            </label>
+            <p class="postiz-hint">"The text is the article, in Markdown; images are added after it by their public address."</p>
         </div>
     }
 }

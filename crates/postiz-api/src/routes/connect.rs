@@ -310,6 +310,8 @@ pub struct CredentialsBody {
     pub webhook_url: Option<SecretString>,
     /// Secret key (Nostr: `nsec1…` or hex); `server_url` is then the relay.
     pub secret_key: Option<SecretString>,
+    /// API key (dev.to: made in Settings → Extensions).
+    pub api_key: Option<SecretString>,
 }
 
 impl std::fmt::Debug for CredentialsBody {
@@ -327,8 +329,8 @@ fn required<T>(value: Option<T>, field: &str, message: &str) -> Result<T, ApiErr
 }
 
 /// `POST /connect/{network}/credentials`: connects a network that needs no browser redirect —
-/// app password (Bluesky, the sandbox), bot token, webhook URL, secret key (Nostr) — through
-/// the same store.
+/// app password (Bluesky, the sandbox), bot token, webhook URL, secret key (Nostr), API key
+/// (dev.to) — through the same store.
 pub async fn credentials(
     State(state): State<AppState>,
     Connect(connect): Connect,
@@ -370,6 +372,26 @@ pub async fn credentials(
             })?;
             let info = provider.account_info(&hook, None).await.map_err(provider_error)?;
             (TokenSet { access_token: hook, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: vec![] }, info, None)
+        }
+        Connection::ApiKey => {
+            let key = required(
+                body.api_key.filter(|k| !secrecy::ExposeSecret::expose_secret(k).trim().is_empty()),
+                "api_key",
+                "the API key made in the network's settings",
+            )?;
+            let key = SecretString::from(secrecy::ExposeSecret::expose_secret(&key).trim().to_owned());
+            // A key the network does not know is this field's problem: shown under it.
+            let info = provider.account_info(&key, None).await.map_err(|e| match e {
+                ProviderError::Unauthorized { .. } => ApiError::validation(vec![FieldError {
+                    field: "api_key".into(),
+                    message: format!(
+                        "{} does not know this API key; make a new one in its settings and paste it again",
+                        network.display_name()
+                    ),
+                }]),
+                other => provider_error(other),
+            })?;
+            (TokenSet { access_token: key, refresh_token: None, expires_in: None, refresh_expires_in: None, scopes: vec![] }, info, None)
         }
         Connection::SecretKey { default_relay } => {
             let relay = match body.server_url.as_deref().filter(|s| !s.trim().is_empty()) {

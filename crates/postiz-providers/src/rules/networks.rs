@@ -349,6 +349,30 @@ static NOSTR: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
     short: None,
 });
 
+/// dev.to (Forem API v1 `POST /api/articles`): the text is the article's Markdown body, which
+/// Forem does not limit in its API reference; 100,000 characters is a long article with room.
+/// A title is required and at most 4 tags (the settings, checked with them). Images are not
+/// uploaded: they go into the Markdown (or the cover, `main_image`) by their public address and
+/// dev.to fetches them, so the limits are the types its editor takes; video is refused (an
+/// article embeds video by link, which is text). No threads, and the API cannot comment.
+static DEVTO: LazyLock<ContentRules> = LazyLock::new(|| ContentRules {
+    network: Network::DevTo,
+    text: text(100_000, Counting::CodePoints),
+    media: MediaRules {
+        max_items: 10,
+        required: false,
+        video_alone: false,
+        image: Some(MediaLimits::new(&["image/jpeg", "image/png", "image/webp"], 25 * MB)),
+        gif: Some(MediaLimits::new(&["image/gif"], 25 * MB)),
+        video: None,
+        alt_max_length: Some(1000),
+    },
+    thread: thread(false),
+    first_comment: comment(false),
+    story: None,
+    short: None,
+});
+
 /// TikTok (Content Posting API): a video caption (`post_info.title`) is at most 2,200 UTF-16
 /// units ("Direct Post" reference); a photo post's description at most 4,000 and its title 90
 /// (settings). A post is one video or up to 35 photos, and needs one of them. Photos are pulled
@@ -456,6 +480,7 @@ pub(super) fn rules(network: Network) -> &'static ContentRules {
         Network::TikTok => &TIKTOK,
         Network::YouTube => &YOUTUBE,
         Network::Nostr => &NOSTR,
+        Network::DevTo => &DEVTO,
         // Network is non_exhaustive; new networks start from the sandbox's permissive rules
         // until they get their own entry.
         _ => &SANDBOX,

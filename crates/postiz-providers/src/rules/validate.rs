@@ -1,6 +1,8 @@
 //! `validate(variant, rules)`: field-level errors that name the network and the limit.
 
-use postiz_domain::{InstagramPostType, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, TikTokSettings, YouTubeSettings};
+use postiz_domain::{
+    DevToSettings, InstagramPostType, MediaKind, MediaRef, Network, NetworkSettings, PostVariant, TikTokSettings, YouTubeSettings,
+};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -51,6 +53,7 @@ pub fn validate(variant: &PostVariant, rules: &ContentRules) -> Vec<FieldError> 
     match rules.network {
         Network::TikTok => v.tiktok(variant),
         Network::YouTube => v.youtube(variant),
+        Network::DevTo => v.devto(variant),
         _ => {}
     }
     if !variant.thread.is_empty() {
@@ -188,6 +191,18 @@ impl<'a> Validator<'a> {
         };
         for p in settings.problems() {
             self.push(&format!("settings.{}", p.field), p.code, p.labelled(Network::YouTube), None, None);
+        }
+    }
+
+    /// A dev.to article's settings on their own: a title, at most 4 tags (Forem's rules).
+    /// No settings at all is an article without a title, which Forem refuses.
+    fn devto(&mut self, variant: &PostVariant) {
+        let settings = match &variant.settings {
+            NetworkSettings::DevTo(s) => s.clone(),
+            _ => DevToSettings::default(),
+        };
+        for p in settings.problems() {
+            self.push(&format!("settings.{}", p.field), p.code, p.labelled(Network::DevTo), None, None);
         }
     }
 

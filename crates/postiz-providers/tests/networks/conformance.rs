@@ -54,6 +54,8 @@ pub enum Auth {
     Bot,
     /// In the path (Telegram's `/bot{TOKEN}/…`): `publish.1` already contains it.
     InPath,
+    /// The token alone in this header (dev.to's `api-key`).
+    Header(&'static str),
 }
 
 pub fn client() -> HttpClient {
@@ -140,6 +142,7 @@ pub async fn publish_text(case: &Case) {
     let mock = match case.auth {
         Auth::Bearer => mock.and(header("authorization", format!("Bearer {TOKEN}").as_str())),
         Auth::Bot => mock.and(header("authorization", format!("Bot {TOKEN}").as_str())),
+        Auth::Header(name) => mock.and(header(name, TOKEN)),
         Auth::InPath => {
             assert!(case.publish.1.contains(TOKEN), "the publish path should carry the token");
             mock
@@ -267,6 +270,10 @@ pub async fn validation_rejects_over_long_text(case: &Case) {
             variant.media[0].kind = MediaKind::Video;
             variant.media[0].mime = "video/mp4".into();
             variant.media[0].duration_ms = Some(10_000);
+        }
+        postiz_domain::Network::DevTo => {
+            variant.settings =
+                postiz_domain::NetworkSettings::DevTo(postiz_domain::DevToSettings { title: "A title".into(), ..Default::default() });
         }
         _ => {}
     }

@@ -8,6 +8,7 @@ mod conformance;
 
 mod bluesky;
 mod bluesky_pds;
+mod devto;
 mod discord;
 mod facebook;
 mod instagram;
