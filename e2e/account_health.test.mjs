@@ -59,7 +59,7 @@ test("an account with a post due within two hours is checked, and its card says 
   // Disconnecting takes the account off every post: it is asked first, and "Keep it" keeps it.
   await card.getByRole("button", { name: "Disconnect…" }).click();
   const question = card.getByRole("alertdialog");
-  assert.match(await question.textContent(), /^Disconnect .+\? Its sign-in is deleted and it is taken off every post/);
+  assert.match(await question.textContent(), /^Disconnect .+\? Its sign-in is deleted, it is taken off every post, scheduled or published, and its numbers and any webhook endpoint limited to it are deleted too\./);
   await shot(page, "accounts-disconnect-confirm");
   await question.getByRole("button", { name: "Keep it" }).click();
   await question.waitFor({ state: "detached" });

@@ -6,14 +6,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { ACME, api, launch, signIn, until } from "./support.mjs";
+import { ACME, api, launch, signIn, sql, until } from "./support.mjs";
 
 let browser;
+let id;
 before(async () => {
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
+  if (id) sql(`delete from postiz.posts where id = '${id}'`);
 });
 
 test("the post page rebuilt while its sections load: no panic, the sections still show", async () => {
@@ -28,7 +30,7 @@ test("the post page rebuilt while its sections load: no panic, the sections stil
     schedule: { kind: "once", at: new Date(Date.now() + 3_000).toISOString() },
   });
   assert.equal(made.status, 201, JSON.stringify(made.body));
-  const id = made.body.id;
+  id = made.body.id;
   await until(async () => (await api(page, "GET", `/workspaces/${ACME}/posts/${id}`)).body.status === "published", { timeout: 90_000, what: "the post published" });
 
   // Every probe a new version (so every focus fetches the post again); every section late.

@@ -59,6 +59,7 @@ test("an endpoint is added, limited to chosen events of one account, rotated and
   await row.getByRole("button", { name: "Choose events…" }).click();
   assert.equal(await editor.getByLabel("Published", { exact: true }).isChecked(), true);
   assert.equal(await editor.getByLabel("Post queued").isChecked(), false);
+  assert.equal(await editor.locator("[data-field='webhook-account']").inputValue(), sandbox.id, "the account chosen, not the first option");
   await editor.getByRole("button", { name: "Cancel" }).click();
 
   // Rotate: a new secret, shown once, and the old one's grace period in words.

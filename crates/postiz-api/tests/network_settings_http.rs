@@ -256,7 +256,7 @@ async fn devto_articles_need_a_title_and_at_most_four_tags_named_by_label() {
             ("variants.devto.settings.tags".to_owned(), "dev.to › Tags: at most 4 tags; this article has 5 (remove some)".to_owned()),
             (
                 "variants.devto.settings.tags".to_owned(),
-                "dev.to › Tags: a tag is letters and digits only, without spaces or dashes; change \"web-dev\"".to_owned()
+                "dev.to › Tags: a tag is letters a–z and digits only, without spaces, dashes or accents; change \"web-dev\"".to_owned()
             ),
         ]
     );

@@ -30,7 +30,14 @@ impl DevToSettings {
     /// The tags as Forem stores them: trimmed, without a leading `#`, lower case, empty ones
     /// left out.
     pub fn normalized_tags(&self) -> Vec<String> {
-        self.tags.iter().map(|t| t.trim().trim_start_matches('#').to_lowercase()).filter(|t| !t.is_empty()).collect()
+        let mut out: Vec<String> = Vec::new();
+        for t in self.tags.iter().map(|t| t.trim().trim_start_matches('#').to_lowercase()).filter(|t| !t.is_empty()) {
+            // "Rust, rust" is one tag: counted once against the limit, sent once.
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        out
     }
 
     /// Checks title, tags and the canonical address.
@@ -54,11 +61,12 @@ impl DevToSettings {
                 message: format!("at most {DEVTO_TAGS_MAX} tags; this article has {} (remove some)", tags.len()),
             });
         }
-        if let Some(bad) = tags.iter().find(|t| !t.chars().all(char::is_alphanumeric)) {
+        // Forem takes ASCII letters and digits only ("café" is refused at publish).
+        if let Some(bad) = tags.iter().find(|t| !t.chars().all(|c| c.is_ascii_alphanumeric())) {
             out.push(SettingsProblem {
                 field: "tags",
                 code: "invalid_characters",
-                message: format!("a tag is letters and digits only, without spaces or dashes; change \"{bad}\""),
+                message: format!("a tag is letters a–z and digits only, without spaces, dashes or accents; change \"{bad}\""),
             });
         }
         if let Some(long) = tags.iter().find(|t| t.chars().count() > DEVTO_TAG_LENGTH_MAX) {
@@ -115,6 +123,15 @@ mod tests {
         assert_eq!(fields(&five), [("tags", "too_many")]);
         let dashed = DevToSettings { title: "t".into(), tags: vec!["web-dev".into()], ..Default::default() };
         assert_eq!(fields(&dashed), [("tags", "invalid_characters")]);
+        let accented = DevToSettings { title: "t".into(), tags: vec!["café".into()], ..Default::default() };
+        assert_eq!(fields(&accented), [("tags", "invalid_characters")], "Forem takes ASCII only");
+        let twice = DevToSettings {
+            title: "t".into(),
+            tags: ["Rust", "rust", "#rust", "a", "b", "c"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(twice.normalized_tags(), ["rust", "a", "b", "c"], "one tag however it is written");
+        assert!(twice.problems().is_empty(), "four distinct tags are within the limit");
         let long = DevToSettings { title: "x".repeat(129), canonical_url: Some("bakery.example".into()), ..Default::default() };
         assert_eq!(fields(&long), [("title", "too_long"), ("canonical_url", "invalid")]);
     }

@@ -224,10 +224,12 @@ pub async fn save_connection(
 ) -> Result<SavedAccount, StoreError> {
     let network = conn.network.as_str();
     let meta = conn.meta_with_server();
+    // "No key update": it serialises reconnections and pre-flight verdicts on the account, yet
+    // does not wait on (and deadlock with) the key-share lock of a notification about it.
     let existing = c
         .query_opt(
             "select id, status::text from postiz.social_accounts
-             where workspace_id = $1 and network = $2 and external_account_id = $3 for update",
+             where workspace_id = $1 and network = $2 and external_account_id = $3 for no key update",
             &[&conn.workspace_id, &network, &conn.external_account_id],
         )
         .await?;

@@ -124,9 +124,9 @@ fn AccountCard(ws: Ws, account: Account, version: RwSignal<u32>) -> impl IntoVie
             {move || confirming.get().then(|| {
                 let disconnect = disconnect.clone();
                 view! {
-                    <div class="postiz-confirm" role="alertdialog" aria-modal="true" aria-labelledby=format!("postiz-disconnect-{}", confirm_id.get_value())>
+                    <div class="postiz-confirm" role="alertdialog" aria-labelledby=format!("postiz-disconnect-{}", confirm_id.get_value())>
                         <p id=format!("postiz-disconnect-{}", confirm_id.get_value())>{format!(
-                            "Disconnect {}? Its sign-in is deleted and it is taken off every post, scheduled or published. This cannot be undone; you can connect it again later.",
+                            "Disconnect {}? Its sign-in is deleted, it is taken off every post, scheduled or published, and its numbers and any webhook endpoint limited to it are deleted too. This cannot be undone; you can connect it again later.",
                             confirm_name.get_value()
                         )}</p>
                         <button type="button" class="postiz-btn postiz-btn-danger" data-action="confirm-disconnect" on:click=disconnect>"Disconnect for good"</button>

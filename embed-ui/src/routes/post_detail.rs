@@ -68,6 +68,8 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
         move || tick.try_update(|t| *t += 1).unwrap_or(()),
     );
     let ws = StoredValue::new(ws);
+    // Cancelling is asked first (it stops every target that has not gone out).
+    let confirm_cancel = RwSignal::new(false);
     view! {
         <section class="postiz-post">
             // A plain reactive match rather than a <Transition> around a Suspend: each answer
@@ -78,14 +80,16 @@ pub fn PostDetail(ws: Ws, id: String) -> impl IntoView {
             {move || match post.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <div class="postiz-error" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
-                Some(Ok(p)) => view! { <PostBody ws=ws.get_value() post=p zone=zone.get_value() reload=tick/> }.into_any(),
+                Some(Ok(p)) => view! { <PostBody ws=ws.get_value() post=p zone=zone.get_value() reload=tick confirm_cancel/> }.into_any(),
             }}
         </section>
     }
 }
 
 #[component]
-fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl IntoView {
+/// `confirm_cancel`: whether "Cancel this post?" is open. Owned by the screen, not the body, which
+/// is rebuilt on every live refresh (an open question would vanish under the user's pointer).
+fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>, confirm_cancel: RwSignal<bool>) -> impl IntoView {
     let api = expect_context::<Api>();
     let toasts = expect_context::<Toasts>();
     let ws_id = ws.id();
@@ -132,8 +136,6 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             "Retrying",
         )
     };
-    // Cancelling is asked first (it stops every target that has not gone out).
-    let confirm_cancel = RwSignal::new(false);
     let cancel = move |_: web_sys::MouseEvent| run2(vec![("POST", "/status".into(), json!({ "status": "canceled" }))], "Canceled");
     let can_edit = ws.can_edit();
     let status = post.status.clone();
@@ -223,7 +225,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>) -> impl Int
             {move || confirm_cancel.get().then(|| {
                 let cancel = cancel.clone();
                 view! {
-                    <div class="postiz-confirm" role="alertdialog" aria-modal="true" aria-labelledby="postiz-cancel-q">
+                    <div class="postiz-confirm" role="alertdialog" aria-labelledby="postiz-cancel-q">
                         <p id="postiz-cancel-q">"Cancel this post? It will not be published anywhere it has not gone out yet. You can schedule it again from Edit."</p>
                         <button type="button" class="postiz-btn postiz-btn-danger" data-action="confirm-cancel" on:click=move |ev| { confirm_cancel.set(false); cancel(ev); }>"Cancel the post"</button>
                         <button type="button" class="postiz-btn" on:click=move |_| confirm_cancel.set(false)>"Keep it"</button>

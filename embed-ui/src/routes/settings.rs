@@ -510,29 +510,34 @@ fn Webhooks(ws: Ws) -> impl IntoView {
     let log = LocalResource::new(move || {
         version.track();
         let a = a.clone();
-        let open = open_log.get();
+        let path = open_log.get().map(|id| ws_path(&ws_id.get_value(), &format!("/webhooks/{id}/deliveries")));
         async move {
-            match open {
-                Some(id) => {
-                    a.get::<Vec<WebhookDelivery>>(&ws_path(&ws_id.get_value(), &format!("/webhooks/{id}/deliveries"))).await.map(Some)
-                }
+            match path {
+                Some(path) => a.get::<Vec<WebhookDelivery>>(&path).await.map(Some),
                 None => Ok(None),
             }
         }
     });
     let act = {
         let api = api.clone();
-        move |method: &'static str, path: String, body: Value| {
+        // `closes_editor`: the filter editor closes once the change is saved (kept open on a
+        // refusal, with what was chosen).
+        move |method: &'static str, path: String, body: Value, closes_editor: bool| {
             let api = api.clone();
+            let path = ws_path(&ws_id.get_value(), &path);
             leptos::task::spawn_local(async move {
-                let path = ws_path(&ws_id.get_value(), &path);
                 let done = match method {
                     "PATCH" => api.patch::<Value>(&path, &body).await.map(|_| ()),
                     "DELETE" => api.delete(&path).await,
                     _ => api.post::<Value>(&path, &body).await.map(|_| ()),
                 };
                 match done {
-                    Ok(()) => version.update(|x| *x += 1),
+                    Ok(()) => {
+                        if closes_editor {
+                            editing.set(None);
+                        }
+                        version.update(|x| *x += 1);
+                    }
                     Err(e) => toasts.error(&e),
                 }
             });
@@ -619,14 +624,14 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                     only_account.set(start_account.clone());
                                     editing.set(if editing.get_untracked().as_deref() == Some(edit_id.as_str()) { None } else { Some(edit_id.clone()) });
                                 }>"Choose events…"</button>
-                                <button class="postiz-btn" on:click=move |_| act1("PATCH", format!("/webhooks/{id1}"), json!({ "enabled": !enabled }))>
+                                <button class="postiz-btn" on:click=move |_| act1("PATCH", format!("/webhooks/{id1}"), json!({ "enabled": !enabled }), false)>
                                     {if enabled { "Turn off" } else { "Turn on again" }}
                                 </button>
-                                <button class="postiz-btn" on:click=move |_| act2("POST", format!("/webhooks/{id2}/test"), json!({}))>"Send test event"</button>
+                                <button class="postiz-btn" on:click=move |_| act2("POST", format!("/webhooks/{id2}/test"), json!({}), false)>"Send test event"</button>
                                 <button class="postiz-btn" data-action="rotate-secret" on:click=move |_| rotate(id5.clone())>"Rotate secret"</button>
                                 {old_until.map(|t| view! { <span class="postiz-hint">{format!("Old secret still signs until {t}")}</span> })}
                                 <button class="postiz-btn" on:click=move |_| open_log.set(if open_log.get_untracked().as_deref() == Some(id3.as_str()) { None } else { Some(id3.clone()) })>"Delivery log"</button>
-                                <button class="postiz-btn" on:click=move |_| act3("DELETE", format!("/webhooks/{id4}"), Value::Null)>"Delete"</button>
+                                <button class="postiz-btn" on:click=move |_| act3("DELETE", format!("/webhooks/{id4}"), Value::Null, false)>"Delete"</button>
                             </div>
                             {move || is_editing().then(|| {
                                 let save_act = save_act.clone();
@@ -656,11 +661,15 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                             }
                                         }).collect_view()}
                                         <label class="postiz-label">"Account"
+                                            // The choice is on the options: a select's value set before its
+                                            // options exist falls back to the first one.
                                             <select class="postiz-input" data-field="webhook-account"
-                                                prop:value=move || only_account.get()
                                                 on:change=move |ev| only_account.set(event_target_value(&ev))>
-                                                <option value="">"Every account"</option>
-                                                {options.iter().map(|a| view! { <option value=a.id.clone()>{account_words(a)}</option> }).collect_view()}
+                                                <option value="" selected=move || only_account.with(String::is_empty)>"Every account"</option>
+                                                {options.iter().map(|a| {
+                                                    let id = a.id.clone();
+                                                    view! { <option value=a.id.clone() selected=move || only_account.with(|x| *x == id)>{account_words(a)}</option> }
+                                                }).collect_view()}
                                             </select>
                                         </label>
                                         <div class="postiz-row">
@@ -669,8 +678,7 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                                 let events: Vec<&str> = WEBHOOK_EVENTS.iter().map(|(k, _)| *k).filter(|k| picked.with_untracked(|p| p.iter().any(|x| x == k))).collect();
                                                 let account = only_account.get_untracked();
                                                 let account = if account.is_empty() { Value::Null } else { json!(account) };
-                                                save_act("PATCH", format!("/webhooks/{endpoint}"), json!({ "events": events, "social_account_id": account }));
-                                                editing.set(None);
+                                                save_act("PATCH", format!("/webhooks/{endpoint}"), json!({ "events": events, "social_account_id": account }), true);
                                             }>"Save"</button>
                                             <button class="postiz-btn" on:click=move |_| editing.set(None)>"Cancel"</button>
                                         </div>
@@ -699,7 +707,7 @@ fn Webhooks(ws: Ws) -> impl IntoView {
                                             <span data-delivery-status=d.status.clone()>{delivery_status_words(&d.status).to_owned()}</span>
                                             <span>{format!("{} attempt(s), last answer {code}", d.attempts)}</span>
                                             <span class="postiz-hint">{d.last_error.clone().unwrap_or_default()}</span>
-                                            <button class="postiz-btn" on:click=move |_| act("POST", format!("/webhooks/{endpoint}/deliveries/{}/redeliver", d.id), json!({}))>"Redeliver"</button>
+                                            <button class="postiz-btn" on:click=move |_| act("POST", format!("/webhooks/{endpoint}/deliveries/{}/redeliver", d.id), json!({}), false)>"Redeliver"</button>
                                         </div>
                                     }
                                 }).collect_view()}

@@ -281,11 +281,13 @@ impl PreflightAccounts {
                 .await?
             }
             Verdict::NeedsReconnect(status, reason) => {
-                // The account's row first, as save_connection locks it before the account_checks row.
+                // The account's row first, as save_connection locks it before the account_checks row; "no key"
+                // (nothing here changes a key), so it does not conflict with the key-share lock a
+                // notification about the account takes while the expiry warning holds account_checks.
                 let stored: Option<Option<Vec<u8>>> = tx
                     .query_opt(
                         "select (select c.access_token_nonce from postiz.credentials c where c.social_account_id = a.id)
-                         from postiz.social_accounts a where a.id = $1 for update",
+                         from postiz.social_accounts a where a.id = $1 for no key update",
                         &[&c.account],
                     )
                     .await?
