@@ -178,6 +178,31 @@ pub fn TikTokSection(
     }
 }
 
+/// A required title with its length beside it and its error under it (YouTube's and dev.to's).
+#[component]
+fn TitleField(
+    /// The field's path in the API's errors, also the input's `data-field`.
+    field: &'static str,
+    /// The longest title the network takes, in characters.
+    max: usize,
+    /// The title being edited.
+    title: Signal<String>,
+    /// Stores a new title.
+    set: impl Fn(String) + 'static,
+    /// The form's last error.
+    error: RwSignal<Option<UiError>>,
+) -> impl IntoView {
+    view! {
+        <label class="postiz-label">"Title"
+            <input class="postiz-input" data-field=field required=true
+                prop:value=move || title.get()
+                on:input=move |ev| set(event_target_value(&ev))/>
+        </label>
+        <span class="postiz-hint">{move || format!("{} / {}", title.with(|t| t.chars().count()), max)}</span>
+        <FieldMessage error prefixes=vec![field]/>
+    }
+}
+
 /// YouTube's settings for the video.
 #[component]
 pub fn YouTubeSection(
@@ -189,13 +214,9 @@ pub fn YouTubeSection(
     let privacy = move || settings.with(|s| s.privacy.unwrap_or_default());
     view! {
         <div class="postiz-network-settings" data-settings="youtube">
-            <label class="postiz-label">"Title"
-                <input class="postiz-input" data-field="variants.youtube.settings.title" required=true
-                    prop:value=move || settings.with(|s| s.title.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| s.title = v); }/>
-            </label>
-            <span class="postiz-hint">{move || format!("{} / {}", settings.with(|s| s.title.chars().count()), postiz_domain::YOUTUBE_TITLE_MAX)}</span>
-            <FieldMessage error prefixes=vec!["variants.youtube.settings.title"]/>
+            <TitleField field="variants.youtube.settings.title" max=postiz_domain::YOUTUBE_TITLE_MAX error
+                title=Signal::derive(move || settings.with(|s| s.title.clone()))
+                set=move |v| settings.update(|s| s.title = v)/>
             <label class="postiz-label">"Visibility"
                 <select class="postiz-select" data-field="variants.youtube.settings.privacy"
                     on:change=move |ev| {
@@ -253,14 +274,10 @@ pub fn DevToSection(
 ) -> impl IntoView {
     view! {
         <div class="postiz-network-settings" data-settings="devto">
-            <label class="postiz-label">"Title"
-                <input class="postiz-input" data-field="variants.devto.settings.title" required=true
-                    prop:value=move || settings.with(|s| s.title.clone())
-                    on:input=move |ev| { let v = event_target_value(&ev); settings.update(|s| s.title = v); }/>
-            </label>
-            <span class="postiz-hint">{move || format!("{} / {}", settings.with(|s| s.title.chars().count()), postiz_domain::DEVTO_TITLE_MAX)}</span>
-            <FieldMessage error prefixes=vec!["variants.devto.settings.title"]/>
-            <label class="postiz-label">{format!("Tags (up to {}, separated by commas; letters and digits only)", postiz_domain::DEVTO_TAGS_MAX)}
+            <TitleField field="variants.devto.settings.title" max=postiz_domain::DEVTO_TITLE_MAX error
+                title=Signal::derive(move || settings.with(|s| s.title.clone()))
+                set=move |v| settings.update(|s| s.title = v)/>
+            <label class="postiz-label">{format!("Tags (up to {}, separated by commas; letters a–z and digits only)", postiz_domain::DEVTO_TAGS_MAX)}
                 <input class="postiz-input" data-field="variants.devto.settings.tags"
                     prop:value=move || settings.with(|s| s.tags.join(", "))
                     on:change=move |ev| {
