@@ -374,9 +374,14 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
     let targets_per_statement = args.burst_posts_per_statement.max(1);
     let per_statement = targets_per_statement as u64 * METRICS.len() as u64;
     let statements = args.burst.div_ceil(per_statement) as usize;
-    // The targets read, chosen before the clock starts (in id order).
+    // The targets read, chosen before the clock starts: a different random sample on every run
+    // (so that a reused database's caches do not already hold the pages of the last burst's
+    // targets), taken in id order.
     let ids: Vec<uuid::Uuid> = admin
-        .query("select id from postiz.post_targets order by id limit $1", &[&i64::try_from(statements * targets_per_statement)?])
+        .query(
+            "select id from (select id from postiz.post_targets order by random() limit $1) s order by id",
+            &[&i64::try_from(statements * targets_per_statement)?],
+        )
         .await?
         .iter()
         .map(|r| r.get(0))
@@ -390,13 +395,14 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
     let sum = "select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups";
     let before: i64 = admin.query_one(sum, &[]).await?.get(0);
     let t = Instant::now();
-    // New values on every run, so that a burst on a reused database moves the rollups too, in an
-    // hour none of these targets has a reading for yet (now, or after an earlier burst's hour), so
-    // that every reading is a new snapshot and not a correction of one.
+    // New values on every run, so that a burst on a reused database moves the rollups too, on a
+    // day none of these targets has a reading for yet (now, or 25 h after an earlier burst's
+    // hour: a later day in every zone, DST included), so that every reading is a new snapshot on
+    // a new day, the costliest case (a new daily row each, not an update of today's).
     let run = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 1_000_000)?;
     let bucket: chrono::DateTime<chrono::Utc> = admin
         .query_one(
-            "select date_trunc('hour', greatest(now(), coalesce(max(bucket_start) + interval '1 hour', now())))
+            "select date_trunc('hour', greatest(now(), coalesce(max(bucket_start) + interval '25 hours', now())))
              from postiz.analytics_events where target_id = any($1)",
             &[&ids],
         )
@@ -414,7 +420,7 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
                      from postiz.post_targets t
                      cross join (select unnest(array['impressions', 'likes', 'comments', 'shares', 'quotes']) as name) m
                      where t.id = any($2)
-                     on conflict (social_account_id, target_id, metric, bucket_start) do update set value = excluded.value",
+                     on conflict (subject_id, metric, bucket_start) do update set value = excluded.value",
                 )
                 .await?;
             let mut took = Vec::with_capacity(mine.len());

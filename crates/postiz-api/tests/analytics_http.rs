@@ -47,7 +47,7 @@ async fn reading(app: &TestApp, ws: Uuid, account: Uuid, target: Option<Uuid>, a
         su.execute(
             "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at)
              values ($1, $2, $3, $4::text::postiz.analytics_metric, $5::int, date_trunc('hour', $6::timestamptz), $6)
-             on conflict (social_account_id, target_id, metric, bucket_start) do update set value = excluded.value, observed_at = excluded.observed_at",
+             on conflict (subject_id, metric, bucket_start) do update set value = excluded.value, observed_at = excluded.observed_at",
             &[&ws, &account, &target, metric, &(*value as i32), &at],
         )
         .await

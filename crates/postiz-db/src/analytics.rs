@@ -62,10 +62,15 @@ pub const BEST_TIME: &str = "with per_target as (
              from per_target
              group by 1, 2";
 
-/// Every reading of some targets, oldest first. `$1` workspace, `$2` target ids (uuid[]).
-pub const TARGET_READINGS: &str = "select target_id, observed_at, metric::text, value::bigint from postiz.analytics_events
-             where workspace_id = $1 and target_id = any($2)
-             order by target_id, bucket_start";
+/// Every reading of some targets, oldest first. `$1` workspace, `$2` target ids (uuid[]). The
+/// workspace is matched on the targets (a post's readings are in its target's workspace and have
+/// the target as their subject): on the readings, the planner multiplied it with the RLS
+/// condition into a tiny estimate and and-ed a scan of the workspace's whole history.
+pub const TARGET_READINGS: &str = "select e.target_id, e.observed_at, e.metric::text, e.value::bigint
+             from postiz.post_targets t
+             join postiz.analytics_events e on e.subject_id = t.id
+             where t.workspace_id = $1 and t.id = any($2)
+             order by e.subject_id, e.bucket_start";
 
 /// An account's own numbers by day (its growth curve). `$1` workspace, `$2` account,
 /// `$3` first day, `$4` last day.

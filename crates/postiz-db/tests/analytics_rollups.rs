@@ -65,7 +65,7 @@ async fn insert(c: &Client, batch: &[Snapshot]) {
         .collect();
     c.batch_execute(&format!(
         "insert into postiz.analytics_events (workspace_id, social_account_id, target_id, metric, value, bucket_start, observed_at) values {}
-         on conflict (social_account_id, target_id, metric, bucket_start) do update set value = excluded.value, observed_at = excluded.observed_at",
+         on conflict (subject_id, metric, bucket_start) do update set value = excluded.value, observed_at = excluded.observed_at",
         rows.join(", ")
     ))
     .await
@@ -215,7 +215,7 @@ async fn concurrent_recordings_neither_deadlock_nor_lose_readings() {
                            order by md5(id::text || $3::bigint::text) offset $1 limit $2) t
                      cross join (values ('likes'::postiz.analytics_metric), ('impressions')) m(metric)
                      cross join (select timestamptz '2026-03-01T00:00:00Z' + make_interval(hours => $3::bigint::int) as at) b
-                     on conflict (social_account_id, target_id, metric, bucket_start)
+                     on conflict (subject_id, metric, bucket_start)
                      do update set value = excluded.value, observed_at = excluded.observed_at",
                     &[&offset, &count, &hours, &i64::try_from(w).expect("small")],
                 )
