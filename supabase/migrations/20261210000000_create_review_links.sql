@@ -245,6 +245,8 @@ declare
 begin
   l := postiz_private.live_review_link(token);
   return jsonb_build_object(
+    -- For the API (it signs media links per workspace); not shown to the reviewer.
+    'workspace_id', l.workspace_id,
     'label', l.label,
     'expires_at', l.expires_at,
     'range_start', l.range_start,
