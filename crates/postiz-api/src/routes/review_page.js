@@ -79,9 +79,12 @@
     return input ? input.value.trim() : "";
   }
 
+  function storedName() {
+    try { return (localStorage.getItem(NAME_KEY) || "").trim(); } catch (e) { return ""; }
+  }
+
   function nameBlock() {
-    var stored = "";
-    try { stored = localStorage.getItem(NAME_KEY) || ""; } catch (e) { stored = ""; }
+    var stored = storedName();
     var input = el("input", { type: "text", id: "reviewer-name", autocomplete: "name", maxlength: "100", value: stored,
       "aria-describedby": "reviewer-name-hint" });
     input.addEventListener("change", function () { try { localStorage.setItem(NAME_KEY, input.value.trim()); } catch (e) { /* ignore */ } });
@@ -129,6 +132,7 @@
         return;
       }
       button.disabled = true;
+      try { localStorage.setItem(NAME_KEY, body.name); } catch (e) { /* ignore */ }
       call("POST", path, body).then(function (page) {
         data = page;
         render("Saved. Thank you, " + body.name + ".", index);
@@ -169,6 +173,10 @@
       }
       send("/review-link/posts/" + p.id + "/comments", { body: comment.value, name: reviewerName() }, addComment);
     });
+    var me = (reviewerName() || storedName()).toLowerCase();
+    var answered = !!me && (p.decisions || []).some(function (d) {
+      return d.current && (d.reviewer_name || "").trim().toLowerCase() === me;
+    });
     var media = mediaView(p.media || []);
     var targets = p.targets.length ? p.targets.map(function (t, i) { return targetView(t, i === 0 ? media : mediaView(p.media || [])); })
       : [el("p", { class: "muted", text: "No account chosen yet." })];
@@ -184,6 +192,7 @@
       p.approval && p.approval.missing ? el("p", { class: "muted", text: p.approval.missing }) : null
     ].concat(targets).concat([
       log.length ? el("ul", { class: "log", "aria-label": "Answers so far" }, log) : null,
+      answered ? el("p", { class: "muted", text: "You answered this version. If the team edits the post, you can answer again." }) :
       p.may_decide ? el("div", {}, [
         el("label", { for: id + "-note", text: "Note" }),
         note,
@@ -203,7 +212,7 @@
     var children = [
       el("h1", { text: data.label }),
       el("p", { class: "muted", text: data.workspace_name + (range ? " · posts of " + range : "") + " · times in " + data.time_zone +
-        " · this link works until " + new Date(data.expires_at).toLocaleString() }),
+        " · this link works until " + when(data.expires_at) }),
       nameBlock()
     ];
     if (!data.posts.length) children.push(el("p", { class: "card", text: "There are no posts to review in this link right now." }));
