@@ -47,6 +47,11 @@ impl ApiError {
         Self { status, code, message: message.into(), fields: Vec::new(), www_authenticate: false, retry_after: None }
     }
 
+    /// 410 with a machine-readable code: something that existed is no more (a dead review link).
+    pub fn gone(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, code, message)
+    }
+
     /// 401 with a machine-readable code and a `WWW-Authenticate: Bearer` challenge (API keys).
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
         Self { www_authenticate: true, ..Self::new(StatusCode::UNAUTHORIZED, code, message) }
@@ -225,6 +230,12 @@ impl From<tokio_postgres::Error> for ApiError {
         } else if *code == SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE {
             // Our functions' "not in that state any more" (e.g. resolved by someone else first).
             Self::conflict("wrong_state", db.message().to_owned())
+        } else if code.code() == "PZ410" {
+            // A review link that is unknown, expired or revoked: one answer for all three.
+            Self::gone("review_link_dead", db.message().to_owned())
+        } else if code.code() == "PZ404" {
+            // Outside what the caller may reach (a review link's scope): as if it did not exist.
+            Self { message: db.message().to_owned(), ..Self::not_found() }
         } else if code.code() == "PZ403" {
             // A review decision this person may not make now; the message says why.
             Self::forbidden_because("review_refused", db.message().to_owned())

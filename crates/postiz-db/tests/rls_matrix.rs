@@ -41,6 +41,8 @@ const INVITE_A1: &str = "aaaaaaaa-0000-4000-8000-000000000401";
 const WEBHOOK_A1: &str = "aaaaaaaa-0000-4000-8000-000000000501";
 const API_KEY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000601";
 const POLICY_A1: &str = "aaaaaaaa-0000-4000-8000-000000000701";
+/// A client review link to POST_A1.
+const REVIEW_LINK_A1: &str = "aaaaaaaa-0000-4000-8000-000000000901";
 /// The admin's notification (and its email), ids given by the fixture.
 const NOTIFICATION_1: i64 = 9001;
 /// An outgoing webhook endpoint of A and one delivery to it.
@@ -770,6 +772,22 @@ fn cases(f: &Fixture) -> Vec<TableCase> {
             ],
         },
         TableCase {
+            table: "review_links",
+            checks: [
+                check(format!("select 1 from postiz.review_links where id = '{REVIEW_LINK_A1}'"), from(Actor::Viewer)),
+                // Admins share (as themselves: created_by is the caller's); the token's hash only.
+                check(
+                    format!(
+                        "insert into postiz.review_links (workspace_id, label, post_id, token_hash) values ('{WS_A}', 'client', '{POST_A1}', sha256('another token'))"
+                    ),
+                    from(Actor::Admin),
+                ),
+                check(format!("update postiz.review_links set revoked_at = now() where id = '{REVIEW_LINK_A1}'"), from(Actor::Admin)),
+                // Revoked, never deleted, by people (the workspace's deletion takes them).
+                check(format!("delete from postiz.review_links where id = '{REVIEW_LINK_A1}'"), service_only()),
+            ],
+        },
+        TableCase {
             table: "activity_logs",
             checks: [
                 check(
@@ -828,6 +846,8 @@ async fn arrange(db: &TestDatabase, users: &Users) -> Fixture {
           ('{POLICY_A1}', '{WS_A}', '[{{\"min_role\": \"viewer\", \"required\": 3}}]');
         insert into postiz.approval_decisions (workspace_id, post_id, decision, decided_by) values
           ('{WS_A}', '{POST_A3}', 'approved', '{member2}');
+        insert into postiz.review_links (id, workspace_id, label, post_id, token_hash, created_by) values
+          ('{REVIEW_LINK_A1}', '{WS_A}', 'client', '{POST_A1}', sha256('review token a1'), '{admin}');
         insert into postiz.post_variants (id, workspace_id, post_id, network) values ('{VARIANT_A1}', '{WS_A}', '{POST_A1}', 'mastodon');
         insert into postiz.post_targets (id, workspace_id, post_id, social_account_id) values
           ('{TARGET_A1}', '{WS_A}', '{POST_A1}', '{ACCOUNT_A1}');

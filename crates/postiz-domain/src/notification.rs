@@ -182,6 +182,12 @@ pub enum NotificationEvent {
         /// The reviewer's note (required for a rejection or a change request).
         #[serde(default)]
         note: Option<String>,
+        /// The name a client typed, for a decision made through a review link.
+        #[serde(default)]
+        reviewer_name: Option<String>,
+        /// "via review link <label>", with `reviewer_name`.
+        #[serde(default)]
+        via: Option<String>,
     },
     /// The post failed on a network.
     PostFailed {
@@ -285,6 +291,14 @@ impl NotificationEvent {
     pub fn headline(&self) -> String {
         match self {
             NotificationEvent::ApprovalRequested { .. } => "A post waits for your approval".into(),
+            NotificationEvent::ApprovalDecided { decision, reviewer_name: Some(name), via, .. } => {
+                let via = via.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
+                match decision {
+                    ReviewDecision::Approved => format!("{name}{via} approved your post"),
+                    ReviewDecision::Rejected => format!("{name}{via} rejected your post"),
+                    ReviewDecision::ChangesRequested => format!("{name}{via} asked for changes to your post"),
+                }
+            }
             NotificationEvent::ApprovalDecided { decision: ReviewDecision::Approved, .. } => "Your post was approved".into(),
             NotificationEvent::ApprovalDecided { decision: ReviewDecision::Rejected, .. } => "Your post was rejected".into(),
             NotificationEvent::ApprovalDecided { decision: ReviewDecision::ChangesRequested, .. } => {

@@ -43,7 +43,14 @@ pub fn ActivityPage(ws: Ws) -> impl IntoView {
                     <For each=move || items.get() key=|a| a.id let:a>
                         <tr>
                             <td>{time::parse(&a.created_at).map(|ms| time::describe(&zone, ms)).unwrap_or_default()}</td>
-                            <td>{if a.actor_kind == "system" { view! { <span>"System"</span> }.into_any() } else { view! { <crate::components::Person name=a.actor_name.clone()/> }.into_any() }}</td>
+                            <td>{match a.actor_kind.as_str() {
+                                "system" => view! { <span>"System"</span> }.into_any(),
+                                // A client through a review link: the name they typed, and which link.
+                                "review_link" => view! { <span data-actor="review_link">{format!("{} ({})",
+                                    a.details["reviewer_name"].as_str().unwrap_or("A client"),
+                                    a.details["via"].as_str().unwrap_or("via a review link"))}</span> }.into_any(),
+                                _ => view! { <crate::components::Person name=a.actor_name.clone()/> }.into_any(),
+                            }}</td>
                             <td>{format!("{} ({})", a.action, a.entity_type)}</td>
                             <td class="postiz-hint">{if a.details.is_null() { String::new() } else { a.details.to_string().chars().take(140).collect() }}</td>
                         </tr>

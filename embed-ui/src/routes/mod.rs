@@ -13,4 +13,5 @@ pub mod network_settings;
 pub mod post_detail;
 pub mod posts;
 pub mod review;
+pub mod review_links;
 pub mod settings;

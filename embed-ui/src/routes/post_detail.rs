@@ -160,6 +160,7 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>, confirm_can
         .collect();
     let media_count = media.len();
     let published_any = post.targets.iter().any(|t| t.status == "published");
+    let links_tick = RwSignal::new(0u32);
     view! {
         <div class="postiz-post-head">
             <Link to=back class="postiz-btn">"← Calendar"</Link>
@@ -232,6 +233,14 @@ fn PostBody(ws: Ws, post: Post, zone: String, reload: RwSignal<u32>, confirm_can
                     </div>
                 }
             })}
+        })}
+        {ws.can_admin().then(|| {
+            let label = post.content.chars().take(40).collect::<String>();
+            let label = if label.trim().is_empty() { "Post review".to_owned() } else { format!("Review: {}", label.trim()) };
+            view! {
+                <crate::routes::review_links::ShareForReview ws=ws.clone() post_id=pid.clone() default_label=label reload=links_tick/>
+                <crate::routes::review_links::ReviewLinks ws=ws.clone() post_id=pid.clone() zone=zone.clone() reload=links_tick/>
+            }
         })}
         <Comments ws=ws_id.clone() post=pid.clone() zone=zone.clone() can_edit/>
     }
@@ -386,6 +395,9 @@ struct Comment {
     author_name: Option<String>,
     #[serde(default)]
     author_avatar_url: Option<String>,
+    /// "via review link <label>" for a client's comment.
+    #[serde(default)]
+    via_review_link: Option<String>,
 }
 
 /// Internal comments on the post.
@@ -429,6 +441,7 @@ fn Comments(ws: String, post: String, zone: String, can_edit: bool) -> impl Into
                 Some(Ok(items)) => items.into_iter().map(|c| view! {
                     <div class="postiz-comment" data-comment=c.id>
                         <p class="postiz-row"><crate::components::Person name=c.author_name avatar_url=c.author_avatar_url/>
+                            {c.via_review_link.map(|v| view! { <span class="postiz-badge" data-via-review-link="1">{v}</span> })}
                             <span class="postiz-hint">{time::parse(&c.created_at).map(|ms| time::describe(&zone.get_value(), ms)).unwrap_or_default()}</span></p>
                         <p>{c.body}</p>
                     </div>

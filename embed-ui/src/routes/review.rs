@@ -69,6 +69,9 @@ pub struct DecisionView {
     /// The decider's name (None: no longer a member).
     #[serde(default)]
     pub decided_by_name: Option<String>,
+    /// "via review link <label>" for a client's decision.
+    #[serde(default)]
+    pub via_review_link: Option<String>,
     pub current: bool,
     pub created_at: String,
 }
@@ -180,6 +183,8 @@ pub fn ReviewPage(ws: Ws) -> impl IntoView {
         async move { api.get::<Queue>(&path).await }
     });
     let ws_id = StoredValue::new(ws_id);
+    let links_tick = RwSignal::new(0u32);
+    let links_zone = zone.get_value();
     view! {
         <section class="postiz-review">
             <h2 class="postiz-title">"Review"</h2>
@@ -206,6 +211,7 @@ pub fn ReviewPage(ws: Ws) -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
+            <crate::routes::review_links::ReviewLinks ws=ws.clone() zone=links_zone reload=links_tick/>
         </section>
     }
 }
@@ -239,7 +245,10 @@ pub fn ApprovalPanel(ws_id: String, post_id: String, zone: String, reload: RwSig
             return ().into_any();
         }
         let (ws_id, post_id) = ids.get_value();
-        let label = if a.state.approved {
+        // No policy, yet decisions: a client's, through a review link (they count for no step).
+        let label = if !a.state.required {
+            "Client reviews"
+        } else if a.state.approved {
             "Approved"
         } else if a.state.blocked.is_some() {
             "Sent back"
@@ -247,7 +256,7 @@ pub fn ApprovalPanel(ws_id: String, post_id: String, zone: String, reload: RwSig
             "Waiting for approval"
         };
         view! {
-            <div class="postiz-card postiz-approval" data-approval=if a.state.approved { "approved" } else { "pending" }>
+            <div class="postiz-card postiz-approval" data-approval=if !a.state.required { "reviews" } else if a.state.approved { "approved" } else { "pending" }>
                 <h3>{label}</h3>
                 {a.state.missing.clone().map(|m| view! { <p class="postiz-hint" data-missing="1">{m}</p> })}
                 <ol class="postiz-steps">
@@ -265,8 +274,9 @@ pub fn ApprovalPanel(ws_id: String, post_id: String, zone: String, reload: RwSig
                     <ul class="postiz-decisions">
                         {a.decisions.iter().map(|d| view! {
                             <li class=if d.current { "" } else { "postiz-hint" } data-decision=d.decision.clone()>
-                                {format!("{} {}{}{}",
+                                {format!("{}{} {}{}{}",
                                     d.decided_by_name.clone().unwrap_or_else(|| if d.decided_by.is_some() { "A former member".into() } else { "Someone".into() }),
+                                    d.via_review_link.clone().map(|v| format!(" ({v})")).unwrap_or_default(),
                                     decision_words(&d.decision),
                                     d.note.clone().map(|n| format!(": “{n}”")).unwrap_or_default(),
                                     if d.current { String::new() } else { " (an earlier version)".into() })}

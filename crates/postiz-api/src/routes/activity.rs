@@ -33,7 +33,7 @@ pub struct ActivityView {
     pub actor_id: Option<Uuid>,
     /// The actor's name (null for the system or someone no longer a member).
     pub actor_name: Option<String>,
-    /// `user` or `system`.
+    /// `user`, `system`, or `review_link` (a client; `details.reviewer_name` and `details.via` say who).
     pub actor_kind: String,
     /// `post.created`, `member.role_changed`, …
     pub action: String,

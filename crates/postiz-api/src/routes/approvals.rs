@@ -79,8 +79,11 @@ pub struct DecisionView {
     pub note: Option<String>,
     /// Who decided.
     pub decided_by: Option<Uuid>,
-    /// Their name (null when they are no longer a member).
+    /// Their name (null when they are no longer a member); a client's, as typed, for a decision
+    /// made through a review link.
     pub decided_by_name: Option<String>,
+    /// Set for a decision made through a review link: "via review link <label>".
+    pub via_review_link: Option<String>,
     /// The post version it was about.
     pub round: i32,
     /// Whether it is about the current version (older ones no longer count).
@@ -106,7 +109,10 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, post: Uuid) -> Result<O
     };
     let rows = tx
         .query(
-            "select d.id, d.decision::text, d.note, d.decided_by, d.round, d.round = $3, d.created_at, n.name
+            "select d.id, d.decision::text, d.note, d.decided_by, d.round, d.round = $3, d.created_at, coalesce(n.name, d.reviewer_name),
+                    case when d.reviewer_name is not null then
+                      'via review link ' || coalesce((select l.label from postiz.review_links l
+                                                       where l.workspace_id = d.workspace_id and l.id = d.review_link_id), '(deleted)') end
              from postiz.approval_decisions d
              left join postiz_private.workspace_member_names($1) n on n.user_id = d.decided_by
              where d.workspace_id = $1 and d.post_id = $2
@@ -123,6 +129,7 @@ pub(crate) async fn load(tx: &Transaction<'_>, ws: Uuid, post: Uuid) -> Result<O
                 note: r.get(2),
                 decided_by: r.get(3),
                 decided_by_name: r.get(7),
+                via_review_link: r.get(8),
                 round: r.get(4),
                 current: r.get(5),
                 created_at: r.get(6),

@@ -23,8 +23,11 @@ pub struct CommentView {
     pub post_id: Uuid,
     /// Who wrote it.
     pub author_id: Option<Uuid>,
-    /// The author's name (null when they are no longer a member).
+    /// The author's name (null when they are no longer a member); a client's, as typed, for a
+    /// comment made through a review link.
     pub author_name: Option<String>,
+    /// Set for a comment made through a review link: "via review link <label>".
+    pub via_review_link: Option<String>,
     /// The author's avatar (an https URL), if any.
     pub author_avatar_url: Option<String>,
     /// Whether the caller wrote it.
@@ -39,8 +42,11 @@ pub struct CommentView {
 
 /// The columns [`view`] reads, with the author's name and avatar (for one workspace's rows).
 const COLUMNS: &str = "id, post_id, author_id, author_id = auth.uid(), body, created_at, updated_at,
-     (select n.name from postiz_private.workspace_member_names(workspace_id) n where n.user_id = author_id),
-     (select n.avatar_url from postiz_private.workspace_member_names(workspace_id) n where n.user_id = author_id)";
+     coalesce((select n.name from postiz_private.workspace_member_names(workspace_id) n where n.user_id = author_id), reviewer_name),
+     (select n.avatar_url from postiz_private.workspace_member_names(workspace_id) n where n.user_id = author_id),
+     case when reviewer_name is not null then
+       'via review link ' || coalesce((select l.label from postiz.review_links l
+                                        where l.workspace_id = post_comments.workspace_id and l.id = post_comments.review_link_id), '(deleted)') end";
 
 fn view(r: &Row) -> CommentView {
     CommentView {
@@ -49,6 +55,7 @@ fn view(r: &Row) -> CommentView {
         author_id: r.get(2),
         author_name: r.get(7),
         author_avatar_url: r.get(8),
+        via_review_link: r.get(9),
         is_mine: r.get::<_, Option<bool>>(3).unwrap_or(false),
         body: r.get(4),
         created_at: r.get(5),

@@ -32,6 +32,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod posts;
 pub mod public;
+pub mod review_links;
 pub mod schedules;
 pub mod session;
 pub mod tags;
@@ -73,6 +74,13 @@ pub fn resources() -> Router<AppState> {
         .route("/workspaces/{ws}/approval-policy", get(approvals::get_policy).put(approvals::set_policy))
         .route("/workspaces/{ws}/approval-policy/accounts/{account}", axum::routing::delete(approvals::delete_override))
         .route("/workspaces/{ws}/review-queue", get(approvals::queue))
+        .route("/workspaces/{ws}/review-links", get(review_links::list).post(review_links::create))
+        .route("/workspaces/{ws}/review-links/{id}/revoke", post(review_links::revoke))
+        .route("/review", get(review_links::page))
+        .route("/review.js", get(review_links::script))
+        .route("/review-link", get(review_links::show))
+        .route("/review-link/posts/{id}/decisions", post(review_links::decide))
+        .route("/review-link/posts/{id}/comments", post(review_links::comment))
         .route("/workspaces/{ws}/posts/{id}/targets/{target}/resolve", post(unconfirmed::resolve))
         .route("/workspaces/{ws}/posts/{id}/comments", get(comments::list).post(comments::add))
         .route("/workspaces/{ws}/posts/{id}/comments/{comment}", axum::routing::delete(comments::delete))
