@@ -1,6 +1,6 @@
 //! The end-to-end suite of `cargo xtask test`: installs what it uses (Debian `chromium` when
-//! missing and running as root; npm `playwright-core` into `e2e/node_modules`, git-ignored),
-//! builds the UI bundle and the services, starts a fresh migrated database, the sandbox
+//! missing and running as root; npm `playwright-core` and `@axe-core/playwright` into
+//! `e2e/node_modules`, git-ignored), builds the UI bundle and the services, starts a fresh migrated database, the sandbox
 //! network, the worker and the demo host on free loopback ports, runs `node --test e2e/`, and
 //! stops what it started. Screenshots go to `target/e2e-screenshots/` (git-ignored). The tests
 //! get the stack's addresses and the database's superuser URL (`E2E_DB_URL`, for `psql`).
@@ -45,12 +45,16 @@ fn ensure_chromium() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The npm packages `e2e/package.json` lists; when one is missing from `e2e/node_modules` (a
+/// checkout made before it was added), `npm ci` installs them all from the lockfile.
+const E2E_PACKAGES: &[&str] = &["playwright-core", "@axe-core/playwright"];
+
 fn ensure_playwright() -> anyhow::Result<()> {
     let dir = root().join("e2e");
-    if dir.join("node_modules/playwright-core/package.json").exists() {
+    if E2E_PACKAGES.iter().all(|p| dir.join("node_modules").join(p).join("package.json").exists()) {
         return Ok(());
     }
-    println!("installing playwright-core into e2e/node_modules (npm ci)");
+    println!("installing playwright-core and @axe-core/playwright into e2e/node_modules (npm ci)");
     let status = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(&dir)

@@ -610,12 +610,19 @@ fn Chip(item: Arc<Item>, zone: StoredValue<String>, can_edit: bool, #[prop(optio
     let ws = nav.route().workspace().unwrap_or_default().to_owned();
     let nets: Vec<String> = item.entry.targets.iter().map(|t| t.network.clone()).collect();
     let links: Vec<String> = item.entry.targets.iter().filter_map(|t| t.external_url.clone()).collect();
+    let post_attr = post.clone();
+    let open = move || {
+        if let Some(p) = &post {
+            nav.go(&format!("w/{ws}/posts/{p}"));
+        }
+    };
+    let open_key = open.clone();
     view! {
         <div
             class=class
             draggable=if draggable { "true" } else { "false" }
             data-key=key.clone()
-            data-post=post.clone()
+            data-post=post_attr
             data-status=status
             data-links=links.len()
             title=title
@@ -625,9 +632,14 @@ fn Chip(item: Arc<Item>, zone: StoredValue<String>, can_edit: bool, #[prop(optio
                     dt.set_effect_allowed("move");
                 }
             }
-            on:click=move |_| {
-                if let Some(p) = &post {
-                    nav.go(&format!("w/{ws}/posts/{p}"));
+            // A button to keyboards and screen readers: Tab reaches it, Enter or Space opens the post.
+            role="button"
+            tabindex="0"
+            on:click=move |_| open()
+            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                if matches!(ev.key().as_str(), "Enter" | " ") {
+                    ev.prevent_default();
+                    open_key();
                 }
             }
         >
@@ -682,7 +694,8 @@ fn HourGrid(board: Board, first: i64, days: i64, can_edit: bool) -> impl IntoVie
                 view! { <div class=class data-day=time::day_key(d)>{time::short_day(d)}</div> }
             }).collect_view()}
         </div>
-        <div class="postiz-hours postiz-hours-body" style=cols node_ref=body>
+        // It scrolls, so keyboards must be able to reach it (arrow keys scroll it once focused).
+        <div class="postiz-hours postiz-hours-body" style=cols node_ref=body tabindex="0" role="region" aria-label="Hours of the day">
             {(0..24).map(|h| view! {
                 <div class="postiz-hour-label" data-hour-label=h>{time::hhmm(h * 60)}</div>
                 {(first..first + days).map(|d| view! { <HourCell board day=d hour=h can_edit/> }).collect_view()}

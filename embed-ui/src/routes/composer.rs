@@ -416,6 +416,7 @@ fn ComposerForm(
                             let n6 = n4.clone();
                             view! {
                                 <textarea class="postiz-textarea" data-override=n4.clone() rows="3"
+                                    aria-label=format!("Text for {}", network_name(&n4))
                                     prop:value=move || form.overrides.with(|o| o.get(&n5).cloned().unwrap_or_default())
                                     on:input=move |ev| { let v = event_target_value(&ev); form.overrides.update(|o| { o.insert(n6.clone(), v); }); }
                                 ></textarea>
