@@ -16,8 +16,8 @@
 --     removes their readings and daily rows (and so takes their gains out of the rollups) by a
 --     statement trigger on post_targets that finds them by subject, as the foreign keys'
 --     cascade did by target. That a recorded reading's target exists in the reading's
---     workspace is checked once per statement over the statement's new rows instead of once
---     per row.
+--     workspace is checked (and the target key-share locked) once per target and statement
+--     instead of once per row.
 --   - The account foreign keys stay: accounts are few and their index pages stay in memory.
 
 -- Tables ----------------------------------------------------------------------------------------
@@ -61,10 +61,10 @@ end;
 $$;
 
 /*
- * Refuses readings of a target that does not exist in the reading's workspace (what the foreign
- * key checked row by row). A target removed while its reading is recorded cannot leave the
- * reading behind: the recording functions hold the target's watch, whose removal (a cascade of
- * the target's) waits for them, and the removal's trigger above runs after it.
+ * Refuses readings of a target that does not exist in the reading's workspace, as the foreign
+ * key did, and like it takes a key-share lock on each target (once per target and statement,
+ * not per row), so that a target removed meanwhile waits for the readings' transaction and its
+ * trigger above then removes them: nothing is left behind, whoever writes the readings.
  */
 create function postiz_private.check_analytics_targets()
 returns trigger
@@ -72,12 +72,25 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  wanted bigint;
+  found bigint;
 begin
-  if exists (
-    select from changed c
-    where c.target_id is not null
-      and not exists (select from postiz.post_targets t where t.id = c.target_id and t.workspace_id = c.workspace_id)
-  ) then
+  select count(*) into wanted
+  from (select distinct c.target_id, c.workspace_id from changed c where c.target_id is not null) c;
+  if wanted = 0 then
+    return null;
+  end if;
+  select count(*) into found
+  from (
+    select t.id
+    from postiz.post_targets t
+    join (select distinct c.target_id, c.workspace_id from changed c where c.target_id is not null) c
+      on t.id = c.target_id and t.workspace_id = c.workspace_id
+    order by t.id
+    for key share of t
+  ) locked;
+  if found <> wanted then
     raise exception 'analytics reading of a post target that is not in its workspace'
       using errcode = '23503';
   end if;
@@ -228,9 +241,38 @@ $$;
 create trigger post_targets_remove_analytics after delete on postiz.post_targets
   referencing old table as removed
   for each statement execute function postiz_private.remove_targets_analytics();
-create trigger analytics_events_check_targets after insert on postiz.analytics_events
+create trigger analytics_events_check_inserted_targets after insert on postiz.analytics_events
   referencing new table as changed
   for each statement execute function postiz_private.check_analytics_targets();
+create trigger analytics_events_check_updated_targets after update on postiz.analytics_events
+  referencing new table as changed
+  for each statement execute function postiz_private.check_analytics_targets();
+
+-- Views -----------------------------------------------------------------------------------------
+
+-- As in 20261202170000, joining the targets by subject (whose key the daily rows and readings
+-- have) instead of by target (whose indexes are gone): a BI query for one post or target finds
+-- its rows by key. The target's id is taken from the target, which is the same value.
+create or replace view postiz.bi_post_metrics_daily
+with (security_invoker = true)
+as
+  select d.day, d.workspace_id, w.name as workspace, a.network, a.id as account_id, a.handle,
+         t.post_id, t.id as target_id, left(p.content, 280) as content_preview, t.published_at,
+         d.metric::text as metric, d.level, d.gain
+  from postiz.analytics_daily d
+  join postiz.workspaces w on w.id = d.workspace_id
+  join postiz.social_accounts a on a.id = d.social_account_id
+  join postiz.post_targets t on t.id = d.subject_id
+  join postiz.posts p on p.id = t.post_id;
+
+create or replace view postiz.bi_metric_readings
+with (security_invoker = true)
+as
+  select e.observed_at, e.bucket_start, e.workspace_id, a.network, a.id as account_id, a.handle,
+         t.post_id, t.id as target_id, e.metric::text as metric, e.value
+  from postiz.analytics_events e
+  join postiz.social_accounts a on a.id = e.social_account_id
+  left join postiz.post_targets t on t.id = e.subject_id;
 
 -- Grants ----------------------------------------------------------------------------------------
 
