@@ -50,8 +50,8 @@ test("an endpoint is added, limited to chosen events of one account, rotated and
   await shot(page, "webhooks-01-filter");
   await editor.getByRole("button", { name: "Save" }).click();
   await editor.waitFor({ state: "detached" });
-  const handle = sandbox.handle ?? sandbox.display_name;
-  await until(async () => (await row.locator("[data-webhook-filter]").textContent()) === `Published, Failed, only ${handle} (Sandbox)`, { what: "the saved filter in words" });
+  const name = sandbox.display_name ?? sandbox.handle;
+  await until(async () => (await row.locator("[data-webhook-filter]").textContent()) === `Published, Failed, only ${name} (Sandbox)`, { what: "the saved filter in words" });
   const saved = (await api(page, "GET", `/workspaces/${ACME}/webhooks`)).body.find((e) => e.url === URL);
   assert.deepEqual(saved.events, ["post.published", "post.failed"], "in the catalogue's order");
   assert.equal(saved.social_account_id, sandbox.id);

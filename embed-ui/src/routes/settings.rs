@@ -458,10 +458,9 @@ fn endpoint_filter_words(e: &WebhookEndpoint, accounts: &[Account]) -> String {
     }
 }
 
-/// "@acme (Mastodon)".
+/// "Acme (Mastodon)": the account as every other screen names it.
 fn account_words(a: &Account) -> String {
-    let name = a.handle.clone().or_else(|| a.display_name.clone()).unwrap_or_else(|| a.id.clone());
-    format!("{name} ({})", network_name(&a.network))
+    format!("{} ({})", a.label(), network_name(&a.network))
 }
 
 /// A delivery's state in words.
