@@ -2,7 +2,7 @@
 -- target go with it (a trigger, not foreign keys); a reading of a target outside its workspace
 -- is refused.
 begin;
-select plan(9);
+select plan(12);
 
 do $$
 begin
@@ -82,6 +82,30 @@ select results_eq(
   $$ select count(*)::int from postiz.analytics_events where subject_id = 'aaaaaaaa-0000-4000-8000-0000000000ac' $$,
   $$ values (1) $$,
   'the account''s own readings stay'
+);
+
+select throws_ok(
+  $$ update postiz.analytics_events set target_id = 'bbbbbbbb-0000-4000-8000-0000000000e7'
+     where subject_id = 'aaaaaaaa-0000-4000-8000-0000000000ac' $$,
+  '23503', 'analytics reading of a post target that is not in its workspace',
+  'nor moving a reading onto another workspace''s target'
+);
+
+-- Removing the account removes its own readings, daily rows and rollups (foreign keys).
+select tests.authenticate_as('alice');
+delete from postiz.social_accounts where id = 'aaaaaaaa-0000-4000-8000-0000000000ac';
+select tests.authenticate_as_service_role();
+select results_eq(
+  $$ select (select count(*) from postiz.analytics_events where social_account_id = 'aaaaaaaa-0000-4000-8000-0000000000ac')::int,
+            (select count(*) from postiz.analytics_daily where social_account_id = 'aaaaaaaa-0000-4000-8000-0000000000ac')::int,
+            (select count(*) from postiz.analytics_rollups where social_account_id = 'aaaaaaaa-0000-4000-8000-0000000000ac')::int $$,
+  $$ values (0, 0, 0) $$,
+  'removing an account removes its readings, daily rows and rollups'
+);
+select results_eq(
+  $$ select count(*)::int from postiz.analytics_watches where workspace_id = 'bbbbbbbb-0000-4000-8000-000000000000' $$,
+  $$ values (2) $$,
+  'and leaves the other workspace''s alone'
 );
 
 select * from finish();
