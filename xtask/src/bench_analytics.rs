@@ -392,6 +392,14 @@ async fn burst(db: &TestDatabase, admin: &Client, args: &AnalyticsArgs) -> anyho
     for _ in 0..writers {
         clients.push(db.superuser().await);
     }
+    // Settled first: on a reused database the last burst's writes would otherwise have
+    // autovacuum working through these tables during this one, on the same two cores.
+    admin
+        .batch_execute(
+            "vacuum (analyze) postiz.analytics_events, postiz.analytics_daily, postiz.analytics_latest, postiz.analytics_rollups",
+        )
+        .await
+        .context("vacuum before the burst")?;
     let sum = "select coalesce(sum(gain), 0)::bigint from postiz.analytics_rollups";
     let before: i64 = admin.query_one(sum, &[]).await?.get(0);
     let t = Instant::now();
