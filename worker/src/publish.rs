@@ -343,6 +343,7 @@ async fn reconcile(provider: &dyn Provider, token: &SecretString, job: &ClaimedJ
         idempotency_key: request.idempotency_key.clone(),
         text,
         not_before: job.sending_since.unwrap_or(job.scheduled_at) - chrono::Duration::minutes(5),
+        settings: request.settings.clone(),
     };
     match tokio::time::timeout(Duration::from_secs(30), provider.find_published(token, &job.account, &query)).await {
         Ok(Ok(Some(post))) => match post.items.iter().find(|i| i.index == index) {

@@ -80,6 +80,7 @@ async fn a_secret_key_and_relay_connect_and_the_worker_publishes_to_that_relay()
             idempotency_key: String::new(),
             text: "Hello from the scheduler".into(),
             not_before: chrono::Utc::now() - chrono::Duration::minutes(5),
+            settings: Default::default(),
         },
     )
     .await

@@ -261,7 +261,12 @@ impl Provider for DevToProvider {
         let older = |a: &MyArticle| a.published_at.is_some_and(|t| t < since);
         let articles = self.my_articles(token, |all| all.last().is_some_and(older)).await?;
         let sent = query.text.trim_end();
-        let found = articles.iter().filter(|a| !older(a)).find(|a| {
+        // The title sent, when the query carries the settings: two articles may start alike.
+        let title = match &query.settings {
+            NetworkSettings::DevTo(s) => Some(s.title.trim()),
+            _ => None,
+        };
+        let found = articles.iter().filter(|a| !older(a)).filter(|a| title.is_none_or(|t| a.title.trim() == t)).find(|a| {
             let body = a.body_markdown.as_deref().unwrap_or("");
             same_text(sent, body) || (!sent.is_empty() && body.starts_with(sent))
         });

@@ -149,4 +149,7 @@ pub struct FindQuery {
     pub text: String,
     /// When the uncertain attempt started; older posts are not considered.
     pub not_before: DateTime<Utc>,
+    /// The post's settings for this network as sent (an article's title, say), for networks
+    /// where they identify the post better than its text.
+    pub settings: NetworkSettings,
 }

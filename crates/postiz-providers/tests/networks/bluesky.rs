@@ -272,7 +272,12 @@ async fn find_published_matches_text_in_list_records() {
         ]})))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "same text".into(), not_before: now - chrono::Duration::seconds(1) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "same text".into(),
+        not_before: now - chrono::Duration::seconds(1),
+        settings: Default::default(),
+    };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert!(found.id.ends_with("/new"));
 }

@@ -176,7 +176,12 @@ async fn a_main_post_whose_answer_was_lost_is_found_and_the_thread_goes_on_under
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     // The first request went out; the worker crashed before it stored the answer.
     let sent = c.publish(&PublishRequest::text("pds-resume", "Lost answer: the main post")).await.unwrap();
-    let query = FindQuery { idempotency_key: full.idempotency_key.clone(), text: full.items[0].text.clone(), not_before: before };
+    let query = FindQuery {
+        idempotency_key: full.idempotency_key.clone(),
+        text: full.items[0].text.clone(),
+        not_before: before,
+        settings: Default::default(),
+    };
     let found = c.provider.find_published(&c.tokens.access_token, &c.account, &query).await.unwrap().expect("found on the PDS");
     assert_eq!(found.items, sent.items, "found with the cid a reply needs");
     let live = publish_like_the_worker(&c, &full, found.items).await;
@@ -275,7 +280,8 @@ async fn an_uncertain_attempt_is_found_on_the_pds_and_a_deleted_post_is_gone() {
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     let text = "Élan: did this one go out?";
     let sent = c.publish(&PublishRequest::text("pds-find", text)).await.unwrap();
-    let query = |text: &str| FindQuery { idempotency_key: "pds-find".into(), text: text.into(), not_before: before };
+    let query =
+        |text: &str| FindQuery { idempotency_key: "pds-find".into(), text: text.into(), not_before: before, settings: Default::default() };
     let found = c.provider.find_published(&c.tokens.access_token, &c.account, &query(text)).await.unwrap().expect("found on the PDS");
     assert_eq!((found.id.as_str(), found.items[0].cid.as_deref()), (sent.id.as_str(), sent.items[0].cid.as_deref()));
     assert!(c.provider.find_published(&c.tokens.access_token, &c.account, &query("never sent")).await.unwrap().is_none());

@@ -261,7 +261,12 @@ async fn find_published_matches_the_body_sent_since_the_attempt() {
     let (server, p) = setup().await;
     Mock::given(method("GET")).and(path("/api/articles/me")).respond_with(listing()).mount(&server).await;
     let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
-    let q = |text: &str, since: &str| FindQuery { idempotency_key: "k".into(), text: text.into(), not_before: at(since) };
+    let q = |text: &str, since: &str| FindQuery {
+        idempotency_key: "k".into(),
+        text: text.into(),
+        not_before: at(since),
+        settings: Default::default(),
+    };
     // The body sent was the text; the images followed it.
     let found = p.find_published(&token(), &account(), &q("How we bake.", "2026-12-03T15:59:00Z")).await.unwrap().expect("found");
     assert_eq!(found.id, "1984321");
@@ -269,4 +274,13 @@ async fn find_published_matches_the_body_sent_since_the_attempt() {
     // An older article with the same text is not this attempt's.
     assert!(p.find_published(&token(), &account(), &q("Yesterday's loaf.", "2026-12-01T00:00:00Z")).await.unwrap().is_none());
     assert!(p.find_published(&token(), &account(), &q("Never written", "2026-12-01T00:00:00Z")).await.unwrap().is_none());
+    // With the settings sent, the title must match too: an article that starts alike under
+    // another title is not this post.
+    let titled = |title: &str| FindQuery {
+        settings: NetworkSettings::DevTo(DevToSettings { title: title.into(), ..settings() }),
+        ..q("How we bake.", "2026-12-03T15:59:00Z")
+    };
+    let found = p.find_published(&token(), &account(), &titled("Baking with Rust ")).await.unwrap().expect("found by title");
+    assert_eq!(found.id, "1984321");
+    assert!(p.find_published(&token(), &account(), &titled("Baking with Go")).await.unwrap().is_none());
 }

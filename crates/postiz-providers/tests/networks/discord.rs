@@ -262,6 +262,7 @@ async fn bot_lists_text_channels_and_finds_a_recent_message() {
         idempotency_key: "k".into(),
         text: "launch day".into(),
         not_before: chrono::Utc::now() - chrono::Duration::seconds(30),
+        settings: Default::default(),
     };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "5");
     let err = p.find_published(&webhook_token(&server), &account(), &q).await.unwrap_err();

@@ -279,6 +279,7 @@ async fn find_published_reads_the_page_posts_since_the_attempt() {
         idempotency_key: "k".into(),
         text: "launch day https://example.com".into(),
         not_before: chrono::Utc::now() - chrono::Duration::seconds(30),
+        settings: Default::default(),
     };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "1029384756_2");
 }

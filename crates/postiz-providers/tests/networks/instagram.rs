@@ -304,6 +304,7 @@ async fn find_published_matches_a_recent_caption() {
         idempotency_key: "k".into(),
         text: "fresh bread".into(),
         not_before: chrono::Utc::now() - chrono::Duration::seconds(30),
+        settings: Default::default(),
     };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, "new");

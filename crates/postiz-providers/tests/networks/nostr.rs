@@ -162,7 +162,12 @@ async fn an_uncertain_attempt_is_found_on_the_relay_and_its_numbers_are_counted(
     let before = chrono::Utc::now() - chrono::Duration::seconds(2);
     let sent = nostr.publish(&secret(&keys), &me, &PublishRequest::text("nostr-find", "Launch day! Thank you all")).await.unwrap();
 
-    let query = |text: &str| FindQuery { idempotency_key: "nostr-find".into(), text: text.into(), not_before: before };
+    let query = |text: &str| FindQuery {
+        idempotency_key: "nostr-find".into(),
+        text: text.into(),
+        not_before: before,
+        settings: Default::default(),
+    };
     let found = nostr.find_published(&secret(&keys), &me, &query("Launch day! Thank you all")).await.unwrap().expect("found");
     assert_eq!(found.id, sent.id);
     assert!(nostr.find_published(&secret(&keys), &me, &query("Something never sent")).await.unwrap().is_none());

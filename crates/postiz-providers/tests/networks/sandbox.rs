@@ -83,7 +83,12 @@ async fn a_hang_after_commit_is_outcome_unknown_and_find_published_sees_the_post
     let req = PublishRequest::text("uncertain", "did it go out?");
     let err = p.publish(&token(), &account(), &req).await.unwrap_err();
     assert!(matches!(err, ProviderError::OutcomeUnknown { .. }), "{err:?}");
-    let q = FindQuery { idempotency_key: "uncertain".into(), text: req.items[0].text.clone(), not_before: chrono::Utc::now() };
+    let q = FindQuery {
+        idempotency_key: "uncertain".into(),
+        text: req.items[0].text.clone(),
+        not_before: chrono::Utc::now(),
+        settings: Default::default(),
+    };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().expect("the post exists");
     assert_eq!(found.id, sb.posts().posts[0].id);
     // A blind retry would have made a duplicate; the sandbox counts it.

@@ -227,7 +227,8 @@ async fn channels_are_listed_across_pages_and_history_finds_a_message() {
         ], "has_more": false})))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "Q&A at 5".into(), not_before: chrono::Utc::now() };
+    let q =
+        FindQuery { idempotency_key: "k".into(), text: "Q&A at 5".into(), not_before: chrono::Utc::now(), settings: Default::default() };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, "9.2");
 }
 

@@ -285,6 +285,7 @@ async fn an_inbox_draft_is_recorded_by_its_publish_id_and_never_sent_twice() {
         idempotency_key: "k".into(),
         text: req.items[0].text.clone(),
         not_before: chrono::Utc::now() - chrono::Duration::minutes(5),
+        settings: Default::default(),
     };
     let err = p.find_published(&token(), &account(), &q).await.expect_err("cannot tell");
     assert!(matches!(err, ProviderError::Rejected { .. }), "{err:?}");
@@ -308,6 +309,7 @@ async fn a_lookup_finds_a_public_video_by_its_caption() {
         idempotency_key: "k".into(),
         text: "Sourdough in 40 seconds #bread".into(),
         not_before: chrono::Utc::now() - chrono::Duration::minutes(5),
+        settings: Default::default(),
     };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, VIDEO_ID);

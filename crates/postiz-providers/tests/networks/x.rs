@@ -245,6 +245,7 @@ async fn find_published_matches_the_timeline_despite_tco_links() {
         idempotency_key: "k".into(),
         text: "launch day https://example.com/blog/launch".into(),
         not_before: chrono::Utc::now(),
+        settings: Default::default(),
     };
     let found = p.find_published(&token(), &account(), &q).await.unwrap().unwrap();
     assert_eq!(found.id, "10");

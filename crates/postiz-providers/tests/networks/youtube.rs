@@ -367,7 +367,12 @@ async fn a_lookup_finds_the_upload_by_its_description() {
         ]})))
         .mount(&server)
         .await;
-    let q = FindQuery { idempotency_key: "k".into(), text: "How we bake.".into(), not_before: now - chrono::Duration::minutes(5) };
+    let q = FindQuery {
+        idempotency_key: "k".into(),
+        text: "How we bake.".into(),
+        not_before: now - chrono::Duration::minutes(5),
+        settings: Default::default(),
+    };
     assert_eq!(p.find_published(&token(), &account(), &q).await.unwrap().unwrap().id, VIDEO_ID);
     let other = FindQuery { text: "Something else".into(), ..q };
     assert!(p.find_published(&token(), &account(), &other).await.unwrap().is_none());
