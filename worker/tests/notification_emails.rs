@@ -289,3 +289,44 @@ async fn a_daily_digest_gathers_the_day_and_goes_out_once() {
     w.failed_post("Late post").await;
     assert_eq!(digests.run_once().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn an_invitation_to_another_workspace_is_one_email_that_leads_to_the_invitations() {
+    let w = world().await;
+    let su = w.db.superuser().await;
+    let inviter = w.db.create_user("olga@example.com").await.id;
+    su.execute("update auth.users set raw_user_meta_data = '{\"full_name\": \"Olga Owner\"}' where id = $1", &[&inviter]).await.unwrap();
+    let other: Uuid = su
+        .query_one(
+            "insert into postiz.workspaces (name, slug, time_zone) values ('Globex', $1, 'UTC') returning id",
+            &[&format!("globex-{}", &Uuid::new_v4().simple().to_string()[..8])],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    su.execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')", &[&other, &inviter])
+        .await
+        .unwrap();
+    // The token the invitee would be sent; only its hash is stored, and the email never carries it.
+    let token = format!("invite-token-{}", Uuid::new_v4().simple());
+    su.execute(
+        "insert into postiz.workspace_invites (workspace_id, email, role, token_hash, invited_by)
+         values ($1, 'Ada@Example.com', 'admin', sha256(convert_to($2, 'UTF8')), $3)",
+        &[&other, &token, &inviter],
+    )
+    .await
+    .unwrap();
+    assert_eq!(w.queued().await, 1);
+    let _server = SmtpServer::start(w.port, &w.maildir);
+    let job = w.job();
+    job.run_once().await.unwrap();
+    assert_eq!(w.status().await, [("sent".to_owned(), 1)]);
+    let mail = delivered(&w.maildir);
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let m = &mail[0];
+    assert!(m.contains("To: ada@example.com"), "{m}");
+    assert!(m.contains("Subject: Olga Owner invited you to join Globex (Acme)"), "told in the invitee's own workspace: {m}");
+    assert!(m.contains("You would join as an admin."), "{m}");
+    assert!(m.contains(&format!("Open it: {APP_URL}/invite")), "a link to the invitations: {m}");
+    assert!(!m.contains(&token), "never the invitation's token: {m}");
+}

@@ -71,9 +71,11 @@ pub fn unread_count(ws_id: String, tick: RwSignal<u32>) -> LocalResource<i64> {
 
 /// Where a notification leads.
 fn target(ws_id: &str, event: &NotificationEvent) -> String {
-    match event.post_id() {
-        Some(post) => format!("w/{ws_id}/posts/{post}"),
-        None => format!("w/{ws_id}/accounts"),
+    match (event, event.post_id()) {
+        (NotificationEvent::InviteReceived { .. }, _) => "invite".into(),
+        (NotificationEvent::WebhookDisabled { .. }, _) => format!("w/{ws_id}/settings"),
+        (_, Some(post)) => format!("w/{ws_id}/posts/{post}"),
+        (_, None) => format!("w/{ws_id}/accounts"),
     }
 }
 
