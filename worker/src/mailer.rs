@@ -37,6 +37,13 @@ pub enum Sent {
     Unknown(String),
 }
 
+/// Whether the server refused to let us sign in (RFC 4954: 535 bad credentials, 534 a stronger
+/// mechanism needed, 530 authentication required, 538 encryption required for it). Nothing was
+/// offered, so the email waits for the operator to fix the credentials.
+fn refused_credentials(e: &lettre::transport::smtp::Error) -> bool {
+    e.status().is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535" | "538"))
+}
+
 /// The SMTP transport and the sender.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -90,6 +97,11 @@ impl Mailer {
         match self.transport.test_connection().await {
             Ok(true) => {}
             Ok(false) => return Sent::Retry("the SMTP server did not answer NOOP".into()),
+            Err(e) if refused_credentials(&e) => {
+                return Sent::Retry(format!(
+                    "the SMTP server refused the user name or password (POSTIZ_SMTP_USERNAME, POSTIZ_SMTP_PASSWORD): {e}"
+                ));
+            }
             Err(e) => return Sent::Retry(format!("the SMTP server cannot be reached: {e}")),
         }
         match self.transport.send(message.clone()).await {

@@ -6,7 +6,10 @@
 //! delivered email with the recipient, the subject and a link to the post, and no secret; with
 //! the server down the email waits (pending, message hidden for a backoff) and, once the server
 //! is up, is delivered exactly once however often the job runs; an email found in flight from an
-//! earlier attempt is marked unconfirmed and never sent again; a day's digest goes out once.
+//! earlier attempt is marked unconfirmed and never sent again; a day's digest goes out once; with
+//! SMTP AUTH required (aiosmtpd's Controller with an authenticator) the mailer signs in and the
+//! message arrives, and a wrong password leaves the email waiting with a clear reason in the job's
+//! log and record, neither of which shows a password.
 #![allow(clippy::unwrap_used, reason = "test fixtures: a broken fixture should panic right there")]
 
 use postiz_testkit::pypi;
@@ -62,6 +65,63 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// aiosmtpd's Controller with SMTP AUTH required (PLAIN and LOGIN, offered without TLS for this
+/// test only): argv port, maildir, user name, password.
+const AUTH_SERVER: &str = r#"
+import sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+port, maildir, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode(), sys.argv[4].encode()
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == user and data.password == password
+    return AuthResult(success=ok, handled=False)
+Controller(Mailbox(maildir), hostname="127.0.0.1", port=port, authenticator=check,
+           auth_required=True, auth_require_tls=False).start()
+threading.Event().wait()
+"#;
+
+impl SmtpServer {
+    /// A server that accepts mail only after AUTH as `user` with `password`.
+    fn start_with_auth(port: u16, maildir: &Path, user: &str, password: &str) -> Self {
+        let child = Command::new(python())
+            .args(["-c", AUTH_SERVER, &port.to_string()])
+            .arg(maildir)
+            .args([user, password])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd with auth");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "aiosmtpd did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child }
+    }
+}
+
+/// What the job logs, for the test that reads it.
+#[derive(Clone, Default)]
+struct Capture(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
     }
 }
 
@@ -167,6 +227,12 @@ impl World {
     }
 
     fn job(&self) -> SendNotificationEmails {
+        self.job_signed_in(None)
+    }
+
+    /// The job with SMTP credentials (user name, password).
+    fn job_signed_in(&self, credentials: Option<(&str, &str)>) -> SendNotificationEmails {
+        let credentials = credentials.map(|(u, p)| (SecretString::from(u), SecretString::from(p)));
         let settings = EmailSettings {
             smtp_host: "127.0.0.1".into(),
             smtp_port: self.port,
@@ -177,7 +243,7 @@ impl World {
         };
         SendNotificationEmails {
             pool: postiz_db::service_pool(&SecretString::from(self.db.url()), 4).unwrap(),
-            mailer: Arc::new(Mailer::new(&settings, None).unwrap()),
+            mailer: Arc::new(Mailer::new(&settings, credentials).unwrap()),
             config: EmailJobConfig {
                 app_url: APP_URL.into(),
                 max_attempts: 5,
@@ -288,4 +354,86 @@ async fn a_daily_digest_gathers_the_day_and_goes_out_once() {
     // A failure after today's digest waits for tomorrow's.
     w.failed_post("Late post").await;
     assert_eq!(digests.run_once().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn an_invitation_to_another_workspace_is_one_email_that_leads_to_the_invitations() {
+    let w = world().await;
+    let su = w.db.superuser().await;
+    let inviter = w.db.create_user("olga@example.com").await.id;
+    su.execute("update auth.users set raw_user_meta_data = '{\"full_name\": \"Olga Owner\"}' where id = $1", &[&inviter]).await.unwrap();
+    let other: Uuid = su
+        .query_one(
+            "insert into postiz.workspaces (name, slug, time_zone) values ('Globex', $1, 'UTC') returning id",
+            &[&format!("globex-{}", &Uuid::new_v4().simple().to_string()[..8])],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    su.execute("insert into postiz.workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')", &[&other, &inviter])
+        .await
+        .unwrap();
+    // The token the invitee would be sent; only its hash is stored, and the email never carries it.
+    let token = format!("invite-token-{}", Uuid::new_v4().simple());
+    su.execute(
+        "insert into postiz.workspace_invites (workspace_id, email, role, token_hash, invited_by)
+         values ($1, 'Ada@Example.com', 'admin', sha256(convert_to($2, 'UTF8')), $3)",
+        &[&other, &token, &inviter],
+    )
+    .await
+    .unwrap();
+    assert_eq!(w.queued().await, 1);
+    let _server = SmtpServer::start(w.port, &w.maildir);
+    let job = w.job();
+    job.run_once().await.unwrap();
+    assert_eq!(w.status().await, [("sent".to_owned(), 1)]);
+    let mail = delivered(&w.maildir);
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let m = &mail[0];
+    assert!(m.contains("To: ada@example.com"), "{m}");
+    assert!(m.contains("Subject: Olga Owner invited you to join Globex (Acme)"), "told in the invitee's own workspace: {m}");
+    assert!(m.contains("You would join as an admin."), "{m}");
+    assert!(m.contains(&format!("Open it: {APP_URL}/invite")), "a link to the invitations: {m}");
+    assert!(!m.contains(&token), "never the invitation's token: {m}");
+}
+
+#[tokio::test]
+async fn with_smtp_auth_the_mailer_signs_in_and_a_wrong_password_is_a_clear_error_that_never_shows_it() {
+    // The job's log, read by this test (this thread only).
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt().with_writer(capture.clone()).with_ansi(false).finish();
+    let _log = tracing::subscriber::set_default(subscriber);
+    let w = world().await;
+    let password = format!("smtp-pass-{}", Uuid::new_v4().simple());
+    let wrong = format!("not-it-{}", Uuid::new_v4().simple());
+    let _server = SmtpServer::start_with_auth(w.port, &w.maildir, "planner", &password);
+
+    // A wrong password: nothing is sent, the email waits, and the log says why in words.
+    let post = w.failed_post("Launch day").await;
+    let bad = w.job_signed_in(Some(("planner", &wrong)));
+    assert_eq!(bad.run_once().await.unwrap(), 1);
+    assert_eq!(w.status().await, [("pending".to_owned(), 1)], "kept for after the fix");
+    assert!(delivered(&w.maildir).is_empty());
+    let result: String = w.db.superuser().await.query_one("select last_result from postiz.notification_emails", &[]).await.unwrap().get(0);
+    assert!(result.contains("refused the user name or password (POSTIZ_SMTP_USERNAME, POSTIZ_SMTP_PASSWORD)"), "{result}");
+    assert!(result.contains("535"), "the server's answer: {result}");
+    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("refused the user name or password"), "{log}");
+    for secret in [&wrong, &password] {
+        use base64::Engine as _;
+        let plain = base64::engine::general_purpose::STANDARD.encode(format!("\0planner\0{secret}"));
+        for shown in [secret.as_str(), plain.as_str(), &base64::engine::general_purpose::STANDARD.encode(secret)] {
+            assert!(!log.contains(shown) && !result.contains(shown), "a password in the log or the record: {log}");
+        }
+    }
+
+    // The right password: signed in, delivered once (the message waited, hidden for its backoff).
+    w.db.superuser().await.query("select pgmq.set_vt('notify', msg_id, 0) from pgmq.q_notify", &[]).await.unwrap();
+    let good = w.job_signed_in(Some(("planner", &password)));
+    good.run_once().await.unwrap();
+    assert_eq!(w.status().await, [("sent".to_owned(), 2)]);
+    let mail = delivered(&w.maildir);
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(mail[0].contains(&format!("{APP_URL}/w/{}/posts/{post}", w.workspace)), "{}", mail[0]);
+    assert!(!mail[0].contains(&password), "{}", mail[0]);
 }

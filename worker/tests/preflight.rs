@@ -812,3 +812,48 @@ async fn a_refusal_of_a_token_renewed_meanwhile_does_not_pause_the_account() {
     assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() });
     w.server.verify().await;
 }
+
+#[tokio::test]
+async fn each_occurrence_of_a_recurring_post_is_checked_ahead_not_only_the_first() {
+    let w = world().await;
+    // A daily post whose first occurrence went out yesterday; the next is due in 30 minutes.
+    let post = w.post_in(-24 * 60).await;
+    w.f.admin.execute("update postiz.posts set status = 'published' where id = $1", &[&post]).await.unwrap();
+    w.f.admin.execute("update postiz.post_targets set status = 'published' where post_id = $1", &[&post]).await.unwrap();
+    w.f.admin
+        .execute(
+            "insert into postiz.schedules (workspace_id, kind, post_id, starts_at, rrule, time_zone)
+             values ($1, 'recurring', $2, now() - interval '1 day', 'FREQ=DAILY', 'UTC')",
+            &[&w.f.workspace, &post],
+        )
+        .await
+        .unwrap();
+    w.f.admin
+        .execute(
+            "update postiz.schedules set next_run_at = now() + interval '30 minutes', last_run_at = now() - interval '1 day' where post_id = $1",
+            &[&post],
+        )
+        .await
+        .unwrap();
+    w.verify_answers(200, 1).await;
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats { ok: 1, ..PreflightStats::default() }, "the next occurrence is checked");
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats::default(), "once per window");
+    w.server.verify().await;
+
+    // The occurrence after, a day later: checked again when its own window opens, not before.
+    w.f.admin.execute("update postiz.account_checks set checked_at = now() - interval '1 day'", &[]).await.unwrap();
+    w.f.admin.execute("update postiz.schedules set next_run_at = now() + interval '5 hours' where post_id = $1", &[&post]).await.unwrap();
+    assert_eq!(w.job().round().await.unwrap(), PreflightStats::default(), "outside the window: no call");
+    w.f.admin
+        .execute("update postiz.schedules set next_run_at = now() + interval '90 minutes' where post_id = $1", &[&post])
+        .await
+        .unwrap();
+    w.server.reset().await;
+    w.verify_answers(401, 1).await;
+    let stats = w.job().round().await.unwrap();
+    assert_eq!(stats.needs_reconnect, 1, "{stats:?}");
+    assert_eq!(w.status().await, "needs_reconnect");
+    let told = w.notifications("account_needs_reconnect").await;
+    assert!(told.iter().any(|(who, ..)| *who == w.admin), "its admins are told: {told:?}");
+    w.server.verify().await;
+}

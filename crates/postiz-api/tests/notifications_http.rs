@@ -177,7 +177,7 @@ async fn preferences_choose_per_kind_and_bad_choices_are_named() {
     let got = f.app.call(&f.editor, "GET", &path, None).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
     let items = got.body["items"].as_array().unwrap();
-    assert_eq!(items.len(), 8, "one per kind, webhook_disabled and token_expiring included");
+    assert_eq!(items.len(), 9, "one per kind, webhook_disabled, token_expiring and invite_received included");
     let of = |body: &Value, kind: &str| body["items"].as_array().unwrap().iter().find(|i| i["kind"] == kind).unwrap().clone();
     assert_eq!(of(&got.body, "post_failed")["delivery"], "email");
     assert_eq!(of(&got.body, "post_published")["delivery"], "off", "published news is opt-in");
@@ -268,4 +268,89 @@ async fn an_account_that_needs_reconnecting_tells_the_admins_and_the_inbox_pages
     assert_eq!(f.inbox(&f.admin).await["unread"], 1);
     let bad = f.app.call(&f.owner, "GET", &format!("/workspaces/{ws}/notifications?cursor=nope"), None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn an_invitation_to_another_workspace_reaches_the_invitees_inboxes_with_one_email_as_their_preferences_say() {
+    let app = TestApp::new().await;
+    let owner = app.actor("owner@example.com").await;
+    let invitee = app.actor("known@example.com").await;
+    let acme = app.workspace(&owner, "acme", "UTC").await;
+    // The invitee's own workspaces, oldest membership first.
+    let home = app.workspace(&invitee, "home", "UTC").await;
+    let side = app.workspace(&invitee, "side", "UTC").await;
+    let club = app.workspace(&invitee, "club", "UTC").await;
+    let prefs = |ws: uuid::Uuid| format!("/workspaces/{ws}/notification-preferences");
+    let got = app.call(&invitee, "GET", &prefs(home), None).await;
+    let pref = got.body["items"].as_array().unwrap().iter().find(|i| i["kind"] == "invite_received").cloned().unwrap();
+    assert_eq!(pref["label"], "I am invited to join another workspace", "{}", got.body);
+    assert_eq!(pref["delivery"], "email");
+    let off = app.call(&invitee, "PUT", &prefs(club), Some(json!({"preferences": {"invite_received": "off"}}))).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+
+    let created = app
+        .call(&owner, "POST", &format!("/workspaces/{acme}/invites"), Some(json!({"email": "Known@Example.com", "role": "editor"})))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let invite_id = created.body["invite"]["id"].as_str().unwrap().to_owned();
+
+    let inbox = |ws: uuid::Uuid| {
+        let app = &app;
+        let invitee = &invitee;
+        async move {
+            let a = app.call(invitee, "GET", &format!("/workspaces/{ws}/notifications"), None).await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+            a.body
+        }
+    };
+    let at_home = inbox(home).await;
+    assert_eq!(at_home["unread"], 1, "{at_home}");
+    let item = &at_home["items"][0];
+    assert_eq!(item["kind"], "invite_received");
+    assert_eq!(item["invite_id"], invite_id.as_str());
+    assert_eq!(item["workspace_name"], "acme");
+    assert_eq!(item["headline"], "owner@example.com invited you to join acme");
+    assert_eq!(item["detail"], "You would join as an editor. Open the invitation to join, or ignore it and nothing changes.");
+    assert_eq!(inbox(side).await["unread"], 1, "listed in every workspace the invitee is in");
+    assert_eq!(inbox(club).await["unread"], 0, "off there");
+    // Never two emails for one event: the oldest membership that chose email gets it; the others list it.
+    let delivery = |ws: uuid::Uuid| format!("select count(*) from postiz.notifications where workspace_id = '{ws}' and delivery = 'email'");
+    assert_eq!(app.count(&delivery(home)).await, 1);
+    assert_eq!(app.count(&delivery(side)).await, 0);
+    assert_eq!(app.count(&format!("select count(*) from postiz.notification_emails where user_id = '{}'", invitee.user.id)).await, 1);
+    assert_eq!(app.count("select count(*) from pgmq.q_notify").await, 1);
+    // Nobody else hears of it, nor the inviting workspace's members; an address without an account gets no notification.
+    assert_eq!(app.count(&format!("select count(*) from postiz.notifications where workspace_id = '{acme}'")).await, 0);
+    let newbie = app
+        .call(&owner, "POST", &format!("/workspaces/{acme}/invites"), Some(json!({"email": "newbie@example.com", "role": "viewer"})))
+        .await;
+    assert_eq!(newbie.status, StatusCode::CREATED, "{}", newbie.body);
+    assert_eq!(app.count("select count(*) from postiz.notifications").await, 2);
+
+    // Joining settles it: the notices are read everywhere.
+    let joined = app.call(&invitee, "POST", &format!("/invites/{invite_id}/accept"), None).await;
+    assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+    assert_eq!(inbox(home).await["unread"], 0);
+    assert_eq!(inbox(side).await["unread"], 0);
+
+    // A withdrawn invitation takes its notices and unsent email with it.
+    let beta = app.workspace(&owner, "beta", "UTC").await;
+    let second = app
+        .call(&owner, "POST", &format!("/workspaces/{beta}/invites"), Some(json!({"email": "known@example.com", "role": "viewer"})))
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let second_id = second.body["invite"]["id"].as_str().unwrap().to_owned();
+    let listed = inbox(home).await;
+    assert_eq!(listed["unread"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["detail"], "You would join as a viewer. Open the invitation to join, or ignore it and nothing changes.");
+    assert_eq!(inbox(acme).await["unread"], 1, "acme is now one of the invitee's workspaces");
+    let revoked = app.call(&owner, "DELETE", &format!("/workspaces/{beta}/invites/{second_id}"), None).await;
+    assert!(revoked.status.is_success(), "{} {}", revoked.status, revoked.body);
+    assert_eq!(inbox(home).await["unread"], 0);
+    assert_eq!(app.count(&format!("select count(*) from postiz.notifications where event_key = 'invite_received:{second_id}'")).await, 0);
+    assert_eq!(
+        app.count(&format!("select count(*) from postiz.notification_emails where user_id = '{}'", invitee.user.id)).await,
+        1,
+        "only the first invitation's email is left"
+    );
 }

@@ -227,6 +227,7 @@ mod tests {
             assert_eq!(s.media, crate::MediaSettings::default());
             assert_eq!(s.public_api, crate::PublicApiSettings::default());
             assert_eq!(s.webhooks, crate::WebhookSettings::default());
+            assert_eq!(s.email, crate::EmailSettings::default(), "[email] documents the defaults");
             Ok(())
         });
     }

@@ -31,11 +31,13 @@ pub enum NotificationKind {
     WebhookDisabled,
     /// An account's sign-in expires within a week and cannot be renewed: reconnect it before.
     TokenExpiring,
+    /// The recipient was invited to another workspace.
+    InviteReceived,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences list them.
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 9] = [
         NotificationKind::ApprovalRequested,
         NotificationKind::ApprovalDecided,
         NotificationKind::PostFailed,
@@ -44,6 +46,7 @@ impl NotificationKind {
         NotificationKind::AccountNeedsReconnect,
         NotificationKind::WebhookDisabled,
         NotificationKind::TokenExpiring,
+        NotificationKind::InviteReceived,
     ];
 
     /// The stored label.
@@ -57,6 +60,7 @@ impl NotificationKind {
             NotificationKind::AccountNeedsReconnect => "account_needs_reconnect",
             NotificationKind::WebhookDisabled => "webhook_disabled",
             NotificationKind::TokenExpiring => "token_expiring",
+            NotificationKind::InviteReceived => "invite_received",
         }
     }
 
@@ -71,6 +75,7 @@ impl NotificationKind {
             NotificationKind::AccountNeedsReconnect => "An account needs reconnecting",
             NotificationKind::WebhookDisabled => "A webhook endpoint was turned off after repeated failures",
             NotificationKind::TokenExpiring => "An account's sign-in expires soon",
+            NotificationKind::InviteReceived => "I am invited to join another workspace",
         }
     }
 }
@@ -246,6 +251,19 @@ pub enum NotificationEvent {
         #[serde(default)]
         expires_local: Option<String>,
     },
+    /// The recipient was invited to another workspace (told in the workspaces they are in).
+    InviteReceived {
+        /// The invitation (accept it with `POST /invites/{id}/accept`).
+        invite_id: Uuid,
+        /// The inviting workspace's name.
+        workspace_name: String,
+        /// The role offered (`viewer`, `editor`, `admin`).
+        #[serde(default)]
+        role: Option<String>,
+        /// Who invited them: their name, else their email.
+        #[serde(default)]
+        invited_by: Option<String>,
+    },
     /// A webhook endpoint kept failing and was turned off.
     WebhookDisabled {
         /// The endpoint.
@@ -270,6 +288,7 @@ impl NotificationEvent {
             NotificationEvent::AccountNeedsReconnect { .. } => NotificationKind::AccountNeedsReconnect,
             NotificationEvent::WebhookDisabled { .. } => NotificationKind::WebhookDisabled,
             NotificationEvent::TokenExpiring { .. } => NotificationKind::TokenExpiring,
+            NotificationEvent::InviteReceived { .. } => NotificationKind::InviteReceived,
         }
     }
 
@@ -283,6 +302,7 @@ impl NotificationEvent {
             | NotificationEvent::PostPublished { post_id, .. } => Some(*post_id),
             NotificationEvent::AccountNeedsReconnect { .. }
             | NotificationEvent::TokenExpiring { .. }
+            | NotificationEvent::InviteReceived { .. }
             | NotificationEvent::WebhookDisabled { .. } => None,
         }
     }
@@ -317,6 +337,10 @@ impl NotificationEvent {
                 Some(h) => format!("Reconnect your {} account {h} before its sign-in expires", network.display_name()),
                 None => format!("Reconnect a {} account before its sign-in expires", network.display_name()),
             },
+            NotificationEvent::InviteReceived { workspace_name, invited_by, .. } => match invited_by {
+                Some(who) => format!("{who} invited you to join {workspace_name}"),
+                None => format!("You are invited to join {workspace_name}"),
+            },
             NotificationEvent::WebhookDisabled { url, .. } => format!("The webhook endpoint {url} was turned off"),
         }
     }
@@ -343,6 +367,12 @@ impl NotificationEvent {
                 "{} lets this sign-in last until {} and it cannot be renewed without you. Reconnect the account under Accounts before then, or its posts will wait.",
                 network.display_name(),
                 expires_local.as_deref().unwrap_or("soon")
+            )),
+            NotificationEvent::InviteReceived { role, .. } => Some(format!(
+                "{}Open the invitation to join, or ignore it and nothing changes.",
+                role.as_deref()
+                    .map(|r| format!("You would join as {} {r}. ", if r.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }))
+                    .unwrap_or_default()
             )),
             NotificationEvent::WebhookDisabled { reason, .. } => Some(format!(
                 "{} Events wait until it is turned on again under Settings, Webhooks.",
@@ -378,6 +408,16 @@ mod tests {
         assert_eq!(event.kind(), NotificationKind::PostFailed);
         assert_eq!(event.headline(), "Your post failed on Mastodon");
         assert_eq!(event.post_id(), Some(id));
+        let invite = serde_json::json!({"kind": "invite_received", "invite_id": id, "workspace_name": "Acme", "role": "editor",
+                                        "invited_by": "Olga Owner", "expires_at": "2026-12-10T08:00:00Z"});
+        let event: NotificationEvent = serde_json::from_value(invite).expect("decodes");
+        assert_eq!(event.kind(), NotificationKind::InviteReceived);
+        assert_eq!(event.headline(), "Olga Owner invited you to join Acme");
+        assert_eq!(
+            event.detail().as_deref(),
+            Some("You would join as an editor. Open the invitation to join, or ignore it and nothing changes.")
+        );
+        assert_eq!(event.post_id(), None);
         let unknown = serde_json::json!({"kind": "post_exploded", "post_id": id});
         assert!(serde_json::from_value::<NotificationEvent>(unknown).is_err());
     }

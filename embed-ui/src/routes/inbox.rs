@@ -71,9 +71,11 @@ pub fn unread_count(ws_id: String, tick: RwSignal<u32>) -> LocalResource<i64> {
 
 /// Where a notification leads.
 fn target(ws_id: &str, event: &NotificationEvent) -> String {
-    match event.post_id() {
-        Some(post) => format!("w/{ws_id}/posts/{post}"),
-        None => format!("w/{ws_id}/accounts"),
+    match (event, event.post_id()) {
+        (NotificationEvent::InviteReceived { .. }, _) => "invite".into(),
+        (NotificationEvent::WebhookDisabled { .. }, _) => format!("w/{ws_id}/settings"),
+        (_, Some(post)) => format!("w/{ws_id}/posts/{post}"),
+        (_, None) => format!("w/{ws_id}/accounts"),
     }
 }
 
@@ -160,14 +162,16 @@ pub fn InboxPage(ws: Ws) -> impl IntoView {
 
     view! {
         <section class="postiz-inbox" data-screen="inbox">
-            <h2 class="postiz-title">
-                "Inbox"
-                {move || (unread.get() > 0).then(|| view! { " " <span class="postiz-count" data-inbox-unread=unread.get()>{unread.get()}</span> })}
-            </h2>
-            {move || (unread.get() > 0).then(|| {
-                let mark_all = mark_all.clone();
-                view! { <button class="postiz-btn" data-action="mark-all-read" on:click=mark_all>"Mark all read"</button> }
-            })}
+            <div class="postiz-inbox-head">
+                <h2 class="postiz-title">
+                    "Inbox"
+                    {move || (unread.get() > 0).then(|| view! { " " <span class="postiz-count" data-inbox-unread=unread.get()>{format!("{} unread", unread.get())}</span> })}
+                </h2>
+                {move || (unread.get() > 0).then(|| {
+                    let mark_all = mark_all.clone();
+                    view! { <button class="postiz-btn postiz-btn-small" data-action="mark-all-read" on:click=mark_all>"Mark all read"</button> }
+                })}
+            </div>
             <ul class="postiz-inbox-list">
                 <For each=move || items.get() key=|n| (n.id, n.read_at.is_some()) let:n>
                     {
@@ -179,11 +183,13 @@ pub fn InboxPage(ws: Ws) -> impl IntoView {
                         let mark_on_open = mark.clone();
                         view! {
                             <li class=if is_unread { "postiz-inbox-item postiz-inbox-unread" } else { "postiz-inbox-item" } data-kind=n.event.kind().as_str()>
-                                <div on:click=move |_| if is_unread { mark_on_open(id) }>
-                                    <Link to=to class="postiz-inbox-link">{n.headline.clone()}</Link>
+                                <div class="postiz-inbox-main">
+                                    <div on:click=move |_| if is_unread { mark_on_open(id) }>
+                                        <Link to=to class="postiz-inbox-link">{n.headline.clone()}</Link>
+                                    </div>
+                                    {n.detail.clone().map(|d| view! { <div class="postiz-inbox-detail">{d}</div> })}
+                                    <div class="postiz-hint">{when}</div>
                                 </div>
-                                {n.detail.clone().map(|d| view! { <div class="postiz-hint">{d}</div> })}
-                                <div class="postiz-hint">{when}</div>
                                 {is_unread.then(|| view! { <button class="postiz-btn postiz-btn-small" on:click=move |_| mark(id)>"Mark read"</button> })}
                             </li>
                         }
@@ -232,7 +238,7 @@ fn NotificationPreferences(ws_id: String) -> impl IntoView {
     };
     view! {
         <h3 class="postiz-subtitle">"How I am told"</h3>
-        <table class="postiz-table" data-table="notification-preferences">
+        <table class="postiz-table postiz-prefs" data-table="notification-preferences">
             <tbody>
                 <For each=move || prefs.get() key=|p| (p.kind, p.delivery) let:p>
                     {

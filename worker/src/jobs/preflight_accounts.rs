@@ -4,7 +4,8 @@
 //! there is time to reconnect, not when the post fails.
 //!
 //! **One check per account per window.** An account is due when it has a post scheduled within
-//! the window and was not checked since that post's window opened. The claim is a conditional
+//! the window and was not checked since that post's window opened; for a recurring post, each
+//! occurrence counts (its schedule's `next_run_at`), not only the first. The claim is a conditional
 //! upsert of its `postiz.account_checks` row (a lease, re-checked against the row's latest
 //! version), so of several workers on several machines exactly one verifies it; a crashed
 //! worker's lease runs out and another takes it. Each claim gets a new lease id that its record
@@ -158,21 +159,37 @@ impl PreflightAccounts {
         let claimed_at = Instant::now();
         let rows = client
             .query(
-                "with due as (
-                   select a.id, a.workspace_id,
-                          max(p.scheduled_at) - make_interval(secs => $1::double precision) as window_start
-                   from postiz.social_accounts a
-                   join postiz.post_targets t on t.workspace_id = a.workspace_id and t.social_account_id = a.id
+                "with occurrences as (
+                   -- A post's (first) occurrence.
+                   select t.workspace_id, t.social_account_id, p.scheduled_at as due_at
+                   from postiz.post_targets t
                    join postiz.posts p on p.workspace_id = t.workspace_id and p.id = t.post_id
+                   where t.status in ('pending', 'queued') and p.status = 'scheduled'
+                     and p.scheduled_at > now() and p.scheduled_at <= now() + make_interval(secs => $1::double precision)
+                   union all
+                   -- Each later occurrence of a recurring post: its schedule's next_run_at (the
+                   -- ticker computes it when the one before fires), whatever the last one left
+                   -- its targets as. Read from schedules_due_idx.
+                   select t.workspace_id, t.social_account_id, s.next_run_at
+                   from postiz.schedules s
+                   join postiz.posts p on p.workspace_id = s.workspace_id and p.id = s.post_id
+                   join postiz.post_targets t on t.workspace_id = p.workspace_id and t.post_id = p.id
+                   where s.status = 'pending' and s.kind = 'recurring'
+                     and s.next_run_at > now() and s.next_run_at <= now() + make_interval(secs => $1::double precision)
+                     and p.status not in ('draft', 'pending_approval', 'canceled')
+                 ),
+                 due as (
+                   select a.id, a.workspace_id,
+                          max(o.due_at) - make_interval(secs => $1::double precision) as window_start
+                   from occurrences o
+                   join postiz.social_accounts a on a.workspace_id = o.workspace_id and a.id = o.social_account_id
                    left join postiz.account_checks k on k.social_account_id = a.id
                    where a.status = 'active'
-                     and t.status in ('pending', 'queued') and p.status = 'scheduled'
-                     and p.scheduled_at > now() and p.scheduled_at <= now() + make_interval(secs => $1::double precision)
-                     and (k.checked_at is null or k.checked_at < p.scheduled_at - make_interval(secs => $1::double precision))
+                     and (k.checked_at is null or k.checked_at < o.due_at - make_interval(secs => $1::double precision))
                      and (k.lease_until is null or k.lease_until <= now())
                      and (k.retry_at is null or k.retry_at <= now())
                    group by a.id, a.workspace_id
-                   order by min(p.scheduled_at)
+                   order by min(o.due_at)
                    limit $2
                  ),
                  claimed as (

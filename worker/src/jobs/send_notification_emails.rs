@@ -308,6 +308,8 @@ impl SendNotificationEmails {
         let base = self.config.app_url.trim_end_matches('/');
         match (event, event.post_id()) {
             (NotificationEvent::WebhookDisabled { .. }, _) => format!("{base}/w/{workspace_id}/settings"),
+            // The acceptance screen lists the invitations addressed to the signed-in person.
+            (NotificationEvent::InviteReceived { .. }, _) => format!("{base}/invite"),
             (_, Some(post)) => format!("{base}/w/{workspace_id}/posts/{post}"),
             (_, None) => format!("{base}/w/{workspace_id}/accounts"),
         }
