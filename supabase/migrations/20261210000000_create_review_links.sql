@@ -25,7 +25,9 @@
 --     scheduled goes back to pending_approval (its schedule canceled by the existing trigger),
 --     also when the workspace has no policy, so a client's "no" always stops the post;
 --   - decisions are accepted on drafts, posts waiting for approval and scheduled posts (not on
---     posts that went out or were canceled), once per reviewer name per version of the post.
+--     posts that went out or were canceled), once per reviewer name per version of the post, on
+--     the version the reviewer was shown, and not while a job of the post is running (a claimed
+--     job goes out whatever the post's status says afterwards).
 -- Comments are the post's comment thread (postiz.post_comments) with author_id null and the
 -- reviewer's name and link set; the reviewer sees only the comments made through links to the
 -- post, never the team's own discussion.
@@ -66,10 +68,14 @@ create index review_links_created_by_idx on postiz.review_links (created_by);
 create index review_links_revoked_by_idx on postiz.review_links (revoked_by);
 
 -- Decisions and comments made through a link: no user, the link and the name the reviewer typed.
+-- A name is plain text: no control characters and no bidi embeddings, overrides or isolates
+-- (U+202A-202E, U+2066-2069), which would make a name shown to the team read as something else.
 alter table postiz.approval_decisions
   alter column decided_by drop not null,
   add column review_link_id uuid,
-  add column reviewer_name text check (char_length(btrim(reviewer_name)) between 1 and 100),
+  add column reviewer_name text check (char_length(btrim(reviewer_name)) between 1 and 100)
+    constraint approval_decisions_reviewer_name_plain
+    check (reviewer_name !~ '[\x01-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]'),
   add constraint approval_decisions_review_link_fkey foreign key (review_link_id, workspace_id)
     references postiz.review_links (id, workspace_id) on delete set null (review_link_id),
   add constraint approval_decisions_reviewer_check check (reviewer_name is null or decided_by is null);
@@ -82,7 +88,9 @@ create unique index approval_decisions_one_per_reviewer_idx
 
 alter table postiz.post_comments
   add column review_link_id uuid,
-  add column reviewer_name text check (char_length(btrim(reviewer_name)) between 1 and 100),
+  add column reviewer_name text check (char_length(btrim(reviewer_name)) between 1 and 100)
+    constraint post_comments_reviewer_name_plain
+    check (reviewer_name !~ '[\x01-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]'),
   add constraint post_comments_review_link_fkey foreign key (review_link_id, workspace_id)
     references postiz.review_links (id, workspace_id) on delete set null (review_link_id),
   add constraint post_comments_reviewer_check check (reviewer_name is null or author_id is null);
@@ -97,7 +105,9 @@ alter table postiz.activity_logs add constraint activity_logs_actor_kind_check
 
 /*
  * The live link whose token is `token` (its SHA-256 looked up in the unique index), or raises
- * PZ410 with the one message for unknown, expired and revoked links. Records the use.
+ * PZ410 with the one message for unknown, expired and revoked links. Records the use in the
+ * same statement: the update locks the row, so a revoke and a decision serialise (a revoke
+ * committed first makes this find nothing; one coming after waits for the decision's commit).
  */
 create function postiz_private.live_review_link(token text)
 returns postiz.review_links
@@ -108,13 +118,13 @@ as $$
 declare
   l postiz.review_links;
 begin
-  select * into l from postiz.review_links r
+  update postiz.review_links r set last_used_at = now()
   where r.token_hash = sha256(convert_to(coalesce(token, ''), 'UTF8'))
-    and r.revoked_at is null and r.expires_at > now();
+    and r.revoked_at is null and r.expires_at > now()
+  returning * into l;
   if not found then
     raise exception 'This review link has expired or was withdrawn. Ask for a new one.' using errcode = 'PZ410';
   end if;
-  update postiz.review_links r set last_used_at = now() where r.id = l.id;
   return l;
 end;
 $$;
@@ -148,8 +158,11 @@ $$;
 
 /*
  * Why reviewer `name` may not decide on post `post` through link `link` now, or null when they
- * may: the post is a draft, waiting for approval or scheduled, and this name has not decided on
- * this version through this link.
+ * may: the post is a draft, waiting for approval or scheduled, no job of it is running and no
+ * target is publishing (a claimed job goes out whatever the post's status says afterwards, so
+ * a "no" could not stop it), and this name has not decided on this version through this link.
+ * service_review_link_decide locks the post's open jobs before this runs, so no claim slips
+ * between this check and the decision.
  */
 create function postiz_private.review_link_decision_refusal(ws uuid, post uuid, link uuid, name text)
 returns text
@@ -167,6 +180,13 @@ begin
   end if;
   if p.status not in ('draft', 'pending_approval', 'scheduled') then
     return format('This post can no longer be reviewed (it is %s)', replace(p.status::text, '_', ' '));
+  end if;
+  if exists (select 1 from postiz.post_targets t
+             where t.workspace_id = ws and t.post_id = post
+               and (t.status = 'publishing'
+                    or exists (select 1 from postiz.queue_jobs j
+                               where j.target_id = t.id and j.workspace_id = t.workspace_id and j.status = 'running'))) then
+    return 'This post is being published now; it can no longer be stopped.';
   end if;
   if exists (select 1 from postiz.approval_decisions d
              where d.workspace_id = ws and d.post_id = post and d.round = p.approval_round
@@ -191,8 +211,10 @@ as $$
     'scheduled_at', p.scheduled_at,
     'content', p.content,
     'round', p.approval_round,
+    -- Flags only: approval_state's `missing` quotes a member's blocking note, which is the
+    -- team's own discussion.
     'approval', (select jsonb_build_object('required', s -> 'required', 'approved', s -> 'approved',
-                                           'missing', s -> 'missing')
+                                           'blocked', jsonb_typeof(s -> 'blocked') = 'object')
                  from postiz_private.approval_state(p.workspace_id, p.id) s),
     'may_decide', postiz_private.review_link_decision_refusal(p.workspace_id, p.id, l.id, '') is null,
     'targets', coalesce((
@@ -262,11 +284,18 @@ $$;
 
 /*
  * A reviewer's decision on post `post` through `token`: approved, rejected or changes_requested
- * (a note required for the last two), as `name`. Refused with PZ404 for a post outside the
- * link's scope (the same answer as for a post that does not exist), PZ403 when they may not
- * decide now. Returns the post as service_review_link_posts shows it.
+ * (a note required for the last two), as `name`, on version `round` (the post's approval round
+ * the page showed). Refused with PZ404 for a post outside the link's scope (the same answer as
+ * for a post that does not exist), 55000 when the post changed since (another round), PZ403
+ * when they may not decide now. Returns the post as service_review_link_posts shows it.
+ *
+ * Locks, in the worker's order: first the post's open jobs (the worker's claim and mark_sending
+ * lock a job, then reach the post through its target's status), then the post. Holding the
+ * jobs, no claim starts until this commits (a claim waiting here re-reads the job and finds it
+ * canceled), and a claim that won before is seen as running, which refuses the decision.
  */
-create function postiz_private.service_review_link_decide(token text, post uuid, decision text, note text, name text)
+create function postiz_private.service_review_link_decide(token text, post uuid, decision text, note text, name text,
+                                                          round integer)
 returns jsonb
 language plpgsql
 security definer
@@ -275,6 +304,7 @@ as $$
 declare
   l postiz.review_links;
   d postiz.approval_decision;
+  current_round integer;
 begin
   l := postiz_private.live_review_link(token);
   if not exists (select 1 from postiz_private.review_link_post_ids(l) x(id) where x.id = post) then
@@ -284,6 +314,17 @@ begin
     raise exception 'The decision must be approved, rejected or changes_requested' using errcode = '22023';
   end if;
   d := decision::postiz.approval_decision;
+  perform 1 from postiz.queue_jobs j
+  join postiz.post_targets t on t.id = j.target_id and t.workspace_id = j.workspace_id
+  where t.workspace_id = l.workspace_id and t.post_id = post and j.completed_at is null
+  order by j.id
+  for update of j;
+  select x.approval_round into current_round from postiz.posts x
+  where x.workspace_id = l.workspace_id and x.id = post
+  for no key update;
+  if current_round is distinct from round then
+    raise exception 'This post changed since you opened the page; reload to see the new version.' using errcode = '55000';
+  end if;
   insert into postiz.approval_decisions (workspace_id, post_id, decision, note, decided_by, review_link_id, reviewer_name)
   values (l.workspace_id, post, d, nullif(btrim(note), ''), null, l.id, btrim(name));
   return postiz_private.review_link_post(l, post);
@@ -484,10 +525,10 @@ revoke all on function postiz_private.revoke_review_link() from public, anon, au
 revoke all on function postiz_private.unschedule_on_review_link_refusal() from public, anon, authenticated, service_role;
 revoke all on function postiz_private.via_review_link(uuid, uuid) from public, anon, authenticated, service_role;
 revoke all on function postiz_private.service_review_link_posts(text) from public, anon, authenticated;
-revoke all on function postiz_private.service_review_link_decide(text, uuid, text, text, text) from public, anon, authenticated;
+revoke all on function postiz_private.service_review_link_decide(text, uuid, text, text, text, integer) from public, anon, authenticated;
 revoke all on function postiz_private.service_review_link_comment(text, uuid, text, text) from public, anon, authenticated;
 grant execute on function postiz_private.service_review_link_posts(text) to service_role;
-grant execute on function postiz_private.service_review_link_decide(text, uuid, text, text, text) to service_role;
+grant execute on function postiz_private.service_review_link_decide(text, uuid, text, text, text, integer) to service_role;
 grant execute on function postiz_private.service_review_link_comment(text, uuid, text, text) to service_role;
 
 -- Row-level security ----------------------------------------------------------------------------

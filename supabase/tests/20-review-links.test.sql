@@ -4,7 +4,7 @@
 -- workspace's); a reviewer's decisions and comments go into the approval log and the comment
 -- thread with their name and no user, count for no approval step, and a "no" stops the post.
 begin;
-select plan(45);
+select plan(57);
 
 set constraints all immediate;
 
@@ -172,7 +172,7 @@ select throws_ok(
   'PZ410', 'This review link has expired or was withdrawn. Ask for a new one.', 'an expired token gets the same answer'
 );
 select throws_ok(
-  $$ select postiz_private.service_review_link_decide('tok-post', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'approved', null, 'Client') $$,
+  $$ select postiz_private.service_review_link_decide('tok-post', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'approved', null, 'Client', (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b2')) $$,
   'PZ404', 'There is no such post in this review link', 'a post link cannot decide on another post of the workspace'
 );
 select throws_ok(
@@ -188,7 +188,7 @@ select throws_ok(
 
 select lives_ok(
   $$ select postiz_private.service_review_link_decide('tok-post', 'aaaaaaaa-0000-4000-8000-0000000000b1',
-       'changes_requested', 'Use the new logo', 'Dana Client') $$,
+       'changes_requested', 'Use the new logo', 'Dana Client', (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b1')) $$,
   'the reviewer requests changes with a note'
 );
 select results_eq(
@@ -219,12 +219,12 @@ select is(
 );
 select throws_ok(
   $$ select postiz_private.service_review_link_decide('tok-post', 'aaaaaaaa-0000-4000-8000-0000000000b1',
-       'approved', null, 'dana client ') $$,
+       'approved', null, 'dana client ', (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b1')) $$,
   'PZ403', 'You have already reviewed this version of the post', 'one decision per reviewer name per version'
 );
 select throws_ok(
   $$ select postiz_private.service_review_link_decide('tok-post', 'aaaaaaaa-0000-4000-8000-0000000000b1',
-       'rejected', '  ', 'Sam') $$,
+       'rejected', '  ', 'Sam', (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b1')) $$,
   '23514', null, 'a rejection needs a note'
 );
 select lives_ok(
@@ -240,8 +240,52 @@ select results_eq(
 );
 select is(
   postiz_private.service_review_link_posts('tok-post') #>> '{posts,0,comments,0,body}',
-  'Love the colours though', 'and the reviewer sees it, and only it'
+  'Love the colours though', 'and the reviewer sees it, …'
 );
+select is(
+  jsonb_array_length(postiz_private.service_review_link_posts('tok-post') #> '{posts,0,comments}'),
+  1, '… and only it'
+);
+
+-- A decision on the version the page showed ----------------------------------------------------
+
+select throws_ok(
+  $$ select postiz_private.service_review_link_decide('tok-all', 'aaaaaaaa-0000-4000-8000-0000000000b2',
+       'approved', null, 'Late Client', (select approval_round - 1 from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b2')) $$,
+  '55000', 'This post changed since you opened the page; reload to see the new version.',
+  'a decision on a version the post no longer has is refused'
+);
+select is_empty(
+  $$ select 1 from postiz.approval_decisions where post_id = 'aaaaaaaa-0000-4000-8000-0000000000b2' $$,
+  'and nothing is recorded'
+);
+
+-- A post being published cannot be stopped by a client ------------------------------------------
+
+-- The worker claimed b2's job (running) and is loading its media: the post is still scheduled.
+insert into postiz.queue_jobs (workspace_id, target_id, social_account_id, occurrence, network, scheduled_at, run_at, status, started_at)
+select t.workspace_id, t.id, t.social_account_id, now(), 'mastodon', now(), now(), 'running', now()
+from postiz.post_targets t where t.post_id = 'aaaaaaaa-0000-4000-8000-0000000000b2';
+select is(
+  (select (p ->> 'may_decide')::boolean from jsonb_array_elements(postiz_private.service_review_link_posts('tok-all') -> 'posts') p
+   where p ->> 'id' = 'aaaaaaaa-0000-4000-8000-0000000000b2'),
+  false, 'the page offers no decision on a post whose job is running'
+);
+select throws_ok(
+  $$ select postiz_private.service_review_link_decide('tok-all', 'aaaaaaaa-0000-4000-8000-0000000000b2',
+       'rejected', 'Stop!', 'Dana Client', (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b2')) $$,
+  'PZ403', 'This post is being published now; it can no longer be stopped.',
+  'a rejection is refused, in words, while the post''s job is running'
+);
+select results_eq(
+  $$ select p.status::text, j.status::text from postiz.posts p
+     join postiz.post_targets t on t.post_id = p.id join postiz.queue_jobs j on j.target_id = t.id
+     where p.id = 'aaaaaaaa-0000-4000-8000-0000000000b2' $$,
+  $$ values ('scheduled', 'running') $$,
+  'the post and its job are as they were (no "no" that would not stop it)'
+);
+update postiz.queue_jobs set status = 'succeeded', completed_at = now()
+where target_id in (select id from postiz.post_targets where post_id = 'aaaaaaaa-0000-4000-8000-0000000000b2');
 
 -- A client's approval counts for no step ------------------------------------------------------------
 
@@ -253,7 +297,7 @@ select is(
 );
 select lives_ok(
   $$ select postiz_private.service_review_link_decide('tok-range', 'aaaaaaaa-0000-4000-8000-0000000000b3',
-       'approved', null, 'Dana Client') $$,
+       'approved', null, 'Dana Client', (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b3')) $$,
   'the reviewer approves'
 );
 select tests.authenticate_as('admin');
@@ -275,6 +319,45 @@ select lives_ok(
 select is(
   postiz.post_approval('aaaaaaaa-0000-4000-8000-000000000000', 'aaaaaaaa-0000-4000-8000-0000000000b3') ->> 'approved',
   'true', 'and the admin''s approval does'
+);
+
+-- The team's notes stay the team's ----------------------------------------------------------------
+
+select tests.authenticate_as('owner');
+select lives_ok(
+  $$ insert into postiz.approval_decisions (workspace_id, post_id, decision, note)
+     values ('aaaaaaaa-0000-4000-8000-000000000000', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'rejected',
+             'internal: the client overpays, keep it vague') $$,
+  'a member rejects a post with a note'
+);
+select tests.authenticate_as_service_role();
+select is(
+  (select p -> 'approval' -> 'blocked' from jsonb_array_elements(postiz_private.service_review_link_posts('tok-all') -> 'posts') p
+   where p ->> 'id' = 'aaaaaaaa-0000-4000-8000-0000000000b2'),
+  'true'::jsonb, 'the reviewer is told the post is blocked'
+);
+select unalike(
+  postiz_private.service_review_link_posts('tok-all')::text, '%overpays%',
+  'but a member''s note never appears in the reviewer''s data'
+);
+
+-- Reviewer names ----------------------------------------------------------------------------------
+
+select tests.authenticate_as_service_role();
+select throws_ok(
+  $$ select postiz_private.service_review_link_comment('tok-all', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'hi',
+       'Dana ' || chr(8238) || 'tneilC') $$,
+  '23514', null, 'a reviewer name with a bidi override is refused'
+);
+select throws_ok(
+  $$ select postiz_private.service_review_link_comment('tok-all', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'hi',
+       'Dana' || chr(10) || 'Admin') $$,
+  '23514', null, 'a reviewer name with a control character is refused'
+);
+select throws_ok(
+  $$ select postiz_private.service_review_link_decide('tok-all', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'approved', null,
+       chr(8294) || 'Dana' || chr(8297), (select approval_round from postiz.posts where id = 'aaaaaaaa-0000-4000-8000-0000000000b2')) $$,
+  '23514', null, 'a decision under a name with a bidi isolate is refused'
 );
 
 -- Revoking ---------------------------------------------------------------------------------------

@@ -130,6 +130,7 @@ async fn a_client_reviews_through_a_link_and_the_team_sees_it() {
     assert_eq!(shown, [post.as_str()], "the link shows its post and no other");
     assert_eq!(body["posts"][0]["targets"][0]["network"], "mastodon");
     assert_eq!(body["posts"][0]["targets"][0]["text"], "Spring launch");
+    let round = body["posts"][0]["round"].as_i64().expect("the page says which version it shows");
 
     // Missing, malformed, unknown or in the query string: one answer.
     for (path, t) in [
@@ -145,8 +146,14 @@ async fn a_client_reviews_through_a_link_and_the_team_sees_it() {
 
     // Decisions: the note is required to request changes; another post is out of reach.
     let decide = format!("/review-link/posts/{post}/decisions");
-    let (status, body) =
-        reviewer(&app, "POST", &decide, Some(&token), Some(json!({"decision": "changes_requested", "note": " ", "name": ""}))).await;
+    let (status, body) = reviewer(
+        &app,
+        "POST",
+        &decide,
+        Some(&token),
+        Some(json!({"decision": "changes_requested", "note": " ", "name": "", "round": round})),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let messages: Vec<&str> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap()).collect();
     assert_eq!(messages, ["Your name is required, so the team knows who answered", "Note is required: say what should change"]);
@@ -155,7 +162,7 @@ async fn a_client_reviews_through_a_link_and_the_team_sees_it() {
         "POST",
         &format!("/review-link/posts/{other}/decisions"),
         Some(&token),
-        Some(json!({"decision": "approved", "name": "Dana"})),
+        Some(json!({"decision": "approved", "name": "Dana", "round": round})),
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
@@ -170,18 +177,39 @@ async fn a_client_reviews_through_a_link_and_the_team_sees_it() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
+    // Names are plain text: a bidi override (which would show "Dana tneilC" as "Dana Client") is
+    // refused, named by its label.
+    let (status, body) =
+        reviewer(&app, "POST", &decide, Some(&token), Some(json!({"decision": "approved", "name": "Dana \u{202E}tneilC", "round": round})))
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "name");
+    assert_eq!(body["error"]["fields"][0]["message"], "Your name must not contain control characters or text-direction marks");
+    // A decision on a version the page no longer matches is refused, in words.
     let (status, body) = reviewer(
         &app,
         "POST",
         &decide,
         Some(&token),
-        Some(json!({"decision": "changes_requested", "note": "Use the new logo", "name": "Dana Client"})),
+        Some(json!({"decision": "rejected", "note": "No", "name": "Dana Client", "round": round - 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["message"], "This post changed since you opened the page; reload to see the new version.");
+
+    let (status, body) = reviewer(
+        &app,
+        "POST",
+        &decide,
+        Some(&token),
+        Some(json!({"decision": "changes_requested", "note": "Use the new logo", "name": "Dana Client", "round": round})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["posts"][0]["decisions"][0]["reviewer_name"], "Dana Client");
     assert_eq!(body["posts"][0]["status"], "pending_approval", "a client's change request takes the post off the schedule");
-    let (status, body) = reviewer(&app, "POST", &decide, Some(&token), Some(json!({"decision": "approved", "name": "dana client"}))).await;
+    let (status, body) =
+        reviewer(&app, "POST", &decide, Some(&token), Some(json!({"decision": "approved", "name": "dana client", "round": round}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["message"], "You have already reviewed this version of the post");
     let (status, body) = reviewer(
@@ -278,4 +306,26 @@ async fn a_range_link_reaches_its_days_and_accounts_only() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let shown: Vec<&str> = body["posts"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(shown, [ids[0].as_str()], "that day, that account, this workspace only");
+}
+
+#[tokio::test]
+async fn junk_tokens_do_not_drain_the_shared_limit() {
+    let app = TestApp::new().await;
+    let owner = app.actor("owner@example.com").await;
+    let ws = app.workspace(&owner, "acme", "UTC").await;
+    let account = app.account(ws, "mastodon", "acme@social.example").await;
+    let created = app.call(&owner, "POST", &format!("/workspaces/{ws}/posts"), Some(json!({"content": "p", "targets": [account]}))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let post = created.body["id"].as_str().unwrap().to_owned();
+    let link = app.call(&owner, "POST", &format!("/workspaces/{ws}/review-links"), Some(json!({"label": "Acme", "post_id": post}))).await;
+    assert_eq!(link.status, StatusCode::CREATED, "{}", link.body);
+    let token = link.body["token"].as_str().unwrap().to_owned();
+
+    // More junk than the total burst (200): each is a dead link, none is counted.
+    for i in 0..300 {
+        let (status, body) = reviewer(&app, "GET", "/review-link", Some(&format!("junk-{i}")), None).await;
+        assert_eq!(status, StatusCode::GONE, "junk {i}: {body}");
+    }
+    let (status, body) = reviewer(&app, "GET", "/review-link", Some(&token), None).await;
+    assert_eq!(status, StatusCode::OK, "a real reviewer still gets in after a flood of junk: {body}");
 }

@@ -124,7 +124,7 @@ pub fn ShareForReview(ws: Ws, post_id: String, default_label: String, reload: Rw
                 None => view! {
                     <div class="postiz-card" role="group" aria-labelledby="postiz-share-title">
                         <h3 class="postiz-subtitle" id="postiz-share-title">"Share for review"</h3>
-                        <p class="postiz-hint">"Your client opens the link without an account, sees the post as each network will show it, and can approve, ask for changes or comment. Their approval is shown to the team; it does not replace the approvals your policy asks for. A change request takes the post off the schedule until it is edited."</p>
+                        <p class="postiz-hint">"Your client opens the link without an account, sees the post as each network will show it, and can approve, ask for changes or comment. Their approval is shown to the team; it does not replace the approvals your policy asks for. A rejection or change request takes the post off the schedule; with an approval policy it stays off until it is edited, without one a member may schedule it again."</p>
                         <label class="postiz-label" for="postiz-share-label">"Label"</label>
                         <input id="postiz-share-label" class="postiz-input postiz-input-wide" maxlength="100" data-field="label" prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
                         <label class="postiz-label" for="postiz-share-days">"Expires after"</label>

@@ -334,15 +334,17 @@ fn admit(hash: &[u8; 32]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The token from the header, after the rate limit. A missing or malformed one is a dead link.
+/// The token from the header, after the rate limit. A missing or malformed one is a dead link,
+/// answered before the limit counts it (it costs no database work): junk tokens cannot drain
+/// the total bucket that well-formed requests share.
 fn token_of(headers: &HeaderMap) -> Result<String, ApiError> {
     let token = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
-    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    admit(&hash)?;
     let well_formed = token.len() == 43 && URL_SAFE_NO_PAD.decode(token).is_ok_and(|b| b.len() == 32);
     if !well_formed {
         return Err(logged(ApiError::gone("review_link_dead", DEAD_LINK)));
     }
+    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    admit(&hash)?;
     Ok(token.to_owned())
 }
 
@@ -385,7 +387,10 @@ pub struct ReviewPost {
     pub status: String,
     /// When it goes out.
     pub scheduled_at: Option<DateTime<Utc>>,
-    /// The approval summary.
+    /// The version shown (the post's approval round); a decision names it, and is refused once
+    /// the post has changed.
+    pub round: i32,
+    /// The approval summary: `required`, `approved`, `blocked` (flags only, never a note).
     pub approval: Option<Value>,
     /// Whether a decision is accepted now (by status; a name that decided already is refused).
     pub may_decide: bool,
@@ -500,6 +505,15 @@ pub struct ReviewerDecide {
     pub note: Option<String>,
     /// The reviewer's name (1-100 characters).
     pub name: String,
+    /// The version of the post the page showed (`round` of the post).
+    pub round: i32,
+}
+
+/// A character a name may not hold: control characters, and bidi embeddings, overrides and
+/// isolates (U+202A-202E, U+2066-2069), which make a name read as something else. The tables'
+/// checks refuse the same.
+fn unsafe_in_name(c: char) -> bool {
+    c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 fn check_reviewer_name(fields: &mut Fields, name: &str) {
@@ -507,6 +521,8 @@ fn check_reviewer_name(fields: &mut Fields, name: &str) {
         fields.push("name", "Your name is required, so the team knows who answered");
     } else if name.chars().count() > MAX_NAME {
         fields.push("name", format!("Your name must be at most {MAX_NAME} characters"));
+    } else if name.chars().any(unsafe_in_name) {
+        fields.push("name", "Your name must not contain control characters or text-direction marks");
     }
 }
 
@@ -539,8 +555,8 @@ pub async fn decide(
         let mut client = state.pool.get().await?;
         let tx = begin_as(&mut client, DbRole::ServiceRole, &json!({"role": "service_role"})).await?;
         tx.execute(
-            "select postiz_private.service_review_link_decide($1, $2, $3, $4, $5)",
-            &[&token, &post, &body.decision, &note, &body.name.trim()],
+            "select postiz_private.service_review_link_decide($1, $2, $3, $4, $5, $6)",
+            &[&token, &post, &body.decision, &note, &body.name.trim(), &body.round],
         )
         .await
         .map_err(|e| logged(e.into()))?;

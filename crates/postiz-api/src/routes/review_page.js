@@ -118,6 +118,14 @@
     }));
   }
 
+  // What the approval summary says, in flags only (the team's notes are never sent here).
+  function approvalNote(a) {
+    if (!a) return null;
+    if (a.blocked) return el("p", { class: "muted", text: "Changes were asked for on this version; the team will edit it before it goes out." });
+    if (a.required && !a.approved) return el("p", { class: "muted", text: "Waiting for the team's approval." });
+    return null;
+  }
+
   function postView(p, index) {
     var id = "post-" + index;
     var status = el("p", { class: "error", role: "alert", id: id + "-error" });
@@ -144,7 +152,7 @@
     }
     var approve = el("button", { type: "button", class: "primary", text: "Approve" });
     approve.addEventListener("click", function () {
-      send("/review-link/posts/" + p.id + "/decisions", { decision: "approved", name: reviewerName() }, approve);
+      send("/review-link/posts/" + p.id + "/decisions", { decision: "approved", name: reviewerName(), round: p.round }, approve);
     });
     var changes = el("button", { type: "button", class: "danger", text: "Request changes" });
     changes.addEventListener("click", function () {
@@ -153,7 +161,7 @@
         note.focus();
         return;
       }
-      send("/review-link/posts/" + p.id + "/decisions", { decision: "changes_requested", note: note.value, name: reviewerName() }, changes);
+      send("/review-link/posts/" + p.id + "/decisions", { decision: "changes_requested", note: note.value, name: reviewerName(), round: p.round }, changes);
     });
     var reject = el("button", { type: "button", class: "danger", text: "Reject" });
     reject.addEventListener("click", function () {
@@ -162,7 +170,7 @@
         note.focus();
         return;
       }
-      send("/review-link/posts/" + p.id + "/decisions", { decision: "rejected", note: note.value, name: reviewerName() }, reject);
+      send("/review-link/posts/" + p.id + "/decisions", { decision: "rejected", note: note.value, name: reviewerName(), round: p.round }, reject);
     });
     var addComment = el("button", { type: "button", text: "Comment" });
     addComment.addEventListener("click", function () {
@@ -189,7 +197,7 @@
     }));
     return el("article", { class: "card", id: id, "aria-labelledby": id + "-title" }, [
       el("h2", { id: id + "-title" }, [when(p.scheduled_at), el("span", { class: "state", text: STATUS[p.status] || p.status })]),
-      p.approval && p.approval.missing ? el("p", { class: "muted", text: p.approval.missing }) : null
+      approvalNote(p.approval)
     ].concat(targets).concat([
       log.length ? el("ul", { class: "log", "aria-label": "Answers so far" }, log) : null,
       answered ? el("p", { class: "muted", text: "You answered this version. If the team edits the post, you can answer again." }) :
