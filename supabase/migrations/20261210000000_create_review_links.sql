@@ -197,7 +197,10 @@ begin
 end;
 $$;
 
-/* The reviewer-facing view of one post in scope of link `l`. */
+/*
+ * The reviewer-facing view of one post in scope of link `l`, with the decisions and comments
+ * made through this link only (another link to the same post is another client's).
+ */
 create function postiz_private.review_link_post(l postiz.review_links, post uuid)
 returns jsonb
 language sql
@@ -240,12 +243,12 @@ as $$
                                           'current', d.round = p.approval_round, 'created_at', d.created_at)
                        order by d.id)
       from postiz.approval_decisions d
-      where d.workspace_id = p.workspace_id and d.post_id = p.id and d.review_link_id is not null), '[]'::jsonb),
+      where d.workspace_id = p.workspace_id and d.post_id = p.id and d.review_link_id = l.id), '[]'::jsonb),
     'comments', coalesce((
       select jsonb_agg(jsonb_build_object('body', c.body, 'reviewer_name', c.reviewer_name, 'created_at', c.created_at)
                        order by c.created_at, c.id)
       from postiz.post_comments c
-      where c.workspace_id = p.workspace_id and c.post_id = p.id and c.review_link_id is not null), '[]'::jsonb))
+      where c.workspace_id = p.workspace_id and c.post_id = p.id and c.review_link_id = l.id), '[]'::jsonb))
   from postiz.posts p
   where p.workspace_id = l.workspace_id and p.id = post
 $$;

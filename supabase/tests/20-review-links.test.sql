@@ -4,7 +4,7 @@
 -- workspace's); a reviewer's decisions and comments go into the approval log and the comment
 -- thread with their name and no user, count for no approval step, and a "no" stops the post.
 begin;
-select plan(57);
+select plan(58);
 
 set constraints all immediate;
 
@@ -245,6 +245,12 @@ select is(
 select is(
   jsonb_array_length(postiz_private.service_review_link_posts('tok-post') #> '{posts,0,comments}'),
   1, '… and only it'
+);
+select is(
+  (select jsonb_array_length(p -> 'comments') + jsonb_array_length(p -> 'decisions')
+   from jsonb_array_elements(postiz_private.service_review_link_posts('tok-all') -> 'posts') p
+   where p ->> 'id' = 'aaaaaaaa-0000-4000-8000-0000000000b1'),
+  0, 'another link to the same post does not show this link''s decisions and comments'
 );
 
 -- A decision on the version the page showed ----------------------------------------------------
