@@ -98,9 +98,13 @@ test("a cold load is small and fast on a slow network, shows a skeleton first, a
   for (const r of [...cold].sort((a, b) => b.bytes - a.bytes).slice(0, 6)) {
     console.log(`#   ${(r.bytes / KB).toFixed(1).padStart(7)} KB ${r.status} ${header(r, "content-encoding") ?? "-"} ${r.url.replace(BASE, "")}`);
   }
-  // The goal is 450 KB; the build's budget (cargo xtask ui) is what fails the suite.
+  // The goal is 450 KB in all, reported; what fails the suite is the bundle's budget (the one
+  // `cargo xtask ui` enforces), here as the bundle's files moved on the wire. The page and the
+  // screen's API calls are not the bundle.
   console.log(`# cold load ${total <= 450 * KB ? "within" : "OVER"} the 450 KB goal`);
-  assert.ok(total <= 600 * KB, `a cold load moves at most the 600 KB bundle budget: ${(total / KB).toFixed(1)} KB`);
+  const bundle = cold.filter((r) => new URL(r.url).pathname.startsWith("/dashboard/postiz/pkg/")).reduce((s, r) => s + r.bytes, 0);
+  console.log(`# the bundle's files: ${(bundle / KB).toFixed(1)} KB on the wire (budget 600 KB)`);
+  assert.ok(bundle <= 600 * KB, `the bundle's files move at most the 600 KB budget: ${(bundle / KB).toFixed(1)} KB`);
   assert.ok(times.calendar <= 5_000, `calendar shown within 5 s even on a busy machine: ${times.calendar} ms`);
 
   // Warm: the same context loads again; the module and glue come from the cache, the entry is
